@@ -1,0 +1,86 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { apiPlugin } from '../admin/api/api.plugin.ts';
+import { bootstrap } from './bootstrap.ts';
+import type { Config } from './config.ts';
+import { createDatabase, type Database, type Db } from './db/client.ts';
+import { runMigrations } from './db/migrate.ts';
+import { registerErrorHandler } from './http/error-handler.ts';
+import { healthRoutes } from './http/health.routes.ts';
+import { createLogger, type Logger } from './logger.ts';
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  db: Db;
+  logger: Logger;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+}
+
+export interface BuildOverrides {
+  /** A database the caller owns (tests); it is not closed with the app. */
+  database?: Database;
+  logger?: Logger;
+  /** Skip migrations and first-run data (the caller prepared the database). */
+  skipBootstrap?: boolean;
+}
+
+/**
+ * The composition root: the only place that knows every part. It builds the database, migrates it,
+ * runs the first-start steps, and registers plugins in order: external → app → routes.
+ * (src/ imports bots/ and admin/ here and nowhere else.)
+ */
+export async function buildApp(config: Config, overrides: BuildOverrides = {}): Promise<FastifyInstance> {
+  const logger = overrides.logger ?? createLogger(config);
+  const ownsDatabase = !overrides.database;
+  const database =
+    overrides.database ?? (await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger }));
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('deps', { config, database, db: database.db, logger });
+  if (ownsDatabase) app.addHook('onClose', async () => database.close());
+
+  try {
+    if (!overrides.skipBootstrap) {
+      await runMigrations(database);
+      await bootstrap(database.db, config, logger);
+    }
+  } catch (err) {
+    if (ownsDatabase) await database.close();
+    throw err;
+  }
+
+  registerErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Talad API',
+        version: '1',
+        description:
+          'Orders, products and stock of a Talad shop. Money is {amount: integer minor units, currency}. ' +
+          'Errors are {error: {code, message}}.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(healthRoutes);
+  await app.register(apiPlugin, { prefix: '/api/v1' });
+  return app;
+}

@@ -1,0 +1,124 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** An unset variable and an empty one (`FOO=` in a .env file) both mean "not set". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
+
+const httpUrl = (fallback: string) => z.url({ protocol: /^https?$/ }).default(fallback);
+
+const postgresUrl = optional(z.string().trim().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'));
+
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'is not an IANA time zone such as Asia/Bangkok');
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: postgresUrl,
+    DATA_DIR: z.string().default('./data'),
+    PUBLIC_URL: httpUrl('http://localhost:3000'),
+    ADMIN_EMAIL: z.email().default('owner@talad.local'),
+    ADMIN_PASSWORD: optional(z.string().min(8, 'must be at least 8 characters')),
+    API_TOKEN: optional(z.string().trim().min(16, 'must be at least 16 characters')),
+    LINE_CHANNEL_SECRET: optional(z.string().trim()),
+    LINE_CHANNEL_ACCESS_TOKEN: optional(z.string().trim()),
+    LINE_API_BASE_URL: httpUrl('https://api.line.me'),
+    LINE_DATA_API_BASE_URL: httpUrl('https://api-data.line.me'),
+    TELEGRAM_BOT_TOKEN: optional(z.string().trim().regex(/^\d+:[A-Za-z0-9_-]+$/, 'must look like 123456:ABC-DEF... (from @BotFather)')),
+    TELEGRAM_WEBHOOK_SECRET: optional(
+      z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'may hold only A-Z, a-z, 0-9, _ and - (Telegram rule)'),
+    ),
+    TELEGRAM_API_ROOT: httpUrl('https://api.telegram.org'),
+    TELEGRAM_MODE: z.enum(['webhook', 'polling']).default('webhook'),
+    PROMPTPAY_ID: optional(
+      z
+        .string()
+        .transform((v) => v.replace(/[\s-]/g, ''))
+        .pipe(z.string().regex(/^(\+?66\d{9}|0\d{9}|\d{13}|\d{15})$/, 'must be a Thai phone, a 13-digit tax id or a 15-digit e-wallet id')),
+    ),
+    TZ_SHOP: timeZone.default('Asia/Bangkok'),
+    CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as THB').default('THB'),
+    LOCALE: z.enum(['th', 'en']).default('th'),
+    SEED_DEMO: z
+      .enum(['auto', 'true', 'false'])
+      .default('auto')
+      .describe('load the demo catalog into an empty database: auto = only the embedded one'),
+  })
+  .superRefine((env, ctx) => {
+    // A channel is on when any of its secrets is set; then every secret it needs must be.
+    if ((env.LINE_CHANNEL_SECRET === undefined) !== (env.LINE_CHANNEL_ACCESS_TOKEN === undefined)) {
+      const missing = env.LINE_CHANNEL_SECRET === undefined ? 'LINE_CHANNEL_SECRET' : 'LINE_CHANNEL_ACCESS_TOKEN';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the LINE channel is switched on' });
+    }
+    if (env.TELEGRAM_BOT_TOKEN && env.TELEGRAM_MODE === 'webhook' && !env.TELEGRAM_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TELEGRAM_WEBHOOK_SECRET'],
+        message: 'is required when Telegram runs in webhook mode',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; every problem is listed in one error so a bad start is fixed in one go. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`));
+  }
+  return toConfig(parsed.data);
+}
+
+function toConfig(e: Env) {
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
+    admin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
+    apiToken: e.API_TOKEN,
+    line:
+      e.LINE_CHANNEL_SECRET && e.LINE_CHANNEL_ACCESS_TOKEN
+        ? {
+            channelSecret: e.LINE_CHANNEL_SECRET,
+            channelAccessToken: e.LINE_CHANNEL_ACCESS_TOKEN,
+            apiBaseUrl: e.LINE_API_BASE_URL,
+            dataApiBaseUrl: e.LINE_DATA_API_BASE_URL,
+          }
+        : undefined,
+    telegram: e.TELEGRAM_BOT_TOKEN
+      ? {
+          botToken: e.TELEGRAM_BOT_TOKEN,
+          webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+          apiRoot: e.TELEGRAM_API_ROOT,
+          mode: e.TELEGRAM_MODE,
+        }
+      : undefined,
+    promptPayId: e.PROMPTPAY_ID,
+    shop: { timeZone: e.TZ_SHOP, currency: e.CURRENCY, locale: e.LOCALE as 'th' | 'en' },
+    seedDemo: e.SEED_DEMO === 'auto' ? e.DATABASE_URL === undefined : e.SEED_DEMO === 'true',
+  };
+}
+
+export type Config = ReturnType<typeof toConfig>;

@@ -1,0 +1,124 @@
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import type { Logger } from '../logger.ts';
+import * as schema from './schema/index.ts';
+
+export type Schema = typeof schema;
+export type Db = NodePgDatabase<Schema>;
+/** A transaction handle; repositories accept `Db | Tx` and never fall back to a global pool. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  pool: pg.Pool;
+  db: Db;
+  kind: 'server' | 'embedded';
+  close(): Promise<void>;
+}
+
+// pg returns bigint (int8) as a string by default; our bigints are money in satang, far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export interface DatabaseOptions {
+  /** A PostgreSQL URL; when absent, an embedded PGlite database persisted in `dataDir` is served. */
+  url?: string | undefined;
+  dataDir?: string;
+  /** For tests: an in-memory embedded database. */
+  inMemory?: boolean;
+  poolSize?: number;
+  logger: Logger;
+}
+
+export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
+  if (opts.url) {
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+    });
+    watchPool(pool, opts.logger);
+    return { pool, db: drizzle(pool, { schema }), kind: 'server', close: () => pool.end() };
+  }
+  return createEmbeddedDatabase(opts);
+}
+
+/**
+ * PGlite is one PostgreSQL backend in WASM. It is served on a private unix socket so the app talks to it
+ * exactly as to a real server, through `pg`. One connection only: the socket server interleaves the
+ * protocol messages of concurrent connections, which would mix their unnamed prepared statements.
+ * Transactions therefore run one after another, which is what a single backend does anyway.
+ */
+async function createEmbeddedDatabase(opts: DatabaseOptions): Promise<Database> {
+  let dataDir: string | undefined;
+  if (!opts.inMemory) {
+    dataDir = path.join(opts.dataDir ?? './data', 'pglite');
+    await mkdir(dataDir, { recursive: true });
+  }
+  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  // mkdtemp gives a 0700 directory: only this user can reach the socket. The name .s.PGSQL.5432 is what
+  // libpq-style clients look for in a socket directory; nothing binds TCP port 5432.
+  const socketDir = await mkdtemp(path.join(os.tmpdir(), 'talad-pg-'));
+  const server = new PGLiteSocketServer({ db: pglite, path: path.join(socketDir, '.s.PGSQL.5432'), maxConnections: 1 });
+  await server.start();
+  const pool = new pg.Pool({
+    host: socketDir,
+    port: 5432,
+    user: 'postgres',
+    database: 'postgres',
+    max: 1,
+    // A checkout waiting this long means a transaction is waiting on itself; fail loudly instead of hanging.
+    connectionTimeoutMillis: 60_000,
+  });
+  watchPool(pool, opts.logger);
+  let closed = false;
+  return {
+    pool,
+    db: drizzle(pool, { schema }),
+    kind: 'embedded',
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end().catch((err) => opts.logger.warn({ err }, 'closing the pool failed'));
+      await server.stop();
+      // close() checkpoints the database to disk; skipping it can lose the last writes.
+      await pglite.close();
+      await rm(socketDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function watchPool(pool: pg.Pool, logger: Logger) {
+  // An idle client losing its server (a restart) must not crash the process; the pool replaces it.
+  pool.on('error', (err) => logger.warn({ err }, 'database connection lost'));
+}
+
+/** Runs `fn` in a transaction; retried on serialization failures and deadlocks, which PostgreSQL asks callers to retry. */
+export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(fn);
+    } catch (err) {
+      const code = pgErrorCode(err);
+      if (attempt < attempts && (code === '40001' || code === '40P01')) continue;
+      throw err;
+    }
+  }
+}
+
+/** The SQLSTATE of a database error, looking through drizzle's wrapper. */
+export function pgErrorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export { schema };

@@ -1,0 +1,62 @@
+import { boolean, index, integer, pgEnum, pgTable, serial, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, updatedAt } from './columns.ts';
+
+export const chatChannel = pgEnum('chat_channel', ['line', 'telegram', 'webchat']);
+export const language = pgEnum('language', ['th', 'en']);
+
+export const customers = pgTable(
+  'customers',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    /** Normalised to digits with the country code, e.g. 66812345678, so one person is found however they typed it. */
+    phone: text('phone'),
+    email: text('email'),
+    language: language('language'),
+    reminderOptOut: boolean('reminder_opt_out').notNull().default(false),
+    note: text('note'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('customers_phone_idx').on(t.phone)],
+);
+
+export const customerIdentities = pgTable(
+  'customer_identities',
+  {
+    id: serial('id').primaryKey(),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    channel: chatChannel('channel').notNull(),
+    externalId: text('external_id').notNull(),
+    displayName: text('display_name'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('customer_identities_channel_external_key').on(t.channel, t.externalId),
+    index('customer_identities_customer_idx').on(t.customerId),
+  ],
+);
+
+export const customerAddresses = pgTable(
+  'customer_addresses',
+  {
+    id: serial('id').primaryKey(),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    phone: text('phone').notNull(),
+    address: text('address').notNull(),
+    postcode: text('postcode'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('customer_addresses_customer_idx').on(t.customerId, t.createdAt)],
+);
+
+export type Customer = typeof customers.$inferSelect;
+export type CustomerIdentity = typeof customerIdentities.$inferSelect;
+export type CustomerAddress = typeof customerAddresses.$inferSelect;
+export type ChatChannel = (typeof chatChannel.enumValues)[number];
+export type Language = (typeof language.enumValues)[number];

@@ -1,0 +1,35 @@
+import { bigserial, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, updatedAt } from './columns.ts';
+
+export const outboxStatus = pgEnum('outbox_status', ['pending', 'sending', 'sent', 'dead']);
+
+/**
+ * Messages to customers and merchants, written in the same transaction as the change that causes them
+ * and sent afterwards by the dispatcher; the dedupe key makes "tell the customer once" a database rule.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    channel: text('channel').notNull(),
+    recipient: text('recipient').notNull(),
+    /** What to say, channel-agnostic: a template key and its values, or abstract message parts. */
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    dedupeKey: text('dedupe_key').notNull(),
+    replyToken: text('reply_token'),
+    replyTokenExpiresAt: timestamp('reply_token_expires_at', { withTimezone: true }),
+    status: outboxStatus('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),
+    index('outbox_due_idx').on(t.status, t.nextAttemptAt),
+  ],
+);
+
+export type OutboxRow = typeof outbox.$inferSelect;

@@ -1,0 +1,45 @@
+/**
+ * The one error type the core throws. Transports map `kind` to their own vocabulary
+ * (HTTP status, a chat reply); the core never speaks HTTP.
+ */
+export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'unprocessable';
+
+/** The catalogue of error codes, so callers and tests name them without typos. */
+export const ErrorCodes = {
+  VALIDATION_ERROR: 'invalid',
+  UNAUTHORIZED: 'unauthorized',
+  FORBIDDEN: 'forbidden',
+  NOT_FOUND: 'not_found',
+  UNKNOWN_SKU: 'unprocessable',
+  UNKNOWN_WAREHOUSE: 'unprocessable',
+  DUPLICATE_SKU: 'conflict',
+  INACTIVE_PRODUCT: 'unprocessable',
+  INSUFFICIENT_STOCK: 'conflict',
+  NEGATIVE_STOCK: 'conflict',
+  ILLEGAL_TRANSITION: 'conflict',
+  ORDER_NOT_FOUND: 'not_found',
+  DUPLICATE_EXTERNAL_ID: 'conflict',
+  IDEMPOTENCY_KEY_REUSED: 'unprocessable',
+  COD_ONLY: 'conflict',
+  EMPTY_ORDER: 'invalid',
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class AppError extends Error {
+  readonly kind: ErrorKind;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.kind = ErrorCodes[code];
+  }
+}
+
+export function isAppError(err: unknown, code?: ErrorCode): err is AppError {
+  return err instanceof AppError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,65 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ZodError } from 'zod';
+import { pgErrorCode } from '../db/client.ts';
+import { AppError, type ErrorKind } from '../errors.ts';
+
+const statusOf: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+function body(code: string, message: string, details?: unknown): ErrorBody {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
+}
+
+/** "body/lines/0/qty" → "body.lines[0].qty": the field as a developer writes it. */
+function fieldPath(context: string | undefined, instancePath: string): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : `${acc}.${p}`), context ?? 'body');
+}
+
+/**
+ * The one place errors become HTTP answers, all in the documented shape. Client mistakes say what was
+ * wrong; anything unexpected is logged in full and answered with a generic 500.
+ */
+export function registerErrorHandler(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof AppError) {
+      const status = statusOf[err.kind];
+      request.log.info({ code: err.code }, err.message);
+      return reply.status(status).send(body(err.code, err.message, err.details));
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const problems = err.validation.map((v) => `${fieldPath(err.validationContext, v.instancePath)}: ${v.message}`);
+      return reply.status(400).send(body('VALIDATION_ERROR', problems.join('; '), { problems }));
+    }
+    if (err instanceof ZodError) {
+      const problems = err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+      return reply.status(400).send(body('VALIDATION_ERROR', problems.join('; '), { problems }));
+    }
+    if (pgErrorCode(err) === '23505') {
+      request.log.warn({ err }, 'unique violation');
+      return reply.status(409).send(body('CONFLICT', 'This conflicts with a record that already exists'));
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // Fastify's own client errors: malformed JSON, wrong content type, body too large, ...
+      return reply.status(status).send(body(err.code ?? 'BAD_REQUEST', err.message));
+    }
+    request.log.error({ err }, 'request failed');
+    return reply.status(500).send(body('INTERNAL', 'Something went wrong on our side; it has been logged'));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(body('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
+  });
+}

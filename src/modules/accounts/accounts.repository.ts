@@ -1,0 +1,73 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import argon2 from 'argon2';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.ts';
+import { apiKeys, users, type User, type UserRole } from '../../db/schema/index.ts';
+
+export async function hashPassword(password: string): Promise<string> {
+  return argon2.hash(password, { type: argon2.argon2id });
+}
+
+export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  try {
+    return await argon2.verify(hash, password);
+  } catch {
+    return false;
+  }
+}
+
+export async function countUsers(db: DbOrTx): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
+  return row!.n;
+}
+
+export async function createUser(
+  db: DbOrTx,
+  input: { email: string; name: string; password: string; role: UserRole; language?: 'th' | 'en' },
+): Promise<User> {
+  const [user] = await db
+    .insert(users)
+    .values({
+      email: input.email.toLowerCase(),
+      name: input.name,
+      role: input.role,
+      language: input.language ?? 'th',
+      passwordHash: await hashPassword(input.password),
+    })
+    .returning();
+  return user!;
+}
+
+/** A strong password that is easy to copy from a terminal: no look-alike characters. */
+export function generatePassword(length = 20): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
+  const bytes = randomBytes(length);
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Issues an API key; only its hash is stored, so the key is shown this once. */
+export async function createApiKey(db: DbOrTx, userId: number, name: string): Promise<string> {
+  const key = `tl_${randomBytes(24).toString('base64url')}`;
+  await db.insert(apiKeys).values({ userId, name, keyHash: sha256(key) });
+  return key;
+}
+
+export async function userForApiKey(db: DbOrTx, key: string): Promise<User | undefined> {
+  const [row] = await db
+    .select({ user: users, keyId: apiKeys.id })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(and(eq(apiKeys.keyHash, sha256(key)), isNull(apiKeys.revokedAt)));
+  if (!row) return undefined;
+  await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, row.keyId));
+  return row.user;
+}
+
+/** Compares secrets in constant time, whatever their lengths. */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}

@@ -1,0 +1,132 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.ts';
+import { categories, productVariants, products, type Product, type ProductVariant } from '../../db/schema/index.ts';
+import { AppError } from '../../errors.ts';
+
+export interface Sellable {
+  variantId: number;
+  productId: number;
+  sku: string;
+  nameTh: string;
+  nameEn: string;
+  options: Record<string, string>;
+  price: number;
+  currency: string;
+  active: boolean;
+}
+
+/** The display name of a variant: the product's name plus its option values, e.g. "เสื้อยืด (L, แดง)". */
+export function variantName(p: { nameTh: string; nameEn: string; options: Record<string, string> }, lang: 'th' | 'en' = 'th') {
+  const base = lang === 'th' ? p.nameTh : p.nameEn;
+  const opts = Object.values(p.options);
+  return opts.length > 0 ? `${base} (${opts.join(', ')})` : base;
+}
+
+const sellableColumns = {
+  variantId: productVariants.id,
+  productId: products.id,
+  sku: productVariants.sku,
+  nameTh: products.nameTh,
+  nameEn: products.nameEn,
+  options: productVariants.options,
+  price: productVariants.price,
+  currency: productVariants.currency,
+  active: sql<boolean>`${products.active} and ${productVariants.active}`,
+};
+
+/** Variants by SKU, case-insensitively; the map is keyed by the lower-cased SKU. */
+export async function findSellablesBySku(db: DbOrTx, skus: string[]): Promise<Map<string, Sellable>> {
+  if (skus.length === 0) return new Map();
+  const lowered = [...new Set(skus.map((s) => s.toLowerCase()))];
+  const rows = await db
+    .select(sellableColumns)
+    .from(productVariants)
+    .innerJoin(products, eq(products.id, productVariants.productId))
+    .where(inArray(sql`lower(${productVariants.sku})`, lowered));
+  return new Map(rows.map((r) => [r.sku.toLowerCase(), r]));
+}
+
+export async function findSellablesByVariantId(db: DbOrTx, variantIds: number[]): Promise<Map<number, Sellable>> {
+  if (variantIds.length === 0) return new Map();
+  const rows = await db
+    .select(sellableColumns)
+    .from(productVariants)
+    .innerJoin(products, eq(products.id, productVariants.productId))
+    .where(inArray(productVariants.id, variantIds));
+  return new Map(rows.map((r) => [r.variantId, r]));
+}
+
+export async function listSellables(db: DbOrTx, opts: { activeOnly?: boolean } = {}): Promise<Sellable[]> {
+  return db
+    .select(sellableColumns)
+    .from(productVariants)
+    .innerJoin(products, eq(products.id, productVariants.productId))
+    .where(opts.activeOnly ? and(eq(products.active, true), eq(productVariants.active, true)) : undefined)
+    .orderBy(asc(products.id), asc(productVariants.id));
+}
+
+export async function ensureCategory(db: DbOrTx, name: string, nameEn = name): Promise<number> {
+  const slug = name
+    .toLowerCase()
+    .normalize('NFC')
+    .replace(/\s+/g, '-');
+  const [row] = await db
+    .insert(categories)
+    .values({ slug, nameTh: name, nameEn })
+    .onConflictDoUpdate({ target: categories.slug, set: { slug } })
+    .returning({ id: categories.id });
+  return row!.id;
+}
+
+export interface NewProductWithVariants {
+  nameTh: string;
+  nameEn: string;
+  descriptionTh?: string;
+  descriptionEn?: string;
+  categoryId?: number | undefined;
+  images?: string[];
+  lastsDays?: number | undefined;
+  variants: {
+    sku: string;
+    price: number;
+    currency: string;
+    options?: Record<string, string>;
+    compareAtPrice?: number | undefined;
+    barcode?: string | undefined;
+  }[];
+}
+
+export async function createProduct(
+  db: DbOrTx,
+  input: NewProductWithVariants,
+): Promise<{ product: Product; variants: ProductVariant[] }> {
+  const existing = await findSellablesBySku(
+    db,
+    input.variants.map((v) => v.sku),
+  );
+  if (existing.size > 0) {
+    throw new AppError('DUPLICATE_SKU', `SKU ${[...existing.values()].map((s) => s.sku).join(', ')} already exists`);
+  }
+  const [product] = await db
+    .insert(products)
+    .values({
+      nameTh: input.nameTh,
+      nameEn: input.nameEn,
+      descriptionTh: input.descriptionTh ?? '',
+      descriptionEn: input.descriptionEn ?? '',
+      categoryId: input.categoryId,
+      images: input.images ?? [],
+      lastsDays: input.lastsDays,
+    })
+    .returning();
+  const variants = await db
+    .insert(productVariants)
+    .values(input.variants.map((v) => ({ ...v, productId: product!.id, options: v.options ?? {} })))
+    .returning();
+  return { product: product!, variants };
+}
+
+export async function countProducts(db: DbOrTx): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(products);
+  return row!.n;
+}

@@ -1,0 +1,125 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '../../db/client.ts';
+import {
+  customerAddresses,
+  customerIdentities,
+  customers,
+  type ChatChannel,
+  type Customer,
+  type CustomerAddress,
+  type Language,
+} from '../../db/schema/index.ts';
+import { normalizeThaiPhone } from '../../lib/phone.ts';
+
+export async function findCustomer(db: DbOrTx, id: number): Promise<Customer | undefined> {
+  const [c] = await db.select().from(customers).where(eq(customers.id, id));
+  return c;
+}
+
+/**
+ * The customer with this phone, or a new one. Phones are normalised first so "081-234-5678" and
+ * "+66812345678" are one person; a number that is not a Thai one is kept as typed.
+ */
+export async function findOrCreateCustomerByPhone(
+  tx: Tx,
+  input: { name: string; phone: string; language?: Language | undefined },
+): Promise<Customer> {
+  const phone = normalizeThaiPhone(input.phone) ?? input.phone.trim();
+  const [existing] = await tx
+    .select()
+    .from(customers)
+    .where(eq(customers.phone, phone))
+    .orderBy(customers.id)
+    .limit(1)
+    .for('update');
+  if (existing) return existing;
+  const [created] = await tx
+    .insert(customers)
+    .values({ name: input.name, phone, language: input.language })
+    .returning();
+  return created!;
+}
+
+/** The customer behind a chat identity (LINE user, Telegram chat, web-chat visitor), created on first contact. */
+export async function findOrCreateCustomerByIdentity(
+  tx: Tx,
+  input: { channel: ChatChannel; externalId: string; displayName?: string | undefined; language?: Language | undefined },
+): Promise<Customer> {
+  const [found] = await tx
+    .select({ customer: customers })
+    .from(customerIdentities)
+    .innerJoin(customers, eq(customers.id, customerIdentities.customerId))
+    .where(and(eq(customerIdentities.channel, input.channel), eq(customerIdentities.externalId, input.externalId)));
+  if (found) return found.customer;
+  const [customer] = await tx
+    .insert(customers)
+    .values({ name: input.displayName ?? '', language: input.language })
+    .returning();
+  // A concurrent first message from the same person may have won the race: then use theirs.
+  const inserted = await tx
+    .insert(customerIdentities)
+    .values({
+      customerId: customer!.id,
+      channel: input.channel,
+      externalId: input.externalId,
+      displayName: input.displayName,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (inserted.length === 0) {
+    await tx.delete(customers).where(eq(customers.id, customer!.id));
+    return findOrCreateCustomerByIdentity(tx, input);
+  }
+  return customer!;
+}
+
+export async function identitiesOf(db: DbOrTx, customerId: number) {
+  return db.select().from(customerIdentities).where(eq(customerIdentities.customerId, customerId));
+}
+
+export async function updateCustomerContact(
+  db: DbOrTx,
+  customerId: number,
+  patch: { name?: string; phone?: string; language?: Language },
+) {
+  const phone = patch.phone === undefined ? undefined : (normalizeThaiPhone(patch.phone) ?? patch.phone);
+  await db
+    .update(customers)
+    .set({ ...patch, ...(phone === undefined ? {} : { phone }) })
+    .where(eq(customers.id, customerId));
+}
+
+/** Remembers a delivery address unless the customer already has this exact one. */
+export async function saveAddress(
+  db: DbOrTx,
+  customerId: number,
+  address: { name: string; phone: string; address: string; postcode?: string | undefined },
+): Promise<CustomerAddress> {
+  const [same] = await db
+    .select()
+    .from(customerAddresses)
+    .where(
+      and(
+        eq(customerAddresses.customerId, customerId),
+        eq(customerAddresses.name, address.name),
+        eq(customerAddresses.phone, address.phone),
+        eq(customerAddresses.address, address.address),
+      ),
+    );
+  if (same) return same;
+  const [row] = await db
+    .insert(customerAddresses)
+    .values({ customerId, ...address })
+    .returning();
+  return row!;
+}
+
+export async function lastAddress(db: DbOrTx, customerId: number): Promise<CustomerAddress | undefined> {
+  const [row] = await db
+    .select()
+    .from(customerAddresses)
+    .where(eq(customerAddresses.customerId, customerId))
+    .orderBy(desc(customerAddresses.createdAt), desc(customerAddresses.id))
+    .limit(1);
+  return row;
+}

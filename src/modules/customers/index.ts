@@ -1,0 +1,4 @@
+// Customers owns people who buy: contact, language, saved addresses, and their chat identities
+// (one per channel account, unique per channel) that tie a LINE user or Telegram chat to a customer.
+export * from './customers.repository.ts';
+export * from '../../lib/phone.ts';

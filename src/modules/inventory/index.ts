@@ -1,0 +1,5 @@
+// Inventory owns warehouses, stock levels (on hand / reserved), reservations per order line and the stock ledger.
+// Every change of a stock level goes through changeStock, which refuses to oversell and writes the ledger.
+export * from './allocation.ts';
+export * from './inventory.repository.ts';
+export * from './inventory.schemas.ts';

@@ -1,0 +1,266 @@
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '../../db/client.ts';
+import {
+  lowStockThresholds,
+  productVariants,
+  stockLedger,
+  stockLevels,
+  stockReservations,
+  warehouses,
+  type StockReason,
+  type Warehouse,
+} from '../../db/schema/index.ts';
+import { AppError } from '../../errors.ts';
+import type { Allocation, AvailableStock } from './allocation.ts';
+
+export interface StockChange {
+  warehouseId: number;
+  variantId: number;
+  onHandDelta?: number;
+  reservedDelta?: number;
+  reason: StockReason;
+  refType?: string | undefined;
+  refId?: string | undefined;
+  actor: string;
+  note?: string | undefined;
+}
+
+/**
+ * Applies one change to one stock level and writes its ledger row. The UPDATE only matches while the
+ * result stays valid (nothing negative, never more reserved than on hand), so no interleaving of
+ * concurrent transactions can oversell, even without the caller's row locks.
+ */
+export async function changeStock(tx: Tx, change: StockChange): Promise<{ onHand: number; reserved: number }> {
+  const dOn = change.onHandDelta ?? 0;
+  const dRes = change.reservedDelta ?? 0;
+  const updated = await tx
+    .update(stockLevels)
+    .set({ onHand: sql`${stockLevels.onHand} + ${dOn}`, reserved: sql`${stockLevels.reserved} + ${dRes}` })
+    .where(
+      and(
+        eq(stockLevels.warehouseId, change.warehouseId),
+        eq(stockLevels.variantId, change.variantId),
+        sql`${stockLevels.onHand} + ${dOn} >= 0`,
+        sql`${stockLevels.reserved} + ${dRes} >= 0`,
+        sql`${stockLevels.reserved} + ${dRes} <= ${stockLevels.onHand} + ${dOn}`,
+      ),
+    )
+    .returning({ onHand: stockLevels.onHand, reserved: stockLevels.reserved });
+  let after = updated[0];
+  if (!after) {
+    const [existing] = await tx
+      .select()
+      .from(stockLevels)
+      .where(and(eq(stockLevels.warehouseId, change.warehouseId), eq(stockLevels.variantId, change.variantId)));
+    if (existing || dOn < 0 || dRes < 0 || dRes > dOn) {
+      throw new AppError('INSUFFICIENT_STOCK', 'Not enough stock for this change', {
+        variantId: change.variantId,
+        warehouseId: change.warehouseId,
+        onHand: existing?.onHand ?? 0,
+        reserved: existing?.reserved ?? 0,
+      });
+    }
+    [after] = await tx
+      .insert(stockLevels)
+      .values({ warehouseId: change.warehouseId, variantId: change.variantId, onHand: dOn, reserved: dRes })
+      .returning({ onHand: stockLevels.onHand, reserved: stockLevels.reserved });
+  }
+  await tx.insert(stockLedger).values({
+    warehouseId: change.warehouseId,
+    variantId: change.variantId,
+    reason: change.reason,
+    onHandDelta: dOn,
+    reservedDelta: dRes,
+    onHandAfter: after!.onHand,
+    reservedAfter: after!.reserved,
+    refType: change.refType,
+    refId: change.refId,
+    actor: change.actor,
+    note: change.note,
+  });
+  return after!;
+}
+
+/**
+ * Locks every stock row of these variants in active warehouses, in one fixed order so that two orders
+ * locking overlapping variants cannot deadlock, and returns what is available.
+ */
+export async function lockAvailableStock(tx: Tx, variantIds: number[]): Promise<AvailableStock[]> {
+  if (variantIds.length === 0) return [];
+  const rows = await tx
+    .select({
+      warehouseId: stockLevels.warehouseId,
+      variantId: stockLevels.variantId,
+      onHand: stockLevels.onHand,
+      reserved: stockLevels.reserved,
+      priority: warehouses.priority,
+    })
+    .from(stockLevels)
+    .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
+    .where(and(inArray(stockLevels.variantId, variantIds), eq(warehouses.active, true)))
+    .orderBy(asc(stockLevels.variantId), asc(stockLevels.warehouseId))
+    .for('update', { of: stockLevels });
+  return rows.map((r) => ({
+    warehouseId: r.warehouseId,
+    variantId: r.variantId,
+    priority: r.priority,
+    available: r.onHand - r.reserved,
+  }));
+}
+
+export async function reserveForOrder(
+  tx: Tx,
+  orderId: number,
+  allocations: (Allocation & { orderLineId: number })[],
+  actor: string,
+): Promise<void> {
+  for (const a of allocations) {
+    await changeStock(tx, {
+      warehouseId: a.warehouseId,
+      variantId: a.variantId,
+      reservedDelta: a.qty,
+      reason: 'reserve',
+      refType: 'order',
+      refId: String(orderId),
+      actor,
+    });
+  }
+  if (allocations.length > 0) {
+    await tx.insert(stockReservations).values(
+      allocations.map((a) => ({
+        orderId,
+        orderLineId: a.orderLineId,
+        warehouseId: a.warehouseId,
+        variantId: a.variantId,
+        qty: a.qty,
+      })),
+    );
+  }
+}
+
+async function settleReservations(
+  tx: Tx,
+  orderId: number,
+  outcome: 'released' | 'consumed',
+  actor: string,
+  note?: string,
+): Promise<number> {
+  const active = await tx
+    .select()
+    .from(stockReservations)
+    .where(and(eq(stockReservations.orderId, orderId), eq(stockReservations.status, 'active')))
+    .orderBy(asc(stockReservations.variantId), asc(stockReservations.warehouseId))
+    .for('update');
+  for (const r of active) {
+    await changeStock(tx, {
+      warehouseId: r.warehouseId,
+      variantId: r.variantId,
+      reservedDelta: -r.qty,
+      onHandDelta: outcome === 'consumed' ? -r.qty : 0,
+      reason: outcome === 'consumed' ? 'ship' : 'release',
+      refType: 'order',
+      refId: String(orderId),
+      actor,
+      note,
+    });
+  }
+  if (active.length > 0) {
+    await tx
+      .update(stockReservations)
+      .set({ status: outcome })
+      .where(inArray(stockReservations.id, active.map((r) => r.id)));
+  }
+  return active.length;
+}
+
+/** Gives an order's held stock back (cancel, expiry). Safe to call twice: only active reservations move. */
+export function releaseOrderReservations(tx: Tx, orderId: number, actor: string, note?: string) {
+  return settleReservations(tx, orderId, 'released', actor, note);
+}
+
+/** Turns an order's held stock into a deduction when it ships. */
+export function consumeOrderReservations(tx: Tx, orderId: number, actor: string) {
+  return settleReservations(tx, orderId, 'consumed', actor);
+}
+
+export async function orderReservations(db: DbOrTx, orderId: number) {
+  return db.select().from(stockReservations).where(eq(stockReservations.orderId, orderId));
+}
+
+export async function listWarehouses(db: DbOrTx): Promise<Warehouse[]> {
+  return db.select().from(warehouses).orderBy(desc(warehouses.priority), asc(warehouses.id));
+}
+
+export async function findWarehouseByCode(db: DbOrTx, code: string): Promise<Warehouse | undefined> {
+  const [w] = await db.select().from(warehouses).where(sql`lower(${warehouses.code}) = lower(${code})`);
+  return w;
+}
+
+/** Where stock goes when nobody names a warehouse: the active one with the highest priority. */
+export async function defaultWarehouse(db: DbOrTx): Promise<Warehouse | undefined> {
+  const [w] = await db
+    .select()
+    .from(warehouses)
+    .where(eq(warehouses.active, true))
+    .orderBy(desc(warehouses.priority), asc(warehouses.id))
+    .limit(1);
+  return w;
+}
+
+export async function createWarehouse(
+  db: DbOrTx,
+  input: { code: string; name: string; address?: string; priority?: number },
+): Promise<Warehouse> {
+  const [w] = await db.insert(warehouses).values(input).returning();
+  return w!;
+}
+
+export interface StockRow {
+  sku: string;
+  warehouse: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+}
+
+export async function listStock(db: DbOrTx, filter: { sku?: string | undefined } = {}): Promise<StockRow[]> {
+  const rows = await db
+    .select({
+      sku: productVariants.sku,
+      warehouse: warehouses.code,
+      onHand: stockLevels.onHand,
+      reserved: stockLevels.reserved,
+    })
+    .from(stockLevels)
+    .innerJoin(productVariants, eq(productVariants.id, stockLevels.variantId))
+    .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
+    .where(filter.sku ? sql`lower(${productVariants.sku}) = lower(${filter.sku})` : undefined)
+    .orderBy(asc(productVariants.sku), desc(warehouses.priority), asc(warehouses.id));
+  return rows.map((r) => ({ ...r, available: r.onHand - r.reserved }));
+}
+
+/** Available units per variant over all active warehouses. */
+export async function availableByVariant(db: DbOrTx, variantIds: number[]): Promise<Map<number, number>> {
+  if (variantIds.length === 0) return new Map();
+  const rows = await db
+    .select({
+      variantId: stockLevels.variantId,
+      available: sql<number>`coalesce(sum(${stockLevels.onHand} - ${stockLevels.reserved}), 0)::int`,
+    })
+    .from(stockLevels)
+    .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
+    .where(and(inArray(stockLevels.variantId, variantIds), eq(warehouses.active, true)))
+    .groupBy(stockLevels.variantId);
+  return new Map(rows.map((r) => [r.variantId, r.available]));
+}
+
+export async function stockLedgerFor(db: DbOrTx, variantId: number) {
+  return db.select().from(stockLedger).where(eq(stockLedger.variantId, variantId)).orderBy(asc(stockLedger.id));
+}
+
+export async function setLowStockThreshold(db: DbOrTx, variantId: number, threshold: number) {
+  await db
+    .insert(lowStockThresholds)
+    .values({ variantId, threshold })
+    .onConflictDoUpdate({ target: lowStockThresholds.variantId, set: { threshold } });
+}

@@ -1,0 +1,40 @@
+import { asc, eq } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '../../db/client.ts';
+import { outbox, type OutboxRow } from '../../db/schema/index.ts';
+
+export interface OutboundMessage {
+  channel: 'line' | 'telegram' | 'webchat';
+  recipient: string;
+  /** A template key and its values, rendered in the recipient's language when it is sent. */
+  template: string;
+  locale: 'th' | 'en';
+  params: Record<string, unknown>;
+  /** Names the event, e.g. "order:TL-10001:shipped:3"; the same key is never queued twice. */
+  dedupeKey: string;
+  replyToken?: string | undefined;
+  replyTokenExpiresAt?: Date | undefined;
+}
+
+/**
+ * Queues a message in the caller's transaction: it is sent only if the change that caused it commits,
+ * and at most once per dedupe key. Returns false when this message was already queued.
+ */
+export async function enqueueMessage(tx: Tx, msg: OutboundMessage): Promise<boolean> {
+  const inserted = await tx
+    .insert(outbox)
+    .values({
+      channel: msg.channel,
+      recipient: msg.recipient,
+      payload: { template: msg.template, locale: msg.locale, params: msg.params },
+      dedupeKey: msg.dedupeKey,
+      replyToken: msg.replyToken,
+      replyTokenExpiresAt: msg.replyTokenExpiresAt,
+    })
+    .onConflictDoNothing({ target: outbox.dedupeKey })
+    .returning({ id: outbox.id });
+  return inserted.length > 0;
+}
+
+export async function outboxFor(db: DbOrTx, recipient: string): Promise<OutboxRow[]> {
+  return db.select().from(outbox).where(eq(outbox.recipient, recipient)).orderBy(asc(outbox.id));
+}

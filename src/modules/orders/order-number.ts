@@ -1,0 +1,12 @@
+/** TL-10001: the prefix tells staff it is a Talad order; the number is short enough to read out on the phone. */
+export const ORDER_NUMBER_PREFIX = 'TL-';
+
+export function formatOrderNumber(seq: number): string {
+  return `${ORDER_NUMBER_PREFIX}${seq}`;
+}
+
+/** Accepts what a customer types: "TL-10001", "tl10001", "#10001" or just "10001". */
+export function parseOrderNumber(input: string): string | null {
+  const m = /^\s*#?\s*(?:TL\s*-?\s*)?(\d{4,9})\s*$/i.exec(input);
+  return m ? formatOrderNumber(Number(m[1])) : null;
+}

@@ -1,0 +1,209 @@
+import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '../../db/client.ts';
+import {
+  idempotencyKeys,
+  orderHistory,
+  orderLines,
+  orders,
+  type Order,
+  type OrderChannel,
+  type OrderLine,
+  type OrderStatus,
+  type PaymentMethod,
+  type ShippingAddress,
+} from '../../db/schema/index.ts';
+import { AppError } from '../../errors.ts';
+import { normalizeThaiPhone } from '../../lib/phone.ts';
+import { formatOrderNumber, parseOrderNumber } from './order-number.ts';
+import { assertTransition } from './transitions.ts';
+
+export interface NewOrder {
+  channel: OrderChannel;
+  externalId?: string | undefined;
+  customerId: number;
+  customerName: string;
+  customerPhone?: string | undefined;
+  paymentMethod: PaymentMethod;
+  currency: string;
+  shippingFee: number;
+  discount: number;
+  shippingAddress: ShippingAddress;
+  note?: string | undefined;
+  lines: { variantId: number; sku: string; name: string; unitPrice: number; qty: number }[];
+  actor: string;
+}
+
+/** Inserts the order, its lines and its first history row. Totals are computed here, never trusted from input. */
+export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Order; lines: OrderLine[] }> {
+  if (input.lines.length === 0) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
+  const subtotal = input.lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0);
+  const discount = Math.min(input.discount, subtotal + input.shippingFee);
+  const { rows } = await tx.execute<{ n: number }>(sql`select nextval('order_number_seq')::int as n`);
+  const [order] = await tx
+    .insert(orders)
+    .values({
+      number: formatOrderNumber(rows[0]!.n),
+      channel: input.channel,
+      externalId: input.externalId,
+      customerId: input.customerId,
+      customerName: input.customerName,
+      customerPhone: input.customerPhone,
+      paymentMethod: input.paymentMethod,
+      currency: input.currency,
+      subtotal,
+      shippingFee: input.shippingFee,
+      discount,
+      total: subtotal + input.shippingFee - discount,
+      shippingAddress: input.shippingAddress,
+      note: input.note,
+    })
+    .returning();
+  const lines = await tx
+    .insert(orderLines)
+    .values(input.lines.map((l) => ({ ...l, orderId: order!.id, lineTotal: l.unitPrice * l.qty })))
+    .returning();
+  await tx.insert(orderHistory).values({
+    orderId: order!.id,
+    fromStatus: null,
+    toStatus: order!.status,
+    actor: input.actor,
+    note: `order placed (${input.channel})`,
+  });
+  return { order: order!, lines };
+}
+
+export async function findOrderByNumber(db: DbOrTx, number: string): Promise<Order | undefined> {
+  const normalized = parseOrderNumber(number) ?? number;
+  const [order] = await db.select().from(orders).where(eq(orders.number, normalized));
+  return order;
+}
+
+export async function findOrderByExternalId(db: DbOrTx, channel: OrderChannel, externalId: string) {
+  const [order] = await db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.channel, channel), eq(orders.externalId, externalId)));
+  return order;
+}
+
+/** Loads and row-locks an order for a change; concurrent changes to the same order take turns. */
+export async function lockOrder(tx: Tx, number: string): Promise<Order> {
+  const normalized = parseOrderNumber(number) ?? number;
+  const [order] = await tx.select().from(orders).where(eq(orders.number, normalized)).for('update');
+  if (!order) throw new AppError('ORDER_NOT_FOUND', `Order ${number} does not exist`);
+  return order;
+}
+
+export async function linesOf(db: DbOrTx, orderId: number): Promise<OrderLine[]> {
+  return db.select().from(orderLines).where(eq(orderLines.orderId, orderId)).orderBy(asc(orderLines.id));
+}
+
+export async function historyOf(db: DbOrTx, orderId: number) {
+  return db.select().from(orderHistory).where(eq(orderHistory.orderId, orderId)).orderBy(asc(orderHistory.id));
+}
+
+/** Moves a locked order to a new status after checking the transition table, and records who did it. */
+export async function setOrderStatus(
+  tx: Tx,
+  order: Order,
+  to: OrderStatus,
+  actor: string,
+  note?: string,
+): Promise<Order> {
+  assertTransition(order.status, to, order.paymentMethod);
+  const [updated] = await tx.update(orders).set({ status: to }).where(eq(orders.id, order.id)).returning();
+  await tx.insert(orderHistory).values({ orderId: order.id, fromStatus: order.status, toStatus: to, actor, note });
+  return updated!;
+}
+
+export interface OrderPage {
+  items: Order[];
+  nextCursor: string | undefined;
+}
+
+/** Newest first, paginated by a keyset cursor so page 500 costs what page 1 does. */
+export async function listOrders(
+  db: DbOrTx,
+  filter: { status?: OrderStatus | undefined; channel?: OrderChannel | undefined; q?: string | undefined; limit: number; cursor?: string | undefined },
+): Promise<OrderPage> {
+  const where: (SQL | undefined)[] = [
+    filter.status ? eq(orders.status, filter.status) : undefined,
+    filter.channel ? eq(orders.channel, filter.channel) : undefined,
+  ];
+  if (filter.q) where.push(searchCondition(filter.q));
+  const cursor = decodeCursor(filter.cursor);
+  if (cursor) where.push(sql`(${orders.createdAt}, ${orders.id}) < (${cursor.createdAt}::timestamptz, ${cursor.id})`);
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(...where))
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(filter.limit + 1);
+  const items = rows.slice(0, filter.limit);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor: rows.length > filter.limit && last ? encodeCursor(last) : undefined,
+  };
+}
+
+function searchCondition(q: string): SQL {
+  const number = parseOrderNumber(q);
+  const phone = normalizeThaiPhone(q);
+  const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return or(
+    number ? eq(orders.number, number) : undefined,
+    phone ? eq(orders.customerPhone, phone) : undefined,
+    ilike(orders.customerName, like),
+    ilike(orders.number, like),
+  )!;
+}
+
+function encodeCursor(o: Order): string {
+  return Buffer.from(JSON.stringify([o.createdAt.toISOString(), o.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): { createdAt: string; id: number } | undefined {
+  if (!cursor) return undefined;
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && Number.isInteger(id)) {
+      return { createdAt, id: id as number };
+    }
+  } catch {
+    // fall through
+  }
+  throw new AppError('VALIDATION_ERROR', 'cursor is not one this API returned');
+}
+
+export async function linesOfOrders(db: DbOrTx, orderIds: number[]): Promise<Map<number, OrderLine[]>> {
+  const map = new Map<number, OrderLine[]>();
+  if (orderIds.length === 0) return map;
+  const rows = await db.select().from(orderLines).where(inArray(orderLines.orderId, orderIds)).orderBy(asc(orderLines.id));
+  for (const r of rows) map.set(r.orderId, [...(map.get(r.orderId) ?? []), r]);
+  return map;
+}
+
+/**
+ * Claims an Idempotency-Key inside the order's transaction. A concurrent request with the same key
+ * blocks on the unique index until this one commits, then finds the key taken and returns its order.
+ */
+export async function claimIdempotencyKey(
+  tx: Tx,
+  key: string,
+  requestHash: string,
+): Promise<{ claimed: true } | { claimed: false; orderId: number | null; requestHash: string }> {
+  const inserted = await tx.insert(idempotencyKeys).values({ key, requestHash }).onConflictDoNothing().returning();
+  if (inserted.length > 0) return { claimed: true };
+  const [existing] = await tx.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key));
+  return { claimed: false, orderId: existing!.orderId, requestHash: existing!.requestHash };
+}
+
+export async function bindIdempotencyKey(tx: Tx, key: string, orderId: number) {
+  await tx.update(idempotencyKeys).set({ orderId }).where(eq(idempotencyKeys.key, key));
+}
+
+export async function findOrderById(db: DbOrTx, id: number) {
+  const [order] = await db.select().from(orders).where(eq(orders.id, id));
+  return order;
+}

@@ -1,0 +1,49 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '../../db/client.ts';
+import { payments, refunds, type Payment, type PaymentMethod, type Refund } from '../../db/schema/index.ts';
+
+export async function recordPayment(
+  tx: Tx,
+  input: {
+    orderId: number;
+    method: PaymentMethod;
+    amount: number;
+    currency: string;
+    status?: 'pending' | 'confirmed';
+    reference?: string | undefined;
+    actor: string;
+    note?: string | undefined;
+  },
+): Promise<Payment> {
+  const status = input.status ?? 'confirmed';
+  const [row] = await tx
+    .insert(payments)
+    .values({ ...input, status, confirmedAt: status === 'confirmed' ? new Date() : null })
+    .returning();
+  return row!;
+}
+
+/** What the customer has actually paid on an order (confirmed payments only). */
+export async function paidAmount(db: DbOrTx, orderId: number): Promise<number> {
+  const [row] = await db
+    .select({ sum: sql<number>`coalesce(sum(${payments.amount}), 0)::bigint` })
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), eq(payments.status, 'confirmed')));
+  return Number(row!.sum);
+}
+
+export async function paymentsOf(db: DbOrTx, orderId: number): Promise<Payment[]> {
+  return db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(asc(payments.id));
+}
+
+export async function recordRefundDue(
+  tx: Tx,
+  input: { orderId: number; amount: number; currency: string; reason: string; actor: string },
+): Promise<Refund> {
+  const [row] = await tx.insert(refunds).values({ ...input, status: 'due' }).returning();
+  return row!;
+}
+
+export async function refundsOf(db: DbOrTx, orderId: number): Promise<Refund[]> {
+  return db.select().from(refunds).where(eq(refunds.orderId, orderId)).orderBy(asc(refunds.id));
+}

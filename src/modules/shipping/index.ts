@@ -1,0 +1,3 @@
+// Shipping owns shipments: which parcels left for an order, with which carrier and tracking number.
+export * from './carriers.ts';
+export * from './shipping.repository.ts';

@@ -1,0 +1,102 @@
+import type { Db, Tx } from '../db/client.ts';
+import { withTransaction } from '../db/client.ts';
+import type { Order, OrderStatus } from '../db/schema/index.ts';
+import { consumeOrderReservations, releaseOrderReservations } from '../modules/inventory/index.ts';
+import { enqueueMessage } from '../modules/notify/index.ts';
+import { lockOrder, setOrderStatus } from '../modules/orders/index.ts';
+import { paidAmount, recordPayment, recordRefundDue } from '../modules/payments/index.ts';
+import { chatTargetFor } from './customer-chat.ts';
+
+export interface TransitionInput {
+  number: string;
+  to: OrderStatus;
+  actor: string;
+  note?: string | undefined;
+  /** The shop's default language, for customers who never told us theirs. */
+  locale?: 'th' | 'en';
+  /** Whether the customer hears of this change; false when the caller sends a fuller message itself. */
+  notify?: boolean;
+}
+
+/** Statuses the customer is told about in chat when their order reaches them. */
+const toldToCustomer: Partial<Record<OrderStatus, string>> = {
+  paid: 'order.paid',
+  confirmed: 'order.confirmed',
+  shipped: 'order.shipped',
+  delivered: 'order.delivered',
+  cancelled: 'order.cancelled',
+};
+
+/**
+ * Moves an order to a new status with everything that status means, in one transaction:
+ * paid records the outstanding payment, cancelled releases stock and records any refund owed,
+ * shipped turns reserved stock into a deduction; the customer is told through the outbox.
+ */
+export async function transitionOrder(db: Db, input: TransitionInput): Promise<Order> {
+  return withTransaction(db, async (tx) => {
+    const order = await lockOrder(tx, input.number);
+    return transitionLockedOrder(tx, order, input);
+  });
+}
+
+export async function transitionLockedOrder(tx: Tx, order: Order, input: Omit<TransitionInput, 'number'>): Promise<Order> {
+  const updated = await setOrderStatus(tx, order, input.to, input.actor, input.note);
+  switch (input.to) {
+    case 'paid': {
+      const outstanding = order.total - (await paidAmount(tx, order.id));
+      if (outstanding > 0) {
+        await recordPayment(tx, {
+          orderId: order.id,
+          method: order.paymentMethod,
+          amount: outstanding,
+          currency: order.currency,
+          reference: 'marked paid',
+          actor: input.actor,
+          note: input.note,
+        });
+      }
+      break;
+    }
+    case 'cancelled': {
+      await releaseOrderReservations(tx, order.id, input.actor, input.note ?? 'order cancelled');
+      const paid = await paidAmount(tx, order.id);
+      if (paid > 0) {
+        await recordRefundDue(tx, {
+          orderId: order.id,
+          amount: paid,
+          currency: order.currency,
+          reason: input.note ?? 'order cancelled after payment',
+          actor: input.actor,
+        });
+      }
+      break;
+    }
+    case 'shipped':
+      await consumeOrderReservations(tx, order.id, input.actor);
+      break;
+    default:
+      break;
+  }
+  if (input.notify !== false) await tellCustomer(tx, updated, input.to, input.locale ?? 'th', { note: input.note });
+  return updated;
+}
+
+export async function tellCustomer(
+  tx: Tx,
+  order: Order,
+  event: OrderStatus,
+  fallbackLocale: 'th' | 'en',
+  params: Record<string, unknown> = {},
+  dedupeSuffix = '',
+): Promise<void> {
+  const template = toldToCustomer[event];
+  if (!template) return;
+  const target = await chatTargetFor(tx, order.customerId, order.channel, fallbackLocale);
+  if (!target) return;
+  await enqueueMessage(tx, {
+    ...target,
+    template,
+    params: { orderNumber: order.number, total: order.total, currency: order.currency, ...params },
+    dedupeKey: `order:${order.number}:${event}${dedupeSuffix}`,
+  });
+}

@@ -1,0 +1,127 @@
+import type { Db, Tx } from '../db/client.ts';
+import { withTransaction } from '../db/client.ts';
+import type { Order, OrderChannel, OrderLine, PaymentMethod, ShippingAddress } from '../db/schema/index.ts';
+import { AppError } from '../errors.ts';
+import { findSellablesBySku, variantName } from '../modules/catalog/index.ts';
+import { allocate, lockAvailableStock, reserveForOrder } from '../modules/inventory/index.ts';
+import { insertOrder } from '../modules/orders/index.ts';
+
+export interface PlaceOrderInput {
+  channel: OrderChannel;
+  externalId?: string | undefined;
+  customer: { id: number; name: string; phone?: string | undefined };
+  lines: { sku: string; qty: number }[];
+  shippingAddress: ShippingAddress;
+  paymentMethod: PaymentMethod;
+  currency: string;
+  shippingFee?: number;
+  discount?: number;
+  note?: string | undefined;
+  actor: string;
+  language?: 'th' | 'en';
+}
+
+export interface PlacedOrder {
+  order: Order;
+  lines: OrderLine[];
+}
+
+/**
+ * Places an order: checks every line, then reserves stock and writes the order in one transaction.
+ * Either every line is reserved and the order exists, or nothing changed (the rollback is the compensation).
+ * `within` lets a caller add its own writes (an outbox message, an idempotency key) to the same transaction.
+ */
+export async function placeOrder(
+  db: Db,
+  input: PlaceOrderInput,
+  within?: (tx: Tx, placed: PlacedOrder) => Promise<void>,
+): Promise<PlacedOrder> {
+  return withTransaction(db, (tx) => placeOrderInTx(tx, input, within));
+}
+
+export async function placeOrderInTx(
+  tx: Tx,
+  input: PlaceOrderInput,
+  within?: (tx: Tx, placed: PlacedOrder) => Promise<void>,
+): Promise<PlacedOrder> {
+  const merged = mergeLines(input.lines);
+  if (merged.length === 0) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
+
+  // Check first, without side effects.
+  const sellables = await findSellablesBySku(
+    tx,
+    merged.map((l) => l.sku),
+  );
+  const unknown = merged.filter((l) => !sellables.has(l.sku.toLowerCase())).map((l) => l.sku);
+  if (unknown.length > 0) {
+    throw new AppError('UNKNOWN_SKU', `Unknown SKU: ${unknown.join(', ')}`, { skus: unknown });
+  }
+  const resolved = merged.map((l) => ({ ...l, item: sellables.get(l.sku.toLowerCase())! }));
+  const inactive = resolved.filter((l) => !l.item.active).map((l) => l.item.sku);
+  if (inactive.length > 0) {
+    throw new AppError('INACTIVE_PRODUCT', `No longer sold: ${inactive.join(', ')}`, { skus: inactive });
+  }
+
+  const stock = await lockAvailableStock(
+    tx,
+    resolved.map((l) => l.item.variantId),
+  );
+  const plan = allocate(
+    resolved.map((l, i) => ({ lineKey: i, variantId: l.item.variantId, qty: l.qty })),
+    stock,
+  );
+  if (!plan.ok) {
+    const shortages = plan.shortages.map((s) => ({
+      sku: resolved.find((l) => l.item.variantId === s.variantId)!.item.sku,
+      requested: s.requested,
+      available: s.available,
+    }));
+    throw new AppError(
+      'INSUFFICIENT_STOCK',
+      `Not enough stock: ${shortages.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join('; ')}`,
+      { shortages },
+    );
+  }
+
+  // Then change.
+  const placed = await insertOrder(tx, {
+    channel: input.channel,
+    externalId: input.externalId,
+    customerId: input.customer.id,
+    customerName: input.customer.name,
+    customerPhone: input.customer.phone,
+    paymentMethod: input.paymentMethod,
+    currency: input.currency,
+    shippingFee: input.shippingFee ?? 0,
+    discount: input.discount ?? 0,
+    shippingAddress: input.shippingAddress,
+    note: input.note,
+    actor: input.actor,
+    lines: resolved.map((l) => ({
+      variantId: l.item.variantId,
+      sku: l.item.sku,
+      name: variantName(l.item, input.language ?? 'th'),
+      unitPrice: l.item.price,
+      qty: l.qty,
+    })),
+  });
+  await reserveForOrder(
+    tx,
+    placed.order.id,
+    plan.allocations.map((a) => ({ ...a, orderLineId: placed.lines.find((l) => l.variantId === a.variantId)!.id })),
+    input.actor,
+  );
+  if (within) await within(tx, placed);
+  return placed;
+}
+
+/** Two lines of the same SKU become one, so the customer sees "x3" rather than "x1" and "x2". */
+function mergeLines(lines: { sku: string; qty: number }[]) {
+  const bySku = new Map<string, { sku: string; qty: number }>();
+  for (const l of lines) {
+    const key = l.sku.toLowerCase();
+    const prev = bySku.get(key);
+    bySku.set(key, { sku: prev?.sku ?? l.sku, qty: (prev?.qty ?? 0) + l.qty });
+  }
+  return [...bySku.values()];
+}

@@ -1,0 +1,56 @@
+import type { Db } from '../db/client.ts';
+import { withTransaction } from '../db/client.ts';
+import type { Order, Shipment } from '../db/schema/index.ts';
+import { AppError } from '../errors.ts';
+import { lockOrder } from '../modules/orders/index.ts';
+import { addShipment, resolveCarrier } from '../modules/shipping/index.ts';
+import { tellCustomer, transitionLockedOrder } from './order-status.workflow.ts';
+
+export interface ShipInput {
+  number: string;
+  carrier: string;
+  trackingNumber: string;
+  actor: string;
+  locale?: 'th' | 'en';
+}
+
+/**
+ * Records a parcel with its tracking number. The first parcel ships the order (stock is deducted);
+ * later parcels of a shipped order are added to it. Each parcel's tracking number is told to the customer once.
+ */
+export async function shipOrder(db: Db, input: ShipInput): Promise<{ order: Order; shipment: Shipment }> {
+  return withTransaction(db, async (tx) => {
+    let order = await lockOrder(tx, input.number);
+    if (order.status !== 'shipped') {
+      if (order.status !== 'confirmed' && order.status !== 'packed') {
+        throw new AppError(
+          'ILLEGAL_TRANSITION',
+          `An order in status ${order.status} cannot be shipped; confirm it first`,
+          { from: order.status, to: 'shipped' },
+        );
+      }
+      order = await transitionLockedOrder(tx, order, {
+        to: 'shipped',
+        actor: input.actor,
+        note: `${input.carrier} ${input.trackingNumber}`,
+        // The tracking message below tells the customer; a separate "shipped" message would say it twice.
+        notify: false,
+      });
+    }
+    const carrier = resolveCarrier(input.carrier);
+    const shipment = await addShipment(tx, {
+      orderId: order.id,
+      carrier: carrier.name,
+      trackingNumber: input.trackingNumber,
+    });
+    await tellCustomer(
+      tx,
+      order,
+      'shipped',
+      input.locale ?? 'th',
+      { carrier: carrier.name, trackingNumber: input.trackingNumber, trackingUrl: carrier.trackingUrl(input.trackingNumber) },
+      `:${shipment.id}`,
+    );
+    return { order, shipment };
+  });
+}
