@@ -53,21 +53,23 @@ export const envSchema = z
       .enum(['auto', 'true', 'false'])
       .default('auto')
       .describe('load the demo catalog into an empty database: auto = only the embedded one'),
-  })
-  .superRefine((env, ctx) => {
-    // A channel is on when any of its secrets is set; then every secret it needs must be.
-    if ((env.LINE_CHANNEL_SECRET === undefined) !== (env.LINE_CHANNEL_ACCESS_TOKEN === undefined)) {
-      const missing = env.LINE_CHANNEL_SECRET === undefined ? 'LINE_CHANNEL_SECRET' : 'LINE_CHANNEL_ACCESS_TOKEN';
-      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the LINE channel is switched on' });
-    }
-    if (env.TELEGRAM_BOT_TOKEN && env.TELEGRAM_MODE === 'webhook' && !env.TELEGRAM_WEBHOOK_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TELEGRAM_WEBHOOK_SECRET'],
-        message: 'is required when Telegram runs in webhook mode',
-      });
-    }
   });
+
+const isSet = (v: string | undefined) => v !== undefined && v.trim() !== '';
+
+/** Rules across variables; checked on the raw values so they are reported with every other problem. */
+function crossChecks(src: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  // A channel is on when any of its secrets is set; then every secret it needs must be.
+  if (isSet(src.LINE_CHANNEL_SECRET) !== isSet(src.LINE_CHANNEL_ACCESS_TOKEN)) {
+    const missing = isSet(src.LINE_CHANNEL_SECRET) ? 'LINE_CHANNEL_ACCESS_TOKEN' : 'LINE_CHANNEL_SECRET';
+    problems.push(`${missing} is required when the LINE channel is switched on`);
+  }
+  if (isSet(src.TELEGRAM_BOT_TOKEN) && (src.TELEGRAM_MODE ?? 'webhook') === 'webhook' && !isSet(src.TELEGRAM_WEBHOOK_SECRET)) {
+    problems.push('TELEGRAM_WEBHOOK_SECRET is required when Telegram runs in webhook mode');
+  }
+  return problems;
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -81,9 +83,11 @@ export class ConfigError extends Error {
 /** Parses the environment once; every problem is listed in one error so a bad start is fixed in one go. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`)),
+    ...crossChecks(source),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   return toConfig(parsed.data);
 }
 

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '#src/app.ts';
+import { bootstrap } from '#src/bootstrap.ts';
+import { loadConfig, type Config } from '#src/config.ts';
+import type { Database } from '#src/db/client.ts';
+import { createTestDatabase, testLogger } from './db.ts';
+
+export const TEST_API_TOKEN = 'test-api-token-0123456789';
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    API_TOKEN: TEST_API_TOKEN,
+    ADMIN_EMAIL: 'owner@example.com',
+    ADMIN_PASSWORD: 'correct horse battery',
+    SEED_DEMO: 'false',
+    DATA_DIR: '/tmp/talad-test-data',
+    ...env,
+  });
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: Database;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** The real app on a fresh test database, driven with app.inject(). */
+export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const config = testConfig(env);
+  const database = await createTestDatabase();
+  await bootstrap(database.db, config, testLogger);
+  const app = await buildApp(config, { database, logger: testLogger, skipBootstrap: true });
+  await app.ready();
+  return {
+    app,
+    database,
+    config,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+export const auth = { authorization: `Bearer ${TEST_API_TOKEN}` };

@@ -1,0 +1,161 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '#src/db/client.ts';
+import { orders, stockLedger, stockReservations } from '#src/db/schema/index.ts';
+import { isAppError } from '#src/errors.ts';
+import { listStock, orderReservations } from '#src/modules/inventory/index.ts';
+import { historyOf } from '#src/modules/orders/index.ts';
+import { refundsOf } from '#src/modules/payments/index.ts';
+import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
+import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { shipOrder } from '#src/workflows/ship-order.workflow.ts';
+import { createTestDatabase, onRealPostgres } from '../helpers/db.ts';
+import { makeCustomer, makeProduct, makeWarehouse, orderInput } from '../helpers/factories.ts';
+
+let database: Database;
+beforeAll(async () => {
+  database = await createTestDatabase({ poolSize: 20 });
+  await makeWarehouse(database.db, { code: 'BKK', priority: 10 });
+  await makeWarehouse(database.db, { code: 'CNX', priority: 5 });
+});
+afterAll(() => database?.close());
+
+async function stockOf(sku: string) {
+  const rows = await listStock(database.db, { sku });
+  return Object.fromEntries(rows.map((r) => [r.warehouse, { onHand: r.onHand, reserved: r.reserved, available: r.available }]));
+}
+
+describe(`placing orders (${onRealPostgres ? 'PostgreSQL server' : 'embedded PGlite'})`, () => {
+  it('reserves stock and snapshots prices in the same transaction as the order', async () => {
+    const { sku } = await makeProduct(database.db, { price: 12_500, stock: { BKK: 5 } });
+    const customer = await makeCustomer(database.db);
+    const { order, lines } = await placeOrder(database.db, orderInput(customer, [{ sku, qty: 2 }]));
+    expect(order.number).toMatch(/^TL-\d{5,}$/);
+    expect(order.status).toBe('pending_payment');
+    expect(order.total).toBe(25_000);
+    expect(lines).toMatchObject([{ sku, qty: 2, unitPrice: 12_500, lineTotal: 25_000 }]);
+    expect(await stockOf(sku)).toEqual({ BKK: { onHand: 5, reserved: 2, available: 3 } });
+    const history = await historyOf(database.db, order.id);
+    expect(history).toMatchObject([{ fromStatus: null, toStatus: 'pending_payment', actor: 'test' }]);
+  });
+
+  it('reserves every line or none: a short line leaves no order, reservation or ledger row behind', async () => {
+    const a = await makeProduct(database.db, { stock: { BKK: 10 } });
+    const b = await makeProduct(database.db, { stock: { BKK: 1 } });
+    const customer = await makeCustomer(database.db);
+    const ordersBefore = (await database.db.select().from(orders)).length;
+    const ledgerBefore = (await database.db.select().from(stockLedger)).length;
+
+    const attempt = placeOrder(database.db, orderInput(customer, [{ sku: a.sku, qty: 3 }, { sku: b.sku, qty: 2 }]));
+    await expect(attempt).rejects.toMatchObject({
+      code: 'INSUFFICIENT_STOCK',
+      details: { shortages: [{ sku: b.sku, requested: 2, available: 1 }] },
+    });
+
+    expect((await database.db.select().from(orders)).length).toBe(ordersBefore);
+    expect((await database.db.select().from(stockLedger)).length).toBe(ledgerBefore);
+    expect(await stockOf(a.sku)).toEqual({ BKK: { onHand: 10, reserved: 0, available: 10 } });
+    expect(await stockOf(b.sku)).toEqual({ BKK: { onHand: 1, reserved: 0, available: 1 } });
+  });
+
+  it('refuses unknown SKUs by name, before touching stock', async () => {
+    const a = await makeProduct(database.db, { stock: { BKK: 10 } });
+    const customer = await makeCustomer(database.db);
+    const attempt = placeOrder(database.db, orderInput(customer, [{ sku: a.sku, qty: 1 }, { sku: 'NOPE-1', qty: 1 }]));
+    await expect(attempt).rejects.toMatchObject({ code: 'UNKNOWN_SKU', details: { skus: ['NOPE-1'] } });
+    expect(await stockOf(a.sku)).toEqual({ BKK: { onHand: 10, reserved: 0, available: 10 } });
+  });
+
+  it('takes a line from two warehouses when neither has enough alone', async () => {
+    const { sku } = await makeProduct(database.db, { stock: { BKK: 3, CNX: 3 } });
+    const customer = await makeCustomer(database.db);
+    const { order } = await placeOrder(database.db, orderInput(customer, [{ sku, qty: 5 }]));
+    expect(await stockOf(sku)).toEqual({
+      BKK: { onHand: 3, reserved: 3, available: 0 },
+      CNX: { onHand: 3, reserved: 2, available: 1 },
+    });
+    expect((await orderReservations(database.db, order.id)).map((r) => r.qty).sort()).toEqual([2, 3]);
+  });
+
+  it('never reserves more than is available when 200 buyers race for 20 units', async () => {
+    const { sku } = await makeProduct(database.db, { stock: { BKK: 12, CNX: 8 } });
+    const customer = await makeCustomer(database.db);
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, () => placeOrder(database.db, orderInput(customer, [{ sku, qty: 1 }]))),
+    );
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(20);
+    expect(lost).toHaveLength(180);
+    for (const r of lost) expect(isAppError(r.reason, 'INSUFFICIENT_STOCK')).toBe(true);
+    const stock = await stockOf(sku);
+    expect(stock).toEqual({
+      BKK: { onHand: 12, reserved: 12, available: 0 },
+      CNX: { onHand: 8, reserved: 8, available: 0 },
+    });
+  });
+
+  it('never deadlocks or oversells when orders for overlapping SKUs race in opposite order', async () => {
+    const x = await makeProduct(database.db, { stock: { BKK: 30 } });
+    const y = await makeProduct(database.db, { stock: { BKK: 30 } });
+    const customer = await makeCustomer(database.db);
+    const results = await Promise.allSettled(
+      Array.from({ length: 60 }, (_, i) =>
+        placeOrder(
+          database.db,
+          orderInput(customer, i % 2 ? [{ sku: x.sku, qty: 1 }, { sku: y.sku, qty: 1 }] : [{ sku: y.sku, qty: 1 }, { sku: x.sku, qty: 1 }]),
+        ),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(30);
+    expect((await stockOf(x.sku)).BKK!.available).toBe(0);
+    expect((await stockOf(y.sku)).BKK!.available).toBe(0);
+  });
+});
+
+describe('the order lifecycle and stock', () => {
+  it('cancelling releases the reservation, once, and records a refund owed when it was paid', async () => {
+    const { sku } = await makeProduct(database.db, { price: 5_000, stock: { BKK: 4 } });
+    const customer = await makeCustomer(database.db);
+    const { order } = await placeOrder(database.db, orderInput(customer, [{ sku, qty: 3 }]));
+    await transitionOrder(database.db, { number: order.number, to: 'paid', actor: 'staff:a' });
+    await transitionOrder(database.db, { number: order.number, to: 'cancelled', actor: 'staff:a', note: 'customer changed mind' });
+    expect(await stockOf(sku)).toEqual({ BKK: { onHand: 4, reserved: 0, available: 4 } });
+    expect(await refundsOf(database.db, order.id)).toMatchObject([{ amount: 15_000, status: 'due', reason: 'customer changed mind' }]);
+    // A second cancel is refused and moves no stock.
+    await expect(transitionOrder(database.db, { number: order.number, to: 'cancelled', actor: 'x' })).rejects.toMatchObject({
+      code: 'ILLEGAL_TRANSITION',
+    });
+    expect(await stockOf(sku)).toEqual({ BKK: { onHand: 4, reserved: 0, available: 4 } });
+  });
+
+  it('shipping turns the reservation into a deduction, with ledger rows for each step', async () => {
+    const { sku, variant } = await makeProduct(database.db, { stock: { BKK: 10 } });
+    const customer = await makeCustomer(database.db);
+    const { order } = await placeOrder(database.db, orderInput(customer, [{ sku, qty: 4 }]));
+    await transitionOrder(database.db, { number: order.number, to: 'paid', actor: 'staff' });
+    await transitionOrder(database.db, { number: order.number, to: 'confirmed', actor: 'staff' });
+    await shipOrder(database.db, { number: order.number, carrier: 'Kerry', trackingNumber: 'KEX123456', actor: 'staff' });
+    expect(await stockOf(sku)).toEqual({ BKK: { onHand: 6, reserved: 0, available: 6 } });
+    const ledger = await database.db.select().from(stockLedger).where(eq(stockLedger.variantId, variant.id));
+    expect(ledger.map((l) => [l.reason, l.onHandDelta, l.reservedDelta])).toEqual([
+      ['receive', 10, 0],
+      ['reserve', 0, 4],
+      ['ship', -4, -4],
+    ]);
+    const reservations = await database.db.select().from(stockReservations).where(eq(stockReservations.orderId, order.id));
+    expect(reservations.map((r) => r.status)).toEqual(['consumed']);
+    const history = await historyOf(database.db, order.id);
+    expect(history.map((h) => h.toStatus)).toEqual(['pending_payment', 'paid', 'confirmed', 'shipped']);
+  });
+
+  it('refuses an illegal transition and leaves no history row for it', async () => {
+    const { sku } = await makeProduct(database.db, { stock: { BKK: 1 } });
+    const customer = await makeCustomer(database.db);
+    const { order } = await placeOrder(database.db, orderInput(customer, [{ sku, qty: 1 }]));
+    await expect(transitionOrder(database.db, { number: order.number, to: 'shipped', actor: 'x' })).rejects.toMatchObject({
+      code: 'ILLEGAL_TRANSITION',
+    });
+    expect((await historyOf(database.db, order.id)).length).toBe(1);
+  });
+});

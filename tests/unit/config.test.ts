@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '#src/config.ts';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults on an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.publicUrl).toBe('http://localhost:3000');
+    expect(c.shop).toEqual({ timeZone: 'Asia/Bangkok', currency: 'THB', locale: 'th' });
+    expect(c.telegram).toBeUndefined();
+    expect(c.line).toBeUndefined();
+    expect(c.seedDemo).toBe(true);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', API_TOKEN: '' }).databaseUrl).toBeUndefined();
+  });
+
+  it('does not seed demo data into a real database unless asked', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).seedDemo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', SEED_DEMO: 'true' }).seedDemo).toBe(true);
+  });
+
+  it('lists every problem at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TZ_SHOP: 'Mars/Olympus', LINE_CHANNEL_SECRET: 'abc' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('PORT');
+    expect(problems).toContain('DATABASE_URL');
+    expect(problems).toContain('TZ_SHOP');
+    expect(problems).toContain('LINE_CHANNEL_ACCESS_TOKEN is required when the LINE channel is switched on');
+  });
+
+  it('requires the webhook secret only when Telegram runs by webhook', () => {
+    expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: '123:abc' })).toThrow(/TELEGRAM_WEBHOOK_SECRET/);
+    expect(loadConfig({ TELEGRAM_BOT_TOKEN: '123:abc', TELEGRAM_MODE: 'polling' }).telegram?.mode).toBe('polling');
+  });
+
+  it('normalises the PromptPay id and refuses one that is not a phone or tax id', () => {
+    expect(loadConfig({ PROMPTPAY_ID: '081-222-3333' }).promptPayId).toBe('0812223333');
+    expect(() => loadConfig({ PROMPTPAY_ID: '12345' })).toThrow(/PROMPTPAY_ID/);
+  });
+});
