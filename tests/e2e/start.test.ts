@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const token = 'e2e-api-token-0123456789';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface Running {
+  child: ChildProcess;
+  base: string;
+  output: () => string;
+}
+
+/** Starts Talad the way `npm start` does, and waits for /healthz. */
+async function start(env: Record<string, string>): Promise<Running> {
+  const port = await freePort();
+  let out = '';
+  const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', API_TOKEN: token, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Talad exited with ${child.exitCode}:\n${out}`);
+    const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return { child, base, output: () => out };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`Talad did not answer /healthz within 30 s:\n${out}`);
+}
+
+async function stop(r: Running): Promise<number | null> {
+  if (r.child.exitCode !== null) return r.child.exitCode;
+  const exited = new Promise<number | null>((resolve) => r.child.once('exit', (code) => resolve(code)));
+  r.child.kill('SIGTERM');
+  return exited;
+}
+
+const api = (r: Running, p: string, init: RequestInit = {}) =>
+  fetch(`${r.base}/api/v1${p}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+  });
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+describe('npm start', () => {
+  it('serves the demo catalog on the embedded database and keeps every row across a restart', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'talad-e2e-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+
+    const first = await start({ DATA_DIR: dataDir });
+    cleanups.push(() => stop(first));
+    const products = (await (await api(first, '/products')).json()) as { items: { sku: string; available: number }[] };
+    expect(products.items.length).toBeGreaterThanOrEqual(12);
+    expect(first.output()).toContain('owner account created');
+
+    const sku = products.items[0]!.sku;
+    const created = await api(first, '/orders', {
+      method: 'POST',
+      headers: { 'idempotency-key': 'e2e-restart-1' },
+      body: JSON.stringify({
+        channel: 'api',
+        customer: { name: 'ทดสอบ รีสตาร์ท', phone: '0899999999' },
+        lines: [{ sku, qty: 1 }],
+        shippingAddress: { name: 'ทดสอบ รีสตาร์ท', phone: '0899999999', address: '1 ถนนพระราม 4 กรุงเทพฯ' },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { number } = (await created.json()) as { number: string };
+    expect(await stop(first)).toBe(0);
+
+    const second = await start({ DATA_DIR: dataDir });
+    cleanups.push(() => stop(second));
+    const order = await api(second, `/orders/${number}`);
+    expect(order.status).toBe(200);
+    expect(((await order.json()) as { status: string }).status).toBe('pending_payment');
+    const again = (await (await api(second, '/products')).json()) as { items: { sku: string; available: number }[] };
+    expect(again.items.find((p) => p.sku === sku)!.available).toBe(products.items[0]!.available - 1);
+    // The owner is created once: a second start has nothing to say about it.
+    expect(second.output()).not.toContain('owner account created');
+    expect(await stop(second)).toBe(0);
+  });
+
+  it.runIf(process.env.TEST_DATABASE_URL)('migrates an empty PostgreSQL database named by DATABASE_URL', async () => {
+    const serverUrl = process.env.TEST_DATABASE_URL!;
+    const name = `talad_e2e_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    cleanups.push(async () => {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    });
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+
+    const running = await start({ DATABASE_URL: url.toString(), DATA_DIR: os.tmpdir() });
+    cleanups.push(() => stop(running));
+    const products = await api(running, '/products');
+    expect(products.status).toBe(200);
+    // No demo data in a real shop's database unless SEED_DEMO=true.
+    expect(((await products.json()) as { items: unknown[] }).items).toEqual([]);
+    const created = await api(running, '/products', {
+      method: 'POST',
+      body: JSON.stringify({ sku: 'PG-1', name: 'ทดสอบ', price: { amount: 1000, currency: 'THB' }, stock: { onHand: 3 } }),
+    });
+    expect(created.status).toBe(201);
+    expect(await stop(running)).toBe(0);
+  });
+});
