@@ -61,9 +61,10 @@ export async function importOrder(
         discount: input.discount?.amount ?? 0,
         note: input.note,
         actor: opts.actor,
+      }, async (tx, placed) => {
+        await saveAddress(tx, customer.id, { ...input.shippingAddress, phone });
+        if (opts.idempotencyKey) await bindIdempotencyKey(tx, opts.idempotencyKey, placed.order.id);
       });
-      await saveAddress(tx, customer.id, { ...input.shippingAddress, phone });
-      if (opts.idempotencyKey) await bindIdempotencyKey(tx, opts.idempotencyKey, order.id);
       return { order, created: true };
     });
   } catch (err) {

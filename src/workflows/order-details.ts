@@ -16,13 +16,13 @@ const money = (amount: number, currency: string): Money => ({ amount, currency }
 export async function orderDetails(db: DbOrTx, number: string) {
   const order = await findOrderByNumber(db, number);
   if (!order) throw new AppError('ORDER_NOT_FOUND', `Order ${number} does not exist`);
-  const [lines, payments, shipments, history, refunds] = [
-    await linesOf(db, order.id),
-    await paymentsOf(db, order.id),
-    await shipmentsOf(db, order.id),
-    await historyOf(db, order.id),
-    await refundsOf(db, order.id),
-  ];
+  const [lines, payments, shipments, history, refunds] = await Promise.all([
+    linesOf(db, order.id),
+    paymentsOf(db, order.id),
+    shipmentsOf(db, order.id),
+    historyOf(db, order.id),
+    refundsOf(db, order.id),
+  ]);
   const c = order.currency;
   return {
     ...orderSummary(order, lines),

@@ -29,7 +29,8 @@ export interface PlacedOrder {
 /**
  * Places an order: checks every line, then reserves stock and writes the order in one transaction.
  * Either every line is reserved and the order exists, or nothing changed (the rollback is the compensation).
- * `within` lets a caller add its own writes (an outbox message, an idempotency key) to the same transaction.
+ * `within` lets a caller add its own writes (an address, an idempotency key) to the same transaction,
+ * before stock is locked.
  */
 export async function placeOrder(
   db: Db,
@@ -62,28 +63,9 @@ export async function placeOrderInTx(
     throw new AppError('INACTIVE_PRODUCT', `No longer sold: ${inactive.join(', ')}`, { skus: inactive });
   }
 
-  const stock = await lockAvailableStock(
-    tx,
-    resolved.map((l) => l.item.variantId),
-  );
-  const plan = allocate(
-    resolved.map((l, i) => ({ lineKey: i, variantId: l.item.variantId, qty: l.qty })),
-    stock,
-  );
-  if (!plan.ok) {
-    const shortages = plan.shortages.map((s) => ({
-      sku: resolved.find((l) => l.item.variantId === s.variantId)!.item.sku,
-      requested: s.requested,
-      available: s.available,
-    }));
-    throw new AppError(
-      'INSUFFICIENT_STOCK',
-      `Not enough stock: ${shortages.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join('; ')}`,
-      { shortages },
-    );
-  }
-
-  // Then change.
+  // Then change. The stock rows are locked last: every order for a popular SKU waits on that lock
+  // until commit, so nothing else should happen while it is held (the order number may skip a value
+  // when stock turns out short and the transaction rolls back; order numbers need not be gapless).
   const placed = await insertOrder(tx, {
     channel: input.channel,
     externalId: input.externalId,
@@ -105,13 +87,35 @@ export async function placeOrderInTx(
       qty: l.qty,
     })),
   });
+  if (within) await within(tx, placed);
+
+  const stock = await lockAvailableStock(
+    tx,
+    resolved.map((l) => l.item.variantId),
+  );
+  const plan = allocate(
+    resolved.map((l, i) => ({ lineKey: i, variantId: l.item.variantId, qty: l.qty })),
+    stock,
+  );
+  if (!plan.ok) {
+    const shortages = plan.shortages.map((s) => ({
+      sku: resolved.find((l) => l.item.variantId === s.variantId)!.item.sku,
+      requested: s.requested,
+      available: s.available,
+    }));
+    throw new AppError(
+      'INSUFFICIENT_STOCK',
+      `Not enough stock: ${shortages.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join('; ')}`,
+      { shortages },
+    );
+  }
+
   await reserveForOrder(
     tx,
     placed.order.id,
     plan.allocations.map((a) => ({ ...a, orderLineId: placed.lines.find((l) => l.variantId === a.variantId)!.id })),
     input.actor,
   );
-  if (within) await within(tx, placed);
   return placed;
 }
 
