@@ -13,8 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const inject = (opts: { method: 'GET' | 'POST'; url: string; payload?: unknown; headers?: Record<string, string> }) =>
-  t.app.inject({ ...opts, headers: { ...auth, ...opts.headers } } as Parameters<typeof t.app.inject>[0]);
+const inject = (opts: { method: 'GET' | 'POST'; url: string; payload?: object; headers?: Record<string, string> }) =>
+  t.app.inject({ method: opts.method, url: opts.url, payload: opts.payload, headers: { ...auth, ...opts.headers } });
 
 describe('health and docs', () => {
   it('answers /healthz once the database answers', async () => {
