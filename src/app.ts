@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { apiPlugin } from '../admin/api/api.plugin.ts';
+import chatPlugin, { type ChatPluginOptions } from '../bots/chat.plugin.ts';
 import { bootstrap } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { createDatabase, type Database, type Db } from './db/client.ts';
@@ -30,6 +31,7 @@ export interface BuildOverrides {
   logger?: Logger;
   /** Skip migrations and first-run data (the caller prepared the database). */
   skipBootstrap?: boolean;
+  chat?: ChatPluginOptions;
 }
 
 /**
@@ -82,5 +84,6 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(healthRoutes);
   await app.register(apiPlugin, { prefix: '/api/v1' });
+  await app.register(chatPlugin, overrides.chat ?? {});
   return app;
 }

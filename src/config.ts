@@ -46,6 +46,15 @@ export const envSchema = z
         .transform((v) => v.replace(/[\s-]/g, ''))
         .pipe(z.string().regex(/^(\+?66\d{9}|0\d{9}|\d{13}|\d{15})$/, 'must be a Thai phone, a 13-digit tax id or a 15-digit e-wallet id')),
     ),
+    SHOP_NAME: z.string().trim().min(1).max(100).default('Talad Shop'),
+    /** Where the merchant hears of new orders and slips to review: a LINE user or group id, a Telegram chat id. */
+    MERCHANT_LINE_TO: optional(z.string().trim().regex(/^[UCR][0-9a-f]{32}$/, 'must be a LINE user (U...), group (C...) or room (R...) id')),
+    MERCHANT_TELEGRAM_CHAT_ID: optional(z.string().trim().regex(/^-?\d+$/, 'must be a numeric Telegram chat id')),
+    /** Shipping fee rule until the shop sets one in the back office: a flat fee, free above an amount (baht). */
+    SHIPPING_FLAT_FEE: z.coerce.number().min(0).max(100_000).default(0),
+    SHIPPING_FREE_OVER: optional(z.coerce.number().min(0).max(10_000_000)),
+    /** Signs the web chat's visitor cookie; generated and kept in DATA_DIR when unset. */
+    SESSION_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
     TZ_SHOP: timeZone.default('Asia/Bangkok'),
     CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as THB').default('THB'),
     LOCALE: z.enum(['th', 'en']).default('th'),
@@ -120,7 +129,18 @@ function toConfig(e: Env) {
         }
       : undefined,
     promptPayId: e.PROMPTPAY_ID,
-    shop: { timeZone: e.TZ_SHOP, currency: e.CURRENCY, locale: e.LOCALE as 'th' | 'en' },
+    shop: {
+      name: e.SHOP_NAME,
+      timeZone: e.TZ_SHOP,
+      currency: e.CURRENCY,
+      locale: e.LOCALE as 'th' | 'en',
+      shipping: {
+        flatFee: Math.round(e.SHIPPING_FLAT_FEE * 100),
+        freeOver: e.SHIPPING_FREE_OVER === undefined ? undefined : Math.round(e.SHIPPING_FREE_OVER * 100),
+      },
+    },
+    merchant: { lineTo: e.MERCHANT_LINE_TO, telegramChatId: e.MERCHANT_TELEGRAM_CHAT_ID },
+    sessionSecret: e.SESSION_SECRET,
     seedDemo: e.SEED_DEMO === 'auto' ? e.DATABASE_URL === undefined : e.SEED_DEMO === 'true',
   };
 }

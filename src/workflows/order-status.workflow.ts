@@ -94,9 +94,13 @@ export async function tellCustomer(
   const target = await chatTargetFor(tx, order.customerId, order.channel, fallbackLocale);
   if (!target) return;
   await enqueueMessage(tx, {
-    ...target,
-    template,
-    params: { orderNumber: order.number, total: order.total, currency: order.currency, ...params },
+    channel: target.channel,
+    recipient: target.recipient,
+    payload: {
+      template,
+      locale: target.locale,
+      params: { orderNumber: order.number, total: order.total, currency: order.currency, ...params },
+    },
     dedupeKey: `order:${order.number}:${event}${dedupeSuffix}`,
   });
 }

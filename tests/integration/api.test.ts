@@ -227,7 +227,7 @@ describe('orders', () => {
       order: { status: 'shipped', shipments: [{ carrier: 'Flash Express', trackingNumber: 'TH0123456789', status: 'shipped' }] },
     });
     expect((await inject({ method: 'GET', url: `/api/v1/stock?sku=${sku}` })).json().items[0]).toMatchObject({ onHand: 3, reserved: 0 });
-    const messages = (await outboxFor(t.database.db, 'U-ship-1')).filter((m) => m.payload.template === 'order.shipped');
+    const messages = (await outboxFor(t.database.db, 'U-ship-1')).filter((m) => 'template' in m.payload && m.payload.template === 'order.shipped');
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({
       channel: 'line',

@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     expect(c.host).toBe('0.0.0.0');
     expect(c.databaseUrl).toBeUndefined();
     expect(c.publicUrl).toBe('http://localhost:3000');
-    expect(c.shop).toEqual({ timeZone: 'Asia/Bangkok', currency: 'THB', locale: 'th' });
+    expect(c.shop).toMatchObject({ name: 'Talad Shop', timeZone: 'Asia/Bangkok', currency: 'THB', locale: 'th' });
     expect(c.telegram).toBeUndefined();
     expect(c.line).toBeUndefined();
     expect(c.seedDemo).toBe(true);

@@ -1,4 +1,5 @@
 CREATE TYPE "public"."user_role" AS ENUM('owner', 'admin', 'staff', 'packer');--> statement-breakpoint
+CREATE TYPE "public"."inbox_status" AS ENUM('pending', 'done', 'failed');--> statement-breakpoint
 CREATE TYPE "public"."chat_channel" AS ENUM('line', 'telegram', 'webchat');--> statement-breakpoint
 CREATE TYPE "public"."language" AS ENUM('th', 'en');--> statement-breakpoint
 CREATE TYPE "public"."reservation_status" AS ENUM('active', 'released', 'consumed');--> statement-breakpoint
@@ -71,6 +72,44 @@ CREATE TABLE "products" (
 	"active" boolean DEFAULT true NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "cart_items" (
+	"identity_id" integer NOT NULL,
+	"variant_id" integer NOT NULL,
+	"qty" integer NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "cart_items_identity_id_variant_id_pk" PRIMARY KEY("identity_id","variant_id"),
+	CONSTRAINT "cart_items_qty_pos" CHECK ("cart_items"."qty" > 0)
+);
+--> statement-breakpoint
+CREATE TABLE "chat_inbox" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"channel" text NOT NULL,
+	"event_id" text NOT NULL,
+	"user_key" text NOT NULL,
+	"payload" jsonb NOT NULL,
+	"status" "inbox_status" DEFAULT 'pending' NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"last_error" text,
+	"available_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"processed_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "chat_sessions" (
+	"identity_id" integer PRIMARY KEY NOT NULL,
+	"state" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "webchat_messages" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"visitor_id" text NOT NULL,
+	"sender" text NOT NULL,
+	"client_id" text,
+	"parts" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "customer_addresses" (
@@ -173,6 +212,8 @@ CREATE TABLE "outbox" (
 	"status" "outbox_status" DEFAULT 'pending' NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"next_attempt_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"locked_until" timestamp with time zone,
+	"retry_key" uuid DEFAULT gen_random_uuid() NOT NULL,
 	"last_error" text,
 	"sent_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -278,6 +319,9 @@ CREATE TABLE "shipments" (
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "product_variants" ADD CONSTRAINT "product_variants_product_id_products_id_fk" FOREIGN KEY ("product_id") REFERENCES "public"."products"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "products" ADD CONSTRAINT "products_category_id_categories_id_fk" FOREIGN KEY ("category_id") REFERENCES "public"."categories"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "cart_items" ADD CONSTRAINT "cart_items_identity_id_customer_identities_id_fk" FOREIGN KEY ("identity_id") REFERENCES "public"."customer_identities"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "cart_items" ADD CONSTRAINT "cart_items_variant_id_product_variants_id_fk" FOREIGN KEY ("variant_id") REFERENCES "public"."product_variants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "chat_sessions" ADD CONSTRAINT "chat_sessions_identity_id_customer_identities_id_fk" FOREIGN KEY ("identity_id") REFERENCES "public"."customer_identities"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "customer_addresses" ADD CONSTRAINT "customer_addresses_customer_id_customers_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "customer_identities" ADD CONSTRAINT "customer_identities_customer_id_customers_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "low_stock_thresholds" ADD CONSTRAINT "low_stock_thresholds_variant_id_product_variants_id_fk" FOREIGN KEY ("variant_id") REFERENCES "public"."product_variants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -301,6 +345,11 @@ CREATE UNIQUE INDEX "product_variants_sku_key" ON "product_variants" USING btree
 CREATE INDEX "product_variants_product_idx" ON "product_variants" USING btree ("product_id");--> statement-breakpoint
 CREATE INDEX "product_variants_barcode_idx" ON "product_variants" USING btree ("barcode");--> statement-breakpoint
 CREATE INDEX "products_category_idx" ON "products" USING btree ("category_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "chat_inbox_event_key" ON "chat_inbox" USING btree ("channel","event_id");--> statement-breakpoint
+CREATE INDEX "chat_inbox_pending_idx" ON "chat_inbox" USING btree ("id") WHERE "chat_inbox"."status" = 'pending';--> statement-breakpoint
+CREATE INDEX "chat_inbox_user_idx" ON "chat_inbox" USING btree ("user_key","id");--> statement-breakpoint
+CREATE INDEX "webchat_messages_visitor_idx" ON "webchat_messages" USING btree ("visitor_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "webchat_messages_client_key" ON "webchat_messages" USING btree ("visitor_id","client_id");--> statement-breakpoint
 CREATE INDEX "customer_addresses_customer_idx" ON "customer_addresses" USING btree ("customer_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "customer_identities_channel_external_key" ON "customer_identities" USING btree ("channel","external_id");--> statement-breakpoint
 CREATE INDEX "customer_identities_customer_idx" ON "customer_identities" USING btree ("customer_id");--> statement-breakpoint

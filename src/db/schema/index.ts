@@ -1,5 +1,6 @@
 export * from './accounts.ts';
 export * from './catalog.ts';
+export * from './conversations.ts';
 export * from './customers.ts';
 export * from './inventory.ts';
 export * from './notify.ts';

@@ -1,5 +1,9 @@
-import { bigserial, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, updatedAt } from './columns.ts';
+
+export type OutboxPayload =
+  | { template: string; locale: 'th' | 'en'; params: Record<string, unknown> }
+  | { messages: unknown[]; locale: 'th' | 'en' };
 
 export const outboxStatus = pgEnum('outbox_status', ['pending', 'sending', 'sent', 'dead']);
 
@@ -13,14 +17,18 @@ export const outbox = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     channel: text('channel').notNull(),
     recipient: text('recipient').notNull(),
-    /** What to say, channel-agnostic: a template key and its values, or abstract message parts. */
-    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    /** What to say, channel-agnostic: `{template, locale, params}` rendered at send time, or `{messages}` already written. */
+    payload: jsonb('payload').$type<OutboxPayload>().notNull(),
     dedupeKey: text('dedupe_key').notNull(),
     replyToken: text('reply_token'),
     replyTokenExpiresAt: timestamp('reply_token_expires_at', { withTimezone: true }),
     status: outboxStatus('status').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    /** While a dispatcher sends a row; a row still 'sending' after this was abandoned by a crash. */
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    /** Sent as X-Line-Retry-Key, so a retried LINE push is delivered once. */
+    retryKey: uuid('retry_key').notNull().defaultRandom(),
     lastError: text('last_error'),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     createdAt: createdAt(),

@@ -65,6 +65,44 @@ export async function listSellables(db: DbOrTx, opts: { activeOnly?: boolean } =
     .orderBy(asc(products.id), asc(productVariants.id));
 }
 
+export interface CatalogCard extends Sellable {
+  categoryId: number | null;
+  descriptionTh: string;
+  descriptionEn: string;
+  images: string[];
+}
+
+/** What chat shows: active variants with their product's category, descriptions and images. */
+export async function listCatalogCards(db: DbOrTx, filter: { categoryId?: number | undefined } = {}): Promise<CatalogCard[]> {
+  return db
+    .select({
+      ...sellableColumns,
+      categoryId: products.categoryId,
+      descriptionTh: products.descriptionTh,
+      descriptionEn: products.descriptionEn,
+      images: products.images,
+    })
+    .from(productVariants)
+    .innerJoin(products, eq(products.id, productVariants.productId))
+    .where(
+      and(
+        eq(products.active, true),
+        eq(productVariants.active, true),
+        filter.categoryId === undefined ? undefined : eq(products.categoryId, filter.categoryId),
+      ),
+    )
+    .orderBy(asc(products.id), asc(productVariants.id));
+}
+
+/** Categories that hold at least one product on sale, in the shop's order. */
+export async function listCategoriesInUse(db: DbOrTx) {
+  return db
+    .selectDistinct({ id: categories.id, nameTh: categories.nameTh, nameEn: categories.nameEn, sortOrder: categories.sortOrder })
+    .from(categories)
+    .innerJoin(products, and(eq(products.categoryId, categories.id), eq(products.active, true)))
+    .orderBy(asc(categories.sortOrder), asc(categories.id));
+}
+
 export async function ensureCategory(db: DbOrTx, name: string, nameEn = name): Promise<number> {
   const slug = name
     .toLowerCase()

@@ -45,12 +45,19 @@ export async function findOrCreateCustomerByIdentity(
   tx: Tx,
   input: { channel: ChatChannel; externalId: string; displayName?: string | undefined; language?: Language | undefined },
 ): Promise<Customer> {
+  return (await ensureChatIdentity(tx, input)).customer;
+}
+
+export async function ensureChatIdentity(
+  tx: Tx,
+  input: { channel: ChatChannel; externalId: string; displayName?: string | undefined; language?: Language | undefined },
+): Promise<{ customer: Customer; identityId: number; created: boolean }> {
   const [found] = await tx
-    .select({ customer: customers })
+    .select({ customer: customers, identityId: customerIdentities.id })
     .from(customerIdentities)
     .innerJoin(customers, eq(customers.id, customerIdentities.customerId))
     .where(and(eq(customerIdentities.channel, input.channel), eq(customerIdentities.externalId, input.externalId)));
-  if (found) return found.customer;
+  if (found) return { ...found, created: false };
   const [customer] = await tx
     .insert(customers)
     .values({ name: input.displayName ?? '', language: input.language })
@@ -68,9 +75,9 @@ export async function findOrCreateCustomerByIdentity(
     .returning();
   if (inserted.length === 0) {
     await tx.delete(customers).where(eq(customers.id, customer!.id));
-    return findOrCreateCustomerByIdentity(tx, input);
+    return ensureChatIdentity(tx, input);
   }
-  return customer!;
+  return { customer: customer!, identityId: inserted[0]!.id, created: true };
 }
 
 export async function identitiesOf(db: DbOrTx, customerId: number) {
@@ -80,7 +87,7 @@ export async function identitiesOf(db: DbOrTx, customerId: number) {
 export async function updateCustomerContact(
   db: DbOrTx,
   customerId: number,
-  patch: { name?: string; phone?: string; language?: Language },
+  patch: { name?: string; phone?: string; language?: Language; reminderOptOut?: boolean },
 ) {
   const phone = patch.phone === undefined ? undefined : (normalizeThaiPhone(patch.phone) ?? patch.phone);
   await db

@@ -1,14 +1,12 @@
 import { asc, eq } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
-import { outbox, type OutboxRow } from '../../db/schema/index.ts';
+import { outbox, type OutboxPayload, type OutboxRow } from '../../db/schema/index.ts';
 
 export interface OutboundMessage {
   channel: 'line' | 'telegram' | 'webchat';
   recipient: string;
-  /** A template key and its values, rendered in the recipient's language when it is sent. */
-  template: string;
-  locale: 'th' | 'en';
-  params: Record<string, unknown>;
+  /** A template key and its values rendered in the recipient's language when sent, or messages already written. */
+  payload: OutboxPayload;
   /** Names the event, e.g. "order:TL-10001:shipped:3"; the same key is never queued twice. */
   dedupeKey: string;
   replyToken?: string | undefined;
@@ -25,7 +23,7 @@ export async function enqueueMessage(tx: Tx, msg: OutboundMessage): Promise<bool
     .values({
       channel: msg.channel,
       recipient: msg.recipient,
-      payload: { template: msg.template, locale: msg.locale, params: msg.params },
+      payload: msg.payload,
       dedupeKey: msg.dedupeKey,
       replyToken: msg.replyToken,
       replyTokenExpiresAt: msg.replyTokenExpiresAt,

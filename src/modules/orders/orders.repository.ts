@@ -207,3 +207,17 @@ export async function findOrderById(db: DbOrTx, id: number) {
   const [order] = await db.select().from(orders).where(eq(orders.id, id));
   return order;
 }
+
+/** A customer's orders, newest first, optionally only in some statuses. */
+export async function ordersOfCustomer(
+  db: DbOrTx,
+  customerId: number,
+  opts: { statuses?: readonly OrderStatus[]; limit?: number } = {},
+): Promise<Order[]> {
+  return db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.customerId, customerId), opts.statuses ? inArray(orders.status, [...opts.statuses]) : undefined))
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(opts.limit ?? 10);
+}

@@ -1,0 +1,50 @@
+import { validateSignature } from '@line/bot-sdk';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsync } from 'fastify';
+import { recordInbound } from '#src/modules/conversations/index.ts';
+import { lineEvent, lineWebhookBody } from './line.inbound.ts';
+
+export interface LineWebhookOptions {
+  channelSecret: string;
+  /** Called once the events are stored, to process them after the answer. */
+  onStored: () => void;
+}
+
+/**
+ * POST /webhooks/line, in its own encapsulated plugin so the raw body is kept for the signature.
+ * The signature is checked before anything is parsed; valid events are stored (once each, by
+ * webhookEventId) and the webhook is answered at once — the conversation happens afterwards.
+ */
+export const lineWebhookPlugin: FastifyPluginAsync<LineWebhookOptions> = async (app, opts) => {
+  await app.register(rateLimit, { max: 600, timeWindow: '1 second', keyGenerator: () => 'line' });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
+
+  app.post('/webhooks/line', { schema: { hide: true } }, async (request, reply) => {
+    const raw = request.body as Buffer | undefined;
+    const signature = request.headers['x-line-signature'];
+    if (!raw || typeof signature !== 'string' || !validateSignature(raw, opts.channelSecret, signature)) {
+      request.log.warn('LINE webhook with a bad signature refused');
+      return reply.status(401).send({ error: { code: 'BAD_SIGNATURE', message: 'X-Line-Signature does not match this body' } });
+    }
+    let body: { events: unknown[] };
+    try {
+      body = lineWebhookBody.parse(JSON.parse(raw.toString('utf8')));
+    } catch (err) {
+      request.log.warn({ err }, 'LINE webhook body is not a webhook');
+      return reply.status(400).send({ error: { code: 'BAD_BODY', message: 'Not a LINE webhook body' } });
+    }
+    const events = body.events.flatMap((e) => {
+      const parsed = lineEvent.safeParse(e);
+      if (!parsed.success) {
+        request.log.warn({ issues: parsed.error.issues }, 'LINE event skipped: unexpected shape');
+        return [];
+      }
+      const userId = parsed.data.source?.userId ?? parsed.data.source?.type ?? 'unknown';
+      return [{ channel: 'line', eventId: parsed.data.webhookEventId, userKey: `line:${userId}`, payload: parsed.data as Record<string, unknown> }];
+    });
+    const stored = await recordInbound(app.deps.db, events);
+    if (stored > 0) opts.onStored();
+    request.log.info({ events: events.length, stored }, 'LINE webhook');
+    return reply.status(200).send({});
+  });
+};

@@ -1,0 +1,258 @@
+/**
+ * The web chat on the shop's own site: a page at /chat and a small JSON API it talks to. The visitor
+ * is known by a signed cookie; their messages go through the same inbox and engine as LINE and
+ * Telegram, and the bot's answers come back through the outbox into the visitor's transcript.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Db } from '#src/db/client.ts';
+import { safeEqual } from '#src/modules/accounts/index.ts';
+import { appendWebchat, recordInbound, webchatAfter } from '#src/modules/conversations/index.ts';
+import { inspectImage } from '#src/modules/payments/image-guard.ts';
+import type { ChannelSender } from '#src/ports/channel.ts';
+import type { InboundDecoder } from '../inbox-processor.ts';
+
+const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/webchat');
+const COOKIE = 'talad_chat';
+const LONG_POLL_MS = 25_000;
+
+/** Wakes the visitor's open long-poll when the bot writes to their transcript (same process). */
+export const webchatEvents = new EventEmitter().setMaxListeners(0);
+
+export function createWebchatSender(db: Db): ChannelSender {
+  return {
+    async send(delivery) {
+      // Keyed by the outbox row: a retried delivery finds its transcript entry already written.
+      await appendWebchat(db, { visitorId: delivery.recipient, sender: 'bot', clientId: `outbox:${delivery.id}`, parts: delivery.messages });
+      webchatEvents.emit(delivery.recipient);
+    },
+  };
+}
+
+const inbound = z.object({
+  visitorId: z.string(),
+  id: z.string(),
+  lang: z.enum(['th', 'en']),
+  text: z.string().optional(),
+  imagePath: z.string().optional(),
+});
+
+export function createWebchatDecoder(): InboundDecoder {
+  return {
+    async decode(payload) {
+      const p = inbound.parse(payload);
+      const person = { channel: 'webchat' as const, userId: p.visitorId, language: p.lang };
+      if (p.imagePath) {
+        const file = p.imagePath;
+        return { person, event: { kind: 'image', reference: `webchat:${p.id}`, fetch: () => readFile(file) } };
+      }
+      return { person, event: { kind: 'text', text: p.text ?? '' } };
+    },
+  };
+}
+
+const refused = {
+  th: {
+    NOT_AN_IMAGE: 'ไฟล์นี้ไม่ใช่รูปภาพ กรุณาส่งรูป JPEG, PNG หรือ WebP ค่ะ',
+    UNSUPPORTED_FORMAT: 'รองรับเฉพาะรูป JPEG, PNG หรือ WebP ค่ะ',
+    TOO_LARGE: 'รูปใหญ่เกินไป (เกิน 10 MB) กรุณาส่งรูปที่เล็กลงค่ะ',
+    TOO_MANY_PIXELS: 'รูปมีขนาดใหญ่เกินไป กรุณาส่งภาพหน้าจอหรือรูปที่เล็กลงค่ะ',
+    CORRUPT_IMAGE: 'เปิดรูปนี้ไม่ได้ ไฟล์อาจเสีย กรุณาส่งใหม่อีกครั้งค่ะ',
+    NO_FILE: 'ไม่พบไฟล์รูปภาพค่ะ',
+    BAD_TOKEN: 'หน้าแชทหมดอายุ กรุณาโหลดหน้าใหม่ค่ะ',
+  },
+  en: {
+    NOT_AN_IMAGE: 'This file is not a picture. Please send a JPEG, PNG or WebP image.',
+    UNSUPPORTED_FORMAT: 'Only JPEG, PNG and WebP pictures are accepted.',
+    TOO_LARGE: 'This picture is larger than 10 MB. Please send a smaller one.',
+    TOO_MANY_PIXELS: 'This picture is too large. Please send a screenshot or a smaller picture.',
+    CORRUPT_IMAGE: 'This picture cannot be opened; the file may be damaged. Please send it again.',
+    NO_FILE: 'No picture was attached.',
+    BAD_TOKEN: 'This chat page has expired. Please reload it.',
+  },
+} as const;
+
+export interface WebchatOptions {
+  secret: string;
+  dataDir: string;
+  secureCookies: boolean;
+  onStored: () => void;
+}
+
+export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opts) => {
+  const { db, config } = app.deps;
+  await app.register(cookie, { secret: opts.secret });
+  await app.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 4 } });
+  await app.register(rateLimit, { max: 120, timeWindow: '1 minute', keyGenerator: (req) => visitorOf(req) ?? req.ip });
+  await app.register(fastifyStatic, { root: templatesDir, prefix: '/chat/assets/', decorateReply: false, allowedPath: (p) => /\.(css|js)$/.test(p) });
+  const page = await readFile(path.join(templatesDir, 'chat.html'), 'utf8');
+  const csrfFor = (visitorId: string) => createHmac('sha256', opts.secret).update(`csrf:${visitorId}`).digest('base64url');
+
+  function visitorOf(request: FastifyRequest): string | undefined {
+    const raw = request.cookies[COOKIE];
+    if (!raw) return undefined;
+    const unsigned = request.unsignCookie(raw);
+    return unsigned.valid && unsigned.value && /^[0-9a-f-]{36}$/.test(unsigned.value) ? unsigned.value : undefined;
+  }
+
+  function langOf(request: FastifyRequest): 'th' | 'en' {
+    const header = request.headers['accept-language'] ?? '';
+    if (/^\s*th/i.test(header)) return 'th';
+    if (/^\s*en/i.test(header)) return 'en';
+    return config.shop.locale;
+  }
+
+  /** Every API call needs the visitor's cookie and the page's CSRF token, bound to that visitor. */
+  function requireVisitor(request: FastifyRequest, reply: FastifyReply, csrf: boolean): string | undefined {
+    const visitorId = visitorOf(request);
+    const token = request.headers['x-csrf-token'];
+    if (!visitorId || (csrf && (typeof token !== 'string' || !safeEqual(token, csrfFor(visitorId))))) {
+      void reply.status(403).send({ error: { code: 'BAD_TOKEN', message: refused[langOf(request)].BAD_TOKEN } });
+      return undefined;
+    }
+    return visitorId;
+  }
+
+  app.get('/chat', { schema: { hide: true } }, async (request, reply) => {
+    let visitorId = visitorOf(request);
+    if (!visitorId) {
+      visitorId = randomUUID();
+      reply.setCookie(COOKIE, visitorId, {
+        signed: true,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: opts.secureCookies,
+        path: '/chat',
+        maxAge: 60 * 60 * 24 * 365,
+      });
+    }
+    const html = page
+      .replaceAll('{{SHOP_NAME}}', escapeHtml(config.shop.name))
+      .replaceAll('{{LANG}}', langOf(request))
+      .replaceAll('{{CSRF}}', csrfFor(visitorId));
+    return reply
+      .header('content-security-policy', "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'")
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(html);
+  });
+
+  const messageBody = z.object({ id: z.uuid(), text: z.string().trim().min(1).max(2000) });
+
+  app.post('/chat/api/messages', { schema: { hide: true } }, async (request, reply) => {
+    const visitorId = requireVisitor(request, reply, true);
+    if (!visitorId) return reply;
+    const body = messageBody.parse(request.body);
+    await appendWebchat(db, { visitorId, sender: 'me', clientId: body.id, parts: [{ type: 'text', text: body.text }] });
+    const stored = await recordInbound(db, [
+      {
+        channel: 'webchat',
+        eventId: `${visitorId}:${body.id}`,
+        userKey: `webchat:${visitorId}`,
+        payload: { visitorId, id: body.id, lang: langOf(request), text: body.text },
+      },
+    ]);
+    if (stored) opts.onStored();
+    webchatEvents.emit(visitorId);
+    return reply.status(202).send({ ok: true });
+  });
+
+  app.post('/chat/api/images', { schema: { hide: true } }, async (request, reply) => {
+    const visitorId = requireVisitor(request, reply, true);
+    if (!visitorId) return reply;
+    const lang = langOf(request);
+    let id: string | undefined;
+    let bytes: Buffer | undefined;
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'field' && part.fieldname === 'id') id = String(part.value);
+        else if (part.type === 'file' && part.fieldname === 'image') bytes = await part.toBuffer();
+      }
+    } catch (err) {
+      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+        return reply.status(413).send({ error: { code: 'TOO_LARGE', message: refused[lang].TOO_LARGE } });
+      }
+      throw err;
+    }
+    if (!id || !z.uuid().safeParse(id).success || !bytes) {
+      return reply.status(400).send({ error: { code: 'NO_FILE', message: refused[lang].NO_FILE } });
+    }
+    const checked = await inspectImage(bytes);
+    if (!checked.ok) {
+      request.log.info({ code: checked.code }, 'web chat upload refused');
+      const status = checked.code === 'TOO_LARGE' || checked.code === 'TOO_MANY_PIXELS' ? 413 : checked.code === 'UNSUPPORTED_FORMAT' ? 415 : 400;
+      return reply.status(status).send({ error: { code: checked.code, message: refused[lang][checked.code] } });
+    }
+    const dir = path.join(opts.dataDir, 'uploads', 'webchat', visitorId);
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${id}.${checked.format}`);
+    await writeFile(file, bytes);
+    await appendWebchat(db, { visitorId, sender: 'me', clientId: id, parts: [{ type: 'image', url: `/chat/api/uploads/${id}.${checked.format}`, altText: '' }] });
+    const stored = await recordInbound(db, [
+      { channel: 'webchat', eventId: `${visitorId}:${id}`, userKey: `webchat:${visitorId}`, payload: { visitorId, id, lang, imagePath: file } },
+    ]);
+    if (stored) opts.onStored();
+    webchatEvents.emit(visitorId);
+    return reply.status(202).send({ ok: true });
+  });
+
+  app.get('/chat/api/uploads/:file', { schema: { hide: true } }, async (request, reply) => {
+    const visitorId = requireVisitor(request, reply, false);
+    if (!visitorId) return reply;
+    const { file } = z.object({ file: z.string().regex(/^[0-9a-f-]{36}\.(jpeg|png|webp)$/) }).parse(request.params);
+    try {
+      const bytes = await readFile(path.join(opts.dataDir, 'uploads', 'webchat', visitorId, file));
+      return reply.type(`image/${file.split('.').pop()}`).header('cache-control', 'private, max-age=86400').send(bytes);
+    } catch {
+      return reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'No such picture' } });
+    }
+  });
+
+  app.get('/chat/api/messages', { schema: { hide: true } }, async (request, reply) => {
+    const visitorId = requireVisitor(request, reply, false);
+    if (!visitorId) return reply;
+    const { after } = z.object({ after: z.coerce.number().int().min(0).optional() }).parse(request.query);
+    const read = async () => {
+      const rows = await webchatAfter(db, visitorId, after ?? 0);
+      return rows.map((r) => ({
+        id: r.sender === 'me' && r.clientId ? r.clientId : String(r.id),
+        seq: r.id,
+        from: r.sender,
+        at: r.createdAt.toISOString(),
+        parts: r.parts,
+      }));
+    };
+    let messages = await read();
+    if (messages.length === 0 && after !== undefined) {
+      // Long poll: wake on this visitor's event, and look again now and then for writes by other instances.
+      const deadline = Date.now() + LONG_POLL_MS;
+      while (messages.length === 0 && Date.now() < deadline && !request.raw.destroyed) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            webchatEvents.off(visitorId, done);
+            resolve();
+          };
+          const timer = setTimeout(done, Math.min(3_000, deadline - Date.now()));
+          webchatEvents.on(visitorId, done);
+        });
+        messages = await read();
+      }
+    }
+    const cursor = String(messages.at(-1)?.seq ?? after ?? 0);
+    return reply.header('cache-control', 'no-store').send({ messages: messages.map(({ seq: _seq, ...m }) => m), cursor });
+  });
+};
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}

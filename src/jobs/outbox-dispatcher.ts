@@ -1,0 +1,184 @@
+import { sql } from 'drizzle-orm';
+import { renderTemplate } from '#templates/messages/index.ts';
+import type { Db } from '../db/client.ts';
+import type { OutboxRow } from '../db/schema/index.ts';
+import type { Logger } from '../logger.ts';
+import { SendError, type ChannelSender } from '../ports/channel.ts';
+import type { OutMessage } from '../ports/messages.ts';
+
+export interface DispatcherOptions {
+  db: Db;
+  logger: Logger;
+  senders: Partial<Record<string, ChannelSender>>;
+  /** After this many failed attempts a row is dead: shown in the back office, resent by hand. */
+  maxAttempts?: number;
+  batchSize?: number;
+  /** How often to look for due retries when nothing kicks the dispatcher. */
+  pollMs?: number;
+  /** How long a claimed row stays claimed; a crashed sender's rows are picked up after it. */
+  leaseMs?: number;
+}
+
+/** Exponential backoff with full jitter: 1 s, 2 s, 4 s ... capped at 5 min, spread so retries do not stampede. */
+export function backoffMs(attempt: number, random = Math.random): number {
+  const cap = Math.min(300_000, 1000 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+/**
+ * Sends what the outbox holds, once each. Rows are claimed with FOR UPDATE SKIP LOCKED and a lease,
+ * so several processes can dispatch from one database without sending a row twice; LINE pushes carry
+ * the row's retry key, so even a retry after a lost answer is delivered once.
+ */
+export function createOutboxDispatcher(opts: DispatcherOptions) {
+  const { db, logger } = opts;
+  const maxAttempts = opts.maxAttempts ?? 8;
+  const batchSize = opts.batchSize ?? 20;
+  const leaseMs = opts.leaseMs ?? 60_000;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = true;
+
+  async function claim(): Promise<OutboxRow[]> {
+    const result = await db.execute<Record<string, unknown>>(sql`
+      update outbox set status = 'sending', attempts = attempts + 1,
+        locked_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+      where id in (
+        select id from outbox
+        where (status = 'pending' and next_attempt_at <= now()) or (status = 'sending' and locked_until < now())
+        order by id
+        limit ${batchSize}
+        for update skip locked)
+      returning *`);
+    return result.rows.map(toRow).sort((a, b) => a.id - b.id);
+  }
+
+  async function finish(row: OutboxRow, outcome: { sent: true } | { sent: false; error: string; retryInMs?: number; dead?: boolean }) {
+    if (outcome.sent) {
+      await db.execute(sql`update outbox set status = 'sent', sent_at = now(), locked_until = null, last_error = null, updated_at = now() where id = ${row.id}`);
+      return;
+    }
+    const dead = outcome.dead || row.attempts >= maxAttempts;
+    const retryIn = outcome.retryInMs ?? backoffMs(row.attempts);
+    await db.execute(sql`
+      update outbox set status = ${dead ? 'dead' : 'pending'}, locked_until = null, last_error = ${outcome.error.slice(0, 2000)},
+        next_attempt_at = now() + make_interval(secs => ${retryIn / 1000}), updated_at = now()
+      where id = ${row.id}`);
+    (dead ? logger.error : logger.warn).call(logger, { outboxId: row.id, channel: row.channel, attempts: row.attempts, err: outcome.error }, dead ? 'message dead after retries' : 'message will be retried');
+  }
+
+  async function deliver(row: OutboxRow): Promise<void> {
+    const sender = opts.senders[row.channel];
+    if (!sender) return finish(row, { sent: false, error: `channel ${row.channel} is not configured`, dead: true });
+    let messages: OutMessage[];
+    try {
+      messages = 'template' in row.payload ? renderTemplate(row.payload.template, row.payload.locale, row.payload.params) : (row.payload.messages as OutMessage[]);
+    } catch (err) {
+      return finish(row, { sent: false, error: (err as Error).message, dead: true });
+    }
+    const replyValid = row.replyToken && row.replyTokenExpiresAt && row.replyTokenExpiresAt.getTime() > Date.now() + 2_000;
+    try {
+      await sender.send({
+        id: row.id,
+        recipient: row.recipient,
+        messages,
+        // Only the first attempt may use the reply token: after an unclear outcome it may be spent.
+        replyToken: replyValid && row.attempts === 1 ? row.replyToken! : undefined,
+        retryKey: row.retryKey,
+        attempt: row.attempts,
+      });
+      await finish(row, { sent: true });
+    } catch (err) {
+      if (err instanceof SendError) {
+        if (err.opts.alreadySent) return finish(row, { sent: true });
+        return finish(row, { sent: false, error: err.message, retryInMs: err.opts.retryAfterMs, dead: !err.opts.retryable });
+      }
+      return finish(row, { sent: false, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /** Messages to one person go out in order; different people are served in parallel. */
+  async function deliverBatch(rows: OutboxRow[]) {
+    const byRecipient = new Map<string, OutboxRow[]>();
+    for (const r of rows) byRecipient.set(`${r.channel}:${r.recipient}`, [...(byRecipient.get(`${r.channel}:${r.recipient}`) ?? []), r]);
+    await Promise.all(
+      [...byRecipient.values()].map(async (queue) => {
+        for (const row of queue) await deliver(row);
+      }),
+    );
+  }
+
+  async function drain() {
+    do {
+      again = false;
+      for (;;) {
+        const rows = await claim();
+        if (rows.length === 0) break;
+        await deliverBatch(rows);
+      }
+    } while (again && !stopped);
+  }
+
+  function kick(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = drain()
+      .catch((err) => logger.error({ err }, 'outbox dispatcher failed'))
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  }
+
+  return {
+    kick,
+    /** Sends everything due now and waits for it (tests, shutdown). */
+    async flush() {
+      await kick();
+      await kick();
+    },
+    start() {
+      stopped = false;
+      const tick = () => {
+        if (stopped) return;
+        void kick().finally(() => {
+          if (!stopped) timer = setTimeout(tick, opts.pollMs ?? 1000);
+        });
+      };
+      tick();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+export type OutboxDispatcher = ReturnType<typeof createOutboxDispatcher>;
+
+/** Raw rows from `db.execute` use column names; give them the schema's shape. */
+function toRow(r: Record<string, unknown>): OutboxRow {
+  const date = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
+  return {
+    id: Number(r.id),
+    channel: String(r.channel),
+    recipient: String(r.recipient),
+    payload: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as OutboxRow['payload'],
+    dedupeKey: String(r.dedupe_key),
+    replyToken: (r.reply_token as string | null) ?? null,
+    replyTokenExpiresAt: date(r.reply_token_expires_at),
+    status: r.status as OutboxRow['status'],
+    attempts: Number(r.attempts),
+    nextAttemptAt: date(r.next_attempt_at)!,
+    lockedUntil: date(r.locked_until),
+    retryKey: String(r.retry_key),
+    lastError: (r.last_error as string | null) ?? null,
+    sentAt: date(r.sent_at),
+    createdAt: date(r.created_at)!,
+    updatedAt: date(r.updated_at)!,
+  };
+}

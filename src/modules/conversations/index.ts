@@ -1,0 +1,4 @@
+// Conversations owns what chat needs between messages: the inbox of inbound events (stored once,
+// processed after the webhook is answered), each identity's conversation state and cart, and the
+// web chat's transcript.
+export * from './conversations.repository.ts';

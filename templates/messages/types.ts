@@ -1,0 +1,85 @@
+import type { OrderStatus } from '#src/db/schema/index.ts';
+
+export interface CartLineText {
+  name: string;
+  qty: number;
+  /** Formatted line total. */
+  total: string;
+}
+
+export interface OrderLineText {
+  number: string;
+  status: OrderStatus;
+  total: string;
+  date: string;
+}
+
+/** Every text the bot says, one implementation per language. Amounts arrive formatted. */
+export interface Messages {
+  statusName: Record<OrderStatus, string>;
+  button: {
+    menu: string;
+    cart: string;
+    checkout: string;
+    status: string;
+    confirm: string;
+    edit: string;
+    clearCart: string;
+    useSavedAddress: string;
+    add: string;
+    more: string;
+    reorder: string;
+    help: string;
+    cancelOrder: (number: string) => string;
+  };
+  greeting: (shop: string) => string;
+  help: string;
+  notUnderstood: string;
+  sticker: string;
+  chooseCategory: string;
+  productsAlt: string;
+  noProducts: string;
+  inStock: string;
+  outOfStock: string;
+  added: (lines: string[]) => string;
+  cart: (lines: CartLineText[], subtotal: string) => string;
+  cartEmpty: string;
+  cartCleared: string;
+  removed: (name: string) => string;
+  notInCart: (query: string) => string;
+  unknownProduct: (query: string, suggestions: string[]) => string;
+  ambiguous: (query: string) => string;
+  notEnough: (name: string, available: number) => string;
+  noLongerSold: (name: string) => string;
+  askAddress: (saved: string | undefined) => string;
+  addressMissing: (missing: ('name' | 'phone' | 'address')[]) => string;
+  summary: (p: { lines: CartLineText[]; subtotal: string; shipping: string; total: string; address: string }) => string;
+  nothingToConfirm: string;
+  orderPlaced: (number: string, total: string) => string;
+  payByPromptPay: (total: string, promptPayId: string) => string;
+  payByTransfer: (total: string) => string;
+  stockChanged: (lines: string[]) => string;
+  orders: (orders: OrderLineText[]) => string;
+  noOrders: string;
+  reordered: (added: string[], skipped: string[]) => string;
+  nothingToReorder: string;
+  cancelled: (number: string) => string;
+  cancelWhich: string;
+  orderNotFound: (number: string) => string;
+  cannotCancel: (number: string, status: string) => string;
+  languageSet: string;
+  remindersOff: string;
+  remindersOn: string;
+  imageWithoutOrder: string;
+  slipReceived: (number: string) => string;
+  somethingWrong: string;
+  // Messages queued by workflows and sent later (outbox templates).
+  notify: {
+    paid: (number: string, total: string) => string;
+    confirmed: (number: string) => string;
+    shipped: (number: string, carrier: string | undefined, tracking: string | undefined, url: string | undefined) => string;
+    delivered: (number: string) => string;
+    cancelled: (number: string, note: string | undefined) => string;
+    merchantNewOrder: (number: string, total: string, customer: string, channel: string, lines: string[]) => string;
+  };
+}
