@@ -5,8 +5,9 @@ import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { sendLine, settle } from '../helpers/chat.ts';
 import { testLogger } from '../helpers/db.ts';
 import { makeProduct } from '../helpers/factories.ts';
-import { lineStickerEvent, lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
+import { lineFollowEvent, lineStickerEvent, lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
 
+const MERCHANT_GROUP = `C${'0123456789abcdef'.repeat(2)}`;
 let line: FakeLineApi;
 let t: TestApp;
 
@@ -19,6 +20,7 @@ beforeAll(async () => {
     LINE_DATA_API_BASE_URL: line.dataBaseUrl,
     SHOP_NAME: 'ร้านทดสอบ',
     SHIPPING_FLAT_FEE: '40',
+    MERCHANT_LINE_TO: MERCHANT_GROUP,
   });
   await makeProduct(t.database.db, { sku: 'COF-250', nameTh: 'กาแฟดอยช้าง คั่วกลาง 250 กรัม', nameEn: 'Doi Chang coffee 250 g', price: 32_000, stock: { MAIN: 10 } });
   await makeProduct(t.database.db, { sku: 'TEA-THAI', nameTh: 'ชาไทยตรามือ', nameEn: 'Thai tea mix', price: 14_500, stock: { MAIN: 3 } });
@@ -66,6 +68,19 @@ describe('ordering through LINE', () => {
     // Every message was answered with its own reply token.
     expect(line.replies().filter((r) => r.userId === userId)).toHaveLength(5);
     expect(line.pushes().filter((p) => p.to === userId)).toHaveLength(0);
+    // The merchant's group hears of the order once, by push with a retry key.
+    const toMerchant = line.pushes().filter((p) => p.to === MERCHANT_GROUP);
+    expect(toMerchant).toHaveLength(1);
+    expect(JSON.stringify(toMerchant[0]!.messages)).toContain(orders[0]!.number);
+    expect(toMerchant[0]!.retryKey).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('greets a new follower in their LINE language', async () => {
+    const userId = lineUserId('follower');
+    line.setProfile(userId, { displayName: 'Kate', language: 'en' });
+    expect((await sendLine(t.app, line.channelSecret, [lineFollowEvent({ userId })])).statusCode).toBe(200);
+    await settle(t.app);
+    expect(line.sentTexts(userId).join('\n')).toContain('Hello and welcome to ร้านทดสอบ');
   });
 
   it('processes a redelivered event once: one order, one set of replies', async () => {
