@@ -1,0 +1,92 @@
+/**
+ * The parts of chat that run without HTTP: the engine, a decoder and a sender per switched-on
+ * channel, the inbox processor and the outbox dispatcher. The web app and `npm run worker` both build
+ * it; several of them can share one database (claims use SKIP LOCKED and per-person advisory locks).
+ */
+import type { Bot } from 'grammy';
+import type { Config } from '#src/config.ts';
+import type { Database } from '#src/db/client.ts';
+import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
+import type { Logger } from '#src/logger.ts';
+import { recordInbound } from '#src/modules/conversations/index.ts';
+import type { ChannelSender } from '#src/ports/channel.ts';
+import { createChatEngine, type ChatEngineDeps } from './engine/engine.ts';
+import { createInboxProcessor, type InboundDecoder } from './inbox-processor.ts';
+import { createLineDecoder } from './line/line.inbound.ts';
+import { createLineClients, createLineSender } from './line/line.sender.ts';
+import { createTelegramBot, createTelegramDecoder, createTelegramSender, rememberApiRoot, userKeyOf } from './telegram/telegram.bot.ts';
+import { createWebchatDecoder, createWebchatSender } from './webchat/webchat.plugin.ts';
+
+export interface ChatRuntimeOptions {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  engine?: Partial<Pick<ChatEngineDeps, 'onSlip' | 'paymentQr'>>;
+}
+
+export function createChatRuntime({ config, database, logger, engine: engineOpts }: ChatRuntimeOptions) {
+  const db = database.db;
+  const decoders: Partial<Record<string, InboundDecoder>> = { webchat: createWebchatDecoder() };
+  const senders: Partial<Record<string, ChannelSender>> = { webchat: createWebchatSender(db) };
+  const engine = createChatEngine({ config, logger: logger.child({ part: 'chat' }), ...engineOpts });
+  const dispatcher = createOutboxDispatcher({ db, logger: logger.child({ part: 'outbox' }), senders });
+  const processor = createInboxProcessor({
+    db,
+    logger: logger.child({ part: 'inbox' }),
+    engine,
+    decoders,
+    onQueued: () => void dispatcher.kick(),
+    // One connection serves the embedded database: more workers would only queue for it.
+    concurrency: database.kind === 'embedded' ? 1 : 4,
+  });
+
+  if (config.line) {
+    const clients = createLineClients(config.line);
+    decoders.line = createLineDecoder(clients, logger);
+    senders.line = createLineSender(clients);
+  }
+
+  let telegramBot: Bot | undefined;
+  if (config.telegram) {
+    telegramBot = createTelegramBot({
+      botToken: config.telegram.botToken,
+      apiRoot: config.telegram.apiRoot,
+      logger,
+      store: async (update) => {
+        const stored = await recordInbound(db, [
+          { channel: 'telegram', eventId: String(update.update_id), userKey: userKeyOf(update), payload: update as unknown as Record<string, unknown> },
+        ]);
+        if (stored) processor.kick();
+      },
+    });
+    rememberApiRoot(telegramBot, config.telegram.apiRoot);
+    decoders.telegram = createTelegramDecoder(telegramBot, logger);
+    senders.telegram = createTelegramSender(telegramBot);
+  }
+
+  let polling = false;
+  return {
+    engine,
+    processor,
+    dispatcher,
+    telegramBot,
+    /** Runs the workers: processing stored events, sending the outbox, and Telegram long polling when chosen. */
+    start() {
+      processor.start();
+      dispatcher.start();
+      if (telegramBot && config.telegram?.mode === 'polling') {
+        polling = true;
+        void telegramBot
+          .start({ onStart: () => logger.info('Telegram long polling started') })
+          .catch((err) => logger.error({ err }, 'Telegram polling stopped'));
+      }
+    },
+    async stop() {
+      if (polling && telegramBot) await telegramBot.stop();
+      await processor.stop();
+      await dispatcher.stop();
+    },
+  };
+}
+
+export type ChatRuntime = ReturnType<typeof createChatRuntime>;
