@@ -10,6 +10,7 @@ import { createDatabase, type Database, type Db } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { createScheduler } from './jobs/scheduler.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 export interface AppDeps {
@@ -32,6 +33,8 @@ export interface BuildOverrides {
   /** Skip migrations and first-run data (the caller prepared the database). */
   skipBootstrap?: boolean;
   chat?: ChatPluginOptions;
+  /** Run the scheduled jobs (Agenda) in this process; default: config.workers. */
+  scheduler?: boolean;
 }
 
 /**
@@ -84,6 +87,11 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(healthRoutes);
   await app.register(apiPlugin, { prefix: '/api/v1' });
-  await app.register(chatPlugin, overrides.chat ?? {});
+  await app.register(chatPlugin, { workers: config.workers, ...overrides.chat });
+  if (overrides.scheduler ?? config.workers) {
+    const scheduler = createScheduler({ database, config, logger, onQueued: () => void app.chat.dispatcher.kick() });
+    app.addHook('onReady', () => scheduler.start());
+    app.addHook('onClose', () => scheduler.stop());
+  }
   return app;
 }

@@ -55,6 +55,17 @@ export const envSchema = z
     SHIPPING_FREE_OVER: optional(z.coerce.number().min(0).max(10_000_000)),
     /** Signs the web chat's visitor cookie; generated and kept in DATA_DIR when unset. */
     SESSION_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
+    /** Unpaid orders: a reminder after this many hours, automatic cancel after that many. */
+    UNPAID_REMINDER_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(2),
+    UNPAID_CANCEL_HOURS: z.coerce.number().min(0.5).max(24 * 90).default(24),
+    /** No reminders to customers between these hours (shop time), e.g. "21-9". */
+    QUIET_HOURS: z
+      .string()
+      .regex(/^([01]?\d|2[0-3])-([01]?\d|2[0-3])$/, 'must be two hours such as 21-9')
+      .default('21-9'),
+    DAILY_SUMMARY_HOUR: z.coerce.number().int().min(0).max(23).default(20),
+    /** Run the chat workers and the scheduled jobs in the web process; false when `npm run worker` runs them. */
+    WORKERS: z.enum(['true', 'false']).default('true'),
     TZ_SHOP: timeZone.default('Asia/Bangkok'),
     CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as THB').default('THB'),
     LOCALE: z.enum(['th', 'en']).default('th'),
@@ -140,6 +151,13 @@ function toConfig(e: Env) {
       },
     },
     merchant: { lineTo: e.MERCHANT_LINE_TO, telegramChatId: e.MERCHANT_TELEGRAM_CHAT_ID },
+    jobs: {
+      unpaidReminderMs: e.UNPAID_REMINDER_HOURS * 3_600_000,
+      unpaidCancelMs: e.UNPAID_CANCEL_HOURS * 3_600_000,
+      quietHours: { from: Number(e.QUIET_HOURS.split('-')[0]), to: Number(e.QUIET_HOURS.split('-')[1]) },
+      dailySummaryHour: e.DAILY_SUMMARY_HOUR,
+    },
+    workers: e.WORKERS === 'true',
     sessionSecret: e.SESSION_SECRET,
     seedDemo: e.SEED_DEMO === 'auto' ? e.DATABASE_URL === undefined : e.SEED_DEMO === 'true',
   };

@@ -21,9 +21,9 @@ import {
 import { cartOf, clearCart, loadSessionState, saveSessionState, setCartQty } from '#src/modules/conversations/index.ts';
 import { ensureChatIdentity, lastAddress, saveAddress, updateCustomerContact } from '#src/modules/customers/index.ts';
 import { availableByVariant } from '#src/modules/inventory/index.ts';
-import { enqueueMessage } from '#src/modules/notify/index.ts';
 import { linesOf, lockOrder, openStatuses, ordersOfCustomer } from '#src/modules/orders/index.ts';
 import { transitionLockedOrder } from '#src/workflows/order-status.workflow.ts';
+import { notifyMerchant } from '#src/workflows/merchant.ts';
 import { placeOrderInTx } from '#src/workflows/place-order.workflow.ts';
 import { messages as allMessages, type Messages } from '#templates/messages/index.ts';
 import type { CartLineText } from '#templates/messages/types.ts';
@@ -469,7 +469,20 @@ export function createChatEngine(deps: ChatEngineDeps) {
     await clearCart(tx, ctx.identityId);
     ctx.state.step = 'idle';
     delete ctx.state.delivery;
-    await notifyMerchant(tx, order, lines.map((l) => `${nameOf(l.item, config.shop.locale)} x${l.qty}`));
+    await notifyMerchant(
+      tx,
+      config,
+      'merchant.new_order',
+      {
+        orderNumber: order.number,
+        total: order.total,
+        currency: order.currency,
+        customer: order.customerName,
+        channel: order.channel,
+        lines: lines.map((l) => `${nameOf(l.item, config.shop.locale)} x${l.qty}`),
+      },
+      `new-order:${order.number}`,
+    );
 
     const total = ctx.money(order.total);
     const reply: OutMessage[] = [text(m.orderPlaced(order.number, total))];
@@ -492,23 +505,6 @@ export function createChatEngine(deps: ChatEngineDeps) {
       const line = lines.find((l) => l.item.sku.toLowerCase() === s.sku.toLowerCase());
       return ctx.m.notEnough(line ? nameOf(line.item, ctx.locale) : s.sku, s.available);
     });
-  }
-
-  async function notifyMerchant(tx: Tx, order: Order, lines: string[]) {
-    const targets: { channel: 'line' | 'telegram'; recipient: string }[] = [];
-    if (config.merchant.lineTo && config.line) targets.push({ channel: 'line', recipient: config.merchant.lineTo });
-    if (config.merchant.telegramChatId && config.telegram) targets.push({ channel: 'telegram', recipient: config.merchant.telegramChatId });
-    for (const target of targets) {
-      await enqueueMessage(tx, {
-        ...target,
-        payload: {
-          template: 'merchant.new_order',
-          locale: config.shop.locale,
-          params: { orderNumber: order.number, total: order.total, currency: order.currency, customer: order.customerName, channel: order.channel, lines },
-        },
-        dedupeKey: `merchant:new-order:${order.number}:${target.channel}`,
-      });
-    }
   }
 
   // ---- orders -----------------------------------------------------------------------------------

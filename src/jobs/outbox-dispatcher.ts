@@ -17,11 +17,13 @@ export interface DispatcherOptions {
   pollMs?: number;
   /** How long a claimed row stays claimed; a crashed sender's rows are picked up after it. */
   leaseMs?: number;
+  /** The first retry's delay; later ones double (tests shorten it). */
+  backoffBaseMs?: number;
 }
 
 /** Exponential backoff with full jitter: 1 s, 2 s, 4 s ... capped at 5 min, spread so retries do not stampede. */
-export function backoffMs(attempt: number, random = Math.random): number {
-  const cap = Math.min(300_000, 1000 * 2 ** Math.max(0, attempt - 1));
+export function backoffMs(attempt: number, baseMs = 1000, random = Math.random): number {
+  const cap = Math.min(300_000, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(cap / 2 + random() * (cap / 2));
 }
 
@@ -43,10 +45,10 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
   async function claim(): Promise<OutboxRow[]> {
     const result = await db.execute<Record<string, unknown>>(sql`
       update outbox set status = 'sending', attempts = attempts + 1,
-        locked_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+        locked_until = clock_timestamp() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
       where id in (
         select id from outbox
-        where (status = 'pending' and next_attempt_at <= now()) or (status = 'sending' and locked_until < now())
+        where (status = 'pending' and next_attempt_at <= clock_timestamp()) or (status = 'sending' and locked_until < clock_timestamp())
         order by id
         limit ${batchSize}
         for update skip locked)
@@ -60,10 +62,10 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
       return;
     }
     const dead = outcome.dead || row.attempts >= maxAttempts;
-    const retryIn = outcome.retryInMs ?? backoffMs(row.attempts);
+    const retryIn = outcome.retryInMs ?? backoffMs(row.attempts, opts.backoffBaseMs);
     await db.execute(sql`
       update outbox set status = ${dead ? 'dead' : 'pending'}, locked_until = null, last_error = ${outcome.error.slice(0, 2000)},
-        next_attempt_at = now() + make_interval(secs => ${retryIn / 1000}), updated_at = now()
+        next_attempt_at = clock_timestamp() + make_interval(secs => ${retryIn / 1000}), updated_at = now()
       where id = ${row.id}`);
     (dead ? logger.error : logger.warn).call(logger, { outboxId: row.id, channel: row.channel, attempts: row.attempts, err: outcome.error }, dead ? 'message dead after retries' : 'message will be retried');
   }

@@ -20,6 +20,7 @@ export interface TransitionInput {
 
 /** Statuses the customer is told about in chat when their order reaches them. */
 const toldToCustomer: Partial<Record<OrderStatus, string>> = {
+  pending_payment: 'order.payment_reminder',
   paid: 'order.paid',
   confirmed: 'order.confirmed',
   shipped: 'order.shipped',
@@ -77,7 +78,10 @@ export async function transitionLockedOrder(tx: Tx, order: Order, input: Omit<Tr
     default:
       break;
   }
-  if (input.notify !== false) await tellCustomer(tx, updated, input.to, input.locale ?? 'th', { note: input.note });
+  // Back to pending (a slip rejected) has its own message from the slip workflow.
+  if (input.notify !== false && input.to !== 'pending_payment') {
+    await tellCustomer(tx, updated, input.to, input.locale ?? 'th', { note: input.note });
+  }
   return updated;
 }
 
@@ -88,8 +92,9 @@ export async function tellCustomer(
   fallbackLocale: 'th' | 'en',
   params: Record<string, unknown> = {},
   dedupeSuffix = '',
+  templateOverride?: string,
 ): Promise<void> {
-  const template = toldToCustomer[event];
+  const template = templateOverride ?? toldToCustomer[event];
   if (!template) return;
   const target = await chatTargetFor(tx, order.customerId, order.channel, fallbackLocale);
   if (!target) return;

@@ -85,5 +85,13 @@ export const en: Messages = {
     cancelled: (n, note) => `Order ${n} was cancelled.${note ? `\nReason: ${note}` : ''}`,
     merchantNewOrder: (n, total, customer, channel, lines) =>
       `🛎️ New order ${n}\n${customer} (${channel}) ${total}\n${lines.map((l) => `• ${l}`).join('\n')}`,
+    paymentReminder: (n, total, id) =>
+      `Order ${n} is still waiting for payment of ${total}.${id ? `\nPay by PromptPay to ${id}.` : ''}\nSend the slip here, or type "cancel ${n}" if you no longer want it.`,
+    expired: (n) => `Order ${n} was cancelled because it was not paid in time. Type "reorder" to order it again.`,
+    reorderReminder: (product, days) => `Running low on ${product}? It has been about ${days} days. Order more with one tap 🛒\nType "stop" to turn reminders off.`,
+    merchantLowStock: (items) => `⚠️ Low stock\n${items.map((i) => `• ${i.name} (${i.sku}): ${i.available} left (threshold ${i.threshold})`).join('\n')}`,
+    merchantDailySummary: (p) =>
+      `📊 Daily summary ${p.date}\n${p.orders} orders, revenue ${p.revenue}\nSlips to review ${p.toReview} • to confirm ${p.toConfirm} • to pack ${p.toPack} • to ship ${p.toShip}`,
+    merchantSlipReview: (n, reasons) => `🧾 The slip for order ${n} needs a look: ${reasons.join(', ')}`,
   },
 };

@@ -32,6 +32,27 @@ export function renderTemplate(template: string, locale: 'th' | 'en', params: Re
       return text(
         m.notify.merchantNewOrder(number, money('total'), str('customer') ?? '', str('channel') ?? '', (params.lines as string[]) ?? []),
       );
+    case 'order.payment_reminder':
+      return text(m.notify.paymentReminder(number, money('total'), str('promptPayId')));
+    case 'order.expired':
+      return text(m.notify.expired(number));
+    case 'reminder.reorder':
+      return [
+        {
+          type: 'text',
+          text: m.notify.reorderReminder(str('product') ?? '', Number(params.days ?? 0)),
+          buttons: [
+            { label: m.button.reorder, command: `${str('sku')} x${Number(params.qty ?? 1)}` },
+            { label: m.button.menu, command: 'menu' },
+          ],
+        },
+      ];
+    case 'merchant.low_stock':
+      return text(m.notify.merchantLowStock((params.items as Parameters<Messages['notify']['merchantLowStock']>[0]) ?? []));
+    case 'merchant.daily_summary':
+      return text(m.notify.merchantDailySummary(params as unknown as Parameters<Messages['notify']['merchantDailySummary']>[0]));
+    case 'merchant.slip_review':
+      return text(m.notify.merchantSlipReview(number, (params.reasons as string[]) ?? []));
     default:
       throw new Error(`unknown message template ${template}`);
   }

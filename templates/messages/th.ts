@@ -87,5 +87,13 @@ export const th: Messages = {
     cancelled: (n, note) => `คำสั่งซื้อ ${n} ถูกยกเลิกแล้วค่ะ${note ? `\nเหตุผล: ${note}` : ''}`,
     merchantNewOrder: (n, total, customer, channel, lines) =>
       `🛎️ คำสั่งซื้อใหม่ ${n}\n${customer} (${channel}) ${total}\n${lines.map((l) => `• ${l}`).join('\n')}`,
+    paymentReminder: (n, total, id) =>
+      `คำสั่งซื้อ ${n} ยังรอชำระเงิน ${total} ค่ะ${id ? `\nชำระผ่านพร้อมเพย์ ${id}` : ''}\nส่งรูปสลิปในแชทนี้ได้เลย หากไม่ต้องการแล้ว พิมพ์ "ยกเลิก ${n}" ค่ะ`,
+    expired: (n) => `คำสั่งซื้อ ${n} ถูกยกเลิกอัตโนมัติ เนื่องจากไม่ได้ชำระเงินภายในเวลาที่กำหนดค่ะ หากยังต้องการ พิมพ์ "สั่งซ้ำ" ได้เลย`,
+    reorderReminder: (product, days) => `${product} ที่สั่งไปน่าจะใกล้หมดแล้ว (ประมาณ ${days} วัน) สั่งเพิ่มได้เลยค่ะ 🛒\nพิมพ์ "หยุด" หากไม่ต้องการการแจ้งเตือน`,
+    merchantLowStock: (items) => `⚠️ สินค้าใกล้หมด\n${items.map((i) => `• ${i.name} (${i.sku}) เหลือ ${i.available} (ขั้นต่ำ ${i.threshold})`).join('\n')}`,
+    merchantDailySummary: (p) =>
+      `📊 สรุปประจำวัน ${p.date}\nคำสั่งซื้อ ${p.orders} รายการ ยอดขาย ${p.revenue}\nสลิปรอตรวจ ${p.toReview} • รอยืนยัน ${p.toConfirm} • รอแพ็ก ${p.toPack} • รอส่ง ${p.toShip}`,
+    merchantSlipReview: (n, reasons) => `🧾 สลิปของคำสั่งซื้อ ${n} ต้องตรวจสอบ: ${reasons.join(', ')}`,
   },
 };

@@ -81,5 +81,11 @@ export interface Messages {
     delivered: (number: string) => string;
     cancelled: (number: string, note: string | undefined) => string;
     merchantNewOrder: (number: string, total: string, customer: string, channel: string, lines: string[]) => string;
+    paymentReminder: (number: string, total: string, promptPayId: string | undefined) => string;
+    expired: (number: string) => string;
+    reorderReminder: (product: string, days: number) => string;
+    merchantLowStock: (items: { sku: string; name: string; available: number; threshold: number }[]) => string;
+    merchantDailySummary: (p: { date: string; orders: number; revenue: string; toReview: number; toConfirm: number; toPack: number; toShip: number }) => string;
+    merchantSlipReview: (number: string, reasons: string[]) => string;
   };
 }

@@ -28,11 +28,12 @@ export interface TestApp {
 }
 
 /** The real app on a fresh test database, driven with app.inject(). */
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function buildTestApp(env: Record<string, string> = {}, opts: { scheduler?: boolean } = {}): Promise<TestApp> {
   const config = testConfig(env);
   const database = await createTestDatabase();
   await bootstrap(database.db, config, testLogger);
-  const app = await buildApp(config, { database, logger: testLogger, skipBootstrap: true });
+  // Scheduled jobs run on the wall clock; suites that test them call the jobs with their own clock.
+  const app = await buildApp(config, { database, logger: testLogger, skipBootstrap: true, scheduler: opts.scheduler ?? false });
   await app.ready();
   return {
     app,

@@ -1,0 +1,69 @@
+import { and, eq, lte, ne, sql } from 'drizzle-orm';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import { withTransaction } from '../db/client.ts';
+import { orders } from '../db/schema/index.ts';
+import { isQuietHour } from '../lib/shop-time.ts';
+import type { Logger } from '../logger.ts';
+import { lockOrder } from '../modules/orders/index.ts';
+import { tellCustomer, transitionLockedOrder } from '../workflows/order-status.workflow.ts';
+
+/**
+ * Reminds customers of orders still unpaid after the set time (default 2 h), once per order, outside
+ * quiet hours. Orders paid, cancelled or in review meanwhile are skipped: the status is read under lock.
+ */
+export async function remindUnpaidOrders(db: Db, config: Config, now: Date): Promise<number> {
+  if (isQuietHour(now, config.shop.timeZone, config.jobs.quietHours)) return 0;
+  const due = await db
+    .select({ number: orders.number })
+    .from(orders)
+    .where(
+      and(
+        eq(orders.status, 'pending_payment'),
+        ne(orders.paymentMethod, 'cod'),
+        lte(orders.createdAt, new Date(now.getTime() - config.jobs.unpaidReminderMs)),
+        sql`${orders.createdAt} > ${new Date(now.getTime() - config.jobs.unpaidCancelMs)}`,
+      ),
+    )
+    .limit(500);
+  let sent = 0;
+  for (const { number } of due) {
+    await withTransaction(db, async (tx) => {
+      const order = await lockOrder(tx, number);
+      if (order.status !== 'pending_payment') return;
+      // tellCustomer dedupes on the order and event: a second run queues nothing.
+      await tellCustomer(tx, order, 'pending_payment', config.shop.locale, { promptPayId: config.promptPayId }, ':reminder');
+      sent++;
+    });
+  }
+  return sent;
+}
+
+/** Cancels orders unpaid after the set time (default 24 h), releasing their stock and telling the customer. */
+export async function expireUnpaidOrders(db: Db, config: Config, now: Date, logger?: Logger): Promise<string[]> {
+  const due = await db
+    .select({ number: orders.number })
+    .from(orders)
+    .where(
+      and(
+        eq(orders.status, 'pending_payment'),
+        ne(orders.paymentMethod, 'cod'),
+        lte(orders.createdAt, new Date(now.getTime() - config.jobs.unpaidCancelMs)),
+      ),
+    )
+    .limit(500);
+  const expired: string[] = [];
+  for (const { number } of due) {
+    await withTransaction(db, async (tx) => {
+      const order = await lockOrder(tx, number);
+      // Paid while we were looking: paid → cancelled is legal, but is not ours to do.
+      if (order.status !== 'pending_payment') return;
+      const hours = Math.round(config.jobs.unpaidCancelMs / 3_600_000);
+      await transitionLockedOrder(tx, order, { to: 'cancelled', actor: 'system', note: `not paid within ${hours} h`, notify: false });
+      await tellCustomer(tx, order, 'cancelled', config.shop.locale, {}, ':expired', 'order.expired');
+      expired.push(number);
+    });
+  }
+  if (expired.length) logger?.info({ orders: expired }, 'unpaid orders expired');
+  return expired;
+}

@@ -1,0 +1,50 @@
+/**
+ * `npm run worker`: the chat workers (inbox processing, outbox sending, Telegram polling) and the
+ * scheduled jobs, without HTTP. Run any number beside web instances started with WORKERS=false;
+ * they share one PostgreSQL and never process an event or send a message twice.
+ */
+import { createChatRuntime } from '../bots/chat-runtime.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createDatabase } from './db/client.ts';
+import { runMigrations } from './db/migrate.ts';
+import { createScheduler } from './jobs/scheduler.ts';
+import { createLogger } from './logger.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+  throw err;
+}
+if (!config.databaseUrl) {
+  process.stderr.write(
+    'npm run worker needs DATABASE_URL: the embedded database lives inside the web process, and `npm start` runs the workers itself.\n',
+  );
+  process.exit(78);
+}
+const logger = createLogger(config);
+const database = await createDatabase({ url: config.databaseUrl, logger });
+await runMigrations(database);
+const chat = createChatRuntime({ config, database, logger });
+const scheduler = createScheduler({ database, config, logger, onQueued: () => void chat.dispatcher.kick() });
+chat.start();
+await scheduler.start();
+logger.info('worker started');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'worker stopping');
+  setTimeout(() => process.exit(1), 15_000).unref();
+  await scheduler.stop();
+  await chat.stop();
+  await database.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,264 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTransaction } from '#src/db/client.ts';
+import { orders, outbox } from '#src/db/schema/index.ts';
+import { alertLowStock, sendDailySummary } from '#src/jobs/merchant-alerts.job.ts';
+import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
+import { sendReorderReminders, upcomingReminders } from '#src/jobs/reorder-reminders.job.ts';
+import { expireUnpaidOrders, remindUnpaidOrders } from '#src/jobs/unpaid-orders.job.ts';
+import { ensureChatIdentity, updateCustomerContact } from '#src/modules/customers/index.ts';
+import { setLowStockThreshold, listStock } from '#src/modules/inventory/index.ts';
+import { enqueueMessage } from '#src/modules/notify/index.ts';
+import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
+import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { createLineClients, createLineSender } from '#bots/line/line.sender.ts';
+import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
+import { settle } from '../helpers/chat.ts';
+import { makeProduct, orderInput } from '../helpers/factories.ts';
+import { lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
+import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.ts';
+
+const MERCHANT_GROUP = `C${'fedcba9876543210'.repeat(2)}`;
+let line: FakeLineApi;
+let tg: FakeTelegramApi;
+let t: TestApp;
+
+beforeAll(async () => {
+  line = await startFakeLineApi({ unknownProfiles: 'generate' });
+  tg = await startFakeTelegramApi();
+  t = await buildTestApp({
+    LINE_CHANNEL_SECRET: line.channelSecret,
+    LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
+    LINE_API_BASE_URL: line.baseUrl,
+    LINE_DATA_API_BASE_URL: line.dataBaseUrl,
+    TELEGRAM_BOT_TOKEN: tg.token,
+    TELEGRAM_WEBHOOK_SECRET: 'jobs-secret',
+    TELEGRAM_API_ROOT: tg.apiRoot,
+    MERCHANT_LINE_TO: MERCHANT_GROUP,
+    PROMPTPAY_ID: '0812223333',
+  });
+});
+afterAll(async () => {
+  await t?.close();
+  await line?.close();
+  await tg?.close();
+});
+
+const db = () => t.database.db;
+
+/** A customer known on a chat channel, with a placed order (created `hoursAgo`). */
+async function chatOrder(channel: 'line' | 'telegram', userId: string, sku: string, qty = 1, hoursAgo = 0) {
+  const { customer } = await withTransaction(db(), (tx) => ensureChatIdentity(tx, { channel, externalId: userId, language: 'th' }));
+  const { order } = await placeOrder(db(), { ...orderInput(customer, [{ sku, qty }]), channel });
+  if (hoursAgo) {
+    await db().update(orders).set({ createdAt: new Date(Date.now() - hoursAgo * 3_600_000) }).where(eq(orders.id, order.id));
+  }
+  return { order, customer };
+}
+
+const noonBangkok = () => {
+  const d = new Date();
+  d.setUTCHours(5, 0, 0, 0); // 12:00 in Bangkok: outside quiet hours
+  return d;
+};
+
+describe('tracking numbers reach the customer', () => {
+  it('sends one LINE push with the tracking number and a retry key when a shipment is recorded', async () => {
+    const { sku } = await makeProduct(db(), { stock: { MAIN: 5 } });
+    const userId = lineUserId('tracked');
+    const { order } = await chatOrder('line', userId, sku);
+    for (const to of ['paid', 'confirmed']) {
+      await t.app.inject({ method: 'POST', url: `/api/v1/orders/${order.number}/transitions`, headers: auth, payload: { to } });
+    }
+    await settle(t.app);
+    const before = line.pushes().filter((p) => p.to === userId).length;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${order.number}/shipments`,
+      headers: auth,
+      payload: { carrier: 'Kerry', trackingNumber: 'KEX0001234567' },
+    });
+    expect(res.statusCode).toBe(201);
+    await settle(t.app);
+    await settle(t.app);
+    const pushes = line.pushes().filter((p) => p.to === userId).slice(before);
+    expect(pushes).toHaveLength(1);
+    expect(JSON.stringify(pushes[0]!.messages)).toContain('KEX0001234567');
+    expect(JSON.stringify(pushes[0]!.messages)).toContain('th.kerryexpress.com');
+    expect(pushes[0]!.retryKey).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sends one Telegram message for a Telegram customer', async () => {
+    const { sku } = await makeProduct(db(), { stock: { MAIN: 5 } });
+    const { order } = await chatOrder('telegram', '777001', sku);
+    await transitionOrder(db(), { number: order.number, to: 'paid', actor: 'test', notify: false });
+    await transitionOrder(db(), { number: order.number, to: 'confirmed', actor: 'test', notify: false });
+    await t.app.inject({ method: 'POST', url: `/api/v1/orders/${order.number}/shipments`, headers: auth, payload: { carrier: 'Flash', trackingNumber: 'TH99887766' } });
+    await settle(t.app);
+    await settle(t.app);
+    const texts = tg.sentTexts(777001);
+    expect(texts.filter((x) => x.includes('TH99887766'))).toHaveLength(1);
+  });
+});
+
+describe('unpaid orders', () => {
+  it('reminds once after the set time, and never an order paid meanwhile', async () => {
+    const { sku } = await makeProduct(db(), { stock: { MAIN: 5 } });
+    const unpaid = await chatOrder('line', lineUserId('unpaid'), sku, 1, 3);
+    const paid = await chatOrder('line', lineUserId('paid-meanwhile'), sku, 1, 3);
+    await transitionOrder(db(), { number: paid.order.number, to: 'paid', actor: 'test', notify: false });
+    const fresh = await chatOrder('line', lineUserId('fresh'), sku, 1, 0);
+
+    const now = noonBangkok();
+    await remindUnpaidOrders(db(), t.config, now);
+    await remindUnpaidOrders(db(), t.config, now);
+    const reminders = await db().select().from(outbox).where(sql`${outbox.dedupeKey} like ${'order:%:pending_payment:reminder'}`);
+    const numbers = reminders.map((r) => (r.payload as { params: { orderNumber: string } }).params.orderNumber);
+    expect(numbers).toContain(unpaid.order.number);
+    expect(numbers).not.toContain(paid.order.number);
+    expect(numbers).not.toContain(fresh.order.number);
+    expect(numbers.filter((n) => n === unpaid.order.number)).toHaveLength(1);
+  });
+
+  it('stays quiet at night', async () => {
+    const night = noonBangkok();
+    night.setUTCHours(16); // 23:00 in Bangkok
+    expect(await remindUnpaidOrders(db(), t.config, night)).toBe(0);
+  });
+
+  it('cancels an order unpaid after the set time and makes its stock available again', async () => {
+    const { sku } = await makeProduct(db(), { stock: { MAIN: 4 } });
+    const old = await chatOrder('line', lineUserId('expired'), sku, 3, 25);
+    expect((await listStock(db(), { sku }))[0]!.available).toBe(1);
+    const expired = await expireUnpaidOrders(db(), t.config, new Date());
+    expect(expired).toContain(old.order.number);
+    expect(await expireUnpaidOrders(db(), t.config, new Date())).not.toContain(old.order.number);
+    expect((await listStock(db(), { sku }))[0]!.available).toBe(4);
+    const [row] = await db().select().from(orders).where(eq(orders.id, old.order.id));
+    expect(row!.status).toBe('cancelled');
+    const told = await db().select().from(outbox).where(eq(outbox.dedupeKey, `order:${old.order.number}:cancelled:expired`));
+    expect(told).toHaveLength(1);
+  });
+});
+
+describe('reorder reminders', () => {
+  it('reminds a regular customer a little before they run out, once, and respects stop', async () => {
+    const { sku, variant } = await makeProduct(db(), { nameTh: 'ข้าวหอมมะลิ', nameEn: 'Jasmine rice', stock: { MAIN: 50 } });
+    const userId = lineUserId('regular-rice');
+    const first = await chatOrder('line', userId, sku, 1, 24 * 20);
+    const second = await chatOrder('line', userId, sku, 1, 24 * 10);
+    await transitionOrder(db(), { number: first.order.number, to: 'paid', actor: 't', notify: false });
+    await transitionOrder(db(), { number: second.order.number, to: 'paid', actor: 't', notify: false });
+
+    const upcoming = await upcomingReminders(db(), t.config, new Date(), first.customer.id);
+    expect(upcoming).toHaveLength(1);
+    expect(upcoming[0]).toMatchObject({ sku, prediction: { basis: 'own-history' } });
+    expect(Math.round(upcoming[0]!.prediction.intervalDays)).toBe(10);
+
+    // Due two days before the predicted run-out (10 days after the last order).
+    const due = new Date(upcoming[0]!.dueAt.getTime() + 60_000);
+    due.setUTCHours(5);
+    const early = new Date(due.getTime() - 3 * 86_400_000);
+    expect(await sendReorderReminders(db(), t.config, early)).toBe(0);
+    expect(await sendReorderReminders(db(), t.config, due)).toBeGreaterThanOrEqual(1);
+    expect(await sendReorderReminders(db(), t.config, new Date(due.getTime() + 3_600_000))).toBe(0);
+    const rows = await db().select().from(outbox).where(sql`${outbox.dedupeKey} like ${`reminder:${first.customer.id}:${variant.id}:%`}`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.payload).toMatchObject({ template: 'reminder.reorder', params: { sku, product: 'ข้าวหอมมะลิ' } });
+
+    // A customer who said stop hears nothing.
+    const other = lineUserId('stopped-rice');
+    const o1 = await chatOrder('line', other, sku, 1, 24 * 20);
+    await chatOrder('line', other, sku, 1, 24 * 10);
+    await updateCustomerContact(db(), o1.customer.id, { reminderOptOut: true });
+    await sendReorderReminders(db(), t.config, due);
+    const none = await db().select().from(outbox).where(sql`${outbox.dedupeKey} like ${`reminder:${o1.customer.id}:%`}`);
+    expect(none).toHaveLength(0);
+  });
+});
+
+describe('merchant alerts', () => {
+  it('alerts low stock once per crossing of the threshold', async () => {
+    const { sku, variant } = await makeProduct(db(), { stock: { MAIN: 6 } });
+    await setLowStockThreshold(db(), variant.id, 5);
+    expect(await alertLowStock(db(), t.config, new Date())).not.toContain(sku);
+    await chatOrder('line', lineUserId('low-1'), sku, 2);
+    expect(await alertLowStock(db(), t.config, new Date())).toContain(sku);
+    expect(await alertLowStock(db(), t.config, new Date())).not.toContain(sku);
+    await t.app.inject({ method: 'POST', url: '/api/v1/stock/adjustments', headers: auth, payload: { sku, delta: 10, reason: 'receive' } });
+    expect(await alertLowStock(db(), t.config, new Date())).not.toContain(sku);
+    await t.app.inject({ method: 'POST', url: '/api/v1/stock/adjustments', headers: auth, payload: { sku, delta: -12, reason: 'damage' } });
+    expect(await alertLowStock(db(), t.config, new Date())).toContain(sku);
+  });
+
+  it('sends the daily summary once a day after the set hour', async () => {
+    const evening = new Date();
+    evening.setUTCHours(14, 0, 0, 0); // 21:00 in Bangkok
+    const morning = new Date(evening);
+    morning.setUTCHours(2); // 09:00
+    expect(await sendDailySummary(db(), t.config, morning)).toBe(false);
+    await sendDailySummary(db(), t.config, evening);
+    await sendDailySummary(db(), t.config, new Date(evening.getTime() + 3_600_000));
+    const rows = await db().select().from(outbox).where(sql`${outbox.dedupeKey} like ${'merchant:daily-summary:%'}`);
+    expect(rows).toHaveLength(1);
+  });
+});
+
+describe('delivery machinery', () => {
+  async function queue(n: number, tag: string) {
+    await withTransaction(db(), async (tx) => {
+      for (let i = 0; i < n; i++) {
+        await enqueueMessage(tx, {
+          channel: 'line',
+          recipient: lineUserId(`${tag}-${i % 20}`),
+          payload: { messages: [{ type: 'text', text: `${tag} message ${i}` }], locale: 'th' },
+          dedupeKey: `${tag}:${i}`,
+        });
+      }
+    });
+  }
+
+  async function pending(tag: string) {
+    const rows = await db().execute<{ n: number }>(sql`select count(*)::int as n from outbox where dedupe_key like ${`${tag}:%`} and status <> 'sent'`);
+    return rows.rows[0]!.n;
+  }
+
+  it('delivers 200 messages exactly once while LINE fails 30% of calls', async () => {
+    await queue(200, 'flaky');
+    line.setFailureRate(0.3, [500, 429, 'timeout', 'lost-response'], 42, { hangMs: 300, retryAfterSeconds: 0 });
+    const sender = createLineSender(createLineClients({ ...t.config.line! }), { timeoutMs: 150 });
+    const dispatcher = createOutboxDispatcher({ db: db(), logger: t.app.log as never, senders: { line: sender }, backoffBaseMs: 10, maxAttempts: 30 });
+    for (let round = 0; round < 200 && (await pending('flaky')) > 0; round++) {
+      await dispatcher.flush();
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    line.setFailureRate(0, []);
+    expect(await pending('flaky')).toBe(0);
+    const texts = line.sentTexts().filter((x) => x.startsWith('flaky message'));
+    expect(texts).toHaveLength(200);
+    expect(new Set(texts).size).toBe(200);
+  });
+
+  it('picks up what a crashed worker had claimed, and sends it once', async () => {
+    await queue(10, 'crash');
+    // A worker that claims and then dies mid-send: its sender never returns.
+    const crashed = createOutboxDispatcher({
+      db: db(),
+      logger: t.app.log as never,
+      senders: { line: { send: () => new Promise(() => undefined) } },
+      leaseMs: 300,
+    });
+    void crashed.kick();
+    await new Promise((r) => setTimeout(r, 100));
+    const claimed = await db().execute<{ n: number }>(sql`select count(*)::int as n from outbox where dedupe_key like 'crash:%' and status = 'sending'`);
+    expect(claimed.rows[0]!.n).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 400));
+    const sender = createLineSender(createLineClients({ ...t.config.line! }));
+    const restarted = createOutboxDispatcher({ db: db(), logger: t.app.log as never, senders: { line: sender } });
+    await restarted.flush();
+    expect(await pending('crash')).toBe(0);
+    const texts = line.sentTexts().filter((x) => x.startsWith('crash message'));
+    expect(texts).toHaveLength(10);
+    expect(new Set(texts).size).toBe(10);
+  });
+});
