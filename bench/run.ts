@@ -16,6 +16,7 @@ import { createDatabase, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { bootstrap } from '../src/bootstrap.ts';
 import { runLoad, type LoadResult } from './load.ts';
+import { lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi } from '../tests/fakes/line-api.ts';
 
 const logger = pino({ level: 'warn' });
 const token = 'bench-api-token-0123456789';
@@ -79,9 +80,20 @@ const orderBody = (sku: string, i: number) => ({
 
 async function main() {
   const { database, label } = await benchDatabase();
-  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'warn', API_TOKEN: token, SEED_DEMO: 'false' });
+  const line = await startFakeLineApi({ unknownProfiles: 'generate' });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    API_TOKEN: token,
+    SEED_DEMO: 'false',
+    LINE_CHANNEL_SECRET: line.channelSecret,
+    LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
+    LINE_API_BASE_URL: line.baseUrl,
+    LINE_DATA_API_BASE_URL: line.dataBaseUrl,
+    DATA_DIR: path.join(os.tmpdir(), 'talad-bench'),
+  });
   await bootstrap(database.db, config, logger);
-  const app = await buildApp(config, { database, logger, skipBootstrap: true });
+  const app = await buildApp(config, { database, logger, skipBootstrap: true, scheduler: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const baseline = await baselineServer(database);
@@ -111,8 +123,40 @@ async function main() {
     send: (i) => post(`${base}/api/v1/orders`, orderBody('BULK-1', i), { 'idempotency-key': `bench-${i}` }),
   });
 
+  // Chat intake: signed LINE webhooks, each a text adding to a cart, from 200 people.
+  await post(`${base}/api/v1/products`, { sku: 'CHAT-1', name: 'กาแฟ', price: { amount: 5000, currency: 'THB' }, stock: { onHand: 1_000_000 } });
+  const users = Array.from({ length: 200 }, (_, i) => lineUserId(`bench-${i}`));
+  const intakeEvents = 2000;
+  const bodies = Array.from({ length: intakeEvents }, (_, i) =>
+    lineWebhookRequest([lineTextEvent({ userId: users[i % users.length]!, text: 'CHAT-1 x1' })], line.channelSecret),
+  );
+  const intakeStart = performance.now();
+  const intake = await runLoad({
+    requests: intakeEvents,
+    concurrency,
+    send: (i) =>
+      fetch(`${base}/webhooks/line`, { method: 'POST', headers: bodies[i]!.headers, body: bodies[i]!.body }).then(async (r) => {
+        await r.arrayBuffer();
+        return r.status;
+      }),
+  });
+  // Fully processed: every event turned into a cart change and a queued reply.
+  for (;;) {
+    const { rows } = await database.pool.query<{ n: number }>(`select count(*)::int as n from chat_inbox where status = 'pending'`);
+    if (rows[0]!.n === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const intakeMs = performance.now() - intakeStart;
+  const processedPerSec = (intakeEvents / intakeMs) * 1000;
+  const cartUnits = await database.pool.query<{ n: number }>(`select coalesce(sum(qty), 0)::int as n from cart_items`);
+  if (process.env.BENCH_DEBUG) {
+    const st = await database.pool.query(`select status, count(*)::int, min(last_error) as err from chat_inbox group by status`);
+    process.stderr.write(`${JSON.stringify(st.rows)}\n`);
+  }
+
   await baseline.app.close();
   await app.close();
+  await line.close();
   await database.close();
 
   const ratio = (r: LoadResult) => r.perSec / baselineRun.perSec;
@@ -130,6 +174,15 @@ async function main() {
       p99Ms: storm.p99Ms,
     },
     orders: { ordersPerSec: orders.perSec, ratio: ratio(orders), p50Ms: orders.p50Ms, p99Ms: orders.p99Ms, statuses: orders.statuses },
+    intake: {
+      eventsPerSec: processedPerSec,
+      acknowledgedPerSec: intake.perSec,
+      baselinePerSec: baselineRun.perSec,
+      ratio: processedPerSec / baselineRun.perSec,
+      p50Ms: intake.p50Ms,
+      p99Ms: intake.p99Ms,
+      cartUnits: cartUnits.rows[0]!.n,
+    },
   };
   const f = (n: number, d = 1) => n.toFixed(d);
   const md = [
@@ -139,6 +192,8 @@ async function main() {
     ``,
     `| measure | value | baseline (bare INSERT route) | ratio | p50 ms | p99 ms |`,
     `|---|---|---|---|---|---|`,
+    `| chat intake: LINE events fully processed (events/s) | ${f(processedPerSec)} | ${f(baselineRun.perSec)} req/s | ${f(processedPerSec / baselineRun.perSec, 2)} | ${f(intake.p50Ms)} (ack) | ${f(intake.p99Ms)} (ack) |`,
+    `| chat intake: webhooks acknowledged (req/s) | ${f(intake.perSec)} | ${f(baselineRun.perSec)} req/s | ${f(ratio(intake), 2)} | | |`,
     `| API order intake (orders/s) | ${f(orders.perSec)} | ${f(baselineRun.perSec)} req/s | ${f(ratio(orders), 2)} | ${f(orders.p50Ms)} | ${f(orders.p99Ms)} |`,
     `| checkout storm: 500 buyers, 20 units (requests/s) | ${f(storm.perSec)} | ${f(baselineRun.perSec)} req/s | ${f(ratio(storm), 2)} | ${f(storm.p50Ms)} | ${f(storm.p99Ms)} |`,
     `| checkout storm: orders created / oversold | ${stormOrders} / ${oversold} | must be 20 / 0 | | | |`,
@@ -148,6 +203,10 @@ async function main() {
   const dir = path.dirname(new URL(import.meta.url).pathname);
   await writeFile(path.join(dir, 'results.md'), md);
   await writeFile(path.join(dir, 'results.json'), JSON.stringify(results, null, 2));
+  if (cartUnits.rows[0]!.n !== intakeEvents) {
+    process.stderr.write(`chat intake lost or doubled events: ${cartUnits.rows[0]!.n} cart units for ${intakeEvents} events\n`);
+    process.exitCode = 1;
+  }
   if (stormOrders !== 20 || oversold !== 0) {
     process.stderr.write('checkout storm oversold or lost orders\n');
     process.exitCode = 1;

@@ -37,7 +37,7 @@ export function createChatRuntime({ config, database, logger, engine: engineOpts
     decoders,
     onQueued: () => void dispatcher.kick(),
     // One connection serves the embedded database: more workers would only queue for it.
-    concurrency: database.kind === 'embedded' ? 1 : 4,
+    concurrency: database.kind === 'embedded' ? 1 : 8,
   });
 
   if (config.line) {

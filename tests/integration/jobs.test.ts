@@ -113,7 +113,7 @@ describe('unpaid orders', () => {
     await remindUnpaidOrders(db(), t.config, now);
     await remindUnpaidOrders(db(), t.config, now);
     const reminders = await db().select().from(outbox).where(sql`${outbox.dedupeKey} like ${'order:%:pending_payment:reminder'}`);
-    const numbers = reminders.map((r) => (r.payload as { params: { orderNumber: string } }).params.orderNumber);
+    const numbers = reminders.map((r) => (r.payload as unknown as { params: { orderNumber: string } }).params.orderNumber);
     expect(numbers).toContain(unpaid.order.number);
     expect(numbers).not.toContain(paid.order.number);
     expect(numbers).not.toContain(fresh.order.number);
