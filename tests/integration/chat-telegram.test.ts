@@ -88,3 +88,19 @@ describe('ordering through Telegram', () => {
     expect(await count()).toBe(before);
   });
 });
+
+describe('Telegram by long polling', () => {
+  it('fetches updates itself when TELEGRAM_MODE=polling, with no webhook route', async () => {
+    const fake = await startFakeTelegramApi();
+    const polled = await buildTestApp({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_MODE: 'polling', TELEGRAM_API_ROOT: fake.apiRoot });
+    try {
+      await makeProduct(polled.database.db, { sku: 'POLL-1', nameTh: 'ขนมปัง', nameEn: 'Bread', stock: { MAIN: 5 } });
+      fake.queueUpdate(tgTextUpdate({ chatId: 6001, text: 'POLL-1 x2', updateId: 1 }));
+      await expect.poll(() => fake.sentTexts(6001).join('\n'), { timeout: 20_000 }).toContain('ขนมปัง x2');
+      expect((await sendTelegram(polled.app, SECRET, tgTextUpdate({ chatId: 6001, text: 'menu', updateId: 2 }))).statusCode).toBe(404);
+    } finally {
+      await polled.close();
+      await fake.close();
+    }
+  });
+});
