@@ -3,7 +3,14 @@
  * channel, the inbox processor and the outbox dispatcher. The web app and `npm run worker` both build
  * it; several of them can share one database (claims use SKIP LOCKED and per-person advisory locks).
  */
+import path from 'node:path';
 import type { Bot } from 'grammy';
+import { payQrUrl } from '#src/http/pay.routes.ts';
+import { formatMoney } from '#src/lib/money.ts';
+import type { SlipReader } from '#src/modules/payments/slip-reader.ts';
+import type { OutMessage } from '#src/ports/messages.ts';
+import { messages } from '#templates/messages/index.ts';
+import { createSlipHandling } from './engine/slips.ts';
 import type { Config } from '#src/config.ts';
 import type { Database } from '#src/db/client.ts';
 import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
@@ -21,14 +28,22 @@ export interface ChatRuntimeOptions {
   config: Config;
   database: Database;
   logger: Logger;
+  /** Signs the payment QR links. */
+  secret: string;
   engine?: Partial<Pick<ChatEngineDeps, 'onSlip' | 'paymentQr'>>;
+  slipReader?: () => SlipReader;
 }
 
-export function createChatRuntime({ config, database, logger, engine: engineOpts }: ChatRuntimeOptions) {
+export function createChatRuntime({ config, database, logger, secret, engine: engineOpts, slipReader }: ChatRuntimeOptions) {
   const db = database.db;
   const decoders: Partial<Record<string, InboundDecoder>> = { webchat: createWebchatDecoder() };
   const senders: Partial<Record<string, ChannelSender>> = { webchat: createWebchatSender(db) };
-  const engine = createChatEngine({ config, logger: logger.child({ part: 'chat' }), ...engineOpts });
+  const paymentQr = (number: string, amount: number, locale: 'th' | 'en'): OutMessage | undefined =>
+    config.promptPayId
+      ? { type: 'image', url: payQrUrl(config.publicUrl, secret, number), altText: messages[locale].payQrAlt(formatMoney(amount, config.shop.currency, locale)) }
+      : undefined;
+  const slips = createSlipHandling({ config, logger: logger.child({ part: 'slips' }), dir: path.join(config.dataDir, 'slips'), reader: slipReader, paymentQr });
+  const engine = createChatEngine({ config, logger: logger.child({ part: 'chat' }), onSlip: slips.onSlip, paymentQr, ...engineOpts });
   const dispatcher = createOutboxDispatcher({ db, logger: logger.child({ part: 'outbox' }), senders });
   const processor = createInboxProcessor({
     db,
@@ -36,6 +51,9 @@ export function createChatRuntime({ config, database, logger, engine: engineOpts
     engine,
     decoders,
     onQueued: () => void dispatcher.kick(),
+    prefetch: (d) => {
+      if (d.event.kind === 'image') void slips.prepare(d.event.reference, d.event.fetch);
+    },
     // One connection serves the embedded database: more workers would only queue for it.
     concurrency: database.kind === 'embedded' ? 1 : 8,
   });
@@ -85,6 +103,7 @@ export function createChatRuntime({ config, database, logger, engine: engineOpts
       if (polling && telegramBot) await telegramBot.stop();
       await processor.stop();
       await dispatcher.stop();
+      await slips.close();
     },
   };
 }

@@ -7,7 +7,6 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { webhookCallback } from 'grammy';
-import { loadOrCreateSecret } from '#src/lib/secrets.ts';
 import { createChatRuntime, type ChatRuntime, type ChatRuntimeOptions } from './chat-runtime.ts';
 import { lineWebhookPlugin } from './line/line.plugin.ts';
 import { webchatPlugin } from './webchat/webchat.plugin.ts';
@@ -25,8 +24,8 @@ export interface ChatPluginOptions {
 }
 
 const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
-  const { config, logger, database } = app.deps;
-  const chat = createChatRuntime({ config, database, logger, engine: opts.engine });
+  const { config, logger, database, secret } = app.deps;
+  const chat = createChatRuntime({ config, database, logger, secret, engine: opts.engine });
   // A web-only instance stores events and leaves them to the worker processes.
   const onStored = opts.workers === false ? () => undefined : () => chat.processor.kick();
   app.decorate('chat', chat);
@@ -44,7 +43,6 @@ const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
     });
   }
 
-  const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
   await app.register(webchatPlugin, {
     secret,
     dataDir: config.dataDir,

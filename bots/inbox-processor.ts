@@ -7,7 +7,7 @@ import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { ChatInboxRow } from '#src/db/schema/index.ts';
 import type { Logger } from '#src/logger.ts';
-import { appendWebchat, claimNextInbound, markInbound } from '#src/modules/conversations/index.ts';
+import { appendWebchat, claimNextInbound, markInbound, peekNextInbound } from '#src/modules/conversations/index.ts';
 import { enqueueMessage } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
 import type { ChatEvent, ChatPerson, createChatEngine } from './engine/engine.ts';
@@ -34,6 +34,8 @@ export interface InboxProcessorOptions {
   concurrency?: number;
   maxAttempts?: number;
   pollMs?: number;
+  /** Slow work for an event (reading a slip photo) started before its transaction opens. */
+  prefetch?: (decoded: DecodedEvent) => void;
 }
 
 export function createInboxProcessor(opts: InboxProcessorOptions) {
@@ -63,8 +65,18 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
     return true;
   }
 
+  /** Looks at the next event without claiming it, so a slip photo is being read before the transaction waits for it. */
+  async function prefetchNext() {
+    if (!opts.prefetch) return;
+    const [next] = await peekNextInbound(db);
+    if (!next) return;
+    const decoded = await opts.decoders[next.channel]?.decode(next.payload).catch(() => null);
+    if (decoded?.event.kind === 'image') opts.prefetch(decoded);
+  }
+
   /** Claims and processes one event; false when none is due. */
   async function processNext(): Promise<boolean> {
+    await prefetchNext();
     let queued = false;
     const claimed = await withTransaction(db, async (tx) => {
       const row = await claimNextInbound(tx);

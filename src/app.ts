@@ -10,6 +10,8 @@ import { createDatabase, type Database, type Db } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { payRoutes } from './http/pay.routes.ts';
+import { loadOrCreateSecret } from './lib/secrets.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createLogger, type Logger } from './logger.ts';
 
@@ -18,6 +20,8 @@ export interface AppDeps {
   database: Database;
   db: Db;
   logger: Logger;
+  /** Signs cookies and links (web chat visitor, payment QR). */
+  secret: string;
 }
 
 declare module 'fastify' {
@@ -56,7 +60,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.decorate('deps', { config, database, db: database.db, logger });
+  const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
+  app.decorate('deps', { config, database, db: database.db, logger, secret });
   if (ownsDatabase) app.addHook('onClose', async () => database.close());
 
   try {
@@ -86,6 +91,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(healthRoutes);
+  await app.register(payRoutes);
   await app.register(apiPlugin, { prefix: '/api/v1' });
   await app.register(chatPlugin, { workers: config.workers, ...overrides.chat });
   if (overrides.scheduler ?? config.workers) {

@@ -46,6 +46,10 @@ export const envSchema = z
         .transform((v) => v.replace(/[\s-]/g, ''))
         .pipe(z.string().regex(/^(\+?66\d{9}|0\d{9}|\d{13}|\d{15})$/, 'must be a Thai phone, a 13-digit tax id or a 15-digit e-wallet id')),
     ),
+    /** The shop's accounts that slips must be paid to: account numbers or PromptPay ids, comma-separated. */
+    RECEIVER_ACCOUNTS: z.string().default(''),
+    /** The account holder names as banks print them on slips, comma-separated. */
+    RECEIVER_NAMES: z.string().default(''),
     SHOP_NAME: z.string().trim().min(1).max(100).default('Talad Shop'),
     /** Where the merchant hears of new orders and slips to review: a LINE user or group id, a Telegram chat id. */
     MERCHANT_LINE_TO: optional(z.string().trim().regex(/^[UCR][0-9a-f]{32}$/, 'must be a LINE user (U...), group (C...) or room (R...) id')),
@@ -140,6 +144,10 @@ function toConfig(e: Env) {
         }
       : undefined,
     promptPayId: e.PROMPTPAY_ID,
+    receivers: {
+      accounts: e.RECEIVER_ACCOUNTS.split(',').map((a) => a.replace(/\D/g, '')).filter((a) => a.length >= 4),
+      names: e.RECEIVER_NAMES.split(',').map((n) => n.trim()).filter(Boolean),
+    },
     shop: {
       name: e.SHOP_NAME,
       timeZone: e.TZ_SHOP,

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createScheduler } from './jobs/scheduler.ts';
+import { loadOrCreateSecret } from './lib/secrets.ts';
 import { createLogger } from './logger.ts';
 
 let config;
@@ -29,7 +30,8 @@ if (!config.databaseUrl) {
 const logger = createLogger(config);
 const database = await createDatabase({ url: config.databaseUrl, logger });
 await runMigrations(database);
-const chat = createChatRuntime({ config, database, logger });
+const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
+const chat = createChatRuntime({ config, database, logger, secret });
 const scheduler = createScheduler({ database, config, logger, onQueued: () => void chat.dispatcher.kick() });
 chat.start();
 await scheduler.start();

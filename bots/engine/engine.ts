@@ -57,7 +57,7 @@ export interface EngineReply {
 /** What happens to a photo sent while an order waits for payment (the payments module plugs in here). */
 export type SlipHandler = (
   tx: Tx,
-  ctx: { customer: Customer; order: Order; reference: string; locale: 'th' | 'en' },
+  ctx: { customer: Customer; order: Order; reference: string; fetch: () => Promise<Buffer>; locale: 'th' | 'en' },
 ) => Promise<OutMessage[]>;
 
 interface SessionState extends Record<string, unknown> {
@@ -71,8 +71,8 @@ export interface ChatEngineDeps {
   config: Config;
   logger: Logger;
   onSlip?: SlipHandler;
-  /** The PromptPay QR for an order, as an image message (payments issue); absent = text instructions only. */
-  paymentQr?: (order: Order, locale: 'th' | 'en') => OutMessage | undefined;
+  /** The PromptPay QR for an amount owed on an order, as an image message; absent = text instructions only. */
+  paymentQr?: (orderNumber: string, amount: number, locale: 'th' | 'en') => OutMessage | undefined;
 }
 
 export function createChatEngine(deps: ChatEngineDeps) {
@@ -127,7 +127,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
         else say(ctx.m.notUnderstood, mainButtons());
         break;
       case 'image':
-        out.push(...(await handleImage(ctx, event.reference)));
+        out.push(...(await handleImage(ctx, event)));
         break;
       case 'text':
       case 'postback': {
@@ -486,7 +486,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
 
     const total = ctx.money(order.total);
     const reply: OutMessage[] = [text(m.orderPlaced(order.number, total))];
-    const qr = deps.paymentQr?.(order, ctx.locale);
+    const qr = deps.paymentQr?.(order.number, order.total, ctx.locale);
     if (qr) reply.push(qr);
     reply.push(
       text(config.promptPayId ? m.payByPromptPay(total, formatPromptPayId(config.promptPayId)) : m.payByTransfer(total), [
@@ -581,10 +581,12 @@ export function createChatEngine(deps: ChatEngineDeps) {
     return [text(m.cancelled(order.number), [{ label: m.button.menu, command: 'menu' }])];
   }
 
-  async function handleImage(ctx: Ctx, reference: string): Promise<OutMessage[]> {
+  async function handleImage(ctx: Ctx, image: Extract<ChatEvent, { kind: 'image' }>): Promise<OutMessage[]> {
     const [order] = await ordersOfCustomer(ctx.tx, ctx.customer.id, { statuses: ['pending_payment', 'payment_review'], limit: 1 });
     if (!order) return [text(ctx.m.imageWithoutOrder, [{ label: ctx.m.button.menu, command: 'menu' }])];
-    if (deps.onSlip) return deps.onSlip(ctx.tx, { customer: ctx.customer, order, reference, locale: ctx.locale });
+    if (deps.onSlip) {
+      return deps.onSlip(ctx.tx, { customer: ctx.customer, order, reference: image.reference, fetch: image.fetch, locale: ctx.locale });
+    }
     return [text(ctx.m.slipReceived(order.number))];
   }
 

@@ -4,7 +4,7 @@ import type { Order, OrderStatus } from '../db/schema/index.ts';
 import { consumeOrderReservations, releaseOrderReservations } from '../modules/inventory/index.ts';
 import { enqueueMessage } from '../modules/notify/index.ts';
 import { lockOrder, setOrderStatus } from '../modules/orders/index.ts';
-import { paidAmount, recordPayment, recordRefundDue } from '../modules/payments/index.ts';
+import { paidAmount, recordPayment, recordRefundDue, reviewSlips } from '../modules/payments/index.ts';
 import { chatTargetFor } from './customer-chat.ts';
 
 export interface TransitionInput {
@@ -42,6 +42,13 @@ export async function transitionOrder(db: Db, input: TransitionInput): Promise<O
 
 export async function transitionLockedOrder(tx: Tx, order: Order, input: Omit<TransitionInput, 'number'>): Promise<Order> {
   const updated = await setOrderStatus(tx, order, input.to, input.actor, input.note);
+  // A merchant deciding on a slip under review: approve (paid) or reject (back to pending, customer told why).
+  if (order.status === 'payment_review' && (input.to === 'paid' || input.to === 'pending_payment' || input.to === 'cancelled')) {
+    await reviewSlips(tx, order.id, input.to === 'paid' ? 'approved' : 'rejected', input.actor, input.note);
+    if (input.to === 'pending_payment' && input.notify !== false) {
+      await tellCustomer(tx, updated, 'pending_payment', input.locale ?? 'th', { note: input.note }, `:slip-rejected:${Date.now()}`, 'order.slip_rejected');
+    }
+  }
   switch (input.to) {
     case 'paid': {
       const outstanding = order.total - (await paidAmount(tx, order.id));

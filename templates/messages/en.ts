@@ -75,6 +75,19 @@ export const en: Messages = {
   remindersOn: 'Reminders are on.',
   imageWithoutOrder: 'Thanks for the picture. You have no order awaiting payment; if this is a slip, please place your order first.',
   slipReceived: (n) => `We received your slip for order ${n} and are checking it.`,
+  slipAccepted: (n, paid) => `Slip checked: we received ${paid} for order ${n}. Thank you 🙏`,
+  slipPartial: (n, paid, remaining) => `We received ${paid} for order ${n}. ${remaining} is still to pay; please transfer the rest and send that slip too.`,
+  slipInReview: (n) => `We received your slip for order ${n}. The shop is checking it and will let you know shortly.`,
+  notASlip: 'This picture does not look like a transfer slip. If you have paid, please send the slip from your banking app.',
+  imageRefused: {
+    NOT_AN_IMAGE: 'This file is not a picture. Please send the slip as a JPEG or PNG image.',
+    UNSUPPORTED_FORMAT: 'Only JPEG, PNG and WebP pictures are accepted.',
+    TOO_LARGE: 'This picture is too large. Please send a screenshot of the slip instead.',
+    TOO_MANY_PIXELS: 'This picture is too large. Please send a screenshot of the slip instead.',
+    CORRUPT_IMAGE: 'This picture cannot be opened; the file may be damaged. Please send it again.',
+    UNREADABLE: 'We could not fetch this picture. Please send it again.',
+  },
+  payQrAlt: (total) => `PromptPay QR for ${total}`,
   somethingWrong: 'Sorry, something went wrong on our side. Please try again.',
   notify: {
     paid: (n, total) => `We received your payment of ${total} for order ${n}. Thank you 🙏`,
@@ -93,5 +106,6 @@ export const en: Messages = {
     merchantDailySummary: (p) =>
       `📊 Daily summary ${p.date}\n${p.orders} orders, revenue ${p.revenue}\nSlips to review ${p.toReview} • to confirm ${p.toConfirm} • to pack ${p.toPack} • to ship ${p.toShip}`,
     merchantSlipReview: (n, reasons) => `🧾 The slip for order ${n} needs a look: ${reasons.join(', ')}`,
+    slipRejected: (n, reason) => `Sorry, the slip for order ${n} could not be accepted.${reason ? `\nReason: ${reason}` : ''}\nPlease send a correct slip.`,
   },
 };

@@ -51,6 +51,8 @@ export function renderTemplate(template: string, locale: 'th' | 'en', params: Re
       return text(m.notify.merchantLowStock((params.items as Parameters<Messages['notify']['merchantLowStock']>[0]) ?? []));
     case 'merchant.daily_summary':
       return text(m.notify.merchantDailySummary(params as unknown as Parameters<Messages['notify']['merchantDailySummary']>[0]));
+    case 'order.slip_rejected':
+      return text(m.notify.slipRejected(number, str('note')));
     case 'merchant.slip_review':
       return text(m.notify.merchantSlipReview(number, (params.reasons as string[]) ?? []));
     default:

@@ -72,6 +72,12 @@ export interface Messages {
   remindersOn: string;
   imageWithoutOrder: string;
   slipReceived: (number: string) => string;
+  slipAccepted: (number: string, paid: string) => string;
+  slipPartial: (number: string, paid: string, remaining: string) => string;
+  slipInReview: (number: string) => string;
+  notASlip: string;
+  imageRefused: Record<'NOT_AN_IMAGE' | 'UNSUPPORTED_FORMAT' | 'TOO_LARGE' | 'TOO_MANY_PIXELS' | 'CORRUPT_IMAGE' | 'UNREADABLE', string>;
+  payQrAlt: (total: string) => string;
   somethingWrong: string;
   // Messages queued by workflows and sent later (outbox templates).
   notify: {
@@ -87,5 +93,6 @@ export interface Messages {
     merchantLowStock: (items: { sku: string; name: string; available: number; threshold: number }[]) => string;
     merchantDailySummary: (p: { date: string; orders: number; revenue: string; toReview: number; toConfirm: number; toPack: number; toShip: number }) => string;
     merchantSlipReview: (number: string, reasons: string[]) => string;
+    slipRejected: (number: string, reason: string | undefined) => string;
   };
 }

@@ -65,7 +65,7 @@ describe.skipIf(!hasChromium())(`the web chat in Chromium${hasChromium() ? '' : 
     expect(order).toMatchObject({ channel: 'webchat', status: 'pending_payment', total: { amount: 46_000 } });
 
     // No horizontal overflow on a phone.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await page.screenshot({ path: path.join(os.tmpdir(), 'talad-webchat-390.png') });
 
     await page.reload();

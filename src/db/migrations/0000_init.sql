@@ -10,6 +10,7 @@ CREATE TYPE "public"."order_status" AS ENUM('pending_payment', 'payment_review',
 CREATE TYPE "public"."payment_method" AS ENUM('promptpay', 'transfer', 'cod');--> statement-breakpoint
 CREATE TYPE "public"."payment_status" AS ENUM('pending', 'confirmed', 'rejected');--> statement-breakpoint
 CREATE TYPE "public"."refund_status" AS ENUM('due', 'paid');--> statement-breakpoint
+CREATE TYPE "public"."slip_verdict" AS ENUM('accepted', 'review', 'approved', 'rejected');--> statement-breakpoint
 CREATE TYPE "public"."shipment_status" AS ENUM('pending', 'shipped', 'delivered', 'returned');--> statement-breakpoint
 CREATE SEQUENCE "public"."order_number_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 10001 CACHE 1;--> statement-breakpoint
 CREATE TABLE "api_keys" (
@@ -288,6 +289,30 @@ CREATE TABLE "orders" (
 	CONSTRAINT "orders_total_nonneg" CHECK ("orders"."total" >= 0)
 );
 --> statement-breakpoint
+CREATE TABLE "payment_slips" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"order_id" integer NOT NULL,
+	"payment_id" integer,
+	"image_path" text,
+	"image_sha256" text NOT NULL,
+	"bank" text,
+	"amount" bigint,
+	"slip_at" timestamp with time zone,
+	"trans_ref" text,
+	"receiver" jsonb,
+	"sender" jsonb,
+	"qr_payload" text,
+	"qr_crc_valid" text DEFAULT 'none' NOT NULL,
+	"confidence" double precision DEFAULT 0 NOT NULL,
+	"raw_text" text DEFAULT '' NOT NULL,
+	"verdict" "slip_verdict" NOT NULL,
+	"reasons" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"reviewed_by" text,
+	"reviewed_at" timestamp with time zone,
+	"review_note" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "payments" (
 	"id" serial PRIMARY KEY NOT NULL,
 	"order_id" integer NOT NULL,
@@ -388,6 +413,8 @@ ALTER TABLE "order_history" ADD CONSTRAINT "order_history_order_id_orders_id_fk"
 ALTER TABLE "order_lines" ADD CONSTRAINT "order_lines_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "order_lines" ADD CONSTRAINT "order_lines_variant_id_product_variants_id_fk" FOREIGN KEY ("variant_id") REFERENCES "public"."product_variants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "orders" ADD CONSTRAINT "orders_customer_id_customers_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "payment_slips" ADD CONSTRAINT "payment_slips_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "payment_slips" ADD CONSTRAINT "payment_slips_payment_id_payments_id_fk" FOREIGN KEY ("payment_id") REFERENCES "public"."payments"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "payments" ADD CONSTRAINT "payments_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "refunds" ADD CONSTRAINT "refunds_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "shipments" ADD CONSTRAINT "shipments_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -426,6 +453,11 @@ CREATE INDEX "orders_status_created_idx" ON "orders" USING btree ("status","crea
 CREATE INDEX "orders_channel_created_idx" ON "orders" USING btree ("channel","created_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "orders_customer_idx" ON "orders" USING btree ("customer_id","created_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "orders_customer_phone_idx" ON "orders" USING btree ("customer_phone");--> statement-breakpoint
+CREATE INDEX "payment_slips_order_idx" ON "payment_slips" USING btree ("order_id");--> statement-breakpoint
+CREATE INDEX "payment_slips_ref_idx" ON "payment_slips" USING btree ("trans_ref");--> statement-breakpoint
+CREATE INDEX "payment_slips_sha_idx" ON "payment_slips" USING btree ("image_sha256");--> statement-breakpoint
+CREATE UNIQUE INDEX "payment_slips_accepted_ref_key" ON "payment_slips" USING btree ("trans_ref") WHERE "payment_slips"."verdict" = 'accepted' and "payment_slips"."trans_ref" is not null;--> statement-breakpoint
+CREATE UNIQUE INDEX "payment_slips_accepted_image_key" ON "payment_slips" USING btree ("image_sha256") WHERE "payment_slips"."verdict" = 'accepted';--> statement-breakpoint
 CREATE INDEX "payments_order_idx" ON "payments" USING btree ("order_id");--> statement-breakpoint
 CREATE INDEX "refunds_order_idx" ON "refunds" USING btree ("order_id");--> statement-breakpoint
 CREATE INDEX "refunds_status_idx" ON "refunds" USING btree ("status");--> statement-breakpoint
@@ -433,6 +465,7 @@ CREATE INDEX "shipments_order_idx" ON "shipments" USING btree ("order_id");--> s
 CREATE INDEX "shipments_tracking_idx" ON "shipments" USING btree ("tracking_number");--> statement-breakpoint
 CREATE INDEX "admin_audit_log_order_idx" ON "admin_audit_log" USING btree ("order_number","id");--> statement-breakpoint
 CREATE INDEX "admin_audit_log_created_idx" ON "admin_audit_log" USING btree ("created_at");--> statement-breakpoint
-CREATE INDEX "admin_login_attempts_key_idx" ON "admin_login_attempts" USING btree ("key","created_at");--> statement-breakpoint
+CREATE INDEX "admin_login_attempts_key_idx" ON "admin_login_attempts" USING btree ("key","id");--> statement-breakpoint
+CREATE INDEX "admin_login_attempts_created_idx" ON "admin_login_attempts" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "admin_sessions_user_idx" ON "admin_sessions" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "admin_sessions_expires_idx" ON "admin_sessions" USING btree ("expires_at");

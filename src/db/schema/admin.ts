@@ -33,7 +33,7 @@ export const adminLoginAttempts = pgTable(
     succeeded: boolean('succeeded').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('admin_login_attempts_key_idx').on(t.key, t.createdAt)],
+  (t) => [index('admin_login_attempts_key_idx').on(t.key, t.id), index('admin_login_attempts_created_idx').on(t.createdAt)],
 );
 
 /** Who did what in the back office: every state change, with the order (or other target) it touched. */

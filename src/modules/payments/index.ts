@@ -1,3 +1,5 @@
 // Payments owns money received against orders (payments, by PromptPay, transfer or cash on delivery)
 // and money owed back (refunds). Slip reading and PromptPay payloads live here too.
 export * from './payments.repository.ts';
+export * from './slip-checks.ts';
+export * from './slips.repository.ts';
