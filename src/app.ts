@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { adminPlugin } from '../admin/admin.plugin.ts';
 import { apiPlugin } from '../admin/api/api.plugin.ts';
 import chatPlugin, { type ChatPluginOptions } from '../bots/chat.plugin.ts';
 import { bootstrap } from './bootstrap.ts';
@@ -74,6 +75,9 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
     throw err;
   }
 
+  if (config.line && !config.publicUrl.startsWith('https://')) {
+    logger.warn('PUBLIC_URL is not https: LINE cannot show images (product photos, payment QR) and will refuse those messages');
+  }
   registerErrorHandler(app);
   await app.register(swagger, {
     openapi: {
@@ -93,6 +97,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(healthRoutes);
   await app.register(payRoutes);
   await app.register(apiPlugin, { prefix: '/api/v1' });
+  await app.register(adminPlugin, { prefix: '/admin' });
   await app.register(chatPlugin, { workers: config.workers, ...overrides.chat });
   if (overrides.scheduler ?? config.workers) {
     const scheduler = createScheduler({ database, config, logger, onQueued: () => void app.chat.dispatcher.kick() });

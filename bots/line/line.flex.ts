@@ -16,11 +16,14 @@ export function buildQuickReply(buttons: Button[] | undefined): messagingApi.Qui
   return { items: buttons.slice(0, 13).map((b) => ({ type: 'action', action: action(b) })) };
 }
 
+/** LINE fetches images itself, over HTTPS only; anything else would make it refuse the whole reply. */
+const isHttps = (url: string | undefined): url is string => url !== undefined && /^https:\/\/\S+$/.test(url) && url.length <= 2000;
+
 export function buildProductBubble(card: ProductCard): messagingApi.FlexBubble {
   return {
     type: 'bubble',
     size: 'kilo',
-    ...(card.imageUrl
+    ...(isHttps(card.imageUrl)
       ? { hero: { type: 'image', url: card.imageUrl, size: 'full', aspectRatio: '1:1', aspectMode: 'cover' } as messagingApi.FlexImage }
       : {}),
     body: {
@@ -63,14 +66,16 @@ export function buildProductCarouselFlex(cards: ProductCard[], altText: string):
 }
 
 export function toLineMessages(messages: OutMessage[]): messagingApi.Message[] {
-  return messages.map((m): messagingApi.Message => {
-    switch (m.type) {
-      case 'text':
-        return { type: 'text', text: m.text.slice(0, TEXT_MAX), quickReply: buildQuickReply(m.buttons) } as messagingApi.TextMessage;
-      case 'products':
-        return { ...buildProductCarouselFlex(m.cards, m.altText), quickReply: buildQuickReply(m.buttons) };
-      case 'image':
-        return { type: 'image', originalContentUrl: m.url, previewImageUrl: m.url } as messagingApi.ImageMessage;
-    }
-  });
+  return messages.flatMap((m): messagingApi.Message[] => (m.type === 'image' && !isHttps(m.url) ? [] : [toLineMessage(m)]));
+}
+
+function toLineMessage(m: OutMessage): messagingApi.Message {
+  switch (m.type) {
+    case 'text':
+      return { type: 'text', text: m.text.slice(0, TEXT_MAX), quickReply: buildQuickReply(m.buttons) } as messagingApi.TextMessage;
+    case 'products':
+      return { ...buildProductCarouselFlex(m.cards, m.altText), quickReply: buildQuickReply(m.buttons) };
+    case 'image':
+      return { type: 'image', originalContentUrl: m.url, previewImageUrl: m.url } as messagingApi.ImageMessage;
+  }
 }
