@@ -74,6 +74,17 @@ describe.skipIf(!haveFixtures)('payment slips sent in LINE', () => {
     expect(await slipsOf(order.id)).toMatchObject([{ verdict: 'accepted', bank: 'BBL', transRef: '2601220704565456033', amount: 5_826 }]);
   });
 
+  it('takes two slips for one order: the first is a part payment, the second pays the rest', async () => {
+    const { userId, order } = await orderFor('two-slips', 5_975 + 10_000, '2026-04-21T02:24:00+07:00');
+    const first = await sendImage(userId, '06_bbl_rotated_on_background.jpg');
+    expect(first).toContain('is still to pay');
+    expect((await orderStatus(order.number)).status).toBe('pending_payment');
+    await sendImage(userId, '01_ttb_downscaled_recompressed.jpg');
+    const after = await orderStatus(order.number);
+    expect(after.status).toBe('paid');
+    expect(after.payments.map((p) => p.amount.amount).sort()).toEqual([10_000, 5_975]);
+  });
+
   it('sends the same slip on another order to review as a duplicate', async () => {
     const { userId, order } = await orderFor('reuser', 5_826, '2026-01-22T07:04:00+07:00');
     const reply = await sendImage(userId, '27_neg_duplicate_ref_bbl.jpg');
