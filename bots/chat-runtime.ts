@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Bot } from 'grammy';
 import { payQrUrl } from '#src/http/pay.routes.ts';
 import { formatMoney } from '#src/lib/money.ts';
+import { createEasySlipVerifier } from '#src/modules/payments/remote-verifier.ts';
 import type { SlipReader } from '#src/modules/payments/slip-reader.ts';
 import type { OutMessage } from '#src/ports/messages.ts';
 import { messages } from '#templates/messages/index.ts';
@@ -42,7 +43,15 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
     config.promptPayId
       ? { type: 'image', url: payQrUrl(config.publicUrl, secret, number), altText: messages[locale].payQrAlt(formatMoney(amount, config.shop.currency, locale)) }
       : undefined;
-  const slips = createSlipHandling({ config, logger: logger.child({ part: 'slips' }), dir: path.join(config.dataDir, 'slips'), reader: slipReader, paymentQr });
+  const remote = config.slipVerifier ? createEasySlipVerifier({ baseUrl: config.slipVerifier.url, apiKey: config.slipVerifier.apiKey }) : undefined;
+  const slips = createSlipHandling({
+    config,
+    logger: logger.child({ part: 'slips' }),
+    dir: path.join(config.dataDir, 'slips'),
+    reader: slipReader,
+    paymentQr,
+    remote,
+  });
   const engine = createChatEngine({ config, logger: logger.child({ part: 'chat' }), onSlip: slips.onSlip, paymentQr, ...engineOpts });
   const dispatcher = createOutboxDispatcher({ db, logger: logger.child({ part: 'outbox' }), senders });
   const processor = createInboxProcessor({

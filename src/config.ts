@@ -46,6 +46,10 @@ export const envSchema = z
         .transform((v) => v.replace(/[\s-]/g, ''))
         .pipe(z.string().regex(/^(\+?66\d{9}|0\d{9}|\d{13}|\d{15})$/, 'must be a Thai phone, a 13-digit tax id or a 15-digit e-wallet id')),
     ),
+    /** A bank-data slip API asked after the local checks pass: none (default) or easyslip. */
+    SLIP_VERIFIER: z.enum(['none', 'easyslip']).default('none'),
+    SLIP_VERIFIER_URL: httpUrl('https://developer.easyslip.com'),
+    SLIP_VERIFIER_API_KEY: optional(z.string().trim().min(8)),
     /** The shop's accounts that slips must be paid to: account numbers or PromptPay ids, comma-separated. */
     RECEIVER_ACCOUNTS: z.string().default(''),
     /** The account holder names as banks print them on slips, comma-separated. */
@@ -88,6 +92,9 @@ function crossChecks(src: Record<string, string | undefined>): string[] {
   if (isSet(src.LINE_CHANNEL_SECRET) !== isSet(src.LINE_CHANNEL_ACCESS_TOKEN)) {
     const missing = isSet(src.LINE_CHANNEL_SECRET) ? 'LINE_CHANNEL_ACCESS_TOKEN' : 'LINE_CHANNEL_SECRET';
     problems.push(`${missing} is required when the LINE channel is switched on`);
+  }
+  if ((src.SLIP_VERIFIER ?? 'none') !== 'none' && !isSet(src.SLIP_VERIFIER_API_KEY)) {
+    problems.push('SLIP_VERIFIER_API_KEY is required when SLIP_VERIFIER is set');
   }
   if (isSet(src.TELEGRAM_BOT_TOKEN) && (src.TELEGRAM_MODE ?? 'webhook') === 'webhook' && !isSet(src.TELEGRAM_WEBHOOK_SECRET)) {
     problems.push('TELEGRAM_WEBHOOK_SECRET is required when Telegram runs in webhook mode');
@@ -144,6 +151,7 @@ function toConfig(e: Env) {
         }
       : undefined,
     promptPayId: e.PROMPTPAY_ID,
+    slipVerifier: e.SLIP_VERIFIER === 'none' ? undefined : { kind: e.SLIP_VERIFIER, url: e.SLIP_VERIFIER_URL, apiKey: e.SLIP_VERIFIER_API_KEY ?? '' },
     receivers: {
       accounts: e.RECEIVER_ACCOUNTS.split(',').map((a) => a.replace(/\D/g, '')).filter((a) => a.length >= 4),
       names: e.RECEIVER_NAMES.split(',').map((n) => n.trim()).filter(Boolean),

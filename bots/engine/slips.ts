@@ -9,6 +9,7 @@ import type { Config } from '#src/config.ts';
 import type { Logger } from '#src/logger.ts';
 import { formatMoney } from '#src/lib/money.ts';
 import { inspectImage } from '#src/modules/payments/image-guard.ts';
+import type { RemoteSlipVerifier } from '#src/modules/payments/remote-verifier.ts';
 import { createSlipReader, type SlipReader, type SlipReading } from '#src/modules/payments/slip-reader.ts';
 import { lockOrder } from '#src/modules/orders/index.ts';
 import { verifySlip } from '#src/workflows/verify-slip.workflow.ts';
@@ -27,6 +28,7 @@ export interface SlipHandlingOptions {
   dir: string;
   reader?: () => SlipReader;
   paymentQr?: (orderNumber: string, amount: number, locale: 'th' | 'en') => OutMessage | undefined;
+  remote?: RemoteSlipVerifier;
 }
 
 export function createSlipHandling(opts: SlipHandlingOptions) {
@@ -75,7 +77,14 @@ export function createSlipHandling(opts: SlipHandlingOptions) {
     const file = path.join(opts.dir, `${prepared.reading.sha256}.${prepared.format}`);
     await mkdir(opts.dir, { recursive: true });
     await writeFile(file, prepared.bytes);
-    const outcome = await verifySlip(tx, { order, reading: prepared.reading, imagePath: file, config: opts.config, now: new Date() });
+    const outcome = await verifySlip(tx, {
+      order,
+      reading: prepared.reading,
+      imagePath: file,
+      config: opts.config,
+      now: new Date(),
+      remote: opts.remote,
+    });
     const money = (n: number) => formatMoney(n, order.currency, ctx.locale);
     if (outcome.verdict === 'review') {
       opts.logger.info({ order: order.number, reasons: outcome.reasons }, 'slip needs review');

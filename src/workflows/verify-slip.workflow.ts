@@ -3,6 +3,7 @@ import type { Tx } from '../db/client.ts';
 import { pgErrorCode } from '../db/client.ts';
 import type { Order } from '../db/schema/index.ts';
 import { attachPayment, checkSlip, insertSlip, paidAmount, recordPayment, slipSeenBefore, type SlipCheckReason } from '../modules/payments/index.ts';
+import type { RemoteSlipVerifier } from '../modules/payments/remote-verifier.ts';
 import { notifyMerchant } from './merchant.ts';
 import { transitionLockedOrder } from './order-status.workflow.ts';
 
@@ -32,7 +33,14 @@ export type SlipOutcome =
  */
 export async function verifySlip(
   tx: Tx,
-  input: { order: Order; reading: SlipReadingInput; imagePath: string | undefined; config: Config; now: Date },
+  input: {
+    order: Order;
+    reading: SlipReadingInput;
+    imagePath: string | undefined;
+    config: Config;
+    now: Date;
+    remote?: RemoteSlipVerifier | undefined;
+  },
 ): Promise<SlipOutcome> {
   const { order, reading, config } = input;
   const owed = order.total - (await paidAmount(tx, order.id));
@@ -62,6 +70,7 @@ export async function verifySlip(
   };
 
   let reasons = check.reasons;
+  if (reasons.length === 0 && input.remote && reading.qr) reasons = await askRemote(input.remote, reading);
   if (reasons.length === 0) {
     try {
       const accepted = await tx.transaction(async (sp) => {
@@ -108,4 +117,16 @@ export async function verifySlip(
   }
   await notifyMerchant(tx, config, 'merchant.slip_review', { orderNumber: order.number, reasons }, `slip-review:${order.number}:${reading.sha256.slice(0, 16)}`);
   return { verdict: 'review', order: current, reasons };
+}
+
+/** The bank's record must exist and agree with the slip on reference and amount. */
+async function askRemote(remote: RemoteSlipVerifier, reading: SlipReadingInput): Promise<SlipCheckReason[]> {
+  try {
+    const answer = await remote.verify(reading.qr!.payload);
+    if (answer.status === 'not_found') return ['remote_not_found'];
+    const refOk = !reading.transRef || answer.transRef === reading.transRef;
+    return refOk && answer.amount === reading.amount ? [] : ['remote_mismatch'];
+  } catch {
+    return ['remote_unavailable'];
+  }
 }

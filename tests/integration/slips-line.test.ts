@@ -10,6 +10,7 @@ import { placeOrder } from '#src/workflows/place-order.workflow.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { sendLine, settle } from '../helpers/chat.ts';
 import { makeProduct, orderInput } from '../helpers/factories.ts';
+import { startFakeEasySlip } from '../fakes/easyslip-api.ts';
 import { lineImageEvent, lineTextEvent, lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../../../shared/fixtures/slips');
@@ -146,5 +147,73 @@ describe.skipIf(!haveFixtures)('payment slips sent in LINE', () => {
     expect(png.headers['content-type']).toBe('image/png');
     const forged = await t.app.inject({ method: 'GET', url: `${url.pathname}?s=forged` });
     expect(forged.statusCode).toBe(404);
+  });
+});
+
+describe.skipIf(!haveFixtures)('a bank-data slip API as a second opinion', () => {
+  let fake: Awaited<ReturnType<typeof startFakeEasySlip>>;
+  let app: TestApp;
+  let lineApi: FakeLineApi;
+  const manifest = async () =>
+    JSON.parse(await readFile(path.join(fixtures, 'manifest.json'), 'utf8')) as { files: { file: string; qrPayload: string | null; transRef: string; amount: number; datetime: string }[] };
+
+  beforeAll(async () => {
+    fake = await startFakeEasySlip();
+    lineApi = await startFakeLineApi({ unknownProfiles: 'generate' });
+    app = await buildTestApp({
+      LINE_CHANNEL_SECRET: lineApi.channelSecret,
+      LINE_CHANNEL_ACCESS_TOKEN: lineApi.channelAccessToken,
+      LINE_API_BASE_URL: lineApi.baseUrl,
+      LINE_DATA_API_BASE_URL: lineApi.dataBaseUrl,
+      DATA_DIR: '/tmp/talad-test-slips-remote',
+      SLIP_VERIFIER: 'easyslip',
+      SLIP_VERIFIER_URL: fake.url,
+      SLIP_VERIFIER_API_KEY: fake.apiKey,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close();
+    await lineApi?.close();
+    await fake?.close();
+  });
+
+  async function payWith(seed: string, file: string) {
+    const entry = (await manifest()).files.find((f) => f.file === file)!;
+    const userId = lineUserId(seed);
+    const { sku } = await makeProduct(app.database.db, { price: Math.round(entry.amount * 100), stock: { MAIN: 5 } });
+    const { customer } = await withTransaction(app.database.db, (tx) => ensureChatIdentity(tx, { channel: 'line', externalId: userId, language: 'en' }));
+    const { order } = await placeOrder(app.database.db, { ...orderInput(customer, [{ sku, qty: 1 }]), channel: 'line' });
+    await app.database.db.update(orders).set({ createdAt: new Date(new Date(entry.datetime).getTime() - 60_000) }).where(eq(orders.id, order.id));
+    const event = lineImageEvent({ userId });
+    lineApi.setContent(event.message.id, await readFile(path.join(fixtures, file)), 'image/jpeg');
+    await sendLine(app.app, lineApi.channelSecret, [event]);
+    await settle(app.app);
+    const [row] = await app.database.db.select().from(orders).where(eq(orders.id, order.id));
+    const slips = await app.database.db.select().from(paymentSlips).where(eq(paymentSlips.orderId, order.id));
+    return { entry, status: row!.status, slip: slips[0] };
+  }
+
+  it('accepts a slip the bank confirms, asking once', async () => {
+    const entry = (await manifest()).files.find((f) => f.file === '19_scb_clean.jpg')!;
+    fake.register(entry.qrPayload!, { transRef: entry.transRef, amount: entry.amount, date: entry.datetime });
+    const result = await payWith('remote-ok', '19_scb_clean.jpg');
+    expect(result.status).toBe('paid');
+    expect(fake.calls.filter((c) => c.payload === entry.qrPayload)).toHaveLength(1);
+  });
+
+  it('sends a slip the bank does not know to review', async () => {
+    const result = await payWith('remote-unknown', '05_bay_clean.jpg');
+    expect(result.status).toBe('payment_review');
+    expect(result.slip!.reasons).toContain('remote_not_found');
+  });
+
+  it('never asks about a re-used slip: the local check catches it first', async () => {
+    const entry = (await manifest()).files.find((f) => f.file === '19_scb_clean.jpg')!;
+    const calls = fake.calls.length;
+    const result = await payWith('remote-reuse', '19_scb_clean.jpg');
+    expect(result.status).toBe('payment_review');
+    expect(result.slip!.reasons).toContain('duplicate_ref');
+    expect(fake.calls.length).toBe(calls);
+    expect(entry.qrPayload).toBeTruthy();
   });
 });

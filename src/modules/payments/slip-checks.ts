@@ -11,7 +11,10 @@ export type SlipCheckReason =
   | 'too_early'
   | 'future'
   | 'duplicate_ref'
-  | 'duplicate_image';
+  | 'duplicate_image'
+  | 'remote_not_found'
+  | 'remote_mismatch'
+  | 'remote_unavailable';
 
 export interface SlipFacts {
   isSlip: boolean;
