@@ -16,7 +16,7 @@ import type { Config } from '#src/config.ts';
 import type { Database } from '#src/db/client.ts';
 import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
 import type { Logger } from '#src/logger.ts';
-import { recordInbound } from '#src/modules/conversations/index.ts';
+import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import { createChatEngine, type ChatEngineDeps } from './engine/engine.ts';
 import { createInboxProcessor, type InboundDecoder } from './inbox-processor.ts';
@@ -60,9 +60,6 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
     engine,
     decoders,
     onQueued: () => void dispatcher.kick(),
-    prefetch: (d) => {
-      if (d.event.kind === 'image') void slips.prepare(d.event.reference, d.event.fetch);
-    },
     // One connection serves the embedded database: more workers would only queue for it.
     concurrency: database.kind === 'embedded' ? 1 : 8,
   });
@@ -80,10 +77,8 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
       apiRoot: config.telegram.apiRoot,
       logger,
       store: async (update) => {
-        const stored = await recordInbound(db, [
-          { channel: 'telegram', eventId: String(update.update_id), userKey: userKeyOf(update), payload: update as unknown as Record<string, unknown> },
-        ]);
-        if (stored) processor.kick();
+        const record = { channel: 'telegram', eventId: String(update.update_id), userKey: userKeyOf(update), payload: update as unknown as Record<string, unknown> };
+        if (await recordInbound(db, [record])) received([record]);
       },
     });
     rememberApiRoot(telegramBot, config.telegram.apiRoot);
@@ -91,9 +86,27 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
     senders.telegram = createTelegramSender(telegramBot);
   }
 
+  /**
+   * New events were stored: process them, and start reading any slip photo now, so the event's
+   * transaction only waits for the result (reading takes about a second).
+   */
+  function received(records: InboundRecord[]) {
+    processor.kick();
+    for (const r of records) {
+      if (!mayBeImage(r.payload)) continue;
+      void decoders[r.channel]
+        ?.decode(r.payload)
+        .then((d) => {
+          if (d?.event.kind === 'image') void slips.prepare(d.event.reference, d.event.fetch);
+        })
+        .catch(() => undefined);
+    }
+  }
+
   let polling = false;
   return {
     engine,
+    received,
     processor,
     dispatcher,
     telegramBot,
@@ -118,3 +131,9 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
 }
 
 export type ChatRuntime = ReturnType<typeof createChatRuntime>;
+
+/** A cheap look at a stored payload of any channel: could it carry a photo? */
+function mayBeImage(payload: Record<string, unknown>): boolean {
+  const message = payload.message as Record<string, unknown> | undefined;
+  return message?.type === 'image' || Boolean(message?.photo) || Boolean(message?.document) || typeof payload.imagePath === 'string';
+}

@@ -7,6 +7,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { webhookCallback } from 'grammy';
+import type { InboundRecord } from '#src/modules/conversations/index.ts';
 import { createChatRuntime, type ChatRuntime, type ChatRuntimeOptions } from './chat-runtime.ts';
 import { lineWebhookPlugin } from './line/line.plugin.ts';
 import { webchatPlugin } from './webchat/webchat.plugin.ts';
@@ -27,7 +28,7 @@ const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
   const { config, logger, database, secret } = app.deps;
   const chat = createChatRuntime({ config, database, logger, secret, engine: opts.engine });
   // A web-only instance stores events and leaves them to the worker processes.
-  const onStored = opts.workers === false ? () => undefined : () => chat.processor.kick();
+  const onStored = opts.workers === false ? () => undefined : (records: InboundRecord[]) => chat.received(records);
   app.decorate('chat', chat);
 
   if (config.line) {

@@ -7,7 +7,8 @@ import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { ChatInboxRow } from '#src/db/schema/index.ts';
 import type { Logger } from '#src/logger.ts';
-import { appendWebchat, claimNextInbound, markInbound, peekNextInbound } from '#src/modules/conversations/index.ts';
+import { appendWebchat, claimNextInbound, markInbound } from '#src/modules/conversations/index.ts';
+import { AppError } from '#src/errors.ts';
 import { enqueueMessage } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
 import type { ChatEvent, ChatPerson, createChatEngine } from './engine/engine.ts';
@@ -34,8 +35,6 @@ export interface InboxProcessorOptions {
   concurrency?: number;
   maxAttempts?: number;
   pollMs?: number;
-  /** Slow work for an event (reading a slip photo) started before its transaction opens. */
-  prefetch?: (decoded: DecodedEvent) => void;
 }
 
 export function createInboxProcessor(opts: InboxProcessorOptions) {
@@ -65,44 +64,46 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
     return true;
   }
 
-  /** Looks at the next event without claiming it, so a slip photo is being read before the transaction waits for it. */
-  async function prefetchNext() {
-    if (!opts.prefetch) return;
-    const [next] = await peekNextInbound(db);
-    if (!next) return;
-    const decoded = await opts.decoders[next.channel]?.decode(next.payload).catch(() => null);
-    if (decoded?.event.kind === 'image') opts.prefetch(decoded);
-  }
-
   /** Claims and processes one event; false when none is due. */
   async function processNext(): Promise<boolean> {
-    await prefetchNext();
+    let failure: { row: ChatInboxRow; err: unknown } | undefined;
     let queued = false;
-    const claimed = await withTransaction(db, async (tx) => {
-      const row = await claimNextInbound(tx);
-      if (!row) return false;
-      const log = logger.child({ channel: row.channel, eventId: row.eventId });
-      try {
-        // A savepoint, so a failure leaves the claim (and the advisory lock) in place to record it.
-        queued = await tx.transaction((sp) => processEvent(sp, row));
-        await markInbound(tx, row.id, { status: 'done' });
-        log.debug('chat event processed');
-      } catch (err) {
-        log.error({ err, attempt: row.attempts + 1 }, 'chat event failed');
-        const last = row.attempts + 1 >= maxAttempts;
-        await markInbound(
-          tx,
-          row.id,
-          last
-            ? { status: 'failed', error: String(err) }
-            : { status: 'pending', error: String(err), retryInMs: 1000 * 2 ** row.attempts },
-        );
-        if (last) queued = await apologise(tx, row);
-      }
-      return true;
-    });
+    let claimed = false;
+    try {
+      await withTransaction(db, async (tx) => {
+        const row = await claimNextInbound(tx);
+        if (!row) return;
+        claimed = true;
+        try {
+          queued = await processEvent(tx, row);
+          await markInbound(tx, row.id, { status: 'done' });
+        } catch (err) {
+          failure = { row, err };
+          throw err;
+        }
+      });
+    } catch (err) {
+      if (!failure) throw err;
+    }
+    // The event's transaction rolled back whole; its attempt is recorded in a short one of its own.
+    if (failure) queued = (await recordFailure(failure.row, failure.err)) || queued;
     if (queued) opts.onQueued();
     return claimed;
+  }
+
+  async function recordFailure(row: ChatInboxRow, err: unknown): Promise<boolean> {
+    const log = logger.child({ channel: row.channel, eventId: row.eventId });
+    // A refusal by the domain (an AppError) will not change on a retry; anything else may be passing.
+    const last = err instanceof AppError || row.attempts + 1 >= maxAttempts;
+    (err instanceof AppError ? log.warn : log.error).call(log, { err, attempt: row.attempts + 1 }, 'chat event failed');
+    return withTransaction(db, async (tx) => {
+      await markInbound(
+        tx,
+        row.id,
+        last ? { status: 'failed', error: String(err) } : { status: 'pending', error: String(err), retryInMs: 1000 * 2 ** row.attempts },
+      );
+      return last ? apologise(tx, row) : false;
+    });
   }
 
   /** After the last attempt the customer still hears something, never silence. */

@@ -591,18 +591,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
   }
 
   return {
-    async handle(tx: Tx, person: ChatPerson, event: ChatEvent): Promise<EngineReply> {
-      try {
-        // A savepoint: a refused step leaves nothing half-done, and the customer still gets an answer.
-        return await tx.transaction((sp) => converse(sp, person, event));
-      } catch (err) {
-        if (err instanceof AppError) {
-          deps.logger.warn({ code: err.code, channel: person.channel }, 'chat: refused');
-          return { locale: config.shop.locale, messages: [text(allMessages[config.shop.locale].somethingWrong)], customerId: 0 };
-        }
-        throw err;
-      }
-    },
+    /** Runs in the caller's transaction; an error rolls it back whole (the inbox processor apologises). */
+    handle: converse,
   };
 }
 

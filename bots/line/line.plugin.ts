@@ -1,12 +1,12 @@
 import { validateSignature } from '@line/bot-sdk';
 import type { FastifyPluginAsync } from 'fastify';
-import { recordInbound } from '#src/modules/conversations/index.ts';
+import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
 import { lineEvent, lineWebhookBody } from './line.inbound.ts';
 
 export interface LineWebhookOptions {
   channelSecret: string;
-  /** Called once the events are stored, to process them after the answer. */
-  onStored: () => void;
+  /** Called with the events newly stored, to process them after the answer. */
+  onStored: (records: InboundRecord[]) => void;
 }
 
 /**
@@ -61,7 +61,7 @@ export const lineWebhookPlugin: FastifyPluginAsync<LineWebhookOptions> = async (
       return [{ channel: 'line', eventId: parsed.data.webhookEventId, userKey: `line:${userId}`, payload: parsed.data as Record<string, unknown> }];
     });
     const stored = await recordInbound(app.deps.db, events);
-    if (stored > 0) opts.onStored();
+    if (stored > 0) opts.onStored(events);
     request.log.info({ events: events.length, stored }, 'LINE webhook');
     return reply.status(200).send({});
   });

@@ -16,7 +16,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '#src/db/client.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
-import { appendWebchat, recordInbound, webchatAfter } from '#src/modules/conversations/index.ts';
+import { appendWebchat, recordInbound, webchatAfter, type InboundRecord } from '#src/modules/conversations/index.ts';
 import { inspectImage } from '#src/modules/payments/image-guard.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import type { InboundDecoder } from '../inbox-processor.ts';
@@ -85,7 +85,7 @@ export interface WebchatOptions {
   secret: string;
   dataDir: string;
   secureCookies: boolean;
-  onStored: () => void;
+  onStored: (records: InboundRecord[]) => void;
 }
 
 export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opts) => {
@@ -153,15 +153,13 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
     if (!visitorId) return reply;
     const body = messageBody.parse(request.body);
     await appendWebchat(db, { visitorId, sender: 'me', clientId: body.id, parts: [{ type: 'text', text: body.text }] });
-    const stored = await recordInbound(db, [
-      {
-        channel: 'webchat',
-        eventId: `${visitorId}:${body.id}`,
-        userKey: `webchat:${visitorId}`,
-        payload: { visitorId, id: body.id, lang: langOf(request), text: body.text },
-      },
-    ]);
-    if (stored) opts.onStored();
+    const record = {
+      channel: 'webchat',
+      eventId: `${visitorId}:${body.id}`,
+      userKey: `webchat:${visitorId}`,
+      payload: { visitorId, id: body.id, lang: langOf(request), text: body.text },
+    };
+    if (await recordInbound(db, [record])) opts.onStored([record]);
     webchatEvents.emit(visitorId);
     return reply.status(202).send({ ok: true });
   });
@@ -197,10 +195,8 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
     const file = path.join(dir, `${id}.${checked.format}`);
     await writeFile(file, bytes);
     await appendWebchat(db, { visitorId, sender: 'me', clientId: id, parts: [{ type: 'image', url: `/chat/api/uploads/${id}.${checked.format}`, altText: '' }] });
-    const stored = await recordInbound(db, [
-      { channel: 'webchat', eventId: `${visitorId}:${id}`, userKey: `webchat:${visitorId}`, payload: { visitorId, id, lang, imagePath: file } },
-    ]);
-    if (stored) opts.onStored();
+    const record = { channel: 'webchat', eventId: `${visitorId}:${id}`, userKey: `webchat:${visitorId}`, payload: { visitorId, id, lang, imagePath: file } };
+    if (await recordInbound(db, [record])) opts.onStored([record]);
     webchatEvents.emit(visitorId);
     return reply.status(202).send({ ok: true });
   });

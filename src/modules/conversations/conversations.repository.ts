@@ -52,16 +52,6 @@ export async function claimNextInbound(tx: Tx): Promise<ChatInboxRow | undefined
   return undefined;
 }
 
-/** The oldest due event, not locked: a hint for work worth starting early. */
-export async function peekNextInbound(db: DbOrTx) {
-  return db
-    .select({ id: chatInbox.id, channel: chatInbox.channel, payload: chatInbox.payload })
-    .from(chatInbox)
-    .where(and(eq(chatInbox.status, 'pending'), sql`${chatInbox.availableAt} <= now()`))
-    .orderBy(asc(chatInbox.id))
-    .limit(1);
-}
-
 export async function markInbound(
   db: DbOrTx,
   id: number,
