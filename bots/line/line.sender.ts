@@ -1,4 +1,5 @@
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
+import { createRateLimiter, type RateLimiter } from '#src/lib/rate-limiter.ts';
 import { SendError, type ChannelSender } from '#src/ports/channel.ts';
 import { toLineMessages } from './line.flex.ts';
 
@@ -47,13 +48,18 @@ function asSendError(err: unknown, what: string): SendError {
  * Replies with the free reply token while it is valid, and pushes otherwise (or when LINE refuses the
  * token). Pushes carry the outbox row's retry key: LINE answers 409 to a retry it already delivered.
  */
-export function createLineSender(clients: LineClients, opts: { timeoutMs?: number } = {}): ChannelSender {
+/** Well inside LINE's published limit for reply and push calls (2,000 requests a second). */
+export const LINE_LIMITS = { overall: { perSecond: 500, burst: 100 } };
+
+export function createLineSender(clients: LineClients, opts: { timeoutMs?: number; limiter?: RateLimiter } = {}): ChannelSender {
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  const limiter = opts.limiter ?? createRateLimiter(LINE_LIMITS);
   return {
     async send(delivery) {
       const messages = toLineMessages(delivery.messages);
       for (let i = 0; i < messages.length; i += 5) {
         const chunk = messages.slice(i, i + 5);
+        await limiter.take(delivery.recipient);
         if (i === 0 && delivery.replyToken) {
           try {
             await withTimeout(clients.api.replyMessage({ replyToken: delivery.replyToken, messages: chunk }), timeoutMs, 'reply');

@@ -3,6 +3,7 @@ import { Bot, GrammyError, HttpError, InlineKeyboard, InputFile } from 'grammy';
 import type { Update } from 'grammy/types';
 import { z } from 'zod';
 import type { Logger } from '#src/logger.ts';
+import { createRateLimiter, type RateLimiter } from '#src/lib/rate-limiter.ts';
 import { SendError, type ChannelSender } from '#src/ports/channel.ts';
 import type { Button, OutMessage } from '../engine/messages.ts';
 import type { ChatEvent } from '../engine/engine.ts';
@@ -142,7 +143,10 @@ function asSendError(err: unknown): SendError {
   return new SendError(err instanceof Error ? err.message : String(err), { retryable: true });
 }
 
-export function createTelegramSender(bot: Bot): ChannelSender {
+/** Telegram's published limits: about 30 messages a second overall and one a second to one chat. */
+export const TELEGRAM_LIMITS = { overall: { perSecond: 30, burst: 30 }, perKey: { perSecond: 1, burst: 3 } };
+
+export function createTelegramSender(bot: Bot, limiter: RateLimiter = createRateLimiter(TELEGRAM_LIMITS)): ChannelSender {
   // Telegram has no idempotency key: when a retry follows a partly sent delivery, this process skips
   // the messages it already sent.
   const progress = new Map<number, number>();
@@ -152,6 +156,7 @@ export function createTelegramSender(bot: Bot): ChannelSender {
       try {
         for (let i = progress.get(delivery.id) ?? 0; i < delivery.messages.length; i++) {
           const m = delivery.messages[i]!;
+          await limiter.take(chatId);
           if (m.type === 'text') {
             await bot.api.sendMessage(chatId, m.text.slice(0, 4096), { reply_markup: keyboard(m.buttons) });
           } else if (m.type === 'products') {

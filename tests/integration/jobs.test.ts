@@ -12,6 +12,8 @@ import { enqueueMessage } from '#src/modules/notify/index.ts';
 import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
 import { placeOrder } from '#src/workflows/place-order.workflow.ts';
 import { createLineClients, createLineSender } from '#bots/line/line.sender.ts';
+import { createTelegramSender } from '#bots/telegram/telegram.bot.ts';
+import { createRateLimiter } from '#src/lib/rate-limiter.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { settle } from '../helpers/chat.ts';
 import { makeProduct, orderInput } from '../helpers/factories.ts';
@@ -237,6 +239,47 @@ describe('delivery machinery', () => {
     const texts = line.sentTexts().filter((x) => x.startsWith('flaky message'));
     expect(texts).toHaveLength(200);
     expect(new Set(texts).size).toBe(200);
+  });
+
+  it('spreads a burst of 1,000 Telegram messages within the rate limits and drops none', async () => {
+    await withTransaction(db(), async (tx) => {
+      for (let i = 0; i < 1000; i++) {
+        await enqueueMessage(tx, {
+          channel: 'telegram',
+          recipient: String(900_000 + (i % 50)),
+          payload: { messages: [{ type: 'text', text: `burst message ${i}` }], locale: 'th' },
+          dedupeKey: `burst:${i}`,
+        });
+      }
+    });
+    // Telegram's limits scaled up tenfold so the test takes seconds, not a minute; the shape is the same.
+    const limits = { overall: { perSecond: 300, burst: 30 }, perKey: { perSecond: 10, burst: 3 } };
+    const bot = t.app.chat.telegramBot!;
+    const dispatcher = createOutboxDispatcher({
+      db: db(),
+      logger: t.app.log as never,
+      senders: { telegram: createTelegramSender(bot, createRateLimiter(limits)) },
+      batchSize: 200,
+    });
+    const started = Date.now();
+    while ((await pending('burst')) > 0) await dispatcher.flush();
+    const calls = tg.calls.filter((c) => c.method === 'sendMessage' && c.ok && c.time >= started && String(c.params.text).startsWith('burst message'));
+    expect(calls).toHaveLength(1000);
+    expect(new Set(calls.map((c) => c.params.text)).size).toBe(1000);
+    // No one-second window carries more than the overall rate (plus its burst), nor more than the per-chat rate to one chat.
+    // Times are taken where the fake receives the calls, which share one event loop with the sender: allow 15% bunching.
+    const times = calls.map((c) => c.time).sort((a, b) => a - b);
+    let maxWindow = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i]! - times[j]! >= 1000) j++;
+      maxWindow = Math.max(maxWindow, i - j + 1);
+    }
+    expect(maxWindow).toBeLessThanOrEqual((limits.overall.perSecond + limits.overall.burst) * 1.15);
+    const oneChat = calls.filter((c) => String(c.params.chat_id) === '900000').map((c) => c.time).sort((a, b) => a - b);
+    expect(oneChat.length).toBe(20);
+    for (let i = limits.perKey.burst + limits.perKey.perSecond; i < oneChat.length; i++) {
+      expect(oneChat[i]! - oneChat[i - limits.perKey.perSecond - limits.perKey.burst]!).toBeGreaterThanOrEqual(850);
+    }
   });
 
   it('picks up what a crashed worker had claimed, and sends it once', async () => {
