@@ -8,7 +8,7 @@ import { sendReorderReminders, upcomingReminders } from '#src/jobs/reorder-remin
 import { expireUnpaidOrders, remindUnpaidOrders } from '#src/jobs/unpaid-orders.job.ts';
 import { ensureChatIdentity, updateCustomerContact } from '#src/modules/customers/index.ts';
 import { setLowStockThreshold, listStock } from '#src/modules/inventory/index.ts';
-import { enqueueMessage } from '#src/modules/notify/index.ts';
+import { deadMessages, enqueueMessage, resendDeadMessage } from '#src/modules/notify/index.ts';
 import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
 import { placeOrder } from '#src/workflows/place-order.workflow.ts';
 import { createLineClients, createLineSender } from '#bots/line/line.sender.ts';
@@ -280,6 +280,29 @@ describe('delivery machinery', () => {
     for (let i = limits.perKey.burst + limits.perKey.perSecond; i < oneChat.length; i++) {
       expect(oneChat[i]! - oneChat[i - limits.perKey.perSecond - limits.perKey.burst]!).toBeGreaterThanOrEqual(850);
     }
+  });
+
+  it('marks a message dead after its last attempt, and sends it once when resent', async () => {
+    const userId = lineUserId('dead-letter');
+    await withTransaction(db(), (tx) =>
+      enqueueMessage(tx, { channel: 'line', recipient: userId, payload: { messages: [{ type: 'text', text: 'dead letter' }], locale: 'th' }, dedupeKey: 'dead:1' }),
+    );
+    line.failNext(3, 500);
+    const sender = createLineSender(createLineClients({ ...t.config.line! }));
+    const dispatcher = createOutboxDispatcher({ db: db(), logger: t.app.log as never, senders: { line: sender }, maxAttempts: 3, backoffBaseMs: 1 });
+    for (let i = 0; i < 10 && (await pending('dead')) > 0; i++) {
+      await dispatcher.flush();
+      const [row] = await db().select().from(outbox).where(eq(outbox.dedupeKey, 'dead:1'));
+      if (row!.status === 'dead') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const [dead] = await deadMessages(db());
+    expect(dead).toMatchObject({ dedupeKey: 'dead:1', attempts: 3 });
+    expect(dead!.lastError).toContain('500');
+    expect(await resendDeadMessage(db(), dead!.id)).toBe(true);
+    expect(await resendDeadMessage(db(), dead!.id)).toBe(false);
+    await dispatcher.flush();
+    expect(line.sentTexts(userId)).toEqual(['dead letter']);
   });
 
   it('picks up what a crashed worker had claimed, and sends it once', async () => {

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import { outbox, type OutboxPayload, type OutboxRow } from '../../db/schema/index.ts';
 
@@ -35,4 +35,22 @@ export async function enqueueMessage(tx: Tx, msg: OutboundMessage): Promise<bool
 
 export async function outboxFor(db: DbOrTx, recipient: string): Promise<OutboxRow[]> {
   return db.select().from(outbox).where(eq(outbox.recipient, recipient)).orderBy(asc(outbox.id));
+}
+
+/** Messages that could not be delivered after every retry, newest first, for the back office. */
+export async function deadMessages(db: DbOrTx, limit = 100): Promise<OutboxRow[]> {
+  return db.select().from(outbox).where(eq(outbox.status, 'dead')).orderBy(desc(outbox.updatedAt)).limit(limit);
+}
+
+/**
+ * Sends a dead message again, from scratch. Only a dead row moves, so a double click cannot queue it
+ * twice; a LINE push keeps its retry key, so a message that did arrive is not shown twice.
+ */
+export async function resendDeadMessage(db: DbOrTx, id: number): Promise<boolean> {
+  const updated = await db
+    .update(outbox)
+    .set({ status: 'pending', attempts: 0, nextAttemptAt: new Date(), lastError: null, lockedUntil: null, replyToken: null })
+    .where(and(eq(outbox.id, id), eq(outbox.status, 'dead')))
+    .returning({ id: outbox.id });
+  return updated.length > 0;
 }
