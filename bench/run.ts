@@ -3,17 +3,15 @@
  * writes bench/results.md and bench/results.json. Uses the PostgreSQL named by TEST_DATABASE_URL or
  * DATABASE_URL (a throw-away database is created on it), else the embedded PGlite.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
-import pg from 'pg';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { createDatabase, type Database } from '../src/db/client.ts';
-import { runMigrations } from '../src/db/migrate.ts';
+import type { Database } from '../src/db/client.ts';
+import { createTestDatabase } from '../tests/helpers/db.ts';
 import { bootstrap } from '../src/bootstrap.ts';
 import { runLoad, type LoadResult } from './load.ts';
 import { lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi } from '../tests/fakes/line-api.ts';
@@ -23,29 +21,9 @@ const token = 'bench-api-token-0123456789';
 const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 
 async function benchDatabase(): Promise<{ database: Database; label: string }> {
-  if (!serverUrl) {
-    const database = await createDatabase({ inMemory: true, logger });
-    await runMigrations(database);
-    return { database, label: 'embedded PGlite (one connection)' };
-  }
-  const name = `talad_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await createDatabase({ url: url.toString(), logger, poolSize: 20 });
-  await runMigrations(database);
-  const close = database.close;
-  database.close = async () => {
-    await close();
-    const c = new pg.Client({ connectionString: serverUrl });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  };
-  return { database, label: `PostgreSQL ${url.host}` };
+  // The same throw-away database the test suites use: a fresh one on the server, or an in-memory PGlite.
+  const database = await createTestDatabase({ poolSize: 20, url: serverUrl });
+  return { database, label: serverUrl ? `PostgreSQL ${new URL(serverUrl).host}` : 'embedded PGlite (one connection)' };
 }
 
 /** The baseline: a bare Fastify route on the same pool doing one INSERT per request. */

@@ -180,3 +180,16 @@ function toConfig(e: Env) {
 }
 
 export type Config = ReturnType<typeof toConfig>;
+
+/** For entry points: the config, or every problem on stderr and exit code 78 (EX_CONFIG). */
+export function loadConfigOrExit(source: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(source);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}

@@ -4,23 +4,14 @@
  * they share one PostgreSQL and never process an event or send a message twice.
  */
 import { createChatRuntime } from '../bots/chat-runtime.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { createDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { loadOrCreateSecret } from './lib/secrets.ts';
 import { createLogger } from './logger.ts';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(78);
-  }
-  throw err;
-}
+const config = loadConfigOrExit();
 if (!config.databaseUrl) {
   process.stderr.write(
     'npm run worker needs DATABASE_URL: the embedded database lives inside the web process, and `npm start` runs the workers itself.\n',

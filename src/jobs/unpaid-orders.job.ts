@@ -12,20 +12,29 @@ import { tellCustomer, transitionLockedOrder } from '../workflows/order-status.w
  * Reminds customers of orders still unpaid after the set time (default 2 h), once per order, outside
  * quiet hours. Orders paid, cancelled or in review meanwhile are skipped: the status is read under lock.
  */
-export async function remindUnpaidOrders(db: Db, config: Config, now: Date): Promise<number> {
-  if (isQuietHour(now, config.shop.timeZone, config.jobs.quietHours)) return 0;
-  const due = await db
+/** Unpaid (non cash-on-delivery) orders placed before `olderThan` and, when given, after `newerThan`. */
+function unpaidOrders(db: Db, olderThan: Date, newerThan?: Date) {
+  return db
     .select({ number: orders.number })
     .from(orders)
     .where(
       and(
         eq(orders.status, 'pending_payment'),
         ne(orders.paymentMethod, 'cod'),
-        lte(orders.createdAt, new Date(now.getTime() - config.jobs.unpaidReminderMs)),
-        sql`${orders.createdAt} > ${new Date(now.getTime() - config.jobs.unpaidCancelMs)}`,
+        lte(orders.createdAt, olderThan),
+        newerThan ? sql`${orders.createdAt} > ${newerThan}` : undefined,
       ),
     )
     .limit(500);
+}
+
+export async function remindUnpaidOrders(db: Db, config: Config, now: Date): Promise<number> {
+  if (isQuietHour(now, config.shop.timeZone, config.jobs.quietHours)) return 0;
+  const due = await unpaidOrders(
+    db,
+    new Date(now.getTime() - config.jobs.unpaidReminderMs),
+    new Date(now.getTime() - config.jobs.unpaidCancelMs),
+  );
   let sent = 0;
   for (const { number } of due) {
     await withTransaction(db, async (tx) => {
@@ -41,17 +50,7 @@ export async function remindUnpaidOrders(db: Db, config: Config, now: Date): Pro
 
 /** Cancels orders unpaid after the set time (default 24 h), releasing their stock and telling the customer. */
 export async function expireUnpaidOrders(db: Db, config: Config, now: Date, logger?: Logger): Promise<string[]> {
-  const due = await db
-    .select({ number: orders.number })
-    .from(orders)
-    .where(
-      and(
-        eq(orders.status, 'pending_payment'),
-        ne(orders.paymentMethod, 'cod'),
-        lte(orders.createdAt, new Date(now.getTime() - config.jobs.unpaidCancelMs)),
-      ),
-    )
-    .limit(500);
+  const due = await unpaidOrders(db, new Date(now.getTime() - config.jobs.unpaidCancelMs));
   const expired: string[] = [];
   for (const { number } of due) {
     await withTransaction(db, async (tx) => {

@@ -2,6 +2,7 @@
 // (via the `apiRoot` client option), because api.telegram.org cannot be reached from here.
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { createFaults, type PickedFault } from './faults.ts';
 import type {
   Chat,
   File,
@@ -315,67 +316,6 @@ export function tgCallbackUpdate(
 // ---------------------------------------------------------------------------
 // Fault scheduling
 
-interface FaultRule {
-  remaining: number;
-  kind: TelegramFailureKind;
-  opts: TelegramFailureOptions;
-}
-
-interface PickedFault {
-  kind: TelegramFailureKind;
-  opts: TelegramFailureOptions;
-}
-
-/** mulberry32: tiny, seedable, good enough to make a failure pattern repeatable. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function matches(only: string | RegExp | undefined, target: string): boolean {
-  if (only === undefined) return true;
-  return typeof only === 'string' ? only === target : only.test(target);
-}
-
-function createFaults() {
-  let rules: FaultRule[] = [];
-  let rate: { p: number; kinds: readonly TelegramFailureKind[]; random: () => number; opts: TelegramFailureOptions } | undefined;
-  return {
-    failNext(n: number, kind: TelegramFailureKind, opts: TelegramFailureOptions = {}): void {
-      if (n > 0) rules.push({ remaining: n, kind, opts });
-    },
-    setRate(p: number, kinds: readonly TelegramFailureKind[], seed: number | undefined, opts: TelegramFailureOptions = {}): void {
-      if (p <= 0 || kinds.length === 0) {
-        rate = undefined;
-        return;
-      }
-      rate = { p, kinds: [...kinds], random: seededRandom(seed ?? Math.floor(Math.random() * 2 ** 32)), opts };
-    },
-    pick(target: string): PickedFault | undefined {
-      const rule = rules.find((r) => matches(r.opts.only, target));
-      if (rule) {
-        rule.remaining -= 1;
-        if (rule.remaining <= 0) rules = rules.filter((r) => r !== rule);
-        return { kind: rule.kind, opts: rule.opts };
-      }
-      if (rate && matches(rate.opts.only, target) && rate.random() < rate.p) {
-        const kind = rate.kinds[Math.floor(rate.random() * rate.kinds.length)]!;
-        return { kind, opts: rate.opts };
-      }
-      return undefined;
-    },
-    clear(): void {
-      rules = [];
-      rate = undefined;
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------
 // Request bodies

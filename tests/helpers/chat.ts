@@ -1,7 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { webhook } from '@line/bot-sdk';
 import type { Update } from 'grammy/types';
-import { lineWebhookRequest } from '../fakes/line-api.ts';
+import { lineWebhookRequest, type FakeLineApi } from '../fakes/line-api.ts';
+
+/** The environment that points Talad's LINE channel at a fake LINE API. */
+export function lineEnv(fake: FakeLineApi): Record<string, string> {
+  return {
+    LINE_CHANNEL_SECRET: fake.channelSecret,
+    LINE_CHANNEL_ACCESS_TOKEN: fake.channelAccessToken,
+    LINE_API_BASE_URL: fake.baseUrl,
+    LINE_DATA_API_BASE_URL: fake.dataBaseUrl,
+  };
+}
 
 /** Processes every stored chat event and sends everything queued: the conversation has caught up. */
 export async function settle(app: FastifyInstance) {

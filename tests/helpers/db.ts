@@ -13,8 +13,8 @@ export const onRealPostgres = Boolean(process.env.TEST_DATABASE_URL);
  * A fresh, migrated database for one test file: on a real server a new database (dropped afterwards),
  * so files running in parallel never see each other's rows; otherwise an in-memory PGlite.
  */
-export async function createTestDatabase(opts: { poolSize?: number } = {}): Promise<Database> {
-  const serverUrl = process.env.TEST_DATABASE_URL;
+export async function createTestDatabase(opts: { poolSize?: number; url?: string | undefined } = {}): Promise<Database> {
+  const serverUrl = 'url' in opts ? opts.url : process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
     const database = await createDatabase({ inMemory: true, logger: testLogger });
     await runMigrations(database);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '#src/app.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
-import { sendLine, settle } from '../helpers/chat.ts';
+import { sendLine, settle, lineEnv } from '../helpers/chat.ts';
 import { testLogger } from '../helpers/db.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { lineFollowEvent, lineStickerEvent, lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
@@ -14,10 +14,7 @@ let t: TestApp;
 beforeAll(async () => {
   line = await startFakeLineApi({ unknownProfiles: 'generate' });
   t = await buildTestApp({
-    LINE_CHANNEL_SECRET: line.channelSecret,
-    LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
-    LINE_API_BASE_URL: line.baseUrl,
-    LINE_DATA_API_BASE_URL: line.dataBaseUrl,
+    ...lineEnv(line),
     SHOP_NAME: 'ร้านทดสอบ',
     SHIPPING_FLAT_FEE: '40',
     MERCHANT_LINE_TO: MERCHANT_GROUP,

@@ -15,7 +15,7 @@ import { createLineClients, createLineSender } from '#bots/line/line.sender.ts';
 import { createTelegramSender } from '#bots/telegram/telegram.bot.ts';
 import { createRateLimiter } from '#src/lib/rate-limiter.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
-import { settle } from '../helpers/chat.ts';
+import { settle, lineEnv } from '../helpers/chat.ts';
 import { makeProduct, orderInput } from '../helpers/factories.ts';
 import { lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.ts';
@@ -29,10 +29,7 @@ beforeAll(async () => {
   line = await startFakeLineApi({ unknownProfiles: 'generate' });
   tg = await startFakeTelegramApi();
   t = await buildTestApp({
-    LINE_CHANNEL_SECRET: line.channelSecret,
-    LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
-    LINE_API_BASE_URL: line.baseUrl,
-    LINE_DATA_API_BASE_URL: line.dataBaseUrl,
+    ...lineEnv(line),
     TELEGRAM_BOT_TOKEN: tg.token,
     TELEGRAM_WEBHOOK_SECRET: 'jobs-secret',
     TELEGRAM_API_ROOT: tg.apiRoot,

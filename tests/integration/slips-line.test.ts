@@ -8,7 +8,7 @@ import { orders, paymentSlips } from '#src/db/schema/index.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
 import { placeOrder } from '#src/workflows/place-order.workflow.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
-import { sendLine, settle } from '../helpers/chat.ts';
+import { sendLine, settle, lineEnv } from '../helpers/chat.ts';
 import { makeProduct, orderInput } from '../helpers/factories.ts';
 import { startFakeEasySlip } from '../fakes/easyslip-api.ts';
 import { lineImageEvent, lineTextEvent, lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
@@ -23,10 +23,7 @@ describe.skipIf(!haveFixtures)('payment slips sent in LINE', () => {
   beforeAll(async () => {
     line = await startFakeLineApi({ unknownProfiles: 'generate' });
     t = await buildTestApp({
-      LINE_CHANNEL_SECRET: line.channelSecret,
-      LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
-      LINE_API_BASE_URL: line.baseUrl,
-      LINE_DATA_API_BASE_URL: line.dataBaseUrl,
+      ...lineEnv(line),
       PROMPTPAY_ID: '0812223333',
       DATA_DIR: '/tmp/talad-test-slips',
       // LINE fetches images itself and only over HTTPS.
@@ -161,10 +158,7 @@ describe.skipIf(!haveFixtures)('a bank-data slip API as a second opinion', () =>
     fake = await startFakeEasySlip();
     lineApi = await startFakeLineApi({ unknownProfiles: 'generate' });
     app = await buildTestApp({
-      LINE_CHANNEL_SECRET: lineApi.channelSecret,
-      LINE_CHANNEL_ACCESS_TOKEN: lineApi.channelAccessToken,
-      LINE_API_BASE_URL: lineApi.baseUrl,
-      LINE_DATA_API_BASE_URL: lineApi.dataBaseUrl,
+      ...lineEnv(lineApi),
       DATA_DIR: '/tmp/talad-test-slips-remote',
       SLIP_VERIFIER: 'easyslip',
       SLIP_VERIFIER_URL: fake.url,
