@@ -87,7 +87,10 @@ export function createChatEngine(deps: ChatEngineDeps) {
       language: person.language,
     });
     let locale: 'th' | 'en' = customer.language ?? person.language ?? config.shop.locale;
-    const state: SessionState = (await loadSessionState<SessionState>(tx, identityId)) ?? { step: 'idle' };
+    // No row lock: the inbox processor already serves one person's events one at a time.
+    const stored = await loadSessionState<SessionState>(tx, identityId);
+    const state: SessionState = stored ?? { step: 'idle' };
+    const before = JSON.stringify(state);
     const out: OutMessage[] = [];
     const ctx = {
       tx,
@@ -147,7 +150,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
         break;
       }
     }
-    await saveSessionState(tx, identityId, state);
+    if (!stored || JSON.stringify(state) !== before) await saveSessionState(tx, identityId, state);
     return { locale, messages: fitReply(out), customerId: customer.id };
   }
 

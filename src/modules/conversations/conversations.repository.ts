@@ -77,7 +77,7 @@ export async function pendingInboundCount(db: DbOrTx): Promise<number> {
 // ---- conversation state -------------------------------------------------------------------------
 
 export async function loadSessionState<T extends Record<string, unknown>>(tx: Tx, identityId: number): Promise<T | undefined> {
-  const [row] = await tx.select().from(chatSessions).where(eq(chatSessions.identityId, identityId)).for('update');
+  const [row] = await tx.select().from(chatSessions).where(eq(chatSessions.identityId, identityId));
   return row?.state as T | undefined;
 }
 
