@@ -73,6 +73,7 @@ const CURRENCY_BEFORE = /(฿|THB)\s*$/i;
 // Grouped with commas, or plain; two decimals; OCR sometimes reads the
 // decimal point as a comma, so either is accepted before the last two digits.
 const MONEY_RE = /(?<![\d.,])(\d{1,3}(?:,\s?\d{3})+|\d{1,9})[.,](\d{2})(?![\d]|[.,]\d)/g;
+const HAS_MONEY = new RegExp(MONEY_RE.source);
 
 /** "1,250.00" → 125000 satang, or null when it is not a money figure. */
 export function parseMoneyToSatang(text: string): number | null {
@@ -96,8 +97,9 @@ export function extractAmount(text: string): { satang: number; labelled: boolean
       const satang = baht * 100 + Number(m[2]);
       const before = line.slice(0, m.index);
       const after = line.slice(m.index + m[0].length);
-      // Times ("14:05") and dates ("22.11.69") are not money.
+      // Times ("14:05", "14.05 น." after a date) and dates are not money.
       if (/[:/]\s*$/.test(before) || /^[:/]/.test(after)) continue;
+      if (/^\s*น\./.test(after) || /\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}[\s,\-]*$/.test(before)) continue;
       let score = 0;
       let labelled = false;
       const labelBefore = AMOUNT_LABEL.exec(before);
@@ -109,11 +111,7 @@ export function extractAmount(text: string): { satang: number; labelled: boolean
         for (let back = 1; back <= 2; back++) {
           const prev = ls[i - back];
           if (prev === undefined) break;
-          if (MONEY_RE.test(prev)) {
-            MONEY_RE.lastIndex = 0;
-            break;
-          }
-          MONEY_RE.lastIndex = 0;
+          if (HAS_MONEY.test(prev)) break;
           if (AMOUNT_LABEL.test(prev) && !FEE_LABEL.test(prev)) {
             score += back === 1 ? 5 : 3;
             labelled = true;
@@ -165,8 +163,9 @@ const ENGLISH_MONTHS_FULL = [
   'july', 'august', 'september', 'october', 'november', 'december',
 ];
 
-// Latin letters tesseract's eng model puts where a Thai letter was.
-const LATIN_AS_THAI: Record<string, string> = { n: 'ก', u: 'น', w: 'พ', a: 'ล', s: 'ร', U: 'บ', W: 'ฟ' };
+// Latin letters the eng model puts where a look-alike Thai letter was
+// ("n.ค." for ก.ค., "u." for น.).
+const LATIN_AS_THAI: Record<string, string> = { n: 'ก', u: 'น', w: 'พ', U: 'บ' };
 
 /** Edit distance in which adding or dropping a Thai vowel or tone mark is cheap. */
 function weightedDistance(a: string, b: string): number {
@@ -222,9 +221,9 @@ export function matchMonth(raw: string): MonthMatch | null {
   return null;
 }
 
-export type DateParts = {
-  year: number | null;
-  month: number | null;
+type DateParts = {
+  year: number;
+  month: number;
   day: number;
   hour: number;
   minute: number;
@@ -255,43 +254,51 @@ const TIME_RE = /(?<![\d:])([01]?\d|2[0-3])\s?[:.]\s?([0-5]\d)(?:\s?[:.]\s?([0-5
 // What may sit between a date and its time: "22 พ.ย. 69, 14:05", "- 14:05", "เวลา 14:05".
 const DATE_TIME_GLUE = /[\s,\-–|@]*(?:เวลา|time|at)?[\s,\-–|@]*$/i;
 
+type FoundDate =
+  | { kind: 'full'; day: number; month: number; year: number }
+  // Day and/or year are legible but the month is not: worth repairing.
+  | { kind: 'partial'; day: number | null; year: number | null };
+
 /** Finds the date printed just before `before`'s end. */
-function parseDateBefore(before: string): Omit<DateParts, 'hour' | 'minute' | 'second'> | 'partial' | null {
+function parseDateBefore(before: string): FoundDate | null {
   const head = before.replace(DATE_TIME_GLUE, '');
   // 22/11/2569, 22-11-69, 22.11.2569
   const numeric = /(?<!\d)(\d{1,2})\s?[/.\-]\s?(\d{1,2})\s?[/.\-]\s?(\d{4}|\d{2})$/.exec(head);
   if (numeric?.[1] && numeric[2] && numeric[3]) {
+    const day = Number(numeric[1]);
     const month = Number(numeric[2]);
-    if (month < 1 || month > 12) return null;
-    return {
-      day: Number(numeric[1]),
-      month,
-      year: toGregorianYear(Number(numeric[3]), numeric[3].length, 'numeric'),
-    };
+    if (day >= 1 && day <= 31 && month >= 1 && month <= 12) {
+      return { kind: 'full', day, month, year: toGregorianYear(Number(numeric[3]), numeric[3].length, 'numeric') };
+    }
   }
   // 22 พ.ย. 69 / 22 พฤศจิกายน 2569 / 22 Nov 2026 / 22 Nov 26
   const worded = /(?<!\d)(\d{1,2})\s*([^\d\s][^\d]{0,14}?)\s*,?\s*(\d{4}|\d{2})$/.exec(head);
   if (worded?.[1] && worded[2] && worded[3]) {
     const month = matchMonth(worded[2]);
     const day = Number(worded[1]);
-    if (!month) {
-      // Day and year are there but the month is unreadable: worth repairing.
-      return day >= 1 && day <= 31 ? 'partial' : null;
+    if (month && day >= 1 && day <= 31) {
+      return { kind: 'full', day, month: month.month, year: toGregorianYear(Number(worded[3]), worded[3].length, month.script) };
     }
-    return {
-      day,
-      month: month.month,
-      year: toGregorianYear(Number(worded[3]), worded[3].length, month.script),
-    };
   }
   // Nov 22, 2026
   const us = /([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$/.exec(head);
   if (us?.[1] && us[2] && us[3]) {
     const month = matchMonth(us[1]);
     if (month?.script === 'english') {
-      return { day: Number(us[2]), month: month.month, year: toGregorianYear(Number(us[3]), 4, 'english') };
+      return { kind: 'full', day: Number(us[2]), month: month.month, year: toGregorianYear(Number(us[3]), 4, 'english') };
     }
   }
+  // "24 0.9. 2569" (มิ.ย. misread): day and year, month lost.
+  const garbled = /(?<!\d)(\d{1,2})\s+(\S{1,10}?)\s*,?\s*(\d{4}|\d{2})$/.exec(head);
+  if (garbled?.[1] && garbled[3] && /[^\d\s]/.test(garbled[2] ?? '')) {
+    const day = Number(garbled[1]);
+    if (day >= 1 && day <= 31) {
+      return { kind: 'partial', day, year: toGregorianYear(Number(garbled[3]), garbled[3].length, 'thai') };
+    }
+  }
+  // "อาโท ย 2568" (21 ก.ย. misread): only the year survived.
+  const yearOnly = /[\u0E01-\u0E2EA-Za-z][^\d]{0,14}?\s*,?\s*(\d{4})$/.exec(head);
+  if (yearOnly?.[1]) return { kind: 'partial', day: null, year: toGregorianYear(Number(yearOnly[1]), 4, 'thai') };
   return null;
 }
 
@@ -313,18 +320,8 @@ function findDates(text: string): { full: DateParts[]; partial: PartialDate[] } 
       if (date === null && before.replace(DATE_TIME_GLUE, '').trim() === '' && i > 0) {
         date = parseDateBefore(ls[i - 1] ?? '');
       }
-      if (date === 'partial') {
-        const dm = /(?<!\d)(\d{1,2})\D{1,15}?(\d{4}|\d{2})[\s,\-–]*$/.exec(before.replace(DATE_TIME_GLUE, ''));
-        const year = dm?.[2] ? toGregorianYear(Number(dm[2]), dm[2].length, 'thai') : null;
-        partial.push({ day: dm?.[1] ? Number(dm[1]) : null, year, hour, minute, second });
-      } else if (date) {
-        full.push({ ...date, hour, minute, second });
-      } else if (/[\u0E00-\u0E7FA-Za-z]{2,}\s*\.?\s*\d{2,4}[\s,\-–]*$/.test(before.replace(DATE_TIME_GLUE, ''))) {
-        // Something word-like and a year before the time but no day: OCR ate it.
-        const dm = /(\d{4}|\d{2})[\s,\-–]*$/.exec(before.replace(DATE_TIME_GLUE, ''));
-        const year = dm?.[1] ? toGregorianYear(Number(dm[1]), dm[1].length, 'thai') : null;
-        partial.push({ day: null, year, hour, minute, second });
-      }
+      if (date?.kind === 'full') full.push({ day: date.day, month: date.month, year: date.year, hour, minute, second });
+      else if (date?.kind === 'partial') partial.push({ day: date.day, year: date.year, hour, minute, second });
     }
   });
   return { full, partial };
@@ -394,7 +391,6 @@ export function extractDatetime(
 ): { datetime: Date; source: 'text' | 'text+ref' } | null {
   const { full, partial } = findDates(text);
   for (const d of full) {
-    if (d.year === null || d.month === null) continue;
     const date = bangkokToUtc({ year: d.year, month: d.month, day: d.day, hour: d.hour, minute: d.minute, second: d.second });
     if (date) return { datetime: date, source: 'text' };
   }
@@ -428,7 +424,7 @@ export function extractDatetime(
 // ---------------------------------------------------------------------------
 // Transaction reference
 
-const REF_LABEL =
+export const REF_LABEL =
   /เลขที่รายการ|รหัสอ้างอิง|เลขที่อ้างอิง|หมายเลขอ้างอิง|เลขอ้างอิง|รหัสรายการ|หมายเลขรายการ|reference\s*(?:no|number|id)?|ref\.?\s*(?:no|id)|transaction\s*(?:id|no)/i;
 
 function cleanRef(token: string): string {
@@ -465,7 +461,8 @@ export function extractTransRef(text: string): string | null {
   // No label survived OCR: a long reference-shaped token anywhere.
   for (const line of ls) {
     if (/[:/]\d{2}/.test(line) && /\d{1,2}:\d{2}/.test(line)) continue;
-    const candidates = refCandidates(line, 14).filter((t) => !/^\d{10}$/.test(t));
+    // Masked accounts and e-wallet ids ("xxxxxxxxxxx1234") look the part too.
+    const candidates = refCandidates(line, 14).filter((t) => !/[xX]{3,}/.test(t));
     if (candidates[0]) return candidates[0];
   }
   return null;
@@ -474,19 +471,52 @@ export function extractTransRef(text: string): string | null {
 // ---------------------------------------------------------------------------
 // Sender and receiver
 
-const TITLE_RE =
-  /(?:^|[\s@©®|:;*(\[{'"`~.,0-9๐-๙-])(นางสาว|น\.\s?ส\.|นาง|นาย|ด\.\s?ช\.|ด\.\s?ญ\.|ร้าน|บจก\.|บมจ\.|หจก\.|บริษัท|MR\.?|MRS\.?|MS\.?|MISS)(?=\s|[\u0E00-\u0E7F])/i;
+// Titles and business prefixes a Thai name or shop starts with, as printed.
+const TITLES = ['นางสาว', 'น.ส.', 'นาง', 'นาย', 'ด.ช.', 'ด.ญ.', 'ร้าน', 'บจก.', 'บมจ.', 'หจก.', 'บริษัท'];
+// Titles distinctive enough to recognise with one letter wrong; "ร้าน" is
+// left out, one letter away from "บ้าน" and other ordinary words.
+const FUZZY_TITLES = ['นางสาว', 'น.ส.', 'บจก.', 'บมจ.', 'หจก.', 'บริษัท'];
+const LATIN_TITLES = /^(MR|MRS|MS|MISS)\.?$/i;
 const FROM_LABEL = /(^|\s)(จาก|from)(\s|$)/i;
 const TO_LABEL = /(^|\s)(ไปยัง|ไปที่|ถึง|ผู้รับ|to)(\s|$)/i;
+// Words that open a line before the name in some layouts.
+const LEADING_LABEL = /^(จาก|ไปยัง|ไปที่|ถึง|ผู้โอน|ผู้รับ|from|to)$/i;
 const ACCOUNT_RE = /[xX*•%๐0-9](?:[xX*•%๐0-9]|-(?=[xX*•%๐0-9])){6,}/g;
 
-function cleanName(raw: string): string | null {
+const stripMarks = (s: string): string => s.replace(new RegExp(`[${THAI_MARK}]`, 'g'), '');
+
+/**
+ * The title a token stands for. OCR drops or swaps tone marks ("ราน" for
+ * "ร้าน") and now and then one letter ("หอก." for "หจก."); titles are a
+ * closed set, so a near miss is mapped back to the real one.
+ */
+function matchTitle(token: string): string | null {
+  if (LATIN_TITLES.test(token)) return token;
+  const t = token.replace(/\.\s+/g, '.');
+  for (const title of TITLES) if (t === title) return title;
+  for (const title of TITLES) if (stripMarks(t) === stripMarks(title)) return title;
+  for (const title of FUZZY_TITLES) {
+    if (Math.abs(t.length - title.length) <= 1 && weightedDistance(t, title) <= 1) return title;
+  }
+  return null;
+}
+
+// Thanthakhat (์) over a final syllable is the mark OCR loses most; these
+// endings do not occur without it.
+const NAME_REPAIRS: Array<[RegExp, string]> = [
+  [/ศักดิ(?![\u0E4C\u0E00-\u0E7F])/g, 'ศักดิ์'],
+  [/สวัสดิ(?![\u0E4C\u0E00-\u0E7F])/g, 'สวัสดิ์'],
+];
+
+function cleanName(title: string, rest: string): string | null {
   // A name is Thai or Latin words; stop at a bank line, digits or a wide gap.
-  let s = raw.split(/\s{2,}|\s(?:ธ\.|ธนาคาร)|[0-9๐-๙@©®|]/)[0] ?? '';
+  let s = rest.split(/\s{2,}|\s(?:ธ\.|ธนาคาร)|[0-9๐-๙@©®|]/)[0] ?? '';
   s = s.replace(/[^\u0E00-\u0E7FA-Za-z.()&' -]/g, '').replace(/\s+/g, ' ').trim();
   s = s.replace(/[\s.-]+$/, '');
   const letters = s.replace(/[^\u0E01-\u0E2EA-Za-z]/g, '');
-  return letters.length >= 3 ? s : null;
+  if (letters.length < 2) return null;
+  for (const [re, fix] of NAME_REPAIRS) s = s.replace(re, fix);
+  return `${title} ${s}`;
 }
 
 function cleanAccount(raw: string): string | null {
@@ -500,44 +530,83 @@ function cleanAccount(raw: string): string | null {
 
 type NameHit = { line: number; name: string };
 
+function findName(line: string): string | null {
+  const tokens = line.replace(/(น|ด)\.\s+(ส|ช|ญ)\./g, '$1.$2.').split(/\s+/).filter(Boolean);
+  for (let i = 0; i < Math.min(tokens.length, 4); i++) {
+    const raw = tokens[i] ?? '';
+    // Leading junk from an avatar or icon: "@", "๑", "®".
+    const token = raw.replace(/^[^\u0E01-\u0E2EA-Za-z]+/, '');
+    if (!token) continue;
+    const title = matchTitle(token);
+    if (title) return cleanName(title, tokens.slice(i + 1).join(' ').replace(/ {2,}/g, '  '));
+    // The title glued to the name ("นายสมชาย").
+    const glued = /^(นางสาว|นาง|นาย|ร้าน|บริษัท)(?=[\u0E01-\u0E2E])/.exec(token);
+    if (glued?.[1] && token.length > glued[1].length + 2) {
+      return cleanName(glued[1], `${token.slice(glued[1].length)} ${tokens.slice(i + 1).join(' ')}`);
+    }
+    if (LEADING_LABEL.test(token) || token.length <= 2) continue;
+    return null;
+  }
+  return null;
+}
+
 function findNames(ls: string[]): NameHit[] {
   const hits: NameHit[] = [];
   ls.forEach((line, i) => {
-    const m = TITLE_RE.exec(` ${line}`);
-    if (!m?.[1]) return;
-    const start = m.index + m[0].length - m[1].length - 1;
-    const name = cleanName(line.slice(Math.max(0, start)));
-    if (name) hits.push({ line: i, name });
+    // Two-column layouts put the name at the right: "จาก     นาย ก ข".
+    for (const part of line.split(/\s{2,}/)) {
+      const name = findName(part);
+      if (name) {
+        hits.push({ line: i, name });
+        return;
+      }
+    }
   });
   return hits;
 }
 
-function accountAfter(ls: string[], from: number, until: number): string | null {
-  for (let i = from; i < Math.min(until, from + 4, ls.length); i++) {
-    const line = ls[i] ?? '';
+function findAccounts(ls: string[]): Array<{ line: number; account: string }> {
+  const found: Array<{ line: number; account: string }> = [];
+  ls.forEach((line, i) => {
     for (const m of line.matchAll(ACCOUNT_RE)) {
       const account = cleanAccount(m[0]);
-      if (account) return account;
+      if (account) {
+        found.push({ line: i, account });
+        return;
+      }
     }
-  }
-  return null;
+  });
+  return found;
 }
 
 export function extractParties(text: string): { sender: SlipParty | null; receiver: SlipParty | null } {
   const ls = lines(text);
   const names = findNames(ls);
-  const party = (hit: NameHit | undefined, next: NameHit | undefined): SlipParty | null => {
-    if (!hit) return null;
-    return { name: hit.name, account: accountAfter(ls, hit.line, next ? next.line : ls.length) };
-  };
+  const accounts = findAccounts(ls);
+  const accountAfter = (line: number, before: number): string | null =>
+    accounts.find((a) => a.line >= line && a.line < before && a.line <= line + 4)?.account ?? null;
+  const party = (hit: NameHit | undefined, next: NameHit | undefined): SlipParty | null =>
+    hit ? { name: hit.name, account: accountAfter(hit.line, next ? next.line : ls.length) } : null;
+
   if (names.length >= 2) {
-    // Every Thai slip prints the payer first, then the payee.
+    // Every slip prints the payer's block (name, bank, account) before the
+    // payee's.
     return { sender: party(names[0], names[1]), receiver: party(names[1], names[2]) };
   }
   const only = names[0];
   if (!only) return { sender: null, receiver: null };
-  const context = ls.slice(Math.max(0, only.line - 2), only.line + 1).join(' ');
-  if (TO_LABEL.test(context) && !FROM_LABEL.test(context)) return { sender: null, receiver: party(only, undefined) };
+  // OCR missed one of the two names. The label just above says whose it is;
+  // failing that, a name after the first account line is the payee's.
+  for (let i = only.line; i >= Math.max(0, only.line - 3); i--) {
+    // An account line above closes the previous party's block.
+    if (i < only.line && accounts.some((a) => a.line === i)) break;
+    const line = ls[i] ?? '';
+    const head = i === only.line ? line.slice(0, Math.max(0, line.indexOf(only.name.split(' ')[0] ?? ''))) : line;
+    if (TO_LABEL.test(head)) return { sender: null, receiver: party(only, undefined) };
+    if (FROM_LABEL.test(head)) return { sender: party(only, undefined), receiver: null };
+  }
+  const firstAccount = accounts[0];
+  if (firstAccount && only.line > firstAccount.line) return { sender: null, receiver: party(only, undefined) };
   return { sender: party(only, undefined), receiver: null };
 }
 
