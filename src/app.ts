@@ -55,7 +55,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
   });

@@ -24,6 +24,8 @@ export const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
+    /** Behind a reverse proxy, trust its X-Forwarded-For (true, or the proxy's addresses); off otherwise so clients cannot fake their address. */
+    TRUST_PROXY: z.string().trim().default('false'),
     DATABASE_URL: postgresUrl,
     DATA_DIR: z.string().default('./data'),
     PUBLIC_URL: httpUrl('http://localhost:3000'),
@@ -128,6 +130,7 @@ function toConfig(e: Env) {
     logLevel: e.LOG_LEVEL,
     port: e.PORT,
     host: e.HOST,
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' || e.TRUST_PROXY === '' ? false : e.TRUST_PROXY,
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR),
     publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),

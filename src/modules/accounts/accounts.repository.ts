@@ -71,3 +71,26 @@ export function safeEqual(a: string, b: string): boolean {
   const hb = createHash('sha256').update(b).digest();
   return timingSafeEqual(ha, hb);
 }
+
+export async function setUserRole(tx: DbOrTx, userId: number, role: UserRole): Promise<User | undefined> {
+  const [user] = await tx.update(users).set({ role }).where(eq(users.id, userId)).returning();
+  return user;
+}
+
+export async function setUserPassword(tx: DbOrTx, userId: number, password: string): Promise<void> {
+  await tx.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, userId));
+}
+
+export async function setUserLanguage(tx: DbOrTx, userId: number, language: 'th' | 'en'): Promise<void> {
+  await tx.update(users).set({ language }).where(eq(users.id, userId));
+}
+
+/** A switched-off account must not keep working through the JSON API either. */
+export async function revokeApiKeysOf(tx: DbOrTx, userId: number): Promise<number> {
+  const revoked = await tx
+    .update(apiKeys)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  return revoked.length;
+}

@@ -221,3 +221,11 @@ export async function ordersOfCustomer(
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(opts.limit ?? 10);
 }
+
+/**
+ * A note in the order's history without a move: from and to are both the current status, so the
+ * API and the timeline show the note in its place among the moves.
+ */
+export async function appendOrderNote(tx: Tx, order: Order, actor: string, note: string): Promise<void> {
+  await tx.insert(orderHistory).values({ orderId: order.id, fromStatus: order.status, toStatus: order.status, actor, note });
+}

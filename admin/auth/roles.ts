@@ -1,0 +1,44 @@
+import type { UserRole } from '#src/db/schema/index.ts';
+
+export const roles = ['owner', 'admin', 'staff', 'packer'] as const satisfies readonly UserRole[];
+
+/**
+ * The role matrix: the one place that says who may do what in the back office. Routes declare
+ * `config: { roles: allowed('capability') }` and a single hook enforces it; templates ask `can()`
+ * to hide what a role may not use, so a button is never shown for a request that would be refused.
+ */
+const matrix = {
+  /** The dashboard itself; packers see the work counts only. */
+  'dashboard.view': ['owner', 'admin', 'staff', 'packer'],
+  /** Money in the desk: today's revenue, totals, prices, payments. */
+  'revenue.view': ['owner', 'admin', 'staff'],
+  /** Finance pages: revenue per channel, refunds due. */
+  'finance.view': ['owner', 'admin'],
+  /** The order list and order pages (packers see only orders to pack and to ship, without money). */
+  'orders.view': ['owner', 'admin', 'staff', 'packer'],
+  /** Payments and status changes: approve or reject a slip, confirm, cancel, deliver. */
+  'orders.manage': ['owner', 'admin', 'staff'],
+  /** Packing and shipping: mark packed, ship with a tracking number. */
+  'orders.pack': ['owner', 'admin', 'staff', 'packer'],
+  /** Internal notes on an order. */
+  'orders.note': ['owner', 'admin', 'staff', 'packer'],
+  /** Write to the customer's chat. */
+  'customers.message': ['owner', 'admin', 'staff'],
+  /** Staff accounts: create, change role, reset password, deactivate. */
+  'users.manage': ['owner'],
+  /** One's own account: password, language. */
+  'account.self': ['owner', 'admin', 'staff', 'packer'],
+} as const satisfies Record<string, readonly UserRole[]>;
+
+export type Capability = keyof typeof matrix;
+
+export function allowed(capability: Capability): readonly UserRole[] {
+  return matrix[capability];
+}
+
+export function can(role: UserRole, capability: Capability): boolean {
+  return (matrix[capability] as readonly UserRole[]).includes(role);
+}
+
+/** Packers work on orders that are ready to pack or to hand to the carrier; nothing else is theirs. */
+export const packerStatuses = ['confirmed', 'packed'] as const;

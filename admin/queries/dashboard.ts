@@ -1,0 +1,79 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '#src/db/client.ts';
+import type { OrderChannel, OrderStatus } from '#src/db/schema/index.ts';
+
+/** Midnight today in the shop's time zone, as a timestamptz the orders index can use. */
+const shopMidnight = (tz: string, daysBack = 0) =>
+  sql`((date_trunc('day', now() at time zone ${tz}) - make_interval(days => ${daysBack})) at time zone ${tz})`;
+
+export async function todayTotals(db: DbOrTx, tz: string): Promise<{ orders: number; revenue: number }> {
+  const { rows } = await db.execute<{ orders: number; revenue: number | string }>(sql`
+    select count(*)::int as orders, coalesce(sum(total), 0)::bigint as revenue
+    from orders where created_at >= ${shopMidnight(tz)} and status <> 'cancelled'`);
+  return { orders: Number(rows[0]?.orders ?? 0), revenue: Number(rows[0]?.revenue ?? 0) };
+}
+
+export const waitingStatuses = ['payment_review', 'paid', 'confirmed', 'packed'] as const satisfies readonly OrderStatus[];
+
+/** Orders waiting for someone's action, per status: slips to review, to confirm, to pack, to ship. */
+export async function waitingCounts(db: DbOrTx): Promise<Record<(typeof waitingStatuses)[number], number>> {
+  const { rows } = await db.execute<{ status: OrderStatus; n: number }>(sql`
+    select status, count(*)::int as n from orders
+    where status in ('payment_review', 'paid', 'confirmed', 'packed') group by status`);
+  const counts = { payment_review: 0, paid: 0, confirmed: 0, packed: 0 };
+  for (const r of rows) if (r.status in counts) counts[r.status as keyof typeof counts] = Number(r.n);
+  return counts;
+}
+
+/** Default threshold when a SKU has none set: below five units a merchant wants to know. */
+export const DEFAULT_LOW_STOCK = 5;
+
+/** Stock rows (SKU in a warehouse) whose available quantity is below the SKU's threshold. */
+export async function lowStockCount(db: DbOrTx): Promise<number> {
+  const { rows } = await db.execute<{ n: number }>(sql`
+    select count(*)::int as n
+    from stock_levels s
+    join product_variants v on v.id = s.variant_id and v.active
+    join warehouses w on w.id = s.warehouse_id and w.active
+    left join low_stock_thresholds t on t.variant_id = s.variant_id
+    where s.on_hand - s.reserved < coalesce(t.threshold, ${DEFAULT_LOW_STOCK})`);
+  return Number(rows[0]?.n ?? 0);
+}
+
+export interface DailySeries {
+  days: string[];
+  channels: OrderChannel[];
+  orders: Record<string, number[]>;
+  revenue: Record<string, number[]>;
+}
+
+/** Orders and revenue per shop-time-zone day and channel for the last `days` days, zeros included. */
+export async function dailyByChannel(db: DbOrTx, tz: string, days = 30): Promise<DailySeries> {
+  const { rows } = await db.execute<{ day: string; channel: OrderChannel; orders: number; revenue: number | string }>(sql`
+    select to_char((created_at at time zone ${tz})::date, 'YYYY-MM-DD') as day, channel,
+           count(*)::int as orders, coalesce(sum(total), 0)::bigint as revenue
+    from orders
+    where created_at >= ${shopMidnight(tz, days - 1)} and status <> 'cancelled'
+    group by 1, 2`);
+  const { rows: today } = await db.execute<{ day: string }>(sql`select to_char((now() at time zone ${tz})::date, 'YYYY-MM-DD') as day`);
+  const last = new Date(`${today[0]!.day}T00:00:00Z`);
+  const dayList = Array.from({ length: days }, (_, i) => {
+    const d = new Date(last);
+    d.setUTCDate(d.getUTCDate() - (days - 1 - i));
+    return d.toISOString().slice(0, 10);
+  });
+  const channels = [...new Set(rows.map((r) => r.channel))].sort();
+  const orders: Record<string, number[]> = {};
+  const revenue: Record<string, number[]> = {};
+  for (const c of channels) {
+    orders[c] = dayList.map(() => 0);
+    revenue[c] = dayList.map(() => 0);
+  }
+  for (const r of rows) {
+    const i = dayList.indexOf(r.day);
+    if (i < 0) continue;
+    orders[r.channel]![i] = Number(r.orders);
+    revenue[r.channel]![i] = Number(r.revenue);
+  }
+  return { days: dayList, channels, orders, revenue };
+}

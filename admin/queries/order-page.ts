@@ -1,0 +1,25 @@
+import type { DbOrTx } from '#src/db/client.ts';
+import { findOrderByNumber, historyOf, linesOf } from '#src/modules/orders/index.ts';
+import { paymentsOf, refundsOf, slipsOf } from '#src/modules/payments/index.ts';
+import { shipmentsOf } from '#src/modules/shipping/index.ts';
+import { chatTargetFor } from '#src/workflows/customer-chat.ts';
+import { auditOfOrder } from '../audit.ts';
+
+/** Everything the order page shows, read in one go; undefined when there is no such order. */
+export async function orderPageData(db: DbOrTx, number: string, locale: 'th' | 'en') {
+  const order = await findOrderByNumber(db, number);
+  if (!order) return undefined;
+  const [lines, payments, refunds, slips, shipments, history, audit, chat] = await Promise.all([
+    linesOf(db, order.id),
+    paymentsOf(db, order.id),
+    refundsOf(db, order.id),
+    slipsOf(db, [order.id]),
+    shipmentsOf(db, order.id),
+    historyOf(db, order.id),
+    auditOfOrder(db, order.number),
+    chatTargetFor(db, order.customerId, order.channel, locale),
+  ]);
+  return { order, lines, payments, refunds, slips, shipments, history, audit, chat };
+}
+
+export type OrderPageData = NonNullable<Awaited<ReturnType<typeof orderPageData>>>;

@@ -1,0 +1,111 @@
+import { and, asc, desc, eq, gte, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '#src/db/client.ts';
+import { orders, type Order, type OrderChannel, type OrderLine, type OrderStatus } from '#src/db/schema/index.ts';
+import { normalizeThaiPhone } from '#src/lib/phone.ts';
+import { linesOfOrders, parseOrderNumber } from '#src/modules/orders/index.ts';
+
+export const sorts = ['newest', 'oldest', 'total_desc', 'total_asc'] as const;
+export type OrderSort = (typeof sorts)[number];
+
+export interface DeskFilter {
+  statuses?: readonly OrderStatus[] | undefined;
+  channel?: OrderChannel | undefined;
+  /** Shop-time-zone calendar days, YYYY-MM-DD, both included. */
+  from?: string | undefined;
+  to?: string | undefined;
+  q?: string | undefined;
+  sort: OrderSort;
+  page: number;
+  perPage: number;
+}
+
+export interface DeskRow {
+  order: Order;
+  lines: OrderLine[];
+}
+
+/** The same search as the JSON API: an order number, a phone however typed, or part of a name or number. */
+function searchCondition(q: string): SQL {
+  const number = parseOrderNumber(q);
+  const phone = normalizeThaiPhone(q);
+  const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return or(
+    number ? eq(orders.number, number) : undefined,
+    phone ? eq(orders.customerPhone, phone) : undefined,
+    ilike(orders.customerName, like),
+    ilike(orders.number, like),
+  )!;
+}
+
+const orderBy: Record<OrderSort, SQL[]> = {
+  newest: [desc(orders.createdAt), desc(orders.id)],
+  oldest: [asc(orders.createdAt), asc(orders.id)],
+  total_desc: [desc(orders.total), desc(orders.id)],
+  total_asc: [asc(orders.total), desc(orders.id)],
+};
+
+/** One page of the order desk, with the total count for the pager and each order's lines. */
+export async function listDeskOrders(db: DbOrTx, filter: DeskFilter, timeZone: string) {
+  const where = and(
+    filter.statuses && filter.statuses.length > 0 ? inArray(orders.status, [...filter.statuses]) : undefined,
+    filter.channel ? eq(orders.channel, filter.channel) : undefined,
+    filter.from ? gte(orders.createdAt, sql`(${filter.from}::date::timestamp at time zone ${timeZone})`) : undefined,
+    filter.to ? lt(orders.createdAt, sql`((${filter.to}::date + 1)::timestamp at time zone ${timeZone})`) : undefined,
+    filter.q ? searchCondition(filter.q) : undefined,
+  );
+  const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(orders).where(where);
+  const items = await db
+    .select()
+    .from(orders)
+    .where(where)
+    .orderBy(...orderBy[filter.sort])
+    .limit(filter.perPage)
+    .offset((filter.page - 1) * filter.perPage);
+  const lines = await linesOfOrders(
+    db,
+    items.map((o) => o.id),
+  );
+  const rows: DeskRow[] = items.map((order) => ({ order, lines: lines.get(order.id) ?? [] }));
+  return { rows, total: count!.n };
+}
+
+export async function deskRow(db: DbOrTx, number: string): Promise<DeskRow | undefined> {
+  const [order] = await db.select().from(orders).where(eq(orders.number, parseOrderNumber(number) ?? number));
+  if (!order) return undefined;
+  const lines = await linesOfOrders(db, [order.id]);
+  return { order, lines: lines.get(order.id) ?? [] };
+}
+
+export async function ordersByNumbers(db: DbOrTx, numbers: readonly string[]): Promise<Order[]> {
+  if (numbers.length === 0) return [];
+  const rows = await db.select().from(orders).where(inArray(orders.number, [...numbers]));
+  // In the order the user selected them.
+  return numbers.map((n) => rows.find((o) => o.number === n)).filter((o): o is Order => o !== undefined);
+}
+
+export interface OrderEvent {
+  historyId: number;
+  number: string;
+  from: OrderStatus | null;
+  to: OrderStatus;
+  at: Date;
+}
+
+/**
+ * Status moves (and new orders, whose first history row has no "from") recorded after `since`.
+ * Notes share the history table with from = to and are left out: they are not news for the list.
+ */
+export async function orderEventsSince(db: DbOrTx, since: Date): Promise<OrderEvent[]> {
+  const { rows } = await db.execute<{ id: number | string; number: string; from_status: OrderStatus | null; to_status: OrderStatus; created_at: Date | string }>(sql`
+    select h.id, o.number, h.from_status, h.to_status, h.created_at
+    from order_history h join orders o on o.id = h.order_id
+    where h.created_at > ${since.toISOString()}::timestamptz and h.from_status is distinct from h.to_status
+    order by h.created_at, h.id
+    limit 1000`);
+  return rows.map((r) => ({ historyId: Number(r.id), number: r.number, from: r.from_status, to: r.to_status, at: new Date(r.created_at) }));
+}
+
+export async function databaseNow(db: DbOrTx): Promise<Date> {
+  const { rows } = await db.execute<{ now: Date | string }>(sql`select now() as now`);
+  return new Date(rows[0]!.now);
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Order, OrderStatus, UserRole } from '#src/db/schema/index.ts';
+import { allowedTransitions } from '#src/modules/orders/index.ts';
+import { carriers } from '#src/modules/shipping/index.ts';
+import { can } from '../auth/roles.ts';
+import type { FieldErrors } from '../forms.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { orderPageData } from '../queries/order-page.ts';
+import { helpers, render } from '../view.ts';
+
+export interface OrderAction {
+  to: OrderStatus;
+  label: MessageKey;
+  /** Which form posts it: packing moves are open to packers, shipping needs a tracking number. */
+  route: 'status' | 'pack' | 'ship';
+  needsReason: boolean;
+  tone: 'primary' | 'normal' | 'danger';
+}
+
+/** A reason is asked where someone else will want to know why: a cancellation, a rejected slip. */
+export const needsReason = (to: OrderStatus) => to === 'cancelled' || to === 'pending_payment';
+
+const isPackingMove = (from: OrderStatus, to: OrderStatus) =>
+  (from === 'confirmed' && to === 'packed') || (from === 'packed' && to === 'confirmed');
+
+/** One control per legal move of the order (transitions.ts), and only those the role may use. */
+export function actionsFor(order: Order, role: UserRole): OrderAction[] {
+  const actions: OrderAction[] = [];
+  for (const to of allowedTransitions(order.status, order.paymentMethod)) {
+    const route = to === 'shipped' ? 'ship' : isPackingMove(order.status, to) ? 'pack' : 'status';
+    if (!can(role, route === 'status' ? 'orders.manage' : 'orders.pack')) continue;
+    const label: MessageKey =
+      to === 'paid' && order.status === 'payment_review'
+        ? 'action.paid.fromReview'
+        : to === 'confirmed' && order.status === 'packed'
+          ? 'action.confirmed.unpack'
+          : (`action.${to}` as MessageKey);
+    const tone = to === 'cancelled' || to === 'pending_payment' ? 'danger' : to === 'confirmed' && order.status === 'packed' ? 'normal' : 'primary';
+    actions.push({ to, label, route, needsReason: needsReason(to), tone });
+  }
+  return actions;
+}
+
+export const carrierOptions = Object.entries(carriers).map(([code, c]) => ({ code, name: c.name }));
+
+export const carrierName = (code: string) => carrierOptions.find((c) => c.code === code)?.name ?? code;
+
+export interface OrderPageProblems {
+  error?: string | undefined;
+  form?: string | undefined;
+  errors?: FieldErrors;
+  values?: Record<string, string>;
+}
+
+/** The order page, also shown again with a problem (a refused move, a form with errors) and that status. */
+export async function showOrderPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  number: string,
+  problems: OrderPageProblems = {},
+  status = 200,
+) {
+  const { db, config } = request.server.deps;
+  const h = helpers(request);
+  const data = await orderPageData(db, number, config.shop.locale);
+  if (!data) return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('error.orderNotFound', { number }) }, 404);
+  const role = request.admin!.user.role;
+  return render(
+    request,
+    reply,
+    'orders/detail',
+    {
+      ...data,
+      actions: actionsFor(data.order, role),
+      carriers: carrierOptions,
+      showMoney: can(role, 'revenue.view'),
+      messageId: randomUUID(),
+      problems: { errors: {}, values: {}, ...problems },
+    },
+    status,
+  );
+}

@@ -1,0 +1,93 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OrderChannel, OrderStatus, UserRole } from '#src/db/schema/index.ts';
+import { formatThaiPhone } from '#src/lib/phone.ts';
+import { can, type Capability } from './auth/roles.ts';
+import { formatters, isMessageKey, translator, type Lang, type MessageKey, type Translate } from './i18n/index.ts';
+
+export const LANG_COOKIE = 'talad_admin_lang';
+
+/** The language of a request: the signed-in user's, else the one chosen on the login page, else the browser's, else the shop's. */
+export function languageOf(request: FastifyRequest): Lang {
+  if (request.admin) return request.admin.user.language;
+  const chosen = request.cookies?.[LANG_COOKIE];
+  if (chosen === 'th' || chosen === 'en') return chosen;
+  const header = request.headers['accept-language'] ?? '';
+  if (/^\s*th/i.test(header)) return 'th';
+  if (/^\s*en/i.test(header)) return 'en';
+  return request.server.deps.config.shop.locale;
+}
+
+export function isHtmx(request: FastifyRequest): boolean {
+  return request.headers['hx-request'] === 'true';
+}
+
+/** Callers that cannot follow a redirect to a login page: scripts, the event stream, JSON clients. */
+export function wantsData(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return /application\/json|text\/event-stream/.test(accept) && !/text\/html/.test(accept);
+}
+
+/** Only back-office addresses are followed after sign-in: never another site, never the login page again. */
+export function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || next.length > 500) return '/admin';
+  if (!/^\/admin(?:[/?#]|$)/.test(next) || next.startsWith('/admin/login') || /[\\\s]/.test(next)) return '/admin';
+  return next;
+}
+
+export interface ViewHelpers {
+  lang: Lang;
+  t: Translate;
+  /** Whether a text exists, for codes that come from elsewhere (slip check reasons). */
+  has: (key: string) => boolean;
+  f: ReturnType<typeof formatters>;
+  can: (capability: Capability) => boolean;
+  status: (s: OrderStatus) => string;
+  channel: (c: OrderChannel | string) => string;
+  role: (r: UserRole) => string;
+  phone: (p: string | null | undefined) => string;
+  user: { id: number; name: string; email: string; role: UserRole } | null;
+  csrf: string;
+  shopName: string;
+  path: string;
+  done: string | undefined;
+  assetVersion: string;
+}
+
+const assetVersion = Date.now().toString(36);
+
+/** What every template can use: texts in the user's language, formatters in the shop's time zone, the role's rights. */
+export function helpers(request: FastifyRequest): ViewHelpers {
+  const lang = languageOf(request);
+  const t = translator(lang);
+  const { config } = request.server.deps;
+  const admin = request.admin;
+  const doneKey = (request.query as Record<string, unknown> | undefined)?.done;
+  const done = typeof doneKey === 'string' && isMessageKey(`done.${doneKey}`) ? t(`done.${doneKey}` as MessageKey) : undefined;
+  return {
+    lang,
+    t,
+    has: isMessageKey,
+    f: formatters(lang, config.shop.timeZone),
+    can: (capability) => (admin ? can(admin.user.role, capability) : false),
+    status: (s) => t(`status.${s}` as MessageKey),
+    channel: (c) => (isMessageKey(`channel.${c}`) ? t(`channel.${c}` as MessageKey) : c),
+    role: (r) => t(`role.${r}` as MessageKey),
+    phone: (p) => (p ? (/^66\d{8,9}$/.test(p) ? formatThaiPhone(p) : p) : t('common.none')),
+    user: admin ? { id: admin.user.id, name: admin.user.name, email: admin.user.email, role: admin.user.role } : null,
+    csrf: admin?.session.csrfToken ?? '',
+    shopName: config.shop.name,
+    path: request.url.split('?')[0] ?? '/admin',
+    done,
+    assetVersion,
+  };
+}
+
+export async function render(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  template: string,
+  data: Record<string, unknown> = {},
+  status = 200,
+) {
+  return reply.code(status).view(template, { ...helpers(request), ...data });
+}

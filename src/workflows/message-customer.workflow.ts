@@ -1,0 +1,46 @@
+import type { Db, Tx } from '../db/client.ts';
+import { withTransaction } from '../db/client.ts';
+import type { Order } from '../db/schema/index.ts';
+import { enqueueMessage } from '../modules/notify/index.ts';
+import { appendOrderNote, lockOrder } from '../modules/orders/index.ts';
+import { chatTargetFor, type ChatTarget } from './customer-chat.ts';
+
+export interface MessageCustomerInput {
+  number: string;
+  text: string;
+  actor: string;
+  /** Names this message: the same id sent twice (a double click, a resent form) is queued once. */
+  messageId: string;
+  /** The shop's language, for customers who never told us theirs. */
+  locale: 'th' | 'en';
+}
+
+export type MessageCustomerResult =
+  | { queued: true; order: Order; target: ChatTarget }
+  | { queued: false; order: Order; reason: 'no_chat' | 'duplicate' };
+
+/**
+ * A message written by staff to the customer of an order, queued to the chat the order came from
+ * (else the one they used last) through the outbox, and noted in the order's history.
+ */
+export async function messageCustomer(
+  db: Db,
+  input: MessageCustomerInput,
+  within?: (tx: Tx, order: Order, target: ChatTarget) => Promise<void>,
+): Promise<MessageCustomerResult> {
+  return withTransaction(db, async (tx) => {
+    const order = await lockOrder(tx, input.number);
+    const target = await chatTargetFor(tx, order.customerId, order.channel, input.locale);
+    if (!target) return { queued: false, order, reason: 'no_chat' };
+    const queued = await enqueueMessage(tx, {
+      channel: target.channel,
+      recipient: target.recipient,
+      payload: { messages: [{ type: 'text', text: input.text }], locale: target.locale },
+      dedupeKey: `order:${order.number}:staff-message:${input.messageId}`,
+    });
+    if (!queued) return { queued: false, order, reason: 'duplicate' };
+    await appendOrderNote(tx, order, input.actor, `message to customer: ${input.text}`);
+    if (within) await within(tx, order, target);
+    return { queued: true, order, target };
+  });
+}

@@ -1,0 +1,175 @@
+// Talad back office: the little the server cannot do. The pages work without it; this adds the
+// mobile menu, select-all, the charts and live order events.
+(function () {
+  'use strict';
+  var body = document.body;
+
+  // Mobile menu: the sidebar is a drawer below 900px.
+  document.addEventListener('click', function (e) {
+    var toggle = e.target.closest && e.target.closest('[data-nav-toggle]');
+    var sidebar = document.getElementById('sidebar');
+    if (!sidebar) return;
+    if (toggle) {
+      var open = sidebar.classList.toggle('open');
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+    } else if (sidebar.classList.contains('open') && !sidebar.contains(e.target)) {
+      sidebar.classList.remove('open');
+      var button = document.querySelector('[data-nav-toggle]');
+      if (button) button.setAttribute('aria-expanded', 'false');
+    }
+  });
+
+  // Select all orders on the page (delegated: the table is swapped by htmx when filtering).
+  document.addEventListener('change', function (e) {
+    if (!e.target.matches || !e.target.matches('[data-select-all]')) return;
+    document.querySelectorAll('input[name="numbers"][form="bulk-form"]').forEach(function (box) {
+      box.checked = e.target.checked;
+    });
+  });
+
+  // Charts: the data sits in the canvas' data-chart attribute (escaped by the template, no inline script).
+  var palette = { line: '#06c755', telegram: '#229ed9', webchat: '#0f766e', manual: '#64748b', shopee: '#ee4d2d', lazada: '#1a237e', tiktok: '#111827', api: '#a855f7' };
+  function drawCharts() {
+    if (!window.Chart) return;
+    document.querySelectorAll('canvas[data-chart]').forEach(function (canvas) {
+      if (canvas.dataset.drawn) return;
+      canvas.dataset.drawn = '1';
+      var data = JSON.parse(canvas.dataset.chart);
+      var series = canvas.dataset.series;
+      var money = new Intl.NumberFormat(data.locale, { style: 'currency', currency: data.currency, maximumFractionDigits: 0 });
+      new window.Chart(canvas, {
+        type: 'bar',
+        data: {
+          labels: data.days,
+          datasets: data.datasets.map(function (d) {
+            return { label: d.label, data: d[series] || [], backgroundColor: palette[d.channel] || '#94a3b8', borderRadius: 3 };
+          }),
+        },
+        options: {
+          responsive: true,
+          maintainAspectRatio: false,
+          animation: false,
+          plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+          scales: {
+            x: { stacked: true, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },
+            y: {
+              stacked: true,
+              beginAtZero: true,
+              ticks: series === 'revenue' ? { callback: function (v) { return money.format(v); } } : { precision: 0 },
+            },
+          },
+        },
+      });
+    });
+  }
+  drawCharts();
+
+  // Sound for new orders: off unless this browser asked for it; the tick is the user gesture audio needs.
+  var audio = null;
+  var soundBox = document.querySelector('[data-sound-toggle]');
+  if (soundBox) {
+    soundBox.checked = localStorage.getItem('talad-sound') === 'on';
+    soundBox.addEventListener('change', function () {
+      localStorage.setItem('talad-sound', soundBox.checked ? 'on' : 'off');
+      if (soundBox.checked) beep();
+    });
+  }
+  function beep() {
+    if (!soundBox || !soundBox.checked) return;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.4);
+    } catch (err) {
+      // No audio here; the badge and the toast still tell.
+    }
+  }
+
+  // Live order events (server-sent, polled from the database every 2 s on the server).
+  var unseen = 0;
+  function bumpBadge() {
+    unseen += 1;
+    var badge = document.getElementById('live-badge');
+    if (badge) {
+      badge.textContent = body.dataset.lang === 'th' ? 'ใหม่ ' + unseen : unseen + ' new';
+      badge.hidden = false;
+    }
+    var count = document.querySelector('[data-live-count]');
+    if (count) {
+      count.textContent = String(unseen);
+      count.hidden = false;
+    }
+  }
+  function toast(template, number) {
+    var box = document.getElementById('toasts');
+    if (!box || !template) return;
+    var parts = template.split('{number}');
+    var item = document.createElement('div');
+    item.className = 'toast';
+    item.setAttribute('role', 'status');
+    item.appendChild(document.createTextNode(parts[0] || ''));
+    var link = document.createElement('a');
+    link.href = '/admin/orders/' + encodeURIComponent(number);
+    link.textContent = number;
+    item.appendChild(link);
+    item.appendChild(document.createTextNode(parts[1] || ''));
+    box.appendChild(item);
+    setTimeout(function () { item.remove(); }, 8000);
+  }
+  // Fetches one row as the server draws it and puts it in place: replaced where it is, else on top of a live list.
+  function placeRow(number, prepend) {
+    var tbody = document.getElementById('order-rows');
+    if (!tbody) return Promise.resolve(false);
+    var existing = document.getElementById('order-' + number);
+    if (!existing && !(prepend && tbody.dataset.live === 'true')) return Promise.resolve(false);
+    return fetch('/admin/orders/' + encodeURIComponent(number) + '/row', { headers: { 'HX-Request': 'true', Accept: 'text/html' }, credentials: 'same-origin' })
+      .then(function (res) {
+        if (res.status === 204) {
+          if (existing) existing.remove();
+          return false;
+        }
+        if (!res.ok) return false;
+        return res.text().then(function (html) {
+          var tpl = document.createElement('template');
+          tpl.innerHTML = html.trim();
+          var row = tpl.content.querySelector('tr');
+          if (!row) return false;
+          var again = document.getElementById('order-' + number);
+          if (again) again.replaceWith(row);
+          else tbody.insertBefore(row, tbody.firstChild);
+          row.classList.add('fresh');
+          var empty = document.getElementById('orders-empty');
+          if (empty) empty.remove();
+          return true;
+        });
+      })
+      .catch(function () { return false; });
+  }
+  if (body.dataset.events && window.EventSource) {
+    var url = body.dataset.events + (body.dataset.eventsSince ? '?since=' + encodeURIComponent(body.dataset.eventsSince) : '');
+    var source = new EventSource(url);
+    source.addEventListener('order', function (e) {
+      var data;
+      try { data = JSON.parse(e.data); } catch (err) { return; }
+      if (data.kind === 'new' || data.kind === 'to_pack') {
+        placeRow(data.number, true).then(function (placed) { if (!placed) bumpBadge(); });
+        toast(data.kind === 'new' ? body.dataset.textNew : body.dataset.textToPack, data.number);
+        beep();
+      } else if (data.kind === 'slip') {
+        placeRow(data.number, false);
+        bumpBadge();
+        toast(body.dataset.textSlip, data.number);
+        beep();
+      } else {
+        placeRow(data.number, false);
+      }
+    });
+    window.addEventListener('pagehide', function () { source.close(); });
+  }
+})();
