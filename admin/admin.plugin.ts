@@ -21,6 +21,7 @@ import { authenticate, checkCsrf, escapeHtml } from './auth/guard.ts';
 import { translator } from './i18n/index.ts';
 import { dashboardRoutes } from './routes/dashboard.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
+import { messagesRoutes } from './routes/messages.routes.ts';
 import { orderActionsRoutes } from './routes/order-actions.routes.ts';
 import { ordersRoutes } from './routes/orders.routes.ts';
 import { usersRoutes } from './routes/users.routes.ts';
@@ -133,6 +134,7 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
   await app.register(ordersRoutes);
   await app.register(orderActionsRoutes);
   await app.register(usersRoutes);
+  await app.register(messagesRoutes);
   await app.register(eventsRoutes);
 };
 

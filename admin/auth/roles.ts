@@ -24,6 +24,8 @@ const matrix = {
   'orders.note': ['owner', 'admin', 'staff', 'packer'],
   /** Write to the customer's chat. */
   'customers.message': ['owner', 'admin', 'staff'],
+  /** Messages that could not be delivered, and sending them again; upcoming reorder reminders. */
+  'messages.manage': ['owner', 'admin', 'staff'],
   /** Staff accounts: create, change role, reset password, deactivate. */
   'users.manage': ['owner'],
   /** One's own account: password, language. */

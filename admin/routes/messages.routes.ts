@@ -1,0 +1,51 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { inArray } from 'drizzle-orm';
+import { customers } from '#src/db/schema/index.ts';
+import { upcomingReminders } from '#src/jobs/reorder-reminders.job.ts';
+import { deadMessages, resendDeadMessage } from '#src/modules/notify/index.ts';
+import { writeAudit } from '../audit.ts';
+import { allowed } from '../auth/roles.ts';
+import { render } from '../view.ts';
+
+/** What the outbox could not deliver (with a resend button), and the reorder reminders coming up. */
+export const messagesRoutes: FastifyPluginAsync = async (app) => {
+  const { db, config } = app.deps;
+
+  app.get('/messages', { config: { roles: allowed('messages.manage') } }, async (request, reply) => {
+    const now = new Date();
+    const [dead, upcoming] = await Promise.all([deadMessages(db, 200), upcomingReminders(db, config, now)]);
+    const soon = upcoming.filter((r) => r.prediction.runOutAt.getTime() >= now.getTime() - 7 * 86_400_000).slice(0, 200);
+    const people = soon.length
+      ? await db
+          .select({ id: customers.id, name: customers.name, phone: customers.phone, optOut: customers.reminderOptOut })
+          .from(customers)
+          .where(inArray(customers.id, [...new Set(soon.map((r) => r.customerId))]))
+      : [];
+    const byId = new Map(people.map((p) => [p.id, p]));
+    return render(request, reply, 'messages', {
+      dead: dead.map((m) => ({
+        id: m.id,
+        channel: m.channel,
+        recipient: m.recipient,
+        attempts: m.attempts,
+        error: m.lastError ?? '',
+        at: m.updatedAt,
+        text: 'messages' in m.payload ? JSON.stringify(m.payload.messages).slice(0, 200) : m.payload.template,
+      })),
+      reminders: soon.map((r) => ({ ...r, customer: byId.get(r.customerId) })),
+      resent: (request.query as { resent?: string }).resent === '1',
+    });
+  });
+
+  app.post('/messages/:id/resend', { config: { roles: allowed('messages.manage') } }, async (request, reply) => {
+    const parsed = z.object({ id: z.coerce.number().int().positive() }).safeParse(request.params);
+    if (!parsed.success) return reply.callNotFound();
+    const { id } = parsed.data;
+    if (await resendDeadMessage(db, id)) {
+      await writeAudit(db, request.admin!.user, { action: 'message.resend', details: { outboxId: id } });
+      void app.chat.dispatcher.kick();
+    }
+    return reply.redirect('/admin/messages?resent=1', 303);
+  });
+};
