@@ -39,8 +39,9 @@ export async function buildTestApp(env: Record<string, string> = {}, opts: { sch
     app,
     database,
     config,
+    // `this.app`: a test may have replaced the app (a restart); the one running now is closed.
     async close() {
-      await app.close();
+      await this.app.close();
       await database.close();
     },
   };
