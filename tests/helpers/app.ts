@@ -35,16 +35,17 @@ export async function buildTestApp(env: Record<string, string> = {}, opts: { sch
   // Scheduled jobs run on the wall clock; suites that test them call the jobs with their own clock.
   const app = await buildApp(config, { database, logger: testLogger, skipBootstrap: true, scheduler: opts.scheduler ?? false });
   await app.ready();
-  return {
+  const t: TestApp = {
     app,
     database,
     config,
-    // `this.app`: a test may have replaced the app (a restart); the one running now is closed.
+    // A test may have replaced the app (a restart): the one running now is closed.
     async close() {
-      await this.app.close();
+      await t.app.close();
       await database.close();
     },
   };
+  return t;
 }
 
 export const auth = { authorization: `Bearer ${TEST_API_TOKEN}` };
