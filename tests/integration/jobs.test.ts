@@ -45,12 +45,12 @@ afterAll(async () => {
 
 const db = () => t.database.db;
 
-/** A customer known on a chat channel, with a placed order (created `hoursAgo`). */
-async function chatOrder(channel: 'line' | 'telegram', userId: string, sku: string, qty = 1, hoursAgo = 0) {
+/** A customer known on a chat channel, with a placed order (created `hoursAgo` before `base`). */
+async function chatOrder(channel: 'line' | 'telegram', userId: string, sku: string, qty = 1, hoursAgo = 0, base = new Date()) {
   const { customer } = await withTransaction(db(), (tx) => ensureChatIdentity(tx, { channel, externalId: userId, language: 'th' }));
   const { order } = await placeOrder(db(), { ...orderInput(customer, [{ sku, qty }]), channel });
   if (hoursAgo) {
-    await db().update(orders).set({ createdAt: new Date(Date.now() - hoursAgo * 3_600_000) }).where(eq(orders.id, order.id));
+    await db().update(orders).set({ createdAt: new Date(base.getTime() - hoursAgo * 3_600_000) }).where(eq(orders.id, order.id));
   }
   return { order, customer };
 }
@@ -59,6 +59,16 @@ const noonBangkok = () => {
   const d = new Date();
   d.setUTCHours(5, 0, 0, 0); // 12:00 in Bangkok: outside quiet hours
   return d;
+};
+
+/** The same moment, or the next 10:00 in Bangkok when it falls in the quiet hours (21:00-09:00). */
+const outsideQuietHours = (d: Date) => {
+  const bangkokHour = (d.getUTCHours() + 7) % 24;
+  if (bangkokHour >= 9 && bangkokHour < 21) return d;
+  const next = new Date(d);
+  if (bangkokHour >= 21) next.setUTCDate(next.getUTCDate() + 1);
+  next.setUTCHours(3, 0, 0, 0);
+  return next;
 };
 
 describe('tracking numbers reach the customer', () => {
@@ -103,12 +113,12 @@ describe('tracking numbers reach the customer', () => {
 describe('unpaid orders', () => {
   it('reminds once after the set time, and never an order paid meanwhile', async () => {
     const { sku } = await makeProduct(db(), { stock: { MAIN: 5 } });
-    const unpaid = await chatOrder('line', lineUserId('unpaid'), sku, 1, 3);
-    const paid = await chatOrder('line', lineUserId('paid-meanwhile'), sku, 1, 3);
-    await transitionOrder(db(), { number: paid.order.number, to: 'paid', actor: 'test', notify: false });
-    const fresh = await chatOrder('line', lineUserId('fresh'), sku, 1, 0);
-
     const now = noonBangkok();
+    const unpaid = await chatOrder('line', lineUserId('unpaid'), sku, 1, 3, now);
+    const paid = await chatOrder('line', lineUserId('paid-meanwhile'), sku, 1, 3, now);
+    await transitionOrder(db(), { number: paid.order.number, to: 'paid', actor: 'test', notify: false });
+    const fresh = await chatOrder('line', lineUserId('fresh'), sku, 1, 0, now);
+
     await remindUnpaidOrders(db(), t.config, now);
     await remindUnpaidOrders(db(), t.config, now);
     const reminders = await db().select().from(outbox).where(sql`${outbox.dedupeKey} like ${'order:%:pending_payment:reminder'}`);
@@ -155,8 +165,7 @@ describe('reorder reminders', () => {
     expect(Math.round(upcoming[0]!.prediction.intervalDays)).toBe(10);
 
     // Due two days before the predicted run-out (10 days after the last order).
-    const due = new Date(upcoming[0]!.dueAt.getTime() + 60_000);
-    due.setUTCHours(5);
+    const due = outsideQuietHours(new Date(upcoming[0]!.dueAt.getTime() + 60_000));
     const early = new Date(due.getTime() - 3 * 86_400_000);
     expect(await sendReorderReminders(db(), t.config, early)).toBe(0);
     expect(await sendReorderReminders(db(), t.config, due)).toBeGreaterThanOrEqual(1);
