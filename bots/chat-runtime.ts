@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Bot } from 'grammy';
+import { storableText } from '#src/http/error-handler.ts';
 import { payQrUrl } from '#src/http/pay.routes.ts';
 import { formatMoney } from '#src/lib/money.ts';
 import { createEasySlipVerifier } from '#src/modules/payments/remote-verifier.ts';
@@ -77,7 +78,7 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
       apiRoot: config.telegram.apiRoot,
       logger,
       store: async (update) => {
-        const record = { channel: 'telegram', eventId: String(update.update_id), userKey: userKeyOf(update), payload: update as unknown as Record<string, unknown> };
+        const record = { channel: 'telegram', eventId: String(update.update_id), userKey: userKeyOf(update), payload: storableText(update) as unknown as Record<string, unknown> };
         if (await recordInbound(db, [record])) received([record]);
       },
     });

@@ -7,7 +7,9 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { webhookCallback } from 'grammy';
+import { safeEqual } from '#src/modules/accounts/index.ts';
 import type { InboundRecord } from '#src/modules/conversations/index.ts';
+import { telegramUpdate } from './telegram/telegram.bot.ts';
 import { createChatRuntime, type ChatRuntime, type ChatRuntimeOptions } from './chat-runtime.ts';
 import { lineWebhookPlugin } from './line/line.plugin.ts';
 import { webchatPlugin } from './webchat/webchat.plugin.ts';
@@ -40,7 +42,19 @@ const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
     await app.register(async (scope) => {
       // Generous, per client address: Telegram's servers are never slowed, a flood from elsewhere is.
       await scope.register(rateLimit, { max: 300, timeWindow: '1 second' });
-      scope.post('/webhooks/telegram', { schema: { hide: true } }, webhookCallback(bot, 'fastify', { secretToken }));
+      const handle = webhookCallback(bot, 'fastify', { secretToken });
+      scope.post('/webhooks/telegram', { schema: { hide: true } }, async (request, reply) => {
+        // grammY checks the secret too, but only after reading the update: refuse forgeries and
+        // malformed bodies first, so neither reaches the bot.
+        const given = request.headers['x-telegram-bot-api-secret-token'];
+        if (!secretToken || typeof given !== 'string' || !safeEqual(given, secretToken)) {
+          return reply.status(401).send({ error: { code: 'BAD_SECRET', message: 'X-Telegram-Bot-Api-Secret-Token is missing or wrong' } });
+        }
+        if (!telegramUpdate.safeParse(request.body).success) {
+          return reply.status(400).send({ error: { code: 'BAD_BODY', message: 'Not a Telegram update' } });
+        }
+        return handle(request, reply);
+      });
     });
   }
 

@@ -245,6 +245,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
     if (items.length === 0) return [text(m.noProducts, [{ label: m.button.menu, command: 'menu' }])];
     const start = (cmd.page - 1) * PAGE_SIZE;
     const page = items.slice(start, start + PAGE_SIZE);
+    // A page past the end (an old "more" button): channels refuse an empty carousel.
+    if (page.length === 0) return [text(m.noProducts, [{ label: m.button.menu, command: 'menu' }])];
     const available = await availableByVariant(ctx.tx, page.map((i) => i.variantId));
     const cards = page.slice(0, MAX_CARDS).map((item) => productCard(ctx, item, available.get(item.variantId) ?? 0));
     const buttons: Button[] = [];

@@ -67,7 +67,7 @@ export function parseCommand(input: string): Command | null {
   const lower = text.toLowerCase();
   for (const [set, command] of simple) if (set.has(lower)) return command;
 
-  const menu = /^(?:menu|เมนู|สินค้า|catalog|\/menu)(?:\s+c(\d+))?(?:\s+p(\d+))?(?:\s+(.+))?$/i.exec(text);
+  const menu = /^(?:menu|เมนู|สินค้า|catalog|\/menu)(?:\s+c(\d{1,9}))?(?:\s+p(\d{1,6}))?(?:\s+(.+))?$/i.exec(text);
   if (menu) {
     return {
       kind: 'menu',

@@ -1,5 +1,6 @@
 import { validateSignature } from '@line/bot-sdk';
 import type { FastifyPluginAsync } from 'fastify';
+import { storableText } from '#src/http/error-handler.ts';
 import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
 import { lineEvent, lineWebhookBody } from './line.inbound.ts';
 
@@ -58,7 +59,7 @@ export const lineWebhookPlugin: FastifyPluginAsync<LineWebhookOptions> = async (
         return [];
       }
       const userId = parsed.data.source?.userId ?? parsed.data.source?.type ?? 'unknown';
-      return [{ channel: 'line', eventId: parsed.data.webhookEventId, userKey: `line:${userId}`, payload: parsed.data as Record<string, unknown> }];
+      return [{ channel: 'line', eventId: parsed.data.webhookEventId, userKey: `line:${userId}`, payload: storableText(parsed.data) as Record<string, unknown> }];
     });
     const stored = await recordInbound(app.deps.db, events);
     if (stored > 0) opts.onStored(events);

@@ -19,9 +19,10 @@ export interface TelegramOptions {
 
 /** The grammY bot: it does not start on import; its only middleware stores updates, the engine does the rest. */
 export function createTelegramBot(opts: TelegramOptions) {
-  const bot = new Bot(opts.botToken, { client: { apiRoot: opts.apiRoot, timeoutSeconds: 15 } });
-  // 429 and 5xx are waited out and retried by the official plugin, within limits the outbox can exceed.
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 }));
+  const bot = new Bot(opts.botToken, { client: { apiRoot: opts.apiRoot, timeoutSeconds: 10 } });
+  // A short 429 is waited out in place; server and network errors go back to the outbox, whose backoff
+  // retries them without holding up messages to everyone else.
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5, rethrowInternalServerErrors: true, rethrowHttpErrors: true }));
   bot.use(async (ctx) => {
     const parsed = telegramUpdate.safeParse(ctx.update);
     if (!parsed.success) {
@@ -60,7 +61,7 @@ export function createTelegramDecoder(bot: Bot, logger: Logger): InboundDecoder 
         await bot.api.answerCallbackQuery(q.id).catch((err) => logger.warn({ err }, 'answerCallbackQuery failed'));
         const chatId = q.message?.chat.id ?? q.from.id;
         if (q.message && q.message.chat.type !== 'private') return null;
-        return decoded(chatId, q.from, q.data ? { kind: 'postback', data: q.data } : null);
+        return decoded(chatId, q.from, typeof q.data === 'string' ? { kind: 'postback', data: q.data } : null);
       }
       if (update.my_chat_member) {
         const m = update.my_chat_member;
@@ -71,7 +72,7 @@ export function createTelegramDecoder(bot: Bot, logger: Logger): InboundDecoder 
       const msg = update.message;
       if (!msg || msg.chat.type !== 'private') return null;
       let event: ChatEvent | null = null;
-      if (msg.text !== undefined) event = { kind: 'text', text: /^\/start(\s|$)/.test(msg.text) ? '/start' : msg.text };
+      if (typeof msg.text === 'string') event = { kind: 'text', text: /^\/start(\s|$)/.test(msg.text) ? '/start' : msg.text };
       else if (msg.photo?.length) {
         const largest = msg.photo.reduce((a, b) => ((b.file_size ?? b.width * b.height) > (a.file_size ?? a.width * a.height) ? b : a));
         event = { kind: 'image', reference: `telegram:${largest.file_id}`, fetch: () => download(bot, largest.file_id) };
@@ -80,7 +81,7 @@ export function createTelegramDecoder(bot: Bot, logger: Logger): InboundDecoder 
         event = { kind: 'image', reference: `telegram:${fileId}`, fetch: () => download(bot, fileId) };
       } else if (msg.sticker) event = { kind: 'sticker' };
       else if (msg.location) event = { kind: 'location' };
-      else event = { kind: 'text', text: msg.caption ?? '' };
+      else event = { kind: 'text', text: typeof msg.caption === 'string' ? msg.caption : '' };
       return decoded(msg.chat.id, msg.from, event);
     },
   };

@@ -31,7 +31,30 @@ function fieldPath(context: string | undefined, instancePath: string): string {
  * The one place errors become HTTP answers, all in the documented shape. Client mistakes say what was
  * wrong; anything unexpected is logged in full and answered with a generic 500.
  */
+/** PostgreSQL text cannot hold NUL, and a lone UTF-16 surrogate is not text: both are refused at the edge. */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function hasUnstorableText(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return UNSTORABLE.test(value);
+  if (depth > 20 || value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([k, v]) => UNSTORABLE.test(k) || hasUnstorableText(v, depth + 1));
+}
+
+/** Strips what PostgreSQL cannot store from text that must be kept anyway (a chat message). */
+export function storableText<T>(value: T): T {
+  // JSON.stringify writes NUL and lone surrogates (only those) as \u escapes: drop them.
+  return JSON.parse(JSON.stringify(value).replace(/\\u0000|\\ud[89a-f][0-9a-f]{2}/gi, '')) as T;
+}
+
 export function registerErrorHandler(app: FastifyInstance) {
+  app.addHook('preValidation', async (request, reply) => {
+    // Webhooks are the channels' to send: their text is cleaned when stored, never refused.
+    if (request.url.startsWith('/webhooks/')) return;
+    if (hasUnstorableText(request.query) || (request.body !== undefined && !Buffer.isBuffer(request.body) && hasUnstorableText(request.body))) {
+      return reply.status(400).send(body('VALIDATION_ERROR', 'Text must not contain NUL characters or broken Unicode'));
+    }
+  });
+
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof AppError) {
       const status = statusOf[err.kind];
@@ -46,7 +69,14 @@ export function registerErrorHandler(app: FastifyInstance) {
       const problems = err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
       return reply.status(400).send(body('VALIDATION_ERROR', problems.join('; '), { problems }));
     }
-    if (pgErrorCode(err) === '23505') {
+    const pgCode = pgErrorCode(err);
+    if (pgCode === '22003') {
+      return reply.status(422).send(body('OUT_OF_RANGE', 'A number is out of the range this shop can store'));
+    }
+    if (pgCode === '22021' || pgCode === '22P05') {
+      return reply.status(400).send(body('VALIDATION_ERROR', 'Text must not contain NUL characters or broken Unicode'));
+    }
+    if (pgCode === '23505') {
       request.log.warn({ err }, 'unique violation');
       return reply.status(409).send(body('CONFLICT', 'This conflicts with a record that already exists'));
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 export const moneyInput = z.object({
-  amount: z.number().int('must be whole minor units (satang)').min(0),
+  amount: z.number().int('must be whole minor units (satang)').min(0).max(100_000_000_000, 'is more than a billion baht'),
   currency: z
     .string()
     .regex(/^[A-Z]{3}$/)
@@ -28,7 +28,7 @@ export const createProductInput = z.object({
   stock: z
     .object({
       warehouse: z.string().trim().min(1).max(32).optional(),
-      onHand: z.number().int().min(0),
+      onHand: z.number().int().min(0).max(1_000_000_000),
     })
     .optional(),
 });

@@ -28,9 +28,14 @@ export async function recordInbound(db: DbOrTx, events: InboundRecord[]): Promis
  * while different people are served in parallel.
  */
 export async function claimNextInbound(tx: Tx): Promise<ChatInboxRow | undefined> {
+  // Each person's oldest pending event, when it is due: one person's event waiting for a retry
+  // holds back that person only, never everyone queued behind them.
   const candidates = await tx.execute<{ user_key: string }>(sql`
-    select user_key from ${chatInbox}
-    where status = 'pending' and available_at <= now()
+    select user_key from (
+      select distinct on (user_key) user_key, id, available_at from ${chatInbox}
+      where status = 'pending' order by user_key, id
+    ) heads
+    where available_at <= now()
     order by id
     limit 20`);
   const seen = new Set<string>();

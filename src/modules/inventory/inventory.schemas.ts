@@ -9,6 +9,8 @@ export const stockAdjustmentInput = z.object({
   delta: z
     .number()
     .int()
+    .min(-1_000_000_000)
+    .max(1_000_000_000)
     .refine((d) => d !== 0, 'must not be zero'),
   /** One of receive, adjust, count, damage; any other text is kept as the note of a receipt or an adjustment. */
   reason: z.string().trim().min(1).max(500),
