@@ -1,8 +1,7 @@
-import { and, asc, desc, eq, gte, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
 import { orders, type Order, type OrderChannel, type OrderLine, type OrderStatus } from '#src/db/schema/index.ts';
-import { normalizeThaiPhone } from '#src/lib/phone.ts';
-import { linesOfOrders, parseOrderNumber } from '#src/modules/orders/index.ts';
+import { linesOfOrders, orderSearchCondition, parseOrderNumber } from '#src/modules/orders/index.ts';
 
 export const sorts = ['newest', 'oldest', 'total_desc', 'total_asc'] as const;
 export type OrderSort = (typeof sorts)[number];
@@ -24,19 +23,6 @@ export interface DeskRow {
   lines: OrderLine[];
 }
 
-/** The same search as the JSON API: an order number, a phone however typed, or part of a name or number. */
-function searchCondition(q: string): SQL {
-  const number = parseOrderNumber(q);
-  const phone = normalizeThaiPhone(q);
-  const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return or(
-    number ? eq(orders.number, number) : undefined,
-    phone ? eq(orders.customerPhone, phone) : undefined,
-    ilike(orders.customerName, like),
-    ilike(orders.number, like),
-  )!;
-}
-
 const orderBy: Record<OrderSort, SQL[]> = {
   newest: [desc(orders.createdAt), desc(orders.id)],
   oldest: [asc(orders.createdAt), asc(orders.id)],
@@ -51,7 +37,7 @@ export async function listDeskOrders(db: DbOrTx, filter: DeskFilter, timeZone: s
     filter.channel ? eq(orders.channel, filter.channel) : undefined,
     filter.from ? gte(orders.createdAt, sql`(${filter.from}::date::timestamp at time zone ${timeZone})`) : undefined,
     filter.to ? lt(orders.createdAt, sql`((${filter.to}::date + 1)::timestamp at time zone ${timeZone})`) : undefined,
-    filter.q ? searchCondition(filter.q) : undefined,
+    filter.q ? orderSearchCondition(filter.q) : undefined,
   );
   const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(orders).where(where);
   const items = await db

@@ -130,7 +130,7 @@ export async function listOrders(
     filter.status ? eq(orders.status, filter.status) : undefined,
     filter.channel ? eq(orders.channel, filter.channel) : undefined,
   ];
-  if (filter.q) where.push(searchCondition(filter.q));
+  if (filter.q) where.push(orderSearchCondition(filter.q));
   const cursor = decodeCursor(filter.cursor);
   if (cursor) where.push(sql`(${orders.createdAt}, ${orders.id}) < (${cursor.createdAt}::timestamptz, ${cursor.id})`);
   const rows = await db
@@ -147,7 +147,8 @@ export async function listOrders(
   };
 }
 
-function searchCondition(q: string): SQL {
+/** An order number, a phone however typed, or part of a name or number: the search of the API and the desk. */
+export function orderSearchCondition(q: string): SQL {
   const number = parseOrderNumber(q);
   const phone = normalizeThaiPhone(q);
   const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
