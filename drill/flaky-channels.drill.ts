@@ -135,15 +135,21 @@ export function flakyChannelsDrill(opts: DrillOptions) {
       });
       void dispatcher.kick();
       const lineWhileDown = () => line.sentTexts().filter((x) => x.startsWith(`${iso} line`)).length;
-      const isolated = await waitFor(() => lineWhileDown() === 5, 40, 100);
+      const isolated = await waitFor(() => {
+        void dispatcher.kick();
+        return lineWhileDown() === 5;
+      }, 40, 100);
       numbers['LINE sent during Telegram outage'] = `${lineWhileDown()}/5`;
       c.check(
         isolated,
         `LINE messages were held up while Telegram's connection failed: ${lineWhileDown()} of 5 sent within 4 s (the dispatcher waits for the whole batch, and the Telegram send retries a connection error inside grammY's auto-retry)`,
       );
       tg.setFailureRate(0, []);
-      const healed = await waitFor(async () => tg.sentTexts().includes(`${iso} telegram`) && lineWhileDown() === 5, 600, 100);
-      c.check(healed, 'after Telegram came back, the held messages were not all delivered');
+      const healed = await waitFor(async () => {
+        await Promise.race([dispatcher.flush(), sleep(500)]);
+        return tg.sentTexts().includes(`${iso} telegram`) && lineWhileDown() === 5;
+      }, 600, 100);
+      c.check(healed, `after Telegram came back, the held messages were not all delivered (${JSON.stringify((await t.database.pool.query(`select dedupe_key, status::text, attempts, last_error from outbox where dedupe_key like $1 and status <> 'sent'`, [`${iso}:%`])).rows)})`);
       await Promise.race([stuck, sleep(1000)]);
     } finally {
       await t.close();

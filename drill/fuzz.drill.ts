@@ -279,7 +279,11 @@ export function fuzzDrill(opts: DrillOptions) {
         await placeOrder(db, { ...orderInput(customer, [{ sku: 'DRL-COF', qty: 1 }]), channel });
       }
 
-      /** One request; a 5xx is a finding, grouped by what the app logged. */
+      /**
+       * One request; a 5xx is a finding, grouped by what the app logged. After every request a canary
+       * (/healthz, one `select 1`) shows whether it left the database connection broken for the next
+       * ones: the embedded database has a single connection, a real server does not show this.
+       */
       const hit = async (target: string, input: unknown, req: InjectOptions, ok: (status: number) => boolean) => {
         const logsBefore = t.logs.lines.length;
         let res: LightMyRequestResponse;
@@ -296,15 +300,14 @@ export function fuzzDrill(opts: DrillOptions) {
           // The request's own error line (background work logs without a reqId).
           const logged = t.logs.lines.slice(logsBefore).find((l) => l.level >= 50 && l.reqId);
           found.add(`${target} → ${res.statusCode}${logged ? ` (${whatFailed(logged.err?.message ?? logged.msg)})` : ''}`, input);
-          // Did it take others down with it? (The embedded database has one connection.)
-          const next = await t.app.inject({ method: 'GET', url: '/api/v1/products', headers: apiAuth });
-          if (next.statusCode !== 200) {
-            found.add(`after ${target} → ${res.statusCode}, an unrelated request failed too (${next.statusCode}): one bad request breaks the next ones`, input);
-            await waitFor(async () => (await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode === 200, 20, 50);
-          }
         } else if (res.statusCode >= 400 && target.startsWith('api')) {
           const body = safeJson(res.body) as { error?: { code?: unknown; message?: unknown } } | undefined;
           if (typeof body?.error?.code !== 'string' || typeof body.error.message !== 'string') shapeless.add(`${target} → ${res.statusCode}`);
+        }
+        const canary = await t.app.inject({ method: 'GET', url: '/healthz' });
+        if (canary.statusCode !== 200) {
+          found.add(`${target} → ${res.statusCode} left the database connection broken: the next query failed (/healthz ${canary.statusCode})`, input);
+          await waitFor(async () => (await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode === 200, 20, 50);
         }
         return res;
       };
@@ -319,6 +322,8 @@ export function fuzzDrill(opts: DrillOptions) {
       await edge('POST /api/v1/orders (NUL in the address)', '/api/v1/orders', { ...validOrderBody(), shippingAddress: { ...validOrderBody().shippingAddress, address: '12 ถนน\u0000สุขุมวิท กรุงเทพฯ' } });
       await edge('GET /api/v1/orders?q=%00', '/api/v1/orders?q=%00', undefined, 'GET');
       await edge('GET /api/v1/stock?sku=%00', '/api/v1/stock?sku=%00', undefined, 'GET');
+      await edge('GET /api/v1/orders/:number (NUL in the path)', '/api/v1/orders/TL-1%0042', undefined, 'GET');
+      await edge('POST /api/v1/orders/:number/shipments (NUL in the path)', '/api/v1/orders/TL-1%0042/shipments', { carrier: 'Kerry', trackingNumber: 'KEX0001' });
       await edge('POST /api/v1/orders/:number/transitions (NUL in the note)', '/api/v1/orders/TL-10001/transitions', { to: 'cancelled', note: 'x\u0000' });
       const { loginForm, formBody } = await import('#tests/helpers/admin.ts');
       const login = await loginForm(t.app);
@@ -431,8 +436,12 @@ export function fuzzDrill(opts: DrillOptions) {
       numbers['chat answers queued'] = answered.rows[0]!.n;
       // Answers the channel refused for good: the customer hears nothing.
       await t.app.chat.dispatcher.flush();
-      const dead = await t.database.pool.query<{ channel: string; last_error: string; payload: unknown }>(`select channel, last_error, payload from outbox where status = 'dead'`);
-      for (const r of dead.rows) found.add(`${r.channel} answer refused by the channel for good: ${r.last_error.slice(0, 200)}`, r.payload);
+      const dead = await t.database.pool.query<{ channel: string; recipient: string; last_error: string; payload: unknown }>(`select channel, recipient, last_error, payload from outbox where status = 'dead'`);
+      // A mutated update may name a chat that cannot exist (1.5, 1e+21): the channel refusing that answer is right.
+      const impossible = (r: { channel: string; recipient: string }) => r.channel === 'telegram' && !/^-?\d{1,15}$/.test(r.recipient);
+      for (const r of dead.rows.filter((x) => !impossible(x))) found.add(`${r.channel} answer refused by the channel for good: ${r.last_error.slice(0, 200)}`, r.payload);
+      const toNowhere = dead.rows.filter(impossible);
+      if (toNowhere.length > 0) c.note(`${toNowhere.length} answer(s) to chats that cannot exist (${toNowhere.map((r) => r.recipient).slice(0, 3).join(', ')}) were refused by the channel, as they should`);
 
       // -- Web chat: a visitor's messages.
       const page = await t.app.inject({ method: 'GET', url: '/chat' });

@@ -193,8 +193,12 @@ export async function buildDrillApp(env: Record<string, string>, opts: { workers
       config,
       logs,
       async close() {
-        await app.close();
-        await database.close();
+        try {
+          await app.close();
+        } finally {
+          // The throw-away database goes even when the app fails to close.
+          await database.close();
+        }
       },
     };
   } catch (err) {

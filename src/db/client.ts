@@ -96,6 +96,9 @@ async function createEmbeddedDatabase(opts: DatabaseOptions): Promise<Database> 
 function watchPool(pool: pg.Pool, logger: Logger) {
   // An idle client losing its server (a restart) must not crash the process; the pool replaces it.
   pool.on('error', (err) => logger.warn({ err }, 'database connection lost'));
+  // A client checked out for a transaction emits its own error when the server goes away; unheard, it
+  // would end the process. The query in flight fails and the pool drops the client.
+  pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'database connection lost')));
 }
 
 /** Runs `fn` in a transaction; retried on serialization failures and deadlocks, which PostgreSQL asks callers to retry. */

@@ -50,7 +50,7 @@ export function registerErrorHandler(app: FastifyInstance) {
   app.addHook('preValidation', async (request, reply) => {
     // Webhooks are the channels' to send: their text is cleaned when stored, never refused.
     if (request.url.startsWith('/webhooks/')) return;
-    if (hasUnstorableText(request.query) || (request.body !== undefined && !Buffer.isBuffer(request.body) && hasUnstorableText(request.body))) {
+    if (hasUnstorableText(request.params) || hasUnstorableText(request.query) || (request.body !== undefined && !Buffer.isBuffer(request.body) && hasUnstorableText(request.body))) {
       return reply.status(400).send(body('VALIDATION_ERROR', 'Text must not contain NUL characters or broken Unicode'));
     }
   });
