@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+
 // Failure injection shared by the fake LINE and Telegram APIs: a budget of next failures, or a seeded rate.
 
 /**
@@ -78,4 +80,15 @@ export function createFaults() {
       rate = undefined;
     },
   };
+}
+
+/** A call that never answers: the socket is destroyed after `ms` unless the client gives up first. */
+export function hang(reply: FastifyReply, ms: number, hanging: Set<NodeJS.Timeout>): void {
+  reply.hijack();
+  const timer = setTimeout(() => reply.raw.destroy(), ms);
+  hanging.add(timer);
+  reply.raw.on('close', () => {
+    clearTimeout(timer);
+    hanging.delete(timer);
+  });
 }

@@ -3,7 +3,7 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { messagingApi, webhook } from '@line/bot-sdk';
-import { createFaults, type PickedFault } from './faults.ts';
+import { createFaults, hang, type PickedFault } from './faults.ts';
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -553,13 +553,7 @@ export async function startFakeLineApi(options: FakeLineApiOptions = {}): Promis
         });
       }
       case 'timeout': {
-        reply.hijack();
-        const timer = setTimeout(() => reply.raw.destroy(), fault.opts.hangMs ?? defaultHangMs);
-        hanging.add(timer);
-        reply.raw.on('close', () => {
-          clearTimeout(timer);
-          hanging.delete(timer);
-        });
+        hang(reply, fault.opts.hangMs ?? defaultHangMs, hanging);
         return undefined;
       }
       case 'reset':

@@ -2,7 +2,7 @@
 // (via the `apiRoot` client option), because api.telegram.org cannot be reached from here.
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { createFaults, type PickedFault } from './faults.ts';
+import { createFaults, hang, type PickedFault } from './faults.ts';
 import type {
   Chat,
   File,
@@ -763,13 +763,7 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions = {})
         return sendError(reply, call, new BotApiError(429, `Too Many Requests: retry after ${after}`), { parameters: { retry_after: after } }, { 'retry-after': String(after) });
       }
       case 'timeout': {
-        reply.hijack();
-        const timer = setTimeout(() => reply.raw.destroy(), fault.opts.hangMs ?? defaultHangMs);
-        hanging.add(timer);
-        reply.raw.on('close', () => {
-          clearTimeout(timer);
-          hanging.delete(timer);
-        });
+        hang(reply, fault.opts.hangMs ?? defaultHangMs, hanging);
         return undefined;
       }
       case 'reset':
