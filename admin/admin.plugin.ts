@@ -25,6 +25,15 @@ import { messagesRoutes } from './routes/messages.routes.ts';
 import { orderActionsRoutes } from './routes/order-actions.routes.ts';
 import { ordersRoutes } from './routes/orders.routes.ts';
 import { usersRoutes } from './routes/users.routes.ts';
+import { catalogRoutes } from './routes/catalog.routes.ts';
+import { stockRoutes } from './routes/stock.routes.ts';
+import { customersRoutes } from './routes/customers.routes.ts';
+import { printRoutes } from './routes/print.routes.ts';
+import { reportsRoutes } from './routes/reports.routes.ts';
+import { settingsRoutes } from './routes/settings.routes.ts';
+import { importsRoutes } from './routes/imports.routes.ts';
+import { returnsRoutes } from './routes/returns.routes.ts';
+import { moneyRoutes } from './routes/money.routes.ts';
 import { isHtmx, languageOf, render, wantsData } from './view.ts';
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates/admin');
@@ -136,6 +145,15 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
   await app.register(usersRoutes);
   await app.register(messagesRoutes);
   await app.register(eventsRoutes);
+  await app.register(catalogRoutes);
+  await app.register(stockRoutes);
+  await app.register(customersRoutes);
+  await app.register(printRoutes);
+  await app.register(reportsRoutes);
+  await app.register(settingsRoutes);
+  await app.register(importsRoutes);
+  await app.register(returnsRoutes);
+  await app.register(moneyRoutes);
 };
 
 export default adminPlugin;

@@ -57,6 +57,13 @@ export const envSchema = z
     /** The account holder names as banks print them on slips, comma-separated. */
     RECEIVER_NAMES: z.string().default(''),
     SHOP_NAME: z.string().trim().min(1).max(100).default('Talad Shop'),
+    /** The shop's profile for receipts, invoices and labels until it is set in the back office. */
+    SHOP_ADDRESS: z.string().trim().max(500).default(''),
+    SHOP_PHONE: z.string().trim().max(30).default(''),
+    SHOP_TAX_ID: optional(z.string().trim().regex(/^\d{13}$/, 'must be the 13-digit Thai tax id')),
+    SHOP_VAT_REGISTERED: z.enum(['true', 'false']).default('false'),
+    /** Days after delivery in which a customer may ask to return items. */
+    RETURN_WINDOW_DAYS: z.coerce.number().int().min(0).max(365).default(7),
     /** Where the merchant hears of new orders and slips to review: a LINE user or group id, a Telegram chat id. */
     MERCHANT_LINE_TO: optional(z.string().trim().regex(/^[UCR][0-9a-f]{32}$/, 'must be a LINE user (U...), group (C...) or room (R...) id')),
     MERCHANT_TELEGRAM_CHAT_ID: optional(z.string().trim().regex(/^-?\d+$/, 'must be a numeric Telegram chat id')),
@@ -161,6 +168,13 @@ function toConfig(e: Env) {
     },
     shop: {
       name: e.SHOP_NAME,
+      address: e.SHOP_ADDRESS,
+      phone: e.SHOP_PHONE,
+      taxId: e.SHOP_TAX_ID,
+      vatRegistered: e.SHOP_VAT_REGISTERED === 'true',
+      /** A stored logo image (DATA_DIR-relative), set in the back office. */
+      logoPath: undefined as string | undefined,
+      returnWindowDays: e.RETURN_WINDOW_DAYS,
       timeZone: e.TZ_SHOP,
       currency: e.CURRENCY,
       locale: e.LOCALE as 'th' | 'en',

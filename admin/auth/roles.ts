@@ -26,6 +26,29 @@ const matrix = {
   'customers.message': ['owner', 'admin', 'staff'],
   /** Messages that could not be delivered, and sending them again; upcoming reorder reminders. */
   'messages.manage': ['owner', 'admin', 'staff'],
+  /** Orders typed in by staff (phone, walk-in, other chats); editing, splitting and merging orders before they ship. */
+  'orders.edit': ['owner', 'admin', 'staff'],
+  /** Products, variants, images, categories and the product CSV import/export. */
+  'catalog.manage': ['owner', 'admin', 'staff'],
+  /** Stock per warehouse and the ledger, and moving stock: receive, count, damage, transfer (warehouse work). */
+  'stock.manage': ['owner', 'admin', 'staff', 'packer'],
+  /** Warehouses themselves and low-stock thresholds. */
+  'warehouses.manage': ['owner', 'admin'],
+  /** Customer list and pages; merging duplicates. */
+  'customers.view': ['owner', 'admin', 'staff'],
+  'customers.merge': ['owner', 'admin'],
+  /** Picking lists, packing slips and shipping labels (no prices on them). */
+  'print.shipping': ['owner', 'admin', 'staff', 'packer'],
+  /** Receipts and tax invoices (they show money). */
+  'print.invoice': ['owner', 'admin', 'staff'],
+  /** Marketplace order imports and SKU mapping. */
+  'imports.manage': ['owner', 'admin', 'staff'],
+  /** Return requests: decide, receive the items back, refund or exchange. */
+  'returns.manage': ['owner', 'admin', 'staff'],
+  /** Reports with sales figures. */
+  'reports.view': ['owner', 'admin'],
+  /** Shop settings: profile, payments, shipping, carriers, notifications, reminders, language, time zone. */
+  'settings.manage': ['owner', 'admin'],
   /** Staff accounts: create, change role, reset password, deactivate. */
   'users.manage': ['owner'],
   /** One's own account: password, language. */

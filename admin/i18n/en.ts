@@ -29,6 +29,14 @@ export const en = {
   'messages.basis.lasts-days': 'how long it lasts',
   'messages.optedOut': 'turned reminders off',
   'nav.finance': 'Finance',
+  'nav.newOrder': 'New order',
+  'nav.returns': 'Returns',
+  'nav.products': 'Products',
+  'nav.stock': 'Stock',
+  'nav.customers': 'Customers',
+  'nav.imports': 'Imports',
+  'nav.reports': 'Reports',
+  'nav.settings': 'Settings',
   'nav.users': 'Staff',
   'nav.account': 'My account',
   'nav.menu': 'Menu',
@@ -336,4 +344,4 @@ export const en = {
   'common.close': 'Close',
 } as const;
 
-export type MessageKey = keyof typeof en;
+export type BaseKey = keyof typeof en;

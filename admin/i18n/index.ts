@@ -1,9 +1,35 @@
 import { formatMoney } from '#src/lib/money.ts';
-import { en, type MessageKey } from './en.ts';
-import { th } from './th.ts';
+import { catalogTexts } from './areas/catalog.ts';
+import { channelsTexts } from './areas/channels.ts';
+import { customersTexts } from './areas/customers.ts';
+import { moneyTexts } from './areas/money.ts';
+import { printingTexts } from './areas/printing.ts';
+import { reportsTexts } from './areas/reports.ts';
+import { returnsTexts } from './areas/returns.ts';
+import { settingsTexts } from './areas/settings.ts';
+import { stockTexts } from './areas/stock.ts';
+import { en as baseEn } from './en.ts';
+import { th as baseTh } from './th.ts';
 
 export type Lang = 'th' | 'en';
-export type { MessageKey };
+
+const areas = [catalogTexts, channelsTexts, customersTexts, moneyTexts, printingTexts, reportsTexts, returnsTexts, settingsTexts, stockTexts] as const;
+
+const en = {
+  ...baseEn,
+  ...catalogTexts.en,
+  ...channelsTexts.en,
+  ...customersTexts.en,
+  ...moneyTexts.en,
+  ...printingTexts.en,
+  ...reportsTexts.en,
+  ...returnsTexts.en,
+  ...settingsTexts.en,
+  ...stockTexts.en,
+};
+export type MessageKey = keyof typeof en;
+
+const th = Object.assign({}, baseTh, ...areas.map((a) => a.th)) as Record<MessageKey, string>;
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { th, en };
 

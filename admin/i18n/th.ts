@@ -1,7 +1,7 @@
-import type { MessageKey } from './en.ts';
+import type { BaseKey } from './en.ts';
 
 /** Thai texts of the back office, the shop's first language. */
-export const th: Record<MessageKey, string> = {
+export const th: Record<BaseKey, string> = {
   'app.name': 'หลังร้าน Talad',
   'app.skip': 'ข้ามไปยังเนื้อหา',
   'nav.dashboard': 'ภาพรวม',
@@ -31,6 +31,14 @@ export const th: Record<MessageKey, string> = {
   'messages.basis.lasts-days': 'ระยะเวลาที่สินค้าใช้ได้',
   'messages.optedOut': 'ปิดการแจ้งเตือนแล้ว',
   'nav.finance': 'การเงิน',
+  'nav.newOrder': 'สร้างออเดอร์',
+  'nav.returns': 'คืนสินค้า',
+  'nav.products': 'สินค้า',
+  'nav.stock': 'สต็อก',
+  'nav.customers': 'ลูกค้า',
+  'nav.imports': 'นำเข้าออเดอร์',
+  'nav.reports': 'รายงาน',
+  'nav.settings': 'ตั้งค่า',
   'nav.users': 'พนักงาน',
   'nav.account': 'บัญชีของฉัน',
   'nav.menu': 'เมนู',

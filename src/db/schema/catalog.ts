@@ -43,6 +43,10 @@ export const productVariants = pgTable(
     options: jsonb('options').$type<Record<string, string>>().notNull().default({}),
     price: money('price').notNull(),
     compareAtPrice: money('compare_at_price'),
+    /** What one unit cost the shop, for the stock value; null when not entered. */
+    cost: money('cost'),
+    /** Shipping weight of one unit in grams, for weight-based shipping fees. */
+    weightGrams: integer('weight_grams'),
     currency: text('currency').notNull().default('THB'),
     barcode: text('barcode'),
     active: boolean('active').notNull().default(true),

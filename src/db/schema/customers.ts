@@ -15,10 +15,12 @@ export const customers = pgTable(
     language: language('language'),
     reminderOptOut: boolean('reminder_opt_out').notNull().default(false),
     note: text('note'),
+    /** Set when this record was merged into another (the same person); it then holds nothing and only redirects. */
+    mergedIntoId: integer('merged_into_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('customers_phone_idx').on(t.phone)],
+  (t) => [index('customers_phone_idx').on(t.phone), index('customers_name_idx').on(t.name)],
 );
 
 export const customerIdentities = pgTable(

@@ -9,3 +9,7 @@ export * from './orders.ts';
 export * from './payments.ts';
 export * from './shipping.ts';
 export * from './admin.ts';
+export * from './billing.ts';
+export * from './settings.ts';
+export * from './imports.ts';
+export * from './returns.ts';

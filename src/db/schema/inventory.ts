@@ -11,6 +11,8 @@ export const warehouses = pgTable('warehouses', {
   /** Higher is preferred when an order can be supplied from several warehouses. */
   priority: integer('priority').notNull().default(0),
   active: boolean('active').notNull().default(true),
+  /** False for a damaged-goods location: its stock is counted and valued but never allocated to an order. */
+  sellable: boolean('sellable').notNull().default(true),
   createdAt: createdAt(),
 });
 

@@ -132,6 +132,33 @@ export const orderHistory = pgTable(
   (t) => [index('order_history_order_idx').on(t.orderId, t.id)],
 );
 
+/** What an order looked like before each edit in the back office: the history keeps every old version. */
+export interface OrderSnapshot {
+  lines: { variantId: number; sku: string; name: string; unitPrice: number; qty: number; lineTotal: number }[];
+  subtotal: number;
+  shippingFee: number;
+  discount: number;
+  total: number;
+  shippingAddress: ShippingAddress;
+}
+
+export const orderRevisions = pgTable(
+  'order_revisions',
+  {
+    id: serial('id').primaryKey(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    /** 1 for the first edit; the snapshot is the order as it was before that edit. */
+    revision: integer('revision').notNull(),
+    before: jsonb('before').$type<OrderSnapshot>().notNull(),
+    actor: text('actor').notNull(),
+    reason: text('reason'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('order_revisions_order_revision_key').on(t.orderId, t.revision)],
+);
+
 /** An Idempotency-Key seen by the API and the order it created; the request hash catches a key re-used for another body. */
 export const idempotencyKeys = pgTable('idempotency_keys', {
   key: text('key').primaryKey(),
@@ -142,6 +169,7 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
 
 export type Order = typeof orders.$inferSelect;
 export type OrderLine = typeof orderLines.$inferSelect;
+export type OrderRevision = typeof orderRevisions.$inferSelect;
 export type OrderHistoryRow = typeof orderHistory.$inferSelect;
 export type OrderStatus = (typeof orderStatus.enumValues)[number];
 export type OrderChannel = (typeof orderChannel.enumValues)[number];

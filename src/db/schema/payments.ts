@@ -43,6 +43,10 @@ export const refunds = pgTable(
     reason: text('reason').notNull(),
     method: text('method'),
     reference: text('reference'),
+    /** The return this refund settles, when it comes from one. */
+    returnId: integer('return_id'),
+    /** A photo of the refund transfer slip, stored like payment slips. */
+    slipPath: text('slip_path'),
     actor: text('actor').notNull(),
     paidAt: timestamp('paid_at', { withTimezone: true }),
     createdAt: createdAt(),

@@ -1,0 +1,7 @@
+import { defineTexts } from '../define.ts';
+
+/** Texts of the back office's catalog pages. */
+export const catalogTexts = defineTexts({
+  en: {},
+  th: {},
+});

@@ -1,0 +1,7 @@
+import { defineTexts } from '../define.ts';
+
+/** Texts of the back office's stock pages. */
+export const stockTexts = defineTexts({
+  en: {},
+  th: {},
+});

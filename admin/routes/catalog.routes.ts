@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Back-office catalog pages. */
+export const catalogRoutes: FastifyPluginAsync = async () => {};

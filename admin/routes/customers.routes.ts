@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Back-office customers pages. */
+export const customersRoutes: FastifyPluginAsync = async () => {};

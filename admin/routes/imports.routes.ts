@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Back-office imports pages. */
+export const importsRoutes: FastifyPluginAsync = async () => {};

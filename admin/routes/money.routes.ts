@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Back-office money pages. */
+export const moneyRoutes: FastifyPluginAsync = async () => {};

@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Back-office print pages. */
+export const printRoutes: FastifyPluginAsync = async () => {};

@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Back-office reports pages. */
+export const reportsRoutes: FastifyPluginAsync = async () => {};

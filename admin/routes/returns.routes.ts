@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Back-office returns pages. */
+export const returnsRoutes: FastifyPluginAsync = async () => {};

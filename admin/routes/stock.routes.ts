@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Back-office stock pages. */
+export const stockRoutes: FastifyPluginAsync = async () => {};

@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, money } from './columns.ts';
+import { orders } from './orders.ts';
+
+/**
+ * Gap-free number series (tax invoices). The next value is taken with UPDATE ... RETURNING in the
+ * transaction that uses it, so a rollback gives the number back and concurrent issuers queue on the row.
+ */
+export const documentCounters = pgTable('document_counters', {
+  series: text('series').primaryKey(),
+  nextValue: bigint('next_value', { mode: 'number' }).notNull().default(1),
+});
+
+/** A receipt / tax invoice: one per order, numbered from a gap-free series when the order is paid (COD: collected). */
+export const invoices = pgTable(
+  'invoices',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    series: text('series').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    /** e.g. INV2026-000123 */
+    number: text('number').notNull(),
+    /** Amounts at issue, in satang: total includes VAT; vat is 0 when the shop is not VAT-registered. */
+    total: money('total').notNull(),
+    vat: money('vat').notNull().default(0),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('invoices_order_key').on(t.orderId),
+    uniqueIndex('invoices_number_key').on(t.number),
+    uniqueIndex('invoices_series_seq_key').on(t.series, t.seq),
+    index('invoices_issued_idx').on(t.issuedAt),
+    check('invoices_vat_nonneg', sql`${t.vat} >= 0`),
+  ],
+);
+
+export type Invoice = typeof invoices.$inferSelect;
