@@ -10,7 +10,11 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    CHROMIUM_PATH=/usr/bin/chromium
+# Chromium renders the printable documents (labels, invoices) to PDF; the Thai fonts make Thai text render.
+RUN apt-get update && apt-get install -y --no-install-recommends chromium fonts-thai-tlwg fonts-noto-core fontconfig \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
