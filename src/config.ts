@@ -1,3 +1,4 @@
+import type { ShippingRules } from './modules/shipping/fees.ts';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -179,9 +180,10 @@ function toConfig(e: Env) {
       currency: e.CURRENCY,
       locale: e.LOCALE as 'th' | 'en',
       shipping: {
+        mode: 'flat',
         flatFee: Math.round(e.SHIPPING_FLAT_FEE * 100),
         freeOver: e.SHIPPING_FREE_OVER === undefined ? undefined : Math.round(e.SHIPPING_FREE_OVER * 100),
-      },
+      } as ShippingRules,
     },
     merchant: { lineTo: e.MERCHANT_LINE_TO, telegramChatId: e.MERCHANT_TELEGRAM_CHAT_ID },
     jobs: {

@@ -1,3 +1,4 @@
 // Shipping owns shipments: which parcels left for an order, with which carrier and tracking number.
 export * from './carriers.ts';
 export * from './shipping.repository.ts';
+export * from './fees.ts';
