@@ -1,0 +1,62 @@
+import { eq, sql } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '#src/db/client.ts';
+import { documentCounters, invoices, orders, type Invoice } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { localDate } from '#src/lib/shop-time.ts';
+
+/** Thai VAT is 7% and shop prices include it: the VAT inside an amount. */
+export function vatIncluded(total: number): { net: number; vat: number } {
+  const vat = Math.round((total * 7) / 107);
+  return { net: total - vat, vat };
+}
+
+export function invoiceNumber(series: string, seq: number): string {
+  return `${series}-${String(seq).padStart(6, '0')}`;
+}
+
+/**
+ * The order's receipt / tax invoice, issued once. Its number is the next of a gap-free yearly series
+ * (INV2026-000001, ...): the counter row is incremented in the caller's transaction, so a rollback
+ * gives the number back and concurrent issuers queue on that one row.
+ */
+export async function issueInvoice(
+  tx: Tx,
+  orderId: number,
+  opts: { vatRegistered: boolean; timeZone: string; now?: Date },
+): Promise<Invoice> {
+  const existing = await tx.select().from(invoices).where(eq(invoices.orderId, orderId));
+  if (existing[0]) return existing[0];
+  const [order] = await tx.select({ total: orders.total }).from(orders).where(eq(orders.id, orderId)).for('update');
+  if (!order) throw new AppError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`);
+  // Another transaction may have issued it while we waited for the order's lock.
+  const raced = await tx.select().from(invoices).where(eq(invoices.orderId, orderId));
+  if (raced[0]) return raced[0];
+
+  const now = opts.now ?? new Date();
+  const series = `INV${localDate(now, opts.timeZone).slice(0, 4)}`;
+  await tx.insert(documentCounters).values({ series, nextValue: 1 }).onConflictDoNothing();
+  const [counter] = await tx
+    .update(documentCounters)
+    .set({ nextValue: sql`${documentCounters.nextValue} + 1` })
+    .where(eq(documentCounters.series, series))
+    .returning({ seq: sql<number>`(${documentCounters.nextValue} - 1)::int` });
+  const seq = Number(counter!.seq);
+  const [created] = await tx
+    .insert(invoices)
+    .values({
+      orderId,
+      series,
+      seq,
+      number: invoiceNumber(series, seq),
+      total: order.total,
+      vat: opts.vatRegistered ? vatIncluded(order.total).vat : 0,
+      issuedAt: now,
+    })
+    .returning();
+  return created!;
+}
+
+export async function invoiceOf(db: DbOrTx, orderId: number): Promise<Invoice | undefined> {
+  const [row] = await db.select().from(invoices).where(eq(invoices.orderId, orderId));
+  return row;
+}
