@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { adminPlugin } from '../admin/admin.plugin.ts';
 import { apiPlugin } from '../admin/api/api.plugin.ts';
@@ -58,6 +58,15 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
+    // The router's own refusals (a path parameter over 100 characters, a malformed URL) answer in the
+    // API's error shape like every other client error.
+    frameworkErrors: (err, request, reply) => {
+      request.log.info({ code: err.code, url: request.url.slice(0, 200) }, 'request refused by the router');
+      const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      return (reply as FastifyReply).code(status).send({
+        error: { code: status === 414 ? 'URI_TOO_LONG' : 'BAD_URL', message: status === 414 ? 'A part of the address is too long' : 'The address is malformed' },
+      });
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -10,7 +10,8 @@ const source = z.looseObject({ type: z.string(), userId: z.string().optional() }
 export const lineEvent = z.looseObject({
   type: z.string(),
   webhookEventId: z.string().min(1),
-  timestamp: z.number(),
+  // Milliseconds since the epoch, within what a Date can hold (a forged 1e21 broke the decoder).
+  timestamp: z.number().int().min(0).max(8.64e15),
   source: source.optional(),
   replyToken: z.string().optional(),
   mode: z.string().optional(),

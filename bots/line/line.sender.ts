@@ -44,13 +44,13 @@ function asSendError(err: unknown, what: string): SendError {
   return new SendError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { retryable: true });
 }
 
-/**
- * Replies with the free reply token while it is valid, and pushes otherwise (or when LINE refuses the
- * token). Pushes carry the outbox row's retry key: LINE answers 409 to a retry it already delivered.
- */
 /** Well inside LINE's published limit for reply and push calls (2,000 requests a second). */
 export const LINE_LIMITS = { overall: { perSecond: 500, burst: 100 } };
 
+/**
+ * Replies with the free reply token while it is valid, and pushes otherwise (or when LINE refuses a
+ * fresh token). Pushes carry the outbox row's retry key: LINE answers 409 to a retry it already delivered.
+ */
 export function createLineSender(clients: LineClients, opts: { timeoutMs?: number; limiter?: RateLimiter } = {}): ChannelSender {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const limiter = opts.limiter ?? createRateLimiter(LINE_LIMITS);
@@ -65,8 +65,10 @@ export function createLineSender(clients: LineClients, opts: { timeoutMs?: numbe
             await withTimeout(clients.api.replyMessage({ replyToken: delivery.replyToken, messages: chunk }), timeoutMs, 'reply');
             continue;
           } catch (err) {
-            // An invalid or expired token is a clear "not delivered": push instead. Anything unclear is retried.
             if (!(err instanceof HTTPFetchError && err.status === 400 && /reply token/i.test(err.body))) throw asSendError(err, 'reply');
+            // The token is refused. On a first attempt it was never used (expired): push instead. On a
+            // retry it is refused because the earlier attempt used it: that reply was delivered.
+            if (delivery.attempt > 1) continue;
           }
         }
         const retryKey = i === 0 ? delivery.retryKey : retryKeyFor(delivery.retryKey, i);

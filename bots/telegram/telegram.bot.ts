@@ -39,7 +39,17 @@ const user = z.looseObject({ id: z.number(), first_name: z.string().optional(), 
 const chat = z.looseObject({ id: z.number(), type: z.string() });
 export const telegramUpdate = z.looseObject({
   update_id: z.number().int(),
-  message: z.looseObject({ message_id: z.number(), chat, from: user.optional() }).optional(),
+  message: z
+    .looseObject({
+      message_id: z.number(),
+      chat,
+      from: user.optional(),
+      text: z.string().optional(),
+      caption: z.string().optional(),
+      photo: z.array(z.looseObject({ file_id: z.string(), width: z.number(), height: z.number(), file_size: z.number().optional() })).optional(),
+      document: z.looseObject({ file_id: z.string(), mime_type: z.string().optional() }).optional(),
+    })
+    .optional(),
   callback_query: z.looseObject({ id: z.string(), from: user, data: z.string().optional(), message: z.looseObject({ chat }).optional() }).optional(),
   my_chat_member: z.looseObject({ chat, new_chat_member: z.looseObject({ status: z.string() }) }).optional(),
 });
@@ -54,6 +64,8 @@ const language = (code: string | undefined) => (code === undefined ? undefined :
 export function createTelegramDecoder(bot: Bot, logger: Logger): InboundDecoder {
   return {
     async decode(payload) {
+      // Stored updates were checked on arrival; checked again here, as rows stored before a rule existed may not be.
+      if (!telegramUpdate.safeParse(payload).success) return null;
       const update = payload as unknown as Update;
       if (update.callback_query) {
         const q = update.callback_query;

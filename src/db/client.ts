@@ -101,16 +101,40 @@ function watchPool(pool: pg.Pool, logger: Logger) {
   pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'database connection lost')));
 }
 
-/** Runs `fn` in a transaction; retried on serialization failures and deadlocks, which PostgreSQL asks callers to retry. */
+/** One drizzle instance per pooled client (clients are reused; building the relational config per transaction is not free). */
+const clientDbs = new WeakMap<pg.PoolClient, Db>();
+
+/**
+ * Runs `fn` in a transaction; retried on serialization failures and deadlocks, which PostgreSQL asks
+ * callers to retry. The client is checked out here rather than by drizzle, whose transaction() does not
+ * give the client back when BEGIN itself fails (a lost connection): that leaked the pool's only
+ * connection on the embedded database and hung shutdown. A client that broke is dropped by the pool.
+ */
 export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, attempts = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(fn);
+      return await inCheckedOutClient(db, fn);
     } catch (err) {
       const code = pgErrorCode(err);
       if (attempt < attempts && (code === '40001' || code === '40P01')) continue;
       throw err;
     }
+  }
+}
+
+async function inCheckedOutClient<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const pool = (db as { $client?: unknown }).$client;
+  if (!(pool instanceof pg.Pool)) return db.transaction(fn);
+  const client = await pool.connect();
+  let clientDb = clientDbs.get(client);
+  if (!clientDb) {
+    clientDb = drizzle(client, { schema }) as unknown as Db;
+    clientDbs.set(client, clientDb);
+  }
+  try {
+    return await clientDb.transaction(fn);
+  } finally {
+    client.release();
   }
 }
 

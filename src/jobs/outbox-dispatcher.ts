@@ -45,7 +45,12 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
   async function claim(): Promise<OutboxRow[]> {
     const result = await db.execute<Record<string, unknown>>(sql`
       update outbox set status = 'sending', attempts = attempts + 1,
-        locked_until = clock_timestamp() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+        -- A row carrying a reply token is leased only while the token lasts, so a crashed sender's reply
+        -- is retried with the same token: LINE then refuses a token already used, which proves delivery.
+        locked_until = least(
+          clock_timestamp() + make_interval(secs => ${leaseMs / 1000}),
+          greatest(clock_timestamp() + interval '5 seconds', reply_token_expires_at - interval '15 seconds')),
+        updated_at = now()
       where id in (
         select id from outbox
         where (status = 'pending' and next_attempt_at <= clock_timestamp()) or (status = 'sending' and locked_until < clock_timestamp())
@@ -56,17 +61,32 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
     return result.rows.map(toRow).sort((a, b) => a.id - b.id);
   }
 
+  /**
+   * Records the outcome of this claim only (attempts = the claim's count: a slow sender whose lease ran
+   * out does not overwrite the newer attempt's outcome). A delivered message whose "sent" could not be
+   * written would be sent again, so that write is retried while the database comes back.
+   */
   async function finish(row: OutboxRow, outcome: { sent: true } | { sent: false; error: string; retryInMs?: number; dead?: boolean }) {
     if (outcome.sent) {
-      await db.execute(sql`update outbox set status = 'sent', sent_at = now(), locked_until = null, last_error = null, updated_at = now() where id = ${row.id}`);
-      return;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await db.execute(sql`
+            update outbox set status = 'sent', sent_at = now(), locked_until = null, last_error = null, updated_at = now()
+            where id = ${row.id} and attempts = ${row.attempts}`);
+          return;
+        } catch (err) {
+          if (attempt >= 8 || stopped) throw err;
+          logger.warn({ err, outboxId: row.id }, 'could not record a sent message yet; retrying');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
+        }
+      }
     }
     const dead = outcome.dead || row.attempts >= maxAttempts;
     const retryIn = outcome.retryInMs ?? backoffMs(row.attempts, opts.backoffBaseMs);
     await db.execute(sql`
       update outbox set status = ${dead ? 'dead' : 'pending'}, locked_until = null, last_error = ${outcome.error.slice(0, 2000)},
         next_attempt_at = clock_timestamp() + make_interval(secs => ${retryIn / 1000}), updated_at = now()
-      where id = ${row.id}`);
+      where id = ${row.id} and attempts = ${row.attempts}`);
     (dead ? logger.error : logger.warn).call(logger, { outboxId: row.id, channel: row.channel, attempts: row.attempts, err: outcome.error }, dead ? 'message dead after retries' : 'message will be retried');
   }
 
@@ -85,8 +105,9 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
         id: row.id,
         recipient: row.recipient,
         messages,
-        // Only the first attempt may use the reply token: after an unclear outcome it may be spent.
-        replyToken: replyValid && row.attempts === 1 ? row.replyToken! : undefined,
+        // Every attempt uses the reply token while it is valid: on a retry, LINE refusing it as used
+        // means an earlier attempt delivered the reply (the sender knows from `attempt`).
+        replyToken: replyValid ? row.replyToken! : undefined,
         retryKey: row.retryKey,
         attempt: row.attempts,
       });

@@ -23,14 +23,19 @@ export interface SchedulerOptions {
  */
 export function createScheduler({ database, config, logger, onQueued }: SchedulerOptions) {
   const log = logger.child({ part: 'jobs' });
+  // The embedded database has one connection; LISTEN would hold it for good, so poll instead.
+  const backend = new PostgresBackend({ pool: database.pool, disableNotifications: database.kind === 'embedded' });
+  // The LISTEN connection reports a lost server as an 'error' event and reconnects by itself; unheard,
+  // that event would end the process when PostgreSQL restarts. Jobs fall back to polling meanwhile.
+  backend.notificationChannel?.on('error', (err: unknown) => log.warn({ err }, 'job notifications lost their connection; reconnecting'));
   const agenda = new Agenda({
-    // The embedded database has one connection; LISTEN would hold it for good, so poll instead.
-    backend: new PostgresBackend({ pool: database.pool, disableNotifications: database.kind === 'embedded' }),
+    backend,
     name: `${os.hostname()}-${process.pid}`,
     processEvery: '30 seconds',
     maxConcurrency: 2,
     defaultLockLifetime: 10 * 60_000,
   });
+  agenda.on('error', (err: unknown) => log.warn({ err }, 'job scheduler error'));
   const db = database.db;
   const jobs: Record<string, { every: string; run: (now: Date) => Promise<unknown> }> = {
     'orders.remind-unpaid': { every: '5 minutes', run: (now) => remindUnpaidOrders(db, config, now) },

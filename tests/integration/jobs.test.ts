@@ -319,6 +319,39 @@ describe('delivery machinery', () => {
     expect(line.sentTexts(userId)).toEqual(['dead letter']);
   });
 
+  it('does not send a reply again when the worker that delivered it died before recording it', async () => {
+    const userId = lineUserId('reply-crash');
+    const replyToken = line.issueReplyToken(userId);
+    await withTransaction(db(), (tx) =>
+      enqueueMessage(tx, {
+        channel: 'line',
+        recipient: userId,
+        payload: { messages: [{ type: 'text', text: 'reply-crash answer' }], locale: 'th' },
+        dedupeKey: 'reply-crash:1',
+        replyToken,
+        replyTokenExpiresAt: new Date(Date.now() + 50_000),
+      }),
+    );
+    // The worker's reply reaches LINE, then the process dies before it writes "sent".
+    const real = createLineSender(createLineClients({ ...t.config.line! }));
+    const dying = createOutboxDispatcher({
+      db: db(),
+      logger: t.app.log as never,
+      senders: { line: { send: async (delivery) => { await real.send(delivery); await new Promise(() => undefined); } } },
+      leaseMs: 300,
+    });
+    void dying.kick();
+    for (let i = 0; i < 100 && line.sentTexts(userId).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(line.sentTexts(userId)).toEqual(['reply-crash answer']);
+    await new Promise((r) => setTimeout(r, 400));
+    const restarted = createOutboxDispatcher({ db: db(), logger: t.app.log as never, senders: { line: real } });
+    await restarted.flush();
+    expect(await pending('reply-crash')).toBe(0);
+    // The retry tried the same reply token, LINE refused it as used: delivered once, never pushed.
+    expect(line.sentTexts(userId)).toEqual(['reply-crash answer']);
+    expect(line.pushes().filter((p) => p.to === userId)).toHaveLength(0);
+  });
+
   it('picks up what a crashed worker had claimed, and sends it once', async () => {
     await queue(10, 'crash');
     // A worker that claims and then dies mid-send: its sender never returns.
