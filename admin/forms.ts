@@ -60,3 +60,14 @@ export function formValues(body: unknown, secret: readonly string[] = []): Recor
   }
   return values;
 }
+
+/** An amount typed in baht ("1,250.50", "฿90") stored as satang; at most two decimals, never negative. */
+export const baht = (max = 10_000_000) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.replace(/[฿,\s]/g, '') : v),
+    z
+      .string()
+      .regex(/^\d+(\.\d{1,2})?$/, 'field.amount')
+      .transform((s) => Math.round(Number(s) * 100))
+      .refine((n) => n <= max * 100, 'field.amount'),
+  );

@@ -22,6 +22,11 @@ export const ErrorCodes = {
   IDEMPOTENCY_KEY_REUSED: 'unprocessable',
   COD_ONLY: 'conflict',
   EMPTY_ORDER: 'invalid',
+  ORDER_NOT_EDITABLE: 'conflict',
+  MERGE_NOT_ALLOWED: 'conflict',
+  SPLIT_INVALID: 'invalid',
+  PARCEL_NOT_FOUND: 'not_found',
+  SHIP_BY_PARCEL: 'conflict',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

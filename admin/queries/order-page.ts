@@ -1,4 +1,6 @@
+import { count, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
+import { orderRevisions, shipmentLines } from '#src/db/schema/index.ts';
 import { findOrderByNumber, historyOf, linesOf } from '#src/modules/orders/index.ts';
 import { paymentsOf, refundsOf, slipsOf } from '#src/modules/payments/index.ts';
 import { shipmentsOf } from '#src/modules/shipping/index.ts';
@@ -19,7 +21,16 @@ export async function orderPageData(db: DbOrTx, number: string, locale: 'th' | '
     auditOfOrder(db, order.number),
     chatTargetFor(db, order.customerId, order.channel, locale),
   ]);
-  return { order, lines, payments, refunds, slips, shipments, history, audit, chat };
+  const parcelLines = shipments.length
+    ? await db.select().from(shipmentLines).where(inArray(shipmentLines.shipmentId, shipments.map((s) => s.id)))
+    : [];
+  const [revisions] = await db.select({ n: count() }).from(orderRevisions).where(eq(orderRevisions.orderId, order.id));
+  // Planned parcels (a split order) with what travels in each.
+  const parcels = shipments.map((s) => ({
+    shipment: s,
+    lines: parcelLines.filter((pl) => pl.shipmentId === s.id).map((pl) => ({ qty: pl.qty, line: lines.find((l) => l.id === pl.orderLineId) })),
+  }));
+  return { order, lines, payments, refunds, slips, shipments, parcels, revisions: revisions!.n, history, audit, chat };
 }
 
 export type OrderPageData = NonNullable<Awaited<ReturnType<typeof orderPageData>>>;

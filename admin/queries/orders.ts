@@ -13,9 +13,32 @@ export interface DeskFilter {
   from?: string | undefined;
   to?: string | undefined;
   q?: string | undefined;
+  payment?: PaymentState | undefined;
+  warehouseId?: number | undefined;
   sort: OrderSort;
   page: number;
   perPage: number;
+}
+
+/** Where the money of an order stands, as the desk filters it. */
+export const paymentStates = ['unpaid', 'in_review', 'paid', 'cod_to_collect', 'refund_due'] as const;
+export type PaymentState = (typeof paymentStates)[number];
+
+const confirmedPayment = sql`exists (select 1 from payments p where p.order_id = ${orders.id} and p.status = 'confirmed')`;
+
+function paymentCondition(state: PaymentState): SQL {
+  switch (state) {
+    case 'unpaid':
+      return sql`${orders.status} = 'pending_payment' and ${orders.paymentMethod} <> 'cod'`;
+    case 'in_review':
+      return sql`${orders.status} = 'payment_review'`;
+    case 'paid':
+      return confirmedPayment;
+    case 'cod_to_collect':
+      return sql`${orders.paymentMethod} = 'cod' and ${orders.status} <> 'cancelled' and not ${confirmedPayment}`;
+    case 'refund_due':
+      return sql`exists (select 1 from refunds r where r.order_id = ${orders.id} and r.status = 'due')`;
+  }
 }
 
 export interface DeskRow {
@@ -38,6 +61,11 @@ export async function listDeskOrders(db: DbOrTx, filter: DeskFilter, timeZone: s
     filter.from ? gte(orders.createdAt, sql`(${filter.from}::date::timestamp at time zone ${timeZone})`) : undefined,
     filter.to ? lt(orders.createdAt, sql`((${filter.to}::date + 1)::timestamp at time zone ${timeZone})`) : undefined,
     filter.q ? orderSearchCondition(filter.q) : undefined,
+    filter.payment ? paymentCondition(filter.payment) : undefined,
+    // Orders supplied from a warehouse: stock held or shipped from it.
+    filter.warehouseId
+      ? sql`exists (select 1 from stock_reservations sr where sr.order_id = ${orders.id} and sr.warehouse_id = ${filter.warehouseId} and sr.status <> 'released')`
+      : undefined,
   );
   const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(orders).where(where);
   const items = await db

@@ -12,7 +12,8 @@ import { shipOrder } from '#src/workflows/ship-order.workflow.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed, can, packerStatuses } from '../auth/roles.ts';
 import { list, optional, parseForm } from '../forms.ts';
-import { databaseNow, deskRow, listDeskOrders, ordersByNumbers, sorts } from '../queries/orders.ts';
+import { databaseNow, deskRow, listDeskOrders, ordersByNumbers, paymentStates, sorts } from '../queries/orders.ts';
+import { listWarehouses } from '#src/modules/inventory/index.ts';
 import { helpers, render } from '../view.ts';
 import { carrierName, carrierOptions, showOrderPage } from './order-view.ts';
 
@@ -30,6 +31,8 @@ const listQuery = z
     from: optional(isoDay),
     to: optional(isoDay),
     q: optional(z.string().trim().max(100)),
+    payment: optional(z.enum(paymentStates)),
+    warehouse: optional(z.coerce.number().int().positive().max(2_147_483_647)),
     sort: z.enum(sorts).catch('newest'),
     page: z.coerce.number().int().min(1).max(100_000).catch(1),
   })
@@ -59,20 +62,32 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
     const statuses = f.status && statusChoices.includes(f.status) ? [f.status] : packer ? packerStatuses : undefined;
     const { rows, total } = await listDeskOrders(
       db,
-      { statuses, channel: f.channel, from: f.from, to: f.to, q: f.q, sort: f.sort, page: f.page, perPage: PER_PAGE },
+      {
+        statuses,
+        channel: f.channel,
+        from: f.from,
+        to: f.to,
+        q: f.q,
+        // Packers never filter by money.
+        payment: packer ? undefined : f.payment,
+        warehouseId: f.warehouse,
+        sort: f.sort,
+        page: f.page,
+        perPage: PER_PAGE,
+      },
       config.shop.timeZone,
     );
     const pages = Math.max(1, Math.ceil(total / PER_PAGE));
     const pageUrl = (page: number) => {
       const params = new URLSearchParams();
-      for (const key of ['status', 'channel', 'from', 'to', 'q'] as const) if (f[key]) params.set(key, String(f[key]));
+      for (const key of ['status', 'channel', 'payment', 'warehouse', 'from', 'to', 'q'] as const) if (f[key]) params.set(key, String(f[key]));
       if (f.sort !== 'newest') params.set('sort', f.sort);
       if (page > 1) params.set('page', String(page));
       const qs = params.toString();
       return qs ? `/admin/orders?${qs}` : '/admin/orders';
     };
     // New orders are slotted in live only where they belong: the first page of the unfiltered, newest-first list.
-    const live = f.page === 1 && f.sort === 'newest' && !f.status && !f.channel && !f.from && !f.to && !f.q;
+    const live = f.page === 1 && f.sort === 'newest' && !f.status && !f.channel && !f.payment && !f.warehouse && !f.from && !f.to && !f.q;
     return render(request, reply, 'orders/list', {
       rows,
       total,
@@ -86,6 +101,8 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
       packer,
       statusChoices,
       channelChoices: orderChannel.enumValues,
+      paymentChoices: packer ? [] : paymentStates,
+      warehouseChoices: await listWarehouses(db),
       sorts,
       showMoney: !packer,
     });

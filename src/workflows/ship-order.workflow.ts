@@ -4,6 +4,7 @@ import type { Order, Shipment } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
 import { lockOrder } from '../modules/orders/index.ts';
 import { addShipment, resolveCarrier } from '../modules/shipping/index.ts';
+import { hasPlannedParcels } from './amend-order.workflow.ts';
 import { tellCustomer, transitionLockedOrder } from './order-status.workflow.ts';
 
 export interface ShipInput {
@@ -21,6 +22,9 @@ export interface ShipInput {
 export async function shipOrder(db: Db, input: ShipInput): Promise<{ order: Order; shipment: Shipment }> {
   return withTransaction(db, async (tx) => {
     let order = await lockOrder(tx, input.number);
+    if (await hasPlannedParcels(tx, order.id)) {
+      throw new AppError('SHIP_BY_PARCEL', `Order ${order.number} is split into parcels; ship each parcel with its own tracking number`);
+    }
     if (order.status !== 'shipped') {
       if (order.status !== 'confirmed' && order.status !== 'packed') {
         throw new AppError(

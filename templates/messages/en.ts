@@ -106,6 +106,9 @@ export const en: Messages = {
     merchantDailySummary: (p) =>
       `📊 Daily summary ${p.date}\n${p.orders} orders, revenue ${p.revenue}\nSlips to review ${p.toReview} • to confirm ${p.toConfirm} • to pack ${p.toPack} • to ship ${p.toShip}`,
     merchantSlipReview: (n, reasons) => `🧾 The slip for order ${n} needs a look: ${reasons.join(', ')}`,
+    orderEdited: (n, total, due, refund) =>
+      `The shop updated order ${n}. New total: ${total}.${due ? `\nStill to pay: ${due}.` : ''}${refund ? `\nThe shop will refund ${refund}.` : ''}\nType "status" to see the details.`,
+    ordersMerged: (kept, absorbed, total) => `The shop merged order ${absorbed} into ${kept}: one parcel, one payment of ${total}.`,
     slipRejected: (n, reason) => `Sorry, the slip for order ${n} could not be accepted.${reason ? `\nReason: ${reason}` : ''}\nPlease send a correct slip.`,
   },
 };

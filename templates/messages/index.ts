@@ -51,6 +51,10 @@ export function renderTemplate(template: string, locale: 'th' | 'en', params: Re
       return text(m.notify.merchantLowStock((params.items as Parameters<Messages['notify']['merchantLowStock']>[0]) ?? []));
     case 'merchant.daily_summary':
       return text(m.notify.merchantDailySummary(params as unknown as Parameters<Messages['notify']['merchantDailySummary']>[0]));
+    case 'order.edited':
+      return text(m.notify.orderEdited(number, money('total'), params.due ? money('due') : undefined, params.refund ? money('refund') : undefined));
+    case 'order.merged':
+      return text(m.notify.ordersMerged(number, str('absorbed') ?? '', money('total')));
     case 'order.slip_rejected':
       return text(m.notify.slipRejected(number, str('note')));
     case 'merchant.slip_review':

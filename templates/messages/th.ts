@@ -108,6 +108,9 @@ export const th: Messages = {
     merchantDailySummary: (p) =>
       `📊 สรุปประจำวัน ${p.date}\nคำสั่งซื้อ ${p.orders} รายการ ยอดขาย ${p.revenue}\nสลิปรอตรวจ ${p.toReview} • รอยืนยัน ${p.toConfirm} • รอแพ็ก ${p.toPack} • รอส่ง ${p.toShip}`,
     merchantSlipReview: (n, reasons) => `🧾 สลิปของคำสั่งซื้อ ${n} ต้องตรวจสอบ: ${reasons.join(', ')}`,
+    orderEdited: (n, total, due, refund) =>
+      `ร้านได้แก้ไขคำสั่งซื้อ ${n} แล้วค่ะ ยอดรวมใหม่ ${total}${due ? `\nยอดที่ต้องชำระเพิ่ม ${due}` : ''}${refund ? `\nร้านจะคืนเงิน ${refund} ให้ค่ะ` : ''}\nพิมพ์ "สถานะ" เพื่อดูรายละเอียดค่ะ`,
+    ordersMerged: (kept, absorbed, total) => `ร้านได้รวมคำสั่งซื้อ ${absorbed} เข้ากับ ${kept} แล้วค่ะ ส่งพร้อมกันในพัสดุเดียว ยอดที่ต้องชำระรวม ${total}`,
     slipRejected: (n, reason) => `ขออภัยค่ะ สลิปของคำสั่งซื้อ ${n} ยังไม่ผ่านการตรวจสอบ${reason ? `\nเหตุผล: ${reason}` : ''}\nกรุณาส่งสลิปที่ถูกต้องอีกครั้งค่ะ`,
   },
 };

@@ -94,5 +94,9 @@ export interface Messages {
     merchantDailySummary: (p: { date: string; orders: number; revenue: string; toReview: number; toConfirm: number; toPack: number; toShip: number }) => string;
     merchantSlipReview: (number: string, reasons: string[]) => string;
     slipRejected: (number: string, reason: string | undefined) => string;
+    /** The shop changed an order: the new total and what is still to pay (0 when paid in full) or to refund. */
+    orderEdited: (number: string, total: string, due: string | undefined, refund: string | undefined) => string;
+    /** Two orders became one: the absorbed order's number and the one total to pay. */
+    ordersMerged: (kept: string, absorbed: string, total: string) => string;
   };
 }
