@@ -7,7 +7,7 @@ import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { ChatInboxRow } from '#src/db/schema/index.ts';
 import type { Logger } from '#src/logger.ts';
-import { appendWebchat, claimNextInbound, markInbound } from '#src/modules/conversations/index.ts';
+import { appendWebchat, claimInbound, markInbound, markInboundDone } from '#src/modules/conversations/index.ts';
 import { AppError } from '#src/errors.ts';
 import { enqueueMessage } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
@@ -33,6 +33,8 @@ export interface InboxProcessorOptions {
   /** Called after a commit that queued messages, so they go out at once. */
   onQueued: () => void;
   concurrency?: number;
+  /** How many people's events one transaction handles (one commit for all of them). */
+  batchSize?: number;
   maxAttempts?: number;
   pollMs?: number;
 }
@@ -64,16 +66,39 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
     return true;
   }
 
-  /** Claims and processes one event; false when none is due. */
+  /**
+   * Claims the next events of up to `batchSize` people and handles them in one transaction: one
+   * commit for many events is what lets intake keep up under load. Should any event fail, the whole
+   * batch rolls back and each of its events is handled again on its own, so one bad event costs the
+   * others nothing but a retry, and is itself recorded as failed. False when nothing was due.
+   */
   async function processNext(): Promise<boolean> {
-    let failure: { row: ChatInboxRow; err: unknown } | undefined;
+    let claimed: ChatInboxRow[] = [];
     let queued = false;
-    let claimed = false;
     try {
       await withTransaction(db, async (tx) => {
-        const row = await claimNextInbound(tx);
+        claimed = await claimInbound(tx, { limit: opts.batchSize ?? 20 });
+        queued = false;
+        for (const row of claimed) if (await processEvent(tx, row)) queued = true;
+        await markInboundDone(tx, claimed.map((r) => r.id));
+      });
+    } catch (err) {
+      if (claimed.length === 0) throw err;
+      logger.debug({ err, events: claimed.length }, 'chat batch failed; handling its events one by one');
+      for (const row of claimed) if (await processOne(row.id)) queued = true;
+    }
+    if (queued) opts.onQueued();
+    return claimed.length > 0;
+  }
+
+  /** One event in its own transaction; a failure is recorded (and retried later, or apologised for). */
+  async function processOne(id: number): Promise<boolean> {
+    let failure: { row: ChatInboxRow; err: unknown } | undefined;
+    let queued = false;
+    try {
+      await withTransaction(db, async (tx) => {
+        const [row] = await claimInbound(tx, { limit: 1, onlyId: id });
         if (!row) return;
-        claimed = true;
         try {
           queued = await processEvent(tx, row);
           await markInbound(tx, row.id, { status: 'done' });
@@ -87,8 +112,7 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
     }
     // The event's transaction rolled back whole; its attempt is recorded in a short one of its own.
     if (failure) queued = (await recordFailure(failure.row, failure.err)) || queued;
-    if (queued) opts.onQueued();
-    return claimed;
+    return queued;
   }
 
   async function recordFailure(row: ChatInboxRow, err: unknown): Promise<boolean> {

@@ -63,24 +63,47 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
 
   /**
    * Records the outcome of this claim only (attempts = the claim's count: a slow sender whose lease ran
-   * out does not overwrite the newer attempt's outcome). A delivered message whose "sent" could not be
-   * written would be sent again, so that write is retried while the database comes back.
+   * out does not overwrite the newer attempt's outcome). Deliveries that finish in the same moment
+   * are recorded by one statement; each caller still waits for its own row to be written. A delivered
+   * message whose "sent" could not be written would be sent again, so that write is retried while
+   * the database comes back.
    */
-  async function finish(row: OutboxRow, outcome: { sent: true } | { sent: false; error: string; retryInMs?: number; dead?: boolean }) {
-    if (outcome.sent) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await db.execute(sql`
-            update outbox set status = 'sent', sent_at = now(), locked_until = null, last_error = null, updated_at = now()
-            where id = ${row.id} and attempts = ${row.attempts}`);
-          return;
-        } catch (err) {
-          if (attempt >= 8 || stopped) throw err;
-          logger.warn({ err, outboxId: row.id }, 'could not record a sent message yet; retrying');
-          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
-        }
+  let unrecorded: { row: OutboxRow; done: (err?: unknown) => void }[] = [];
+  function markSent(row: OutboxRow): Promise<void> {
+    return new Promise((resolve, reject) => {
+      unrecorded.push({ row, done: (err) => (err ? reject(err) : resolve()) });
+      if (unrecorded.length === 1) {
+        setImmediate(() => {
+          const group = unrecorded;
+          unrecorded = [];
+          recordSent(group.map((g) => g.row)).then(
+            () => group.forEach((g) => g.done()),
+            (err: unknown) => group.forEach((g) => g.done(err)),
+          );
+        });
+      }
+    });
+  }
+
+  async function recordSent(rows: OutboxRow[]) {
+    if (rows.length === 0) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await db.execute(sql`
+          update outbox set status = 'sent', sent_at = now(), locked_until = null, last_error = null, updated_at = now()
+          from unnest(${intArray(rows.map((r) => r.id))}, ${intArray(rows.map((r) => r.attempts))}) as done(id, attempts)
+          where outbox.id = done.id and outbox.attempts = done.attempts`);
+        return;
+      } catch (err) {
+        if (attempt >= 8 || stopped) throw err;
+        logger.warn({ err, outboxIds: rows.map((r) => r.id) }, 'could not record sent messages yet; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
       }
     }
+  }
+
+  async function finish(row: OutboxRow, outcome: { sent: true } | { sent: false; error: string; retryInMs?: number; dead?: boolean }): Promise<void> {
+    if (outcome.sent) return markSent(row);
     const dead = outcome.dead || row.attempts >= maxAttempts;
     const retryIn = outcome.retryInMs ?? backoffMs(row.attempts, opts.backoffBaseMs);
     await db.execute(sql`
@@ -111,7 +134,6 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
         retryKey: row.retryKey,
         attempt: row.attempts,
       });
-      await finish(row, { sent: true });
     } catch (err) {
       if (err instanceof SendError) {
         if (err.opts.alreadySent) return finish(row, { sent: true });
@@ -119,6 +141,8 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
       }
       return finish(row, { sent: false, error: err instanceof Error ? err.message : String(err) });
     }
+    // Outside the try: a failure to record the delivery must not be taken for a failed delivery.
+    await finish(row, { sent: true });
   }
 
   /** Messages to one person go out in order; different people are served in parallel. */
@@ -182,6 +206,8 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
 }
 
 export type OutboxDispatcher = ReturnType<typeof createOutboxDispatcher>;
+
+const intArray = (values: number[]) => sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::int[]`;
 
 /** Raw rows from `db.execute` use column names; give them the schema's shape. */
 function toRow(r: Record<string, unknown>): OutboxRow {

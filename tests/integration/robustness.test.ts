@@ -91,3 +91,57 @@ describe('transactions', () => {
     }
   });
 });
+
+describe('the inbox processor', () => {
+  it('handles a batch in one transaction, and when one event fails, the others still happen exactly once', async () => {
+    const { createInboxProcessor } = await import('#bots/inbox-processor.ts');
+    const { recordInbound } = await import('#src/modules/conversations/index.ts');
+    const database = await createTestDatabase({ poolSize: 3 });
+    try {
+      const db = database.db;
+      await db.execute(sql`create table batch_effects (event_id text not null)`);
+      const engine = {
+        handle: async (tx: Parameters<Parameters<typeof withTransaction>[1]>[0], person: { userId: string }, event: { kind: string; text?: string }) => {
+          await tx.execute(sql`insert into batch_effects values (${event.text ?? ''})`);
+          if (event.text === 'boom') throw new Error('engine failed');
+          return { messages: [{ type: 'text' as const, text: `ok ${event.text}` }], locale: 'th' as const };
+        },
+      };
+      const decoder = {
+        decode: async (payload: Record<string, unknown>) => ({
+          person: { channel: 'webchat' as const, userId: String(payload.user) },
+          event: { kind: 'text' as const, text: String(payload.text) },
+        }),
+      };
+      await recordInbound(db, [
+        { channel: 'webchat', eventId: 'e1', userKey: 'webchat:a', payload: { user: 'a', text: 'one' } },
+        { channel: 'webchat', eventId: 'e2', userKey: 'webchat:b', payload: { user: 'b', text: 'boom' } },
+        { channel: 'webchat', eventId: 'e3', userKey: 'webchat:c', payload: { user: 'c', text: 'three' } },
+        { channel: 'webchat', eventId: 'e4', userKey: 'webchat:a', payload: { user: 'a', text: 'four' } },
+      ]);
+      const processor = createInboxProcessor({
+        db,
+        logger: (await import('../helpers/db.ts')).testLogger,
+        engine: engine as never,
+        decoders: { webchat: decoder },
+        onQueued: () => undefined,
+        concurrency: 1,
+        batchSize: 10,
+      });
+      await processor.drain();
+      const effects = await db.execute<{ event_id: string; n: number }>(sql`select event_id, count(*)::int as n from batch_effects group by 1 order by 1`);
+      // The failed batch left nothing behind; each event then ran alone: the good ones once, the bad one rolled back.
+      expect(effects.rows).toEqual([
+        { event_id: 'four', n: 1 },
+        { event_id: 'one', n: 1 },
+        { event_id: 'three', n: 1 },
+      ]);
+      const inbox = await db.execute<{ event_id: string; status: string; attempts: number }>(sql`select event_id, status, attempts from chat_inbox order by event_id`);
+      expect(inbox.rows.map((r) => [r.event_id, r.status])).toEqual([['e1', 'done'], ['e2', 'pending'], ['e3', 'done'], ['e4', 'done']]);
+      const replies = await db.execute<{ dedupe_key: string }>(sql`select dedupe_key from outbox order by dedupe_key`);
+      expect(replies.rows.map((r) => r.dedupe_key)).toEqual(['reply:webchat:e1', 'reply:webchat:e3', 'reply:webchat:e4']);
+    } finally {
+      await database.close();
+    }
+  });
+});

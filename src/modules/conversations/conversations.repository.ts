@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import { cartItems, chatInbox, chatSessions, webchatMessages, type ChatInboxRow } from '../../db/schema/index.ts';
 
@@ -23,38 +23,41 @@ export async function recordInbound(db: DbOrTx, events: InboundRecord[]): Promis
 }
 
 /**
- * Claims the oldest pending event of a person nobody else is serving, inside the caller's transaction.
- * The advisory lock on the person keeps one person's events in order across workers and instances,
- * while different people are served in parallel.
+ * Claims, inside the caller's transaction, the oldest pending event of up to `limit` different people
+ * (or the one event `onlyId`, when it is its person's oldest). Only a person's oldest pending event is
+ * ever a candidate, and it is row-locked with SKIP LOCKED: while one worker serves it, nobody else can
+ * take that person's next event, so each person's events are handled in order across workers and
+ * instances while different people are served in parallel. The status is checked again on the locked
+ * row, so an event finished by another worker a moment ago is never taken twice. A person whose oldest
+ * event waits for a retry is held back alone.
  */
-export async function claimNextInbound(tx: Tx): Promise<ChatInboxRow | undefined> {
-  // Each person's oldest pending event, when it is due: one person's event waiting for a retry
-  // holds back that person only, never everyone queued behind them.
-  const candidates = await tx.execute<{ user_key: string }>(sql`
-    select user_key from (
-      select distinct on (user_key) user_key, id, available_at from ${chatInbox}
-      where status = 'pending' order by user_key, id
-    ) heads
-    where available_at <= now()
-    order by id
-    limit 20`);
-  const seen = new Set<string>();
-  for (const { user_key: userKey } of candidates.rows) {
-    if (seen.has(userKey)) continue;
-    seen.add(userKey);
-    const locked = await tx.execute<{ ok: boolean }>(sql`select pg_try_advisory_xact_lock(hashtextextended(${userKey}, 7146)) as ok`);
-    if (!locked.rows[0]?.ok) continue;
-    const [row] = await tx
-      .select()
-      .from(chatInbox)
-      .where(and(eq(chatInbox.userKey, userKey), eq(chatInbox.status, 'pending')))
-      .orderBy(asc(chatInbox.id))
-      .limit(1)
-      .for('update', { skipLocked: true });
-    // The person's oldest event goes first, even when it waits for a retry: order matters in a conversation.
-    if (row && row.availableAt.getTime() <= Date.now()) return row;
-  }
-  return undefined;
+export async function claimInbound(tx: Tx, opts: { limit: number; onlyId?: number | undefined }): Promise<ChatInboxRow[]> {
+  const heads = sql`
+    select distinct on (user_key) id, available_at from ${chatInbox}
+    where status = 'pending'
+    order by user_key, id`;
+  const { rows } = await tx.execute<{ id: number }>(sql`
+    select c.id from ${chatInbox} c
+    join (select id from (${heads}) h where available_at <= now() ${opts.onlyId === undefined ? sql`` : sql`and id = ${opts.onlyId}`} order by id limit ${opts.limit}) due
+      on due.id = c.id
+    where c.status = 'pending'
+    order by c.id
+    for update of c skip locked`);
+  if (rows.length === 0) return [];
+  return tx
+    .select()
+    .from(chatInbox)
+    .where(inArray(chatInbox.id, rows.map((r) => Number(r.id))))
+    .orderBy(asc(chatInbox.id));
+}
+
+/** Marks events handled, in one statement. */
+export async function markInboundDone(tx: Tx, ids: number[]) {
+  if (ids.length === 0) return;
+  await tx
+    .update(chatInbox)
+    .set({ status: 'done', processedAt: new Date(), attempts: sql`${chatInbox.attempts} + 1`, lastError: null })
+    .where(inArray(chatInbox.id, ids));
 }
 
 export async function markInbound(
