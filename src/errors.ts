@@ -27,6 +27,13 @@ export const ErrorCodes = {
   SPLIT_INVALID: 'invalid',
   PARCEL_NOT_FOUND: 'not_found',
   SHIP_BY_PARCEL: 'conflict',
+  IMPORT_FILE_INVALID: 'invalid',
+  IMPORT_COLUMNS_MISSING: 'invalid',
+  RETURN_NOT_FOUND: 'not_found',
+  RETURN_INVALID: 'invalid',
+  RETURN_STATE: 'conflict',
+  REFUND_TOO_LARGE: 'unprocessable',
+  SETTINGS_INVALID: 'invalid',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -22,12 +22,14 @@ import { cartOf, clearCart, loadSessionState, saveSessionState, setCartQty } fro
 import { ensureChatIdentity, lastAddress, saveAddress, updateCustomerContact } from '#src/modules/customers/index.ts';
 import { availableByVariant } from '#src/modules/inventory/index.ts';
 import { linesOf, lockOrder, openStatuses, ordersOfCustomer } from '#src/modules/orders/index.ts';
+import { shippingFeeOf } from '#src/modules/shipping/index.ts';
 import { transitionLockedOrder } from '#src/workflows/order-status.workflow.ts';
 import { notifyMerchant } from '#src/workflows/merchant.ts';
 import { placeOrderInTx } from '#src/workflows/place-order.workflow.ts';
 import { messages as allMessages, type Messages } from '#templates/messages/index.ts';
 import type { CartLineText } from '#templates/messages/types.ts';
 import { createMatcher } from './matcher.ts';
+import { createReturnChat, type ReturnChatState } from './returns.ts';
 import { MAX_CARDS, MAX_MESSAGES_PER_REPLY, MAX_QUICK_REPLIES, type Button, type OutMessage, type ProductCard } from './messages.ts';
 import { parseCommand, parseDeliveryDetails, parseItemLines, type Command, type DeliveryDetails } from './text.ts';
 
@@ -61,8 +63,9 @@ export type SlipHandler = (
 ) => Promise<OutMessage[]>;
 
 interface SessionState extends Record<string, unknown> {
-  step: 'idle' | 'await_address' | 'await_confirm';
+  step: 'idle' | 'await_address' | 'await_confirm' | 'return';
   delivery?: DeliveryDetails;
+  ret?: ReturnChatState;
 }
 
 const PAGE_SIZE = 10;
@@ -78,6 +81,7 @@ export interface ChatEngineDeps {
 export function createChatEngine(deps: ChatEngineDeps) {
   const { config } = deps;
   const currency = config.shop.currency;
+  const returns = createReturnChat({ config, logger: deps.logger });
 
   async function converse(tx: Tx, person: ChatPerson, event: ChatEvent): Promise<EngineReply> {
     const { customer, identityId, created } = await ensureChatIdentity(tx, {
@@ -140,6 +144,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
           locale = command.lang;
           await updateCustomerContact(tx, customer.id, { language: locale });
           say(ctx.m.languageSet, mainButtons());
+        } else if (!command && state.step === 'return') {
+          out.push(...(await returns.reply(ctx, text)));
         } else if (!command && state.step === 'await_address') {
           out.push(...(await receiveDelivery(ctx, text)));
         } else if (command) {
@@ -217,6 +223,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
         return [text(m.remindersOn)];
       case 'lang':
         return [];
+      case 'return':
+        return returns.command(ctx, command);
     }
   }
 
@@ -380,9 +388,9 @@ export function createChatEngine(deps: ChatEngineDeps) {
 
   // ---- checkout ---------------------------------------------------------------------------------
 
-  function shippingFee(subtotal: number): number {
-    const { flatFee, freeOver } = config.shop.shipping;
-    return freeOver !== undefined && subtotal >= freeOver ? 0 : flatFee;
+  /** The shop's rule (config.shop.shipping, live from the settings) over the cart's subtotal, weight and item count. */
+  function shippingFee(ctx: Ctx, lines: { item: Sellable; qty: number }[]): Promise<number> {
+    return shippingFeeOf(ctx.tx, lines.map((l) => ({ variantId: l.item.variantId, qty: l.qty, unitPrice: l.item.price })), config.shop.shipping);
   }
 
   const addressText = (d: DeliveryDetails) => `${d.name}\n${formatThaiPhone(d.phone)}\n${d.address}`;
@@ -415,7 +423,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
       return [text(m.cartEmpty, [{ label: m.button.menu, command: 'menu' }])];
     }
     const { texts, subtotal } = cartTexts(ctx, lines);
-    const fee = shippingFee(subtotal);
+    const fee = await shippingFee(ctx, lines);
     ctx.state.step = 'await_confirm';
     ctx.state.delivery = delivery;
     return [
@@ -442,7 +450,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
     if (ctx.state.step !== 'await_confirm' || !delivery || lines.length === 0) {
       return [text(m.nothingToConfirm, [{ label: m.button.cart, command: 'cart' }])];
     }
-    const subtotal = lines.reduce((n, l) => n + l.item.price * l.qty, 0);
+    const fee = await shippingFee(ctx, lines);
     let order: Order;
     try {
       // A savepoint: when stock ran short since the summary, the half-written order is undone and the
@@ -455,7 +463,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
           shippingAddress: delivery,
           paymentMethod: config.promptPayId ? 'promptpay' : 'transfer',
           currency,
-          shippingFee: shippingFee(subtotal),
+          shippingFee: fee,
           actor: `customer:${ctx.channel}`,
           language: ctx.locale,
         }),
@@ -587,6 +595,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
   }
 
   async function handleImage(ctx: Ctx, image: Extract<ChatEvent, { kind: 'image' }>): Promise<OutMessage[]> {
+    // While a return is under way, a photo shows the items: it is kept with the request, never read as a slip.
+    if (ctx.state.step === 'return' && ctx.state.ret) return returns.photo(ctx, image);
     const [order] = await ordersOfCustomer(ctx.tx, ctx.customer.id, { statuses: ['pending_payment', 'payment_review'], limit: 1 });
     if (!order) return [text(ctx.m.imageWithoutOrder, [{ label: ctx.m.button.menu, command: 'menu' }])];
     if (deps.onSlip) {

@@ -42,7 +42,13 @@ export type Command =
   | { kind: 'cancel'; number?: string | undefined }
   | { kind: 'lang'; lang: 'th' | 'en' }
   | { kind: 'stop' }
-  | { kind: 'start' };
+  | { kind: 'start' }
+  | { kind: 'return'; action: 'start'; number?: string | undefined }
+  | { kind: 'return'; action: 'pick'; item: number }
+  | { kind: 'return'; action: 'reason'; reason: ReturnReason }
+  | { kind: 'return'; action: 'done' | 'send' | 'cancel' };
+
+export type ReturnReason = 'damaged' | 'wrong_item' | 'not_as_described' | 'changed_mind' | 'other';
 
 const words = (...list: string[]) => new Set(list.map((w) => w.toLowerCase()));
 
@@ -79,10 +85,47 @@ export function parseCommand(input: string): Command | null {
   const lang = /^(?:lang|language|ภาษา)\s+(th|en|thai|english|ไทย|อังกฤษ)$/i.exec(text);
   if (lang) return { kind: 'lang', lang: /^(en|english|อังกฤษ)$/i.test(lang[1]!) ? 'en' : 'th' };
 
+  const ret = parseReturnCommand(text);
+  if (ret) return ret;
   const cancel = /^(?:cancel|ยกเลิก)(?:\s+(?:order|คำสั่งซื้อ|ออเดอร์))?(?:\s+(.+))?$/i.exec(text);
   if (cancel) return { kind: 'cancel', number: (cancel[1] && parseOrderNumber(cancel[1])) || undefined };
   const remove = /^(?:remove|delete|ลบ|เอาออก)\s+(.+)$/i.exec(text);
   if (remove) return { kind: 'remove', query: remove[1]!.trim() };
+  return null;
+}
+
+const returnReasonWords: [RegExp, ReturnReason][] = [
+  [/^(?:damaged|broken|เสียหาย|สินค้าเสียหาย|ชำรุด|แตก)$/i, 'damaged'],
+  [/^(?:wrong(?:[ _]item)?|ผิดรายการ|ได้รับผิดรายการ|ส่งผิด)$/i, 'wrong_item'],
+  [/^(?:not[ _]as[ _]described|ไม่ตรงปก|ไม่ตรงตามที่แจ้ง|ไม่ตรงตามรูป)$/i, 'not_as_described'],
+  [/^(?:changed[ _]mind|changed my mind|เปลี่ยนใจ)$/i, 'changed_mind'],
+  [/^(?:other|อื่น ?ๆ|อื่นๆ|อื่น)$/i, 'other'],
+];
+
+/**
+ * Returns in chat: "return TL-10001" / "คืนสินค้า TL-10001" starts one (alone: which order?), then
+ * "return item 2" / "คืนรายการ 2" picks a line, "return reason damaged" / "เหตุผล เสียหาย" gives why,
+ * "done" / "เลือกเสร็จแล้ว" ends the picking, "send" / "ส่งคำขอคืน" sends, "cancel return" / "ยกเลิกการคืน" stops.
+ */
+function parseReturnCommand(text: string): Command | null {
+  const lower = text.toLowerCase();
+  if (/^(?:cancel return|stop return|ยกเลิกการคืน(?:สินค้า)?|ยกเลิกคืนสินค้า)$/.test(lower)) return { kind: 'return', action: 'cancel' };
+  if (/^(?:done|finished|return done|เลือกเสร็จแล้ว|เสร็จแล้ว|เสร็จ|ครบแล้ว)$/.test(lower)) return { kind: 'return', action: 'done' };
+  if (/^(?:send|send request|send return|ส่งคำขอ|ส่งคำขอคืน|ส่งคำขอคืนสินค้า)$/.test(lower)) return { kind: 'return', action: 'send' };
+  const pick = /^(?:return item|คืนรายการ(?:ที่)?)\s*(\d{1,3})$/i.exec(text);
+  if (pick) return { kind: 'return', action: 'pick', item: Number(pick[1]) };
+  const reason = /^(?:return reason|reason|เหตุผล)\s+(.+)$/i.exec(text);
+  if (reason) {
+    const found = returnReasonWords.find(([re]) => re.test(reason[1]!.trim()));
+    if (found) return { kind: 'return', action: 'reason', reason: found[1] };
+  }
+  const start = /^(?:return|returns|\/return|คืนสินค้า|คืนของ|ขอคืนสินค้า|ขอคืน)(?:\s+(?:order|คำสั่งซื้อ|ออเดอร์))?(?:\s+(.+))?$/i.exec(text);
+  if (start) {
+    const number = start[1] ? parseOrderNumber(start[1]) : null;
+    // "return policy" or "คืนสินค้ายังไง" is a question, not an order number: not a command.
+    if (start[1] && !number) return null;
+    return { kind: 'return', action: 'start', number: number ?? undefined };
+  }
   return null;
 }
 

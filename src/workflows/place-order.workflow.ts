@@ -10,7 +10,8 @@ export interface PlaceOrderInput {
   channel: OrderChannel;
   externalId?: string | undefined;
   customer: { id: number; name: string; phone?: string | undefined };
-  lines: { sku: string; qty: number }[];
+  /** unitPrice overrides the catalog price (a marketplace order keeps the price the buyer paid there). */
+  lines: { sku: string; qty: number; unitPrice?: number | undefined }[];
   shippingAddress: ShippingAddress;
   paymentMethod: PaymentMethod;
   currency: string;
@@ -83,7 +84,7 @@ export async function placeOrderInTx(
       variantId: l.item.variantId,
       sku: l.item.sku,
       name: variantName(l.item, input.language ?? 'th'),
-      unitPrice: l.item.price,
+      unitPrice: l.unitPrice ?? l.item.price,
       qty: l.qty,
     })),
   });
@@ -120,12 +121,12 @@ export async function placeOrderInTx(
 }
 
 /** Two lines of the same SKU become one, so the customer sees "x3" rather than "x1" and "x2". */
-function mergeLines(lines: { sku: string; qty: number }[]) {
-  const bySku = new Map<string, { sku: string; qty: number }>();
+function mergeLines(lines: { sku: string; qty: number; unitPrice?: number | undefined }[]) {
+  const bySku = new Map<string, { sku: string; qty: number; unitPrice?: number | undefined }>();
   for (const l of lines) {
     const key = l.sku.toLowerCase();
     const prev = bySku.get(key);
-    bySku.set(key, { sku: prev?.sku ?? l.sku, qty: (prev?.qty ?? 0) + l.qty });
+    bySku.set(key, { sku: prev?.sku ?? l.sku, qty: (prev?.qty ?? 0) + l.qty, unitPrice: prev ? prev.unitPrice : l.unitPrice });
   }
   return [...bySku.values()];
 }

@@ -3,6 +3,42 @@ import type { Messages } from './types.ts';
 const missingName = { name: "the recipient's name", phone: 'a mobile number (e.g. 0812345678)', address: 'the delivery address with postcode' };
 
 export const en: Messages = {
+  returns: {
+    button: {
+      done: 'Done',
+      send: 'Send request',
+      cancel: 'Cancel return',
+      start: (n) => `Return ${n}`,
+      reason: { damaged: 'Damaged', wrong_item: 'Wrong item', not_as_described: 'Not as described', changed_mind: 'Changed my mind', other: 'Other' },
+    },
+    which: 'Which order would you like to return items from?',
+    none: (days) => `You have no order delivered in the last ${days} days that can be returned.`,
+    notFound: (n) => `We could not find your order ${n}. Please check the order number.`,
+    notDelivered: (n, status) => `Order ${n} is ${status}. Items can be returned once the order has been delivered.`,
+    windowPassed: (n, days) => `Sorry, order ${n} was delivered more than ${days} days ago, so it can no longer be returned here. Please contact the shop if you need help.`,
+    alreadyOpen: (n, r) => `There is already a return request ${r} for order ${n}. The shop will get back to you about it.`,
+    nothingLeft: (n) => `Every item of order ${n} has already been asked back.`,
+    pickLines: (n, lines) =>
+      `Return from order ${n}: which items? Tap an item (or type "return item <no>"), then "done".\n${lines.map((l) => `${l.no}. ${l.name} x${l.qty}`).join('\n')}`,
+    askQty: (name, max) => `How many of ${name} would you like to return? (1–${max})`,
+    badQty: (max) => `Please type a number from 1 to ${max}.`,
+    picked: (lines) => `To return:\n${lines.map((l) => `• ${l}`).join('\n')}\nPick another item or tap "done".`,
+    nothingPicked: 'Please pick at least one item first.',
+    askReason: 'Why are you returning it?',
+    askOtherReason: 'Please tell us the reason in a few words.',
+    askPhotos: 'You can send photos of the items now (optional). When you are ready, tap "send request".',
+    photoSaved: (count) => `Photo received (${count}). Send more, or tap "send request".`,
+    tooManyPhotos: (max) => `We keep up to ${max} photos per request. Tap "send request" to finish.`,
+    requested: (r, n) => `Your return request ${r} for order ${n} has been sent 🙏 The shop will check it and let you know here.`,
+    cancelled: 'Your return request was cancelled.',
+    notInFlow: 'To return items, type "return <order number>".',
+    approved: (r, n, note) => `Your return ${r} for order ${n} was approved ✅${note ? `\n${note}` : ''}\nPlease send the items back to the shop.`,
+    rejected: (r, n, note) => `Sorry, your return ${r} for order ${n} could not be accepted.${note ? `\nReason: ${note}` : ''}`,
+    refunded: (r, amount, later) => (later ? `We received the items of return ${r}. We will refund ${amount} to you shortly.` : `We refunded ${amount} for return ${r}. Thank you 🙏`),
+    exchanged: (r, newNumber, toPay, refund) =>
+      `We received the items of return ${r} and created exchange order ${newNumber}.${toPay ? `\nThe difference to pay: ${toPay}.` : ''}${refund ? `\nWe will refund ${refund} to you.` : ''}`,
+    merchantRequested: (r, n, customer, reason, lines) => `↩️ Return request ${r} for order ${n}\n${customer}: ${reason}\n${lines.map((l) => `• ${l}`).join('\n')}`,
+  },
   statusName: {
     pending_payment: 'awaiting payment',
     payment_review: 'payment being checked',
@@ -32,7 +68,7 @@ export const en: Messages = {
   greeting: (shop) =>
     `Hello and welcome to ${shop} 🙏\nType "menu" to see our products, or just type a product and quantity, e.g. "coffee x2".\nType "cart" to see your cart and "checkout" when you are ready.`,
   help:
-    'How to order:\n• "menu" shows the products\n• "<product name or SKU> x<qty>" adds to the cart (several lines at once are fine)\n• "cart" shows your cart\n• "checkout", then send name, phone and address\n• "status" lists your orders • "reorder" repeats your last order\n• "cancel <order number>" cancels an unpaid order\n• "lang th" สำหรับภาษาไทย',
+    'How to order:\n• "menu" shows the products\n• "<product name or SKU> x<qty>" adds to the cart (several lines at once are fine)\n• "cart" shows your cart\n• "checkout", then send name, phone and address\n• "status" lists your orders • "reorder" repeats your last order\n• "cancel <order number>" cancels an unpaid order\n• "return <order number>" asks to return items of a delivered order\n• "lang th" สำหรับภาษาไทย',
   notUnderstood: 'Sorry, I did not understand that. Type "menu" to see the products or "help" for how to order.',
   sticker: 'Thanks for the sticker 😊 Type "menu" to see what we have.',
   chooseCategory: 'Pick a category:',

@@ -14,8 +14,46 @@ export interface OrderLineText {
   date: string;
 }
 
+/** Returns and exchanges in chat: asking for one, and what the shop decided. */
+export interface ReturnMessages {
+  button: {
+    done: string;
+    send: string;
+    cancel: string;
+    start: (orderNumber: string) => string;
+    reason: Record<'damaged' | 'wrong_item' | 'not_as_described' | 'changed_mind' | 'other', string>;
+  };
+  which: string;
+  none: (days: number) => string;
+  notFound: (orderNumber: string) => string;
+  notDelivered: (orderNumber: string, status: string) => string;
+  windowPassed: (orderNumber: string, days: number) => string;
+  alreadyOpen: (orderNumber: string, returnNumber: string) => string;
+  nothingLeft: (orderNumber: string) => string;
+  pickLines: (orderNumber: string, lines: { no: number; name: string; qty: number }[]) => string;
+  askQty: (name: string, max: number) => string;
+  badQty: (max: number) => string;
+  picked: (lines: string[]) => string;
+  nothingPicked: string;
+  askReason: string;
+  askOtherReason: string;
+  askPhotos: string;
+  photoSaved: (count: number) => string;
+  tooManyPhotos: (max: number) => string;
+  requested: (returnNumber: string, orderNumber: string) => string;
+  cancelled: string;
+  notInFlow: string;
+  // Queued by the back office, sent later.
+  approved: (returnNumber: string, orderNumber: string, note: string | undefined) => string;
+  rejected: (returnNumber: string, orderNumber: string, note: string | undefined) => string;
+  refunded: (returnNumber: string, amount: string, later: boolean) => string;
+  exchanged: (returnNumber: string, newOrderNumber: string, toPay: string | undefined, refund: string | undefined) => string;
+  merchantRequested: (returnNumber: string, orderNumber: string, customer: string, reason: string, lines: string[]) => string;
+}
+
 /** Every text the bot says, one implementation per language. Amounts arrive formatted. */
 export interface Messages {
+  returns: ReturnMessages;
   statusName: Record<OrderStatus, string>;
   button: {
     menu: string;

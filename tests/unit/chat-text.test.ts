@@ -26,7 +26,30 @@ describe('commands', () => {
     ['หยุด', { kind: 'stop' }],
     ['remove COF-250', { kind: 'remove', query: 'COF-250' }],
     ['  สวัสดีค่ะ ', { kind: 'greeting' }],
+    ['return TL-10001', { kind: 'return', action: 'start', number: 'TL-10001' }],
+    ['คืนสินค้า TL-10001', { kind: 'return', action: 'start', number: 'TL-10001' }],
+    ['คืนสินค้า 10002', { kind: 'return', action: 'start', number: 'TL-10002' }],
+    ['return order tl10003', { kind: 'return', action: 'start', number: 'TL-10003' }],
+    ['คืนสินค้า', { kind: 'return', action: 'start' }],
+    ['return', { kind: 'return', action: 'start' }],
+    ['return item 2', { kind: 'return', action: 'pick', item: 2 }],
+    ['คืนรายการ 1', { kind: 'return', action: 'pick', item: 1 }],
+    ['return reason damaged', { kind: 'return', action: 'reason', reason: 'damaged' }],
+    ['เหตุผล เปลี่ยนใจ', { kind: 'return', action: 'reason', reason: 'changed_mind' }],
+    ['เหตุผล ได้รับผิดรายการ', { kind: 'return', action: 'reason', reason: 'wrong_item' }],
+    ['done', { kind: 'return', action: 'done' }],
+    ['เลือกเสร็จแล้ว', { kind: 'return', action: 'done' }],
+    ['send', { kind: 'return', action: 'send' }],
+    ['ส่งคำขอคืน', { kind: 'return', action: 'send' }],
+    ['cancel return', { kind: 'return', action: 'cancel' }],
+    ['ยกเลิกการคืน', { kind: 'return', action: 'cancel' }],
   ])('%s', (text, command) => expect(parseCommand(text)).toEqual(command));
+
+  it('takes a return question that names no order for chatter, and cancelling an order stays cancelling', () => {
+    expect(parseCommand('return policy please')).toBeNull();
+    expect(parseCommand('คืนสินค้ายังไง')).toBeNull();
+    expect(parseCommand('ยกเลิก TL-10001')).toEqual({ kind: 'cancel', number: 'TL-10001' });
+  });
 
   it('leaves order lines and chatter alone', () => {
     expect(parseCommand('COF-250 x2')).toBeNull();

@@ -13,12 +13,14 @@ export async function recordPayment(
     reference?: string | undefined;
     actor: string;
     note?: string | undefined;
+    /** When the money was received, if not now (a COD remittance's date). */
+    confirmedAt?: Date | undefined;
   },
 ): Promise<Payment> {
   const status = input.status ?? 'confirmed';
   const [row] = await tx
     .insert(payments)
-    .values({ ...input, status, confirmedAt: status === 'confirmed' ? new Date() : null })
+    .values({ ...input, status, confirmedAt: status === 'confirmed' ? (input.confirmedAt ?? new Date()) : null })
     .returning();
   return row!;
 }

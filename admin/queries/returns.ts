@@ -1,0 +1,83 @@
+import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx } from '#src/db/client.ts';
+import { customers, orders, returnLines, returnRequests, warehouses, type ReturnStatus } from '#src/db/schema/index.ts';
+import { findOrderById, historyOf, linesOf } from '#src/modules/orders/index.ts';
+import { countReturnsByStatus, findReturn, returnLinesOf, returnedValue } from '#src/modules/returns/index.ts';
+import { refundableAmount, refundsOfReturn } from '#src/workflows/returns.ts';
+
+export interface ReturnListRow {
+  id: number;
+  status: ReturnStatus;
+  reason: string;
+  createdAt: Date;
+  orderNumber: string;
+  customerName: string;
+  units: number;
+}
+
+/** The returns desk: newest first, optionally one status, with how many there are in each status. */
+export async function listReturns(db: DbOrTx, filter: { status?: ReturnStatus | undefined; page: number; perPage: number }) {
+  const where = filter.status ? eq(returnRequests.status, filter.status) : undefined;
+  const rows = await db
+    .select({
+      id: returnRequests.id,
+      status: returnRequests.status,
+      reason: returnRequests.reason,
+      createdAt: returnRequests.createdAt,
+      orderNumber: orders.number,
+      customerName: orders.customerName,
+      units: sql<number>`(select coalesce(sum(${returnLines.qty}), 0)::int from ${returnLines} where ${returnLines.returnId} = ${returnRequests.id})`,
+    })
+    .from(returnRequests)
+    .innerJoin(orders, eq(orders.id, returnRequests.orderId))
+    .where(where)
+    .orderBy(desc(returnRequests.createdAt), desc(returnRequests.id))
+    .limit(filter.perPage)
+    .offset((filter.page - 1) * filter.perPage);
+  const counts = await countReturnsByStatus(db);
+  const total = filter.status ? counts[filter.status] : Object.values(counts).reduce((a, b) => a + b, 0);
+  return { rows: rows.map((r) => ({ ...r, units: Number(r.units) })) as ReturnListRow[], counts, total };
+}
+
+/** Everything the return page shows: the request, its order and customer, lines with values, money, and the order's timeline. */
+export async function returnPage(db: DbOrTx, id: number) {
+  const ret = await findReturn(db, id);
+  if (!ret) return undefined;
+  const order = (await findOrderById(db, ret.orderId))!;
+  const [customer] = await db.select().from(customers).where(eq(customers.id, ret.customerId));
+  const rLines = await returnLinesOf(db, ret.id);
+  const oLines = new Map((await linesOf(db, order.id)).map((l) => [l.id, l]));
+  const whIds = rLines.flatMap((l) => (l.warehouseId ? [l.warehouseId] : []));
+  const whNames = new Map(
+    whIds.length ? (await db.select().from(warehouses).where(inArray(warehouses.id, whIds))).map((w) => [w.id, w.code]) : [],
+  );
+  const lines = rLines.map((l) => {
+    const line = oLines.get(l.orderLineId)!;
+    return {
+      id: l.id,
+      sku: line.sku,
+      name: line.name,
+      qty: l.qty,
+      ordered: line.qty,
+      value: returnedValue([{ qty: l.qty, line }]),
+      condition: l.condition,
+      warehouse: l.warehouseId ? whNames.get(l.warehouseId) : undefined,
+    };
+  });
+  const exchange = ret.exchangeOrderId ? await findOrderById(db, ret.exchangeOrderId) : undefined;
+  return {
+    ret,
+    order,
+    customer,
+    lines,
+    value: lines.reduce((n, l) => n + l.value, 0),
+    refundable: await refundableAmount(db, order.id),
+    refunds: await refundsOfReturn(db, ret.id),
+    exchange,
+    history: await historyOf(db, order.id),
+  };
+}
+
+export async function warehouseChoices(db: DbOrTx) {
+  return db.select().from(warehouses).where(eq(warehouses.active, true)).orderBy(desc(warehouses.sellable), desc(warehouses.priority), asc(warehouses.id));
+}

@@ -1,0 +1,284 @@
+import { and, eq, inArray, lt, notInArray, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/client.ts';
+import { withTransaction } from '../db/client.ts';
+import { orders, payments, shipments, type ImportRun } from '../db/schema/index.ts';
+import { AppError } from '../errors.ts';
+import { startOfLocalDay } from '../lib/shop-time.ts';
+import { issueInvoice } from '../modules/billing/index.ts';
+import {
+  claimImportRun,
+  createImportRun,
+  finishImportRun,
+  insertImportRows,
+  mappingFor,
+  missingColumns,
+  parseCodRows,
+  readTable,
+  rowMessage,
+  runInBackground,
+  updateImportProgress,
+  type CodRow,
+  type ImportRowStatus,
+  type RowProblem,
+} from '../modules/imports/index.ts';
+import { appendOrderNote, lockOrder, parseOrderNumber } from '../modules/orders/index.ts';
+import { recordPayment } from '../modules/payments/index.ts';
+import type { Logger } from '../logger.ts';
+import { sha256 } from './marketplace-import.ts';
+
+export interface CodPayload {
+  headers: string[];
+  rows: CodRow[];
+  errors: RowProblem[];
+}
+
+/** Reads a carrier's COD remittance and keeps it as a run to preview; refused when it lacks the amount or any way to find the order. */
+export async function previewCodFile(db: Db, input: { filename: string; file: Buffer; actor: string }): Promise<ImportRun> {
+  const table = await readTable(input.file);
+  const mapping = await mappingFor(db, 'cod_remittance');
+  const missing = missingColumns(table.headers, mapping, ['codAmount']);
+  const keys = missingColumns(table.headers, mapping, ['trackingNumber', 'orderNumber']);
+  if (keys.length === 2 || (keys.length === 1 && !(mapping.trackingNumber && mapping.orderNumber))) missing.push(...keys);
+  const base = { kind: 'cod_remittance' as const, filename: input.filename, fileSha256: sha256(input.file), actor: input.actor, totalRows: table.rows.length };
+  if (missing.length > 0) {
+    const run = await createImportRun(db, { ...base, payload: { headers: table.headers }, summary: {} });
+    await finishImportRun(db, run.id, { summary: {}, error: `missing columns: ${missing.join(', ')}` });
+    throw new AppError('IMPORT_COLUMNS_MISSING', `The file lacks the columns ${missing.join(', ')}`, { columns: missing });
+  }
+  const parsed = parseCodRows(table, mapping);
+  const payload: CodPayload = { headers: table.headers, ...parsed };
+  return createImportRun(db, { ...base, payload, summary: { rows: parsed.rows.length, error: parsed.errors.length } });
+}
+
+export type CodState = 'equal' | 'different' | 'unknown' | 'duplicate' | 'notCod';
+
+export interface CodMatch extends CodRow {
+  state: CodState;
+  order?: { id: number; number: string; total: number; status: string; customerName: string; currency: string } | undefined;
+  difference: number;
+}
+
+export interface CodPreview {
+  rows: CodMatch[];
+  /** COD orders shipped more than `days` ago that are neither collected nor in this file. */
+  missing: { number: string; customerName: string; total: number; currency: string; trackingNumber: string | null; shippedAt: Date | null }[];
+  errors: RowProblem[];
+  counts: Record<CodState | 'missing' | 'errors', number>;
+}
+
+type OrderHit = NonNullable<CodMatch['order']> & { paymentMethod: string };
+
+async function findOrders(db: DbOrTx, rows: CodRow[]): Promise<{ byTracking: Map<string, OrderHit>; byNumber: Map<string, OrderHit> }> {
+  const cols = {
+    id: orders.id,
+    number: orders.number,
+    total: orders.total,
+    status: orders.status,
+    customerName: orders.customerName,
+    currency: orders.currency,
+    paymentMethod: orders.paymentMethod,
+  };
+  const trackings = [...new Set(rows.map((r) => r.trackingNumber.toUpperCase()).filter(Boolean))];
+  const numbers = [...new Set(rows.map((r) => (r.orderNumber ? (parseOrderNumber(r.orderNumber) ?? r.orderNumber) : '')).filter(Boolean))];
+  const byTracking = new Map<string, OrderHit>();
+  const byNumber = new Map<string, OrderHit>();
+  for (let i = 0; i < trackings.length; i += 500) {
+    const hits = await db
+      .select({ ...cols, tracking: shipments.trackingNumber })
+      .from(shipments)
+      .innerJoin(orders, eq(orders.id, shipments.orderId))
+      .where(inArray(sql`upper(${shipments.trackingNumber})`, trackings.slice(i, i + 500)));
+    for (const h of hits) if (h.tracking) byTracking.set(h.tracking.toUpperCase(), h);
+  }
+  for (let i = 0; i < numbers.length; i += 500) {
+    const hits = await db.select(cols).from(orders).where(inArray(orders.number, numbers.slice(i, i + 500)));
+    for (const h of hits) byNumber.set(h.number, h);
+  }
+  return { byTracking, byNumber };
+}
+
+async function collectedOrderIds(db: DbOrTx, orderIds: number[]): Promise<Set<number>> {
+  if (orderIds.length === 0) return new Set();
+  const rows = await db
+    .selectDistinct({ orderId: payments.orderId })
+    .from(payments)
+    .where(and(inArray(payments.orderId, orderIds), eq(payments.method, 'cod'), eq(payments.status, 'confirmed')));
+  return new Set(rows.map((r) => r.orderId));
+}
+
+/** Each remittance row against our orders, and the COD orders overdue that the carrier has not paid for. */
+export async function previewCodRun(db: Db, run: ImportRun, opts: { days: number; now?: Date }): Promise<CodPreview> {
+  const payload = run.payload as CodPayload;
+  const { byTracking, byNumber } = await findOrders(db, payload.rows);
+  const found = (r: CodRow) =>
+    (r.trackingNumber ? byTracking.get(r.trackingNumber.toUpperCase()) : undefined) ??
+    (r.orderNumber ? byNumber.get(parseOrderNumber(r.orderNumber) ?? r.orderNumber) : undefined);
+  const hits = payload.rows.map(found);
+  const collected = await collectedOrderIds(
+    db,
+    hits.filter((h): h is OrderHit => h !== undefined).map((h) => h.id),
+  );
+  const seen = new Set<number>();
+  const rows: CodMatch[] = payload.rows.map((r, i) => {
+    const hit = hits[i];
+    if (!hit) return { ...r, state: 'unknown', difference: 0 };
+    const order = { id: hit.id, number: hit.number, total: hit.total, status: hit.status, customerName: hit.customerName, currency: hit.currency };
+    const difference = r.amount - hit.total;
+    let state: CodState = difference === 0 ? 'equal' : 'different';
+    if (hit.paymentMethod !== 'cod') state = 'notCod';
+    else if (collected.has(hit.id) || seen.has(hit.id)) state = 'duplicate';
+    seen.add(hit.id);
+    return { ...r, state, order, difference };
+  });
+
+  const cutoff = new Date((opts.now ?? new Date()).getTime() - opts.days * 86_400_000);
+  const inFile = [...seen];
+  const overdue = await db
+    .select({
+      number: orders.number,
+      customerName: orders.customerName,
+      total: orders.total,
+      currency: orders.currency,
+      trackingNumber: shipments.trackingNumber,
+      shippedAt: shipments.shippedAt,
+    })
+    .from(orders)
+    .innerJoin(shipments, eq(shipments.orderId, orders.id))
+    .where(
+      and(
+        eq(orders.paymentMethod, 'cod'),
+        inArray(orders.status, ['shipped', 'delivered', 'completed']),
+        lt(shipments.shippedAt, cutoff),
+        inFile.length ? notInArray(orders.id, inFile) : undefined,
+        sql`not exists (select 1 from ${payments} p where p.order_id = ${orders.id} and p.method = 'cod' and p.status = 'confirmed')`,
+      ),
+    )
+    .orderBy(shipments.shippedAt)
+    .limit(500);
+  const missing = [...new Map(overdue.map((o) => [o.number, o])).values()];
+  const count = (s: CodState) => rows.filter((r) => r.state === s).length;
+  return {
+    rows,
+    missing,
+    errors: payload.errors,
+    counts: {
+      equal: count('equal'),
+      different: count('different'),
+      unknown: count('unknown'),
+      duplicate: count('duplicate'),
+      notCod: count('notCod'),
+      missing: missing.length,
+      errors: payload.errors.length,
+    },
+  };
+}
+
+export interface CodApplyOptions {
+  actor: string;
+  vatRegistered: boolean;
+  timeZone: string;
+  logger: Pick<Logger, 'error'>;
+}
+
+export async function startCodImport(db: Db, run: ImportRun, opts: CodApplyOptions): Promise<boolean> {
+  if (!(await claimImportRun(db, run.id, run.totalRows))) return false;
+  runInBackground(() => applyCodRun(db, run, opts), opts.logger);
+  return true;
+}
+
+type RowResult = { line: number; status: ImportRowStatus; message?: string; ref?: string };
+
+/** The remit day's start in the shop's time zone: when the carrier paid. */
+function remitInstant(day: string | null, timeZone: string): Date | undefined {
+  if (!day) return undefined;
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return startOfLocalDay(new Date(Date.UTC(y, m - 1, d, 12)), timeZone);
+}
+
+/**
+ * Records each collection in its own transaction: the order is locked, an existing confirmed COD
+ * payment means it was recorded before (the same file twice records nothing twice), otherwise the
+ * payment, a note in the order's history and the receipt number. Statuses do not move.
+ */
+export async function applyCodRun(db: Db, run: ImportRun, opts: CodApplyOptions): Promise<void> {
+  const payload = run.payload as CodPayload;
+  const summary: Record<string, number> = {};
+  let processed = 0;
+  const record = async (results: RowResult[]) => {
+    await insertImportRows(db, run.id, results);
+    for (const r of results) summary[r.status] = (summary[r.status] ?? 0) + 1;
+    processed += results.length;
+    await updateImportProgress(db, run.id, processed, summary);
+  };
+  try {
+    await record(payload.errors.map((e) => ({ line: e.line, status: 'error' as const, message: rowMessage(e.code, e.params) })));
+    const { byTracking, byNumber } = await findOrders(db, payload.rows);
+    for (let i = 0; i < payload.rows.length; i += 50) {
+      const results: RowResult[] = [];
+      for (const r of payload.rows.slice(i, i + 50)) {
+        const hit =
+          (r.trackingNumber ? byTracking.get(r.trackingNumber.toUpperCase()) : undefined) ??
+          (r.orderNumber ? byNumber.get(parseOrderNumber(r.orderNumber) ?? r.orderNumber) : undefined);
+        const key = r.trackingNumber || r.orderNumber;
+        if (!hit) {
+          results.push({ line: r.line, status: 'unmatched', message: rowMessage('codUnknown', { key }), ref: key });
+          continue;
+        }
+        if (hit.paymentMethod !== 'cod') {
+          results.push({ line: r.line, status: 'error', message: rowMessage('notCod', { number: hit.number }), ref: hit.number });
+          continue;
+        }
+        results.push(await collectOne(db, hit.number, r, opts));
+      }
+      await record(results);
+    }
+    await finishImportRun(db, run.id, { summary });
+  } catch (err) {
+    opts.logger.error({ err, runId: run.id }, 'COD remittance import stopped');
+    await finishImportRun(db, run.id, { summary, error: (err as Error).message || 'failed' });
+  }
+}
+
+async function collectOne(db: Db, number: string, r: CodRow, opts: CodApplyOptions): Promise<RowResult> {
+  return withTransaction(db, async (tx) => {
+    const order = await lockOrder(tx, number);
+    const [already] = await tx
+      .select({ id: payments.id })
+      .from(payments)
+      .where(and(eq(payments.orderId, order.id), eq(payments.method, 'cod'), eq(payments.status, 'confirmed')))
+      .limit(1);
+    if (already) return { line: r.line, status: 'duplicate' as const, message: rowMessage('codDuplicate', { number }), ref: number };
+    const reference = ['COD', r.trackingNumber || r.orderNumber, r.day ?? ''].join(' ').trim();
+    await recordPayment(tx, {
+      orderId: order.id,
+      method: 'cod',
+      status: 'confirmed',
+      amount: r.amount,
+      currency: order.currency,
+      reference,
+      actor: opts.actor,
+      confirmedAt: remitInstant(r.day, opts.timeZone),
+    });
+    const difference = r.amount - order.total;
+    const amount = (order.total / 100).toFixed(2);
+    const remitted = (r.amount / 100).toFixed(2);
+    await appendOrderNote(
+      tx,
+      order,
+      opts.actor,
+      difference === 0
+        ? `COD collected: ${remitted} ${order.currency} (${reference})`
+        : `COD collected: ${remitted} ${order.currency}, expected ${amount} (difference ${((difference) / 100).toFixed(2)}) (${reference})`,
+    );
+    const invoice = await issueInvoice(tx, order.id, { vatRegistered: opts.vatRegistered, timeZone: opts.timeZone });
+    if (difference === 0) {
+      return { line: r.line, status: 'ok' as const, message: rowMessage('codCollected', { number, amount: r.amount, invoice: invoice.number }), ref: number };
+    }
+    return {
+      line: r.line,
+      status: 'updated' as const,
+      message: rowMessage('codDifferent', { number, expected: order.total, remitted: r.amount, difference, invoice: invoice.number }),
+      ref: number,
+    };
+  });
+}
