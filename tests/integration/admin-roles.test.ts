@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRoutesOf, type AdminRouteInfo } from '#admin/admin.plugin.ts';
 import { allowed, roles } from '#admin/auth/roles.ts';
 import { withTransaction } from '#src/db/client.ts';
-import type { User, UserRole } from '#src/db/schema/index.ts';
+import { importRuns, refunds, returnRequests, type User, type UserRole } from '#src/db/schema/index.ts';
 import { findOrderByNumber } from '#src/modules/orders/index.ts';
 import { insertSlip } from '#src/modules/payments/index.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
@@ -17,6 +17,10 @@ const users = {} as Record<UserRole, User>;
 let target: User;
 let number: string;
 let slipId: number;
+let returnId: number;
+let refundId: number;
+let importRunId: number;
+let codRunId: number;
 
 beforeAll(async () => {
   t = await buildTestApp();
@@ -39,12 +43,29 @@ beforeAll(async () => {
     insertSlip(tx, { orderId: order.id, imagePath, imageSha256: `roles-${Date.now()}`, verdict: 'accepted', amount: order.total, bank: '004', reasons: [] }),
   );
   slipId = slip.id;
+  // A return with a photo and a refund slip, and an import run of each kind, for their pages.
+  const [ret] = await db.insert(returnRequests).values({ orderId: order.id, customerId: order.customerId, reason: 'damaged', photos: [imagePath] }).returning();
+  returnId = ret!.id;
+  const [refund] = await db
+    .insert(refunds)
+    .values({ orderId: order.id, returnId, amount: 100, currency: 'THB', reason: 'return', actor: 'test', status: 'paid', slipPath: imagePath })
+    .returning();
+  refundId = refund!.id;
+  const [run] = await db.insert(importRuns).values({ kind: 'shopee', filename: 'orders.csv', fileSha256: 'x', actor: 'test', status: 'done', totalRows: 0 }).returning();
+  importRunId = run!.id;
+  const [cod] = await db.insert(importRuns).values({ kind: 'cod_remittance', filename: 'cod.csv', fileSha256: 'y', actor: 'test', status: 'done', totalRows: 0 }).returning();
+  codRunId = cod!.id;
 });
 afterAll(() => t?.close());
 
 /** A concrete address for a route pattern: a real order, a real (other) user, a real slip, a real asset. */
 function concrete(route: AdminRouteInfo): string {
   return route.url
+    .replace('/returns/:id/refunds/:refundId', `/returns/${returnId}/refunds/${refundId}`)
+    .replace('/returns/:id/photos/:n', `/returns/${returnId}/photos/1`)
+    .replace('/returns/:id', `/returns/${returnId}`)
+    .replace('/imports/cod/:id', `/imports/cod/${codRunId}`)
+    .replace('/imports/:id', `/imports/${importRunId}`)
     .replace(':number', number)
     .replace('/slips/:id', `/slips/${slipId}`)
     .replace('/users/:id', `/users/${target.id}`)
