@@ -28,8 +28,9 @@ export async function recordInbound(db: DbOrTx, events: InboundRecord[]): Promis
  * ever a candidate, and it is row-locked with SKIP LOCKED: while one worker serves it, nobody else can
  * take that person's next event, so each person's events are handled in order across workers and
  * instances while different people are served in parallel. The status is checked again on the locked
- * row, so an event finished by another worker a moment ago is never taken twice. A person whose oldest
- * event waits for a retry is held back alone.
+ * row, so an event finished by another worker a moment ago is never taken twice. Candidates are ten
+ * times the batch, so workers claiming at the same moment pass over each other's locked rows instead of
+ * all waiting for the same oldest few. A person whose oldest event waits for a retry is held back alone.
  */
 export async function claimInbound(tx: Tx, opts: { limit: number; onlyId?: number | undefined }): Promise<ChatInboxRow[]> {
   const heads = sql`
@@ -38,10 +39,11 @@ export async function claimInbound(tx: Tx, opts: { limit: number; onlyId?: numbe
     order by user_key, id`;
   const { rows } = await tx.execute<{ id: number }>(sql`
     select c.id from ${chatInbox} c
-    join (select id from (${heads}) h where available_at <= now() ${opts.onlyId === undefined ? sql`` : sql`and id = ${opts.onlyId}`} order by id limit ${opts.limit}) due
+    join (select id from (${heads}) h where available_at <= now() ${opts.onlyId === undefined ? sql`` : sql`and id = ${opts.onlyId}`} order by id limit ${opts.limit * 10}) due
       on due.id = c.id
     where c.status = 'pending'
     order by c.id
+    limit ${opts.limit}
     for update of c skip locked`);
   if (rows.length === 0) return [];
   return tx
