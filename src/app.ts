@@ -14,6 +14,7 @@ import { healthRoutes } from './http/health.routes.ts';
 import { payRoutes } from './http/pay.routes.ts';
 import { loadOrCreateSecret } from './lib/secrets.ts';
 import { createScheduler } from './jobs/scheduler.ts';
+import { createSettingsService, type SettingsService } from './modules/settings/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 export interface AppDeps {
@@ -23,6 +24,8 @@ export interface AppDeps {
   logger: Logger;
   /** Signs cookies and links (web chat visitor, payment QR). */
   secret: string;
+  /** The shop's settings from the back office, applied onto `config` (load at start, poll for other processes' saves). */
+  settings: SettingsService;
 }
 
 declare module 'fastify' {
@@ -71,7 +74,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
-  app.decorate('deps', { config, database, db: database.db, logger, secret });
+  const settings = createSettingsService({ db: database.db, config, logger });
+  app.decorate('deps', { config, database, db: database.db, logger, secret, settings });
   if (ownsDatabase) app.addHook('onClose', async () => database.close());
 
   try {
@@ -79,6 +83,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
       await runMigrations(database);
       await bootstrap(database.db, config, logger);
     }
+    await settings.load();
   } catch (err) {
     if (ownsDatabase) await database.close();
     throw err;
@@ -87,6 +92,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   if (config.line && !config.publicUrl.startsWith('https://')) {
     logger.warn('PUBLIC_URL is not https: LINE cannot show images (product photos, payment QR) and will refuse those messages');
   }
+  settings.start();
+  app.addHook('onClose', async () => settings.stop());
   registerErrorHandler(app);
   await app.register(swagger, {
     openapi: {

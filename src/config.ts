@@ -1,3 +1,4 @@
+import { builtInCarriers, type CarrierSetting } from './modules/shipping/carriers.ts';
 import type { ShippingRules } from './modules/shipping/fees.ts';
 import path from 'node:path';
 import { z } from 'zod';
@@ -87,6 +88,8 @@ export const envSchema = z
     TZ_SHOP: timeZone.default('Asia/Bangkok'),
     CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as THB').default('THB'),
     LOCALE: z.enum(['th', 'en']).default('th'),
+    /** The Chromium that renders printed documents to PDF (playwright-core never downloads one). */
+    CHROMIUM_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
     SEED_DEMO: z
       .enum(['auto', 'true', 'false'])
       .default('auto')
@@ -184,6 +187,8 @@ function toConfig(e: Env) {
         flatFee: Math.round(e.SHIPPING_FLAT_FEE * 100),
         freeOver: e.SHIPPING_FREE_OVER === undefined ? undefined : Math.round(e.SHIPPING_FREE_OVER * 100),
       } as ShippingRules,
+      /** Carriers offered when shipping and their tracking links; the back office's settings change them. */
+      carriers: builtInCarriers.map((c) => ({ ...c })) as CarrierSetting[],
     },
     merchant: { lineTo: e.MERCHANT_LINE_TO, telegramChatId: e.MERCHANT_TELEGRAM_CHAT_ID },
     jobs: {
@@ -191,9 +196,12 @@ function toConfig(e: Env) {
       unpaidCancelMs: e.UNPAID_CANCEL_HOURS * 3_600_000,
       quietHours: { from: Number(e.QUIET_HOURS.split('-')[0]), to: Number(e.QUIET_HOURS.split('-')[1]) },
       dailySummaryHour: e.DAILY_SUMMARY_HOUR,
+      /** Reorder reminders to customers; switched off in the back office's settings. */
+      reorderReminders: true,
     },
     workers: e.WORKERS === 'true',
     sessionSecret: e.SESSION_SECRET,
+    chromiumPath: e.CHROMIUM_PATH,
     seedDemo: e.SEED_DEMO === 'auto' ? e.DATABASE_URL === undefined : e.SEED_DEMO === 'true',
   };
 }

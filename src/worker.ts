@@ -10,6 +10,7 @@ import { runMigrations } from './db/migrate.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { loadOrCreateSecret } from './lib/secrets.ts';
 import { createLogger } from './logger.ts';
+import { createSettingsService } from './modules/settings/index.ts';
 
 const config = loadConfigOrExit();
 if (!config.databaseUrl) {
@@ -21,6 +22,10 @@ if (!config.databaseUrl) {
 const logger = createLogger(config);
 const database = await createDatabase({ url: config.databaseUrl, logger });
 await runMigrations(database);
+// The shop's settings from the back office, applied onto config; the poll picks up later saves.
+const settings = createSettingsService({ db: database.db, config, logger });
+await settings.load();
+settings.start();
 const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
 const chat = createChatRuntime({ config, database, logger, secret });
 const scheduler = createScheduler({ database, config, logger, onQueued: () => void chat.dispatcher.kick() });
@@ -34,6 +39,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'worker stopping');
   setTimeout(() => process.exit(1), 15_000).unref();
+  settings.stop();
   await scheduler.stop();
   await chat.stop();
   await database.close();

@@ -104,6 +104,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
         idempotencyKey: key,
         actor: request.apiActor,
         currency: config.shop.currency,
+        shipping: config.shop.shipping,
       });
       if (!created) reply.header('idempotent-replayed', 'true');
       return reply.status(201).send(await orderDetails(db, order.number));

@@ -25,7 +25,7 @@ const statusBody = z
 const packBody = z.object({ to: z.enum(['packed', 'confirmed']) });
 
 const shipBody = z.object({
-  carrier: z.string().refine((c) => carrierOptions.some((o) => o.code === c), 'field.choice'),
+  carrier: z.string().refine((c) => carrierOptions().some((o) => o.code === c), 'field.choice'),
   trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{4,64}$/, 'field.tracking'),
 });
 

@@ -42,7 +42,7 @@ const splitBody = z.object({
 const mergeBody = z.object({ absorb: z.string().trim().min(1).max(32) });
 
 const parcelBody = z.object({
-  carrier: z.string().refine((c) => carrierOptions.some((o) => o.code === c), 'field.choice'),
+  carrier: z.string().refine((c) => carrierOptions().some((o) => o.code === c), 'field.choice'),
   trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{4,64}$/, 'field.tracking'),
 });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Order, OrderStatus, UserRole } from '#src/db/schema/index.ts';
 import { allowedTransitions } from '#src/modules/orders/index.ts';
-import { carriers } from '#src/modules/shipping/index.ts';
+import { carrierChoices, resolveCarrier } from '#src/modules/shipping/index.ts';
 import { can } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -42,9 +42,10 @@ export function actionsFor(order: Order, role: UserRole): OrderAction[] {
   return actions;
 }
 
-export const carrierOptions = Object.entries(carriers).map(([code, c]) => ({ code, name: c.name }));
+/** The carriers the shipping forms offer: the enabled ones of the shop's settings, read at each use. */
+export const carrierOptions = () => carrierChoices();
 
-export const carrierName = (code: string) => carrierOptions.find((c) => c.code === code)?.name ?? code;
+export const carrierName = (code: string) => resolveCarrier(code).name;
 
 export interface OrderPageProblems {
   error?: string | undefined;
@@ -73,7 +74,8 @@ export async function showOrderPage(
     {
       ...data,
       actions: actionsFor(data.order, role),
-      carriers: carrierOptions,
+      carriers: carrierOptions(),
+      trackingUrl: (carrier: string | null, n: string | null) => (carrier && n ? resolveCarrier(carrier).trackingUrl(n) : null),
       showMoney: can(role, 'revenue.view'),
       messageId: randomUUID(),
       problems: { errors: {}, values: {}, ...problems },

@@ -188,7 +188,7 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
       const tn = tracking[i] ?? '';
       values[number] = { carrier: c, tracking: tn };
       if (tn === '') return;
-      if (!carrierOptions.some((o) => o.code === c)) errors[number] = h.t('field.choice');
+      if (!carrierOptions().some((o) => o.code === c)) errors[number] = h.t('field.choice');
       else if (!trackingNumber.safeParse(tn).success) errors[number] = h.t('field.tracking');
     });
     if (Object.keys(errors).length > 0) return showBulkShip(request, reply, numbers, { errors, values }, 400);
@@ -236,7 +236,7 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
       request,
       reply,
       'orders/bulk-ship',
-      { shippable, skipped, carriers: carrierOptions, errors: problems.errors ?? {}, values: problems.values ?? {} },
+      { shippable, skipped, carriers: carrierOptions(), errors: problems.errors ?? {}, values: problems.values ?? {} },
       status,
     );
   }

@@ -82,6 +82,7 @@ export async function upcomingReminders(db: DbOrTx, config: Config, now: Date, c
  * one a week per customer, never to a customer who said stop, once per purchase.
  */
 export async function sendReorderReminders(db: Db, config: Config, now: Date): Promise<number> {
+  if (!config.jobs.reorderReminders) return 0;
   if (isQuietHour(now, config.shop.timeZone, config.jobs.quietHours)) return 0;
   const due = (await upcomingReminders(db, config, now)).filter((r) => isReminderDue(r.prediction, now));
   if (due.length === 0) return 0;

@@ -11,12 +11,16 @@ import {
   findOrderById,
   type CreateOrderInput,
 } from '../modules/orders/index.ts';
+import { findSellablesBySku } from '../modules/catalog/index.ts';
+import { shippingFeeOf, type ShippingRules } from '../modules/shipping/index.ts';
 import { placeOrderInTx } from './place-order.workflow.ts';
 
 export interface ImportOrderOptions {
   idempotencyKey?: string | undefined;
   actor: string;
   currency: string;
+  /** The shop's shipping rule, for orders that do not say their shipping fee (an explicit fee is kept as sent). */
+  shipping?: ShippingRules | undefined;
 }
 
 /**
@@ -57,7 +61,7 @@ export async function importOrder(
         shippingAddress: { ...input.shippingAddress, phone },
         paymentMethod: input.paymentMethod,
         currency: opts.currency,
-        shippingFee: input.shippingFee?.amount ?? 0,
+        shippingFee: input.shippingFee?.amount ?? (opts.shipping ? await shopFee(tx, input.lines, opts.shipping) : 0),
         discount: input.discount?.amount ?? 0,
         note: input.note,
         actor: opts.actor,
@@ -83,4 +87,14 @@ function duplicateExternalId(input: CreateOrderInput, number: string) {
     `A ${input.channel} order with external id ${input.externalId} already exists as ${number}`,
     { number },
   );
+}
+
+/** The shop's fee for lines given by SKU; unknown SKUs are left to the order workflow to refuse. */
+async function shopFee(tx: Parameters<typeof findSellablesBySku>[0], lines: { sku: string; qty: number }[], rules: ShippingRules): Promise<number> {
+  const found = await findSellablesBySku(tx, lines.map((l) => l.sku));
+  const priced = lines.flatMap((l) => {
+    const s = found.get(l.sku.toLowerCase());
+    return s ? [{ variantId: s.variantId, qty: l.qty, unitPrice: s.price }] : [];
+  });
+  return shippingFeeOf(tx, priced, rules);
 }
