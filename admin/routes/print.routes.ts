@@ -1,4 +1,230 @@
-import type { FastifyPluginAsync } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { withTransaction } from '#src/db/client.ts';
+import type { Invoice } from '#src/db/schema/index.ts';
+import { invoiceOf, issueInvoice, receiptAllowed, vatIncluded } from '#src/modules/billing/index.ts';
+import { lockOrder } from '#src/modules/orders/index.ts';
+import {
+  buildPickingList,
+  buyerTaxId,
+  code128Svg,
+  createPdfRenderer,
+  displayPhone,
+  loadPrintOrders,
+  logoDataUri,
+  MAX_PRINT_ORDERS,
+  parseOrderNumbers,
+  pickRows,
+  qrSvg,
+  type PrintOrder,
+} from '#src/modules/printing/index.ts';
+import { resolveCarrier } from '#src/modules/shipping/index.ts';
+import { writeAudit } from '../audit.ts';
+import { allowed, type Capability } from '../auth/roles.ts';
+import { list } from '../forms.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { helpers, render } from '../view.ts';
 
-/** Back-office print pages. */
-export const printRoutes: FastifyPluginAsync = async () => {};
+type Kind = 'picking' | 'packing' | 'labels' | 'invoices';
+
+const documents: Record<Kind, { capability: Capability; title: MessageKey; file: string }> = {
+  picking: { capability: 'print.shipping', title: 'printing.picking', file: 'picking-list' },
+  packing: { capability: 'print.shipping', title: 'printing.packing', file: 'packing-slips' },
+  labels: { capability: 'print.shipping', title: 'printing.labels', file: 'labels' },
+  invoices: { capability: 'print.invoice', title: 'printing.invoices', file: 'receipts' },
+};
+
+/** Order numbers are short codes (TL-10001, or a marketplace's own); anything else cannot be one. */
+const orderNumberShape = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
+
+/** Print pages hold only their own inline CSS and one inline script, allowed by a per-response nonce; nothing from outside. */
+function documentCsp(nonce: string): string {
+  return (
+    `default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; ` +
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'"
+  );
+}
+
+const bulkBody = z.object({
+  doc: z.enum(['picking', 'packing', 'labels']),
+  numbers: list(z.string().trim().min(1).max(32)),
+});
+
+export class PrintRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Printable documents of orders: the same page is shown for the browser's print dialog and, with
+ * format=pdf, rendered by a shared headless Chromium into a PDF download.
+ */
+export const printRoutes: FastifyPluginAsync = async (app) => {
+  const { db, config, logger } = app.deps;
+  const pdf = createPdfRenderer({ executablePath: config.chromiumPath, concurrency: 2, logger });
+  app.addHook('onClose', async () => pdf.close());
+
+  async function shopProfile() {
+    const { shop } = config;
+    return {
+      name: shop.name,
+      address: shop.address,
+      phone: shop.phone ? displayPhone(shop.phone) : '',
+      taxId: shop.taxId ?? '',
+      vatRegistered: shop.vatRegistered,
+      logo: await logoDataUri(config.dataDir, shop.logoPath),
+    };
+  }
+
+  async function docData(kind: Kind, request: FastifyRequest, found: PrintOrder[]): Promise<Record<string, unknown>> {
+    const h = helpers(request);
+    switch (kind) {
+      case 'picking':
+        return { orders: found, groups: buildPickingList(await pickRows(db, found)), printedAt: h.f.dateTime(new Date()) };
+      case 'packing':
+        return {
+          docs: await Promise.all(
+            found.map(async (p) => ({ order: p.order, lines: p.lines, phone: displayPhone(p.order.shippingAddress.phone), qr: await qrSvg(p.order.number) })),
+          ),
+        };
+      case 'labels':
+        return {
+          docs: await Promise.all(
+            found.map(async (p) => {
+              const parcels = p.shipments.filter((s) => s.carrier || s.trackingNumber);
+              return {
+                order: p.order,
+                phone: displayPhone(p.order.shippingAddress.phone || p.order.customerPhone),
+                cod: p.order.paymentMethod === 'cod',
+                paid: receiptAllowed({ status: p.order.status, paymentMethod: p.order.paymentMethod }),
+                items: p.lines.reduce((n, l) => n + l.qty, 0),
+                tracking: parcels
+                  .map((s) => [s.carrier ? resolveCarrier(s.carrier).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
+                  .join(' · '),
+                barcode: code128Svg(p.order.number, { height: 14 }),
+                qr: await qrSvg(p.order.number),
+              };
+            }),
+          ),
+        };
+      case 'invoices':
+        return { docs: await receipts(request, found) };
+    }
+  }
+
+  /** Every order must be paid (COD: delivered); each gets its invoice number now if it has none yet. */
+  async function receipts(request: FastifyRequest, found: PrintOrder[]) {
+    const h = helpers(request);
+    const user = request.admin!.user;
+    const unpaid = found.filter((p) => !receiptAllowed(p.order)).map((p) => p.order.number);
+    if (unpaid.length) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: unpaid.join(', ') }));
+    const dateFormat = new Intl.DateTimeFormat(h.lang === 'th' ? 'th-TH' : 'en-GB', { timeZone: config.shop.timeZone, dateStyle: 'long' });
+    const docs = [];
+    for (const p of found) {
+      const invoice: Invoice =
+        (await invoiceOf(db, p.order.id)) ??
+        (await withTransaction(db, async (tx) => {
+          // The status is checked again under the order's lock: it may have been cancelled meanwhile.
+          const locked = await lockOrder(tx, p.order.number);
+          if (!receiptAllowed(locked)) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: locked.number }));
+          const had = await invoiceOf(tx, locked.id);
+          const issued = await issueInvoice(tx, locked.id, { vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone });
+          if (!had) await writeAudit(tx, user, { action: 'invoice.issued', orderNumber: locked.number, target: issued.number, details: { total: issued.total, vat: issued.vat } });
+          return issued;
+        }));
+      const total = p.order.total;
+      // The VAT issued with the invoice, unless the order was changed since (then it is worked out again).
+      const vat = invoice.total === total && invoice.vat > 0 ? invoice.vat : vatIncluded(total).vat;
+      docs.push({
+        order: p.order,
+        lines: p.lines,
+        invoice,
+        issuedOn: dateFormat.format(invoice.issuedAt),
+        buyerTaxId: buyerTaxId(p.order.shippingAddress),
+        taxInvoice: config.shop.vatRegistered,
+        total,
+        vat,
+        net: total - vat,
+      });
+    }
+    return docs;
+  }
+
+  async function showChooser(request: FastifyRequest, reply: FastifyReply, kind: Kind, value: string, problem?: string, status = 200) {
+    const h = helpers(request);
+    return render(request, reply, 'print/choose', { title: h.t(documents[kind].title), action: `/admin/print/${kind}`, value, problem, max: MAX_PRINT_ORDERS }, status);
+  }
+
+  async function printDocument(kind: Kind, request: FastifyRequest, reply: FastifyReply) {
+    const h = helpers(request);
+    const q = (request.query ?? {}) as Record<string, unknown>;
+    const raw = [q.orders, q.order].flat().filter((v): v is string => typeof v === 'string');
+    const value = raw.join(', ').slice(0, 4000);
+    // Opened without a selection (from the menu, a bookmark): ask which orders.
+    if (q.orders === undefined && q.order === undefined) return showChooser(request, reply, kind, '');
+    const numbers = parseOrderNumbers(raw);
+    if (numbers.length === 0) return showChooser(request, reply, kind, value, h.t('printing.empty'), 400);
+    if (numbers.length > MAX_PRINT_ORDERS) {
+      return showChooser(request, reply, kind, value, h.t('printing.tooMany', { max: MAX_PRINT_ORDERS, n: numbers.length }), 400);
+    }
+    const shaped = numbers.filter((n) => orderNumberShape.test(n));
+    const { found, missing } = await loadPrintOrders(db, shaped);
+    const unknown = [...numbers.filter((n) => !orderNumberShape.test(n)).map((n) => n.slice(0, 40)), ...missing];
+    if (unknown.length) return showChooser(request, reply, kind, value, h.t('printing.unknown', { numbers: unknown.join(', ') }), 404);
+
+    let data: Record<string, unknown>;
+    try {
+      data = await docData(kind, request, found);
+    } catch (err) {
+      if (err instanceof PrintRefused) return showChooser(request, reply, kind, value, err.message, err.status);
+      throw err;
+    }
+    const nonce = randomBytes(16).toString('base64');
+    const pdfQuery = new URLSearchParams({ orders: numbers.join(','), format: 'pdf' });
+    const html = await reply.viewAsync(`print/${kind}`, {
+      ...h,
+      ...data,
+      kind,
+      nonce,
+      title: h.t(documents[kind].title),
+      count: found.length,
+      shop: await shopProfile(),
+      pdfUrl: `/admin/print/${kind}?${pdfQuery.toString()}`,
+    });
+
+    if (q.format === 'pdf') {
+      let bytes: Buffer;
+      try {
+        bytes = await pdf.render(html);
+      } catch (err) {
+        request.log.error({ err }, 'PDF rendering failed');
+        return render(request, reply, 'error', { title: h.t('printing.problem'), message: h.t('printing.pdfFailed') }, 503);
+      }
+      const first = found[0]!.order.number;
+      const name = `${documents[kind].file}-${first}${found.length > 1 ? `-and-${found.length - 1}-more` : ''}.pdf`;
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .header('content-length', bytes.length)
+        .send(bytes);
+    }
+    return reply.header('content-security-policy', documentCsp(nonce)).type('text/html; charset=utf-8').send(html);
+  }
+
+  for (const kind of Object.keys(documents) as Kind[]) {
+    app.get(`/print/${kind}`, { config: { roles: allowed(documents[kind].capability) } }, (request, reply) => printDocument(kind, request, reply));
+  }
+
+  // The order list's "print selected" buttons post the ticked orders (with the form's CSRF token); the document itself is a GET page.
+  app.post('/print/bulk', { config: { roles: allowed('print.shipping') } }, async (request, reply) => {
+    const parsed = bulkBody.safeParse(request.body ?? {});
+    const doc = parsed.success ? parsed.data.doc : 'picking';
+    const numbers = parsed.success ? parseOrderNumbers(parsed.data.numbers) : [];
+    return reply.redirect(`/admin/print/${doc}?${new URLSearchParams({ orders: numbers.join(',') }).toString()}`, 303);
+  });
+};

@@ -1,0 +1,91 @@
+// The invoice series as printing uses it. (Concurrent issuing and rollbacks of the series itself are
+// tested beside the billing workflow.)
+import { asc, eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invoices, orders } from '#src/db/schema/index.ts';
+import { receiptAllowed } from '#src/modules/billing/index.ts';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { makeProduct } from '../helpers/factories.ts';
+import { makeApiOrder, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
+
+let t: TestApp;
+let staff: AdminClient;
+
+beforeAll(async () => {
+  t = await buildTestApp({ SHOP_VAT_REGISTERED: 'true' });
+  staff = await signIn(t.app, (await makeUser(t.database.db, 'staff')).email);
+  await makeProduct(t.database.db, { sku: 'INV-1', price: 10_700, stock: { MAIN: 500 } });
+});
+afterAll(() => t?.close());
+
+async function invoicesOf(numbers: string[]) {
+  return t.database.db
+    .select({ order: orders.number, number: invoices.number, series: invoices.series, seq: invoices.seq, vat: invoices.vat })
+    .from(invoices)
+    .innerJoin(orders, eq(orders.id, invoices.orderId))
+    .where(inArray(orders.number, numbers))
+    .orderBy(asc(invoices.seq));
+}
+
+/** Every number of the series from 1 up, none missing and none twice. */
+async function seriesIsGapFree() {
+  const all = await t.database.db.select({ series: invoices.series, seq: invoices.seq }).from(invoices).orderBy(asc(invoices.seq));
+  for (const series of new Set(all.map((r) => r.series))) {
+    const seqs = all.filter((r) => r.series === series).map((r) => r.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  }
+}
+
+const printed = (html: string) => [...html.matchAll(/data-order="([^"]+)" data-invoice="([^"]+)"/g)].map((m) => [m[1], m[2]]);
+
+describe('receipts printed from the back office', () => {
+  it('numbers several orders printed together in the order they were asked for, and a reprint keeps every number', async () => {
+    const numbers = [];
+    for (let i = 0; i < 3; i++) numbers.push(await makeApiOrder(t.app, 'INV-1', { status: 'paid' }));
+    const res = await staff.get(`/admin/print/invoices?orders=${numbers.join(',')}`);
+    expect(res.statusCode).toBe(200);
+    const issued = await invoicesOf(numbers);
+    expect(issued.map((i) => i.order)).toEqual(numbers);
+    expect(issued[1]!.seq).toBe(issued[0]!.seq + 1);
+    expect(issued[2]!.seq).toBe(issued[0]!.seq + 2);
+    for (const i of issued) expect(i.number).toBe(`${i.series}-${String(i.seq).padStart(6, '0')}`);
+    // 107 baht including 7% VAT: 7 baht of it is VAT.
+    expect(issued.map((i) => i.vat)).toEqual([700, 700, 700]);
+    expect(printed(res.body)).toEqual(issued.map((i) => [i.order, i.number]));
+
+    const again = await staff.get(`/admin/print/invoices?orders=${[...numbers].reverse().join(',')}&format=html`);
+    expect(again.statusCode).toBe(200);
+    expect(printed(again.body)).toEqual([...issued].reverse().map((i) => [i.order, i.number]));
+    expect(await invoicesOf(numbers)).toEqual(issued);
+    await seriesIsGapFree();
+  });
+
+  it('issues nothing for any order of a batch that holds an unpaid one, and the next receipt takes the next number', async () => {
+    const paid = await makeApiOrder(t.app, 'INV-1', { status: 'paid' });
+    const unpaid = await makeApiOrder(t.app, 'INV-1');
+    const refused = await staff.get(`/admin/print/invoices?orders=${paid},${unpaid}`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain(unpaid);
+    expect(await invoicesOf([paid, unpaid])).toEqual([]);
+
+    const before = await t.database.db.select({ seq: invoices.seq }).from(invoices);
+    const ok = await staff.get(`/admin/print/invoices?orders=${paid}`);
+    expect(ok.statusCode).toBe(200);
+    const [issued] = await invoicesOf([paid]);
+    expect(issued!.seq).toBe(Math.max(0, ...before.map((b) => b.seq)) + 1);
+    await seriesIsGapFree();
+  });
+
+  it('allows a receipt for a paid order at any later step, and for a COD order only once delivered', () => {
+    for (const status of ['paid', 'confirmed', 'packed', 'shipped', 'delivered', 'completed'] as const) {
+      expect(receiptAllowed({ status, paymentMethod: 'promptpay' }), status).toBe(true);
+    }
+    for (const status of ['pending_payment', 'payment_review', 'cancelled'] as const) {
+      expect(receiptAllowed({ status, paymentMethod: 'transfer' }), status).toBe(false);
+    }
+    expect(receiptAllowed({ status: 'shipped', paymentMethod: 'cod' })).toBe(false);
+    expect(receiptAllowed({ status: 'confirmed', paymentMethod: 'cod' })).toBe(false);
+    expect(receiptAllowed({ status: 'delivered', paymentMethod: 'cod' })).toBe(true);
+    expect(receiptAllowed({ status: 'completed', paymentMethod: 'cod' })).toBe(true);
+  });
+});
