@@ -1,4 +1,9 @@
 import { formatMoney } from '#src/lib/money.ts';
+import { productsTexts } from './areas/products.ts';
+import { peopleTexts } from './areas/people.ts';
+import { inventoryTexts } from './areas/inventory.ts';
+import { analyticsTexts } from './areas/analytics.ts';
+import { ledgerTexts } from './areas/ledger.ts';
 import { catalogTexts } from './areas/catalog.ts';
 import { channelsTexts } from './areas/channels.ts';
 import { customersTexts } from './areas/customers.ts';
@@ -13,7 +18,7 @@ import { th as baseTh } from './th.ts';
 
 export type Lang = 'th' | 'en';
 
-const areas = [catalogTexts, channelsTexts, customersTexts, moneyTexts, printingTexts, reportsTexts, returnsTexts, settingsTexts, stockTexts] as const;
+const areas = [productsTexts, peopleTexts, inventoryTexts, analyticsTexts, ledgerTexts, catalogTexts, channelsTexts, customersTexts, moneyTexts, printingTexts, reportsTexts, returnsTexts, settingsTexts, stockTexts] as const;
 
 const en = {
   ...baseEn,
@@ -26,6 +31,11 @@ const en = {
   ...returnsTexts.en,
   ...settingsTexts.en,
   ...stockTexts.en,
+  ...productsTexts.en,
+  ...peopleTexts.en,
+  ...inventoryTexts.en,
+  ...analyticsTexts.en,
+  ...ledgerTexts.en,
 };
 export type MessageKey = keyof typeof en;
 

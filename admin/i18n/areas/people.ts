@@ -1,0 +1,7 @@
+import { defineTexts } from '../define.ts';
+
+/** Texts of the back office's people pages. */
+export const peopleTexts = defineTexts({
+  en: {},
+  th: {},
+});

@@ -1,0 +1,7 @@
+import { defineTexts } from '../define.ts';
+
+/** Texts of the back office's products pages. */
+export const productsTexts = defineTexts({
+  en: {},
+  th: {},
+});

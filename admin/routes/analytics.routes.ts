@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Back-office analytics pages. */
+export const analyticsRoutes: FastifyPluginAsync = async () => {};

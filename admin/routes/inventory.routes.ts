@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Back-office inventory pages. */
+export const inventoryRoutes: FastifyPluginAsync = async () => {};

@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Back-office ledger pages. */
+export const ledgerRoutes: FastifyPluginAsync = async () => {};

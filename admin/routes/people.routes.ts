@@ -1,0 +1,4 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Back-office people pages. */
+export const peopleRoutes: FastifyPluginAsync = async () => {};
