@@ -60,7 +60,7 @@ describe('webhook input that once broke the decoders', () => {
 
 describe('transactions', () => {
   it('give the connection back when BEGIN itself fails (a lost server), so the next one does not wait forever', async () => {
-    const database = await createTestDatabase({ poolSize: 1 });
+    const database = await createTestDatabase({ poolSize: 2 });
     try {
       const pool = database.pool as pg.Pool;
       const connect = pool.connect.bind(pool);
