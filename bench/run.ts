@@ -1,8 +1,13 @@
 /**
  * `npm run bench`: measures Talad against baselines taken in the same run on the same machine, and
  * writes bench/results.md and bench/results.json. Uses the PostgreSQL named by TEST_DATABASE_URL or
- * DATABASE_URL (a throw-away database is created on it), else the embedded PGlite.
+ * DATABASE_URL (a throw-away database is created on it and dropped), else the embedded PGlite.
+ *
+ * Phases: a bare-INSERT baseline, the checkout storm, API order intake, chat intake, the back
+ * office's order list on 100,000 orders, slip reading; the process's RSS is sampled all along
+ * (the app runs in this process, so its memory is the app's).
  */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,10 +20,14 @@ import { createTestDatabase } from '../tests/helpers/db.ts';
 import { bootstrap } from '../src/bootstrap.ts';
 import { runLoad, type LoadResult } from './load.ts';
 import { lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi } from '../tests/fakes/line-api.ts';
+import { addBaselineRoute, recordServerTimes, runAdminListPhase, type AdminListResult, type Explained } from './phases/admin-list.ts';
+import { startRssSampler } from './phases/memory.ts';
+import { defaultSlipDir, runSlipBench, type SlipBenchResult } from './slips.ts';
 
 const logger = pino({ level: 'warn' });
 const token = 'bench-api-token-0123456789';
 const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+const say = (line: string) => process.stderr.write(`${line}\n`);
 
 async function benchDatabase(): Promise<{ database: Database; label: string }> {
   // The same throw-away database the test suites use: a fresh one on the server, or an in-memory PGlite.
@@ -26,7 +35,7 @@ async function benchDatabase(): Promise<{ database: Database; label: string }> {
   return { database, label: serverUrl ? `PostgreSQL ${new URL(serverUrl).host}` : 'embedded PGlite (one connection)' };
 }
 
-/** The baseline: a bare Fastify route on the same pool doing one INSERT per request. */
+/** The baselines: a bare Fastify app on the same pool, one INSERT per POST, one primary-key read per GET. */
 async function baselineServer(database: Database) {
   await database.pool.query('create table if not exists bench_baseline (id bigserial primary key, body jsonb not null)');
   const app = Fastify();
@@ -34,9 +43,11 @@ async function baselineServer(database: Database) {
     await database.pool.query('insert into bench_baseline (body) values ($1)', [JSON.stringify(request.body)]);
     return { ok: true };
   });
+  addBaselineRoute(app, database);
+  const times = recordServerTimes(app, '/order/');
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
-  return { app, base: `http://127.0.0.1:${port}` };
+  return { app, times, base: `http://127.0.0.1:${port}` };
 }
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -57,6 +68,9 @@ const orderBody = (sku: string, i: number) => ({
 });
 
 async function main() {
+  const benchStarted = performance.now();
+  const rss = startRssSampler(100);
+  rss.phase('startup');
   const { database, label } = await benchDatabase();
   const line = await startFakeLineApi({ unknownProfiles: 'generate' });
   const config = loadConfig({
@@ -72,11 +86,18 @@ async function main() {
   });
   await bootstrap(database.db, config, logger);
   const app = await buildApp(config, { database, logger, skipBootstrap: true, scheduler: false });
+  // Server time of the back-office list requests, as Fastify measures it (reply.elapsedTime).
+  const listTimes = recordServerTimes(app, '/admin/orders');
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const baseline = await baselineServer(database);
   const concurrency = 50;
+  // What the app holds at rest, before any load: the baseline for the peaks.
+  await new Promise((r) => setTimeout(r, 300));
+  const idleRssMb = Math.round((process.memoryUsage.rss() / 2 ** 20) * 10) / 10;
 
+  say('phase: baseline (bare INSERT route)');
+  rss.phase('baseline');
   const baselineRun = await runLoad({
     requests: 2000,
     concurrency,
@@ -84,6 +105,8 @@ async function main() {
   });
 
   // Checkout storm: 500 buyers at once for a SKU with 20 units.
+  say('phase: checkout storm');
+  rss.phase('storm');
   await post(`${base}/api/v1/products`, { sku: 'STORM-1', name: 'ของหายาก', price: { amount: 9900, currency: 'THB' }, stock: { onHand: 20 } });
   const storm = await runLoad({ requests: 500, concurrency: 500, send: (i) => post(`${base}/api/v1/orders`, orderBody('STORM-1', i)) });
   const stock = await database.pool.query<{ on_hand: number; reserved: number }>(
@@ -94,6 +117,8 @@ async function main() {
   const oversold = Math.max(0, stock.rows[0]!.reserved - stock.rows[0]!.on_hand) + Math.max(0, stormOrders - 20);
 
   // Sustained order intake through the API with plenty of stock.
+  say('phase: API order intake');
+  rss.phase('orders');
   await post(`${base}/api/v1/products`, { sku: 'BULK-1', name: 'ของทั่วไป', price: { amount: 4500, currency: 'THB' }, stock: { onHand: 1_000_000 } });
   const orders = await runLoad({
     requests: 2000,
@@ -102,6 +127,8 @@ async function main() {
   });
 
   // Chat intake: signed LINE webhooks, each a text adding to a cart, from 200 people.
+  say('phase: chat intake');
+  rss.phase('intake');
   await post(`${base}/api/v1/products`, { sku: 'CHAT-1', name: 'กาแฟ', price: { amount: 5000, currency: 'THB' }, stock: { onHand: 1_000_000 } });
   const users = Array.from({ length: 200 }, (_, i) => lineUserId(`bench-${i}`));
   const intakeEvents = 2000;
@@ -129,18 +156,68 @@ async function main() {
   const cartUnits = await database.pool.query<{ n: number }>(`select coalesce(sum(qty), 0)::int as n from cart_items`);
   if (process.env.BENCH_DEBUG) {
     const st = await database.pool.query(`select status, count(*)::int, min(last_error) as err from chat_inbox group by status`);
-    process.stderr.write(`${JSON.stringify(st.rows)}\n`);
+    say(JSON.stringify(st.rows));
   }
+
+  // The back office's order list on a shop with 100,000 orders.
+  say('phase: back-office order list (seeding 100,000 orders)');
+  rss.phase('adminList');
+  const adminList = await runAdminListPhase({
+    database,
+    base,
+    baselineBase: baseline.base,
+    appTimes: listTimes,
+    baselineTimes: baseline.times,
+    orders: 100_000,
+    customers: 300,
+    requests: 200,
+    log: say,
+  });
+
+  // Slip reading with warm workers, in this same process (its tesseract threads count in the RSS).
+  let slips: SlipBenchResult | null = null;
+  if (existsSync(defaultSlipDir)) {
+    say('phase: slip reading');
+    rss.phase('slips');
+    slips = await runSlipBench({ dir: defaultSlipDir });
+  } else {
+    say(`phase: slip reading skipped: no fixtures at ${defaultSlipDir}`);
+  }
+  rss.stop();
 
   await baseline.app.close();
   await app.close();
   await line.close();
   await database.close();
+  const durationSec = (performance.now() - benchStarted) / 1000;
 
+  const peaks = rss.peaks();
   const ratio = (r: LoadResult) => r.perSec / baselineRun.perSec;
+  const allListTimes = [...adminList.statusFilter.times, ...adminList.phoneSearch.times];
+  const listP50 = percentileOf(allListTimes, 0.5);
+  const listP95 = percentileOf(allListTimes, 0.95);
+  const timing = (t: AdminListResult['statusFilter']) => ({ p50Ms: t.p50Ms, p95Ms: t.p95Ms, roundTripP50Ms: t.roundTripP50Ms, requests: t.requests });
+  const proposed = adminList.proposed && 'indexes' in adminList.proposed ? adminList.proposed : undefined;
+  const slipRatio = slips?.baseline ? slips.p50 / slips.baseline.p50 : null;
   const results = {
-    machine: { cores: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), database: label },
+    machine: {
+      cores: os.cpus().length,
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      database: label,
+    },
+    durationSec,
     baseline: { perSec: baselineRun.perSec, p50Ms: baselineRun.p50Ms, p99Ms: baselineRun.p99Ms },
+    intake: {
+      eventsPerSec: processedPerSec,
+      acknowledgedPerSec: intake.perSec,
+      baselinePerSec: baselineRun.perSec,
+      ratio: processedPerSec / baselineRun.perSec,
+      p50Ms: intake.p50Ms,
+      p99Ms: intake.p99Ms,
+      cartUnits: cartUnits.rows[0]!.n,
+    },
     storm: {
       orders: stormOrders,
       oversold,
@@ -152,43 +229,142 @@ async function main() {
       p99Ms: storm.p99Ms,
     },
     orders: { ordersPerSec: orders.perSec, ratio: ratio(orders), p50Ms: orders.p50Ms, p99Ms: orders.p99Ms, statuses: orders.statuses },
-    intake: {
-      eventsPerSec: processedPerSec,
-      acknowledgedPerSec: intake.perSec,
-      baselinePerSec: baselineRun.perSec,
-      ratio: processedPerSec / baselineRun.perSec,
-      p50Ms: intake.p50Ms,
-      p99Ms: intake.p99Ms,
-      cartUnits: cartUnits.rows[0]!.n,
+    slips: slips
+      ? {
+          p50Sec: slips.p50,
+          p95Sec: slips.p95,
+          accuracy: slips.accuracy,
+          baselineP50Sec: slips.baseline?.p50 ?? null,
+          ratio: slipRatio,
+          files: slips.slips,
+          baseline: slips.baseline
+            ? { name: slips.baseline.name, p50Sec: slips.baseline.p50, p95Sec: slips.baseline.p95, accuracy: fractions(slips.baseline.correct, slips.slips) }
+            : null,
+          negatives: slips.negatives,
+        }
+      : null,
+    adminList: {
+      p50Ms: listP50,
+      p95Ms: listP95,
+      baselineP50Ms: adminList.baseline.p50Ms,
+      ratio: listP50 / adminList.baseline.p50Ms,
+      statusFilterUsesIndex: adminList.statusFilterUsesIndex,
+      phoneSearchUsesIndex: adminList.phoneSearchUsesIndex,
+      nameSearchUsesIndex: adminList.nameSearchUsesIndex,
+      measuredAs: 'server time: reply.elapsedTime in an onResponse hook, one request at a time',
+      orders: adminList.seeded.orders + stormOrders + (orders.statuses[201] ?? 0),
+      seedSec: adminList.seeded.ms / 1000,
+      statusFilter: timing(adminList.statusFilter),
+      phoneSearch: timing(adminList.phoneSearch),
+      baseline: timing(adminList.baseline),
+      proposedIndexes: proposed
+        ? {
+            indexes: proposed.indexes,
+            phoneSearch: timing(proposed.phoneSearch),
+            ratio: proposed.phoneSearch.p50Ms / adminList.baseline.p50Ms,
+            phoneSearchUsesIndex: proposed.phoneSearchUsesIndex,
+            nameSearchUsesIndex: proposed.nameSearchUsesIndex,
+          }
+        : (adminList.proposed ?? null),
+      explain: [...adminList.explains, ...(proposed?.explains ?? [])].map((e) => ({ label: e.label, usesIndex: e.usesIndex, sql: e.sql, plan: e.plan })),
     },
+    peakRssMb: rss.overallMb(),
+    peakRssMbByPhase: peaks,
+    idleRssMb,
   };
-  const f = (n: number, d = 1) => n.toFixed(d);
+
+  const f = (n: number | null | undefined, d = 1) => (n === null || n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(d));
+  const okLine = (what: string, ok: boolean) => `- ${ok ? 'OK' : 'NOT OK'}: ${what} ${ok ? 'uses an index (no Seq Scan on orders)' : 'does NOT use an index only (Seq Scan on orders, or no index scan)'}`;
+  const listRow = (what: string, t: AdminListResult['statusFilter']) =>
+    `| ${what} (server ms) | ${f(t.p50Ms)} | ${f(adminList.baseline.p50Ms, 2)} ms (one order by primary key) | ${f(t.p50Ms / adminList.baseline.p50Ms, 1)} | ${f(t.p50Ms)} | p95 ${f(t.p95Ms)} |`;
+  const rssRow = (phase: string, what: string) =>
+    `| peak RSS: ${what} (MB) | ${f(peaks[phase])} | ${f(idleRssMb)} MB (app idle, before load) | ${f((peaks[phase] ?? NaN) / idleRssMb, 2)} | | |`;
   const md = [
     `# Talad benchmark`,
     ``,
-    `Machine: ${results.machine.cores} cores, ${results.machine.memoryGb} GiB; database: ${label}; concurrency ${concurrency}.`,
+    `Machine: ${results.machine.cores} cores (${results.machine.cpuModel}), ${results.machine.memoryGb} GiB; Node ${process.version}; database: ${label}; load concurrency ${concurrency}; whole run ${f(durationSec, 0)} s.`,
     ``,
-    `| measure | value | baseline (bare INSERT route) | ratio | p50 ms | p99 ms |`,
+    `| measure | value | baseline | ratio | p50 | tail |`,
     `|---|---|---|---|---|---|`,
-    `| chat intake: LINE events fully processed (events/s) | ${f(processedPerSec)} | ${f(baselineRun.perSec)} req/s | ${f(processedPerSec / baselineRun.perSec, 2)} | ${f(intake.p50Ms)} (ack) | ${f(intake.p99Ms)} (ack) |`,
+    `| chat intake: LINE events fully processed (events/s) | ${f(processedPerSec)} | ${f(baselineRun.perSec)} req/s (bare INSERT route) | ${f(processedPerSec / baselineRun.perSec, 2)} | ${f(intake.p50Ms)} ms (ack) | p99 ${f(intake.p99Ms)} ms (ack) |`,
     `| chat intake: webhooks acknowledged (req/s) | ${f(intake.perSec)} | ${f(baselineRun.perSec)} req/s | ${f(ratio(intake), 2)} | | |`,
-    `| API order intake (orders/s) | ${f(orders.perSec)} | ${f(baselineRun.perSec)} req/s | ${f(ratio(orders), 2)} | ${f(orders.p50Ms)} | ${f(orders.p99Ms)} |`,
-    `| checkout storm: 500 buyers, 20 units (requests/s) | ${f(storm.perSec)} | ${f(baselineRun.perSec)} req/s | ${f(ratio(storm), 2)} | ${f(storm.p50Ms)} | ${f(storm.p99Ms)} |`,
+    `| API order intake (orders/s) | ${f(orders.perSec)} | ${f(baselineRun.perSec)} req/s | ${f(ratio(orders), 2)} | ${f(orders.p50Ms)} ms | p99 ${f(orders.p99Ms)} ms |`,
+    `| checkout storm: 500 buyers, 20 units (requests/s) | ${f(storm.perSec)} | ${f(baselineRun.perSec)} req/s | ${f(ratio(storm), 2)} | ${f(storm.p50Ms)} ms | p99 ${f(storm.p99Ms)} ms |`,
     `| checkout storm: orders created / oversold | ${stormOrders} / ${oversold} | must be 20 / 0 | | | |`,
+    listRow(`order list, ${results.adminList.orders.toLocaleString('en')} orders, status=confirmed`, adminList.statusFilter),
+    listRow('order list, phone search (typed as 081-234-5678 etc.)', adminList.phoneSearch),
+    ...(proposed ? [listRow('order list, phone search, with the proposed pg_trgm indexes', proposed.phoneSearch)] : []),
+    `| order list, both kinds (server ms) | ${f(listP50)} | ${f(adminList.baseline.p50Ms, 2)} ms | ${f(results.adminList.ratio, 1)} | ${f(listP50)} | p95 ${f(listP95)} |`,
+    slips
+      ? `| slip reading, warm workers (s per slip) | ${f(slips.p50, 2)} | ${slips.baseline ? `${f(slips.baseline.p50, 2)} s (${slips.baseline.name})` : 'n/a'} | ${f(slipRatio, 2)} | ${f(slips.p50, 2)} s | p95 ${f(slips.p95, 2)} s |`
+      : `| slip reading | skipped (no fixtures) | | | | |`,
+    ...(slips
+      ? (['bank', 'amount', 'datetime', 'transRef', 'receiver'] as const).map(
+          (k) =>
+            `| slip accuracy: ${k} (${slips.slips} slips) | ${f(slips.accuracy[k] * 100)}% | ${slips.baseline ? `${f((slips.baseline.correct[k] / slips.slips) * 100)}%` : 'n/a'} | | | |`,
+        )
+      : []),
+    rssRow('intake', 'chat intake'),
+    rssRow('slips', 'slip reading'),
+    `| peak RSS: whole run (MB) | ${f(results.peakRssMb)} | ${f(idleRssMb)} MB | ${f(results.peakRssMb / idleRssMb, 2)} | | |`,
     ``,
+    `Peak RSS per phase (MB): ${Object.entries(peaks).map(([k, v]) => `${k} ${f(v)}`).join(', ')}.`,
+    `Order list times are the server's (Fastify reply.elapsedTime in an onResponse hook), ${adminList.statusFilter.requests} requests of each kind one at a time, signed in as an owner over HTTP; client round trip p50: status ${f(adminList.statusFilter.roundTripP50Ms)} ms, phone ${f(adminList.phoneSearch.roundTripP50Ms)} ms, baseline ${f(adminList.baseline.roundTripP50Ms, 2)} ms. ${f(adminList.seeded.orders / 1000, 0)}k orders seeded in ${f(adminList.seeded.ms / 1000)} s.`,
+    ``,
+    `## Index use of the order list's queries`,
+    ``,
+    okLine('status filter (status=confirmed)', adminList.statusFilterUsesIndex),
+    okLine('phone search', adminList.phoneSearchUsesIndex),
+    okLine('name search', adminList.nameSearchUsesIndex),
+    ...(proposed
+      ? [
+          okLine('phone search with the proposed indexes', proposed.phoneSearchUsesIndex),
+          okLine('name search with the proposed indexes', proposed.nameSearchUsesIndex),
+          ``,
+          `Proposed indexes (NOT in the migrations; created by the bench in its throw-away database only):`,
+          ``,
+          ...proposed.indexes.map((s) => `    ${s};`),
+        ]
+      : adminList.proposed && 'skipped' in adminList.proposed
+        ? [``, `Proposed indexes not measured: ${adminList.proposed.skipped}`]
+        : []),
+    ``,
+    `## EXPLAIN (ANALYZE, BUFFERS) of the SQL the list runs (captured at the pool)`,
+    ``,
+    ...[...adminList.explains, ...(proposed?.explains ?? [])].flatMap((e: Explained) => [
+      `### ${e.label}: ${e.usesIndex ? 'index OK' : 'NOT OK'}`,
+      ``,
+      '```sql',
+      e.sql,
+      '```',
+      '```',
+      e.plan,
+      '```',
+      ``,
+    ]),
   ].join('\n');
   process.stdout.write(`${md}\n`);
   const dir = path.dirname(new URL(import.meta.url).pathname);
   await writeFile(path.join(dir, 'results.md'), md);
   await writeFile(path.join(dir, 'results.json'), JSON.stringify(results, null, 2));
   if (cartUnits.rows[0]!.n !== intakeEvents) {
-    process.stderr.write(`chat intake lost or doubled events: ${cartUnits.rows[0]!.n} cart units for ${intakeEvents} events\n`);
+    say(`chat intake lost or doubled events: ${cartUnits.rows[0]!.n} cart units for ${intakeEvents} events`);
     process.exitCode = 1;
   }
   if (stormOrders !== 20 || oversold !== 0) {
-    process.stderr.write('checkout storm oversold or lost orders\n');
+    say('checkout storm oversold or lost orders');
     process.exitCode = 1;
   }
+}
+
+function percentileOf(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+}
+
+function fractions(correct: Record<string, number>, n: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(correct).map(([k, v]) => [k, n ? Math.round((v / n) * 1000) / 1000 : 0]));
 }
 
 await main();

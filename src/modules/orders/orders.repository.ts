@@ -149,15 +149,13 @@ export async function listOrders(
 
 /** An order number, a phone however typed, or part of a name or number: the search of the API and the desk. */
 export function orderSearchCondition(q: string): SQL {
+  // An order number or a phone number is looked up exactly, on its index (a shop has many orders);
+  // anything else is matched inside names and numbers.
   const number = parseOrderNumber(q);
   const phone = normalizeThaiPhone(q);
+  if (number || phone) return or(number ? eq(orders.number, number) : undefined, phone ? eq(orders.customerPhone, phone) : undefined)!;
   const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return or(
-    number ? eq(orders.number, number) : undefined,
-    phone ? eq(orders.customerPhone, phone) : undefined,
-    ilike(orders.customerName, like),
-    ilike(orders.number, like),
-  )!;
+  return or(ilike(orders.customerName, like), ilike(orders.number, like))!;
 }
 
 function encodeCursor(o: Order): string {
