@@ -25,6 +25,7 @@ import { appendOrderNote, linesOf, lockOrder } from '../modules/orders/index.ts'
 import { paidAmount, recordRefundDue } from '../modules/payments/index.ts';
 import { resolveCarrier } from '../modules/shipping/index.ts';
 import { tellCustomer, transitionLockedOrder } from './order-status.workflow.ts';
+import { tellTracking } from './ship-order.workflow.ts';
 
 /** Before the parcel leaves, the shop may still change an order. */
 export const editableStatuses: readonly OrderStatus[] = ['pending_payment', 'payment_review', 'paid', 'confirmed', 'packed'];
@@ -383,14 +384,7 @@ export async function shipParcel(
     } else {
       await appendOrderNote(tx, order, input.actor, `parcel shipped: ${carrier.name} ${input.trackingNumber}; ${waiting!.n} still to ship`);
     }
-    await tellCustomer(
-      tx,
-      order,
-      'shipped',
-      input.locale ?? 'th',
-      { carrier: carrier.name, trackingNumber: input.trackingNumber, trackingUrl: carrier.trackingUrl(input.trackingNumber) },
-      `:${shipment!.id}`,
-    );
+    await tellTracking(tx, order, carrier, input.trackingNumber, shipment!.id, input.locale);
     return { order, shipment: shipment! };
   });
 }

@@ -9,14 +9,14 @@ import {
   claimImportRun,
   createImportRun,
   finishImportRun,
-  insertImportRows,
+  importProgress,
+  type ImportRowResult,
   mappingFor,
   missingColumns,
   parseCodRows,
   readTable,
   rowMessage,
   runInBackground,
-  updateImportProgress,
   type CodRow,
   type ImportRowStatus,
   type RowProblem,
@@ -186,7 +186,7 @@ export async function startCodImport(db: Db, run: ImportRun, opts: CodApplyOptio
   return true;
 }
 
-type RowResult = { line: number; status: ImportRowStatus; message?: string; ref?: string };
+type RowResult = ImportRowResult;
 
 /** The remit day's start in the shop's time zone: when the carrier paid. */
 function remitInstant(day: string | null, timeZone: string): Date | undefined {
@@ -202,14 +202,7 @@ function remitInstant(day: string | null, timeZone: string): Date | undefined {
  */
 export async function applyCodRun(db: Db, run: ImportRun, opts: CodApplyOptions): Promise<void> {
   const payload = run.payload as CodPayload;
-  const summary: Record<string, number> = {};
-  let processed = 0;
-  const record = async (results: RowResult[]) => {
-    await insertImportRows(db, run.id, results);
-    for (const r of results) summary[r.status] = (summary[r.status] ?? 0) + 1;
-    processed += results.length;
-    await updateImportProgress(db, run.id, processed, summary);
-  };
+  const { summary, record } = importProgress(db, run.id);
   try {
     await record(payload.errors.map((e) => ({ line: e.line, status: 'error' as const, message: rowMessage(e.code, e.params) })));
     const { byTracking, byNumber } = await findOrders(db, payload.rows);

@@ -14,14 +14,14 @@ import {
   customerPhone,
   finishImportRun,
   groupOrders,
-  insertImportRows,
+  importProgress,
+  type ImportRowResult,
   mappingFor,
   missingColumns,
   readTable,
   requiredFields,
   rowMessage,
   runInBackground,
-  updateImportProgress,
   type ImportRowStatus,
   type MarketplaceKind,
   type ParsedOrder,
@@ -172,20 +172,13 @@ export async function startMarketplaceImport(db: Db, run: ImportRun, opts: Apply
   return true;
 }
 
-type RowResult = { line: number; status: ImportRowStatus; message?: string; ref?: string };
+type RowResult = ImportRowResult;
 
 /** Every order in its own transaction, in batches; one order failing leaves the others alone. */
 export async function applyMarketplaceRun(db: Db, run: ImportRun, opts: ApplyOptions): Promise<void> {
   const payload = run.payload as MarketplacePayload;
   const kind = run.kind as MarketplaceKind;
-  const summary: Record<string, number> = {};
-  let processed = 0;
-  const record = async (results: RowResult[]) => {
-    await insertImportRows(db, run.id, results);
-    for (const r of results) summary[r.status] = (summary[r.status] ?? 0) + 1;
-    processed += results.length;
-    await updateImportProgress(db, run.id, processed, summary);
-  };
+  const { summary, record } = importProgress(db, run.id);
   try {
     await record([
       ...payload.skipped.map((s) => ({ line: s.line, status: 'skipped' as const, message: rowMessage('skipped', { status: s.status }), ref: s.externalId })),

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { withTransaction } from '../db/client.ts';
 import type { Order, Shipment } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
@@ -47,14 +47,26 @@ export async function shipOrder(db: Db, input: ShipInput): Promise<{ order: Orde
       carrier: carrier.name,
       trackingNumber: input.trackingNumber,
     });
-    await tellCustomer(
-      tx,
-      order,
-      'shipped',
-      input.locale ?? 'th',
-      { carrier: carrier.name, trackingNumber: input.trackingNumber, trackingUrl: carrier.trackingUrl(input.trackingNumber) },
-      `:${shipment.id}`,
-    );
+    await tellTracking(tx, order, carrier, input.trackingNumber, shipment.id, input.locale);
     return { order, shipment };
   });
+}
+
+/** The customer hears each parcel's carrier and tracking number (with its tracking link) once. */
+export function tellTracking(
+  tx: Tx,
+  order: Order,
+  carrier: ReturnType<typeof resolveCarrier>,
+  trackingNumber: string,
+  shipmentId: number,
+  locale: 'th' | 'en' = 'th',
+) {
+  return tellCustomer(
+    tx,
+    order,
+    'shipped',
+    locale,
+    { carrier: carrier.name, trackingNumber, trackingUrl: carrier.trackingUrl(trackingNumber) },
+    `:${shipmentId}`,
+  );
 }

@@ -150,3 +150,23 @@ export async function saveSkuAlias(db: DbOrTx, channel: string, externalSku: str
     insert into sku_aliases (channel, external_sku, variant_id) values (${channel}, ${externalSku}, ${variantId})
     on conflict (channel, lower(external_sku)) do update set variant_id = excluded.variant_id`);
 }
+
+/**
+ * Writes row results as an import advances and keeps the run's progress and counts by outcome
+ * current, so the page's progress bar moves; returns the counts so far.
+ */
+export type ImportRowResult = { line: number; status: ImportRowStatus; message?: string | undefined; ref?: string | undefined };
+
+export function importProgress(db: DbOrTx, runId: number) {
+  const summary: Record<string, number> = {};
+  let processed = 0;
+  return {
+    summary,
+    async record(results: ImportRowResult[]) {
+      await insertImportRows(db, runId, results);
+      for (const r of results) summary[r.status] = (summary[r.status] ?? 0) + 1;
+      processed += results.length;
+      await updateImportProgress(db, runId, processed, summary);
+    },
+  };
+}
