@@ -17,7 +17,7 @@ import type { Config } from '#src/config.ts';
 import type { Database } from '#src/db/client.ts';
 import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
 import type { Logger } from '#src/logger.ts';
-import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
+import { conversationStep, recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import { createChatEngine, type ChatEngineDeps } from './engine/engine.ts';
 import { createInboxProcessor, type InboundDecoder } from './inbox-processor.ts';
@@ -97,8 +97,11 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
       if (!mayBeImage(r.payload)) continue;
       void decoders[r.channel]
         ?.decode(r.payload)
-        .then((d) => {
-          if (d?.event.kind === 'image') void slips.prepare(d.event.reference, d.event.fetch);
+        .then(async (d) => {
+          if (d?.event.kind !== 'image') return;
+          // A photo sent while asking for a return is a picture of the items, never a slip: no reading.
+          if ((await conversationStep(db, d.person.channel, d.person.userId)) === 'return') return;
+          void slips.prepare(d.event.reference, d.event.fetch);
         })
         .catch(() => undefined);
     }

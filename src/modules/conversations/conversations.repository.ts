@@ -91,6 +91,15 @@ export async function loadSessionState<T extends Record<string, unknown>>(tx: Tx
   return row?.state as T | undefined;
 }
 
+/** The step a person's conversation is at, found by their chat id (no row when they never wrote). */
+export async function conversationStep(db: DbOrTx, channel: string, externalId: string): Promise<string | undefined> {
+  const { rows } = await db.execute<{ step: string | null }>(sql`
+    select s.state->>'step' as step from ${chatSessions} s
+    join customer_identities i on i.id = s.identity_id
+    where i.channel = ${channel} and i.external_id = ${externalId}`);
+  return rows[0]?.step ?? undefined;
+}
+
 export async function saveSessionState(tx: Tx, identityId: number, state: Record<string, unknown>) {
   await tx
     .insert(chatSessions)
