@@ -18,7 +18,7 @@ import {
   type CatalogCard,
   type Sellable,
 } from '#src/modules/catalog/index.ts';
-import { cartOf, clearCart, loadSessionState, saveSessionState, setCartQty } from '#src/modules/conversations/index.ts';
+import { cartOf, clearCart, findConversation, saveSessionState, setCartQty } from '#src/modules/conversations/index.ts';
 import { ensureChatIdentity, lastAddress, saveAddress, updateCustomerContact } from '#src/modules/customers/index.ts';
 import { availableByVariant } from '#src/modules/inventory/index.ts';
 import { linesOf, lockOrder, openStatuses, ordersOfCustomer } from '#src/modules/orders/index.ts';
@@ -84,15 +84,15 @@ export function createChatEngine(deps: ChatEngineDeps) {
   const returns = createReturnChat({ config, logger: deps.logger });
 
   async function converse(tx: Tx, person: ChatPerson, event: ChatEvent): Promise<EngineReply> {
-    const { customer, identityId, created } = await ensureChatIdentity(tx, {
-      channel: person.channel,
-      externalId: person.userId,
-      displayName: person.displayName,
-      language: person.language,
-    });
+    // No row lock on the session: the inbox processor already serves one person's events one at a time.
+    const known = await findConversation<SessionState>(tx, person.channel, person.userId);
+    const ensured = known
+      ? undefined
+      : await ensureChatIdentity(tx, { channel: person.channel, externalId: person.userId, displayName: person.displayName, language: person.language });
+    const { customer, identityId } = known ?? ensured!;
+    const created = ensured?.created ?? false;
     let locale: 'th' | 'en' = customer.language ?? person.language ?? config.shop.locale;
-    // No row lock: the inbox processor already serves one person's events one at a time.
-    const stored = await loadSessionState<SessionState>(tx, identityId);
+    const stored = known?.state;
     const state: SessionState = stored ?? { step: 'idle' };
     const before = JSON.stringify(state);
     const out: OutMessage[] = [];

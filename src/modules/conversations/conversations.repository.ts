@@ -1,6 +1,16 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
-import { cartItems, chatInbox, chatSessions, webchatMessages, type ChatInboxRow } from '../../db/schema/index.ts';
+import {
+  cartItems,
+  chatInbox,
+  chatSessions,
+  customerIdentities,
+  customers,
+  webchatMessages,
+  type ChatChannel,
+  type ChatInboxRow,
+  type Customer,
+} from '../../db/schema/index.ts';
 
 // ---- inbox --------------------------------------------------------------------------------------
 
@@ -86,9 +96,22 @@ export async function pendingInboundCount(db: DbOrTx): Promise<number> {
 
 // ---- conversation state -------------------------------------------------------------------------
 
-export async function loadSessionState<T extends Record<string, unknown>>(tx: Tx, identityId: number): Promise<T | undefined> {
-  const [row] = await tx.select().from(chatSessions).where(eq(chatSessions.identityId, identityId));
-  return row?.state as T | undefined;
+/**
+ * A returning person's customer record, chat identity and conversation state in one query (the
+ * common case for every message); undefined for someone who never wrote, who is then created.
+ */
+export async function findConversation<T extends Record<string, unknown>>(
+  tx: Tx,
+  channel: ChatChannel,
+  externalId: string,
+): Promise<{ customer: Customer; identityId: number; state: T | undefined } | undefined> {
+  const [row] = await tx
+    .select({ customer: customers, identityId: customerIdentities.id, state: chatSessions.state })
+    .from(customerIdentities)
+    .innerJoin(customers, eq(customers.id, customerIdentities.customerId))
+    .leftJoin(chatSessions, eq(chatSessions.identityId, customerIdentities.id))
+    .where(and(eq(customerIdentities.channel, channel), eq(customerIdentities.externalId, externalId)));
+  return row ? { customer: row.customer, identityId: row.identityId, state: (row.state ?? undefined) as T | undefined } : undefined;
 }
 
 /** The step a person's conversation is at, found by their chat id (no row when they never wrote). */
