@@ -34,6 +34,11 @@ export const ErrorCodes = {
   RETURN_STATE: 'conflict',
   REFUND_TOO_LARGE: 'unprocessable',
   SETTINGS_INVALID: 'invalid',
+  PRODUCT_IMAGE_INVALID: 'invalid',
+  CUSTOMER_MERGE_REFUSED: 'conflict',
+  COUNT_BELOW_RESERVED: 'conflict',
+  TRANSFER_INVALID: 'invalid',
+  REFUND_SLIP_INVALID: 'invalid',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -5,6 +5,7 @@ import { adminRoutesOf, type AdminRouteInfo } from '#admin/admin.plugin.ts';
 import { allowed, roles } from '#admin/auth/roles.ts';
 import { withTransaction } from '#src/db/client.ts';
 import { importRuns, refunds, returnRequests, type User, type UserRole } from '#src/db/schema/index.ts';
+import { findWarehouseByCode } from '#src/modules/inventory/index.ts';
 import { findOrderByNumber } from '#src/modules/orders/index.ts';
 import { insertSlip } from '#src/modules/payments/index.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
@@ -21,6 +22,8 @@ let returnId: number;
 let refundId: number;
 let importRunId: number;
 let codRunId: number;
+let variantId: number;
+let warehouseId: number;
 
 beforeAll(async () => {
   t = await buildTestApp();
@@ -30,7 +33,9 @@ beforeAll(async () => {
     clients[role] = await signIn(t.app, users[role].email);
   }
   target = await makeUser(db, 'staff');
-  await makeProduct(db, { sku: 'ROLE-1', stock: { MAIN: 50 } });
+  const product = await makeProduct(db, { sku: 'ROLE-1', stock: { MAIN: 50 } });
+  variantId = product.variant.id;
+  warehouseId = (await findWarehouseByCode(db, 'MAIN'))!.id;
   // A confirmed order: every role, packers included, has it on their list.
   number = await makeApiOrder(t.app, 'ROLE-1', { status: 'confirmed' });
   const order = (await findOrderByNumber(db, number))!;
@@ -66,6 +71,8 @@ function concrete(route: AdminRouteInfo): string {
     .replace('/returns/:id', `/returns/${returnId}`)
     .replace('/imports/cod/:id', `/imports/cod/${codRunId}`)
     .replace('/imports/:id', `/imports/${importRunId}`)
+    .replace('/stock/items/:variantId', `/stock/items/${variantId}`)
+    .replace('/warehouses/:id', `/warehouses/${warehouseId}`)
     .replace(':number', number)
     .replace('/slips/:id', `/slips/${slipId}`)
     .replace('/users/:id', `/users/${target.id}`)

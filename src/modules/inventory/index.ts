@@ -3,3 +3,4 @@
 export * from './allocation.ts';
 export * from './inventory.repository.ts';
 export * from './inventory.schemas.ts';
+export * from './stock-levels.ts';

@@ -97,7 +97,8 @@ export async function lockAvailableStock(tx: Tx, variantIds: number[]): Promise<
     })
     .from(stockLevels)
     .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
-    .where(and(inArray(stockLevels.variantId, variantIds), eq(warehouses.active, true)))
+    // A non-sellable warehouse (damaged goods) is counted and valued but never supplies an order.
+    .where(and(inArray(stockLevels.variantId, variantIds), eq(warehouses.active, true), eq(warehouses.sellable, true)))
     .orderBy(asc(stockLevels.variantId), asc(stockLevels.warehouseId))
     .for('update', { of: stockLevels });
   return rows.map((r) => ({
@@ -196,12 +197,12 @@ export async function findWarehouseByCode(db: DbOrTx, code: string): Promise<War
   return w;
 }
 
-/** Where stock goes when nobody names a warehouse: the active one with the highest priority. */
+/** Where stock goes when nobody names a warehouse: the active, sellable one with the highest priority. */
 export async function defaultWarehouse(db: DbOrTx): Promise<Warehouse | undefined> {
   const [w] = await db
     .select()
     .from(warehouses)
-    .where(eq(warehouses.active, true))
+    .where(and(eq(warehouses.active, true), eq(warehouses.sellable, true)))
     .orderBy(desc(warehouses.priority), asc(warehouses.id))
     .limit(1);
   return w;
@@ -209,7 +210,7 @@ export async function defaultWarehouse(db: DbOrTx): Promise<Warehouse | undefine
 
 export async function createWarehouse(
   db: DbOrTx,
-  input: { code: string; name: string; address?: string; priority?: number },
+  input: { code: string; name: string; address?: string; priority?: number; active?: boolean; sellable?: boolean },
 ): Promise<Warehouse> {
   const [w] = await db.insert(warehouses).values(input).returning();
   return w!;
@@ -239,7 +240,7 @@ export async function listStock(db: DbOrTx, filter: { sku?: string | undefined }
   return rows.map((r) => ({ ...r, available: r.onHand - r.reserved }));
 }
 
-/** Available units per variant over all active warehouses. */
+/** Available units per variant over all active, sellable warehouses: what an order could take. */
 export async function availableByVariant(db: DbOrTx, variantIds: number[]): Promise<Map<number, number>> {
   if (variantIds.length === 0) return new Map();
   const rows = await db
@@ -249,7 +250,7 @@ export async function availableByVariant(db: DbOrTx, variantIds: number[]): Prom
     })
     .from(stockLevels)
     .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
-    .where(and(inArray(stockLevels.variantId, variantIds), eq(warehouses.active, true)))
+    .where(and(inArray(stockLevels.variantId, variantIds), eq(warehouses.active, true), eq(warehouses.sellable, true)))
     .groupBy(stockLevels.variantId);
   return new Map(rows.map((r) => [r.variantId, r.available]));
 }
@@ -263,4 +264,8 @@ export async function setLowStockThreshold(db: DbOrTx, variantId: number, thresh
     .insert(lowStockThresholds)
     .values({ variantId, threshold })
     .onConflictDoUpdate({ target: lowStockThresholds.variantId, set: { threshold } });
+}
+
+export async function clearLowStockThreshold(db: DbOrTx, variantId: number) {
+  await db.delete(lowStockThresholds).where(eq(lowStockThresholds.variantId, variantId));
 }

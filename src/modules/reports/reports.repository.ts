@@ -134,3 +134,27 @@ export function slowMovers(db: DbOrTx, now: Date, days: number) {
         order by "lastSoldAt" nulls first, v.sku`,
   );
 }
+
+/**
+ * New and returning customers among those who bought in the range: a customer is new when their first
+ * non-cancelled order (any channel, any time) falls in the range, returning when it came before.
+ */
+export async function newVsReturningCustomers(db: DbOrTx, r: ReportRange) {
+  const list = await rows<{ kind: 'new' | 'returning'; customers: number; orders: number; revenue: number | string }>(
+    db,
+    sql`with sales as (select o.customer_id, o.total from orders o where ${saleFilter(r)}),
+             firsts as (select o.customer_id, min(o.created_at) as first_at from orders o
+                        where o.status <> 'cancelled' and o.customer_id in (select customer_id from sales)
+                        group by o.customer_id)
+        select case when f.first_at >= ${r.from} then 'new' else 'returning' end as kind,
+               count(distinct s.customer_id)::int as customers, count(*)::int as orders,
+               coalesce(sum(s.total), 0)::bigint as revenue
+        from sales s join firsts f on f.customer_id = s.customer_id
+        group by 1`,
+  );
+  const pick = (kind: 'new' | 'returning') => {
+    const row = list.find((x) => x.kind === kind);
+    return { kind, customers: row?.customers ?? 0, orders: row?.orders ?? 0, revenue: Number(row?.revenue ?? 0) };
+  };
+  return [pick('new'), pick('returning')];
+}

@@ -173,3 +173,110 @@
     window.addEventListener('pagehide', function () { source.close(); });
   }
 })();
+
+// ---- stock: barcode scanning ----
+// A scanner types the code and presses Enter. In an input with data-scan, Enter never submits the form
+// half-filled: the code is looked up (data-scan is the lookup address), the product is shown in
+// data-scan-target, the SKU replaces what was typed, and the focus moves on to data-scan-next.
+(function () {
+  'use strict';
+  document.addEventListener('keydown', function (e) {
+    var input = e.target;
+    if (e.key !== 'Enter' || !input || !input.matches || !input.matches('input[data-scan]')) return;
+    e.preventDefault();
+    var code = input.value.trim();
+    var out = input.dataset.scanTarget ? document.getElementById(input.dataset.scanTarget) : null;
+    if (!code) return;
+    input.setAttribute('aria-busy', 'true');
+    fetch(input.dataset.scan + '?code=' + encodeURIComponent(code), { headers: { 'HX-Request': 'true', Accept: 'text/html' }, credentials: 'same-origin' })
+      .then(function (res) { return res.text(); })
+      .then(function (html) {
+        if (out) out.innerHTML = html;
+        var found = out ? out.querySelector('[data-scan-sku]') : null;
+        if (found) {
+          input.value = found.getAttribute('data-scan-sku');
+          input.removeAttribute('aria-invalid');
+          var next = input.dataset.scanNext ? document.getElementById(input.dataset.scanNext) : null;
+          if (next) {
+            next.focus();
+            if (next.select) next.select();
+          }
+        } else {
+          input.setAttribute('aria-invalid', 'true');
+          input.select();
+        }
+      })
+      .catch(function () { input.setAttribute('aria-invalid', 'true'); })
+      .then(function () { input.removeAttribute('aria-busy'); });
+  });
+})();
+
+// ---- reports: the sales chart (revenue bars, orders line); the data sits in data-report-chart ----
+(function () {
+  'use strict';
+  function drawReportCharts() {
+    if (!window.Chart) return;
+    document.querySelectorAll('canvas[data-report-chart]').forEach(function (canvas) {
+      if (canvas.dataset.drawn) return;
+      canvas.dataset.drawn = '1';
+      var data = JSON.parse(canvas.dataset.reportChart);
+      var money = new Intl.NumberFormat(data.locale, { style: 'currency', currency: data.currency, maximumFractionDigits: 0 });
+      new window.Chart(canvas, {
+        data: {
+          labels: data.labels,
+          datasets: [
+            { type: 'bar', label: data.labelRevenue, data: data.revenue, backgroundColor: '#0f766e', borderRadius: 3, yAxisID: 'revenue' },
+            { type: 'line', label: data.labelOrders, data: data.orders, borderColor: '#b45309', backgroundColor: '#b45309', tension: 0.2, yAxisID: 'orders' },
+          ],
+        },
+        options: {
+          responsive: true,
+          maintainAspectRatio: false,
+          animation: false,
+          plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+          scales: {
+            x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },
+            revenue: { position: 'left', beginAtZero: true, ticks: { callback: function (v) { return money.format(v); } } },
+            orders: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 } },
+          },
+        },
+      });
+    });
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', drawReportCharts);
+  else drawReportCharts();
+})();
+
+// ---- inventory: barcode scanning (inputs with data-inventory-scan) ----
+// A scanner types the code and presses Enter: that must not submit a half-filled form. The code is looked
+// up at the data-inventory-scan address, the answer shown in data-inventory-scan-target; when it names a
+// product ([data-inventory-sku]) the SKU replaces what was typed and the focus moves to data-inventory-scan-next.
+(function () {
+  'use strict';
+  document.addEventListener('keydown', function (e) {
+    var input = e.target;
+    if (e.key !== 'Enter' || !input || !input.matches || !input.matches('input[data-inventory-scan]')) return;
+    e.preventDefault();
+    var code = input.value.trim();
+    if (!code) return;
+    var out = document.getElementById(input.dataset.inventoryScanTarget || '');
+    input.setAttribute('aria-busy', 'true');
+    fetch(input.dataset.inventoryScan + '?code=' + encodeURIComponent(code), { headers: { 'HX-Request': 'true', Accept: 'text/html' }, credentials: 'same-origin' })
+      .then(function (res) { return res.text(); })
+      .then(function (html) {
+        if (out) out.innerHTML = html;
+        var found = out ? out.querySelector('[data-inventory-sku]') : null;
+        if (found) {
+          input.value = found.getAttribute('data-inventory-sku');
+          input.removeAttribute('aria-invalid');
+          var next = document.getElementById(input.dataset.inventoryScanNext || '');
+          if (next) { next.focus(); if (next.select) next.select(); }
+        } else {
+          input.setAttribute('aria-invalid', 'true');
+          input.select();
+        }
+      })
+      .catch(function () { input.setAttribute('aria-invalid', 'true'); })
+      .then(function () { input.removeAttribute('aria-busy'); });
+  });
+})();

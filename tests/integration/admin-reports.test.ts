@@ -1,0 +1,145 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orders, type Order } from '#src/db/schema/index.ts';
+import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
+import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { parseReportQuery, presetRange, zonedMidnight } from '#admin/queries/reports.ts';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { makeCustomer, makeProduct, orderInput } from '../helpers/factories.ts';
+import { makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
+
+let t: TestApp;
+let owner: AdminClient;
+let admin: AdminClient;
+const sales: Order[] = [];
+let cancelled: Order;
+let outside: Order;
+
+async function order(
+  customer: { id: number; name: string },
+  lines: { sku: string; qty: number }[],
+  at: string,
+  opts: { channel: 'line' | 'shopee' | 'api'; method: 'promptpay' | 'transfer' | 'cod'; to: 'paid' | 'confirmed' | 'cancelled' | 'pending_payment' },
+) {
+  const db = t.database.db;
+  const { order: placed } = await placeOrder(db, { ...orderInput(customer, lines), channel: opts.channel, paymentMethod: opts.method });
+  await db.update(orders).set({ createdAt: new Date(at) }).where(eq(orders.id, placed.id));
+  if (opts.to !== 'pending_payment') await transitionOrder(db, { number: placed.number, to: opts.to, actor: 'test', notify: false });
+  const [row] = await db.select().from(orders).where(eq(orders.id, placed.id));
+  return row!;
+}
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  const db = t.database.db;
+  owner = await signIn(t.app, 'owner@example.com', 'correct horse battery');
+  admin = await signIn(t.app, (await makeUser(db, 'admin')).email);
+  await makeProduct(db, { sku: 'REP-TEA', price: 12_000, nameTh: 'ชาไทย', stock: { MAIN: 500 } });
+  await makeProduct(db, { sku: 'REP-CAKE', price: 8_550, nameTh: 'เค้กมะพร้าว', stock: { MAIN: 500 } });
+  const somchai = await makeCustomer(db, { name: 'สมชาย' });
+  const malee = await makeCustomer(db, { name: 'มาลี' });
+  // Malee first bought in September: returning in October. Somchai's first order is in October: new.
+  outside = await order(malee, [{ sku: 'REP-TEA', qty: 9 }], '2026-09-20T10:00:00+07:00', { channel: 'line', method: 'promptpay', to: 'paid' });
+  sales.push(await order(somchai, [{ sku: 'REP-TEA', qty: 2 }], '2026-10-03T23:30:00+07:00', { channel: 'line', method: 'promptpay', to: 'paid' }));
+  sales.push(await order(somchai, [{ sku: 'REP-CAKE', qty: 3 }], '2026-10-04T00:30:00+07:00', { channel: 'shopee', method: 'transfer', to: 'paid' }));
+  sales.push(await order(malee, [{ sku: 'REP-TEA', qty: 1 }, { sku: 'REP-CAKE', qty: 1 }], '2026-10-15T12:00:00+07:00', { channel: 'api', method: 'cod', to: 'confirmed' }));
+  cancelled = await order(malee, [{ sku: 'REP-CAKE', qty: 7 }], '2026-10-16T12:00:00+07:00', { channel: 'line', method: 'promptpay', to: 'cancelled' });
+  await order(somchai, [{ sku: 'REP-CAKE', qty: 4 }], '2026-10-17T12:00:00+07:00', { channel: 'line', method: 'promptpay', to: 'pending_payment' });
+});
+afterAll(() => t?.close());
+
+const october = 'from=2026-10-01&to=2026-10-31';
+const sum = (list: Order[]) => list.reduce((n, o) => n + o.total, 0);
+const satangCells = (html: string, table: string) => {
+  const body = new RegExp(`data-table="${table}"[\\s\\S]*?</table>`).exec(html)![0];
+  return [...body.matchAll(/data-satang="(\d+)"/g)].map((m) => Number(m[1]));
+};
+function csvRows(body: string) {
+  expect(body.startsWith('\uFEFF')).toBe(true);
+  return body.slice(1).trim().split('\r\n').map((l) => l.split(','));
+}
+
+describe('the reports page', () => {
+  it('adds up to exactly the paid and confirmed orders of the range: cancelled, unpaid and outside orders left out', async () => {
+    const res = await owner.get(`/admin/reports?${october}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('data-stat="orders">3<');
+    const total = sum(sales);
+    expect(total).toBeGreaterThan(0);
+    expect(satangCells(res.body, 'channels').reduce((a, b) => a + b, 0)).toBe(total);
+    expect(satangCells(res.body, 'payments').reduce((a, b) => a + b, 0)).toBe(total);
+    expect(satangCells(res.body, 'period').reduce((a, b) => a + b, 0)).toBe(total);
+    // Product lines: 3 teas and 4 cakes.
+    expect(satangCells(res.body, 'products')).toEqual([3 * 12_000, 4 * 8_550].sort((a, b) => b - a));
+    // Somchai is new (first order in October), Malee returning (she bought in September).
+    expect(res.body).toContain('data-stat="new-returning">1 / 1<');
+    expect(res.body).toContain('chart.umd.js');
+    expect(res.body).toContain('data-report-chart=');
+    expect(cancelled.status).toBe('cancelled');
+    expect(outside.status).toBe('paid');
+  });
+
+  it('splits days in the shop time zone and filters by channel', async () => {
+    const days = await owner.get(`/admin/reports?${october}&channel=line`);
+    expect(days.body).toContain('data-stat="orders">1<');
+    expect(satangCells(days.body, 'period')).toEqual([sales[0]!.total]);
+    const months = await owner.get(`/admin/reports?${october}&granularity=month`);
+    expect(satangCells(months.body, 'period')).toEqual([sum(sales)]);
+  });
+
+  it('exports each table as CSV with a BOM whose totals equal the orders they cover', async () => {
+    const summary = await admin.get(`/admin/reports/summary.csv?${october}`);
+    expect(summary.statusCode).toBe(200);
+    expect(summary.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(summary.headers['content-disposition']).toContain('attachment; filename="summary-2026-10-01-2026-10-31.csv"');
+    const [, row] = csvRows(summary.body);
+    expect(row![0]).toBe('3');
+    expect(Math.round(Number(row![1]) * 100)).toBe(sum(sales));
+
+    const channels = csvRows((await admin.get(`/admin/reports/channels.csv?${october}`)).body);
+    expect(channels[0]).toEqual(['Channel', 'Orders', 'Revenue']);
+    expect(channels.slice(1).reduce((n, r) => n + Math.round(Number(r[2]) * 100), 0)).toBe(sum(sales));
+
+    const products = (await owner.get(`/admin/reports/products.csv?${october}`)).body;
+    // The owner reads Thai: Thai headers and product names survive in UTF-8.
+    expect(products).toContain('ชาไทย');
+    expect(products).toContain('สินค้า');
+    const shopee = csvRows((await admin.get(`/admin/reports/payments.csv?${october}&channel=shopee`)).body);
+    expect(shopee.slice(1)).toEqual([['Bank transfer', '1', (sales[1]!.total / 100).toFixed(2)]]);
+    for (const name of ['period', 'categories', 'customers', 'top-customers', 'slow-movers']) {
+      const res = await admin.get(`/admin/reports/${name}.csv?${october}`);
+      expect(res.statusCode, name).toBe(200);
+      expect(res.body.startsWith('\uFEFF'), name).toBe(true);
+    }
+  });
+
+  it('defaults to the last 30 days and shows a bad date beside its field', async () => {
+    const res = await owner.get('/admin/reports?from=not-a-date');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('aria-invalid="true"');
+    expect(res.body).toContain('กรุณากรอกวันที่');
+  });
+
+  it('is for owners and admins only', async () => {
+    const db = t.database.db;
+    for (const role of ['staff', 'packer'] as const) {
+      const client = await signIn(t.app, (await makeUser(db, role)).email);
+      expect((await client.get('/admin/reports')).statusCode, role).toBe(403);
+      expect((await client.get('/admin/reports/summary.csv')).statusCode, role).toBe(403);
+    }
+    expect((await admin.get('/admin/reports')).statusCode).toBe(200);
+  });
+});
+
+describe('report date ranges', () => {
+  it('compute presets in the shop calendar and day boundaries in its time zone', () => {
+    expect(presetRange('lastMonth', '2026-01-15')).toEqual({ from: '2025-12-01', to: '2025-12-31' });
+    expect(presetRange('thisMonth', '2026-03-09')).toEqual({ from: '2026-03-01', to: '2026-03-09' });
+    expect(presetRange('7d', '2026-03-03')).toEqual({ from: '2026-02-25', to: '2026-03-03' });
+    expect(zonedMidnight('2026-10-04', 'Asia/Bangkok').toISOString()).toBe('2026-10-03T17:00:00.000Z');
+    expect(zonedMidnight('2026-03-29', 'Europe/Paris').toISOString()).toBe('2026-03-28T23:00:00.000Z');
+    const { filter } = parseReportQuery({}, new Date('2026-11-22T20:00:00Z'), 'Asia/Bangkok');
+    // 03:00 on 23 November in Bangkok.
+    expect(filter).toMatchObject({ from: '2026-10-25', to: '2026-11-23', granularity: 'day', slowDays: 30 });
+  });
+});
