@@ -246,37 +246,3 @@
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', drawReportCharts);
   else drawReportCharts();
 })();
-
-// ---- inventory: barcode scanning (inputs with data-inventory-scan) ----
-// A scanner types the code and presses Enter: that must not submit a half-filled form. The code is looked
-// up at the data-inventory-scan address, the answer shown in data-inventory-scan-target; when it names a
-// product ([data-inventory-sku]) the SKU replaces what was typed and the focus moves to data-inventory-scan-next.
-(function () {
-  'use strict';
-  document.addEventListener('keydown', function (e) {
-    var input = e.target;
-    if (e.key !== 'Enter' || !input || !input.matches || !input.matches('input[data-inventory-scan]')) return;
-    e.preventDefault();
-    var code = input.value.trim();
-    if (!code) return;
-    var out = document.getElementById(input.dataset.inventoryScanTarget || '');
-    input.setAttribute('aria-busy', 'true');
-    fetch(input.dataset.inventoryScan + '?code=' + encodeURIComponent(code), { headers: { 'HX-Request': 'true', Accept: 'text/html' }, credentials: 'same-origin' })
-      .then(function (res) { return res.text(); })
-      .then(function (html) {
-        if (out) out.innerHTML = html;
-        var found = out ? out.querySelector('[data-inventory-sku]') : null;
-        if (found) {
-          input.value = found.getAttribute('data-inventory-sku');
-          input.removeAttribute('aria-invalid');
-          var next = document.getElementById(input.dataset.inventoryScanNext || '');
-          if (next) { next.focus(); if (next.select) next.select(); }
-        } else {
-          input.setAttribute('aria-invalid', 'true');
-          input.select();
-        }
-      })
-      .catch(function () { input.setAttribute('aria-invalid', 'true'); })
-      .then(function () { input.removeAttribute('aria-busy'); });
-  });
-})();
