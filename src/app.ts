@@ -12,6 +12,7 @@ import { runMigrations } from './db/migrate.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { payRoutes } from './http/pay.routes.ts';
+import { mediaRoutes } from './http/media.routes.ts';
 import { loadOrCreateSecret } from './lib/secrets.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createSettingsService, type SettingsService } from './modules/settings/index.ts';
@@ -112,6 +113,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(healthRoutes);
   await app.register(payRoutes);
+  await app.register(mediaRoutes);
   await app.register(apiPlugin, { prefix: '/api/v1' });
   await app.register(adminPlugin, { prefix: '/admin' });
   await app.register(chatPlugin, { workers: config.workers, ...overrides.chat });

@@ -4,12 +4,12 @@ import { orders, refunds, type OrderChannel } from '#src/db/schema/index.ts';
 
 export async function refundsDue(db: DbOrTx) {
   return db
-    .select({ refund: refunds, number: orders.number, customerName: orders.customerName })
+    .select({ refund: refunds, number: orders.number, customerName: orders.customerName, customerPhone: orders.customerPhone, orderStatus: orders.status })
     .from(refunds)
     .innerJoin(orders, eq(orders.id, refunds.orderId))
     .where(eq(refunds.status, 'due'))
     .orderBy(desc(refunds.createdAt))
-    .limit(200);
+    .limit(500);
 }
 
 /** Orders and revenue per channel since midnight `days - 1` days ago in the shop's time zone; cancelled orders left out. */

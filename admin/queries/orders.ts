@@ -47,8 +47,9 @@ export interface DeskRow {
 }
 
 const orderBy: Record<OrderSort, SQL[]> = {
-  newest: [desc(orders.createdAt), desc(orders.id)],
-  oldest: [asc(orders.createdAt), asc(orders.id)],
+  // Spelled as the indexes are built (DESC NULLS LAST), so a page is read in index order, not sorted.
+  newest: [sql`${orders.createdAt} desc nulls last`, sql`${orders.id} desc nulls last`],
+  oldest: [sql`${orders.createdAt} asc nulls first`, sql`${orders.id} asc nulls first`],
   total_desc: [desc(orders.total), desc(orders.id)],
   total_asc: [asc(orders.total), desc(orders.id)],
 };

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { allowed, can } from '../auth/roles.ts';
 import { dailyByChannel, lowStockCount, todayTotals, waitingCounts } from '../queries/dashboard.ts';
-import { refundsDue, revenueByChannel } from '../queries/finance.ts';
 import { helpers, render } from '../view.ts';
 
 export const dashboardRoutes: FastifyPluginAsync = async (app) => {
@@ -39,8 +38,5 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
     });
   });
 
-  app.get('/finance', { config: { roles: allowed('finance.view') } }, async (request, reply) => {
-    const [byChannel, refunds] = await Promise.all([revenueByChannel(db, tz, 30), refundsDue(db)]);
-    return render(request, reply, 'finance', { byChannel, refunds });
-  });
+  // /finance lives with the other money pages in ledger.routes.ts.
 };

@@ -1,4 +1,221 @@
-import type { FastifyPluginAsync } from 'fastify';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import multipart from '@fastify/multipart';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { refunds } from '#src/db/schema/index.ts';
+import { isAppError } from '#src/errors.ts';
+import { localDate } from '#src/lib/shop-time.ts';
+import { accountingCsv, accountingKinds, decimal, useBillingDefaults } from '#src/modules/billing/index.ts';
+import { MAX_IMAGE_BYTES } from '#src/modules/payments/image-guard.ts';
+import { payRefund, refundMethods } from '#src/workflows/refund-payments.ts';
+import { actorOf, writeAudit } from '../audit.ts';
+import { allowed } from '../auth/roles.ts';
+import { optional, parseForm, type FieldErrors } from '../forms.ts';
+import { refundsDue, revenueByChannel } from '../queries/finance.ts';
+import { ledgerAll, ledgerPage, reconciledMethods, reconciliation, type LedgerFilter } from '../queries/ledger.ts';
+import { helpers, isHtmx, render } from '../view.ts';
 
-/** Back-office ledger pages. */
-export const ledgerRoutes: FastifyPluginAsync = async () => {};
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'field.date');
+const ledgerMethods = ['promptpay', 'transfer', 'cod', 'cash', 'other'] as const;
+
+const ledgerQuery = z.object({
+  from: optional(day),
+  to: optional(day),
+  method: optional(z.enum(ledgerMethods)),
+  page: optional(z.coerce.number().int().min(1).max(100_000)),
+});
+const dayQuery = z.object({ day: optional(day) });
+const exportQuery = z.object({ from: day, to: day, kind: optional(z.enum(accountingKinds)) });
+const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+const payBody = z.object({
+  method: z.enum(refundMethods),
+  reference: optional(z.string().trim().max(100)),
+});
+
+const PER_PAGE = 50;
+/** The longest range one export may cover: a year and a bit, so a mistyped year does not scan everything. */
+const MAX_EXPORT_DAYS = 400;
+
+/** Money pages for owners and admins: refunds due, the payments ledger, daily reconciliation, the accountant's export. */
+export const ledgerRoutes: FastifyPluginAsync = async (app) => {
+  const { db, config } = app.deps;
+  const finance = { roles: allowed('finance.view') };
+  // Invoices issued by the order workflows (a slip accepted in chat, an API transition) follow the live settings.
+  useBillingDefaults(() => ({ vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone }));
+  await app.register(multipart, { limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 6, parts: 8, fieldSize: 1_000 } });
+
+  const today = () => localDate(new Date(), config.shop.timeZone);
+
+  async function showFinance(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
+    const tz = config.shop.timeZone;
+    const [byChannel, due] = await Promise.all([revenueByChannel(db, tz, 30), refundsDue(db)]);
+    return render(request, reply, 'finance', { byChannel, refunds: due, methods: refundMethods, errors: {}, failedId: undefined, today: today(), ...extra }, status);
+  }
+
+  app.get('/finance', { config: finance }, async (request, reply) => showFinance(request, reply));
+
+  /** The refund form: a plain urlencoded form, or multipart with a slip photo (htmx sends the CSRF token as a header). */
+  async function readPayForm(request: FastifyRequest): Promise<{ fields: Record<string, string>; slip?: Buffer; tooLarge?: boolean }> {
+    if (!request.isMultipart()) return { fields: (request.body as Record<string, string>) ?? {} };
+    const fields: Record<string, string> = {};
+    let slip: Buffer | undefined;
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          const data = await part.toBuffer();
+          if (!slip && data.length > 0) slip = data;
+        } else if (typeof part.value === 'string') {
+          fields[part.fieldname] = part.value;
+        }
+      }
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_PARTS_LIMIT' || code === 'FST_FILES_LIMIT') return { fields, tooLarge: true };
+      throw err;
+    }
+    return slip ? { fields, slip } : { fields };
+  }
+
+  app.post('/finance/refunds/:id/pay', { config: finance }, async (request, reply) => {
+    const { t } = helpers(request);
+    const params = idParams.safeParse(request.params);
+    if (!params.success) return showFinance(request, reply, { error: t('error.notFound') }, 404);
+    const id = params.data.id;
+    const again = (errors: FieldErrors) => showFinance(request, reply, { errors, failedId: id }, isHtmx(request) ? 200 : 400);
+    const form = await readPayForm(request);
+    if (form.tooLarge) return again({ slip: t('ledger.slip.tooLarge') });
+    const parsed = parseForm(payBody, form.fields, t);
+    if (!parsed.ok) return again(parsed.errors);
+    const user = request.admin!.user;
+    try {
+      const result = await payRefund(
+        db,
+        { refundId: id, method: parsed.data.method, reference: parsed.data.reference, slip: form.slip, actor: actorOf(user), dataDir: config.dataDir },
+        async (tx, refund, order) => {
+          await writeAudit(tx, user, {
+            action: 'refund.paid',
+            orderNumber: order.number,
+            target: `refund:${refund.id}`,
+            details: { amount: refund.amount, method: refund.method, reference: refund.reference, slip: refund.slipPath !== null },
+          });
+        },
+      );
+      if (!result.paid && !result.refund) return showFinance(request, reply, { error: t('error.notFound') }, 404);
+      const done = result.paid ? 'ledger.refundPaid' : 'ledger.refundAlreadyPaid';
+      const url = `/admin/finance?done=${done}`;
+      if (isHtmx(request)) return reply.header('hx-redirect', url).code(204).send();
+      return reply.redirect(url, 303);
+    } catch (err) {
+      if (isAppError(err, 'REFUND_SLIP_INVALID')) return again({ slip: t('ledger.slip.invalid') });
+      throw err;
+    }
+  });
+
+  app.get('/finance/refunds/:id/slip', { config: finance }, async (request, reply) => {
+    const params = idParams.safeParse(request.params);
+    const [row] = params.success ? await db.select({ slipPath: refunds.slipPath }).from(refunds).where(eq(refunds.id, params.data.id)) : [];
+    const file = row?.slipPath ? path.join(config.dataDir, row.slipPath) : undefined;
+    const body = file && file.startsWith(path.join(config.dataDir, 'refund-slips')) ? await readFile(file).catch(() => undefined) : undefined;
+    if (!body) {
+      const { t } = helpers(request);
+      return render(request, reply, 'error', { title: t('error.notFound.title'), message: t('error.notFound') }, 404);
+    }
+    const type = file!.endsWith('.png') ? 'image/png' : file!.endsWith('.webp') ? 'image/webp' : 'image/jpeg';
+    return reply.header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff').type(type).send(body);
+  });
+
+  // ---------- payments ledger ----------
+
+  function ledgerFilter(request: FastifyRequest): { filter: LedgerFilter & { page: number }; errors: FieldErrors } {
+    const { t } = helpers(request);
+    const raw = (request.query ?? {}) as Record<string, unknown>;
+    const parsed = parseForm(ledgerQuery, raw, t);
+    if (parsed.ok) return { filter: { ...parsed.data, page: parsed.data.page ?? 1 }, errors: {} };
+    // Keep what is valid, say what is not.
+    const clean: Record<string, unknown> = { ...raw };
+    for (const k of Object.keys(parsed.errors)) delete clean[k];
+    const retry = ledgerQuery.safeParse(clean);
+    return { filter: { ...(retry.success ? retry.data : {}), page: (retry.success && retry.data.page) || 1 }, errors: parsed.errors };
+  }
+
+  const queryOf = (f: LedgerFilter, extra: Record<string, string> = {}) => {
+    const q = new URLSearchParams();
+    if (f.from) q.set('from', f.from);
+    if (f.to) q.set('to', f.to);
+    if (f.method) q.set('method', f.method);
+    for (const [k, v] of Object.entries(extra)) q.set(k, v);
+    return q.toString();
+  };
+
+  app.get('/finance/ledger', { config: finance }, async (request, reply) => {
+    const { filter, errors } = ledgerFilter(request);
+    const result = await ledgerPage(db, config.shop.timeZone, filter, filter.page, PER_PAGE);
+    const pages = Math.max(1, Math.ceil(result.count / PER_PAGE));
+    return render(request, reply, 'ledger/ledger', {
+      ...result,
+      filter,
+      errors,
+      methods: ledgerMethods,
+      page: Math.min(filter.page, pages),
+      pages,
+      currency: config.shop.currency,
+      pageUrl: (p: number) => `/admin/finance/ledger?${queryOf(filter, { page: String(p) })}`,
+      csvUrl: `/admin/finance/ledger.csv?${queryOf(filter)}`,
+    });
+  });
+
+  app.get('/finance/ledger.csv', { config: finance }, async (request, reply) => {
+    const { filter } = ledgerFilter(request);
+    const entries = await ledgerAll(db, config.shop.timeZone, filter);
+    const stamp = new Intl.DateTimeFormat('sv-SE', { timeZone: config.shop.timeZone, dateStyle: 'short', timeStyle: 'medium' });
+    const rows: (string | number)[][] = [['date', 'order_number', 'customer', 'kind', 'method', 'reference', 'amount', 'currency']];
+    for (const e of entries) rows.push([stamp.format(e.at), e.orderNumber, e.customerName, e.kind, e.method, e.reference ?? '', decimal(e.amount), e.currency]);
+    rows.push(['total', '', '', '', '', '', decimal(entries.reduce((n, e) => n + e.amount, 0)), config.shop.currency]);
+    return reply
+      .header('content-disposition', `attachment; filename="ledger-${filter.from ?? 'start'}-${filter.to ?? today()}.csv"`)
+      .type('text/csv; charset=utf-8')
+      .send(`\uFEFF${stringify(rows, { record_delimiter: '\r\n' })}`);
+  });
+
+  // ---------- daily reconciliation ----------
+
+  app.get('/finance/reconciliation', { config: finance }, async (request, reply) => {
+    const { t } = helpers(request);
+    const parsed = parseForm(dayQuery, request.query, t);
+    const chosen = (parsed.ok && parsed.data.day) || today();
+    const rec = await reconciliation(db, config.shop.timeZone, chosen);
+    return render(request, reply, 'ledger/reconciliation', { rec, errors: parsed.ok ? {} : parsed.errors, currency: config.shop.currency, methods: reconciledMethods });
+  });
+
+  // ---------- accounting export ----------
+
+  app.get('/finance/export', { config: finance }, async (request, reply) =>
+    render(request, reply, 'ledger/export', { values: { from: today(), to: today(), kind: 'all' }, errors: {}, kinds: accountingKinds, vat: config.shop.vatRegistered }),
+  );
+
+  app.get('/finance/export.csv', { config: finance }, async (request, reply) => {
+    const { t } = helpers(request);
+    // Without dates, today's figures (the link from the finance page names its own dates).
+    const parsed = parseForm(exportQuery, { from: today(), to: today(), ...(request.query as Record<string, unknown>) }, t);
+    const errors: FieldErrors = parsed.ok ? {} : parsed.errors;
+    if (parsed.ok) {
+      const span = (Date.parse(parsed.data.to) - Date.parse(parsed.data.from)) / 86_400_000;
+      if (span < 0) errors.to = t('ledger.export.toBeforeFrom');
+      else if (span >= MAX_EXPORT_DAYS) errors.to = t('ledger.export.tooLong', { days: MAX_EXPORT_DAYS });
+    }
+    if (!parsed.ok || Object.keys(errors).length) {
+      const values = Object.fromEntries(Object.entries((request.query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+      return render(request, reply, 'ledger/export', { values, errors, kinds: accountingKinds, vat: config.shop.vatRegistered }, 400);
+    }
+    const { from, to } = parsed.data;
+    const kind = parsed.data.kind ?? 'all';
+    const csv = await accountingCsv(db, { from, to, timeZone: config.shop.timeZone }, kind, { vatRegistered: config.shop.vatRegistered });
+    return reply
+      .header('content-disposition', `attachment; filename="accounting-${kind}-${from}-${to}.csv"`)
+      .type('text/csv; charset=utf-8')
+      .send(csv);
+  });
+};

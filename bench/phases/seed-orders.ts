@@ -90,7 +90,7 @@ export async function seedOrders(pool: pg.Pool, opts: { orders: number; customer
       )
       select (row_number() over (order by id) - 1)::int as k, id, name, phone from c`);
 
-    // The spread: a few customers order a lot (random()^2), statuses and channels by share.
+    // The spread: a few customers order a lot (random()^1.5), statuses and channels by share.
     await client.query(`
       create temp table bench_gen on commit drop as
       select row_number() over (order by created_at)::int as seq, x.*,
@@ -100,7 +100,7 @@ export async function seedOrders(pool: pg.Pool, opts: { orders: number; customer
       from (
         select g,
                now() - random() * interval '180 days' as created_at,
-               floor(${opts.customers} * power(random(), 2))::int as ck,
+               floor(${opts.customers} * power(random(), 1.5))::int as ck,
                random() as rs, random() as rc, random() as rp,
                floor(random() * ${productNames.length})::int as k1,
                floor(random() * ${productNames.length})::int as k2,

@@ -1,6 +1,7 @@
 import type { Db, Tx } from '../db/client.ts';
 import { withTransaction } from '../db/client.ts';
 import type { Order, OrderStatus } from '../db/schema/index.ts';
+import { billingDefaults, issueInvoice } from '../modules/billing/index.ts';
 import { consumeOrderReservations, releaseOrderReservations } from '../modules/inventory/index.ts';
 import { enqueueMessage } from '../modules/notify/index.ts';
 import { lockOrder, setOrderStatus } from '../modules/orders/index.ts';
@@ -16,6 +17,8 @@ export interface TransitionInput {
   locale?: 'th' | 'en';
   /** Whether the customer hears of this change; false when the caller sends a fuller message itself. */
   notify?: boolean;
+  /** How the invoice issued on 'paid' is made; without it the running shop's settings apply (billingDefaults). */
+  billing?: { vatRegistered: boolean; timeZone: string } | undefined;
 }
 
 /** Statuses the customer is told about in chat when their order reaches them. */
@@ -63,6 +66,8 @@ export async function transitionLockedOrder(tx: Tx, order: Order, input: Omit<Tr
           note: input.note,
         });
       }
+      // The receipt / tax invoice number is taken in this transaction: a rollback gives it back (no gap).
+      await issueInvoice(tx, order.id, input.billing ?? billingDefaults());
       break;
     }
     case 'cancelled': {
@@ -116,3 +121,4 @@ export async function tellCustomer(
     dedupeKey: `order:${order.number}:${event}${dedupeSuffix}`,
   });
 }
+

@@ -218,8 +218,9 @@ describe('the receipt / tax invoice', () => {
     expect(/data-vat>([^<]+)</.exec(res.body)![1]).toContain('40.56');
     expect(/data-net>([^<]+)</.exec(res.body)![1]).toContain('579.44');
     expect(/data-total>([^<]+)</.exec(res.body)![1]).toContain('620.00');
+    // The number was taken when the payment was confirmed; printing only shows it (no second issue).
     const audit = await t.database.db.select().from(adminAuditLog).where(eq(adminAuditLog.orderNumber, number));
-    expect(audit.map((a) => [a.action, a.target])).toEqual([['invoice.issued', invoice!.number]]);
+    expect(audit.filter((a) => a.action === 'invoice.issued')).toEqual([]);
   });
 
   it('is a plain receipt without VAT lines when the shop is not VAT-registered, with a blank buyer tax id', async () => {
@@ -257,10 +258,11 @@ describe('who may print, and bad selections', () => {
     for (const kind of ['picking', 'packing', 'labels']) {
       expect((await packer.get(`/admin/print/${kind}?orders=${number}`)).statusCode, kind).toBe(200);
     }
+    const o = (await findOrderByNumber(t.database.db, number))!;
+    const before = await t.database.db.select().from(invoices).where(eq(invoices.orderId, o.id));
     const refused = await packer.get(`/admin/print/invoices?orders=${number}`);
     expect(refused.statusCode).toBe(403);
-    const o = (await findOrderByNumber(t.database.db, number))!;
-    expect(await t.database.db.select().from(invoices).where(eq(invoices.orderId, o.id))).toEqual([]);
+    expect(await t.database.db.select().from(invoices).where(eq(invoices.orderId, o.id))).toEqual(before);
     expect((await staff.get(`/admin/print/invoices?orders=${number}`)).statusCode).toBe(200);
   });
 

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRoutesOf, type AdminRouteInfo } from '#admin/admin.plugin.ts';
@@ -9,7 +9,7 @@ import { findWarehouseByCode } from '#src/modules/inventory/index.ts';
 import { findOrderByNumber } from '#src/modules/orders/index.ts';
 import { insertSlip } from '#src/modules/payments/index.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { makeProduct } from '../helpers/factories.ts';
+import { makeCustomer, makeProduct } from '../helpers/factories.ts';
 import { makeApiOrder, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
 
 let t: TestApp;
@@ -23,6 +23,11 @@ let refundId: number;
 let importRunId: number;
 let codRunId: number;
 let variantId: number;
+let productId: number;
+let customerId: number;
+let otherCustomerId: number;
+let productRunId: number;
+let financeRefundId: number;
 let warehouseId: number;
 
 beforeAll(async () => {
@@ -35,6 +40,7 @@ beforeAll(async () => {
   target = await makeUser(db, 'staff');
   const product = await makeProduct(db, { sku: 'ROLE-1', stock: { MAIN: 50 } });
   variantId = product.variant.id;
+  productId = product.product.id;
   warehouseId = (await findWarehouseByCode(db, 'MAIN'))!.id;
   // A confirmed order: every role, packers included, has it on their list.
   number = await makeApiOrder(t.app, 'ROLE-1', { status: 'confirmed' });
@@ -60,6 +66,19 @@ beforeAll(async () => {
   importRunId = run!.id;
   const [cod] = await db.insert(importRuns).values({ kind: 'cod_remittance', filename: 'cod.csv', fileSha256: 'y', actor: 'test', status: 'done', totalRows: 0 }).returning();
   codRunId = cod!.id;
+  const [products] = await db.insert(importRuns).values({ kind: 'products', filename: 'products.csv', fileSha256: 'z', actor: 'test', status: 'done', totalRows: 0 }).returning();
+  productRunId = products!.id;
+  customerId = order.customerId;
+  otherCustomerId = (await makeCustomer(db)).id;
+  // A refund paid with a slip, stored where the finance pages keep them (DATA_DIR-relative).
+  await mkdir(path.join(t.config.dataDir, 'refund-slips'), { recursive: true });
+  const slipFile = `refund-slips/roles-${process.pid}-${Date.now()}.png`;
+  await writeFile(path.join(t.config.dataDir, slipFile), await readFile(imagePath));
+  const [paidRefund] = await db
+    .insert(refunds)
+    .values({ orderId: order.id, amount: 100, currency: 'THB', reason: 'cancelled', actor: 'test', status: 'paid', slipPath: slipFile })
+    .returning();
+  financeRefundId = paidRefund!.id;
 });
 afterAll(() => t?.close());
 
@@ -72,6 +91,12 @@ function concrete(route: AdminRouteInfo): string {
     .replace('/imports/cod/:id', `/imports/cod/${codRunId}`)
     .replace('/imports/:id', `/imports/${importRunId}`)
     .replace('/stock/items/:variantId', `/stock/items/${variantId}`)
+    .replace('/finance/refunds/:id', `/finance/refunds/${financeRefundId}`)
+    .replace('/products/import/:id', `/products/import/${productRunId}`)
+    .replace('/products/:id/variants/:variantId', `/products/${productId}/variants/${variantId}`)
+    .replace('/products/:id', `/products/${productId}`)
+    .replace('/customers/:id/merge/:otherId', `/customers/${customerId}/merge/${otherCustomerId}`)
+    .replace('/customers/:id', `/customers/${customerId}`)
     .replace('/warehouses/:id', `/warehouses/${warehouseId}`)
     .replace(':number', number)
     .replace('/slips/:id', `/slips/${slipId}`)

@@ -2,3 +2,5 @@
 // It reads an order's status and total but changes nothing outside its own tables.
 export * from './invoices.ts';
 export * from './receipts.ts';
+export * from './defaults.ts';
+export * from './accounting.ts';

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { categories, productVariants, products, type Product, type ProductVariant } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
+import { productImagePath } from './media.ts';
 
 export interface Sellable {
   variantId: number;
@@ -74,7 +75,7 @@ export interface CatalogCard extends Sellable {
 
 /** What chat shows: active variants with their product's category, descriptions and images. */
 export async function listCatalogCards(db: DbOrTx, filter: { categoryId?: number | undefined } = {}): Promise<CatalogCard[]> {
-  return db
+  const rows = await db
     .select({
       ...sellableColumns,
       categoryId: products.categoryId,
@@ -92,6 +93,8 @@ export async function listCatalogCards(db: DbOrTx, filter: { categoryId?: number
       ),
     )
     .orderBy(asc(products.id), asc(productVariants.id));
+  // products.images holds stored file names; chat needs their public addresses (relative to PUBLIC_URL).
+  return rows.map((r) => ({ ...r, images: r.images.map((file) => productImagePath(r.productId, file)) }));
 }
 
 /** Categories that hold at least one product on sale, in the shop's order. */

@@ -2,3 +2,6 @@
 // What chat shows and what orders snapshot comes from here.
 export * from './catalog.repository.ts';
 export * from './catalog.schemas.ts';
+export * from './products.repository.ts';
+export * from './media.ts';
+export * from './csv.ts';

@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
   customerAddresses,
@@ -25,14 +25,15 @@ export async function findOrCreateCustomerByPhone(
   input: { name: string; phone: string; language?: Language | undefined },
 ): Promise<Customer> {
   const phone = normalizeThaiPhone(input.phone) ?? input.phone.trim();
+  // A record merged into another (the same person) still has its phone: follow it to the kept one.
   const [existing] = await tx
     .select()
     .from(customers)
     .where(eq(customers.phone, phone))
-    .orderBy(customers.id)
+    .orderBy(sql`${customers.mergedIntoId} is not null`, customers.id)
     .limit(1)
     .for('update');
-  if (existing) return existing;
+  if (existing) return existing.mergedIntoId === null ? existing : ((await keptCustomer(tx, existing)) ?? existing);
   const [created] = await tx
     .insert(customers)
     .values({ name: input.name, phone, language: input.language })
@@ -129,4 +130,13 @@ export async function lastAddress(db: DbOrTx, customerId: number): Promise<Custo
     .orderBy(desc(customerAddresses.createdAt), desc(customerAddresses.id))
     .limit(1);
   return row;
+}
+
+/** The record a merged customer now lives on (following a chain of merges); the customer itself when not merged. */
+export async function keptCustomer(db: DbOrTx, customer: Customer): Promise<Customer | undefined> {
+  let current: Customer | undefined = customer;
+  for (let hops = 0; current && current.mergedIntoId !== null && hops < 10; hops++) {
+    current = await findCustomer(db, current.mergedIntoId);
+  }
+  return current;
 }

@@ -137,7 +137,7 @@ export async function listOrders(
     .select()
     .from(orders)
     .where(and(...where))
-    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .orderBy(sql`${orders.createdAt} desc nulls last`, sql`${orders.id} desc nulls last`)
     .limit(filter.limit + 1);
   const items = rows.slice(0, filter.limit);
   const last = items.at(-1);
@@ -217,7 +217,7 @@ export async function ordersOfCustomer(
     .select()
     .from(orders)
     .where(and(eq(orders.customerId, customerId), opts.statuses ? inArray(orders.status, [...opts.statuses]) : undefined))
-    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .orderBy(sql`${orders.createdAt} desc nulls last`, sql`${orders.id} desc nulls last`)
     .limit(opts.limit ?? 10);
 }
 

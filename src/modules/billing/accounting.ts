@@ -1,0 +1,175 @@
+import { stringify } from 'csv-stringify/sync';
+import { sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.ts';
+import { vatIncluded } from './invoices.ts';
+
+/**
+ * The accountant's export for a range of shop days. Which orders belong to a day: placed that day
+ * and not cancelled. Refunds: paid in the range, of orders that are not cancelled (a cancelled order
+ * was never counted as a sale, so its refund is not deducted either). Net = orders − refunds.
+ */
+export const accountingKinds = ['all', 'orders', 'lines', 'payments', 'refunds'] as const;
+export type AccountingKind = (typeof accountingKinds)[number];
+
+export interface AccountingRange {
+  from: string;
+  to: string;
+  timeZone: string;
+}
+
+function inRange(column: SQL, r: AccountingRange): SQL {
+  return sql`${column} >= (${r.from}::date::timestamp at time zone ${r.timeZone}) and ${column} < ((${r.to}::date + 1)::timestamp at time zone ${r.timeZone})`;
+}
+
+export interface AccountingOrder {
+  id: number;
+  number: string;
+  createdAt: Date;
+  channel: string;
+  customerName: string;
+  invoiceNumber: string | null;
+  subtotal: number;
+  shippingFee: number;
+  discount: number;
+  total: number;
+  status: string;
+  paymentMethod: string;
+  currency: string;
+}
+
+export async function accountingOrders(db: DbOrTx, r: AccountingRange): Promise<AccountingOrder[]> {
+  const { rows } = await db.execute<Record<string, unknown>>(sql`
+    select o.id, o.number, o.created_at, o.channel, o.customer_name, i.number as invoice_number, o.subtotal, o.shipping_fee,
+           o.discount, o.total, o.status, o.payment_method, o.currency
+    from orders o left join invoices i on i.order_id = o.id
+    where o.status <> 'cancelled' and ${inRange(sql`o.created_at`, r)}
+    order by o.created_at, o.id`);
+  return rows.map((o) => ({
+    id: Number(o.id),
+    number: String(o.number),
+    createdAt: new Date(o.created_at as string),
+    channel: String(o.channel),
+    customerName: String(o.customer_name),
+    invoiceNumber: (o.invoice_number as string | null) ?? null,
+    subtotal: Number(o.subtotal),
+    shippingFee: Number(o.shipping_fee),
+    discount: Number(o.discount),
+    total: Number(o.total),
+    status: String(o.status),
+    paymentMethod: String(o.payment_method),
+    currency: String(o.currency),
+  }));
+}
+
+export async function accountingLines(db: DbOrTx, r: AccountingRange) {
+  const { rows } = await db.execute<Record<string, unknown>>(sql`
+    select o.number, l.sku, l.name, l.qty, l.unit_price, l.line_total
+    from order_lines l join orders o on o.id = l.order_id
+    where o.status <> 'cancelled' and ${inRange(sql`o.created_at`, r)}
+    order by o.created_at, o.id, l.id`);
+  return rows.map((l) => ({
+    orderNumber: String(l.number),
+    sku: String(l.sku),
+    name: String(l.name),
+    qty: Number(l.qty),
+    unitPrice: Number(l.unit_price),
+    lineTotal: Number(l.line_total),
+  }));
+}
+
+export async function accountingPayments(db: DbOrTx, r: AccountingRange) {
+  const { rows } = await db.execute<Record<string, unknown>>(sql`
+    select o.number, p.confirmed_at, p.method, p.reference, p.amount
+    from payments p join orders o on o.id = p.order_id
+    where p.status = 'confirmed' and ${inRange(sql`p.confirmed_at`, r)}
+    order by p.confirmed_at, p.id`);
+  return rows.map((p) => ({
+    orderNumber: String(p.number),
+    at: new Date(p.confirmed_at as string),
+    method: String(p.method),
+    reference: (p.reference as string | null) ?? '',
+    amount: Number(p.amount),
+  }));
+}
+
+export async function accountingRefunds(db: DbOrTx, r: AccountingRange) {
+  const { rows } = await db.execute<Record<string, unknown>>(sql`
+    select o.number, rf.paid_at, rf.method, rf.reference, rf.reason, rf.amount
+    from refunds rf join orders o on o.id = rf.order_id
+    where rf.status = 'paid' and o.status <> 'cancelled' and ${inRange(sql`rf.paid_at`, r)}
+    order by rf.paid_at, rf.id`);
+  return rows.map((f) => ({
+    orderNumber: String(f.number),
+    at: new Date(f.paid_at as string),
+    method: (f.method as string | null) ?? '',
+    reference: (f.reference as string | null) ?? '',
+    reason: String(f.reason),
+    amount: Number(f.amount),
+  }));
+}
+
+/** Satang as the accountant's decimal: 12345 → "123.45". */
+export function decimal(satang: number): string {
+  const sign = satang < 0 ? '-' : '';
+  const abs = Math.abs(satang);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+function localStamp(d: Date, tz: string): string {
+  return new Intl.DateTimeFormat('sv-SE', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(d);
+}
+
+/**
+ * The export as one CSV (UTF-8 with a BOM, so Excel reads Thai): the chosen sections, each headed by
+ * its name, then the summary row (orders total, refunds total, net), which always covers the range.
+ */
+export async function accountingCsv(db: DbOrTx, r: AccountingRange, kind: AccountingKind, opts: { vatRegistered: boolean }): Promise<string> {
+  const rows: (string | number)[][] = [];
+  const want = (k: AccountingKind) => kind === 'all' || kind === k;
+  const section = (name: string) => {
+    if (kind === 'all') rows.push([`# ${name}`]);
+  };
+  const blank = () => {
+    if (kind === 'all') rows.push([]);
+  };
+  const orders = await accountingOrders(db, r);
+  const refunds = await accountingRefunds(db, r);
+  if (want('orders')) {
+    section('orders');
+    rows.push([
+      'number', 'date', 'channel', 'customer', 'invoice_number', 'payment_method', 'subtotal', 'shipping', 'discount', 'total',
+      ...(opts.vatRegistered ? ['net_excluding_vat', 'vat_7'] : []), 'status',
+    ]);
+    for (const o of orders) {
+      const v = vatIncluded(o.total);
+      rows.push([
+        o.number, localStamp(o.createdAt, r.timeZone), o.channel, o.customerName, o.invoiceNumber ?? '', o.paymentMethod,
+        decimal(o.subtotal), decimal(o.shippingFee), decimal(o.discount), decimal(o.total),
+        ...(opts.vatRegistered ? [decimal(v.net), decimal(v.vat)] : []), o.status,
+      ]);
+    }
+    blank();
+  }
+  if (want('lines')) {
+    section('lines');
+    rows.push(['order_number', 'sku', 'name', 'qty', 'unit_price', 'line_total']);
+    for (const l of await accountingLines(db, r)) rows.push([l.orderNumber, l.sku, l.name, l.qty, decimal(l.unitPrice), decimal(l.lineTotal)]);
+    blank();
+  }
+  if (want('payments')) {
+    section('payments');
+    rows.push(['order_number', 'date', 'method', 'reference', 'amount']);
+    for (const p of await accountingPayments(db, r)) rows.push([p.orderNumber, localStamp(p.at, r.timeZone), p.method, p.reference, decimal(p.amount)]);
+    blank();
+  }
+  if (want('refunds')) {
+    section('refunds');
+    rows.push(['order_number', 'date', 'method', 'reference', 'reason', 'amount']);
+    for (const f of refunds) rows.push([f.orderNumber, localStamp(f.at, r.timeZone), f.method, f.reference, f.reason, decimal(-f.amount)]);
+    blank();
+  }
+  const ordersTotal = orders.reduce((n, o) => n + o.total, 0);
+  const refundsTotal = refunds.reduce((n, f) => n + f.amount, 0);
+  rows.push(['summary', `${r.from}..${r.to}`, 'orders_total', decimal(ordersTotal), 'refunds_total', decimal(refundsTotal), 'net', decimal(ordersTotal - refundsTotal)]);
+  return `\uFEFF${stringify(rows, { record_delimiter: '\r\n' })}`;
+}

@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import { and, eq, ilike, isNull, or, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/client.ts';
+import { withTransaction } from '../db/client.ts';
+import { customerIdentities, customers, productVariants, products, type Order, type PaymentMethod } from '../db/schema/index.ts';
+import { AppError } from '../errors.ts';
+import { normalizeThaiPhone } from '../lib/phone.ts';
+import { findSellablesBySku, type Sellable } from '../modules/catalog/index.ts';
+import { findCustomer, findOrCreateCustomerByPhone, keptCustomer, lastAddress, saveAddress } from '../modules/customers/index.ts';
+import { appendOrderNote, bindIdempotencyKey, claimIdempotencyKey, findOrderById } from '../modules/orders/index.ts';
+import { shippingFeeOf, type ShippingRules } from '../modules/shipping/index.ts';
+import { chatTargetFor } from './customer-chat.ts';
+import { transitionLockedOrder, tellCustomer } from './order-status.workflow.ts';
+import { placeOrderInTx } from './place-order.workflow.ts';
+
+/** Where an order typed in by staff came from: recorded in its note and history. */
+export const orderSources = ['phone', 'walkin', 'facebook', 'instagram', 'other'] as const;
+export type OrderSource = (typeof orderSources)[number];
+
+/** A product by what a scanner or a person typed: the SKU (any case) or the barcode. */
+export async function findSellableByCode(db: DbOrTx, code: string): Promise<Sellable | undefined> {
+  const trimmed = code.trim();
+  if (!trimmed) return undefined;
+  const bySku = await findSellablesBySku(db, [trimmed]);
+  const hit = bySku.get(trimmed.toLowerCase());
+  if (hit) return hit;
+  const [byBarcode] = await db
+    .select({ sku: productVariants.sku })
+    .from(productVariants)
+    .where(eq(productVariants.barcode, trimmed))
+    .limit(1);
+  if (!byBarcode) return undefined;
+  return (await findSellablesBySku(db, [byBarcode.sku])).get(byBarcode.sku.toLowerCase());
+}
+
+/** Up to `limit` active products whose SKU, barcode or Thai/English name contains the text. */
+export async function searchSellables(db: DbOrTx, q: string, limit = 10): Promise<Sellable[]> {
+  const text = q.trim();
+  if (!text) return [];
+  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await db
+    .select({ sku: productVariants.sku })
+    .from(productVariants)
+    .innerJoin(products, eq(products.id, productVariants.productId))
+    .where(
+      and(
+        eq(products.active, true),
+        eq(productVariants.active, true),
+        or(ilike(productVariants.sku, like), ilike(products.nameTh, like), ilike(products.nameEn, like), eq(productVariants.barcode, text)),
+      ),
+    )
+    .orderBy(productVariants.sku)
+    .limit(limit);
+  const found = await findSellablesBySku(db, rows.map((r) => r.sku));
+  return rows.map((r) => found.get(r.sku.toLowerCase())!).filter(Boolean);
+}
+
+export interface CustomerHit {
+  id: number;
+  name: string;
+  phone: string | null;
+  chats: string[];
+  address: { name: string; phone: string; address: string; postcode: string | null } | undefined;
+}
+
+/** Customers by name or phone (any way it is typed), merged records left out; with their chats and last address. */
+export async function searchCustomers(db: DbOrTx, q: string, limit = 8): Promise<CustomerHit[]> {
+  const text = q.trim();
+  if (text.length < 2) return [];
+  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const digits = text.replace(/\D/g, '');
+  const phone = normalizeThaiPhone(text);
+  const byPhone = phone ? [eq(customers.phone, phone)] : digits.length >= 4 ? [sql`${customers.phone} like ${`%${digits.replace(/^0/, '')}%`}`] : [];
+  const rows = await db
+    .select()
+    .from(customers)
+    .where(and(isNull(customers.mergedIntoId), or(ilike(customers.name, like), ...byPhone)))
+    .orderBy(customers.name)
+    .limit(limit);
+  return Promise.all(
+    rows.map(async (c) => {
+      const chats = await db.select({ channel: customerIdentities.channel }).from(customerIdentities).where(eq(customerIdentities.customerId, c.id));
+      const addr = await lastAddress(db, c.id);
+      return {
+        id: c.id,
+        name: c.name,
+        phone: c.phone,
+        chats: [...new Set(chats.map((x) => x.channel))],
+        address: addr ? { name: addr.name, phone: addr.phone, address: addr.address, postcode: addr.postcode ?? null } : undefined,
+      };
+    }),
+  );
+}
+
+/** The shop's shipping fee for lines given by SKU (unknown SKUs count for nothing). */
+export async function suggestedShippingFee(db: DbOrTx, lines: { sku: string; qty: number }[], rules: ShippingRules): Promise<number> {
+  const found = await findSellablesBySku(db, lines.map((l) => l.sku));
+  const priced = lines.flatMap((l) => {
+    const s = found.get(l.sku.toLowerCase());
+    return s ? [{ variantId: s.variantId, qty: l.qty, unitPrice: s.price }] : [];
+  });
+  if (priced.length === 0) return 0;
+  return shippingFeeOf(db, priced, rules);
+}
+
+export interface EnterOrderInput {
+  /** The per-form token: the same form sent twice places one order. */
+  formToken: string;
+  customer: { id: number } | { name: string; phone: string };
+  source: OrderSource;
+  lines: { sku: string; qty: number }[];
+  /** Walk-in pickup: no delivery address needed. */
+  pickup: boolean;
+  shippingAddress?: { name: string; phone: string; address: string; postcode?: string | undefined } | undefined;
+  paymentMethod: PaymentMethod;
+  shippingFee: number;
+  discount: number;
+  note?: string | undefined;
+  /** Paid on the spot (walk-in): the payment is recorded confirmed and the order moves to paid. */
+  paidNow: boolean;
+  /** Queue the payment details (amount, PromptPay id) to the customer's chat, if they have one. */
+  sendPaymentDetails: boolean;
+  actor: string;
+  currency: string;
+  locale: 'th' | 'en';
+  promptPayId?: string | undefined;
+  billing: { vatRegistered: boolean; timeZone: string };
+}
+
+export interface EnteredOrder {
+  order: Order;
+  created: boolean;
+  /** Whether the payment details were queued to a chat. */
+  sentToChat: boolean;
+}
+
+/**
+ * An order typed in by staff: the customer found or created, then the same place-order workflow as
+ * chat and the API (stock reserved, no overselling), all in one transaction with the form's
+ * idempotency key, so a double click returns the first order instead of placing a second.
+ */
+export async function enterOrder(db: Db, input: EnterOrderInput): Promise<EnteredOrder> {
+  if (input.paidNow && input.paymentMethod === 'cod') throw new AppError('VALIDATION_ERROR', 'A cash-on-delivery order cannot be paid now');
+  if (!input.pickup && !input.shippingAddress) throw new AppError('VALIDATION_ERROR', 'A delivery address is needed');
+  const key = `admin-order:${input.formToken}`;
+  const requestHash = createHash('sha256').update(input.formToken).digest('hex');
+  return withTransaction(db, async (tx) => {
+    const claim = await claimIdempotencyKey(tx, key, requestHash);
+    if (!claim.claimed) {
+      const existing = claim.orderId === null ? undefined : await findOrderById(tx, claim.orderId);
+      if (!existing) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This form was already sent and failed; open a new form');
+      return { order: existing, created: false, sentToChat: false };
+    }
+    let customer;
+    if ('id' in input.customer) {
+      const found = await findCustomer(tx, input.customer.id);
+      customer = found && found.mergedIntoId !== null ? await keptCustomer(tx, found) : found;
+      if (!customer) throw new AppError('NOT_FOUND', `Customer ${input.customer.id} does not exist`);
+    } else {
+      customer = await findOrCreateCustomerByPhone(tx, input.customer);
+    }
+    const contactPhone = input.shippingAddress?.phone ?? customer.phone ?? '';
+    const phone = normalizeThaiPhone(contactPhone) ?? contactPhone;
+    const address = input.pickup
+      ? { name: customer.name, phone, address: input.locale === 'th' ? 'รับที่ร้าน' : 'Pickup at the shop' }
+      : { ...input.shippingAddress!, phone };
+    const sourceNote = `source: ${input.source}${input.pickup ? ' (pickup)' : ''}`;
+    const { order } = await placeOrderInTx(
+      tx,
+      {
+        channel: 'manual',
+        customer: { id: customer.id, name: customer.name, phone: customer.phone ?? undefined },
+        lines: input.lines,
+        shippingAddress: address,
+        paymentMethod: input.paymentMethod,
+        currency: input.currency,
+        shippingFee: input.pickup ? 0 : input.shippingFee,
+        discount: input.discount,
+        note: input.note ? `${sourceNote}\n${input.note}` : sourceNote,
+        actor: input.actor,
+        language: input.locale,
+      },
+      async (tx, placed) => {
+        if (!input.pickup) await saveAddress(tx, customer.id, address);
+        await bindIdempotencyKey(tx, key, placed.order.id);
+      },
+    );
+    await appendOrderNote(tx, order, input.actor, `entered by staff, ${sourceNote}`);
+    let current = order;
+    let sentToChat = false;
+    if (input.paidNow) {
+      current = await transitionLockedOrder(tx, order, { to: 'paid', actor: input.actor, note: 'paid at the counter', locale: input.locale, billing: input.billing });
+    } else if (input.sendPaymentDetails && input.paymentMethod !== 'cod') {
+      // The same message as the unpaid-order reminder: order number, amount and the shop's PromptPay id.
+      if (await chatTargetFor(tx, customer.id, 'manual', input.locale)) {
+        await tellCustomer(tx, order, 'pending_payment', input.locale, { promptPayId: input.promptPayId }, ':entered');
+        sentToChat = true;
+      }
+    }
+    return { order: current, created: true, sentToChat };
+  });
+}
