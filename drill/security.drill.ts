@@ -39,6 +39,7 @@ export const PUBLIC_ROUTES: [RegExp, string][] = [
   [/^\/pay\/:file$/, 'payment QR: the link is signed, a wrong signature is a 404'],
   [/^\/admin\/login$/, 'the sign-in page and form (own pre-session CSRF token)'],
   [/^\/admin\/assets\/:file$/, 'the back office’s CSS, JS and icons'],
+  [/^\/media\/products\/:productId\/:file$/, 'product photos: chat (LINE cards) must fetch them without a session'],
 ];
 
 type Route = { method: string; url: string };
