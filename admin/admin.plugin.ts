@@ -26,10 +26,6 @@ import { orderActionsRoutes } from './routes/order-actions.routes.ts';
 import { orderAmendRoutes } from './routes/order-amend.routes.ts';
 import { ordersRoutes } from './routes/orders.routes.ts';
 import { usersRoutes } from './routes/users.routes.ts';
-import { productsRoutes } from './routes/products.routes.ts';
-import { peopleRoutes } from './routes/people.routes.ts';
-import { inventoryRoutes } from './routes/inventory.routes.ts';
-import { analyticsRoutes } from './routes/analytics.routes.ts';
 import { ledgerRoutes } from './routes/ledger.routes.ts';
 import { orderEntryRoutes } from './routes/order-entry.routes.ts';
 import { catalogRoutes } from './routes/catalog.routes.ts';
@@ -40,7 +36,6 @@ import { reportsRoutes } from './routes/reports.routes.ts';
 import { settingsRoutes } from './routes/settings.routes.ts';
 import { importsRoutes } from './routes/imports.routes.ts';
 import { returnsRoutes } from './routes/returns.routes.ts';
-import { moneyRoutes } from './routes/money.routes.ts';
 import { isHtmx, languageOf, render, wantsData } from './view.ts';
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates/admin');
@@ -153,10 +148,6 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
   await app.register(usersRoutes);
   await app.register(messagesRoutes);
   await app.register(eventsRoutes);
-  await app.register(productsRoutes);
-  await app.register(peopleRoutes);
-  await app.register(inventoryRoutes);
-  await app.register(analyticsRoutes);
   await app.register(ledgerRoutes);
   await app.register(orderEntryRoutes);
   await app.register(catalogRoutes);
@@ -167,7 +158,6 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
   await app.register(settingsRoutes);
   await app.register(importsRoutes);
   await app.register(returnsRoutes);
-  await app.register(moneyRoutes);
 };
 
 export default adminPlugin;

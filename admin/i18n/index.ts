@@ -1,13 +1,8 @@
 import { formatMoney } from '#src/lib/money.ts';
-import { productsTexts } from './areas/products.ts';
-import { peopleTexts } from './areas/people.ts';
-import { inventoryTexts } from './areas/inventory.ts';
-import { analyticsTexts } from './areas/analytics.ts';
 import { ledgerTexts } from './areas/ledger.ts';
 import { catalogTexts } from './areas/catalog.ts';
 import { channelsTexts } from './areas/channels.ts';
 import { customersTexts } from './areas/customers.ts';
-import { moneyTexts } from './areas/money.ts';
 import { printingTexts } from './areas/printing.ts';
 import { reportsTexts } from './areas/reports.ts';
 import { returnsTexts } from './areas/returns.ts';
@@ -18,23 +13,18 @@ import { th as baseTh } from './th.ts';
 
 export type Lang = 'th' | 'en';
 
-const areas = [productsTexts, peopleTexts, inventoryTexts, analyticsTexts, ledgerTexts, catalogTexts, channelsTexts, customersTexts, moneyTexts, printingTexts, reportsTexts, returnsTexts, settingsTexts, stockTexts] as const;
+const areas = [ledgerTexts, catalogTexts, channelsTexts, customersTexts, printingTexts, reportsTexts, returnsTexts, settingsTexts, stockTexts] as const;
 
 const en = {
   ...baseEn,
   ...catalogTexts.en,
   ...channelsTexts.en,
   ...customersTexts.en,
-  ...moneyTexts.en,
   ...printingTexts.en,
   ...reportsTexts.en,
   ...returnsTexts.en,
   ...settingsTexts.en,
   ...stockTexts.en,
-  ...productsTexts.en,
-  ...peopleTexts.en,
-  ...inventoryTexts.en,
-  ...analyticsTexts.en,
   ...ledgerTexts.en,
 };
 export type MessageKey = keyof typeof en;

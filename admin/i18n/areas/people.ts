@@ -1,7 +1,0 @@
-import { defineTexts } from '../define.ts';
-
-/** Texts of the back office's people pages. */
-export const peopleTexts = defineTexts({
-  en: {},
-  th: {},
-});
