@@ -15,6 +15,7 @@ import { payRoutes } from './http/pay.routes.ts';
 import { mediaRoutes } from './http/media.routes.ts';
 import { loadOrCreateSecret } from './lib/secrets.ts';
 import { createScheduler } from './jobs/scheduler.ts';
+import { useBillingDefaults } from './modules/billing/index.ts';
 import { createSettingsService, type SettingsService } from './modules/settings/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 
@@ -94,6 +95,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
     logger.warn('PUBLIC_URL is not https: LINE cannot show images (product photos, payment QR) and will refuse those messages');
   }
   settings.start();
+  // Receipts issued when an order is paid follow the shop's live VAT registration and time zone.
+  useBillingDefaults(() => ({ vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone }));
   app.addHook('onClose', async () => settings.stop());
   registerErrorHandler(app);
   await app.register(swagger, {

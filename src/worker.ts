@@ -10,6 +10,7 @@ import { runMigrations } from './db/migrate.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { loadOrCreateSecret } from './lib/secrets.ts';
 import { createLogger } from './logger.ts';
+import { useBillingDefaults } from './modules/billing/index.ts';
 import { createSettingsService } from './modules/settings/index.ts';
 
 const config = loadConfigOrExit();
@@ -26,6 +27,8 @@ await runMigrations(database);
 const settings = createSettingsService({ db: database.db, config, logger });
 await settings.load();
 settings.start();
+// Receipts issued when an order is paid follow the shop's live VAT registration and time zone.
+useBillingDefaults(() => ({ vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone }));
 const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
 const chat = createChatRuntime({ config, database, logger, secret });
 const scheduler = createScheduler({ database, config, logger, onQueued: () => void chat.dispatcher.kick() });

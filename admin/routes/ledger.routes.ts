@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { refunds } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { localDate } from '#src/lib/shop-time.ts';
-import { accountingCsv, accountingKinds, decimal, useBillingDefaults } from '#src/modules/billing/index.ts';
+import { accountingCsv, accountingKinds, decimal } from '#src/modules/billing/index.ts';
 import { MAX_IMAGE_BYTES } from '#src/modules/payments/image-guard.ts';
 import { payRefund, refundMethods } from '#src/workflows/refund-payments.ts';
 import { actorOf, writeAudit } from '../audit.ts';
@@ -43,8 +43,6 @@ const MAX_EXPORT_DAYS = 400;
 export const ledgerRoutes: FastifyPluginAsync = async (app) => {
   const { db, config } = app.deps;
   const finance = { roles: allowed('finance.view') };
-  // Invoices issued by the order workflows (a slip accepted in chat, an API transition) follow the live settings.
-  useBillingDefaults(() => ({ vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone }));
   await app.register(multipart, { limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 6, parts: 8, fieldSize: 1_000 } });
 
   const today = () => localDate(new Date(), config.shop.timeZone);
