@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
-import type { PaymentMethod } from '#src/db/schema/index.ts';
+import type { OrderChannel, PaymentMethod } from '#src/db/schema/index.ts';
 
 /** A shop-calendar day, "2026-03-14". */
 export type Day = string;
@@ -18,18 +18,28 @@ export interface LedgerFilter {
   to?: Day | undefined;
   /** A payment method (promptpay, transfer, cod) or a refund method (cash, other...). */
   method?: string | undefined;
+  /** The channel of the order the money belongs to. */
+  channel?: OrderChannel | undefined;
+}
+
+/** `and o.channel = $n` on the orders row aliased `o`, or nothing when every channel is wanted. */
+function ofChannel(channel: OrderChannel | undefined): SQL {
+  return channel ? sql`and o.channel = ${channel}` : sql``;
 }
 
 export interface LedgerEntry {
   kind: 'payment' | 'cod' | 'refund';
   at: Date;
   orderNumber: string;
+  orderChannel: OrderChannel;
   customerName: string;
   method: string;
   reference: string | null;
   /** Refunds are negative. */
   amount: number;
   currency: string;
+  /** A paid refund with a slip photo: its id, for the link to the photo. */
+  slipRefundId?: number | undefined;
 }
 
 function ledgerSql(tz: string, f: LedgerFilter): SQL {
@@ -37,27 +47,43 @@ function ledgerSql(tz: string, f: LedgerFilter): SQL {
   return sql`
     select * from (
       select case when p.method = 'cod' then 'cod' else 'payment' end as kind, p.confirmed_at as at, o.number as order_number,
-             o.customer_name, p.method::text as m, p.reference, p.amount::bigint as amount, p.currency, p.id as sort_id
+             o.channel::text as order_channel, o.customer_name, p.method::text as m, p.reference, p.amount::bigint as amount, p.currency,
+             p.id as sort_id, null::int as refund_id, false as has_slip
       from payments p join orders o on o.id = p.order_id
-      where p.status = 'confirmed' and p.confirmed_at is not null and ${within(sql`p.confirmed_at`, tz, f.from, f.to)}
+      where p.status = 'confirmed' and p.confirmed_at is not null and ${within(sql`p.confirmed_at`, tz, f.from, f.to)} ${ofChannel(f.channel)}
       union all
-      select 'refund', r.paid_at, o.number, o.customer_name, coalesce(r.method, 'other'), r.reference, -r.amount::bigint, r.currency, r.id
+      select 'refund', r.paid_at, o.number, o.channel::text, o.customer_name, coalesce(r.method, 'other'), r.reference, -r.amount::bigint, r.currency,
+             r.id, r.id, r.slip_path is not null
       from refunds r join orders o on o.id = r.order_id
-      where r.status = 'paid' and r.paid_at is not null and ${within(sql`r.paid_at`, tz, f.from, f.to)}
+      where r.status = 'paid' and r.paid_at is not null and ${within(sql`r.paid_at`, tz, f.from, f.to)} ${ofChannel(f.channel)}
     ) e where true ${method}`;
 }
 
-type LedgerRow = { kind: LedgerEntry['kind']; at: Date | string; order_number: string; customer_name: string; m: string; reference: string | null; amount: number | string; currency: string };
+type LedgerRow = {
+  kind: LedgerEntry['kind'];
+  at: Date | string;
+  order_number: string;
+  order_channel: OrderChannel;
+  customer_name: string;
+  m: string;
+  reference: string | null;
+  amount: number | string;
+  currency: string;
+  refund_id: number | string | null;
+  has_slip: boolean;
+};
 
 const toEntry = (r: LedgerRow): LedgerEntry => ({
   kind: r.kind,
   at: new Date(r.at),
   orderNumber: r.order_number,
+  orderChannel: r.order_channel,
   customerName: r.customer_name,
   method: r.m,
   reference: r.reference,
   amount: Number(r.amount),
   currency: r.currency,
+  slipRefundId: r.has_slip && r.refund_id !== null ? Number(r.refund_id) : undefined,
 });
 
 /** Money in and out: confirmed payments (COD collections among them) and paid refunds (negative), newest first. */
@@ -85,6 +111,7 @@ export const reconciledMethods = ['promptpay', 'transfer', 'cod'] as const satis
 
 export interface Reconciliation {
   day: Day;
+  channel: OrderChannel | undefined;
   methods: { method: PaymentMethod; orders: number; expected: number; received: number; difference: number }[];
   refundsPaid: number;
   totals: { expected: number; received: number; refundsPaid: number; difference: number };
@@ -94,23 +121,25 @@ export interface Reconciliation {
 /**
  * One shop day, per payment method. Expected: totals of that day's orders (not cancelled) paying by the
  * method. Received: payments confirmed that day by the method (whatever day their order was placed).
- * Refunds paid that day are shown apart; the difference is received − expected.
+ * Refunds paid that day are shown apart; the difference is received − expected. With a channel, all of
+ * it counts only that channel's orders (and the payments and refunds of those orders).
  */
-export async function reconciliation(db: DbOrTx, tz: string, day: Day, now = new Date()): Promise<Reconciliation> {
+export async function reconciliation(db: DbOrTx, tz: string, day: Day, now = new Date(), channel?: OrderChannel): Promise<Reconciliation> {
   const [{ rows: expected }, { rows: received }, { rows: refunded }, { rows: unpaid }] = await Promise.all([
     db.execute<{ m: PaymentMethod; n: number; total: number | string }>(sql`
-      select payment_method as m, count(*)::int as n, coalesce(sum(total), 0)::bigint as total from orders
-      where status <> 'cancelled' and ${within(sql`created_at`, tz, day, day)} group by payment_method`),
+      select o.payment_method as m, count(*)::int as n, coalesce(sum(o.total), 0)::bigint as total from orders o
+      where o.status <> 'cancelled' and ${within(sql`o.created_at`, tz, day, day)} ${ofChannel(channel)} group by o.payment_method`),
     db.execute<{ m: PaymentMethod; total: number | string }>(sql`
-      select method as m, coalesce(sum(amount), 0)::bigint as total from payments
-      where status = 'confirmed' and ${within(sql`confirmed_at`, tz, day, day)} group by method`),
+      select p.method as m, coalesce(sum(p.amount), 0)::bigint as total from payments p join orders o on o.id = p.order_id
+      where p.status = 'confirmed' and ${within(sql`p.confirmed_at`, tz, day, day)} ${ofChannel(channel)} group by p.method`),
     db.execute<{ total: number | string }>(sql`
-      select coalesce(sum(amount), 0)::bigint as total from refunds where status = 'paid' and ${within(sql`paid_at`, tz, day, day)}`),
+      select coalesce(sum(r.amount), 0)::bigint as total from refunds r join orders o on o.id = r.order_id
+      where r.status = 'paid' and ${within(sql`r.paid_at`, tz, day, day)} ${ofChannel(channel)}`),
     db.execute<{ number: string; customer_name: string; payment_method: PaymentMethod; status: string; total: number | string; currency: string; created_at: Date | string; paid: number | string }>(sql`
       select o.number, o.customer_name, o.payment_method, o.status, o.total, o.currency, o.created_at,
              coalesce((select sum(p.amount) from payments p where p.order_id = o.id and p.status = 'confirmed'), 0)::bigint as paid
       from orders o
-      where o.status <> 'cancelled' and ${within(sql`o.created_at`, tz, day, day)}
+      where o.status <> 'cancelled' and ${within(sql`o.created_at`, tz, day, day)} ${ofChannel(channel)}
         and coalesce((select sum(p.amount) from payments p where p.order_id = o.id and p.status = 'confirmed'), 0) < o.total
       order by o.created_at limit 500`),
   ]);
@@ -125,6 +154,7 @@ export async function reconciliation(db: DbOrTx, tz: string, day: Day, now = new
   const sum = (k: 'expected' | 'received') => methods.reduce((n, m) => n + m[k], 0);
   return {
     day,
+    channel,
     methods,
     refundsPaid,
     totals: { expected: sum('expected'), received: sum('received'), refundsPaid, difference: sum('received') - sum('expected') },

@@ -1,8 +1,8 @@
-import { asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
-import { customers, orders, returnLines, returnRequests, warehouses, type ReturnStatus } from '#src/db/schema/index.ts';
+import { customers, orders, returnLines, returnRequests, returnStatus, warehouses, type OrderChannel, type ReturnStatus } from '#src/db/schema/index.ts';
 import { findOrderById, historyOf, linesOf } from '#src/modules/orders/index.ts';
-import { countReturnsByStatus, findReturn, returnLinesOf, returnedValue } from '#src/modules/returns/index.ts';
+import { findReturn, returnLinesOf, returnedValue } from '#src/modules/returns/index.ts';
 import { refundableAmount, refundsOfReturn } from '#src/workflows/returns.ts';
 
 export interface ReturnListRow {
@@ -11,13 +11,23 @@ export interface ReturnListRow {
   reason: string;
   createdAt: Date;
   orderNumber: string;
+  orderChannel: OrderChannel;
   customerName: string;
   units: number;
 }
 
-/** The returns desk: newest first, optionally one status, with how many there are in each status. */
-export async function listReturns(db: DbOrTx, filter: { status?: ReturnStatus | undefined; page: number; perPage: number }) {
-  const where = filter.status ? eq(returnRequests.status, filter.status) : undefined;
+export interface ReturnFilter {
+  status?: ReturnStatus | undefined;
+  /** The channel of the returned order. */
+  channel?: OrderChannel | undefined;
+  page: number;
+  perPage: number;
+}
+
+/** The returns desk: newest first, optionally one status and one channel, with how many there are in each status (of that channel). */
+export async function listReturns(db: DbOrTx, filter: ReturnFilter) {
+  const byChannel = filter.channel ? eq(orders.channel, filter.channel) : undefined;
+  const where = and(filter.status ? eq(returnRequests.status, filter.status) : undefined, byChannel);
   const rows = await db
     .select({
       id: returnRequests.id,
@@ -25,6 +35,7 @@ export async function listReturns(db: DbOrTx, filter: { status?: ReturnStatus | 
       reason: returnRequests.reason,
       createdAt: returnRequests.createdAt,
       orderNumber: orders.number,
+      orderChannel: orders.channel,
       customerName: orders.customerName,
       units: sql<number>`(select coalesce(sum(${returnLines.qty}), 0)::int from ${returnLines} where ${returnLines.returnId} = ${returnRequests.id})`,
     })
@@ -34,7 +45,14 @@ export async function listReturns(db: DbOrTx, filter: { status?: ReturnStatus | 
     .orderBy(desc(returnRequests.createdAt), desc(returnRequests.id))
     .limit(filter.perPage)
     .offset((filter.page - 1) * filter.perPage);
-  const counts = await countReturnsByStatus(db);
+  const counted = await db
+    .select({ status: returnRequests.status, n: sql<number>`count(*)::int` })
+    .from(returnRequests)
+    .innerJoin(orders, eq(orders.id, returnRequests.orderId))
+    .where(byChannel)
+    .groupBy(returnRequests.status);
+  const counts = Object.fromEntries(returnStatus.enumValues.map((s) => [s, 0])) as Record<ReturnStatus, number>;
+  for (const c of counted) counts[c.status] = Number(c.n);
   const total = filter.status ? counts[filter.status] : Object.values(counts).reduce((a, b) => a + b, 0);
   return { rows: rows.map((r) => ({ ...r, units: Number(r.units) })) as ReturnListRow[], counts, total };
 }

@@ -1,16 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import multipart from '@fastify/multipart';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { refunds } from '#src/db/schema/index.ts';
+import { orderChannel, refunds } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { localDate } from '#src/lib/shop-time.ts';
 import { accountingCsv, accountingKinds, decimal } from '#src/modules/billing/index.ts';
 import { MAX_IMAGE_BYTES } from '#src/modules/payments/image-guard.ts';
-import { payRefund, refundMethods } from '#src/workflows/refund-payments.ts';
+import { payRefund, refundMethods, refundSlipFile, refundSlipType } from '#src/workflows/refund-payments.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { optional, parseForm, type FieldErrors } from '../forms.ts';
@@ -21,14 +20,18 @@ import { helpers, isHtmx, render } from '../view.ts';
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'field.date');
 const ledgerMethods = ['promptpay', 'transfer', 'cod', 'cash', 'other'] as const;
 
+const channel = z.enum(orderChannel.enumValues);
 const ledgerQuery = z.object({
   from: optional(day),
   to: optional(day),
   method: optional(z.enum(ledgerMethods)),
+  channel: optional(channel),
   page: optional(z.coerce.number().int().min(1).max(100_000)),
 });
-const dayQuery = z.object({ day: optional(day) });
-const exportQuery = z.object({ from: day, to: day, kind: optional(z.enum(accountingKinds)) });
+const dayQuery = z.object({ day: optional(day), channel: optional(channel) });
+/** The refunds-due list: as on the order list, a channel that is not one is left out rather than refused. */
+const financeQuery = z.object({ channel: optional(channel).catch(undefined) });
+const exportQuery = z.object({ from: day, to: day, kind: optional(z.enum(accountingKinds)), channel: optional(channel) });
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 const payBody = z.object({
   method: z.enum(refundMethods),
@@ -47,10 +50,40 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
 
   const today = () => localDate(new Date(), config.shop.timeZone);
 
+  /** Keeps only what is valid in a filter query and says what is not, as the order list does. */
+  function lenient<S extends z.ZodType>(schema: S, request: FastifyRequest): { data: Partial<z.output<S>>; errors: FieldErrors } {
+    const { t } = helpers(request);
+    const raw = { ...((request.query ?? {}) as Record<string, unknown>) };
+    const parsed = parseForm(schema, raw, t);
+    if (parsed.ok) return { data: parsed.data, errors: {} };
+    for (const k of Object.keys(parsed.errors)) delete raw[k];
+    const retry = schema.safeParse(raw);
+    return { data: retry.success ? retry.data : {}, errors: parsed.errors };
+  }
+
+  /** The finance page; its refunds-due list follows ?channel= (also on the pay form's address, so an error keeps it). */
   async function showFinance(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
     const tz = config.shop.timeZone;
-    const [byChannel, due] = await Promise.all([revenueByChannel(db, tz, 30), refundsDue(db)]);
-    return render(request, reply, 'finance', { byChannel, refunds: due, methods: refundMethods, errors: {}, failedId: undefined, today: today(), ...extra }, status);
+    const filter = financeQuery.parse(request.query ?? {});
+    const [byChannel, due] = await Promise.all([revenueByChannel(db, tz, 30), refundsDue(db, { channel: filter.channel })]);
+    return render(
+      request,
+      reply,
+      'finance',
+      {
+        byChannel,
+        refunds: due,
+        filter,
+        channelChoices: orderChannel.enumValues,
+        channelQuery: filter.channel ? `?channel=${filter.channel}` : '',
+        methods: refundMethods,
+        errors: {},
+        failedId: undefined,
+        today: today(),
+        ...extra,
+      },
+      status,
+    );
   }
 
   app.get('/finance', { config: finance }, async (request, reply) => showFinance(request, reply));
@@ -103,7 +136,8 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
       );
       if (!result.paid && !result.refund) return showFinance(request, reply, { error: t('error.notFound') }, 404);
       const done = result.paid ? 'ledger.refundPaid' : 'ledger.refundAlreadyPaid';
-      const url = `/admin/finance?done=${done}`;
+      const { channel: shown } = financeQuery.parse(request.query ?? {});
+      const url = `/admin/finance?done=${done}${shown ? `&channel=${shown}` : ''}`;
       if (isHtmx(request)) return reply.header('hx-redirect', url).code(204).send();
       return reply.redirect(url, 303);
     } catch (err) {
@@ -115,28 +149,22 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
   app.get('/finance/refunds/:id/slip', { config: finance }, async (request, reply) => {
     const params = idParams.safeParse(request.params);
     const [row] = params.success ? await db.select({ slipPath: refunds.slipPath }).from(refunds).where(eq(refunds.id, params.data.id)) : [];
-    const file = row?.slipPath ? path.join(config.dataDir, row.slipPath) : undefined;
-    const body = file && file.startsWith(path.join(config.dataDir, 'refund-slips')) ? await readFile(file).catch(() => undefined) : undefined;
+    // Only DATA_DIR/refund-slips is ever read, whatever a row says (the returns page reads it the same way).
+    const file = refundSlipFile(config.dataDir, row?.slipPath);
+    const body = file ? await readFile(file).catch(() => undefined) : undefined;
     if (!body) {
       const { t } = helpers(request);
       return render(request, reply, 'error', { title: t('error.notFound.title'), message: t('error.notFound') }, 404);
     }
-    const type = file!.endsWith('.png') ? 'image/png' : file!.endsWith('.webp') ? 'image/webp' : 'image/jpeg';
-    return reply.header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff').type(type).send(body);
+    return reply.header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff').type(refundSlipType(file!)).send(body);
   });
 
   // ---------- payments ledger ----------
 
   function ledgerFilter(request: FastifyRequest): { filter: LedgerFilter & { page: number }; errors: FieldErrors } {
-    const { t } = helpers(request);
-    const raw = (request.query ?? {}) as Record<string, unknown>;
-    const parsed = parseForm(ledgerQuery, raw, t);
-    if (parsed.ok) return { filter: { ...parsed.data, page: parsed.data.page ?? 1 }, errors: {} };
     // Keep what is valid, say what is not.
-    const clean: Record<string, unknown> = { ...raw };
-    for (const k of Object.keys(parsed.errors)) delete clean[k];
-    const retry = ledgerQuery.safeParse(clean);
-    return { filter: { ...(retry.success ? retry.data : {}), page: (retry.success && retry.data.page) || 1 }, errors: parsed.errors };
+    const { data, errors } = lenient(ledgerQuery, request);
+    return { filter: { ...data, page: data.page ?? 1 }, errors };
   }
 
   const queryOf = (f: LedgerFilter, extra: Record<string, string> = {}) => {
@@ -144,6 +172,7 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
     if (f.from) q.set('from', f.from);
     if (f.to) q.set('to', f.to);
     if (f.method) q.set('method', f.method);
+    if (f.channel) q.set('channel', f.channel);
     for (const [k, v] of Object.entries(extra)) q.set(k, v);
     return q.toString();
   };
@@ -157,6 +186,7 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
       filter,
       errors,
       methods: ledgerMethods,
+      channelChoices: orderChannel.enumValues,
       page: Math.min(filter.page, pages),
       pages,
       currency: config.shop.currency,
@@ -169,11 +199,12 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
     const { filter } = ledgerFilter(request);
     const entries = await ledgerAll(db, config.shop.timeZone, filter);
     const stamp = new Intl.DateTimeFormat('sv-SE', { timeZone: config.shop.timeZone, dateStyle: 'short', timeStyle: 'medium' });
-    const rows: (string | number)[][] = [['date', 'order_number', 'customer', 'kind', 'method', 'reference', 'amount', 'currency']];
-    for (const e of entries) rows.push([stamp.format(e.at), e.orderNumber, e.customerName, e.kind, e.method, e.reference ?? '', decimal(e.amount), e.currency]);
-    rows.push(['total', '', '', '', '', '', decimal(entries.reduce((n, e) => n + e.amount, 0)), config.shop.currency]);
+    // The channel comes last, so the columns accountants already read keep their places.
+    const rows: (string | number)[][] = [['date', 'order_number', 'customer', 'kind', 'method', 'reference', 'amount', 'currency', 'channel']];
+    for (const e of entries) rows.push([stamp.format(e.at), e.orderNumber, e.customerName, e.kind, e.method, e.reference ?? '', decimal(e.amount), e.currency, e.orderChannel]);
+    rows.push(['total', '', '', '', '', '', decimal(entries.reduce((n, e) => n + e.amount, 0)), config.shop.currency, filter.channel ?? '']);
     return reply
-      .header('content-disposition', `attachment; filename="ledger-${filter.from ?? 'start'}-${filter.to ?? today()}.csv"`)
+      .header('content-disposition', `attachment; filename="ledger-${filter.from ?? 'start'}-${filter.to ?? today()}${filter.channel ? `-${filter.channel}` : ''}.csv"`)
       .type('text/csv; charset=utf-8')
       .send(`\uFEFF${stringify(rows, { record_delimiter: '\r\n' })}`);
   });
@@ -181,17 +212,27 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
   // ---------- daily reconciliation ----------
 
   app.get('/finance/reconciliation', { config: finance }, async (request, reply) => {
-    const { t } = helpers(request);
-    const parsed = parseForm(dayQuery, request.query, t);
-    const chosen = (parsed.ok && parsed.data.day) || today();
-    const rec = await reconciliation(db, config.shop.timeZone, chosen);
-    return render(request, reply, 'ledger/reconciliation', { rec, errors: parsed.ok ? {} : parsed.errors, currency: config.shop.currency, methods: reconciledMethods });
+    const { data, errors } = lenient(dayQuery, request);
+    const rec = await reconciliation(db, config.shop.timeZone, data.day ?? today(), new Date(), data.channel);
+    return render(request, reply, 'ledger/reconciliation', {
+      rec,
+      errors,
+      currency: config.shop.currency,
+      methods: reconciledMethods,
+      channelChoices: orderChannel.enumValues,
+    });
   });
 
   // ---------- accounting export ----------
 
   app.get('/finance/export', { config: finance }, async (request, reply) =>
-    render(request, reply, 'ledger/export', { values: { from: today(), to: today(), kind: 'all' }, errors: {}, kinds: accountingKinds, vat: config.shop.vatRegistered }),
+    render(request, reply, 'ledger/export', {
+      values: { from: today(), to: today(), kind: 'all', channel: '' },
+      errors: {},
+      kinds: accountingKinds,
+      channelChoices: orderChannel.enumValues,
+      vat: config.shop.vatRegistered,
+    }),
   );
 
   app.get('/finance/export.csv', { config: finance }, async (request, reply) => {
@@ -206,13 +247,15 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
     }
     if (!parsed.ok || Object.keys(errors).length) {
       const values = Object.fromEntries(Object.entries((request.query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-      return render(request, reply, 'ledger/export', { values, errors, kinds: accountingKinds, vat: config.shop.vatRegistered }, 400);
+      return render(request, reply, 'ledger/export', { values, errors, kinds: accountingKinds, channelChoices: orderChannel.enumValues, vat: config.shop.vatRegistered }, 400);
     }
-    const { from, to } = parsed.data;
+    // A channel that is not one is refused (400, beside the field) rather than ignored: an export of every channel
+    // under a one-channel request would pass for that channel's books.
+    const { from, to, channel: only } = parsed.data;
     const kind = parsed.data.kind ?? 'all';
-    const csv = await accountingCsv(db, { from, to, timeZone: config.shop.timeZone }, kind, { vatRegistered: config.shop.vatRegistered });
+    const csv = await accountingCsv(db, { from, to, timeZone: config.shop.timeZone, channel: only }, kind, { vatRegistered: config.shop.vatRegistered });
     return reply
-      .header('content-disposition', `attachment; filename="accounting-${kind}-${from}-${to}.csv"`)
+      .header('content-disposition', `attachment; filename="accounting-${kind}-${from}-${to}${only ? `-${only}` : ''}.csv"`)
       .type('text/csv; charset=utf-8')
       .send(csv);
   });

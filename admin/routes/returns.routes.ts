@@ -1,12 +1,13 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { returnStatus } from '#src/db/schema/index.ts';
+import { orderChannel, returnStatus } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
-import { inspectImage, MAX_IMAGE_BYTES } from '#src/modules/payments/image-guard.ts';
+import { MAX_IMAGE_BYTES } from '#src/modules/payments/image-guard.ts';
+import { checkRefundSlip, refundSlipFile, refundSlipType, removeRefundSlip, saveRefundSlip } from '#src/workflows/refund-payments.ts';
 import { decideReturn, exchangeReturn, receiveReturn, refundMethods, refundReturn, type ReceiptChoice } from '#src/workflows/returns.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { refuse } from '../auth/guard.ts';
@@ -19,6 +20,8 @@ const PER_PAGE = 25;
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 const listQuery = z.object({
   status: optional(z.enum(returnStatus.enumValues)).catch(undefined),
+  // As on the order list, a channel that is not one is left out rather than refused.
+  channel: optional(z.enum(orderChannel.enumValues)).catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
 });
 const approveBody = z.object({ note: optional(z.string().trim().max(500)) });
@@ -58,16 +61,31 @@ export const returnsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/returns', { config: manage }, async (request, reply) => {
     const f = listQuery.parse(request.query ?? {});
-    const { rows, counts, total } = await listReturns(db, { status: f.status, page: f.page, perPage: PER_PAGE });
+    const { rows, counts, total } = await listReturns(db, { status: f.status, channel: f.channel, page: f.page, perPage: PER_PAGE });
     const pages = Math.max(1, Math.ceil(total / PER_PAGE));
-    const pageUrl = (page: number) => {
+    /** A link to the desk keeping the filter; `patch` changes one part of it (a status tab keeps the channel). */
+    const listUrl = (patch: { status?: string | undefined; page?: number } = {}) => {
       const params = new URLSearchParams();
-      if (f.status) params.set('status', f.status);
-      if (page > 1) params.set('page', String(page));
+      const status = 'status' in patch ? patch.status : f.status;
+      if (status) params.set('status', status);
+      if (f.channel) params.set('channel', f.channel);
+      if (patch.page && patch.page > 1) params.set('page', String(patch.page));
       const qs = params.toString();
       return qs ? `/admin/returns?${qs}` : '/admin/returns';
     };
-    return render(request, reply, 'returns/list', { rows, counts, total, filter: f, page: f.page, pages, pageUrl, statuses: returnStatus.enumValues });
+    const pageUrl = (page: number) => listUrl({ page });
+    return render(request, reply, 'returns/list', {
+      rows,
+      counts,
+      total,
+      filter: f,
+      page: f.page,
+      pages,
+      pageUrl,
+      listUrl,
+      statuses: returnStatus.enumValues,
+      channelChoices: orderChannel.enumValues,
+    });
   });
 
   async function show(request: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}, status = 200) {
@@ -126,12 +144,11 @@ export const returnsRoutes: FastifyPluginAsync = async (app) => {
     const params = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647), refundId: z.coerce.number().int().positive().max(2_147_483_647) }).safeParse(request.params);
     const page = params.success ? await returnPage(db, params.data.id) : undefined;
     const refund = page?.refunds.find((r) => r.id === params.data!.refundId);
-    const file = refund?.slipPath ? path.resolve(refund.slipPath) : undefined;
-    const inData = file !== undefined && file.startsWith(path.resolve(config.dataDir) + path.sep);
-    const bytes = inData ? await readFile(file).catch(() => undefined) : undefined;
+    // Stored relative to DATA_DIR, as the finance page stores and reads it; only DATA_DIR/refund-slips is ever read.
+    const file = refundSlipFile(config.dataDir, refund?.slipPath);
+    const bytes = file ? await readFile(file).catch(() => undefined) : undefined;
     if (!bytes) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
-    const type = /\.png$/i.test(file!) ? 'image/png' : /\.webp$/i.test(file!) ? 'image/webp' : 'image/jpeg';
-    return reply.header('cache-control', 'private, max-age=3600').type(type).send(bytes);
+    return reply.header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff').type(refundSlipType(file!)).send(bytes);
   });
 
   for (const decision of ['approved', 'rejected'] as const) {
@@ -218,18 +235,19 @@ export const returnsRoutes: FastifyPluginAsync = async (app) => {
     const values = formValues(fields);
     const parsed = parseForm(refundBody, fields, h.t);
     const errors: FieldErrors = parsed.ok ? {} : { ...parsed.errors };
-    let slipPath: string | undefined;
+    let slipFormat: Awaited<ReturnType<typeof checkRefundSlip>> | undefined;
     if (slipTooLarge) errors.slip = h.t('returns.badSlip');
     else if (slip) {
-      const checked = await inspectImage(slip);
-      if (!checked.ok) errors.slip = h.t('returns.badSlip');
-      else slipPath = path.join(config.dataDir, 'refund-slips', `${checked.sha256}.${checked.format}`);
+      try {
+        slipFormat = await checkRefundSlip(slip);
+      } catch (err) {
+        if (!isAppError(err, 'REFUND_SLIP_INVALID')) throw err;
+        errors.slip = h.t('returns.badSlip');
+      }
     }
     if (!parsed.ok || Object.keys(errors).length > 0) return show(request, reply, id, { form: 'refund', errors, values }, 400);
-    if (slipPath) {
-      await mkdir(path.dirname(slipPath), { recursive: true });
-      await writeFile(slipPath, slip!);
-    }
+    // Kept as the finance page keeps its slips: relative to DATA_DIR, so either page can show it.
+    const slipPath = slip && slipFormat ? await saveRefundSlip(config.dataDir, slip, { prefix: `return-${id}`, format: slipFormat }) : undefined;
     const me = request.admin!.user;
     const data = parsed.data;
     try {
@@ -245,6 +263,7 @@ export const returnsRoutes: FastifyPluginAsync = async (app) => {
           }),
       );
     } catch (err) {
+      if (slipPath) await removeRefundSlip(config.dataDir, slipPath);
       return failed(request, reply, id, err, 'refund');
     }
     return reply.redirect(`/admin/returns/${id}?done=returnRefunded`, 303);

@@ -155,7 +155,7 @@ export const ledgerTexts = defineTexts({
     'ledger.from': 'ตั้งแต่',
     'ledger.to': 'ถึง',
     'ledger.method': 'ช่องทางเงิน',
-    'ledger.anyMethod': 'ทุกช่องทาง',
+    'ledger.anyMethod': 'ทุกช่องทางเงิน',
     'ledger.filter': 'แสดง',
     'ledger.csv': 'ดาวน์โหลด CSV',
     'ledger.in': 'เงินเข้า',
