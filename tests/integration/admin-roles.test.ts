@@ -54,12 +54,16 @@ beforeAll(async () => {
     insertSlip(tx, { orderId: order.id, imagePath, imageSha256: `roles-${Date.now()}`, verdict: 'accepted', amount: order.total, bank: '004', reasons: [] }),
   );
   slipId = slip.id;
+  // Refund slips are stored where the finance pages keep them (DATA_DIR-relative, under refund-slips/), whichever page took them.
+  await mkdir(path.join(t.config.dataDir, 'refund-slips'), { recursive: true });
+  const slipFile = `refund-slips/roles-${process.pid}-${Date.now()}.png`;
+  await writeFile(path.join(t.config.dataDir, slipFile), await readFile(imagePath));
   // A return with a photo and a refund slip, and an import run of each kind, for their pages.
   const [ret] = await db.insert(returnRequests).values({ orderId: order.id, customerId: order.customerId, reason: 'damaged', photos: [imagePath] }).returning();
   returnId = ret!.id;
   const [refund] = await db
     .insert(refunds)
-    .values({ orderId: order.id, returnId, amount: 100, currency: 'THB', reason: 'return', actor: 'test', status: 'paid', slipPath: imagePath })
+    .values({ orderId: order.id, returnId, amount: 100, currency: 'THB', reason: 'return', actor: 'test', status: 'paid', slipPath: slipFile })
     .returning();
   refundId = refund!.id;
   const [run] = await db.insert(importRuns).values({ kind: 'shopee', filename: 'orders.csv', fileSha256: 'x', actor: 'test', status: 'done', totalRows: 0 }).returning();
@@ -70,10 +74,7 @@ beforeAll(async () => {
   productRunId = products!.id;
   customerId = order.customerId;
   otherCustomerId = (await makeCustomer(db)).id;
-  // A refund paid with a slip, stored where the finance pages keep them (DATA_DIR-relative).
-  await mkdir(path.join(t.config.dataDir, 'refund-slips'), { recursive: true });
-  const slipFile = `refund-slips/roles-${process.pid}-${Date.now()}.png`;
-  await writeFile(path.join(t.config.dataDir, slipFile), await readFile(imagePath));
+  // A refund paid with a slip from the finance page.
   const [paidRefund] = await db
     .insert(refunds)
     .values({ orderId: order.id, amount: 100, currency: 'THB', reason: 'cancelled', actor: 'test', status: 'paid', slipPath: slipFile })

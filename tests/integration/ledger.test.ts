@@ -2,13 +2,15 @@
 // accountant's export (which must add up to the satang) and who may see any of it.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuditLog, orderHistory, orders, refunds } from '#src/db/schema/index.ts';
 import { localDate } from '#src/lib/shop-time.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { makeProduct } from '../helpers/factories.ts';
+import { makeCustomer, makeProduct, orderInput } from '../helpers/factories.ts';
+import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
+import { placeOrder } from '#src/workflows/place-order.workflow.ts';
 import { decodeEntities, makeApiOrder, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
 import { parse } from 'csv-parse/sync';
 
@@ -243,5 +245,185 @@ describe('who may see the money pages', () => {
     }
     expect((await staff.post('/admin/finance/refunds/1/pay', { method: 'cash' })).statusCode).toBe(403);
     expect((await packer.post('/admin/finance/refunds/1/pay', { method: 'cash' })).statusCode).toBe(403);
+  });
+});
+
+describe('the money pages by channel', () => {
+  type Channel = 'line' | 'shopee';
+  const made: Record<Channel, { paid: string; cancelled: string; unpaid: string; paidWithRefund: string }> = {} as never;
+  let today: string;
+
+  /** An order from a channel, placed as its adapter would, then moved along to `to`. */
+  async function channelOrder(channel: Channel, sku: string, qty: number, path: ('paid' | 'cancelled')[]) {
+    const customer = await makeCustomer(t.database.db, { name: `ลูกค้า ${channel}` });
+    const { order } = await placeOrder(t.database.db, { ...orderInput(customer, [{ sku, qty }]), channel, paymentMethod: 'promptpay' });
+    for (const to of path) await transitionOrder(t.database.db, { number: order.number, to, actor: 'test', notify: false });
+    return order.number;
+  }
+
+  beforeAll(async () => {
+    today = localDate(new Date(), 'Asia/Bangkok');
+    for (const [channel, qty] of [['line', 1], ['shopee', 2]] as const) {
+      const paid = await channelOrder(channel, 'LED-1', qty, ['paid']);
+      const cancelled = await channelOrder(channel, 'LED-2', qty, ['paid', 'cancelled']);
+      const unpaid = await channelOrder(channel, 'LED-1', qty + 2, []);
+      // A paid order with part of its money given back (a refunds row, as a return would write), paid from the finance page.
+      const paidWithRefund = await channelOrder(channel, 'LED-2', 1, ['paid']);
+      const [refund] = await t.database.db.insert(refunds).values({ orderId: (await orderRow(paidWithRefund)).id, amount: 1_000 * qty, currency: 'THB', reason: `partial ${channel}`, actor: 'test' }).returning();
+      expect((await owner.post(`/admin/finance/refunds/${refund!.id}/pay`, { method: 'transfer', reference: `PART-${channel}` })).statusCode).toBe(303);
+      made[channel] = { paid, cancelled, unpaid, paidWithRefund };
+    }
+  });
+
+  const dueRefundOf = async (number: string) => (await t.database.db.select().from(refunds).where(and(eq(refunds.orderId, (await orderRow(number)).id), eq(refunds.status, 'due'))))[0]!;
+
+  it('lists refunds due of one channel with ?channel=, both without it, shows the channel per row and ignores a channel that is not one', async () => {
+    const line = await dueRefundOf(made.line.cancelled);
+    const shopee = await dueRefundOf(made.shopee.cancelled);
+    const all = await owner.get('/admin/finance');
+    expect(all.body).toContain(`data-refund="${line.id}"`);
+    expect(all.body).toContain(`data-refund="${shopee.id}"`);
+    expect(all.body).toMatch(/<select name="channel">[\s\S]*<option value="shopee"\s*>Shopee<\/option>/);
+
+    const only = await owner.get('/admin/finance?channel=shopee');
+    expect(only.statusCode).toBe(200);
+    expect(only.body).toContain(`data-refund="${shopee.id}"`);
+    expect(only.body).not.toContain(`data-refund="${line.id}"`);
+    expect(only.body).toContain('<td data-channel="shopee">Shopee</td>');
+    expect(only.body).not.toContain('data-channel="line"');
+    expect(only.body).toContain('<option value="shopee" selected>');
+    // The pay form comes back to the same list.
+    expect(only.body).toContain(`action="/admin/finance/refunds/${shopee.id}/pay?channel=shopee"`);
+
+    const bad = await owner.get('/admin/finance?channel=myspace');
+    expect(bad.statusCode).toBe(200);
+    expect(bad.body).toContain(`data-refund="${line.id}"`);
+    expect(bad.body).toContain(`data-refund="${shopee.id}"`);
+  });
+
+  it('pays a refund from a one-channel list and comes back to that list', async () => {
+    const number = await channelOrder('shopee', 'LED-1', 1, ['paid', 'cancelled']);
+    const refund = await dueRefundOf(number);
+    const paid = await owner.post(`/admin/finance/refunds/${refund.id}/pay?channel=shopee`, { method: 'cash' });
+    expect(paid.statusCode).toBe(303);
+    expect(paid.headers.location).toBe('/admin/finance?done=ledger.refundPaid&channel=shopee');
+  });
+
+  it('keeps the payments ledger and its CSV to one channel with ?channel=, shows both without it, and says when a channel is not one', async () => {
+    const entry = (number: string) => new RegExp(`data-entry="${number}:`);
+    const all = await owner.get(`/admin/finance/ledger?from=${today}&to=${today}`);
+    for (const c of ['line', 'shopee'] as const) {
+      expect(all.body).toMatch(entry(made[c].paid));
+      expect(all.body).toMatch(entry(made[c].paidWithRefund));
+    }
+    expect(all.body).toContain('data-channel="line"');
+    expect(all.body).toContain('data-channel="shopee"');
+
+    const only = await owner.get(`/admin/finance/ledger?from=${today}&to=${today}&channel=line`);
+    expect(only.statusCode).toBe(200);
+    expect(only.body).toMatch(entry(made.line.paid));
+    expect(only.body).toContain(`data-entry="${made.line.paidWithRefund}:refund:-1000"`);
+    expect(only.body).not.toMatch(entry(made.shopee.paid));
+    expect(only.body).not.toMatch(entry(made.shopee.paidWithRefund));
+    expect(only.body).not.toContain('data-channel="shopee"');
+    // Every entry there belongs to a LINE order, and the filter stays in the CSV link.
+    const shown = [...only.body.matchAll(/data-entry="([^:]+):/g)].map((m) => m[1]!);
+    const channels = await t.database.db.selectDistinct({ channel: orders.channel }).from(orders).where(inArray(orders.number, shown));
+    expect(channels).toEqual([{ channel: 'line' }]);
+    expect(decodeEntities(only.body)).toContain(`href="/admin/finance/ledger.csv?from=${today}&to=${today}&channel=line"`);
+
+    const csv = await owner.get(`/admin/finance/ledger.csv?from=${today}&to=${today}&channel=shopee`);
+    const rows: string[][] = parse(csv.body.replace(/^\uFEFF/, ''));
+    expect(rows[0]).toEqual(['date', 'order_number', 'customer', 'kind', 'method', 'reference', 'amount', 'currency', 'channel']);
+    const body = rows.slice(1, -1);
+    expect(body.map((r) => r[1])).toEqual(expect.arrayContaining([made.shopee.paid, made.shopee.paidWithRefund]));
+    expect(body.every((r) => r[8] === 'shopee')).toBe(true);
+    const { rows: [net] } = await t.database.db.execute<{ s: string }>(sql`
+      select (select coalesce(sum(p.amount), 0) from payments p join orders o on o.id = p.order_id where p.status = 'confirmed' and o.channel = 'shopee')
+           - (select coalesce(sum(r.amount), 0) from refunds r join orders o on o.id = r.order_id where r.status = 'paid' and o.channel = 'shopee') as s`);
+    expect(Math.round(Number(rows.at(-1)![6]) * 100)).toBe(Number(net!.s));
+
+    const bad = await admin.get(`/admin/finance/ledger?from=${today}&to=${today}&channel=myspace`);
+    expect(bad.statusCode).toBe(200);
+    expect(decodeEntities(bad.body)).toMatch(/alert-error" role="alert">Channel: /);
+    expect(bad.body).toMatch(entry(made.line.paid));
+    expect(bad.body).toMatch(entry(made.shopee.paid));
+  });
+
+  it('reconciles one channel\'s day with ?channel=: its orders expected, its payments received, its refunds and unpaid orders', async () => {
+    const figure = (html: string, method: string, what: string) => Number(new RegExp(`data-method="${method}"[^>]*data-${what}="(-?\\d+)"`).exec(html)?.[1]);
+    for (const c of ['line', 'shopee'] as const) {
+      const rec = await owner.get(`/admin/finance/reconciliation?day=${today}&channel=${c}`);
+      expect(rec.statusCode).toBe(200);
+      const { rows: [truth] } = await t.database.db.execute<{ expected: string; received: string; refunded: string }>(sql`
+        select (select coalesce(sum(total), 0) from orders where status <> 'cancelled' and payment_method = 'promptpay' and channel = ${c}) as expected,
+               (select coalesce(sum(p.amount), 0) from payments p join orders o on o.id = p.order_id where p.status = 'confirmed' and p.method = 'promptpay' and o.channel = ${c}) as received,
+               (select coalesce(sum(r.amount), 0) from refunds r join orders o on o.id = r.order_id where r.status = 'paid' and o.channel = ${c}) as refunded`);
+      expect(figure(rec.body, 'promptpay', 'expected')).toBe(Number(truth!.expected));
+      expect(figure(rec.body, 'promptpay', 'received')).toBe(Number(truth!.received));
+      expect(rec.body).toContain(`data-refunds="${Number(truth!.refunded)}"`);
+      const other = c === 'line' ? 'shopee' : 'line';
+      expect(rec.body).toContain(`data-unpaid="${made[c].unpaid}"`);
+      expect(rec.body).not.toContain(`data-unpaid="${made[other].unpaid}"`);
+      expect(rec.body).toContain(`<option value="${c}" selected>`);
+    }
+    const both = await owner.get(`/admin/finance/reconciliation?day=${today}`);
+    expect(both.body).toContain(`data-unpaid="${made.line.unpaid}"`);
+    expect(both.body).toContain(`data-unpaid="${made.shopee.unpaid}"`);
+    // A channel that is not one is said and left out; the day still applies.
+    const bad = await admin.get(`/admin/finance/reconciliation?day=${today}&channel=myspace`);
+    expect(bad.statusCode).toBe(200);
+    expect(decodeEntities(bad.body)).toMatch(/alert-error" role="alert">Channel: /);
+    expect(bad.body).toContain(`data-unpaid="${made.shopee.unpaid}"`);
+    expect(bad.body).toContain(`data-unpaid="${made.line.unpaid}"`);
+  });
+
+  it('exports one channel\'s books with ?channel=, both without it, and refuses a channel that is not one', async () => {
+    const sections = (body: string) => {
+      const rows: string[][] = parse(body.replace(/^\uFEFF/, ''), { relax_column_count: true, skip_empty_lines: true });
+      const out: Record<string, string[][]> = {};
+      let current = '';
+      for (const r of rows) {
+        if (r[0]!.startsWith('# ')) current = r[0]!.slice(2);
+        else if (r[0] === 'summary') out.summary = [r];
+        else (out[current] ??= []).push(r);
+      }
+      return out;
+    };
+    const ours = (numbers: string[]) => numbers.filter((n) => Object.values(made).some((m) => Object.values(m).includes(n)));
+
+    const res = await owner.get(`/admin/finance/export.csv?from=${today}&to=${today}&kind=all&channel=shopee`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-disposition']).toContain(`accounting-all-${today}-${today}-shopee.csv`);
+    const s = sections(res.body);
+    const [head, ...orderRows] = s.orders!;
+    expect(orderRows.every((r) => r[head!.indexOf('channel')] === 'shopee')).toBe(true);
+    expect(orderRows.map((r) => r[0])).toEqual(expect.arrayContaining([made.shopee.paid, made.shopee.unpaid, made.shopee.paidWithRefund]));
+    expect(orderRows.map((r) => r[0])).not.toContain(made.line.paid);
+    const { rows: shopeeNumbers } = await t.database.db.execute<{ number: string }>(sql`select number from orders where channel = 'shopee'`);
+    const isShopee = new Set(shopeeNumbers.map((r) => r.number));
+    for (const name of ['lines', 'payments', 'refunds']) expect(s[name]!.slice(1).every((r) => isShopee.has(r[0]!)), name).toBe(true);
+    expect(s.payments!.slice(1).map((r) => r[0])).toContain(made.shopee.paid);
+    expect(s.refunds!.slice(1).map((r) => r[0])).toEqual([made.shopee.paidWithRefund]);
+    const { rows: [truth] } = await t.database.db.execute<{ orders: string; refunds: string }>(sql`
+      select (select coalesce(sum(total), 0) from orders where status <> 'cancelled' and channel = 'shopee') as orders,
+             (select coalesce(sum(r.amount), 0) from refunds r join orders o on o.id = r.order_id where r.status = 'paid' and o.status <> 'cancelled' and o.channel = 'shopee') as refunds`);
+    const summary = s.summary![0]!;
+    expect(Math.round(Number(summary[3]) * 100)).toBe(Number(truth!.orders));
+    expect(Math.round(Number(summary[5]) * 100)).toBe(Number(truth!.refunds));
+    expect(summary.slice(-2)).toEqual(['channel', 'shopee']);
+
+    const all = sections((await owner.get(`/admin/finance/export.csv?from=${today}&to=${today}&kind=all`)).body);
+    expect(ours(all.orders!.slice(1).map((r) => r[0]!))).toEqual(expect.arrayContaining([made.line.paid, made.line.unpaid, made.shopee.paid, made.shopee.unpaid]));
+    expect(all.refunds!.slice(1).map((r) => r[0])).toEqual(expect.arrayContaining([made.line.paidWithRefund, made.shopee.paidWithRefund]));
+    expect(all.summary![0]).toHaveLength(8);
+
+    const bad = await owner.get(`/admin/finance/export.csv?from=${today}&to=${today}&channel=myspace`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('text/html');
+    expect(bad.body).toMatch(/<select id="f-channel" name="channel" aria-invalid="true">/);
+
+    const form = await owner.get('/admin/finance/export');
+    expect(form.body).toMatch(/<select id="f-channel" name="channel"\s*>[\s\S]*?<option value="line"\s*>LINE<\/option>/);
   });
 });

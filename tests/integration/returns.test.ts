@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '#src/db/client.ts';
@@ -26,7 +26,7 @@ import { parseSkuLines } from '#admin/routes/returns.routes.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { lineEnv, settle } from '../helpers/chat.ts';
 import { makeProduct, orderInput } from '../helpers/factories.ts';
-import { alertText, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
+import { alertText, decodeEntities, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
 import { lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
 
 let line: FakeLineApi;
@@ -58,8 +58,8 @@ afterAll(async () => {
   await line?.close();
 });
 
-/** A LINE customer's paid, delivered order of 2 mugs and 1 tea, with a return request for `lines`. */
-async function deliveredWithReturn(returned: { sku: string; qty: number }[] = [{ sku: 'RET-MUG', qty: 1 }]) {
+/** A LINE customer's paid, delivered order of 2 mugs and 1 tea (placed on `channel`), with a return request for `lines`. */
+async function deliveredWithReturn(returned: { sku: string; qty: number }[] = [{ sku: 'RET-MUG', qty: 1 }], channel: 'line' | 'shopee' = 'line') {
   const db = t.database.db;
   const userId = lineUserId(`returns-${++seq}`);
   const { customer } = await withTransaction(db, (tx) => ensureChatIdentity(tx, { channel: 'line', externalId: userId, language: 'en' }));
@@ -68,7 +68,7 @@ async function deliveredWithReturn(returned: { sku: string; qty: number }[] = [{
       { sku: 'RET-MUG', qty: 2 },
       { sku: 'RET-TEA', qty: 1 },
     ]),
-    channel: 'line',
+    channel,
   });
   for (const to of ['paid', 'confirmed', 'shipped', 'delivered'] as const) await transitionOrder(db, { number: order.number, to, actor: 'test', notify: false });
   const ol = await linesOf(db, order.id);
@@ -330,6 +330,112 @@ describe('handling a return in the back office', () => {
     expect(slip.statusCode).toBe(200);
     expect(slip.headers['content-type']).toBe('image/png');
     expect(slip.rawPayload).toEqual(png);
+  });
+});
+
+describe('the returns desk by channel', () => {
+  it('shows only the chosen channel\'s returns and counts, with the channel on each row and in every link, and ignores a channel that is not one', async () => {
+    const onLine = await deliveredWithReturn(undefined, 'line');
+    const onShopee = await deliveredWithReturn(undefined, 'shopee');
+    const row = (id: number) => `href="/admin/returns/${id}"`;
+
+    const all = await owner.get('/admin/returns');
+    expect(all.body).toContain(row(onLine.request.id));
+    expect(all.body).toContain(row(onShopee.request.id));
+    expect(all.body).toMatch(/<select name="channel">[\s\S]*<option value="shopee"\s*>Shopee<\/option>/);
+
+    const shopee = await owner.get('/admin/returns?channel=shopee');
+    expect(shopee.statusCode).toBe(200);
+    expect(shopee.body).toContain(row(onShopee.request.id));
+    expect(shopee.body).not.toContain(row(onLine.request.id));
+    expect(shopee.body).toContain('<td data-channel="shopee">Shopee</td>');
+    expect(shopee.body).not.toContain('data-channel="line"');
+    expect(shopee.body).toContain('<option value="shopee" selected>');
+    // The counts per status are of Shopee's returns alone, and the status tabs keep the channel.
+    const counted = await t.database.db
+      .select({ status: returnRequests.status, n: sql<number>`count(*)::int` })
+      .from(returnRequests)
+      .innerJoin(orders, eq(orders.id, returnRequests.orderId))
+      .where(eq(orders.channel, 'shopee'))
+      .groupBy(returnRequests.status);
+    const requested = Number(counted.find((c) => c.status === 'requested')?.n ?? 0);
+    expect(requested).toBeGreaterThan(0);
+    expect(shopee.body).toContain(`data-status="requested">${requested}<`);
+    expect(decodeEntities(shopee.body)).toContain('href="/admin/returns?status=requested&channel=shopee"');
+    const { rows: [lineRequested] } = await t.database.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from return_requests r join orders o on o.id = r.order_id where o.channel = 'line' and r.status = 'requested'`,
+    );
+    const line = await owner.get('/admin/returns?status=requested&channel=line');
+    expect(line.body).toContain(row(onLine.request.id));
+    expect(line.body).not.toContain(row(onShopee.request.id));
+    expect(line.body).toContain(`data-status="requested">${Number(lineRequested!.n)}<`);
+
+    const bad = await owner.get('/admin/returns?channel=myspace');
+    expect(bad.statusCode).toBe(200);
+    expect(bad.body).toContain(row(onLine.request.id));
+    expect(bad.body).toContain(row(onShopee.request.id));
+  });
+});
+
+describe('a refund slip sent with a return', () => {
+  const png = () => sharp({ create: { width: 120, height: 160, channels: 3, background: { r: 20, g: 120, b: 200 } } }).png().toBuffer();
+  async function refundWithSlip(later: boolean) {
+    const { request } = await deliveredWithReturn();
+    await owner.post(`/admin/returns/${request.id}/approve`, {});
+    const [rl] = await t.database.db.select().from(returnLines).where(eq(returnLines.returnId, request.id));
+    await owner.post(`/admin/returns/${request.id}/receive`, { [`choice_${rl!.id}`]: 'sellable', [`warehouse_${rl!.id}`]: await warehouseId('MAIN') });
+    const bytes = await png();
+    const boundary = '----talad-returns-slip';
+    const fields = { _csrf: owner.csrf, amount: '100', method: 'transfer', reference: 'KB-SLIP', ...(later ? { later: '1' } : {}) };
+    const payload = Buffer.concat([
+      ...Object.entries(fields).map(([k, v]) => Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)),
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="slip"; filename="slip.png"\r\ncontent-type: image/png\r\n\r\n`),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await t.app.inject({ method: 'POST', url: `/admin/returns/${request.id}/refund`, payload, headers: { cookie: owner.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    expect(res.statusCode).toBe(303);
+    const [refund] = await t.database.db.select().from(refunds).where(eq(refunds.returnId, request.id));
+    return { request, refund: refund!, bytes };
+  }
+
+  it('is shown on the return page and on the finance pages, and stays when the refund is paid there', async () => {
+    const { request, refund, bytes } = await refundWithSlip(true);
+    expect(refund.slipPath).toMatch(/^refund-slips\/[^/]+\.png$/);
+
+    const fromReturn = await owner.get(`/admin/returns/${request.id}/refunds/${refund.id}/slip`);
+    expect(fromReturn.statusCode).toBe(200);
+    expect(fromReturn.rawPayload).toEqual(bytes);
+    const fromFinance = await owner.get(`/admin/finance/refunds/${refund.id}/slip`);
+    expect(fromFinance.statusCode).toBe(200);
+    expect(fromFinance.headers['content-type']).toBe('image/png');
+    expect(fromFinance.rawPayload).toEqual(bytes);
+    // Linked from the refunds-due list.
+    expect((await owner.get('/admin/finance')).body).toContain(`href="/admin/finance/refunds/${refund.id}/slip"`);
+
+    // Paid from the finance page without a new photo: the return's slip is kept, and the ledger links to it.
+    expect((await owner.post(`/admin/finance/refunds/${refund.id}/pay`, { method: 'transfer', reference: 'KB-SLIP' })).statusCode).toBe(303);
+    const [paid] = await t.database.db.select().from(refunds).where(eq(refunds.id, refund.id));
+    expect(paid).toMatchObject({ status: 'paid', slipPath: refund.slipPath });
+    const ledger = await owner.get('/admin/finance/ledger');
+    expect(ledger.body).toContain(`href="/admin/finance/refunds/${refund.id}/slip"`);
+    expect((await owner.get(`/admin/finance/refunds/${refund.id}/slip`)).rawPayload).toEqual(bytes);
+  });
+
+  it('is read only from DATA_DIR/refund-slips, whatever the row says, on both pages', async () => {
+    const { request, refund, bytes } = await refundWithSlip(false);
+    const urls = [`/admin/returns/${request.id}/refunds/${refund.id}/slip`, `/admin/finance/refunds/${refund.id}/slip`];
+    const setPath = (slipPath: string) => t.database.db.update(refunds).set({ slipPath }).where(eq(refunds.id, refund.id));
+    // A row written before paths were made relative holds the absolute path of a file under refund-slips: still shown.
+    await setPath(path.resolve(t.config.dataDir, refund.slipPath!));
+    for (const url of urls) expect((await owner.get(url)).rawPayload, url).toEqual(bytes);
+    // Anything else is not found: another file of DATA_DIR, a way out of it, a file elsewhere.
+    const elsewhere = path.resolve(t.config.dataDir, 'not-a-slip.png');
+    writeFileSync(elsewhere, bytes);
+    for (const slipPath of ['not-a-slip.png', elsewhere, 'refund-slips/../not-a-slip.png', '../../../etc/hostname', '/etc/hostname']) {
+      await setPath(slipPath);
+      for (const url of urls) expect((await owner.get(url)).statusCode, `${url} ${slipPath}`).toBe(404);
+    }
   });
 });
 
