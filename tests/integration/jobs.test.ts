@@ -46,11 +46,12 @@ afterAll(async () => {
 const db = () => t.database.db;
 
 /** A customer known on a chat channel, with a placed order (created `hoursAgo` before `base`). */
-async function chatOrder(channel: 'line' | 'telegram', userId: string, sku: string, qty = 1, hoursAgo = 0, base = new Date()) {
+/** An order placed in chat; with `base`, dated `hoursAgo` before it (the tests' "now" may be hours from the real one). */
+async function chatOrder(channel: 'line' | 'telegram', userId: string, sku: string, qty = 1, hoursAgo = 0, base?: Date) {
   const { customer } = await withTransaction(db(), (tx) => ensureChatIdentity(tx, { channel, externalId: userId, language: 'th' }));
   const { order } = await placeOrder(db(), { ...orderInput(customer, [{ sku, qty }]), channel });
-  if (hoursAgo) {
-    await db().update(orders).set({ createdAt: new Date(base.getTime() - hoursAgo * 3_600_000) }).where(eq(orders.id, order.id));
+  if (hoursAgo || base) {
+    await db().update(orders).set({ createdAt: new Date((base ?? new Date()).getTime() - hoursAgo * 3_600_000) }).where(eq(orders.id, order.id));
   }
   return { order, customer };
 }
