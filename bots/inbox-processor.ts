@@ -9,7 +9,7 @@ import type { ChatInboxRow } from '#src/db/schema/index.ts';
 import type { Logger } from '#src/logger.ts';
 import { appendWebchat, claimInbound, markInbound, markInboundDone } from '#src/modules/conversations/index.ts';
 import { AppError } from '#src/errors.ts';
-import { enqueueMessage } from '#src/modules/notify/index.ts';
+import { enqueueMessages, type OutboundMessage } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
 import type { ChatEvent, ChatPerson, createChatEngine } from './engine/engine.ts';
 
@@ -24,6 +24,8 @@ export interface DecodedEvent {
 export interface InboundDecoder {
   decode(payload: Record<string, unknown>): Promise<DecodedEvent | null>;
 }
+
+type EngineBatch = ReturnType<ReturnType<typeof createChatEngine>['batch']>;
 
 export interface InboxProcessorOptions {
   db: Db;
@@ -48,29 +50,34 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
   let timer: NodeJS.Timeout | undefined;
   const idle: (() => void)[] = [];
 
-  async function processEvent(tx: Tx, row: ChatInboxRow): Promise<boolean> {
+  async function decode(row: ChatInboxRow): Promise<DecodedEvent | null> {
     const decoder = opts.decoders[row.channel];
     if (!decoder) throw new Error(`no decoder for channel ${row.channel}`);
-    const decoded = await decoder.decode(row.payload);
-    if (!decoded) return false;
-    const reply = await opts.engine.handle(tx, decoded.person, decoded.event);
-    if (reply.messages.length === 0) return false;
-    await enqueueMessage(tx, {
+    return decoder.decode(row.payload);
+  }
+
+  /** Runs the engine on one decoded event; the reply to queue, if there is one. */
+  async function reply(tx: Tx, row: ChatInboxRow, decoded: DecodedEvent | null, batch?: EngineBatch): Promise<OutboundMessage | undefined> {
+    if (!decoded) return undefined;
+    const answer = await opts.engine.handle(tx, decoded.person, decoded.event, batch);
+    if (answer.messages.length === 0) return undefined;
+    return {
       channel: decoded.person.channel,
       recipient: decoded.person.userId,
-      payload: { messages: reply.messages, locale: reply.locale },
+      payload: { messages: answer.messages, locale: answer.locale },
       dedupeKey: `reply:${row.channel}:${row.eventId}`,
       replyToken: decoded.replyToken,
       replyTokenExpiresAt: decoded.replyTokenExpiresAt,
-    });
-    return true;
+    };
   }
 
   /**
-   * Claims the next events of up to `batchSize` people and handles them in one transaction: one
-   * commit for many events is what lets intake keep up under load. Should any event fail, the whole
-   * batch rolls back and each of its events is handled again on its own, so one bad event costs the
-   * others nothing but a retry, and is itself recorded as failed. False when nothing was due.
+   * Claims the next events of up to `batchSize` people (one event each) and handles them in one
+   * transaction as one batch: their conversations are read in one query and their writes and replies
+   * go out in a few statements before one commit, which is what lets intake keep up under load.
+   * Should any event fail, the whole batch rolls back and each of its events is handled again on its
+   * own, so one bad event costs the others nothing but a retry, and is itself recorded as failed.
+   * False when nothing was due.
    */
   async function processNext(): Promise<boolean> {
     let claimed: ChatInboxRow[] = [];
@@ -78,13 +85,23 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
     try {
       await withTransaction(db, async (tx) => {
         claimed = await claimInbound(tx, { limit: opts.batchSize ?? 20 });
-        queued = false;
-        for (const row of claimed) if (await processEvent(tx, row)) queued = true;
+        const decoded = await Promise.all(claimed.map(decode));
+        const batch = opts.engine.batch(tx);
+        await batch.load(decoded.flatMap((d) => (d ? [d.person] : [])));
+        const replies: OutboundMessage[] = [];
+        for (const [i, row] of claimed.entries()) {
+          const out = await reply(tx, row, decoded[i]!, batch);
+          if (out) replies.push(out);
+        }
+        await batch.flush();
+        await enqueueMessages(tx, replies);
         await markInboundDone(tx, claimed.map((r) => r.id));
+        queued = replies.length > 0;
       });
     } catch (err) {
       if (claimed.length === 0) throw err;
       logger.debug({ err, events: claimed.length }, 'chat batch failed; handling its events one by one');
+      queued = false;
       for (const row of claimed) if (await processOne(row.id)) queued = true;
     }
     if (queued) opts.onQueued();
@@ -100,7 +117,9 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
         const [row] = await claimInbound(tx, { limit: 1, onlyId: id });
         if (!row) return;
         try {
-          queued = await processEvent(tx, row);
+          const out = await reply(tx, row, await decode(row));
+          if (out) await enqueueMessages(tx, [out]);
+          queued = out !== undefined;
           await markInbound(tx, row.id, { status: 'done' });
         } catch (err) {
           failure = { row, err };
@@ -136,12 +155,14 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
     const decoded = await decoder?.decode(row.payload).catch(() => null);
     if (!decoded) return false;
     const locale = decoded.person.language ?? 'th';
-    await enqueueMessage(tx, {
-      channel: decoded.person.channel,
-      recipient: decoded.person.userId,
-      payload: { messages: [{ type: 'text', text: allMessages[locale].somethingWrong }], locale },
-      dedupeKey: `reply:${row.channel}:${row.eventId}`,
-    });
+    await enqueueMessages(tx, [
+      {
+        channel: decoded.person.channel,
+        recipient: decoded.person.userId,
+        payload: { messages: [{ type: 'text', text: allMessages[locale].somethingWrong }], locale },
+        dedupeKey: `reply:${row.channel}:${row.eventId}`,
+      },
+    ]);
     return true;
   }
 

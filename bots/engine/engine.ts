@@ -12,15 +12,12 @@ import { formatMoney } from '#src/lib/money.ts';
 import type { Logger } from '#src/logger.ts';
 import {
   findSellablesByVariantId,
-  listCatalogCards,
   listCategoriesInUse,
   variantName,
   type CatalogCard,
   type Sellable,
 } from '#src/modules/catalog/index.ts';
-import { cartOf, clearCart, findConversation, saveSessionState, setCartQty } from '#src/modules/conversations/index.ts';
 import { ensureChatIdentity, lastAddress, saveAddress, updateCustomerContact } from '#src/modules/customers/index.ts';
-import { availableByVariant } from '#src/modules/inventory/index.ts';
 import { linesOf, lockOrder, openStatuses, ordersOfCustomer } from '#src/modules/orders/index.ts';
 import { shippingFeeOf } from '#src/modules/shipping/index.ts';
 import { transitionLockedOrder } from '#src/workflows/order-status.workflow.ts';
@@ -28,6 +25,7 @@ import { notifyMerchant } from '#src/workflows/merchant.ts';
 import { placeOrderInTx } from '#src/workflows/place-order.workflow.ts';
 import { messages as allMessages, type Messages } from '#templates/messages/index.ts';
 import type { CartLineText } from '#templates/messages/types.ts';
+import { createChatBatch, type Cart, type ChatBatch } from './batch.ts';
 import { createMatcher } from './matcher.ts';
 import { createReturnChat, type ReturnChatState } from './returns.ts';
 import { MAX_CARDS, MAX_MESSAGES_PER_REPLY, MAX_QUICK_REPLIES, type Button, type OutMessage, type ProductCard } from './messages.ts';
@@ -83,12 +81,25 @@ export function createChatEngine(deps: ChatEngineDeps) {
   const currency = config.shop.currency;
   const returns = createReturnChat({ config, logger: deps.logger });
 
-  async function converse(tx: Tx, person: ChatPerson, event: ChatEvent): Promise<EngineReply> {
+  /**
+   * One event of one person. In a batch (the inbox processor's), the conversation was loaded with the
+   * others' and the writes go out with theirs; on its own, the event is its own batch.
+   */
+  async function handle(tx: Tx, person: ChatPerson, event: ChatEvent, batch?: ChatBatch<SessionState>): Promise<EngineReply> {
+    const own = batch ?? createChatBatch<SessionState>(tx);
+    const reply = await converse(own, person, event);
+    if (!batch) await own.flush();
+    return reply;
+  }
+
+  async function converse(batch: ChatBatch<SessionState>, person: ChatPerson, event: ChatEvent): Promise<EngineReply> {
+    const { tx } = batch;
     // No row lock on the session: the inbox processor already serves one person's events one at a time.
-    const known = await findConversation<SessionState>(tx, person.channel, person.userId);
+    const known = await batch.conversation(person);
     const ensured = known
       ? undefined
       : await ensureChatIdentity(tx, { channel: person.channel, externalId: person.userId, displayName: person.displayName, language: person.language });
+    if (ensured) batch.remember(person, { customer: ensured.customer, identityId: ensured.identityId, state: undefined });
     const { customer, identityId } = known ?? ensured!;
     const created = ensured?.created ?? false;
     let locale: 'th' | 'en' = customer.language ?? person.language ?? config.shop.locale;
@@ -98,6 +109,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
     const out: OutMessage[] = [];
     const ctx = {
       tx,
+      batch,
+      cart: batch.cart(identityId),
       channel: person.channel,
       customer,
       identityId,
@@ -156,12 +169,14 @@ export function createChatEngine(deps: ChatEngineDeps) {
         break;
       }
     }
-    if (!stored || JSON.stringify(state) !== before) await saveSessionState(tx, identityId, state);
+    if (!stored || JSON.stringify(state) !== before) batch.saveState(identityId, state);
     return { locale, messages: fitReply(out), customerId: customer.id };
   }
 
   type Ctx = {
     tx: Tx;
+    batch: ChatBatch<SessionState>;
+    cart: Cart;
     channel: ChatChannel;
     customer: Customer;
     identityId: number;
@@ -191,7 +206,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
       case 'cart':
         return showCart(ctx);
       case 'clear_cart':
-        await clearCart(ctx.tx, ctx.identityId);
+        ctx.cart.clear();
         ctx.state.step = 'idle';
         return [text(m.cartCleared, [{ label: m.button.menu, command: 'menu' }])];
       case 'remove':
@@ -244,7 +259,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
         ),
       ];
     }
-    let items = await listCatalogCards(ctx.tx, { categoryId: cmd.categoryId });
+    let items = (await ctx.batch.catalog()).filter((i) => cmd.categoryId === undefined || i.categoryId === cmd.categoryId);
     if (cmd.search) {
       const match = createMatcher(items);
       const found = match(cmd.search);
@@ -255,7 +270,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
     const page = items.slice(start, start + PAGE_SIZE);
     // A page past the end (an old "more" button): channels refuse an empty carousel.
     if (page.length === 0) return [text(m.noProducts, [{ label: m.button.menu, command: 'menu' }])];
-    const available = await availableByVariant(ctx.tx, page.map((i) => i.variantId));
+    const available = await ctx.batch.available(page.map((i) => i.variantId));
     const cards = page.slice(0, MAX_CARDS).map((item) => productCard(ctx, item, available.get(item.variantId) ?? 0));
     const buttons: Button[] = [];
     if (start + PAGE_SIZE < items.length) {
@@ -286,7 +301,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
   // ---- cart -------------------------------------------------------------------------------------
 
   async function cartLines(ctx: Ctx) {
-    const items = await cartOf(ctx.tx, ctx.identityId);
+    const items = ctx.cart.lines();
     const sellables = await findSellablesByVariantId(ctx.tx, items.map((i) => i.variantId));
     return items.flatMap((i) => {
       const s = sellables.get(i.variantId);
@@ -316,8 +331,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
   async function addItems(ctx: Ctx, input: string): Promise<OutMessage[]> {
     const { m, locale } = ctx;
     const requests = parseItemLines(input) ?? [];
-    const catalog = await listCatalogCards(ctx.tx);
-    const match = createMatcher(catalog);
+    const match = createMatcher(await ctx.batch.catalog());
     const results = requests.map((r) => ({ request: r, result: match(r.query) }));
     const understood = results.some((r) => r.result.kind !== 'none' || r.request.explicitQty);
     if (!understood) {
@@ -328,11 +342,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
       return [text(m.notUnderstood, [{ label: m.button.menu, command: 'menu' }, { label: m.button.help, command: 'help' }])];
     }
 
-    const cart = new Map((await cartOf(ctx.tx, ctx.identityId)).map((i) => [i.variantId, i.qty]));
-    const available = await availableByVariant(
-      ctx.tx,
-      results.flatMap((r) => (r.result.kind === 'one' ? [r.result.item.variantId] : [])),
-    );
+    const { cart } = ctx;
+    const available = await ctx.batch.available(results.flatMap((r) => (r.result.kind === 'one' ? [r.result.item.variantId] : [])));
     const added: string[] = [];
     const replies: OutMessage[] = [];
     let buttons: Button[] = [];
@@ -349,10 +360,9 @@ export function createChatEngine(deps: ChatEngineDeps) {
       }
       const item = result.item;
       const name = nameOf(item, locale);
-      const current = cart.get(item.variantId) ?? 0;
+      const current = cart.qty(item.variantId);
       if (request.qty === 0) {
-        await setCartQty(ctx.tx, ctx.identityId, item.variantId, 0);
-        cart.delete(item.variantId);
+        cart.set(item.variantId, 0);
         replies.push(text(m.removed(name)));
         continue;
       }
@@ -362,7 +372,6 @@ export function createChatEngine(deps: ChatEngineDeps) {
         if (left > 0) buttons = [{ label: `${shortLabel(name, 14)} x${left}`, command: `${item.sku} x${left}` }];
         continue;
       }
-      await setCartQty(ctx.tx, ctx.identityId, item.variantId, current + request.qty);
       cart.set(item.variantId, current + request.qty);
       added.push(`${name} x${request.qty}`);
     }
@@ -382,7 +391,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
     const lines = await cartLines(ctx);
     const result = createMatcher(lines.map((l) => l.item))(query);
     if (result.kind !== 'one') return [text(ctx.m.notInCart(query))];
-    await setCartQty(ctx.tx, ctx.identityId, result.item.variantId, 0);
+    ctx.cart.set(result.item.variantId, 0);
     return [text(ctx.m.removed(nameOf(result.item, ctx.locale))), ...(await showCart(ctx))];
   }
 
@@ -479,7 +488,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
       await updateCustomerContact(tx, customer.id, { name: customer.name || delivery.name, phone: customer.phone ?? delivery.phone });
     }
     await saveAddress(tx, customer.id, delivery);
-    await clearCart(tx, ctx.identityId);
+    ctx.cart.clear();
+    ctx.batch.stockMoved();
     ctx.state.step = 'idle';
     delete ctx.state.delivery;
     await notifyMerchant(
@@ -548,8 +558,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
     if (!last) return [text(m.nothingToReorder, [{ label: m.button.menu, command: 'menu' }])];
     const lines = await linesOf(ctx.tx, last.id);
     const sellables = await findSellablesByVariantId(ctx.tx, lines.map((l) => l.variantId));
-    const available = await availableByVariant(ctx.tx, lines.map((l) => l.variantId));
-    const cart = new Map((await cartOf(ctx.tx, ctx.identityId)).map((i) => [i.variantId, i.qty]));
+    const available = await ctx.batch.available(lines.map((l) => l.variantId));
+    const { cart } = ctx;
     const added: string[] = [];
     const skipped: string[] = [];
     for (const line of lines) {
@@ -558,13 +568,13 @@ export function createChatEngine(deps: ChatEngineDeps) {
         skipped.push(line.name);
         continue;
       }
-      const current = cart.get(item.variantId) ?? 0;
+      const current = cart.qty(item.variantId);
       const qty = Math.min(line.qty, (available.get(item.variantId) ?? 0) - current);
       if (qty <= 0) {
         skipped.push(nameOf(item, locale));
         continue;
       }
-      await setCartQty(ctx.tx, ctx.identityId, item.variantId, current + qty);
+      cart.set(item.variantId, current + qty);
       added.push(`${nameOf(item, locale)} x${qty}`);
     }
     return [text(m.reordered(added, skipped), added.length ? cartButtons(m) : [{ label: m.button.menu, command: 'menu' }])];
@@ -591,6 +601,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
       note: 'cancelled by the customer in chat',
       notify: false,
     });
+    ctx.batch.stockMoved();
     return [text(m.cancelled(order.number), [{ label: m.button.menu, command: 'menu' }])];
   }
 
@@ -607,7 +618,9 @@ export function createChatEngine(deps: ChatEngineDeps) {
 
   return {
     /** Runs in the caller's transaction; an error rolls it back whole (the inbox processor apologises). */
-    handle: converse,
+    handle,
+    /** A batch for the inbox processor to pass to `handle` for each event of one transaction, then flush. */
+    batch: (tx: Tx) => createChatBatch<SessionState>(tx),
   };
 }
 

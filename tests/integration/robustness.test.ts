@@ -106,6 +106,7 @@ describe('the inbox processor', () => {
           if (event.text === 'boom') throw new Error('engine failed');
           return { messages: [{ type: 'text' as const, text: `ok ${event.text}` }], locale: 'th' as const };
         },
+        batch: () => ({ load: async () => undefined, flush: async () => undefined }),
       };
       const decoder = {
         decode: async (payload: Record<string, unknown>) => ({

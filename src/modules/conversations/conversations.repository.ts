@@ -96,23 +96,51 @@ export async function pendingInboundCount(db: DbOrTx): Promise<number> {
 
 // ---- conversation state -------------------------------------------------------------------------
 
+export interface StoredConversation<T> {
+  customer: Customer;
+  identityId: number;
+  state: T | undefined;
+  /** The cart as stored: quantity per variant, in the order the items were added. */
+  cart: Map<number, number>;
+}
+
 /**
- * A returning person's customer record, chat identity and conversation state in one query (the
- * common case for every message); undefined for someone who never wrote, who is then created.
+ * Returning people's customer records, chat identities, conversation states and carts, in one query
+ * however many people a batch of events holds (the common case for every message). Keyed by
+ * `channel:externalId`; someone who never wrote has no entry, and is then created.
  */
-export async function findConversation<T extends Record<string, unknown>>(
+export async function findConversations<T extends Record<string, unknown>>(
   tx: Tx,
-  channel: ChatChannel,
-  externalId: string,
-): Promise<{ customer: Customer; identityId: number; state: T | undefined } | undefined> {
-  const [row] = await tx
-    .select({ customer: customers, identityId: customerIdentities.id, state: chatSessions.state })
+  people: { channel: ChatChannel; externalId: string }[],
+): Promise<Map<string, StoredConversation<T>>> {
+  const found = new Map<string, StoredConversation<T>>();
+  if (people.length === 0) return found;
+  const cart = sql<[number, number][]>`(
+    select coalesce(json_agg(json_build_array(${cartItems.variantId}, ${cartItems.qty}) order by ${cartItems.addedAt}, ${cartItems.variantId}), '[]')
+    from ${cartItems} where ${cartItems.identityId} = ${customerIdentities.id})`;
+  const rows = await tx
+    .select({ customer: customers, identityId: customerIdentities.id, channel: customerIdentities.channel, externalId: customerIdentities.externalId, state: chatSessions.state, cart })
     .from(customerIdentities)
     .innerJoin(customers, eq(customers.id, customerIdentities.customerId))
     .leftJoin(chatSessions, eq(chatSessions.identityId, customerIdentities.id))
-    .where(and(eq(customerIdentities.channel, channel), eq(customerIdentities.externalId, externalId)));
-  return row ? { customer: row.customer, identityId: row.identityId, state: (row.state ?? undefined) as T | undefined } : undefined;
+    .where(
+      and(
+        inArray(customerIdentities.channel, [...new Set(people.map((p) => p.channel))]),
+        inArray(customerIdentities.externalId, [...new Set(people.map((p) => p.externalId))]),
+      ),
+    );
+  for (const row of rows) {
+    found.set(conversationKey(row.channel, row.externalId), {
+      customer: row.customer,
+      identityId: row.identityId,
+      state: (row.state ?? undefined) as T | undefined,
+      cart: new Map(row.cart.map(([variantId, qty]) => [Number(variantId), Number(qty)])),
+    });
+  }
+  return found;
 }
+
+export const conversationKey = (channel: string, externalId: string) => `${channel}:${externalId}`;
 
 /** The step a person's conversation is at, found by their chat id (no row when they never wrote). */
 export async function conversationStep(db: DbOrTx, channel: string, externalId: string): Promise<string | undefined> {
@@ -123,32 +151,39 @@ export async function conversationStep(db: DbOrTx, channel: string, externalId: 
   return rows[0]?.step ?? undefined;
 }
 
-export async function saveSessionState(tx: Tx, identityId: number, state: Record<string, unknown>) {
+/** Conversation states of many identities in one statement. */
+export async function saveSessionStates(tx: Tx, states: { identityId: number; state: Record<string, unknown> }[]) {
+  if (states.length === 0) return;
   await tx
     .insert(chatSessions)
-    .values({ identityId, state })
-    .onConflictDoUpdate({ target: chatSessions.identityId, set: { state, updatedAt: new Date() } });
+    .values(states)
+    .onConflictDoUpdate({ target: chatSessions.identityId, set: { state: sql`excluded.state`, updatedAt: new Date() } });
 }
 
 // ---- carts --------------------------------------------------------------------------------------
 
-export async function cartOf(db: DbOrTx, identityId: number) {
-  return db.select().from(cartItems).where(eq(cartItems.identityId, identityId)).orderBy(asc(cartItems.addedAt), asc(cartItems.variantId));
+export interface CartChange {
+  identityId: number;
+  variantId: number;
+  /** 0 removes the item. */
+  qty: number;
 }
 
-export async function setCartQty(tx: Tx, identityId: number, variantId: number, qty: number) {
-  if (qty <= 0) {
-    await tx.delete(cartItems).where(and(eq(cartItems.identityId, identityId), eq(cartItems.variantId, variantId)));
-    return;
+/** Applies many carts' changes: one upsert for the new quantities, one delete for the removed items. */
+export async function saveCartChanges(tx: Tx, changes: CartChange[]) {
+  const kept = changes.filter((c) => c.qty > 0);
+  const removed = changes.filter((c) => c.qty <= 0);
+  if (kept.length > 0) {
+    await tx
+      .insert(cartItems)
+      .values(kept)
+      .onConflictDoUpdate({ target: [cartItems.identityId, cartItems.variantId], set: { qty: sql`excluded.qty` } });
   }
-  await tx
-    .insert(cartItems)
-    .values({ identityId, variantId, qty })
-    .onConflictDoUpdate({ target: [cartItems.identityId, cartItems.variantId], set: { qty } });
-}
-
-export async function clearCart(tx: Tx, identityId: number) {
-  await tx.delete(cartItems).where(eq(cartItems.identityId, identityId));
+  if (removed.length > 0) {
+    await tx
+      .delete(cartItems)
+      .where(sql`(${cartItems.identityId}, ${cartItems.variantId}) in (${sql.join(removed.map((c) => sql`(${c.identityId}, ${c.variantId})`), sql`, `)})`);
+  }
 }
 
 // ---- web chat transcript ------------------------------------------------------------------------

@@ -18,19 +18,27 @@ export interface OutboundMessage {
  * and at most once per dedupe key. Returns false when this message was already queued.
  */
 export async function enqueueMessage(tx: Tx, msg: OutboundMessage): Promise<boolean> {
+  return (await enqueueMessages(tx, [msg])) > 0;
+}
+
+/** Queues many messages in one statement, each at most once per dedupe key; returns how many were new. */
+export async function enqueueMessages(tx: Tx, msgs: OutboundMessage[]): Promise<number> {
+  if (msgs.length === 0) return 0;
   const inserted = await tx
     .insert(outbox)
-    .values({
-      channel: msg.channel,
-      recipient: msg.recipient,
-      payload: msg.payload,
-      dedupeKey: msg.dedupeKey,
-      replyToken: msg.replyToken,
-      replyTokenExpiresAt: msg.replyTokenExpiresAt,
-    })
+    .values(
+      msgs.map((msg) => ({
+        channel: msg.channel,
+        recipient: msg.recipient,
+        payload: msg.payload,
+        dedupeKey: msg.dedupeKey,
+        replyToken: msg.replyToken,
+        replyTokenExpiresAt: msg.replyTokenExpiresAt,
+      })),
+    )
     .onConflictDoNothing({ target: outbox.dedupeKey })
     .returning({ id: outbox.id });
-  return inserted.length > 0;
+  return inserted.length;
 }
 
 export async function outboxFor(db: DbOrTx, recipient: string): Promise<OutboxRow[]> {

@@ -1,0 +1,125 @@
+/**
+ * What one transaction of chat events reads once and writes once. The inbox processor handles the
+ * events of up to twenty people in one transaction, one event per person; reading each person's
+ * conversation and cart, the catalog and stock one query per event, and writing each cart change and
+ * state one statement per event, made the database round trips, not the conversation, the cost of
+ * chat. So a batch loads every person's conversation and cart in one query, reads the catalog once,
+ * keeps the carts and states in memory while the engine works on them, and writes what changed in a
+ * few statements just before the commit. A person's cart is only ever touched by their own event,
+ * so the copy in memory is the truth until the flush.
+ */
+import type { Tx } from '#src/db/client.ts';
+import type { ChatChannel } from '#src/db/schema/index.ts';
+import { listCatalogCards, type CatalogCard } from '#src/modules/catalog/index.ts';
+import {
+  conversationKey,
+  findConversations,
+  saveCartChanges,
+  saveSessionStates,
+  type CartChange,
+  type StoredConversation,
+} from '#src/modules/conversations/index.ts';
+import { availableByVariant } from '#src/modules/inventory/index.ts';
+
+export interface BatchPerson {
+  channel: ChatChannel;
+  userId: string;
+}
+
+/** One identity's cart while a batch works on it: quantities per variant in the order they were added. */
+export class Cart {
+  readonly #items: Map<number, number>;
+  constructor(items: Map<number, number>) {
+    this.#items = new Map(items);
+  }
+  qty(variantId: number): number {
+    return this.#items.get(variantId) ?? 0;
+  }
+  set(variantId: number, qty: number) {
+    if (qty > 0) this.#items.set(variantId, qty);
+    else this.#items.delete(variantId);
+  }
+  clear() {
+    this.#items.clear();
+  }
+  lines(): { variantId: number; qty: number }[] {
+    return [...this.#items].map(([variantId, qty]) => ({ variantId, qty }));
+  }
+}
+
+export function createChatBatch<State extends Record<string, unknown>>(tx: Tx) {
+  const conversations = new Map<string, StoredConversation<State> | null>();
+  const carts = new Map<number, { stored: Map<number, number>; cart: Cart }>();
+  const states = new Map<number, State>();
+  const available = new Map<number, number>();
+  let catalog: Promise<CatalogCard[]> | undefined;
+
+  return {
+    tx,
+    /** Loads the conversations of everyone in the batch in one query. */
+    async load(people: BatchPerson[]) {
+      const missing = people.filter((p) => !conversations.has(conversationKey(p.channel, p.userId)));
+      if (missing.length === 0) return;
+      const found = await findConversations<State>(tx, missing.map((p) => ({ channel: p.channel, externalId: p.userId })));
+      for (const p of missing) {
+        const key = conversationKey(p.channel, p.userId);
+        conversations.set(key, found.get(key) ?? null);
+      }
+    },
+    /** A returning person's customer, identity, state and cart; undefined for someone new. */
+    async conversation(person: BatchPerson): Promise<StoredConversation<State> | undefined> {
+      await this.load([person]);
+      return conversations.get(conversationKey(person.channel, person.userId)) ?? undefined;
+    },
+    /** Someone new was just created: later events of the batch find them here. */
+    remember(person: BatchPerson, conversation: Omit<StoredConversation<State>, 'cart'>) {
+      conversations.set(conversationKey(person.channel, person.userId), { ...conversation, cart: new Map() });
+    },
+    /** The cart of an identity found by `conversation` or remembered. */
+    cart(identityId: number): Cart {
+      let entry = carts.get(identityId);
+      if (!entry) {
+        const stored = [...conversations.values()].find((c) => c?.identityId === identityId)?.cart ?? new Map<number, number>();
+        entry = { stored, cart: new Cart(stored) };
+        carts.set(identityId, entry);
+      }
+      return entry.cart;
+    },
+    saveState(identityId: number, state: State) {
+      states.set(identityId, structuredClone(state));
+    },
+    /** Every product on sale, read once per batch. */
+    catalog(): Promise<CatalogCard[]> {
+      catalog ??= listCatalogCards(tx);
+      return catalog;
+    },
+    /** Units available per variant, each variant read once per batch until stock moves. */
+    async available(variantIds: number[]): Promise<Map<number, number>> {
+      const unknown = [...new Set(variantIds.filter((id) => !available.has(id)))];
+      if (unknown.length > 0) {
+        const read = await availableByVariant(tx, unknown);
+        for (const id of unknown) available.set(id, read.get(id) ?? 0);
+      }
+      return new Map(variantIds.map((id) => [id, available.get(id) ?? 0]));
+    },
+    /** An order was placed or cancelled in this batch: stock is read again. */
+    stockMoved() {
+      available.clear();
+    },
+    /** Writes every cart change and conversation state of the batch: call before the commit. */
+    async flush() {
+      const changes: CartChange[] = [];
+      for (const [identityId, { stored, cart }] of carts) {
+        const now = new Map(cart.lines().map((l) => [l.variantId, l.qty]));
+        for (const [variantId, qty] of now) if (stored.get(variantId) !== qty) changes.push({ identityId, variantId, qty });
+        for (const variantId of stored.keys()) if (!now.has(variantId)) changes.push({ identityId, variantId, qty: 0 });
+        carts.set(identityId, { stored: now, cart });
+      }
+      await saveCartChanges(tx, changes);
+      await saveSessionStates(tx, [...states].map(([identityId, state]) => ({ identityId, state })));
+      states.clear();
+    },
+  };
+}
+
+export type ChatBatch<State extends Record<string, unknown> = Record<string, unknown>> = ReturnType<typeof createChatBatch<State>>;
