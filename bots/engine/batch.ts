@@ -1,6 +1,6 @@
 /**
  * What one transaction of chat events reads once and writes once. The inbox processor handles the
- * events of up to twenty people in one transaction, one event per person; reading each person's
+ * events of many people in one transaction, one event per person; reading each person's
  * conversation and cart, the catalog and stock one query per event, and writing each cart change and
  * state one statement per event, made the database round trips, not the conversation, the cost of
  * chat. So a batch loads every person's conversation and cart in one query, reads the catalog once,
@@ -19,11 +19,20 @@ import {
   type CartChange,
   type StoredConversation,
 } from '#src/modules/conversations/index.ts';
+import { createChatIdentities } from '#src/modules/customers/index.ts';
 import { availableByVariant } from '#src/modules/inventory/index.ts';
+import { createMatcher, type MatchResult } from './matcher.ts';
 
 export interface BatchPerson {
   channel: ChatChannel;
   userId: string;
+  displayName?: string | undefined;
+  language?: 'th' | 'en' | undefined;
+}
+
+export interface BatchConversation<State> extends StoredConversation<State> {
+  /** This person never wrote before: their customer record was made for this event. */
+  created: boolean;
 }
 
 /** One identity's cart while a batch works on it: quantities per variant in the order they were added. */
@@ -48,34 +57,42 @@ export class Cart {
 }
 
 export function createChatBatch<State extends Record<string, unknown>>(tx: Tx) {
-  const conversations = new Map<string, StoredConversation<State> | null>();
+  const conversations = new Map<string, BatchConversation<State>>();
   const carts = new Map<number, { stored: Map<number, number>; cart: Cart }>();
   const states = new Map<number, State>();
   const available = new Map<number, number>();
-  let catalog: Promise<CatalogCard[]> | undefined;
+  let catalog: Promise<{ cards: CatalogCard[]; match: (query: string) => MatchResult<CatalogCard> }> | undefined;
 
   return {
     tx,
-    /** Loads the conversations of everyone in the batch in one query. */
+    /**
+     * Loads the conversations of everyone in the batch in one query, and makes the customers and chat
+     * identities of those who never wrote before in two more.
+     */
     async load(people: BatchPerson[]) {
-      const missing = people.filter((p) => !conversations.has(conversationKey(p.channel, p.userId)));
+      const missing = [...new Map(people.map((p) => [conversationKey(p.channel, p.userId), p])).values()].filter(
+        (p) => !conversations.has(conversationKey(p.channel, p.userId)),
+      );
       if (missing.length === 0) return;
       const found = await findConversations<State>(tx, missing.map((p) => ({ channel: p.channel, externalId: p.userId })));
-      for (const p of missing) {
-        const key = conversationKey(p.channel, p.userId);
-        conversations.set(key, found.get(key) ?? null);
+      for (const [key, conversation] of found) conversations.set(key, { ...conversation, created: false });
+      const newcomers = missing.filter((p) => !found.has(conversationKey(p.channel, p.userId)));
+      const made = await createChatIdentities(
+        tx,
+        newcomers.map((p) => ({ channel: p.channel, externalId: p.userId, displayName: p.displayName, language: p.language })),
+      );
+      for (const { input, customer, identityId } of made) {
+        conversations.set(conversationKey(input.channel, input.externalId), { customer, identityId, state: undefined, cart: new Map(), created: true });
       }
+      // Made by another transaction a moment ago: read like anyone else's.
+      if (made.length < newcomers.length) await this.load(newcomers);
     },
-    /** A returning person's customer, identity, state and cart; undefined for someone new. */
-    async conversation(person: BatchPerson): Promise<StoredConversation<State> | undefined> {
+    /** The person's customer, identity, state and cart; made first for someone new. */
+    async conversation(person: BatchPerson): Promise<BatchConversation<State>> {
       await this.load([person]);
-      return conversations.get(conversationKey(person.channel, person.userId)) ?? undefined;
+      return conversations.get(conversationKey(person.channel, person.userId))!;
     },
-    /** Someone new was just created: later events of the batch find them here. */
-    remember(person: BatchPerson, conversation: Omit<StoredConversation<State>, 'cart'>) {
-      conversations.set(conversationKey(person.channel, person.userId), { ...conversation, cart: new Map() });
-    },
-    /** The cart of an identity found by `conversation` or remembered. */
+    /** The cart of an identity found by `conversation`. */
     cart(identityId: number): Cart {
       let entry = carts.get(identityId);
       if (!entry) {
@@ -88,9 +105,9 @@ export function createChatBatch<State extends Record<string, unknown>>(tx: Tx) {
     saveState(identityId: number, state: State) {
       states.set(identityId, structuredClone(state));
     },
-    /** Every product on sale, read once per batch. */
-    catalog(): Promise<CatalogCard[]> {
-      catalog ??= listCatalogCards(tx);
+    /** Every product on sale, read (and indexed for matching) once per batch. */
+    async catalog() {
+      catalog ??= listCatalogCards(tx).then((cards) => ({ cards, match: createMatcher(cards) }));
       return catalog;
     },
     /** Units available per variant, each variant read once per batch until stock moves. */

@@ -17,7 +17,7 @@ import {
   type CatalogCard,
   type Sellable,
 } from '#src/modules/catalog/index.ts';
-import { ensureChatIdentity, lastAddress, saveAddress, updateCustomerContact } from '#src/modules/customers/index.ts';
+import { lastAddress, saveAddress, updateCustomerContact } from '#src/modules/customers/index.ts';
 import { linesOf, lockOrder, openStatuses, ordersOfCustomer } from '#src/modules/orders/index.ts';
 import { shippingFeeOf } from '#src/modules/shipping/index.ts';
 import { transitionLockedOrder } from '#src/workflows/order-status.workflow.ts';
@@ -95,15 +95,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
   async function converse(batch: ChatBatch<SessionState>, person: ChatPerson, event: ChatEvent): Promise<EngineReply> {
     const { tx } = batch;
     // No row lock on the session: the inbox processor already serves one person's events one at a time.
-    const known = await batch.conversation(person);
-    const ensured = known
-      ? undefined
-      : await ensureChatIdentity(tx, { channel: person.channel, externalId: person.userId, displayName: person.displayName, language: person.language });
-    if (ensured) batch.remember(person, { customer: ensured.customer, identityId: ensured.identityId, state: undefined });
-    const { customer, identityId } = known ?? ensured!;
-    const created = ensured?.created ?? false;
+    const { customer, identityId, created, state: stored } = await batch.conversation(person);
     let locale: 'th' | 'en' = customer.language ?? person.language ?? config.shop.locale;
-    const stored = known?.state;
     const state: SessionState = stored ?? { step: 'idle' };
     const before = JSON.stringify(state);
     const out: OutMessage[] = [];
@@ -259,7 +252,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
         ),
       ];
     }
-    let items = (await ctx.batch.catalog()).filter((i) => cmd.categoryId === undefined || i.categoryId === cmd.categoryId);
+    let items = (await ctx.batch.catalog()).cards.filter((i) => cmd.categoryId === undefined || i.categoryId === cmd.categoryId);
     if (cmd.search) {
       const match = createMatcher(items);
       const found = match(cmd.search);
@@ -331,7 +324,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
   async function addItems(ctx: Ctx, input: string): Promise<OutMessage[]> {
     const { m, locale } = ctx;
     const requests = parseItemLines(input) ?? [];
-    const match = createMatcher(await ctx.batch.catalog());
+    const { match } = await ctx.batch.catalog();
     const results = requests.map((r) => ({ request: r, result: match(r.query) }));
     const understood = results.some((r) => r.result.kind !== 'none' || r.request.explicitQty);
     if (!understood) {

@@ -125,10 +125,13 @@ describe('a batch of chat events', () => {
     expect(textTo('fay')).toContain('Only 3 of Tea left');
     expect(textTo('cat')).toContain('cart is now empty');
 
-    // The batch's statements: one read of everyone's conversation and cart, one of the catalog, one
-    // write of all carts' new quantities, one of removals, one of the replies.
+    // The batch's statements: one read of everyone's conversation and cart, one insert each for the
+    // three newcomers' customers and chat identities, one read of the catalog, one write of all carts'
+    // new quantities, one of removals, one of the replies.
     const count = (re: RegExp) => statements.filter((s) => re.test(s)).length;
     expect(count(/json_agg/)).toBe(1);
+    expect(count(/^insert into "customers"/)).toBe(1);
+    expect(count(/^insert into "customer_identities"/)).toBe(1);
     expect(count(/from "product_variants" inner join "products"/)).toBe(1);
     expect(count(/^insert into "cart_items"/)).toBe(1);
     expect(count(/^delete from "cart_items"/)).toBe(1);

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
   customerAddresses,
@@ -51,7 +51,7 @@ export async function findOrCreateCustomerByIdentity(
 
 export async function ensureChatIdentity(
   tx: Tx,
-  input: { channel: ChatChannel; externalId: string; displayName?: string | undefined; language?: Language | undefined },
+  input: ChatIdentityInput,
 ): Promise<{ customer: Customer; identityId: number; created: boolean }> {
   const [found] = await tx
     .select({ customer: customers, identityId: customerIdentities.id })
@@ -59,26 +59,45 @@ export async function ensureChatIdentity(
     .innerJoin(customers, eq(customers.id, customerIdentities.customerId))
     .where(and(eq(customerIdentities.channel, input.channel), eq(customerIdentities.externalId, input.externalId)));
   if (found) return { ...found, created: false };
-  const [customer] = await tx
-    .insert(customers)
-    .values({ name: input.displayName ?? '', language: input.language })
-    .returning();
+  const [made] = await createChatIdentities(tx, [input]);
   // A concurrent first message from the same person may have won the race: then use theirs.
+  return made ? { customer: made.customer, identityId: made.identityId, created: true } : ensureChatIdentity(tx, input);
+}
+
+export interface ChatIdentityInput {
+  channel: ChatChannel;
+  externalId: string;
+  displayName?: string | undefined;
+  language?: Language | undefined;
+}
+
+/**
+ * A customer and a chat identity for each person who never wrote before, in two statements however
+ * many there are. Someone whose identity another transaction created meanwhile is left out (their
+ * customer record made here is removed again); the caller reads theirs.
+ */
+export async function createChatIdentities(
+  tx: Tx,
+  inputs: ChatIdentityInput[],
+): Promise<{ input: ChatIdentityInput; customer: Customer; identityId: number }[]> {
+  if (inputs.length === 0) return [];
+  // PostgreSQL inserts and returns a multi-row VALUES in its order (ids ascending): row i is inputs[i].
+  const made = (await tx.insert(customers).values(inputs.map((i) => ({ name: i.displayName ?? '', language: i.language }))).returning()).sort(
+    (a, b) => a.id - b.id,
+  );
   const inserted = await tx
     .insert(customerIdentities)
-    .values({
-      customerId: customer!.id,
-      channel: input.channel,
-      externalId: input.externalId,
-      displayName: input.displayName,
-    })
+    .values(inputs.map((i, n) => ({ customerId: made[n]!.id, channel: i.channel, externalId: i.externalId, displayName: i.displayName })))
     .onConflictDoNothing()
-    .returning();
-  if (inserted.length === 0) {
-    await tx.delete(customers).where(eq(customers.id, customer!.id));
-    return ensureChatIdentity(tx, input);
-  }
-  return { customer: customer!, identityId: inserted[0]!.id, created: true };
+    .returning({ id: customerIdentities.id, customerId: customerIdentities.customerId });
+  const identityOf = new Map(inserted.map((r) => [r.customerId, r.id]));
+  const orphans = made.filter((c) => !identityOf.has(c.id)).map((c) => c.id);
+  if (orphans.length > 0) await tx.delete(customers).where(inArray(customers.id, orphans));
+  return inputs.flatMap((input, n) => {
+    const customer = made[n]!;
+    const identityId = identityOf.get(customer.id);
+    return identityId === undefined ? [] : [{ input, customer, identityId }];
+  });
 }
 
 export async function identitiesOf(db: DbOrTx, customerId: number) {
