@@ -181,7 +181,7 @@ async function main() {
     orders: 100_000,
     customers: 300,
     requests: 200,
-    nameRequests: 50,
+    nameRequests: 200,
     log: say,
   });
 
@@ -208,7 +208,6 @@ async function main() {
   const listP50 = percentile(allListTimes, 0.5);
   const listP95 = percentile(allListTimes, 0.95);
   const timing = (t: AdminListResult['statusFilter']) => ({ p50Ms: t.p50Ms, p95Ms: t.p95Ms, roundTripP50Ms: t.roundTripP50Ms, requests: t.requests });
-  const proposed = adminList.proposed && 'indexes' in adminList.proposed ? adminList.proposed : undefined;
   const slipRatio = slips?.baseline ? slips.p50 / slips.baseline.p50 : null;
   const results = {
     machine: {
@@ -270,16 +269,7 @@ async function main() {
       phoneSearch: timing(adminList.phoneSearch),
       nameSearch: timing(adminList.nameSearch),
       baseline: timing(adminList.baseline),
-      proposedIndexes: proposed
-        ? {
-            indexes: proposed.indexes,
-            nameSearch: timing(proposed.nameSearch),
-            ratio: proposed.nameSearch.p50Ms / adminList.baseline.p50Ms,
-            phoneSearchUsesIndex: proposed.phoneSearchUsesIndex,
-            nameSearchUsesIndex: proposed.nameSearchUsesIndex,
-          }
-        : (adminList.proposed ?? null),
-      explain: [...adminList.explains, ...(proposed?.explains ?? [])].map((e) => ({ label: e.label, usesIndex: e.usesIndex, sorted: e.sorted, sql: e.sql, plan: e.plan })),
+      explain: adminList.explains.map((e) => ({ label: e.label, usesIndex: e.usesIndex, sorted: e.sorted, sql: e.sql, plan: e.plan })),
     },
     peakRssMb: rss.overallMb(),
     peakRssMbByPhase: peaks,
@@ -307,7 +297,6 @@ async function main() {
     listRow(`order list, ${results.adminList.orders.toLocaleString('en')} orders, status=confirmed`, adminList.statusFilter),
     listRow('order list, phone search (typed as 081-234-5678 etc.)', adminList.phoneSearch),
     listRow('order list, name search (part of a Thai name)', adminList.nameSearch),
-    ...(proposed ? [listRow('order list, name search, with the proposed pg_trgm indexes', proposed.nameSearch)] : []),
     `| order list, status filter and phone search together (server ms) | ${f(listP50)} | ${f(adminList.baseline.p50Ms, 2)} ms | ${f(results.adminList.ratio, 1)} | ${f(listP50)} | p95 ${f(listP95)} |`,
     slips
       ? `| slip reading, warm workers (s per slip) | ${f(slips.p50, 2)} | ${slips.baseline ? `${f(slips.baseline.p50, 2)} s (${slips.baseline.name})` : 'n/a'} | ${f(slipRatio, 2)} | ${f(slips.p50, 2)} s | p95 ${f(slips.p95, 2)} s |`
@@ -331,22 +320,10 @@ async function main() {
     okLine('phone search', adminList.phoneSearchUsesIndex),
     okLine('name search', adminList.nameSearchUsesIndex),
     `- ${adminList.pagesInIndexOrder ? 'OK' : 'NOT OK'}: list pages (newest first, status filter) ${adminList.pagesInIndexOrder ? 'are read in index order' : 'sort every matching row before taking 25: ORDER BY created_at DESC (NULLS FIRST) does not match the indexes (created_at DESC NULLS LAST); see the proposed ORDER BY below'}`,
-    ...(proposed
-      ? [
-          okLine('phone search with the proposed indexes', proposed.phoneSearchUsesIndex),
-          okLine('name search with the proposed indexes', proposed.nameSearchUsesIndex),
-          ``,
-          `Proposed indexes (NOT in the migrations; created by the bench in its throw-away database only):`,
-          ``,
-          ...proposed.indexes.map((s) => `    ${s};`),
-        ]
-      : adminList.proposed && 'skipped' in adminList.proposed
-        ? [``, `Proposed indexes not measured: ${adminList.proposed.skipped}`]
-        : []),
     ``,
     `## EXPLAIN (ANALYZE, BUFFERS) of the SQL the list runs (captured at the pool)`,
     ``,
-    ...[...adminList.explains, ...(proposed?.explains ?? [])].flatMap((e: Explained) => [
+    ...adminList.explains.flatMap((e: Explained) => [
       `### ${e.label}: ${e.usesIndex ? 'index OK' : 'NOT OK'}${e.sorted ? ', rows sorted after reading' : ''}`,
       ``,
       '```sql',

@@ -164,16 +164,7 @@ export interface AdminListResult {
   nameSearchUsesIndex: boolean;
   /** The newest-first and status-filtered pages read in an index's order (no Sort of every matching row). */
   pagesInIndexOrder: boolean;
-  /** The same name search after creating the indexes proposed for the migration (bench database only). */
-  proposed?: { indexes: string[]; nameSearch: Timing; explains: Explained[]; phoneSearchUsesIndex: boolean; nameSearchUsesIndex: boolean } | { skipped: string };
 }
-
-/** pg_trgm GIN indexes so the search's ILIKE '%q%' arms (name, order number) can use an index too. */
-export const proposedIndexes = [
-  'create extension if not exists pg_trgm',
-  'create index if not exists orders_customer_name_trgm_idx on orders using gin (customer_name gin_trgm_ops)',
-  'create index if not exists orders_number_trgm_idx on orders using gin (number gin_trgm_ops)',
-];
 
 export async function runAdminListPhase(opts: {
   database: Database;
@@ -185,7 +176,6 @@ export async function runAdminListPhase(opts: {
   orders: number;
   customers: number;
   requests: number;
-  /** Name searches scan every order without a trigram index: fewer of them. */
   nameRequests: number;
   log: (line: string) => void;
 }): Promise<AdminListResult> {
@@ -217,7 +207,7 @@ export async function runAdminListPhase(opts: {
   await getOk(phoneUrls[0]!, cookie);
   await getOk(baselineUrls[0]!, '');
 
-  const explainList = async (suffix: string): Promise<Explained[]> => {
+  const explainList = async (): Promise<Explained[]> => {
     const explained: Explained[] = [];
     for (const [label, url] of [
       ['newest first, no filter', `${opts.base}/admin/orders`],
@@ -229,12 +219,12 @@ export async function runAdminListPhase(opts: {
       if (queries.length === 0) throw new Error(`captured no query on orders for ${url}`);
       for (const q of queries) {
         const kind = /count\(\*\)/i.test(q.text) ? 'count' : 'page';
-        const e = await explain(pool, `${label} (${kind})${suffix}`, q);
+        const e = await explain(pool, `${label} (${kind})`, q);
         explained.push(e);
         // The indexes are (created_at DESC NULLS LAST, id DESC NULLS LAST); a plain DESC means NULLS FIRST,
         // which no index gives in order. Shown: the same query with the index's order.
         const nullsLast = q.text.replace(/("created_at"|"id") desc(?! nulls)/g, '$1 desc nulls last');
-        if (kind === 'page' && e.sorted && nullsLast !== q.text && !suffix) {
+        if (kind === 'page' && e.sorted && nullsLast !== q.text) {
           explained.push(await explain(pool, `${label} (page, proposed ORDER BY ... DESC NULLS LAST)`, { text: nullsLast, values: q.values }));
         }
       }
@@ -253,7 +243,7 @@ export async function runAdminListPhase(opts: {
   });
   const nameSearch = await timeRequests(nameUrls, cookie, opts.appTimes);
   const baseline = await timeRequests(baselineUrls, '', opts.baselineTimes);
-  const explains = await explainList('');
+  const explains = await explainList();
 
   const result: AdminListResult = {
     seeded: { orders: seeded.orders, customers: seeded.customers, ms: seeded.ms },
@@ -268,23 +258,5 @@ export async function runAdminListPhase(opts: {
     pagesInIndexOrder: explains.filter((e) => /\(page\)$/.test(e.label) && /^(newest|status)/.test(e.label)).every((e) => !e.sorted),
   };
 
-  if (!result.phoneSearchUsesIndex || !result.nameSearchUsesIndex) {
-    // Not in the migrations yet: created here, in the throw-away bench database only, to measure the proposal.
-    try {
-      for (const statement of proposedIndexes) await pool.query(statement);
-      await pool.query('analyze orders');
-      const proposedSearch = await timeRequests(nameUrls, cookie, opts.appTimes);
-      const proposedExplains = await explainList(' [with proposed indexes]');
-      result.proposed = {
-        indexes: proposedIndexes,
-        nameSearch: proposedSearch,
-        explains: proposedExplains,
-        phoneSearchUsesIndex: usesIndex(proposedExplains, 'phone search'),
-        nameSearchUsesIndex: usesIndex(proposedExplains, 'name search'),
-      };
-    } catch (err) {
-      result.proposed = { skipped: `could not create the proposed indexes here: ${(err as Error).message}` };
-    }
-  }
   return result;
 }

@@ -2,6 +2,7 @@ import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
@@ -60,7 +61,8 @@ async function createEmbeddedDatabase(opts: DatabaseOptions): Promise<Database> 
     dataDir = path.join(opts.dataDir ?? './data', 'pglite');
     await mkdir(dataDir, { recursive: true });
   }
-  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  // pg_trgm backs the back office's search by part of a name or order number (migration 0002).
+  const pglite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { pg_trgm } });
   // mkdtemp gives a 0700 directory: only this user can reach the socket. The name .s.PGSQL.5432 is what
   // libpq-style clients look for in a socket directory; nothing binds TCP port 5432.
   const socketDir = await mkdtemp(path.join(os.tmpdir(), 'talad-pg-'));

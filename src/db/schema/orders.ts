@@ -87,6 +87,9 @@ export const orders = pgTable(
     index('orders_channel_created_idx').on(t.channel, t.createdAt.desc()),
     index('orders_customer_idx').on(t.customerId, t.createdAt.desc()),
     index('orders_customer_phone_idx').on(t.customerPhone),
+    // The back office searches names and order numbers by any part (ILIKE '%q%'): trigram indexes.
+    index('orders_customer_name_trgm_idx').using('gin', sql`${t.customerName} gin_trgm_ops`),
+    index('orders_number_trgm_idx').using('gin', sql`${t.number} gin_trgm_ops`),
     check('orders_total_consistent', sql`${t.total} = ${t.subtotal} + ${t.shippingFee} - ${t.discount}`),
     check('orders_total_nonneg', sql`${t.total} >= 0`),
   ],
