@@ -235,7 +235,13 @@ export async function importOne(db: Db, kind: MarketplaceKind, order: ParsedOrde
   const postcode = order.postcode ?? /(?:^|\D)(\d{5})(?!.*\d{5})/.exec(order.address)?.[1];
   const shippingAddress = { name: order.recipientName, phone, address: order.address, ...(postcode ? { postcode } : {}) };
   const label = `${kind}:${order.externalId}`;
-  const noteParts = [`${kind} ${order.externalId}`, order.buyerName && `buyer ${order.buyerName}`, order.createdAt && `placed ${order.createdAt}`];
+  // The marketplace's own tracking number goes on the order, where the packer sees it when shipping.
+  const noteParts = [
+    `${kind} ${order.externalId}`,
+    order.buyerName && `buyer ${order.buyerName}`,
+    order.createdAt && `placed ${order.createdAt}`,
+    order.trackingNumber && `tracking ${order.trackingNumber}`,
+  ];
   try {
     const placed = await withTransaction(db, async (tx) => {
       const existing = await findOrderByExternalId(tx, channel, order.externalId);

@@ -238,9 +238,9 @@ describe('other marketplaces and files', () => {
     const ws = wb.addWorksheet('orders');
     ws.addRow(['Order Number', 'Status', 'Created at', 'Seller SKU', 'Item Name', 'Variation', 'Unit Price', 'Paid Price', 'Shipping Fee', 'Customer Name', 'Shipping Name', 'Shipping Phone', 'Shipping Address', 'Shipping Postcode', 'Payment Method', 'Tracking Code']);
     const addr = 'คอนโดลุมพินี ห้อง 1203, ถนนพหลโยธิน, จตุจักร, กรุงเทพฯ';
-    ws.addRow(['4012345678', 'pending', '01 Mar 2025 10:00', 'MP-TEA', 'ชาไทย', 'ถุง', 150, 140, 20, 'Pim', 'พิมพ์ชนก สายสุข', '0891234567', addr, '10900', 'COD', '']);
-    ws.addRow(['4012345678', 'pending', '01 Mar 2025 10:00', 'MP-TEA', 'ชาไทย', 'ถุง', 150, 140, 20, 'Pim', 'พิมพ์ชนก สายสุข', '0891234567', addr, '10900', 'COD', '']);
-    ws.addRow(['4012345678', 'pending', '01 Mar 2025 10:00', 'MP-COF', 'กาแฟ', '', '฿1,250.00', '1200', 0, 'Pim', 'พิมพ์ชนก สายสุข', '0891234567', addr, '10900', 'COD', '']);
+    ws.addRow(['4012345678', 'pending', '01 Mar 2025 10:00', 'MP-TEA', 'ชาไทย', 'ถุง', 150, 140, 20, 'Pim', 'พิมพ์ชนก สายสุข', '0891234567', addr, '10900', 'COD', 'LEXTH0123456789']);
+    ws.addRow(['4012345678', 'pending', '01 Mar 2025 10:00', 'MP-TEA', 'ชาไทย', 'ถุง', 150, 140, 20, 'Pim', 'พิมพ์ชนก สายสุข', '0891234567', addr, '10900', 'COD', 'LEXTH0123456789']);
+    ws.addRow(['4012345678', 'pending', '01 Mar 2025 10:00', 'MP-COF', 'กาแฟ', '', '฿1,250.00', '1200', 0, 'Pim', 'พิมพ์ชนก สายสุข', '0891234567', addr, '10900', 'COD', 'LEXTH0123456789']);
     const data = Buffer.from(await wb.xlsx.writeBuffer());
     const lazRun = await uploadRun('lazada', 'lazada.xlsx', data);
     const run = await apply(lazRun);
@@ -249,6 +249,8 @@ describe('other marketplaces and files', () => {
     expect(o.customerName).toBe('พิมพ์ชนก สายสุข');
     expect(o.shippingAddress.address).toBe(addr);
     expect(o.shippingFee).toBe(40_00);
+    // Lazada's own tracking number is on the order for whoever ships it.
+    expect(o.note).toContain('tracking LEXTH0123456789');
     expect(o.total).toBe(140_00 + 140_00 + 1200_00 + 40_00);
     expect((await linesOf(t.database.db, o.id)).map((l) => [l.sku, l.qty])).toEqual([
       ['MP-TEA', 2],
