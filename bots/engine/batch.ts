@@ -96,7 +96,7 @@ export function createChatBatch<State extends Record<string, unknown>>(tx: Tx) {
     cart(identityId: number): Cart {
       let entry = carts.get(identityId);
       if (!entry) {
-        const stored = [...conversations.values()].find((c) => c?.identityId === identityId)?.cart ?? new Map<number, number>();
+        const stored = [...conversations.values()].find((c) => c.identityId === identityId)?.cart ?? new Map<number, number>();
         entry = { stored, cart: new Cart(stored) };
         carts.set(identityId, entry);
       }
