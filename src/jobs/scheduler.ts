@@ -7,6 +7,10 @@ import type { Logger } from '../logger.ts';
 import { alertLowStock, sendDailySummary } from './merchant-alerts.job.ts';
 import { sendReorderReminders } from './reorder-reminders.job.ts';
 import { expireUnpaidOrders, remindUnpaidOrders } from './unpaid-orders.job.ts';
+import { pruneInbound } from '../modules/conversations/index.ts';
+
+/** Handled chat events are kept this long (for support questions), then removed every hour. */
+export const INBOX_RETENTION_DAYS = 30;
 
 export interface SchedulerOptions {
   database: Database;
@@ -43,6 +47,7 @@ export function createScheduler({ database, config, logger, onQueued }: Schedule
     'reminders.reorder': { every: '30 minutes', run: (now) => sendReorderReminders(db, config, now) },
     'alerts.low-stock': { every: '5 minutes', run: (now) => alertLowStock(db, config, now) },
     'alerts.daily-summary': { every: '15 minutes', run: (now) => sendDailySummary(db, config, now) },
+    'housekeeping.chat-inbox': { every: '1 hour', run: (now) => pruneInbound(db, new Date(now.getTime() - INBOX_RETENTION_DAYS * 86_400_000)) },
   };
   for (const [name, job] of Object.entries(jobs)) {
     agenda.define(name, async () => {

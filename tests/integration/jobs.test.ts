@@ -1,7 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '#src/db/client.ts';
-import { orders, outbox } from '#src/db/schema/index.ts';
+import { chatInbox, orders, outbox } from '#src/db/schema/index.ts';
+import { INBOX_RETENTION_DAYS } from '#src/jobs/scheduler.ts';
+import { pruneInbound, recordInbound } from '#src/modules/conversations/index.ts';
 import { alertLowStock, sendDailySummary } from '#src/jobs/merchant-alerts.job.ts';
 import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
 import { sendReorderReminders, upcomingReminders } from '#src/jobs/reorder-reminders.job.ts';
@@ -210,6 +212,33 @@ describe('merchant alerts', () => {
     await sendDailySummary(db(), t.config, new Date(evening.getTime() + 3_600_000));
     const rows = await db().select().from(outbox).where(sql`${outbox.dedupeKey} like ${'merchant:daily-summary:%'}`);
     expect(rows).toHaveLength(1);
+  });
+});
+
+describe('housekeeping', () => {
+  it('forgets handled chat events older than the retention, keeps recent, pending and failed ones', async () => {
+    const now = new Date();
+    const old = new Date(now.getTime() - (INBOX_RETENTION_DAYS + 1) * 86_400_000);
+    const row = (eventId: string, status: 'done' | 'failed' | 'pending', receivedAt: Date) => ({
+      channel: 'housekeeping',
+      eventId,
+      userKey: `housekeeping:${eventId}`,
+      payload: {},
+      status,
+      receivedAt,
+      // Not due: the running inbox processor leaves the pending one alone.
+      availableAt: new Date(now.getTime() + 3_600_000),
+    });
+    await db()
+      .insert(chatInbox)
+      .values([row('hk-1', 'done', old), row('hk-2', 'failed', old), row('hk-3', 'pending', old), row('hk-4', 'done', now)]);
+
+    expect(await pruneInbound(db(), new Date(now.getTime() - INBOX_RETENTION_DAYS * 86_400_000), 1)).toBe(1);
+    const left = await db().select({ eventId: chatInbox.eventId }).from(chatInbox).where(eq(chatInbox.channel, 'housekeeping'));
+    expect(left.map((r) => r.eventId).sort()).toEqual(['hk-2', 'hk-3', 'hk-4']);
+    // A redelivery of the recent event is still recognised.
+    expect(await recordInbound(db(), [{ channel: 'housekeeping', eventId: 'hk-4', userKey: 'housekeeping:hk-4', payload: {} }])).toBe(0);
+    await db().delete(chatInbox).where(eq(chatInbox.channel, 'housekeeping'));
   });
 });
 

@@ -89,6 +89,22 @@ export async function markInbound(
     .where(eq(chatInbox.id, id));
 }
 
+/**
+ * Forgets handled events received before `before`, `batch` rows per statement so no long lock is
+ * held. A channel redelivers an event within minutes, never weeks later, so the dedupe they served is
+ * over; events that failed stay for a look. Returns how many were removed.
+ */
+export async function pruneInbound(db: DbOrTx, before: Date, batch = 5000): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const { rowCount } = await db.execute(sql`
+      delete from ${chatInbox} where id in (
+        select id from ${chatInbox} where status = 'done' and received_at < ${before} limit ${batch})`);
+    removed += rowCount ?? 0;
+    if ((rowCount ?? 0) < batch) return removed;
+  }
+}
+
 export async function pendingInboundCount(db: DbOrTx): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(chatInbox).where(eq(chatInbox.status, 'pending'));
   return row!.n;
