@@ -126,7 +126,7 @@ async function main() {
   const orders = await runLoad({
     requests: 2000,
     concurrency,
-    send: (i) => post(`${base}/api/v1/orders`, orderBody('BULK-1', i), { 'idempotency-key': `bench-${i}` }),
+    send: (i) => post(`${base}/api/v1/orders`, orderBody('BULK-1', i), { 'idempotency-key': `bench-order-${i}` }),
   });
 
   // Chat intake: signed LINE webhooks, each a text adding to a cart, from 200 people.
