@@ -154,4 +154,33 @@ describe('a batch of chat events', () => {
     const [row] = await database.db.select({ n: sql<number>`count(*)::int` }).from(chatSessions);
     expect(row!.n).toBeGreaterThanOrEqual(8);
   });
+
+  it('places one order and tells the other buyer when two people confirm in one batch for the last unit', async () => {
+    const last = await makeProduct(database.db, { sku: 'LAST', nameEn: 'Last one', nameTh: 'ชิ้นสุดท้าย', stock: { MAIN: 1 } });
+    const p = processor();
+    const address = (name: string) => `${name}\n081-234-5678\n99 ถนนสุขุมวิท แขวงคลองเตย กรุงเทพฯ 10110`;
+    for (const step of [['LAST x1', 'LAST x1'], ['checkout', 'checkout'], [address('Ida'), address('Jon')]]) {
+      await say([['ida', step[0]!], ['jon', step[1]!]]);
+      await p.drain();
+    }
+    expect(await stepOf('ida')).toBe('await_confirm');
+    expect(await stepOf('jon')).toBe('await_confirm');
+
+    await say([['ida', 'confirm'], ['jon', 'confirm']]);
+    await p.drain();
+    const replies = await database.db.select().from(outbox).orderBy(asc(outbox.id));
+    const answer = (user: string) => JSON.stringify(replies.filter((r) => r.recipient === user).at(-1)!.payload);
+    // The first in the batch gets the unit, the second is told and keeps the conversation going.
+    expect(answer('ida')).toContain('Order number TL-');
+    expect(answer('jon')).toContain('ran short');
+    const stock = await database.db.execute<{ on_hand: number; reserved: number }>(
+      sql`select on_hand, reserved from stock_levels where variant_id = ${last.variant.id}`,
+    );
+    expect(stock.rows).toEqual([{ on_hand: 1, reserved: 1 }]);
+    expect(await cartOf('ida')).toEqual({});
+    expect(await stepOf('ida')).toBe('idle');
+    expect(await stepOf('jon')).toBe('idle');
+    const placed = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from orders`);
+    expect(placed.rows[0]!.n).toBe(1);
+  });
 });
