@@ -1,8 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { chromiumMissingReason, hasChromium, launchBrowser } from './helpers/browser.ts';
+import { noHorizontalOverflow, watchProblems } from './helpers/page.ts';
 
 const SCREENSHOTS = '/tmp';
 
@@ -28,31 +29,10 @@ describe.skipIf(!hasChromium())(`the back office in a browser ${chromiumMissingR
       headers: { authorization: `Bearer ${t.config.apiToken}`, 'content-type': 'application/json', ...init.headers },
     });
 
-  /** What the page complains about: script errors and refused resources (a CSP violation is one). */
-  function watchProblems(page: Page): string[] {
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console: ${msg.text()} ${msg.location().url}`);
-    });
-    page.on('response', (res) => {
-      if (res.status() >= 400 && !res.url().includes('/admin/login')) problems.push(`${res.status()} ${res.url()}`);
-    });
-    return problems;
-  }
-
-  async function noHorizontalOverflow(page: Page) {
-    // A string, evaluated in the page: this project's TypeScript has no DOM types.
-    const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
-      '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-    );
-    expect(scrollWidth, `page is ${scrollWidth}px wide in a ${innerWidth}px window`).toBeLessThanOrEqual(innerWidth);
-  }
-
   it('signs in, sees a new order arrive live, marks it paid, confirms it and ships it with a tracking number', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    const problems = watchProblems(page);
+    const problems = watchProblems(page, { allow: /\/admin\/login/ });
 
     await page.goto(`${base}/admin/orders`);
     expect(new URL(page.url()).pathname).toBe('/admin/login');

@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productVariants } from '#src/db/schema/index.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { chromiumMissingReason, hasChromium, launchBrowser } from './helpers/browser.ts';
+import { noHorizontalOverflow, watchProblems } from './helpers/page.ts';
 
 /**
  * A phone order typed in on a phone: the staff member finds nothing to scroll sideways, scans a
@@ -28,24 +29,10 @@ describe.skipIf(!hasChromium())(`manual order entry in a browser at 390 px ${chr
     await t?.close();
   });
 
-  async function noHorizontalOverflow(page: Page) {
-    const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
-      '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-    );
-    expect(scrollWidth, `page is ${scrollWidth}px wide in a ${innerWidth}px window`).toBeLessThanOrEqual(innerWidth);
-  }
-
   it('scans, searches, and places a paid phone order without sideways scrolling', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-    });
-    page.on('response', (res) => {
-      if (res.status() >= 400) problems.push(`${res.status()} ${res.url()}`);
-    });
+    const problems = watchProblems(page);
 
     await page.goto(`${base}/admin/login`);
     await page.fill('input[name="email"]', 'owner@example.com');

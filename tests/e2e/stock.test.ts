@@ -5,6 +5,7 @@ import { productVariants } from '#src/db/schema/index.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { chromiumMissingReason, hasChromium, launchBrowser } from './helpers/browser.ts';
+import { watchProblems } from './helpers/page.ts';
 
 describe.skipIf(!hasChromium())(`stock in a browser ${chromiumMissingReason() ?? ''}`, () => {
   let t: TestApp;
@@ -26,11 +27,7 @@ describe.skipIf(!hasChromium())(`stock in a browser ${chromiumMissingReason() ??
   it('scans a barcode into the receive form, enters a quantity and sees the new on-hand figure', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-    });
+    const problems = watchProblems(page);
 
     await page.goto(`${base}/admin/stock/receive`);
     await page.fill('input[name="email"]', 'owner@example.com');
