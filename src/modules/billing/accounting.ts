@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import type { OrderChannel } from '../../db/schema/index.ts';
+import { andOrderChannel } from '../orders/index.ts';
 import { vatIncluded } from './invoices.ts';
 
 /**
@@ -22,11 +23,6 @@ export interface AccountingRange {
 
 function inRange(column: SQL, r: AccountingRange): SQL {
   return sql`${column} >= (${r.from}::date::timestamp at time zone ${r.timeZone}) and ${column} < ((${r.to}::date + 1)::timestamp at time zone ${r.timeZone})`;
-}
-
-/** `and o.channel = $n` on the orders row aliased `o`, or nothing for every channel. */
-function ofChannel(r: AccountingRange): SQL {
-  return r.channel ? sql` and o.channel = ${r.channel}` : sql``;
 }
 
 export interface AccountingOrder {
@@ -50,7 +46,7 @@ export async function accountingOrders(db: DbOrTx, r: AccountingRange): Promise<
     select o.id, o.number, o.created_at, o.channel, o.customer_name, i.number as invoice_number, o.subtotal, o.shipping_fee,
            o.discount, o.total, o.status, o.payment_method, o.currency
     from orders o left join invoices i on i.order_id = o.id
-    where o.status <> 'cancelled' and ${inRange(sql`o.created_at`, r)}${ofChannel(r)}
+    where o.status <> 'cancelled' and ${inRange(sql`o.created_at`, r)} ${andOrderChannel(r.channel)}
     order by o.created_at, o.id`);
   return rows.map((o) => ({
     id: Number(o.id),
@@ -73,7 +69,7 @@ export async function accountingLines(db: DbOrTx, r: AccountingRange) {
   const { rows } = await db.execute<Record<string, unknown>>(sql`
     select o.number, l.sku, l.name, l.qty, l.unit_price, l.line_total
     from order_lines l join orders o on o.id = l.order_id
-    where o.status <> 'cancelled' and ${inRange(sql`o.created_at`, r)}${ofChannel(r)}
+    where o.status <> 'cancelled' and ${inRange(sql`o.created_at`, r)} ${andOrderChannel(r.channel)}
     order by o.created_at, o.id, l.id`);
   return rows.map((l) => ({
     orderNumber: String(l.number),
@@ -89,7 +85,7 @@ export async function accountingPayments(db: DbOrTx, r: AccountingRange) {
   const { rows } = await db.execute<Record<string, unknown>>(sql`
     select o.number, p.confirmed_at, p.method, p.reference, p.amount
     from payments p join orders o on o.id = p.order_id
-    where p.status = 'confirmed' and ${inRange(sql`p.confirmed_at`, r)}${ofChannel(r)}
+    where p.status = 'confirmed' and ${inRange(sql`p.confirmed_at`, r)} ${andOrderChannel(r.channel)}
     order by p.confirmed_at, p.id`);
   return rows.map((p) => ({
     orderNumber: String(p.number),
@@ -104,7 +100,7 @@ export async function accountingRefunds(db: DbOrTx, r: AccountingRange) {
   const { rows } = await db.execute<Record<string, unknown>>(sql`
     select o.number, rf.paid_at, rf.method, rf.reference, rf.reason, rf.amount
     from refunds rf join orders o on o.id = rf.order_id
-    where rf.status = 'paid' and o.status <> 'cancelled' and ${inRange(sql`rf.paid_at`, r)}${ofChannel(r)}
+    where rf.status = 'paid' and o.status <> 'cancelled' and ${inRange(sql`rf.paid_at`, r)} ${andOrderChannel(r.channel)}
     order by rf.paid_at, rf.id`);
   return rows.map((f) => ({
     orderNumber: String(f.number),

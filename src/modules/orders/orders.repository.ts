@@ -147,6 +147,11 @@ export async function listOrders(
   };
 }
 
+/** `and o.channel = $n` for raw SQL over the orders row aliased `o`, or nothing when every channel is wanted. */
+export function andOrderChannel(channel: OrderChannel | undefined): SQL {
+  return channel ? sql`and o.channel = ${channel}` : sql``;
+}
+
 /** An order number, a phone however typed, or part of a name or number: the search of the API and the desk. */
 export function orderSearchCondition(q: string): SQL {
   // An order number or a phone number is looked up exactly, on its index (a shop has many orders);
