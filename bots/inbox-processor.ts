@@ -9,7 +9,7 @@ import type { ChatInboxRow } from '#src/db/schema/index.ts';
 import type { Logger } from '#src/logger.ts';
 import { appendWebchat, claimInbound, markInbound, markInboundDone } from '#src/modules/conversations/index.ts';
 import { AppError } from '#src/errors.ts';
-import { enqueueMessages, type OutboundMessage } from '#src/modules/notify/index.ts';
+import { enqueueMessage, enqueueMessages, type OutboundMessage } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
 import type { ChatEvent, ChatPerson, createChatEngine } from './engine/engine.ts';
 
@@ -118,7 +118,7 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
         if (!row) return;
         try {
           const out = await reply(tx, row, await decode(row));
-          if (out) await enqueueMessages(tx, [out]);
+          if (out) await enqueueMessage(tx, out);
           queued = out !== undefined;
           await markInbound(tx, row.id, { status: 'done' });
         } catch (err) {
@@ -155,14 +155,12 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
     const decoded = await decoder?.decode(row.payload).catch(() => null);
     if (!decoded) return false;
     const locale = decoded.person.language ?? 'th';
-    await enqueueMessages(tx, [
-      {
-        channel: decoded.person.channel,
-        recipient: decoded.person.userId,
-        payload: { messages: [{ type: 'text', text: allMessages[locale].somethingWrong }], locale },
-        dedupeKey: `reply:${row.channel}:${row.eventId}`,
-      },
-    ]);
+    await enqueueMessage(tx, {
+      channel: decoded.person.channel,
+      recipient: decoded.person.userId,
+      payload: { messages: [{ type: 'text', text: allMessages[locale].somethingWrong }], locale },
+      dedupeKey: `reply:${row.channel}:${row.eventId}`,
+    });
     return true;
   }
 

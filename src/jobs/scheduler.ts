@@ -4,10 +4,10 @@ import { Agenda } from 'agenda';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import { pruneInbound } from '../modules/conversations/index.ts';
 import { alertLowStock, sendDailySummary } from './merchant-alerts.job.ts';
 import { sendReorderReminders } from './reorder-reminders.job.ts';
 import { expireUnpaidOrders, remindUnpaidOrders } from './unpaid-orders.job.ts';
-import { pruneInbound } from '../modules/conversations/index.ts';
 
 /** Handled chat events are kept this long (for support questions), then removed every hour. */
 export const INBOX_RETENTION_DAYS = 30;
