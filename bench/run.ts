@@ -157,7 +157,6 @@ async function main() {
     return { load, ms: performance.now() - started };
   };
   // The warm-up's people are not the measured run's: that run still starts with 200 people who never wrote.
-  if (process.env.BENCH_DEBUG) say(JSON.stringify((await database.pool.query(`select status, channel, count(*)::int from outbox group by 1, 2`)).rows));
   await chatLoad('bench-warm-up', warmUp);
   const warmUpUnits = (await database.pool.query<{ n: number }>(`select coalesce(sum(qty), 0)::int as n from cart_items`)).rows[0]!.n;
   const intakeEvents = 2000;
