@@ -116,7 +116,8 @@ export function splitText(text: string, max: number = MESSENGER_LIMITS.text): st
   const pieces: string[] = [];
   let rest = text;
   while (rest.length > max) {
-    let cut = Math.max(rest.lastIndexOf('\n', max), rest.lastIndexOf(' ', max));
+    let cut = rest.lastIndexOf('\n', max);
+    if (cut < max / 2) cut = rest.lastIndexOf(' ', max);
     if (cut < max / 2) cut = Math.max(1, wholeWithin(rest, max).length);
     pieces.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).trimStart();
