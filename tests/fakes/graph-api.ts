@@ -185,7 +185,7 @@ export function fbQuickReply(i: ItemInput & { title: string; payload: string }):
 /** A tapped carousel button. Meta includes a mid in newer versions; pass `mid: null` for one without. */
 export function fbPostback(i: Omit<ItemInput, 'mid'> & { title: string; payload: string; mid?: string | null }): MessagingItemInput {
   const mid = i.mid === null ? undefined : (i.mid ?? newMid());
-  return { ...base(i), postback: { title: i.title, payload: i.payload, ...(mid ? { mid } : {}) } };
+  return { ...base({ from: i.from, to: i.to, timestamp: i.timestamp }), postback: { title: i.title, payload: i.payload, ...(mid ? { mid } : {}) } };
 }
 
 /** A photo: its bytes are at `url` (fake.cdnUrl(...)). */

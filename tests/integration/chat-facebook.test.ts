@@ -3,13 +3,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withTransaction } from '#src/db/client.ts';
-import { chatInbox, customerIdentities, orders } from '#src/db/schema/index.ts';
-import { ensureChatIdentity } from '#src/modules/customers/index.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { chatInbox, customerIdentities } from '#src/db/schema/index.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { facebookEnv, sendFacebook, settle } from '../helpers/chat.ts';
-import { makeProduct, orderInput } from '../helpers/factories.ts';
+import { makeProduct, unpaidChatOrder } from '../helpers/factories.ts';
 import {
   FAKE_INSTAGRAM_ID,
   FAKE_PAGE_ID,
@@ -178,10 +175,10 @@ describe.each([messenger, instagram])('ordering over $name', (channel) => {
     const added = await reply([fbText({ from: personId, to: channel.to, text: 'COF-250 x1' })]);
     expect(textsOf(added)).toContain('กาแฟดอยช้าง คั่วกลาง 250 กรัม x1');
     const checkout = added.at(-1)!.message.quick_replies!.find((q) => q.payload === 'checkout')!;
-    expect(checkout.title.length).toBeLessThanOrEqual(20);
+    expect(checkout.title!.length).toBeLessThanOrEqual(20);
 
     // A quick reply carries its command, whatever its title says.
-    expect(textsOf(await reply([fbQuickReply({ from: personId, to: channel.to, title: checkout.title, payload: checkout.payload! })]))).toContain('ชื่อผู้รับ');
+    expect(textsOf(await reply([fbQuickReply({ from: personId, to: channel.to, title: checkout.title!, payload: checkout.payload! })]))).toContain('ชื่อผู้รับ');
     const summary = textsOf(await reply([fbText({ from: personId, to: channel.to, text: 'สมชาย ใจดี\n081-234-5678\n99 ถนนสุขุมวิท แขวงคลองเตย กรุงเทพฯ 10110' })]));
     expect(summary).toContain('สรุปคำสั่งซื้อ');
     expect(summary).toContain('฿680.00'); // 2 x 320 + 40 shipping
@@ -207,14 +204,7 @@ const haveFixtures = existsSync(path.join(fixtures, 'manifest.json'));
 describe.skipIf(!haveFixtures)('slip photos over Messenger', () => {
   async function orderFor(seed: string, amount: number, paidAt: string) {
     const personId = psid(seed);
-    const { sku } = await makeProduct(t.database.db, { price: amount, stock: { MAIN: 5 } });
-    const { customer } = await withTransaction(t.database.db, (tx) => ensureChatIdentity(tx, { channel: 'facebook', externalId: personId, language: 'en' }));
-    const { order } = await placeOrder(t.database.db, { ...orderInput(customer, [{ sku, qty: 1 }]), channel: 'facebook' });
-    await t.database.db
-      .update(orders)
-      .set({ createdAt: new Date(new Date(paidAt).getTime() - 5 * 60_000) })
-      .where(eq(orders.id, order.id));
-    return { personId, order };
+    return { personId, order: await unpaidChatOrder(t.database.db, { channel: 'facebook', externalId: personId, amount, paidAt }) };
   }
   const statusOf = async (number: string) => (await t.app.inject({ method: 'GET', url: `/api/v1/orders/${number}`, headers: auth })).json().status as string;
 
