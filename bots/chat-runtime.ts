@@ -25,6 +25,9 @@ import { createLineDecoder } from './line/line.inbound.ts';
 import { createLineClients, createLineSender } from './line/line.sender.ts';
 import { createTelegramBot, createTelegramDecoder, createTelegramSender, rememberApiRoot, userKeyOf } from './telegram/telegram.bot.ts';
 import { createWebchatDecoder, createWebchatSender } from './webchat/webchat.plugin.ts';
+import { createFacebookDecoder } from './facebook/facebook.inbound.ts';
+import { createFacebookSender } from './facebook/facebook.sender.ts';
+import { createGraphClient } from './facebook/graph.client.ts';
 
 export interface ChatRuntimeOptions {
   config: Config;
@@ -72,6 +75,13 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
     const clients = createLineClients(config.line);
     decoders.line = createLineDecoder(clients, logger);
     senders.line = createLineSender(clients);
+  }
+
+  if (config.facebook) {
+    // A Page's Messenger and its Instagram account share the Graph API, the decoder and the sender.
+    const graph = createGraphClient(config.facebook);
+    decoders.facebook = decoders.instagram = createFacebookDecoder(graph, logger);
+    senders.facebook = senders.instagram = createFacebookSender(graph);
   }
 
   let telegramBot: Bot | undefined;
@@ -142,5 +152,6 @@ export type ChatRuntime = ReturnType<typeof createChatRuntime>;
 /** A cheap look at a stored payload of any channel: could it carry a photo? */
 function mayBeImage(payload: Record<string, unknown>): boolean {
   const message = payload.message as Record<string, unknown> | undefined;
+  if (Array.isArray(message?.attachments)) return true; // Messenger and Instagram: read at once, their CDN URLs expire
   return message?.type === 'image' || Boolean(message?.photo) || Boolean(message?.document) || typeof payload.imagePath === 'string';
 }

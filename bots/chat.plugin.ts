@@ -12,6 +12,7 @@ import type { InboundRecord } from '#src/modules/conversations/index.ts';
 import { telegramUpdate } from './telegram/telegram.bot.ts';
 import { createChatRuntime, type ChatRuntime, type ChatRuntimeOptions } from './chat-runtime.ts';
 import { lineWebhookPlugin } from './line/line.plugin.ts';
+import { facebookWebhookPlugin } from './facebook/facebook.plugin.ts';
 import { webchatPlugin } from './webchat/webchat.plugin.ts';
 
 declare module 'fastify' {
@@ -35,6 +36,9 @@ const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
 
   if (config.line) {
     await app.register(lineWebhookPlugin, { channelSecret: config.line.channelSecret, onStored });
+  }
+  if (config.facebook) {
+    await app.register(facebookWebhookPlugin, { appSecret: config.facebook.appSecret, verifyToken: config.facebook.verifyToken, onStored });
   }
   const bot = chat.telegramBot;
   if (bot && config.telegram?.mode === 'webhook') {

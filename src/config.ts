@@ -44,6 +44,11 @@ export const envSchema = z
     ),
     TELEGRAM_API_ROOT: httpUrl('https://api.telegram.org'),
     TELEGRAM_MODE: z.enum(['webhook', 'polling']).default('webhook'),
+    /** Messenger and Instagram direct messages (one Facebook Page and its Instagram account). */
+    FACEBOOK_APP_SECRET: optional(z.string().trim()),
+    FACEBOOK_PAGE_ACCESS_TOKEN: optional(z.string().trim()),
+    FACEBOOK_VERIFY_TOKEN: optional(z.string().trim()),
+    FACEBOOK_GRAPH_API_BASE_URL: httpUrl('https://graph.facebook.com'),
     PROMPTPAY_ID: optional(
       z
         .string()
@@ -96,6 +101,9 @@ export const envSchema = z
       .describe('load the demo catalog into an empty database: auto = only the embedded one'),
   });
 
+/** The Graph API version Talad is written and tested against (Meta keeps a version for two years or more). */
+export const GRAPH_API_VERSION = 'v23.0';
+
 const isSet = (v: string | undefined) => v !== undefined && v.trim() !== '';
 
 /** Rules across variables; checked on the raw values so they are reported with every other problem. */
@@ -105,6 +113,10 @@ function crossChecks(src: Record<string, string | undefined>): string[] {
   if (isSet(src.LINE_CHANNEL_SECRET) !== isSet(src.LINE_CHANNEL_ACCESS_TOKEN)) {
     const missing = isSet(src.LINE_CHANNEL_SECRET) ? 'LINE_CHANNEL_ACCESS_TOKEN' : 'LINE_CHANNEL_SECRET';
     problems.push(`${missing} is required when the LINE channel is switched on`);
+  }
+  const facebook = ['FACEBOOK_APP_SECRET', 'FACEBOOK_PAGE_ACCESS_TOKEN', 'FACEBOOK_VERIFY_TOKEN'];
+  if (facebook.some((k) => isSet(src[k]))) {
+    for (const k of facebook) if (!isSet(src[k])) problems.push(`${k} is required when Messenger and Instagram are switched on`);
   }
   if ((src.SLIP_VERIFIER ?? 'none') !== 'none' && !isSet(src.SLIP_VERIFIER_API_KEY)) {
     problems.push('SLIP_VERIFIER_API_KEY is required when SLIP_VERIFIER is set');
@@ -164,6 +176,16 @@ function toConfig(e: Env) {
           mode: e.TELEGRAM_MODE,
         }
       : undefined,
+    facebook:
+      e.FACEBOOK_APP_SECRET && e.FACEBOOK_PAGE_ACCESS_TOKEN && e.FACEBOOK_VERIFY_TOKEN
+        ? {
+            appSecret: e.FACEBOOK_APP_SECRET,
+            pageAccessToken: e.FACEBOOK_PAGE_ACCESS_TOKEN,
+            verifyToken: e.FACEBOOK_VERIFY_TOKEN,
+            graphApiBaseUrl: e.FACEBOOK_GRAPH_API_BASE_URL.replace(/\/+$/, ''),
+            graphApiVersion: GRAPH_API_VERSION,
+          }
+        : undefined,
     promptPayId: e.PROMPTPAY_ID,
     slipVerifier: e.SLIP_VERIFIER === 'none' ? undefined : { kind: e.SLIP_VERIFIER, url: e.SLIP_VERIFIER_URL, apiKey: e.SLIP_VERIFIER_API_KEY ?? '' },
     receivers: {

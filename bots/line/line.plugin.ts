@@ -2,6 +2,7 @@ import { validateSignature } from '@line/bot-sdk';
 import type { FastifyPluginAsync } from 'fastify';
 import { storableText } from '#src/http/error-handler.ts';
 import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
+import { createForgeryGuard } from '../forgery-guard.ts';
 import { lineEvent, lineWebhookBody } from './line.inbound.ts';
 
 export interface LineWebhookOptions {
@@ -17,31 +18,18 @@ export interface LineWebhookOptions {
  */
 export const lineWebhookPlugin: FastifyPluginAsync<LineWebhookOptions> = async (app, opts) => {
   // Only forgeries are rate-limited: LINE's own deliveries are never refused, however busy the shop is.
-  const forgeries = new Map<string, { count: number; resetAt: number }>();
-  const FORGERY_LIMIT = 30;
-  const tooManyForgeries = (ip: string) => {
-    const entry = forgeries.get(ip);
-    return entry !== undefined && entry.resetAt > Date.now() && entry.count >= FORGERY_LIMIT;
-  };
-  const countForgery = (ip: string) => {
-    const now = Date.now();
-    const entry = forgeries.get(ip);
-    if (!entry || entry.resetAt <= now) {
-      if (forgeries.size > 10_000) forgeries.clear();
-      forgeries.set(ip, { count: 1, resetAt: now + 60_000 });
-    } else entry.count++;
-  };
+  const forgeries = createForgeryGuard();
 
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
 
   app.post('/webhooks/line', { schema: { hide: true } }, async (request, reply) => {
-    if (tooManyForgeries(request.ip)) {
+    if (forgeries.blocked(request.ip)) {
       return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: 'Too many requests with bad signatures' } });
     }
     const raw = request.body as Buffer | undefined;
     const signature = request.headers['x-line-signature'];
     if (!raw || typeof signature !== 'string' || !validateSignature(raw, opts.channelSecret, signature)) {
-      countForgery(request.ip);
+      forgeries.count(request.ip);
       request.log.warn('LINE webhook with a bad signature refused');
       return reply.status(401).send({ error: { code: 'BAD_SIGNATURE', message: 'X-Line-Signature does not match this body' } });
     }

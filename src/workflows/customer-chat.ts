@@ -3,7 +3,7 @@ import type { DbOrTx } from '../db/client.ts';
 import { customerIdentities, customers, type OrderChannel } from '../db/schema/index.ts';
 
 export interface ChatTarget {
-  channel: 'line' | 'telegram' | 'webchat';
+  channel: 'line' | 'telegram' | 'webchat' | 'facebook' | 'instagram';
   recipient: string;
   locale: 'th' | 'en';
 }

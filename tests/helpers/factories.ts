@@ -2,8 +2,10 @@ import type { Db } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import { createProduct } from '#src/modules/catalog/index.ts';
 import { changeStock, createWarehouse, findWarehouseByCode } from '#src/modules/inventory/index.ts';
-import { findOrCreateCustomerByPhone } from '#src/modules/customers/index.ts';
-import type { PlaceOrderInput } from '#src/workflows/place-order.workflow.ts';
+import { eq } from 'drizzle-orm';
+import { orders, type ChatChannel } from '#src/db/schema/index.ts';
+import { ensureChatIdentity, findOrCreateCustomerByPhone } from '#src/modules/customers/index.ts';
+import { placeOrder, type PlaceOrderInput } from '#src/workflows/place-order.workflow.ts';
 
 let seq = 0;
 const next = () => ++seq;
@@ -69,4 +71,19 @@ export function apiOrderBody(lines: { sku: string; qty: number }[], extra: Recor
     shippingAddress: { name: 'สมหญิง ใจดี', phone: '0812345678', address: '12/3 ซอยอารีย์ พหลโยธิน กรุงเทพฯ', postcode: '10400' },
     ...extra,
   };
+}
+
+/**
+ * A chat customer's unpaid order of one new product costing `amount` satang, placed five minutes before
+ * `paidAt` (the time on the slip that will pay it, so the slip is not older than the order).
+ */
+export async function unpaidChatOrder(db: Db, input: { channel: ChatChannel; externalId: string; amount: number; paidAt: string }) {
+  const { sku } = await makeProduct(db, { price: input.amount, stock: { MAIN: 5 } });
+  const { customer } = await withTransaction(db, (tx) => ensureChatIdentity(tx, { channel: input.channel, externalId: input.externalId, language: 'en' }));
+  const { order } = await placeOrder(db, { ...orderInput(customer, [{ sku, qty: 1 }]), channel: input.channel });
+  await db
+    .update(orders)
+    .set({ createdAt: new Date(new Date(input.paidAt).getTime() - 5 * 60_000) })
+    .where(eq(orders.id, order.id));
+  return order;
 }

@@ -9,7 +9,7 @@ import { ensureChatIdentity } from '#src/modules/customers/index.ts';
 import { placeOrder } from '#src/workflows/place-order.workflow.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { sendLine, settle, lineEnv } from '../helpers/chat.ts';
-import { makeProduct, orderInput } from '../helpers/factories.ts';
+import { makeProduct, orderInput, unpaidChatOrder } from '../helpers/factories.ts';
 import { startFakeEasySlip } from '../fakes/easyslip-api.ts';
 import { lineImageEvent, lineTextEvent, lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
 
@@ -39,14 +39,7 @@ describe.skipIf(!haveFixtures)('payment slips sent in LINE', () => {
   async function orderFor(seed: string, amount: number, paidAt: string) {
     const userId = lineUserId(seed);
     line.setProfile(userId, { displayName: seed, language: 'en' });
-    const { sku } = await makeProduct(t.database.db, { price: amount, stock: { MAIN: 5 } });
-    const { customer } = await withTransaction(t.database.db, (tx) => ensureChatIdentity(tx, { channel: 'line', externalId: userId, language: 'en' }));
-    const { order } = await placeOrder(t.database.db, { ...orderInput(customer, [{ sku, qty: 1 }]), channel: 'line' });
-    await t.database.db
-      .update(orders)
-      .set({ createdAt: new Date(new Date(paidAt).getTime() - 5 * 60_000) })
-      .where(eq(orders.id, order.id));
-    return { userId, order };
+    return { userId, order: await unpaidChatOrder(t.database.db, { channel: 'line', externalId: userId, amount, paidAt }) };
   }
 
   async function sendImage(userId: string, file: string) {

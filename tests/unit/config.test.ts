@@ -43,6 +43,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ TELEGRAM_BOT_TOKEN: '123:abc', TELEGRAM_MODE: 'polling' }).telegram?.mode).toBe('polling');
   });
 
+  it('switches Messenger and Instagram on only with the app secret, the page token and the verify token together', () => {
+    expect(loadConfig({}).facebook).toBeUndefined();
+    const on = loadConfig({ FACEBOOK_APP_SECRET: 'app-secret', FACEBOOK_PAGE_ACCESS_TOKEN: 'EAAB-token', FACEBOOK_VERIFY_TOKEN: 'verify-me' }).facebook;
+    expect(on).toEqual({
+      appSecret: 'app-secret',
+      pageAccessToken: 'EAAB-token',
+      verifyToken: 'verify-me',
+      graphApiBaseUrl: 'https://graph.facebook.com',
+      graphApiVersion: expect.stringMatching(/^v\d+\.0$/),
+    });
+    expect(() => loadConfig({ FACEBOOK_APP_SECRET: 'app-secret' })).toThrow(
+      /FACEBOOK_PAGE_ACCESS_TOKEN is required when Messenger and Instagram are switched on[\s\S]*FACEBOOK_VERIFY_TOKEN is required/,
+    );
+    expect(loadConfig({ FACEBOOK_APP_SECRET: 's', FACEBOOK_PAGE_ACCESS_TOKEN: 't', FACEBOOK_VERIFY_TOKEN: 'v', FACEBOOK_GRAPH_API_BASE_URL: 'http://127.0.0.1:9/' }).facebook?.graphApiBaseUrl).toBe(
+      'http://127.0.0.1:9',
+    );
+  });
+
   it('normalises the PromptPay id and refuses one that is not a phone or tax id', () => {
     expect(loadConfig({ PROMPTPAY_ID: '081-222-3333' }).promptPayId).toBe('0812223333');
     expect(() => loadConfig({ PROMPTPAY_ID: '12345' })).toThrow(/PROMPTPAY_ID/);

@@ -1,7 +1,7 @@
 import { boolean, index, integer, pgEnum, pgTable, serial, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, updatedAt } from './columns.ts';
 
-export const chatChannel = pgEnum('chat_channel', ['line', 'telegram', 'webchat']);
+export const chatChannel = pgEnum('chat_channel', ['line', 'telegram', 'webchat', 'facebook', 'instagram']);
 export const language = pgEnum('language', ['th', 'en']);
 
 export const customers = pgTable(

@@ -33,6 +33,8 @@ export const orderChannel = pgEnum('order_channel', [
   'line',
   'telegram',
   'webchat',
+  'facebook',
+  'instagram',
   'manual',
   'shopee',
   'lazada',

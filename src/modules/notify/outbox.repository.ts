@@ -3,7 +3,7 @@ import type { DbOrTx, Tx } from '../../db/client.ts';
 import { outbox, type OutboxPayload, type OutboxRow } from '../../db/schema/index.ts';
 
 export interface OutboundMessage {
-  channel: 'line' | 'telegram' | 'webchat';
+  channel: 'line' | 'telegram' | 'webchat' | 'facebook' | 'instagram';
   recipient: string;
   /** A template key and its values rendered in the recipient's language when sent, or messages already written. */
   payload: OutboxPayload;

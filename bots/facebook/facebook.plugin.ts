@@ -1,0 +1,89 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { storableText } from '#src/http/error-handler.ts';
+import { safeEqual } from '#src/modules/accounts/index.ts';
+import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
+import { createForgeryGuard } from '../forgery-guard.ts';
+import { channelOf, facebookWebhookBody, messagingItem, recordOf } from './facebook.inbound.ts';
+
+export interface FacebookWebhookOptions {
+  appSecret: string;
+  verifyToken: string;
+  /** Called with the items newly stored, to process them after the answer. */
+  onStored: (records: InboundRecord[]) => void;
+}
+
+const verification = z.object({
+  'hub.mode': z.literal('subscribe'),
+  'hub.verify_token': z.string().min(1),
+  'hub.challenge': z.string().min(1).max(256),
+});
+
+const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
+
+/** X-Hub-Signature-256 is `sha256=` + the hex HMAC-SHA256 of the raw body with the app secret. */
+export function validFacebookSignature(raw: Buffer, appSecret: string, header: unknown): boolean {
+  const given = typeof header === 'string' ? SIGNATURE.exec(header.trim()) : null;
+  if (!given) return false;
+  const expected = createHmac('sha256', appSecret).update(raw).digest();
+  return timingSafeEqual(expected, Buffer.from(given[1]!, 'hex'));
+}
+
+/**
+ * GET and POST /webhooks/facebook for a Page's Messenger and its Instagram account, in an encapsulated
+ * plugin so the raw body is kept for the signature. The GET answers Meta's verification; a POST's
+ * signature is checked before anything is parsed, its items are stored (once each, by message id) and
+ * it is answered at once — the conversation happens afterwards, in the inbox processor.
+ */
+export const facebookWebhookPlugin: FastifyPluginAsync<FacebookWebhookOptions> = async (app, opts) => {
+  const forgeries = createForgeryGuard();
+
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
+
+  app.get('/webhooks/facebook', { schema: { hide: true } }, async (request, reply) => {
+    const query = verification.safeParse(request.query);
+    if (!query.success || !safeEqual(query.data['hub.verify_token'], opts.verifyToken)) {
+      request.log.warn('Facebook webhook verification refused');
+      return reply.status(403).send({ error: { code: 'BAD_VERIFY_TOKEN', message: 'hub.mode or hub.verify_token is wrong' } });
+    }
+    return reply.status(200).type('text/plain; charset=utf-8').send(query.data['hub.challenge']);
+  });
+
+  app.post('/webhooks/facebook', { schema: { hide: true } }, async (request, reply) => {
+    if (forgeries.blocked(request.ip)) {
+      return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: 'Too many requests with bad signatures' } });
+    }
+    const raw = request.body;
+    if (!Buffer.isBuffer(raw) || !validFacebookSignature(raw, opts.appSecret, request.headers['x-hub-signature-256'])) {
+      forgeries.count(request.ip);
+      request.log.warn('Facebook webhook with a bad signature refused');
+      return reply.status(401).send({ error: { code: 'BAD_SIGNATURE', message: 'X-Hub-Signature-256 does not match this body' } });
+    }
+    let body: z.infer<typeof facebookWebhookBody>;
+    try {
+      body = facebookWebhookBody.parse(JSON.parse(raw.toString('utf8')));
+    } catch (err) {
+      request.log.warn({ err }, 'Facebook webhook body is not a webhook');
+      return reply.status(400).send({ error: { code: 'BAD_BODY', message: 'Not a Messenger or Instagram webhook body' } });
+    }
+    const object = body.object;
+    // Other subscriptions of the same app (feed, permissions...) are acknowledged and left alone.
+    if (object !== 'page' && object !== 'instagram') return reply.status(200).send('EVENT_RECEIVED');
+    const records = body.entry.flatMap((entry) =>
+      (entry.messaging ?? []).flatMap((raw) => {
+        const item = messagingItem.safeParse(raw);
+        if (!item.success) {
+          request.log.warn({ issues: item.error.issues }, 'Facebook messaging item skipped: unexpected shape');
+          return [];
+        }
+        const record = recordOf(object, entry.id, storableText(item.data));
+        return record ? [record] : [];
+      }),
+    );
+    const stored = await recordInbound(app.deps.db, records);
+    if (stored > 0) opts.onStored(records);
+    request.log.info({ channel: channelOf(object), items: records.length, stored }, 'Facebook webhook');
+    return reply.status(200).send('EVENT_RECEIVED');
+  });
+};
