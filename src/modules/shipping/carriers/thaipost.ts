@@ -169,7 +169,7 @@ export function createThaiPostCarrier(opts: ThaiPostOptions): ThaiPostCarrier {
   async function post(path: string, authorization: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     const res = await carrierFetch(http, joinUrl(api!.baseUrl, path), {
       method: 'POST',
-      headers: { authorization: `Token ${authorization}`, 'content-type': 'application/json', accept: 'application/json' },
+      headers: { authorization: `Token ${authorization}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const raw = await readText(http, res);
