@@ -361,10 +361,11 @@ export function createFlashCarrier(opts: FlashOptions): FlashCarrier {
       } catch {
         throw new CarrierError(code, 'BAD_WEBHOOK', 'the webhook data is not JSON', false);
       }
-      const parsed = z.union([webhookEvent, z.array(webhookEvent)]).safeParse(json);
+      // One event as documented; a list is taken too, so a batched push is not refused.
+      const parsed = z.array(webhookEvent).safeParse(Array.isArray(json) ? json : [json]);
       if (!parsed.success) throw new CarrierError(code, 'BAD_WEBHOOK', z.prettifyError(parsed.error), false);
       const received = new Date();
-      return (Array.isArray(parsed.data) ? parsed.data : [parsed.data]).map((e) => eventFromWebhook(e, received));
+      return parsed.data.map((e) => eventFromWebhook(e, received));
     },
   };
 }
