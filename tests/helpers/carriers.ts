@@ -1,4 +1,4 @@
-import type { ParcelBooking, ParcelParty } from '#src/modules/shipping/carriers/port.ts';
+import { CarrierError, type ParcelBooking, type ParcelParty } from '#src/modules/shipping/carriers/port.ts';
 
 let seq = 0;
 
@@ -36,4 +36,15 @@ export function makeParcelBooking(overrides: Partial<ParcelBooking> = {}): Parce
     itemCategory: 'daily',
     ...overrides,
   };
+}
+
+/** The CarrierError a call fails with (the test fails when it succeeds or fails otherwise). */
+export async function carrierErrorOf(promise: Promise<unknown>): Promise<CarrierError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof CarrierError) return err;
+    throw err;
+  }
+  throw new Error('expected a CarrierError');
 }

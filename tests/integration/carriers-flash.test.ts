@@ -15,20 +15,10 @@ import {
   type ParcelBooking,
 } from '#src/modules/shipping/carriers/index.ts';
 import { startFakeFlashApi, type FakeFlashApi } from '#tests/fakes/flash-api.ts';
-import { makeParcelBooking, makeParty } from '#tests/helpers/carriers.ts';
+import { carrierErrorOf, makeParcelBooking, makeParty } from '#tests/helpers/carriers.ts';
 
 const run = promisify(execFile);
 const setting = { code: 'flash', name: 'Flash Express', trackingUrl: 'https://www.flashexpress.co.th/fle/tracking?se={tracking}' };
-
-async function caught(promise: Promise<unknown>): Promise<CarrierError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(CarrierError);
-    return err as CarrierError;
-  }
-  throw new Error('expected a CarrierError');
-}
 
 /** What a job does with a booking: try again while the failure says it may pass. */
 async function bookWithRetries(carrier: FlashCarrier, parcel: ParcelBooking, attempts = 15): Promise<BookingResult> {
@@ -140,7 +130,7 @@ describe('Flash Express adapter against the fake Flash API', () => {
     });
 
     it('refuses a parcel it cannot send before calling Flash', async () => {
-      const err = await caught(flash.book(makeParcelBooking({ receiver: makeParty({ postcode: '5020' }) })));
+      const err = await carrierErrorOf(flash.book(makeParcelBooking({ receiver: makeParty({ postcode: '5020' }) })));
       expect(err).toMatchObject({ code: 'INVALID_PARCEL', retryable: false });
       expect(err.message).toContain('receiver.postcode');
       expect(fake.calls).toHaveLength(0);
@@ -149,7 +139,7 @@ describe('Flash Express adapter against the fake Flash API', () => {
     it('returns the same parcel when a booking that timed out is retried, and Flash holds one parcel', async () => {
       const parcel = makeParcelBooking();
       fake.failNext(1, 'late-response', { only: '/open/v3/orders' });
-      const err = await caught(adapter({ timeoutMs: 1_000 }).book(parcel));
+      const err = await carrierErrorOf(adapter({ timeoutMs: 1_000 }).book(parcel));
       expect(err).toMatchObject({ code: 'TIMEOUT', retryable: true });
       // Flash made the parcel although the answer never came.
       expect(fake.parcels()).toHaveLength(1);
@@ -165,7 +155,7 @@ describe('Flash Express adapter against the fake Flash API', () => {
     it('returns the same parcel when the answer was lost on the way back', async () => {
       const parcel = makeParcelBooking();
       fake.failNext(1, 'lost-response', { only: '/open/v3/orders' });
-      expect(await caught(flash.book(parcel))).toMatchObject({ code: 'NETWORK', retryable: true });
+      expect(await carrierErrorOf(flash.book(parcel))).toMatchObject({ code: 'NETWORK', retryable: true });
       const retried = await flash.book(parcel);
       expect(retried).toMatchObject({ trackingNumber: fake.parcels()[0]!.pno, alreadyBooked: true });
       expect(fake.parcels()).toHaveLength(1);
@@ -175,15 +165,15 @@ describe('Flash Express adapter against the fake Flash API', () => {
       const parcel = makeParcelBooking();
       fake.failNext(1, 'code0');
       fake.failNext(1, 500);
-      expect(await caught(flash.book(parcel))).toMatchObject({ code: '0', retryable: true, message: 'system error, please try again later' });
-      expect(await caught(flash.book(parcel))).toMatchObject({ code: 'HTTP_500', retryable: true });
+      expect(await carrierErrorOf(flash.book(parcel))).toMatchObject({ code: '0', retryable: true, message: 'system error, please try again later' });
+      expect(await carrierErrorOf(flash.book(parcel))).toMatchObject({ code: 'HTTP_500', retryable: true });
       expect(fake.parcels()).toHaveLength(0);
       expect((await flash.book(parcel)).alreadyBooked).toBe(false);
       expect(fake.parcels()).toHaveLength(1);
     });
 
     it("reports Flash's refusal of a wrong secret key as not retryable, with Flash's reason", async () => {
-      const err = await caught(adapter({ secretKey: 'not-the-key-at-all' }).book(makeParcelBooking()));
+      const err = await carrierErrorOf(adapter({ secretKey: 'not-the-key-at-all' }).book(makeParcelBooking()));
       expect(err).toMatchObject({ code: '1002', retryable: false, message: 'invalid signature' });
       expect(fake.calls[0]!.signValid).toBe(false);
       expect(fake.parcels()).toHaveLength(0);
@@ -224,7 +214,7 @@ describe('Flash Express adapter against the fake Flash API', () => {
     });
 
     it("refuses a label for a number Flash does not know, with Flash's reason", async () => {
-      expect(await caught(flash.fetchLabel('TH999999999Z'))).toMatchObject({ code: '1011', retryable: false, message: 'parcel not found' });
+      expect(await carrierErrorOf(flash.fetchLabel('TH999999999Z'))).toMatchObject({ code: '1011', retryable: false, message: 'parcel not found' });
     });
 
     it('cancels a parcel before pickup and not after', async () => {
@@ -234,7 +224,7 @@ describe('Flash Express adapter against the fake Flash API', () => {
 
       const picked = await flash.book(makeParcelBooking());
       fake.advance(picked.trackingNumber, 1);
-      const err = await caught(flash.cancel(picked.trackingNumber));
+      const err = await carrierErrorOf(flash.cancel(picked.trackingNumber));
       expect(err.retryable).toBe(false);
       expect(err.message).toContain('cannot be cancelled');
       expect(fake.parcel(picked.trackingNumber)!.state).toBe(1);
@@ -275,7 +265,7 @@ describe('Flash Express adapter against the fake Flash API', () => {
     it('stops with a retryable error when Flash has a server error', async () => {
       const a = await flash.book(makeParcelBooking());
       fake.failNext(1, 'code0', { only: /\/routes$/ });
-      expect(await caught(flash.track([a.trackingNumber]))).toMatchObject({ code: '0', retryable: true });
+      expect(await carrierErrorOf(flash.track([a.trackingNumber]))).toMatchObject({ code: '0', retryable: true });
     });
   });
 

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CarrierError,
   createThaiPostCarrier,
   s10CheckDigit,
   type ThaiPostOptions,
@@ -8,6 +7,7 @@ import {
   type ThaiPostTokenStore,
 } from '#src/modules/shipping/carriers/index.ts';
 import { startFakeThaiPostApi, type FakeThaiPostApi } from '#tests/fakes/thaipost-api.ts';
+import { carrierErrorOf } from '#tests/helpers/carriers.ts';
 
 const setting = { code: 'thaipost', name: 'Thailand Post', trackingUrl: 'https://track.thailandpost.co.th/?trackNumber={tracking}' };
 const DAY = 86_400_000;
@@ -17,16 +17,6 @@ const ems = (n: number) => {
   const serial = String(n).padStart(8, '0');
   return `EF${serial}${s10CheckDigit(serial)}TH`;
 };
-
-async function caught(promise: Promise<unknown>): Promise<CarrierError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(CarrierError);
-    return err as CarrierError;
-  }
-  throw new Error('expected a CarrierError');
-}
 
 function memoryStore(): ThaiPostTokenStore & { saved: ThaiPostToken[] } {
   const saved: ThaiPostToken[] = [];
@@ -120,7 +110,7 @@ describe('Thailand Post adapter against the fake tracking API', () => {
     });
 
     it('reports a wrong API key as not retryable', async () => {
-      const err = await caught(createThaiPostCarrier({ setting, api: { apiKey: 'wrong-key-000', baseUrl: fake.baseUrl } }).track!([ems(1)]));
+      const err = await carrierErrorOf(createThaiPostCarrier({ setting, api: { apiKey: 'wrong-key-000', baseUrl: fake.baseUrl } }).track!([ems(1)]));
       expect(err).toMatchObject({ code: 'UNAUTHORIZED', retryable: false });
       expect(fake.trackCalls()).toHaveLength(0);
     });
@@ -187,9 +177,9 @@ describe('Thailand Post adapter against the fake tracking API', () => {
       const post = adapter({ tokenStore: store });
       await post.track!([ems(1)]);
       fake.failNext(1, 500, { only: '/post/api/v1/track' });
-      expect(await caught(post.track!([ems(1)]))).toMatchObject({ code: 'HTTP_500', retryable: true });
+      expect(await carrierErrorOf(post.track!([ems(1)]))).toMatchObject({ code: 'HTTP_500', retryable: true });
       fake.failNext(1, 'timeout', { only: '/post/api/v1/track' });
-      expect(await caught(adapter({ tokenStore: store, timeoutMs: 1_000 }).track!([ems(1)]))).toMatchObject({ code: 'TIMEOUT', retryable: true });
+      expect(await carrierErrorOf(adapter({ tokenStore: store, timeoutMs: 1_000 }).track!([ems(1)]))).toMatchObject({ code: 'TIMEOUT', retryable: true });
       // Nothing lost: the next call works with the token kept.
       await post.track!([ems(1)]);
       expect(fake.tokenCalls()).toBe(1);
