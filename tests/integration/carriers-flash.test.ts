@@ -262,6 +262,13 @@ describe('Flash Express adapter against the fake Flash API', () => {
       expect(of('TH000000000X')).toEqual([]);
     });
 
+    it('reports a refusal of every number as an error, not as parcels without news', async () => {
+      const a = await flash.book(makeParcelBooking());
+      const b = await flash.book(makeParcelBooking());
+      const err = await carrierErrorOf(adapter({ mchId: 'ZZ9999' }).track([a.trackingNumber, b.trackingNumber]));
+      expect(err).toMatchObject({ code: '1001', retryable: false });
+    });
+
     it('stops with a retryable error when Flash has a server error', async () => {
       const a = await flash.book(makeParcelBooking());
       fake.failNext(1, 'code0', { only: /\/routes$/ });

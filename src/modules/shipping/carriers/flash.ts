@@ -318,13 +318,18 @@ export function createFlashCarrier(opts: FlashOptions): FlashCarrier {
 
     async track(trackingNumbers) {
       const events: CarrierEvent[] = [];
-      for (const pno of new Set(trackingNumbers)) {
+      const numbers = [...new Set(trackingNumbers)];
+      const refused: CarrierError[] = [];
+      for (const pno of numbers) {
         let data: z.infer<typeof routesData>;
         try {
           data = shape(routesData, await call(`/open/v1/orders/${encodeURIComponent(pno)}/routes`), 'routes');
         } catch (err) {
           // A number Flash refuses (unknown, not ours) gives no events; a bad signature or an outage stops the run.
-          if (err instanceof CarrierError && !err.retryable && err.code !== '1002' && /^\d+$/.test(err.code)) continue;
+          if (err instanceof CarrierError && !err.retryable && err.code !== '1002' && /^\d+$/.test(err.code)) {
+            refused.push(err);
+            continue;
+          }
           throw err;
         }
         const now = new Date();
@@ -340,6 +345,8 @@ export function createFlashCarrier(opts: FlashOptions): FlashCarrier {
         routes.reverse().sort((a, b) => a.at.getTime() - b.at.getTime());
         events.push(...routes);
       }
+      // Every number refused is the account's problem (merchant id, contract), not the numbers'.
+      if (numbers.length > 1 && refused.length === numbers.length) throw refused[0];
       return events;
     },
 
