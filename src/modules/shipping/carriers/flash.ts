@@ -166,7 +166,7 @@ export function createFlashCarrier(opts: FlashOptions): FlashCarrier {
     return new URLSearchParams({ ...all, sign: flashSign(all, opts.secretKey) });
   }
 
-  /** One signed call; the answer as Flash's envelope, or a CarrierError for transport trouble. */
+  /** One signed call, paced; transport trouble comes back as a retryable CarrierError. */
   async function post(path: string, params: Record<string, string | number | undefined> = {}): Promise<Response> {
     await limiter.take(code);
     return carrierFetch(http, joinUrl(opts.baseUrl, path), {
@@ -178,6 +178,8 @@ export function createFlashCarrier(opts: FlashOptions): FlashCarrier {
 
   async function envelopeOf(res: Response): Promise<Envelope> {
     const body = await readText(http, res);
+    // Flash answers its refusals with HTTP 200; a 4xx without its JSON is the address or the proxy, not Flash.
+    if (!res.ok && !body.trimStart().startsWith('{')) throw new CarrierError(code, `HTTP_${res.status}`, body.slice(0, 200) || res.statusText, false);
     const parsed = envelopeSchema.safeParse(parseJson(http, body));
     if (!parsed.success) throw new CarrierError(code, 'BAD_RESPONSE', `unexpected answer: ${body.slice(0, 120)}`, true);
     return parsed.data;
@@ -214,7 +216,7 @@ export function createFlashCarrier(opts: FlashOptions): FlashCarrier {
   async function fetchLabel(trackingNumber: string): Promise<Uint8Array> {
     const res = await post(`/open/v1/orders/${encodeURIComponent(trackingNumber)}/pre_print`);
     const contentType = res.headers.get('content-type') ?? '';
-    if (!contentType.includes('json')) {
+    if (res.ok && !contentType.includes('json')) {
       const bytes = await readBytes(http, res);
       if (Buffer.from(bytes.subarray(0, 5)).toString('latin1') === '%PDF-') return bytes;
       throw new CarrierError(code, 'BAD_RESPONSE', `the label is not a PDF (${contentType || 'no content type'})`, true);
