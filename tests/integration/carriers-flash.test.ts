@@ -179,6 +179,11 @@ describe('Flash Express adapter against the fake Flash API', () => {
       expect(fake.parcels()).toHaveLength(0);
     });
 
+    it('does not retry an address that is not the Flash API', async () => {
+      const lost = createFlashCarrier({ mchId: fake.mchId, secretKey: fake.secretKey, baseUrl: `${fake.baseUrl}/wrong`, setting });
+      expect(await carrierErrorOf(lost.book(makeParcelBooking()))).toMatchObject({ code: 'HTTP_404', retryable: false });
+    });
+
     it('books 50 parcels through 20% failed calls with exactly 50 parcels and no duplicate', async () => {
       const hasty = adapter({ timeoutMs: 1_500 });
       fake.setFailureRate(0.2, ['code0', 500, 'reset', 'lost-response', 'late-response'], 17);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { createRateLimiter, type Rate } from '../../../lib/rate-limiter.ts';
 import { trackingLink, type CarrierSetting } from '../carriers.ts';
 import { flashSign, flashSignMatches } from './flash-sign.ts';
-import { carrierFetch, joinUrl, parseJson, readBytes, readText, type CarrierHttpOptions } from './http.ts';
+import { carrierFetch, joinUrl, readBytes, readText, type CarrierHttpOptions } from './http.ts';
 import {
   CarrierError,
   parcelBookingSchema,
@@ -178,11 +178,17 @@ export function createFlashCarrier(opts: FlashOptions): FlashCarrier {
 
   async function envelopeOf(res: Response): Promise<Envelope> {
     const body = await readText(http, res);
-    // Flash answers its refusals with HTTP 200; a 4xx without its JSON is the address or the proxy, not Flash.
-    if (!res.ok && !body.trimStart().startsWith('{')) throw new CarrierError(code, `HTTP_${res.status}`, body.slice(0, 200) || res.statusText, false);
-    const parsed = envelopeSchema.safeParse(parseJson(http, body));
-    if (!parsed.success) throw new CarrierError(code, 'BAD_RESPONSE', `unexpected answer: ${body.slice(0, 120)}`, true);
-    return parsed.data;
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      json = undefined;
+    }
+    const parsed = envelopeSchema.safeParse(json);
+    if (parsed.success) return parsed.data;
+    // Flash answers even its refusals with HTTP 200 and its JSON; a 4xx without it is a wrong address, not Flash.
+    if (!res.ok) throw new CarrierError(code, `HTTP_${res.status}`, body.slice(0, 200) || res.statusText, false);
+    throw new CarrierError(code, 'BAD_RESPONSE', `unexpected answer: ${body.slice(0, 120)}`, true);
   }
 
   /** The `data` of a success; code 0 may pass on a retry, a 1000+ refusal will not. */
