@@ -77,6 +77,15 @@ export const envSchema = z
     /** Shipping fee rule until the shop sets one in the back office: a flat fee, free above an amount (baht). */
     SHIPPING_FLAT_FEE: z.coerce.number().min(0).max(100_000).default(0),
     SHIPPING_FREE_OVER: optional(z.coerce.number().min(0).max(10_000_000)),
+    /** Flash Express booking, labels and tracking (CARRIERS.md); on when the merchant id and secret key are set. */
+    FLASH_MCH_ID: optional(z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be the merchant id Flash gave (letters and digits)')),
+    FLASH_SECRET_KEY: optional(z.string().trim().min(8, 'must be the secret key Flash gave')),
+    FLASH_API_BASE_URL: httpUrl('https://open-api.flashexpress.com'),
+    /** Thailand Post tracking of EMS and registered parcels; on when the API key is set. */
+    THAIPOST_API_KEY: optional(z.string().trim().min(8, 'must be the API key from track.thailandpost.co.th')),
+    THAIPOST_API_BASE_URL: httpUrl('https://trackapi.thailandpost.co.th'),
+    /** Encrypts secrets saved in Settings (carrier credentials); generated and kept in DATA_DIR when unset. */
+    SETTINGS_KEY: optional(z.string().trim().min(32, 'must be at least 32 characters')),
     /** Signs the web chat's visitor cookie; generated and kept in DATA_DIR when unset. */
     SESSION_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
     /** Unpaid orders: a reminder after this many hours, automatic cancel after that many. */
@@ -120,6 +129,10 @@ function crossChecks(src: Record<string, string | undefined>): string[] {
   }
   if ((src.SLIP_VERIFIER ?? 'none') !== 'none' && !isSet(src.SLIP_VERIFIER_API_KEY)) {
     problems.push('SLIP_VERIFIER_API_KEY is required when SLIP_VERIFIER is set');
+  }
+  if (isSet(src.FLASH_MCH_ID) !== isSet(src.FLASH_SECRET_KEY)) {
+    const missing = isSet(src.FLASH_MCH_ID) ? 'FLASH_SECRET_KEY' : 'FLASH_MCH_ID';
+    problems.push(`${missing} is required when Flash Express is switched on`);
   }
   if (isSet(src.TELEGRAM_BOT_TOKEN) && (src.TELEGRAM_MODE ?? 'webhook') === 'webhook' && !isSet(src.TELEGRAM_WEBHOOK_SECRET)) {
     problems.push('TELEGRAM_WEBHOOK_SECRET is required when Telegram runs in webhook mode');
@@ -212,6 +225,12 @@ function toConfig(e: Env) {
       /** Carriers offered when shipping and their tracking links; the back office's settings change them. */
       carriers: builtInCarriers.map((c) => ({ ...c })) as CarrierSetting[],
     },
+    /** Carrier API credentials from the environment; Settings may override them (stored encrypted). */
+    carrierApis: {
+      flash:
+        e.FLASH_MCH_ID && e.FLASH_SECRET_KEY ? { mchId: e.FLASH_MCH_ID, secretKey: e.FLASH_SECRET_KEY, baseUrl: e.FLASH_API_BASE_URL } : undefined,
+      thaipost: e.THAIPOST_API_KEY ? { apiKey: e.THAIPOST_API_KEY, baseUrl: e.THAIPOST_API_BASE_URL } : undefined,
+    },
     merchant: { lineTo: e.MERCHANT_LINE_TO, telegramChatId: e.MERCHANT_TELEGRAM_CHAT_ID },
     jobs: {
       unpaidReminderMs: e.UNPAID_REMINDER_HOURS * 3_600_000,
@@ -223,6 +242,7 @@ function toConfig(e: Env) {
     },
     workers: e.WORKERS === 'true',
     sessionSecret: e.SESSION_SECRET,
+    settingsKey: e.SETTINGS_KEY,
     chromiumPath: e.CHROMIUM_PATH,
     seedDemo: e.SEED_DEMO === 'auto' ? e.DATABASE_URL === undefined : e.SEED_DEMO === 'true',
   };

@@ -14,6 +14,7 @@ export const redactPaths = [
   '*.passwordHash',
   '*.token',
   '*.apiKey',
+  '*.secretKey',
   '*.phone',
   '*.customer.phone',
   '*.shippingAddress.phone',

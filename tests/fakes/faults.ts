@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 
-// Failure injection shared by the fake LINE and Telegram APIs: a budget of next failures, or a seeded rate.
+// Failure injection shared by the fakes: a budget of next failures, or a seeded rate. A fake with failures of
+// its own (Flash's `code 0` answer) names its kinds as the type parameter.
 
 /**
  * How an injected failure looks to the client.
@@ -20,14 +21,14 @@ export interface FailureOptions {
   retryAfterSeconds?: number;
 }
 
-interface FaultRule {
+interface FaultRule<K> {
   remaining: number;
-  kind: FailureKind;
+  kind: K;
   opts: FailureOptions;
 }
 
-export interface PickedFault {
-  kind: FailureKind;
+export interface PickedFault<K = FailureKind> {
+  kind: K;
   opts: FailureOptions;
 }
 
@@ -48,21 +49,21 @@ function matches(only: string | RegExp | undefined, target: string): boolean {
   return typeof only === 'string' ? only === target : only.test(target);
 }
 
-export function createFaults() {
-  let rules: FaultRule[] = [];
-  let rate: { p: number; kinds: readonly FailureKind[]; random: () => number; opts: FailureOptions } | undefined;
+export function createFaults<K = FailureKind>() {
+  let rules: FaultRule<K>[] = [];
+  let rate: { p: number; kinds: readonly K[]; random: () => number; opts: FailureOptions } | undefined;
   return {
-    failNext(n: number, kind: FailureKind, opts: FailureOptions = {}): void {
+    failNext(n: number, kind: K, opts: FailureOptions = {}): void {
       if (n > 0) rules.push({ remaining: n, kind, opts });
     },
-    setRate(p: number, kinds: readonly FailureKind[], seed: number | undefined, opts: FailureOptions = {}): void {
+    setRate(p: number, kinds: readonly K[], seed: number | undefined, opts: FailureOptions = {}): void {
       if (p <= 0 || kinds.length === 0) {
         rate = undefined;
         return;
       }
       rate = { p, kinds: [...kinds], random: seededRandom(seed ?? Math.floor(Math.random() * 2 ** 32)), opts };
     },
-    pick(target: string): PickedFault | undefined {
+    pick(target: string): PickedFault<K> | undefined {
       const rule = rules.find((r) => matches(r.opts.only, target));
       if (rule) {
         rule.remaining -= 1;

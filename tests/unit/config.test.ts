@@ -65,4 +65,25 @@ describe('loadConfig', () => {
     expect(loadConfig({ PROMPTPAY_ID: '081-222-3333' }).promptPayId).toBe('0812223333');
     expect(() => loadConfig({ PROMPTPAY_ID: '12345' })).toThrow(/PROMPTPAY_ID/);
   });
+
+  it('leaves the carrier APIs off by default with the production hosts ready', () => {
+    const c = loadConfig({});
+    expect(c.carrierApis).toEqual({ flash: undefined, thaipost: undefined });
+    expect(c.settingsKey).toBeUndefined();
+  });
+
+  it('switches Flash on with both its merchant id and secret key, and Thailand Post with its API key', () => {
+    const c = loadConfig({ FLASH_MCH_ID: 'AA0001', FLASH_SECRET_KEY: 'flash-secret-key', THAIPOST_API_KEY: 'thaipost-key-123' });
+    expect(c.carrierApis.flash).toEqual({ mchId: 'AA0001', secretKey: 'flash-secret-key', baseUrl: 'https://open-api.flashexpress.com' });
+    expect(c.carrierApis.thaipost).toEqual({ apiKey: 'thaipost-key-123', baseUrl: 'https://trackapi.thailandpost.co.th' });
+    const fake = loadConfig({ FLASH_MCH_ID: 'AA0001', FLASH_SECRET_KEY: 'flash-secret-key', FLASH_API_BASE_URL: 'http://127.0.0.1:4100' });
+    expect(fake.carrierApis.flash?.baseUrl).toBe('http://127.0.0.1:4100');
+  });
+
+  it('requires the other Flash secret when only one is set, and a settings key of 32 characters', () => {
+    expect(() => loadConfig({ FLASH_MCH_ID: 'AA0001' })).toThrow(/FLASH_SECRET_KEY is required when Flash Express is switched on/);
+    expect(() => loadConfig({ FLASH_SECRET_KEY: 'flash-secret-key' })).toThrow(/FLASH_MCH_ID is required/);
+    expect(() => loadConfig({ SETTINGS_KEY: 'short' })).toThrow(/SETTINGS_KEY/);
+    expect(loadConfig({ SETTINGS_KEY: 'k'.repeat(32) }).settingsKey).toBe('k'.repeat(32));
+  });
 });

@@ -3,3 +3,4 @@ export * from './carriers.ts';
 export * from './shipping.repository.ts';
 export * from './fees.ts';
 export * from './parcel.ts';
+export * from './carriers/index.ts';
