@@ -140,11 +140,7 @@ export const en: Messages = {
       yesterday: 'Yesterday',
       welcomeTitle: 'Hello and welcome to {shop}',
       welcomeBody: 'You can order right here. Type “menu” to see our products, or tap a button below.',
-      chips: [
-        { label: 'Menu', command: 'menu' },
-        { label: 'Cart', command: 'cart' },
-        { label: 'Order status', command: 'status' },
-      ],
+      chips: [{ label: 'Menu', command: 'menu' }, { label: 'Cart', command: 'cart' }, { label: 'Order status', command: 'status' }],
       photo: 'Photo',
       yourPhoto: 'Your photo',
       saveImage: 'Save image',

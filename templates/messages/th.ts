@@ -142,11 +142,7 @@ export const th: Messages = {
       yesterday: 'เมื่อวาน',
       welcomeTitle: 'สวัสดีค่ะ ยินดีต้อนรับสู่ {shop}',
       welcomeBody: 'สั่งสินค้าได้ที่นี่เลย พิมพ์ “เมนู” เพื่อดูสินค้า หรือแตะปุ่มด้านล่าง',
-      chips: [
-        { label: 'เมนู', command: 'เมนู' },
-        { label: 'ตะกร้า', command: 'ตะกร้า' },
-        { label: 'สถานะคำสั่งซื้อ', command: 'สถานะ' },
-      ],
+      chips: [{ label: 'เมนู', command: 'เมนู' }, { label: 'ตะกร้า', command: 'ตะกร้า' }, { label: 'สถานะคำสั่งซื้อ', command: 'สถานะ' }],
       photo: 'รูปภาพ',
       yourPhoto: 'รูปที่คุณส่ง',
       saveImage: 'บันทึกรูป',
