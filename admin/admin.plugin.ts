@@ -29,7 +29,7 @@ import { ordersRoutes } from './routes/orders.routes.ts';
 import { usersRoutes } from './routes/users.routes.ts';
 import { ledgerRoutes } from './routes/ledger.routes.ts';
 import { orderEntryRoutes } from './routes/order-entry.routes.ts';
-import { catalogRoutes } from './routes/catalog.routes.ts';
+import { catalogRoutes } from './routes/catalog/index.ts';
 import { stockRoutes } from './routes/stock.routes.ts';
 import { customersRoutes } from './routes/customers.routes.ts';
 import { printRoutes } from './routes/print.routes.ts';
