@@ -23,15 +23,6 @@ export async function findVariant(db: DbOrTx, id: number): Promise<ProductVarian
   return row;
 }
 
-/** The variant holding a SKU, whatever its case. */
-export async function findVariantBySku(db: DbOrTx, sku: string): Promise<ProductVariant | undefined> {
-  const [row] = await db
-    .select()
-    .from(productVariants)
-    .where(sql`lower(${productVariants.sku}) = ${sku.toLowerCase()}`);
-  return row;
-}
-
 /** Refuses a SKU another variant already holds (case-insensitively), before the unique index would. */
 export async function assertSkuFree(db: DbOrTx, sku: string, exceptVariantId?: number): Promise<void> {
   const [row] = await db
