@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pgErrorCode } from '#src/db/client.ts';
 import type { Product } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
+import { decimalAmount } from '#src/lib/money.ts';
 import { formatOptions, mediaFileName, parseOptions, type VariantFields } from '#src/modules/catalog/index.ts';
 import { baht, optional, text, type FieldErrors } from '../../forms.ts';
 import type { Translate } from '../../i18n/index.ts';
@@ -78,8 +79,7 @@ export const categoryBody = z.object({
   sortOrder: optional(z.coerce.number().int().min(-100_000).max(100_000)),
 });
 
-const moneyText = (satang: number | null | undefined) =>
-  satang === null || satang === undefined ? '' : `${Math.trunc(satang / 100)}.${String(satang % 100).padStart(2, '0')}`;
+const moneyText = (satang: number | null | undefined) => (satang === null || satang === undefined ? '' : decimalAmount(satang));
 
 /** A variant as the form shows it. */
 export function variantValues(v: VariantFields) {

@@ -6,6 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { Product } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
+import { decimalAmount } from '../../lib/money.ts';
 import { formatOptions, parseOptions, type VariantFields } from './products.repository.ts';
 
 export const productCsvColumns = [
@@ -228,11 +229,8 @@ export function parseProductCsv(buf: Buffer): { rows: { line: number; row: Produ
   return { rows, errors, headers };
 }
 
-/** A satang amount as the CSV writes it: "1250.50", "90.00". */
-function bahtText(satang: number | null): string {
-  if (satang === null) return '';
-  return `${Math.trunc(satang / 100)}.${String(satang % 100).padStart(2, '0')}`;
-}
+/** A satang amount as the CSV writes it: "1250.50", "90.00", '' for none. */
+const bahtText = (satang: number | null) => (satang === null ? '' : decimalAmount(satang));
 
 /** One variant as exported; the category's Thai name, null for none. */
 export type ExportVariant = ProductCsvFields & { category: string | null };
