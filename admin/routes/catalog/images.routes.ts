@@ -6,15 +6,13 @@ import { writeAudit } from '../../audit.ts';
 import { isMessageKey } from '../../i18n/index.ts';
 import { helpers, isHtmx } from '../../view.ts';
 import { imageParams } from './forms.ts';
-import { goTo, manage, notFound, productOf, showProduct } from './pages.ts';
+import { forProduct, goTo, manage, notFound, showProduct } from './pages.ts';
 
 /** A product's photos: upload, move one up, delete one. */
 export const imagesRoutes: FastifyPluginAsync = async (app) => {
   const { db, config } = app.deps;
 
-  app.post('/products/:id/images', { config: manage }, async (request, reply) => {
-    const product = await productOf(request);
-    if (!product) return notFound(request, reply);
+  app.post('/products/:id/images', { config: manage }, forProduct(async (request, reply, product) => {
     const { t } = helpers(request);
     const stored: string[] = [];
     const problems: string[] = [];
@@ -54,7 +52,7 @@ export const imagesRoutes: FastifyPluginAsync = async (app) => {
       return showProduct(request, reply, { ...product, images }, { imageErrors: problems }, status);
     }
     return goTo(request, reply, `/admin/products/${product.id}?done=catalogImages#images`);
-  });
+  }));
 
   async function imageOf(request: FastifyRequest) {
     const params = imageParams.safeParse(request.params);

@@ -21,9 +21,17 @@ export function goTo(request: FastifyRequest, reply: FastifyReply, url: string) 
 }
 
 /** The product of the :id in the address, if there is one. */
-export async function productOf(request: FastifyRequest): Promise<Product | undefined> {
+async function productOf(request: FastifyRequest): Promise<Product | undefined> {
   const params = idParams.safeParse(request.params);
   return params.success ? findProduct(request.server.deps.db, params.data.id) : undefined;
+}
+
+/** A handler of /products/:id/…, given the product; a product that does not exist is a 404 page. */
+export function forProduct(handler: (request: FastifyRequest, reply: FastifyReply, product: Product) => Promise<unknown>) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const product = await productOf(request);
+    return product ? handler(request, reply, product) : notFound(request, reply);
+  };
 }
 
 /** The product page: its form, variants with what is available, photos; forms of other routes show their errors here. */

@@ -6,9 +6,9 @@ import { createProductWithVariant } from '#src/workflows/catalog.workflow.ts';
 import { actorOf, writeAudit } from '../../audit.ts';
 import { formValues, parseForm, type FieldErrors } from '../../forms.ts';
 import { exportVariants, listProducts } from '../../queries/catalog.ts';
-import { helpers, render } from '../../view.ts';
+import { helpers, listPageUrl, render } from '../../view.ts';
 import { listQuery, openingBody, productBody, toVariantFields, variantBody, variantProblem } from './forms.ts';
-import { manage, notFound, productOf, showProduct } from './pages.ts';
+import { forProduct, manage, showProduct } from './pages.ts';
 
 const PER_PAGE = 50;
 
@@ -22,15 +22,7 @@ export const productsRoutes: FastifyPluginAsync = async (app) => {
     const f = listQuery.parse(request.query ?? {});
     const { rows, total } = await listProducts(db, { q: f.q, categoryId: f.category, active: f.active, page: f.page, perPage: PER_PAGE });
     const pages = Math.max(1, Math.ceil(total / PER_PAGE));
-    const pageUrl = (page: number) => {
-      const params = new URLSearchParams();
-      if (f.q) params.set('q', f.q);
-      if (f.category) params.set('category', String(f.category));
-      if (f.active) params.set('active', f.active);
-      if (page > 1) params.set('page', String(page));
-      const qs = params.toString();
-      return qs ? `/admin/products?${qs}` : '/admin/products';
-    };
+    const pageUrl = (page: number) => listPageUrl('/admin/products', { q: f.q, category: f.category, active: f.active }, page);
     return render(request, reply, 'catalog/list', {
       rows: rows.map((r) => ({ ...r, thumb: r.product.images[0] ? productImagePath(r.product.id, r.product.images[0], true) : undefined })),
       total,
@@ -114,14 +106,9 @@ export const productsRoutes: FastifyPluginAsync = async (app) => {
     }
   });
 
-  app.get('/products/:id', { config: manage }, async (request, reply) => {
-    const product = await productOf(request);
-    return product ? showProduct(request, reply, product) : notFound(request, reply);
-  });
+  app.get('/products/:id', { config: manage }, forProduct(showProduct));
 
-  app.post('/products/:id', { config: manage }, async (request, reply) => {
-    const product = await productOf(request);
-    if (!product) return notFound(request, reply);
+  app.post('/products/:id', { config: manage }, forProduct(async (request, reply, product) => {
     const { t } = helpers(request);
     const parsed = parseForm(productBody, request.body, t);
     if (!parsed.ok) return showProduct(request, reply, product, { errors: parsed.errors, values: formValues(request.body) }, 400);
@@ -140,7 +127,7 @@ export const productsRoutes: FastifyPluginAsync = async (app) => {
       await writeAudit(tx, me, { action: 'product.update', target: `product:${product.id}`, details: { ...fields } });
     });
     return reply.redirect(`/admin/products/${product.id}?done=catalogSaved`, 303);
-  });
+  }));
 
   // ---------- CSV export (the import has its own routes) ----------
 

@@ -5,15 +5,13 @@ import { writeAudit } from '../../audit.ts';
 import { formValues, parseForm, type FieldErrors } from '../../forms.ts';
 import { helpers, render } from '../../view.ts';
 import { toVariantFields, variantBody, variantParams, variantProblem, variantValues } from './forms.ts';
-import { manage, notFound, productOf, showProduct } from './pages.ts';
+import { forProduct, manage, notFound, showProduct } from './pages.ts';
 
 /** A product's variants: add one, edit one, switch one on or off. */
 export const variantsRoutes: FastifyPluginAsync = async (app) => {
   const { db, config } = app.deps;
 
-  app.post('/products/:id/variants', { config: manage }, async (request, reply) => {
-    const product = await productOf(request);
-    if (!product) return notFound(request, reply);
+  app.post('/products/:id/variants', { config: manage }, forProduct(async (request, reply, product) => {
     const { t } = helpers(request);
     const parsed = parseForm(variantBody, request.body, t);
     const again = (variantErrors: FieldErrors) =>
@@ -30,7 +28,7 @@ export const variantsRoutes: FastifyPluginAsync = async (app) => {
       throw err;
     }
     return reply.redirect(`/admin/products/${product.id}?done=catalogVariantAdded#variants`, 303);
-  });
+  }));
 
   async function variantOf(request: FastifyRequest) {
     const params = variantParams.safeParse(request.params);
