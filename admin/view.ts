@@ -34,6 +34,15 @@ export function safeNext(next: unknown): string {
   return next;
 }
 
+/** The address of one page of a list with its filter kept: empty values left out, page 1 without a page. */
+export function listPageUrl(path: string, filter: Record<string, string | number | undefined>, page: number): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) if (value !== undefined && value !== '') params.set(key, String(value));
+  if (page > 1) params.set('page', String(page));
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
 export interface ViewHelpers {
   lang: Lang;
   t: Translate;

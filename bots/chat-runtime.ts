@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Bot } from 'grammy';
 import { storableText } from '#src/http/error-handler.ts';
-import { payQrUrl } from '#src/http/pay.routes.ts';
+import { payQrUrl } from '#src/modules/payments/pay-qr.ts';
 import { formatMoney } from '#src/lib/money.ts';
 import { createEasySlipVerifier } from '#src/modules/payments/remote-verifier.ts';
 import type { SlipReader } from '#src/modules/payments/slip-reader.ts';

@@ -7,7 +7,7 @@ import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { ChatInboxRow } from '#src/db/schema/index.ts';
 import type { Logger } from '#src/logger.ts';
-import { appendWebchat, claimInbound, markInbound, markInboundDone } from '#src/modules/conversations/index.ts';
+import { claimInbound, markInbound, markInboundDone } from '#src/modules/conversations/index.ts';
 import { AppError } from '#src/errors.ts';
 import { enqueueMessage, enqueueMessages, type OutboundMessage } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
@@ -211,8 +211,3 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
 }
 
 export type InboxProcessor = ReturnType<typeof createInboxProcessor>;
-
-/** The web chat keeps a transcript: the visitor's own message is written when it arrives. */
-export async function recordWebchatVisitorMessage(db: Db, visitorId: string, clientId: string, parts: unknown[]) {
-  return appendWebchat(db, { visitorId, sender: 'me', clientId, parts });
-}

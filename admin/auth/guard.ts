@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UserRole } from '#src/db/schema/index.ts';
+import { escapeHtml } from '#src/lib/html.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
 import { translator } from '../i18n/index.ts';
 import { isHtmx, languageOf, render, wantsData } from '../view.ts';
@@ -69,10 +70,6 @@ export async function refuse(request: FastifyRequest, reply: FastifyReply, kind:
   if (wantsData(request)) return reply.code(403).send({ error: { code: kind === 'csrf' ? 'BAD_CSRF_TOKEN' : 'FORBIDDEN', message } });
   if (isHtmx(request)) return reply.code(403).type('text/html; charset=utf-8').send(`<p class="alert alert-error" role="alert">${escapeHtml(message)}</p>`);
   return render(request, reply, 'error', { title: t(kind === 'csrf' ? 'error.title' : 'error.forbidden.title'), message }, 403);
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**

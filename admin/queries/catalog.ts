@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
 import { categories, productVariants, products, stockLevels, type Product } from '#src/db/schema/index.ts';
+import { likePattern } from '#src/lib/like-pattern.ts';
 import type { ExportVariant } from '#src/modules/catalog/index.ts';
 
 export interface ProductFilter {
@@ -9,11 +10,6 @@ export interface ProductFilter {
   active?: 'yes' | 'no' | undefined;
   page: number;
   perPage: number;
-}
-
-/** A LIKE pattern that matches the text literally (% and _ typed by the user are not wildcards). */
-export function likePattern(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export interface ProductListRow {

@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
 import { customerAddresses, customerIdentities, customers, orders, type Customer } from '#src/db/schema/index.ts';
+import { likePattern } from '#src/lib/like-pattern.ts';
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
-import { likePattern } from './catalog.ts';
 
 export interface CustomerFilter {
   q?: string | undefined;

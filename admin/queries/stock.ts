@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
 import type { StockReason } from '#src/db/schema/index.ts';
+import { likePattern } from '#src/lib/like-pattern.ts';
 
 async function rows<T>(db: DbOrTx, query: SQL): Promise<T[]> {
   return (await db.execute<T & Record<string, unknown>>(query)).rows as T[];
@@ -76,7 +77,7 @@ export interface StockFilter {
 /** One page of stock rows, one per SKU and warehouse. */
 export async function listStockRows(db: DbOrTx, filter: StockFilter): Promise<{ rows: StockListRow[]; total: number }> {
   const q = filter.q?.trim();
-  const like = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+  const like = q ? likePattern(q) : undefined;
   const where = sql.join(
     [
       sql`true`,

@@ -9,7 +9,7 @@ import { mergeCustomers } from '#src/workflows/merge-customers.ts';
 import { writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { customerPage, listCustomers } from '../queries/customers.ts';
-import { helpers, render } from '../view.ts';
+import { helpers, listPageUrl, render } from '../view.ts';
 
 const PER_PAGE = 50;
 const maxId = 2_147_483_647;
@@ -35,13 +35,7 @@ export const customersRoutes: FastifyPluginAsync = async (app) => {
   }
 
   function listPage(base: string, f: z.output<typeof listQuery>) {
-    return (page: number) => {
-      const params = new URLSearchParams();
-      if (f.q) params.set('q', f.q);
-      if (page > 1) params.set('page', String(page));
-      const qs = params.toString();
-      return qs ? `${base}?${qs}` : base;
-    };
+    return (page: number) => listPageUrl(base, { q: f.q }, page);
   }
 
   app.get('/customers', { config: view }, async (request, reply) => {

@@ -15,7 +15,7 @@ import {
 } from '#src/workflows/order-entry.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
-import { baht, list, optional, parseForm, text, type FieldErrors } from '../forms.ts';
+import { baht, list, optional, parseForm, type FieldErrors } from '../forms.ts';
 import type { Translate } from '../i18n/index.ts';
 import { helpers, isHtmx, render } from '../view.ts';
 

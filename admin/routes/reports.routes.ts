@@ -17,6 +17,7 @@ import type { DbOrTx } from '#src/db/client.ts';
 import { allowed } from '../auth/roles.ts';
 import type { MessageKey, Translate } from '../i18n/index.ts';
 import { filterQuery, granularities, parseReportQuery, presetRange, presets, reportRange, type ReportFilter } from '../queries/reports.ts';
+import { decimalAmount } from '#src/lib/money.ts';
 import { localDate } from '#src/lib/shop-time.ts';
 import { helpers, render, type ViewHelpers } from '../view.ts';
 
@@ -31,8 +32,6 @@ interface Table {
   columns: Column[];
   load(db: DbOrTx, range: ReportRange, filter: ReportFilter, h: ViewHelpers): Promise<Row[]>;
 }
-
-const baht = (satang: number) => (satang / 100).toFixed(2);
 
 /** Every table of the reports page; each is also a CSV at /admin/reports/<name>.csv with the same filter. */
 const tables = {
@@ -124,7 +123,7 @@ type TableName = keyof typeof tables;
 const tableNames = Object.keys(tables) as TableName[];
 
 function csvOf(table: Table, rows: Row[], t: Translate): string {
-  const shaped = rows.map((r) => Object.fromEntries(table.columns.map((c) => [c.key, c.money ? baht(Number(r[c.key] ?? 0)) : r[c.key]])));
+  const shaped = rows.map((r) => Object.fromEntries(table.columns.map((c) => [c.key, c.money ? decimalAmount(Number(r[c.key] ?? 0)) : r[c.key]])));
   return toCsv(
     shaped,
     table.columns.map((c) => ({ key: c.key, header: t(c.header) })),

@@ -18,7 +18,7 @@ import {
   stockOfVariant,
   stockValue,
 } from '../queries/stock.ts';
-import { helpers, isHtmx, render, wantsData } from '../view.ts';
+import { helpers, isHtmx, listPageUrl, render, wantsData } from '../view.ts';
 
 const PER_PAGE = 50;
 const LEDGER_PER_PAGE = 30;
@@ -98,15 +98,7 @@ export const stockRoutes: FastifyPluginAsync = async (app) => {
     const f = parsed.success ? parsed.data : listQuery.parse({});
     const { rows, total } = await listStockRows(db, { q: f.q, warehouseId: f.warehouse, lowOnly: f.low, page: f.page, perPage: PER_PAGE });
     const pages = Math.max(1, Math.ceil(total / PER_PAGE));
-    const pageUrl = (page: number) => {
-      const params = new URLSearchParams();
-      if (f.q) params.set('q', f.q);
-      if (f.warehouse) params.set('warehouse', String(f.warehouse));
-      if (f.low) params.set('low', '1');
-      if (page > 1) params.set('page', String(page));
-      const qs = params.toString();
-      return qs ? `/admin/stock?${qs}` : '/admin/stock';
-    };
+    const pageUrl = (page: number) => listPageUrl('/admin/stock', { q: f.q, warehouse: f.warehouse, low: f.low ? '1' : undefined }, page);
     // Money only for those who see finance; packers and staff never receive it.
     const value = h.can('finance.view') ? await stockValue(db) : undefined;
     return render(request, reply, 'stock/list', {
@@ -254,13 +246,8 @@ export const stockRoutes: FastifyPluginAsync = async (app) => {
       ledgerOfVariant(db, item.variantId, { warehouseId: f.warehouse, reason: f.reason, from: f.from, to: f.to, page: f.page, perPage: LEDGER_PER_PAGE }, config.shop.timeZone),
     ]);
     const pages = Math.max(1, Math.ceil(ledger.total / LEDGER_PER_PAGE));
-    const pageUrl = (page: number) => {
-      const qs = new URLSearchParams();
-      for (const key of ['warehouse', 'reason', 'from', 'to'] as const) if (f[key]) qs.set(key, String(f[key]));
-      if (page > 1) qs.set('page', String(page));
-      const s = qs.toString();
-      return `/admin/stock/items/${item.variantId}${s ? `?${s}` : ''}#ledger`;
-    };
+    const pageUrl = (page: number) =>
+      `${listPageUrl(`/admin/stock/items/${item.variantId}`, { warehouse: f.warehouse, reason: f.reason, from: f.from, to: f.to }, page)}#ledger`;
     const sellableAvailable = levels.filter((l) => l.active && l.sellable).reduce((n, l) => n + l.available, 0);
     return render(
       request,

@@ -1,13 +1,8 @@
 /** Finding the product a customer means, by SKU or by name in Thai or English. */
+import type { Sellable } from '#src/modules/catalog/index.ts';
 import { matchKey } from './text.ts';
 
-export interface Matchable {
-  variantId: number;
-  sku: string;
-  nameTh: string;
-  nameEn: string;
-  options: Record<string, string>;
-}
+export type Matchable = Pick<Sellable, 'variantId' | 'sku' | 'nameTh' | 'nameEn' | 'options'>;
 
 export type MatchResult<T> =
   | { kind: 'one'; item: T }

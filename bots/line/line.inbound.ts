@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '#src/logger.ts';
 import type { ChatEvent } from '../engine/engine.ts';
 import type { DecodedEvent, InboundDecoder } from '../inbox-processor.ts';
-import { withTimeout, type LineClients } from './line.sender.ts';
+import { withLineTimeout, type LineClients } from './line.sender.ts';
 
 const source = z.looseObject({ type: z.string(), userId: z.string().optional() });
 
@@ -34,7 +34,7 @@ export function createLineDecoder(clients: LineClients, logger: Logger): Inbound
     const cached = profiles.get(userId);
     if (cached) return cached;
     try {
-      const p = await withTimeout(clients.api.getProfile(userId), 2_000, 'profile');
+      const p = await withLineTimeout(clients.api.getProfile(userId), 2_000, 'profile');
       const profile = { displayName: p.displayName, language: p.language?.startsWith('th') ? 'th' as const : p.language ? 'en' as const : undefined };
       if (profiles.size > 10_000) profiles.clear();
       profiles.set(userId, profile);
@@ -93,7 +93,7 @@ function toChatEvent(e: LineEvent, clients: LineClients): ChatEvent | null {
 }
 
 async function fetchContent(clients: LineClients, messageId: string): Promise<Buffer> {
-  const stream = await withTimeout(clients.blob.getMessageContent(messageId), 10_000, 'content');
+  const stream = await withLineTimeout(clients.blob.getMessageContent(messageId), 10_000, 'content');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {

@@ -1,5 +1,6 @@
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
 import { createRateLimiter, type RateLimiter } from '#src/lib/rate-limiter.ts';
+import { withTimeout } from '#src/lib/timeout.ts';
 import { SendError, type ChannelSender } from '#src/ports/channel.ts';
 import { toLineMessages } from './line.flex.ts';
 
@@ -19,14 +20,8 @@ export function createLineClients(config: LineClientConfig) {
 export type LineClients = ReturnType<typeof createLineClients>;
 
 /** The SDK's fetch has no timeout; a call that hangs is abandoned and retried (a push keeps its retry key). */
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SendError(`${what}: no answer within ${ms} ms`, { retryable: true })), ms);
-    }),
-  ]);
+export function withLineTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return withTimeout(p, ms, () => new SendError(`${what}: no answer within ${ms} ms`, { retryable: true }));
 }
 
 function asSendError(err: unknown, what: string): SendError {
@@ -62,7 +57,7 @@ export function createLineSender(clients: LineClients, opts: { timeoutMs?: numbe
         await limiter.take(delivery.recipient);
         if (i === 0 && delivery.replyToken) {
           try {
-            await withTimeout(clients.api.replyMessage({ replyToken: delivery.replyToken, messages: chunk }), timeoutMs, 'reply');
+            await withLineTimeout(clients.api.replyMessage({ replyToken: delivery.replyToken, messages: chunk }), timeoutMs, 'reply');
             continue;
           } catch (err) {
             if (!(err instanceof HTTPFetchError && err.status === 400 && /reply token/i.test(err.body))) throw asSendError(err, 'reply');
@@ -73,7 +68,7 @@ export function createLineSender(clients: LineClients, opts: { timeoutMs?: numbe
         }
         const retryKey = i === 0 ? delivery.retryKey : retryKeyFor(delivery.retryKey, i);
         try {
-          await withTimeout(clients.api.pushMessage({ to: delivery.recipient, messages: chunk }, retryKey), timeoutMs, 'push');
+          await withLineTimeout(clients.api.pushMessage({ to: delivery.recipient, messages: chunk }, retryKey), timeoutMs, 'push');
         } catch (err) {
           const e = asSendError(err, 'push');
           if (e.opts.alreadySent) continue;

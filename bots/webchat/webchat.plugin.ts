@@ -15,10 +15,12 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '#src/db/client.ts';
+import { escapeHtml } from '#src/lib/html.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
 import { appendWebchat, recordInbound, webchatAfter, type InboundRecord } from '#src/modules/conversations/index.ts';
 import { inspectImage } from '#src/modules/payments/image-guard.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
+import { messages } from '#templates/messages/index.ts';
 import type { InboundDecoder } from '../inbox-processor.ts';
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/webchat');
@@ -60,27 +62,6 @@ export function createWebchatDecoder(): InboundDecoder {
   };
 }
 
-const refused = {
-  th: {
-    NOT_AN_IMAGE: 'ไฟล์นี้ไม่ใช่รูปภาพ กรุณาส่งรูป JPEG, PNG หรือ WebP ค่ะ',
-    UNSUPPORTED_FORMAT: 'รองรับเฉพาะรูป JPEG, PNG หรือ WebP ค่ะ',
-    TOO_LARGE: 'รูปใหญ่เกินไป (เกิน 10 MB) กรุณาส่งรูปที่เล็กลงค่ะ',
-    TOO_MANY_PIXELS: 'รูปมีขนาดใหญ่เกินไป กรุณาส่งภาพหน้าจอหรือรูปที่เล็กลงค่ะ',
-    CORRUPT_IMAGE: 'เปิดรูปนี้ไม่ได้ ไฟล์อาจเสีย กรุณาส่งใหม่อีกครั้งค่ะ',
-    NO_FILE: 'ไม่พบไฟล์รูปภาพค่ะ',
-    BAD_TOKEN: 'หน้าแชทหมดอายุ กรุณาโหลดหน้าใหม่ค่ะ',
-  },
-  en: {
-    NOT_AN_IMAGE: 'This file is not a picture. Please send a JPEG, PNG or WebP image.',
-    UNSUPPORTED_FORMAT: 'Only JPEG, PNG and WebP pictures are accepted.',
-    TOO_LARGE: 'This picture is larger than 10 MB. Please send a smaller one.',
-    TOO_MANY_PIXELS: 'This picture is too large. Please send a screenshot or a smaller picture.',
-    CORRUPT_IMAGE: 'This picture cannot be opened; the file may be damaged. Please send it again.',
-    NO_FILE: 'No picture was attached.',
-    BAD_TOKEN: 'This chat page has expired. Please reload it.',
-  },
-} as const;
-
 export interface WebchatOptions {
   secret: string;
   dataDir: string;
@@ -116,7 +97,7 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
     const visitorId = visitorOf(request);
     const token = request.headers['x-csrf-token'];
     if (!visitorId || (csrf && (typeof token !== 'string' || !safeEqual(token, csrfFor(visitorId))))) {
-      void reply.status(403).send({ error: { code: 'BAD_TOKEN', message: refused[langOf(request)].BAD_TOKEN } });
+      void reply.status(403).send({ error: { code: 'BAD_TOKEN', message: messages[langOf(request)].webchat.refused.BAD_TOKEN } });
       return undefined;
     }
     return visitorId;
@@ -135,10 +116,14 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
         maxAge: 60 * 60 * 24 * 365,
       });
     }
+    const lang = langOf(request);
+    // The page's own texts travel in a JSON block (not run as script, so the CSP allows it); chat.js reads them.
+    const texts = JSON.stringify(messages[lang].webchat.page).replace(/</g, '\\u003c');
     const html = page
-      .replaceAll('{{SHOP_NAME}}', escapeHtml(config.shop.name))
-      .replaceAll('{{LANG}}', langOf(request))
-      .replaceAll('{{CSRF}}', csrfFor(visitorId));
+      .replaceAll('{{SHOP_NAME}}', () => escapeHtml(config.shop.name))
+      .replaceAll('{{LANG}}', lang)
+      .replaceAll('{{CSRF}}', csrfFor(visitorId))
+      .replaceAll('{{TEXTS}}', () => texts);
     return reply
       .header('content-security-policy', "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'")
       .header('cache-control', 'no-store')
@@ -177,18 +162,18 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
       }
     } catch (err) {
       if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-        return reply.status(413).send({ error: { code: 'TOO_LARGE', message: refused[lang].TOO_LARGE } });
+        return reply.status(413).send({ error: { code: 'TOO_LARGE', message: messages[lang].webchat.refused.TOO_LARGE } });
       }
       throw err;
     }
     if (!id || !z.uuid().safeParse(id).success || !bytes) {
-      return reply.status(400).send({ error: { code: 'NO_FILE', message: refused[lang].NO_FILE } });
+      return reply.status(400).send({ error: { code: 'NO_FILE', message: messages[lang].webchat.refused.NO_FILE } });
     }
     const checked = await inspectImage(bytes);
     if (!checked.ok) {
       request.log.info({ code: checked.code }, 'web chat upload refused');
       const status = checked.code === 'TOO_LARGE' || checked.code === 'TOO_MANY_PIXELS' ? 413 : checked.code === 'UNSUPPORTED_FORMAT' ? 415 : 400;
-      return reply.status(status).send({ error: { code: checked.code, message: refused[lang][checked.code] } });
+      return reply.status(status).send({ error: { code: checked.code, message: messages[lang].webchat.refused[checked.code] } });
     }
     const dir = path.join(opts.dataDir, 'uploads', 'webchat', visitorId);
     await mkdir(dir, { recursive: true });
@@ -209,7 +194,7 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
       const bytes = await readFile(path.join(opts.dataDir, 'uploads', 'webchat', visitorId, file));
       return reply.type(`image/${file.split('.').pop()}`).header('cache-control', 'private, max-age=86400').send(bytes);
     } catch {
-      return reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'No such picture' } });
+      return reply.status(404).send({ error: { code: 'NOT_FOUND', message: messages[langOf(request)].webchat.refused.NOT_FOUND } });
     }
   });
 
@@ -248,7 +233,3 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
     return reply.header('cache-control', 'no-store').send({ messages: messages.map(({ seq: _seq, ...m }) => m), cursor });
   });
 };
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}

@@ -1,19 +1,10 @@
-import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { safeEqual } from '../modules/accounts/index.ts';
 import { findOrderByNumber } from '../modules/orders/index.ts';
 import { buildPromptPayPayload, renderPromptPayQrPng } from '../modules/payments/promptpay.ts';
 import { paidAmount } from '../modules/payments/index.ts';
-
-/** Signs an order number so QR links cannot be guessed to read other orders' amounts. */
-export function payQrSignature(secret: string, number: string): string {
-  return createHmac('sha256', secret).update(`pay:${number}`).digest('base64url').slice(0, 22);
-}
-
-export function payQrUrl(publicUrl: string, secret: string, number: string): string {
-  return `${publicUrl}/pay/${encodeURIComponent(number)}.png?s=${payQrSignature(secret, number)}`;
-}
+import { payQrSignature } from '../modules/payments/pay-qr.ts';
 
 /** GET /pay/<order number>.png: the PromptPay QR for exactly what is still owed on the order. */
 export async function payRoutes(app: FastifyInstance) {

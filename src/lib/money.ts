@@ -10,3 +10,9 @@ export function formatMoney(amountMinor: number, currency: string, locale: 'th' 
   }
   return f.format(amountMinor / 100);
 }
+
+/** Satang as a plain decimal with two places, as CSV files and form fields write it: 125050 → "1250.50", -5 → "-0.05". */
+export function decimalAmount(satang: number): string {
+  const abs = Math.abs(satang);
+  return `${satang < 0 ? '-' : ''}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}

@@ -51,6 +51,42 @@ export interface ReturnMessages {
   merchantRequested: (returnNumber: string, orderNumber: string, customer: string, reason: string, lines: string[]) => string;
 }
 
+/** The web chat page's own texts (not the bot's): its controls, and why an upload or a request was refused. */
+export interface WebchatTexts {
+  /** Handed to templates/webchat/chat.js in the page; {shop} in welcomeTitle is the shop's name. */
+  page: {
+    placeholder: string;
+    send: string;
+    attach: string;
+    messages: string;
+    connecting: string;
+    reconnecting: string;
+    online: string;
+    sending: string;
+    failed: string;
+    retry: string;
+    read: string;
+    today: string;
+    yesterday: string;
+    welcomeTitle: string;
+    welcomeBody: string;
+    chips: { label: string; command: string }[];
+    photo: string;
+    yourPhoto: string;
+    saveImage: string;
+    openImage: string;
+    noImage: string;
+    products: string;
+    prev: string;
+    next: string;
+    newMessages: string;
+    notImage: string;
+    genericError: string;
+    quickReplies: string;
+  };
+  refused: Record<'NOT_AN_IMAGE' | 'UNSUPPORTED_FORMAT' | 'TOO_LARGE' | 'TOO_MANY_PIXELS' | 'CORRUPT_IMAGE' | 'NO_FILE' | 'BAD_TOKEN' | 'NOT_FOUND', string>;
+}
+
 /** Every text the bot says, one implementation per language. Amounts arrive formatted. */
 export interface Messages {
   returns: ReturnMessages;
@@ -115,6 +151,7 @@ export interface Messages {
   slipInReview: (number: string) => string;
   notASlip: string;
   imageRefused: Record<'NOT_AN_IMAGE' | 'UNSUPPORTED_FORMAT' | 'TOO_LARGE' | 'TOO_MANY_PIXELS' | 'CORRUPT_IMAGE' | 'UNREADABLE', string>;
+  webchat: WebchatTexts;
   payQrAlt: (total: string) => string;
   somethingWrong: string;
   // Messages queued by workflows and sent later (outbox templates).

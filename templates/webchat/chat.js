@@ -14,83 +14,13 @@
   var SEND_ATTEMPTS = 4;
   var PINNED_SLACK_PX = 80;
 
-  var STRINGS = {
-    th: {
-      placeholder: 'พิมพ์ข้อความ…',
-      send: 'ส่ง',
-      attach: 'ส่งรูปภาพ',
-      messages: 'ข้อความในแชท',
-      connecting: 'กำลังเชื่อมต่อ…',
-      reconnecting: 'กำลังเชื่อมต่อใหม่…',
-      online: '',
-      sending: 'กำลังส่ง…',
-      failed: 'ส่งไม่สำเร็จ',
-      retry: 'ลองอีกครั้ง',
-      read: 'ส่งแล้ว',
-      today: 'วันนี้',
-      yesterday: 'เมื่อวาน',
-      welcomeTitle: 'สวัสดีค่ะ ยินดีต้อนรับสู่ {shop}',
-      welcomeBody: 'สั่งสินค้าได้ที่นี่เลย พิมพ์ “เมนู” เพื่อดูสินค้า หรือแตะปุ่มด้านล่าง',
-      chips: [
-        { label: 'เมนู', command: 'เมนู' },
-        { label: 'ตะกร้า', command: 'ตะกร้า' },
-        { label: 'สถานะคำสั่งซื้อ', command: 'สถานะ' },
-      ],
-      photo: 'รูปภาพ',
-      yourPhoto: 'รูปที่คุณส่ง',
-      saveImage: 'บันทึกรูป',
-      openImage: 'เปิดรูปขนาดเต็ม',
-      noImage: 'ไม่มีรูปสินค้า',
-      products: 'รายการสินค้า',
-      prev: 'ก่อนหน้า',
-      next: 'ถัดไป',
-      newMessages: 'ข้อความใหม่',
-      notImage: 'กรุณาเลือกไฟล์รูปภาพ',
-      genericError: 'เกิดข้อผิดพลาด กรุณาลองอีกครั้ง',
-      quickReplies: 'ตัวเลือกตอบกลับ',
-      locale: 'th-TH',
-    },
-    en: {
-      placeholder: 'Type a message…',
-      send: 'Send',
-      attach: 'Send a photo',
-      messages: 'Chat messages',
-      connecting: 'Connecting…',
-      reconnecting: 'Reconnecting…',
-      online: '',
-      sending: 'Sending…',
-      failed: 'Not sent',
-      retry: 'Try again',
-      read: 'Sent',
-      today: 'Today',
-      yesterday: 'Yesterday',
-      welcomeTitle: 'Hello and welcome to {shop}',
-      welcomeBody: 'You can order right here. Type “menu” to see our products, or tap a button below.',
-      chips: [
-        { label: 'Menu', command: 'menu' },
-        { label: 'Cart', command: 'cart' },
-        { label: 'Order status', command: 'status' },
-      ],
-      photo: 'Photo',
-      yourPhoto: 'Your photo',
-      saveImage: 'Save image',
-      openImage: 'Open full size',
-      noImage: 'No product photo',
-      products: 'Products',
-      prev: 'Previous',
-      next: 'Next',
-      newMessages: 'New messages',
-      notImage: 'Please choose an image file',
-      genericError: 'Something went wrong, please try again',
-      quickReplies: 'Quick replies',
-      locale: 'en-GB',
-    },
-  };
-
   var root = document.documentElement;
   var lang = root.lang === 'en' ? 'en' : 'th';
   if (root.lang !== lang) root.lang = lang;
-  var t = STRINGS[lang];
+  // The page's texts in the visitor's language, put in the page by the server from templates/messages.
+  var textsEl = document.getElementById('chat-texts');
+  var t = JSON.parse((textsEl && textsEl.textContent) || '{}');
+  var locale = lang === 'en' ? 'en-GB' : 'th-TH';
 
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrf = csrfMeta ? csrfMeta.getAttribute('content') || '' : '';
@@ -107,8 +37,8 @@
   var shopName = shopNameEl ? (shopNameEl.textContent || '').trim() : '';
   var baseTitle = document.title;
 
-  var timeFormat = new Intl.DateTimeFormat(t.locale, { hour: '2-digit', minute: '2-digit' });
-  var dayFormat = new Intl.DateTimeFormat(t.locale, { day: 'numeric', month: 'short', year: 'numeric' });
+  var timeFormat = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });
+  var dayFormat = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric' });
 
   /** Message id → its row, for server messages and the visitor's own (optimistic) ones. */
   var rows = new Map();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatEngine } from '#bots/engine/engine.ts';
 import { withTransaction } from '#src/db/client.ts';
 import { adminAuditLog, orders, outbox, productVariants, shopSettings } from '#src/db/schema/index.ts';
-import { payQrUrl } from '#src/http/pay.routes.ts';
+import { payQrUrl } from '#src/modules/payments/pay-qr.ts';
 import { createSettingsService } from '#src/modules/settings/index.ts';
 import { testLogger } from '../helpers/db.ts';
 import { auth, buildTestApp, testConfig, type TestApp } from '../helpers/app.ts';

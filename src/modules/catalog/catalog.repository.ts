@@ -1,20 +1,20 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
-import { categories, productVariants, products, type Product, type ProductVariant } from '../../db/schema/index.ts';
+import {
+  categories,
+  productVariants,
+  products,
+  type NewProduct,
+  type NewProductVariant,
+  type Product,
+  type ProductVariant,
+} from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
 import { productImagePath } from './media.ts';
 
-export interface Sellable {
-  variantId: number;
-  productId: number;
-  sku: string;
-  nameTh: string;
-  nameEn: string;
-  options: Record<string, string>;
-  price: number;
-  currency: string;
-  active: boolean;
-}
+/** A variant with its product's names; active only when both the product and the variant are. */
+export type Sellable = { variantId: ProductVariant['id']; productId: Product['id'] } & Pick<Product, 'nameTh' | 'nameEn'> &
+  Pick<ProductVariant, 'sku' | 'options' | 'price' | 'currency' | 'active'>;
 
 /** The display name of a variant: the product's name plus its option values, e.g. "เสื้อยืด (L, แดง)". */
 export function variantName(p: { nameTh: string; nameEn: string; options: Record<string, string> }, lang: 'th' | 'en' = 'th') {
@@ -66,12 +66,7 @@ export async function listSellables(db: DbOrTx, opts: { activeOnly?: boolean } =
     .orderBy(asc(products.id), asc(productVariants.id));
 }
 
-export interface CatalogCard extends Sellable {
-  categoryId: number | null;
-  descriptionTh: string;
-  descriptionEn: string;
-  images: string[];
-}
+export type CatalogCard = Sellable & Pick<Product, 'categoryId' | 'descriptionTh' | 'descriptionEn' | 'images'>;
 
 /** What chat shows: active variants with their product's category, descriptions and images. */
 export async function listCatalogCards(db: DbOrTx, filter: { categoryId?: number | undefined } = {}): Promise<CatalogCard[]> {
@@ -119,23 +114,9 @@ export async function ensureCategory(db: DbOrTx, name: string, nameEn = name): P
   return row!.id;
 }
 
-export interface NewProductWithVariants {
-  nameTh: string;
-  nameEn: string;
-  descriptionTh?: string;
-  descriptionEn?: string;
-  categoryId?: number | undefined;
-  images?: string[];
-  lastsDays?: number | undefined;
-  variants: {
-    sku: string;
-    price: number;
-    currency: string;
-    options?: Record<string, string>;
-    compareAtPrice?: number | undefined;
-    barcode?: string | undefined;
-  }[];
-}
+export type NewProductWithVariants = Pick<NewProduct, 'nameTh' | 'nameEn' | 'descriptionTh' | 'descriptionEn' | 'categoryId' | 'images' | 'lastsDays'> & {
+  variants: (Pick<NewProductVariant, 'sku' | 'price' | 'options' | 'compareAtPrice' | 'barcode'> & { currency: string })[];
+};
 
 export async function createProduct(
   db: DbOrTx,

@@ -4,8 +4,10 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
+import type { Product } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
-import { formatOptions, parseOptions } from './products.repository.ts';
+import { decimalAmount } from '../../lib/money.ts';
+import { formatOptions, parseOptions, type VariantFields } from './products.repository.ts';
 
 export const productCsvColumns = [
   'sku',
@@ -29,23 +31,11 @@ export const requiredCsvColumns: readonly ProductCsvColumn[] = ['sku', 'product_
 export const MAX_PRODUCT_CSV_BYTES = 10 * 1024 * 1024;
 export const MAX_PRODUCT_CSV_ROWS = 20_000;
 
-/** One valid row, ready to apply; money in satang. */
-export interface ProductCsvRow {
-  sku: string;
-  nameTh: string;
-  nameEn: string;
-  descriptionTh: string;
-  descriptionEn: string;
-  category: string;
-  options: Record<string, string>;
-  price: number;
-  compareAtPrice: number | null;
-  cost: number | null;
-  weightGrams: number | null;
-  barcode: string | null;
-  active: boolean;
-  lastsDays: number | null;
-}
+/** What a CSV row holds of the product and variant tables; money in satang. */
+type ProductCsvFields = VariantFields & Pick<Product, 'nameTh' | 'nameEn' | 'descriptionTh' | 'descriptionEn' | 'lastsDays'>;
+
+/** One valid row, ready to apply; the category by its Thai name, '' for none. */
+export type ProductCsvRow = ProductCsvFields & { category: string };
 
 /** A problem with one row: its line in the file (the header is 1), the column and a text code. */
 export interface CsvRowError {
@@ -239,28 +229,11 @@ export function parseProductCsv(buf: Buffer): { rows: { line: number; row: Produ
   return { rows, errors, headers };
 }
 
-/** A satang amount as the CSV writes it: "1250.50", "90.00". */
-function bahtText(satang: number | null): string {
-  if (satang === null) return '';
-  return `${Math.trunc(satang / 100)}.${String(satang % 100).padStart(2, '0')}`;
-}
+/** A satang amount as the CSV writes it: "1250.50", "90.00", '' for none. */
+const bahtText = (satang: number | null) => (satang === null ? '' : decimalAmount(satang));
 
-export interface ExportVariant {
-  sku: string;
-  nameTh: string;
-  nameEn: string;
-  descriptionTh: string;
-  descriptionEn: string;
-  category: string | null;
-  options: Record<string, string>;
-  price: number;
-  compareAtPrice: number | null;
-  cost: number | null;
-  weightGrams: number | null;
-  barcode: string | null;
-  active: boolean;
-  lastsDays: number | null;
-}
+/** One variant as exported; the category's Thai name, null for none. */
+export type ExportVariant = ProductCsvFields & { category: string | null };
 
 /** Every variant as CSV text for Excel: UTF-8 with a BOM (so Thai shows), CRLF line ends. */
 export function productCsv(variants: ExportVariant[]): string {

@@ -4,27 +4,10 @@ import { categories, productVariants, products, type Category, type Product, typ
 import { AppError } from '../../errors.ts';
 
 /** The product fields the back office edits (everything but variants and images). */
-export interface ProductFields {
-  nameTh: string;
-  nameEn: string;
-  descriptionTh: string;
-  descriptionEn: string;
-  categoryId: number | null;
-  lastsDays: number | null;
-  active: boolean;
-}
+export type ProductFields = Pick<Product, 'nameTh' | 'nameEn' | 'descriptionTh' | 'descriptionEn' | 'categoryId' | 'lastsDays' | 'active'>;
 
 /** A variant as the back office edits it; money in satang. */
-export interface VariantFields {
-  sku: string;
-  options: Record<string, string>;
-  price: number;
-  compareAtPrice: number | null;
-  cost: number | null;
-  weightGrams: number | null;
-  barcode: string | null;
-  active: boolean;
-}
+export type VariantFields = Pick<ProductVariant, 'sku' | 'options' | 'price' | 'compareAtPrice' | 'cost' | 'weightGrams' | 'barcode' | 'active'>;
 
 export async function findProduct(db: DbOrTx, id: number): Promise<Product | undefined> {
   const [row] = await db.select().from(products).where(eq(products.id, id));
@@ -37,15 +20,6 @@ export async function variantsOf(db: DbOrTx, productId: number): Promise<Product
 
 export async function findVariant(db: DbOrTx, id: number): Promise<ProductVariant | undefined> {
   const [row] = await db.select().from(productVariants).where(eq(productVariants.id, id));
-  return row;
-}
-
-/** The variant holding a SKU, whatever its case. */
-export async function findVariantBySku(db: DbOrTx, sku: string): Promise<ProductVariant | undefined> {
-  const [row] = await db
-    .select()
-    .from(productVariants)
-    .where(sql`lower(${productVariants.sku}) = ${sku.toLowerCase()}`);
   return row;
 }
 

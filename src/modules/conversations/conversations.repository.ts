@@ -105,11 +105,6 @@ export async function pruneInbound(db: DbOrTx, before: Date, batch = 5000): Prom
   }
 }
 
-export async function pendingInboundCount(db: DbOrTx): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(chatInbox).where(eq(chatInbox.status, 'pending'));
-  return row!.n;
-}
-
 // ---- conversation state -------------------------------------------------------------------------
 
 export interface StoredConversation<T> {

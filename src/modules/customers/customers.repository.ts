@@ -100,10 +100,6 @@ export async function createChatIdentities(
   });
 }
 
-export async function identitiesOf(db: DbOrTx, customerId: number) {
-  return db.select().from(customerIdentities).where(eq(customerIdentities.customerId, customerId));
-}
-
 export async function updateCustomerContact(
   db: DbOrTx,
   customerId: number,

@@ -7,21 +7,18 @@ import {
   productVariants,
   skuAliases,
   type ImportKind,
+  type ImportRow,
   type ImportRun,
 } from '../../db/schema/index.ts';
 import { mergeMapping, type MappingKind } from './marketplaces.ts';
 
-export type ImportRowStatus = (typeof importRows.$inferInsert)['status'];
+export type ImportRowStatus = ImportRow['status'];
 
-export interface NewImportRun {
-  kind: ImportKind;
-  filename: string;
-  fileSha256: string;
-  totalRows: number;
-  payload: unknown;
-  summary: Record<string, number>;
-  actor: string;
-}
+/** A run as the preview creates it (it starts as 'preview'). */
+export type NewImportRun = Pick<ImportRun, 'kind' | 'filename' | 'fileSha256' | 'totalRows' | 'payload' | 'summary' | 'actor'>;
+
+/** One row's outcome: its line in the file, what happened, and what it made or touched. */
+export type ImportRowResult = Pick<ImportRow, 'line' | 'status'> & { message?: string | undefined; ref?: string | undefined };
 
 export async function createImportRun(db: DbOrTx, input: NewImportRun): Promise<ImportRun> {
   const [run] = await db.insert(importRuns).values({ ...input, status: 'preview' }).returning();
@@ -66,7 +63,7 @@ export async function finishImportRun(db: DbOrTx, id: number, outcome: { summary
 export async function insertImportRows(
   db: DbOrTx,
   runId: number,
-  rows: { line: number; status: ImportRowStatus; message?: string | undefined; ref?: string | undefined }[],
+  rows: ImportRowResult[],
 ) {
   if (rows.length === 0) return;
   await db
@@ -155,8 +152,6 @@ export async function saveSkuAlias(db: DbOrTx, channel: string, externalSku: str
  * Writes row results as an import advances and keeps the run's progress and counts by outcome
  * current, so the page's progress bar moves; returns the counts so far.
  */
-export type ImportRowResult = { line: number; status: ImportRowStatus; message?: string | undefined; ref?: string | undefined };
-
 export function importProgress(db: DbOrTx, runId: number) {
   const summary: Record<string, number> = {};
   let processed = 0;

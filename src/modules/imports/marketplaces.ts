@@ -164,8 +164,3 @@ export function isSkippedStatus(status: string | undefined): boolean {
   if (!status) return false;
   return /cancel|return|refund|unpaid|failed|ยกเลิก|คืน|ยังไม่ชำระ|ไม่สำเร็จ/i.test(status);
 }
-
-/** Whether a remittance/marketplace "payment method" cell says cash on delivery. */
-export function isCodPayment(method: string | undefined): boolean {
-  return !!method && /cod|cash on delivery|เก็บเงินปลายทาง/i.test(method);
-}

@@ -255,10 +255,6 @@ export async function availableByVariant(db: DbOrTx, variantIds: number[]): Prom
   return new Map(rows.map((r) => [r.variantId, r.available]));
 }
 
-export async function stockLedgerFor(db: DbOrTx, variantId: number) {
-  return db.select().from(stockLedger).where(eq(stockLedger.variantId, variantId)).orderBy(asc(stockLedger.id));
-}
-
 export async function setLowStockThreshold(db: DbOrTx, variantId: number, threshold: number) {
   await db
     .insert(lowStockThresholds)

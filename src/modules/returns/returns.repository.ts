@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
-import { returnLines, returnRequests, type ReturnLine, type ReturnRequest, type ReturnStatus } from '../../db/schema/index.ts';
+import { returnLines, returnRequests, type ReturnLine, type ReturnRequest } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
 import { openReturnStatuses } from './rules.ts';
 
@@ -52,10 +52,6 @@ export async function openReturnOf(db: DbOrTx, orderId: number): Promise<ReturnR
   return row;
 }
 
-export async function returnsOfOrder(db: DbOrTx, orderId: number): Promise<ReturnRequest[]> {
-  return db.select().from(returnRequests).where(eq(returnRequests.orderId, orderId)).orderBy(asc(returnRequests.id));
-}
-
 /** Units of each order line already asked back in returns that were not refused. */
 export async function returnedQtyByLine(db: DbOrTx, orderId: number): Promise<Map<number, number>> {
   const rows = await db
@@ -79,14 +75,4 @@ export async function updateReturn(
 
 export async function recordLineReceipt(tx: Tx, lineId: number, receipt: { condition: 'sellable' | 'damaged'; warehouseId: number }) {
   await tx.update(returnLines).set(receipt).where(eq(returnLines.id, lineId));
-}
-
-export async function countReturnsByStatus(db: DbOrTx): Promise<Record<ReturnStatus, number>> {
-  const rows = await db
-    .select({ status: returnRequests.status, n: sql<number>`count(*)::int` })
-    .from(returnRequests)
-    .groupBy(returnRequests.status);
-  const counts = { requested: 0, approved: 0, rejected: 0, received: 0, refunded: 0, exchanged: 0, closed: 0 } as Record<ReturnStatus, number>;
-  for (const r of rows) counts[r.status] = Number(r.n);
-  return counts;
 }

@@ -1,7 +1,7 @@
 import { defineTexts } from '../define.ts';
 
-/** Texts of the back office's channels pages: marketplace order imports and COD remittances. */
-export const channelsTexts = defineTexts({
+/** Texts of the imports pages: marketplace order files, their column mappings and COD remittances. */
+export const importsTexts = defineTexts({
   en: {
     'imports.title': 'Marketplace orders',
     'imports.intro': 'Upload the order export of Shopee, Lazada or TikTok Shop (CSV or XLSX, up to 20 MB). You see what will happen before anything is imported.',

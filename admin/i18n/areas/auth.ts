@@ -1,0 +1,53 @@
+import { defineTexts } from '../define.ts';
+
+/** Texts of signing in and of the signed-in user's own account (password, language). */
+export const authTexts = defineTexts({
+  en: {
+    'login.title': 'Sign in',
+    'login.email': 'Email',
+    'login.password': 'Password',
+    'login.submit': 'Sign in',
+    'login.failed': 'The email or password is not right. Please try again.',
+    'login.locked': 'Too many failed sign-ins. For your safety, signing in is locked until {time} (15 minutes). Please wait, or ask the shop owner to reset your password.',
+    'login.deactivated': 'This account has been switched off. Please ask the shop owner.',
+    'login.expired': 'Your session has ended. Please sign in again.',
+    'login.signedOut': 'You have signed out.',
+    'login.switch': 'ภาษาไทย',
+    'done.password': 'Your password is changed. Other sessions were signed out.',
+
+    'account.title': 'My account',
+    'account.password': 'Change password',
+    'account.current': 'Current password',
+    'account.new': 'New password (at least 10 characters)',
+    'account.confirm': 'New password again',
+    'account.save': 'Change password',
+    'account.language': 'Language',
+    'account.th': 'ภาษาไทย',
+    'account.en': 'English',
+    'account.saveLanguage': 'Save language',
+  },
+  th: {
+    'login.title': 'เข้าสู่ระบบ',
+    'login.email': 'อีเมล',
+    'login.password': 'รหัสผ่าน',
+    'login.submit': 'เข้าสู่ระบบ',
+    'login.failed': 'อีเมลหรือรหัสผ่านไม่ถูกต้อง กรุณาลองใหม่',
+    'login.locked': 'เข้าสู่ระบบผิดหลายครั้งเกินไป เพื่อความปลอดภัยระบบล็อกการเข้าสู่ระบบไว้จนถึง {time} (15 นาที) กรุณารอ หรือขอให้เจ้าของร้านตั้งรหัสผ่านใหม่',
+    'login.deactivated': 'บัญชีนี้ถูกปิดการใช้งานแล้ว กรุณาติดต่อเจ้าของร้าน',
+    'login.expired': 'หมดเวลาการใช้งาน กรุณาเข้าสู่ระบบอีกครั้ง',
+    'login.signedOut': 'ออกจากระบบแล้ว',
+    'login.switch': 'English',
+    'done.password': 'เปลี่ยนรหัสผ่านแล้ว อุปกรณ์อื่นถูกออกจากระบบ',
+
+    'account.title': 'บัญชีของฉัน',
+    'account.password': 'เปลี่ยนรหัสผ่าน',
+    'account.current': 'รหัสผ่านปัจจุบัน',
+    'account.new': 'รหัสผ่านใหม่ (อย่างน้อย 10 ตัว)',
+    'account.confirm': 'รหัสผ่านใหม่อีกครั้ง',
+    'account.save': 'เปลี่ยนรหัสผ่าน',
+    'account.language': 'ภาษา',
+    'account.th': 'ภาษาไทย',
+    'account.en': 'English',
+    'account.saveLanguage': 'บันทึกภาษา',
+  },
+});
