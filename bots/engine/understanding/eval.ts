@@ -1,0 +1,51 @@
+/**
+ * `npm run eval:chat -- <file.jsonl> [--json]`: understand() on a corpus against the demo catalog;
+ * prints accuracy per intent, the address fields, every miss and the parse time per line. With
+ * --json the last line is one object: {total, correct, accuracy, byIntent, address, misses, timing}.
+ */
+import { demoProducts } from '#src/db/demo-catalog.ts';
+import { readCorpus, scoreCorpus } from './corpus.ts';
+import { understand } from './understand.ts';
+import type { CatalogItem } from './types.ts';
+
+/** The demo shop (src/db/demo-catalog.ts) as the engine's catalog cards. */
+export const demoCatalog: CatalogItem[] = demoProducts.map((p) => ({ sku: p.sku, nameTh: p.th, nameEn: p.en, options: {}, price: p.price * 100 }));
+
+const args = process.argv.slice(2);
+const file = args.find((a) => !a.startsWith('--'));
+if (!file) {
+  process.stderr.write('usage: npm run eval:chat -- <file.jsonl> [--json]\n');
+  process.exit(2);
+}
+const lines = readCorpus(file);
+// One pass to warm up (JIT, the catalog index, the postcode table), then the timed pass.
+for (const l of lines) understand(l.text, { step: l.step, catalog: demoCatalog });
+const times: number[] = [];
+const understood = lines.map((l) => {
+  const t0 = performance.now();
+  const got = understand(l.text, { step: l.step, catalog: demoCatalog });
+  times.push(performance.now() - t0);
+  return got;
+});
+const score = scoreCorpus(lines, understood);
+const sorted = [...times].sort((a, b) => a - b);
+const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const timing = { p50: +pct(50).toFixed(3), p99: +pct(99).toFixed(3), max: +(sorted.at(-1) ?? 0).toFixed(3) };
+
+const out: string[] = [];
+out.push(`${file}: ${score.correct}/${score.total} right (${(score.accuracy * 100).toFixed(1)}%)`);
+out.push('by intent:');
+for (const [intent, s] of Object.entries(score.byIntent).sort()) out.push(`  ${intent.padEnd(16)} ${s.correct}/${s.total}`);
+const a = score.address;
+out.push(`address lines: ${a.total}; name ${a.name}, phone ${a.phone}, postcode ${a.postcode}, province ${a.province}`);
+out.push(`parse time per line: p50 ${timing.p50} ms, p99 ${timing.p99} ms, max ${timing.max} ms`);
+if (score.misses.length > 0) {
+  out.push(`misses (${score.misses.length}):`);
+  for (const m of score.misses) {
+    out.push(`  ${JSON.stringify(m.text)}${m.step ? ` [${m.step}]` : ''}`);
+    out.push(`    expected ${JSON.stringify(m.expected)}`);
+    out.push(`    got      ${JSON.stringify(m.got)}`);
+  }
+}
+process.stdout.write(`${out.join('\n')}\n`);
+if (args.includes('--json')) process.stdout.write(`${JSON.stringify({ ...score, timing })}\n`);

@@ -1,0 +1,215 @@
+/**
+ * Text + where the conversation stands + the catalog → what the customer means. Pure and
+ * synchronous: no database, no I/O. The step changes the reading: at the address step anything
+ * that is not a product, a question or a way out is delivery details; at the summary "ok" is a yes.
+ */
+import { looksLikeAddress, parseAddress } from './address.ts';
+import { indexCatalog, type CatalogIndex } from './catalog.ts';
+import { commandOf, returnReply } from './commands.ts';
+import * as cue from './cues.ts';
+import { COURTESY, parseItems, type ItemLine } from './items.ts';
+import { CLASSIFIERS, PARTICLES, REQUEST_WORDS, numberOf } from './lexicon.ts';
+import { compact, normalize, tokens } from './normalize.ts';
+import type { CatalogItem, Interpretation, Step } from './types.ts';
+
+export interface UnderstandOptions {
+  step?: Step | undefined;
+  /** The shop's products (indexed once per array) or an index from indexCatalog. */
+  catalog: readonly CatalogItem[] | CatalogIndex;
+}
+
+interface Said {
+  /** Normalised, line breaks kept. */
+  text: string;
+  /** Lower case on one line. */
+  flat: string;
+  /** Words without particles, Thai run together, greetings at the start left out. */
+  core: string;
+  greeted: boolean;
+}
+
+const QUESTION_WORDS = new Set(['ไหม', 'มั้ย', 'มั๊ย', 'ไม๊', 'หรือ', 'เปล่า', 'ป่าว', 'ยัง', 'บ้าง', 'คะ', 'is', 'are', 'it', 'there', 'any', 'do', 'you']);
+const isFiller = (w: string) => PARTICLES.has(w) || REQUEST_WORDS.has(w) || COURTESY.has(w) || QUESTION_WORDS.has(w);
+
+function read(input: string): Said {
+  const text = normalize(input);
+  const flat = text.replace(/\n/g, ' ').toLowerCase();
+  const content = tokens(flat)
+    .map((t) => t.lower)
+    .filter((w) => !PARTICLES.has(w));
+  let core = compact(content);
+  const greeting = cue.GREETING.exec(core);
+  let greeted = false;
+  if (greeting) {
+    const rest = core.slice(greeting[0].length).replace(cue.ADDRESSEE, ' ').trim();
+    greeted = true;
+    core = rest ? core.slice(greeting[0].length).replace(/^\s*(?:แอดมิน|admin|ร้าน|คุณ|ทุกคน|there|everyone)?\s*/, '').trim() : '';
+  }
+  return { text, flat, core, greeted };
+}
+
+/** What is left of the message once the cue words and filler are taken out. */
+function residue(core: string, remove: RegExp): string {
+  const words = tokens(core.replace(remove, ' '))
+    .map((t) => t.lower)
+    .filter((w) => !isFiller(w) && !CLASSIFIERS.has(w) && numberOf(w) === undefined);
+  return compact(words);
+}
+
+const resolved = (lines: ItemLine[]) => lines.filter((l) => l.match.kind !== 'none');
+
+/** A product named in a question ("ชาเขียวหมดหรือยัง"): its SKU, or the SKUs it could be. */
+function productOf(index: CatalogIndex, rest: string): { sku?: string; candidates?: string[]; unknown: boolean } {
+  if (!rest) return { unknown: false };
+  const lines = parseItems(rest, index);
+  const hit = resolved(lines)[0];
+  if (hit?.match.kind === 'one') return { sku: hit.match.sku, unknown: false };
+  if (hit?.match.kind === 'many') return { candidates: hit.match.skus, unknown: false };
+  return { unknown: lines.length > 0 };
+}
+
+/** Whether the message also names products or quantities: then a cue word is not the whole story. */
+function namesProducts(index: CatalogIndex, said: Said): boolean {
+  return resolved(parseItems(said.core, index)).length > 0;
+}
+
+function smalltalkOnly(core: string): boolean {
+  const rest = core.replace(cue.THANKS, ' ').replace(cue.ADDRESSEE, ' ').trim();
+  if (!rest) return cue.THANKS.test(core);
+  return rest.split(/\s+/).every((w) => cue.CHATTER.test(w)) || cue.CHATTER.test(rest);
+}
+
+function orderNumberOf(flat: string): string | undefined {
+  const m = cue.ORDER_NUMBER.exec(flat);
+  const digits = m?.[1] ?? m?.[2] ?? m?.[3];
+  return digits ? `TL-${Number(digits)}` : undefined;
+}
+
+/** Order lines → add, choose or not_found; null when the text names no product at all. */
+function order(lines: ItemLine[], strict: boolean): Interpretation | null {
+  if (lines.length === 0) return null;
+  const good = lines.filter((l) => l.match.kind === 'one');
+  const orderish = lines.some((l) => l.explicitQty || l.counted);
+  if (lines.length === 1) {
+    const [line] = lines as [ItemLine];
+    if (line.match.kind === 'one') return { intent: 'add', items: [{ sku: line.match.sku, qty: line.qty }], approximate: line.approximate || undefined };
+    if (line.match.kind === 'many') return { intent: 'choose', query: line.query, candidates: line.match.skus, qty: line.qty };
+    if (strict || !orderish) return null;
+    return { intent: 'not_found', query: line.query, qty: line.qty, suggestions: line.match.suggestions };
+  }
+  if (good.length === 0 && resolved(lines).length === 0 && (strict || !orderish)) return null;
+  const unresolved = lines.flatMap((l) =>
+    l.match.kind === 'many'
+      ? [{ kind: 'choose' as const, query: l.query, qty: l.qty, candidates: l.match.skus }]
+      : l.match.kind === 'none'
+        ? [{ kind: 'not_found' as const, query: l.query, qty: l.qty, suggestions: l.match.suggestions }]
+        : [],
+  );
+  if (good.length === 0 && unresolved.every((u) => u.kind === 'not_found')) {
+    return { intent: 'not_found', query: lines.map((l) => l.query).join(', '), suggestions: unresolved.flatMap((u) => (u.kind === 'not_found' ? u.suggestions : [])) };
+  }
+  return {
+    intent: 'add',
+    items: good.map((l) => ({ sku: (l.match as { sku: string }).sku, qty: l.qty })),
+    unresolved: unresolved.length > 0 ? unresolved : undefined,
+    approximate: good.some((l) => l.approximate) || undefined,
+  };
+}
+
+export function understand(input: string, options: UnderstandOptions): Interpretation {
+  const step = options.step ?? 'browse';
+  const index = 'forms' in options.catalog ? options.catalog : indexCatalog(options.catalog);
+  const said = read(input);
+  if (!said.flat.trim()) return { intent: 'unknown' };
+
+  const command = commandOf(said.flat, step);
+  if (command) return command;
+  const c = said.core;
+  if (step === 'return') {
+    if (cue.HUMAN.test(c)) return { intent: 'human' };
+    return returnReply(said.text, c);
+  }
+
+  if (!c) return said.greeted ? { intent: 'greeting' } : cue.CHATTER.test(said.flat) ? { intent: 'smalltalk' } : { intent: 'unknown' };
+  if (cue.HUMAN.test(c)) return { intent: 'human' };
+  if (cue.STOP_REMINDERS.test(c)) return { intent: 'stop_reminders' };
+  if (cue.START_REMINDERS.test(c)) return { intent: 'start_reminders' };
+  if (cue.LANG_EN.test(c)) return { intent: 'lang', lang: 'en' };
+  if (cue.LANG_TH.test(c)) return { intent: 'lang', lang: 'th' };
+
+  const number = orderNumberOf(said.flat);
+  if (number && !looksLikeAddress(said.text)) {
+    if (cue.CANCEL.test(c)) return { intent: 'cancel', order: number };
+    if (cue.RETURN.test(c)) return { intent: 'return', action: 'start', order: number };
+    return { intent: 'status', order: number };
+  }
+
+  const checkoutStep = step === 'address' || step === 'summary';
+  if (smalltalkOnly(c)) {
+    if (step === 'summary' && /(?:ยืนยัน|ตกลง|ok|okay|โอเค|ใช่|ได้|yes|confirm|👍)/u.test(c)) return { intent: 'confirm' };
+    return { intent: 'smalltalk' };
+  }
+  if (step === 'summary' && cue.CONFIRM.test(c)) return { intent: 'confirm' };
+  const products = () => namesProducts(index, said);
+  if (checkoutStep && cue.CANCEL.test(c) && !products()) return { intent: 'cancel_checkout' };
+  if (cue.SAVED_ADDRESS.test(c)) return { intent: 'use_saved_address' };
+  if (cue.EDIT_ADDRESS.test(c)) return { intent: 'edit_address' };
+  if (step !== 'browse' && looksLikeAddress(said.text)) return { intent: 'address', ...parseAddress(input) };
+  if (step === 'summary' && cue.BACK.test(c)) return { intent: 'back' };
+
+  if (cue.CLEAR_CART.test(c)) return { intent: 'clear_cart' };
+  if (cue.REMOVE.test(c) && !cue.STATUS.test(c)) {
+    const rest = residue(c, cue.REMOVE_WORDS);
+    const found = productOf(index, rest);
+    if (found.sku) return { intent: 'remove', items: [{ sku: found.sku }], query: rest };
+    if (found.candidates) return { intent: 'remove', items: found.candidates.map((sku) => ({ sku })), query: rest };
+    if (!rest && /ไม่เอา|don'?t want/.test(c)) return { intent: 'clear_cart' };
+  }
+  if (cue.CART.test(c) && !products()) return { intent: 'cart' };
+  if (cue.REORDER.test(c)) return { intent: 'reorder' };
+  if (cue.RETURN.test(c) && !products() && !cue.TOPICS.some(([, re]) => re.test(c))) {
+    return /ยังไง|อย่างไร|ได้ไหม|ได้มั้ย|กี่วัน|policy|how/.test(c) ? { intent: 'question', topic: 'other' } : { intent: 'return', action: 'start' };
+  }
+  if (cue.CANCEL.test(c) && !products()) return { intent: 'cancel' };
+  if (cue.STATUS.test(c) && !products()) return { intent: 'status' };
+  for (const [topic, re] of cue.TOPICS) if (re.test(c)) return { intent: 'question', topic };
+  if (cue.MENU.test(c) && !products()) return { intent: 'menu' };
+  if (cue.PRICE.test(c)) {
+    const found = productOf(index, residue(c, cue.PRICE_WORDS));
+    if (found.sku || found.candidates) return { intent: 'price', sku: found.sku, candidates: found.candidates };
+    if (found.unknown) return notFound(residue(c, cue.PRICE_WORDS));
+    return { intent: 'price' };
+  }
+  if (cue.STOCK.test(c)) {
+    const rest = residue(c, cue.STOCK_WORDS);
+    const found = productOf(index, rest);
+    if (found.sku || found.candidates) return { intent: 'stock', sku: found.sku, candidates: found.candidates };
+    if (found.unknown) return notFound(rest);
+    return { intent: 'question', topic: 'other' };
+  }
+  if (cue.MENU.test(c)) return { intent: 'menu', search: residue(c, /เมนู|menu|ดู|สินค้า|show|me/g) || undefined };
+  if (cue.CHECKOUT.test(c) && !products()) return { intent: 'checkout' };
+  if (/^(?:ยืนยัน|confirm)/.test(c) && !products()) return { intent: 'confirm' };
+  if (cue.BACK.test(c)) return { intent: 'back' };
+  if (cue.HELP.test(c) || cue.HELP.test(said.flat.trim())) return { intent: 'help' };
+
+  const lines = parseItems(said.text, index);
+  const asOrder = order(lines, step === 'address');
+  if (asOrder) return asOrder;
+  if (cue.QUESTION.test(c) || said.flat.includes('?')) return { intent: 'question', topic: 'other' };
+  if (step === 'address') return { intent: 'address', ...parseAddress(input) };
+  if (step === 'browse' && lines.length === 1 && looksLikeAName(c)) return notFound(lines[0]!.query);
+  return { intent: 'smalltalk' };
+}
+
+function notFound(query: string): Interpretation {
+  return { intent: 'not_found', query, suggestions: [] };
+}
+
+/** A short phrase without verbs of chat: most likely the name of something the customer wants. */
+function looksLikeAName(core: string): boolean {
+  const words = tokens(core);
+  return words.length > 0 && words.length <= 4 && !/[?!]/.test(core);
+}
+
+export { read as readForTests };
