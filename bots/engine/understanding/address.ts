@@ -20,7 +20,8 @@ const LABEL = new RegExp(
   `(?<![\\p{L}\\p{M}])(${LABELS.map(([, re]) => re).join('|')})(?![a-z])\\s*[:：.\\-–]?\\s*`,
   'giu',
 );
-const labelKind = (text: string) => LABELS.find(([, re]) => new RegExp(`^(?:${re})$`, 'i').test(text.trim()))?.[0];
+const LABEL_EXACT = LABELS.map(([kind, re]) => [kind, new RegExp(`^(?:${re})$`, 'i')] as const);
+const labelKind = (text: string) => LABEL_EXACT.find(([, re]) => re.test(text.trim()))?.[0];
 
 /** Words that only an address holds (Thai markers glued or not, and their romanised kin). */
 const ADDRESS_WORD =

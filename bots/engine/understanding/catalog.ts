@@ -123,6 +123,7 @@ interface Alignment {
 }
 
 const MID_START = 0.5;
+let scratch = { cost: new Float64Array(4096), mid: new Uint8Array(4096) };
 
 /**
  * The cheapest way to read the whole query inside the name: letters may differ, be missing, extra or
@@ -134,9 +135,12 @@ function align(q: string, form: NameForm): Alignment {
   const n = q.length;
   const m = c.length;
   const INF = 1e9;
-  // cost[i][j]: query[0..i) read, next name letter j. Flat arrays for speed.
-  const cost = new Float64Array((n + 1) * (m + 1)).fill(INF);
-  const mid = new Uint8Array((n + 1) * (m + 1));
+  // cost[i][j]: query[0..i) read, next name letter j. Flat arrays, reused between calls (no garbage).
+  const size = (n + 1) * (m + 1);
+  if (scratch.cost.length < size) scratch = { cost: new Float64Array(size * 2), mid: new Uint8Array(size * 2) };
+  const { cost, mid } = scratch;
+  cost.fill(INF, 0, size);
+  mid.fill(0, 0, size);
   const at = (i: number, j: number) => i * (m + 1) + j;
   const relax = (i: number, j: number, v: number, midStart: number) => {
     const k = at(i, j);

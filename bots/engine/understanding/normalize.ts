@@ -15,6 +15,7 @@ export function arabicDigits(s: string): string {
 
 const THAI = '\\u0E00-\\u0E7F';
 const THAI_LETTER = /[\u0E01-\u0E5B]/;
+const THAI_NEXT_TO_LATIN = new RegExp(`([${THAI}])(?=[\\da-zA-Z])|([\\da-zA-Z])(?=[${THAI}])`, 'gu');
 const TONE_MARKS = /[\u0E47-\u0E4C]/g;
 
 /**
@@ -34,7 +35,7 @@ export function normalize(input: string): string {
         .replace(/[‘’]/g, "'")
         // Stretched letters ("ครับบบ", "ค่าาาา") at a word's end, or four and more anywhere ("ถนนนิมมาน" keeps its three).
         .replace(/([^\d\s.])\1{2,}(?=[\s\p{P}\p{S}]|$)|([^\d\s.])\2{3,}/gu, '$1$2')
-        .replace(new RegExp(`([${THAI}])(?=[\\da-zA-Z])|([\\da-zA-Z])(?=[${THAI}])`, 'gu'), '$1$2 '),
+        .replace(THAI_NEXT_TO_LATIN, '$1$2 '),
     )
     .filter((line) => line.length > 0)
     .join('\n');
