@@ -10,7 +10,7 @@ import * as cue from './cues.ts';
 import { COURTESY, parseItems, type ItemLine } from './items.ts';
 import { CLASSIFIERS, PARTICLES, REQUEST_WORDS, numberOf } from './lexicon.ts';
 import { compact, normalize, tokens } from './normalize.ts';
-import type { CatalogItem, Interpretation, Step } from './types.ts';
+import type { CatalogItem, Interpretation, Step, Unresolved } from './types.ts';
 
 export interface UnderstandOptions {
   step?: Step | undefined;
@@ -98,11 +98,11 @@ function order(lines: ItemLine[], strict: boolean): Interpretation | null {
     return { intent: 'not_found', query: line.query, qty: line.qty, suggestions: line.match.suggestions };
   }
   if (good.length === 0 && resolved(lines).length === 0 && (strict || !orderish)) return null;
-  const unresolved = lines.flatMap((l) =>
+  const unresolved = lines.flatMap((l): Unresolved[] =>
     l.match.kind === 'many'
-      ? [{ kind: 'choose' as const, query: l.query, qty: l.qty, candidates: l.match.skus }]
+      ? [{ kind: 'choose', query: l.query, qty: l.qty, candidates: l.match.skus }]
       : l.match.kind === 'none'
-        ? [{ kind: 'not_found' as const, query: l.query, qty: l.qty, suggestions: l.match.suggestions }]
+        ? [{ kind: 'not_found', query: l.query, qty: l.qty, suggestions: l.match.suggestions }]
         : [],
   );
   if (good.length === 0 && unresolved.every((u) => u.kind === 'not_found')) {
