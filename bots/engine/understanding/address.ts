@@ -11,7 +11,7 @@ import { BANGKOK_NAME, provinces, romanPlaceWords, rowsOfPostcode, rowsOfProvinc
 import type { AddressField, AddressFields, AddressProblem } from './types.ts';
 
 const LABELS: [kind: 'name' | 'phone' | 'address' | 'postcode', re: string][] = [
-  ['name', 'ชื่อ\\s*[-–]?\\s*(?:นามสกุล|สกุล)|ชื่อผู้รับ|ชื่อ|ผู้รับ|recipient|full\\s*name|name'],
+  ['name', 'ชื่อ\\s*[-–]?\\s*(?:นามสกุล|สกุล)|ชื่อผู้รับ|ชื่อ|ผู้รับ|ส่งให้|ส่งถึง|recipient|full\\s*name|name'],
   ['phone', 'เบอร์โทรศัพท์|เบอร์โทร|เบอร์มือถือ|เบอร์ติดต่อ|เบอร์|หมายเลขโทรศัพท์|โทรศัพท์|โทร\\.?|มือถือ|tel\\.?|phone|mobile|mob\\.?|contact'],
   ['address', 'ที่อยู่จัดส่ง|ที่อยู่ในการจัดส่ง|ที่อยู่|จัดส่งที่|ส่งไปที่|ส่งที่|address|addr\\.?|ship\\s+to|deliver\\s+to'],
   ['postcode', 'รหัสไปรษณีย์|รหัส\\s*ปณ\\.?|ปณ\\.|zip\\s*code|zip|postcode|postal\\s*code'],
@@ -153,6 +153,9 @@ function localPlaces(rows: readonly PlaceRow[]): Set<string> {
   return out;
 }
 
+/** Polite words at either end of a chunk ("081 999 8888 ค่ะ 123/45"). */
+const EDGE_PARTICLES = /^(?:ค่ะ|คะ|ครับ|นะคะ|นะครับ|จ้า|ค่า)(?=\s|$)|(?<=\s|^)(?:ค่ะ|คะ|ครับ|นะคะ|นะครับ|จ้า|ค่า)$/g;
+
 interface Chunk {
   text: string;
   label?: 'name' | 'phone' | 'address' | 'postcode' | undefined;
@@ -184,7 +187,7 @@ function chunks(text: string, phones: Phone[], postcode: string | undefined): Ch
     parts.push({ text: rest.slice(last), label });
     rest = '';
     for (const p of parts) {
-      const t = p.text.trim().replace(/^[-:：]\s*/, '');
+      const t = p.text.trim().replace(/^[-:：]\s*/, '').replace(EDGE_PARTICLES, '').trim();
       if (t) out.push({ text: t, label: p.label, afterPhone });
       afterPhone = false;
     }

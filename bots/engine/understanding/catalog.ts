@@ -27,6 +27,8 @@ export interface CatalogIndex<T extends CatalogItem = CatalogItem> {
   postings: Map<string, number[]>;
   /** Every word of every name (lower case): tells a product word from filler. */
   vocabulary: Set<string>;
+  /** Answers already worked out for a query (a message is read in several ways; customers repeat themselves). */
+  answers: Map<string, ProductMatch>;
 }
 
 export type ProductMatch =
@@ -106,6 +108,7 @@ export function indexCatalog<T extends CatalogItem>(items: readonly T[]): Catalo
     forms,
     postings,
     vocabulary,
+    answers: new Map(),
   };
   cache.set(items, index);
   return index;
@@ -236,6 +239,17 @@ const AMBIGUITY_MARGIN = 0.1;
 
 /** The product a query names, the several it could name, or near names when none. */
 export function matchProduct(index: CatalogIndex, text: string): ProductMatch {
+  const known = index.answers.get(text);
+  if (known) return known;
+  const answer = freshMatch(index, text);
+  if (index.answers.size >= MAX_ANSWERS) index.answers.clear();
+  index.answers.set(text, answer);
+  return answer;
+}
+
+const MAX_ANSWERS = 5000;
+
+function freshMatch(index: CatalogIndex, text: string): ProductMatch {
   const scored = scoreQuery(index, text);
   if (scored.length === 0) return { kind: 'none', suggestions: suggest(index, text) };
   const top = scored[0]!;

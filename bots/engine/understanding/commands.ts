@@ -4,7 +4,7 @@
  * They are read first and as written, so no button ever means something else.
  */
 import { parseOrderNumber } from '#src/modules/orders/order-number.ts';
-import { PARTICLES, REQUEST_WORDS } from './lexicon.ts';
+import { isParticle, REQUEST_WORDS } from './lexicon.ts';
 import { tokens } from './normalize.ts';
 import type { Interpretation, ReturnReason, Step } from './types.ts';
 
@@ -30,10 +30,8 @@ const RETURN_REASONS: [RegExp, ReturnReason][] = [
 ];
 
 function withoutFiller(s: string): string {
-  return tokens(s)
-    .map((t) => t.lower)
-    .filter((w) => !PARTICLES.has(w) && !REQUEST_WORDS.has(w))
-    .join(' ');
+  const list = tokens(s).map((t) => t.lower);
+  return list.filter((w, i) => !isParticle(list, i) && !REQUEST_WORDS.has(w)).join(' ');
 }
 
 /** A command as buttons send it, or null. `flat` is the normalised message in lower case on one line. */

@@ -4,9 +4,9 @@
  * spaced. Product names never appear here: they come from the catalog.
  */
 
-export const GREETING = /^(?:สวัสดี|หวัดดี|ดีจ้า|ดีค่ะ|ดีครับ|ดีคะ|hello|hi|hey|hiya|yo|good (?:morning|afternoon|evening|day)|morning|sawas?dee|sawadee|\/start)/;
+export const GREETING = /^(?:สวัสดี|หวัดดี|ดีจ้า|ดีค่ะ|ดีครับ|ดีคะ|ดี(?=$|\s|แอดมิน|admin|ร้าน|คุณ|ครับ|ค่ะ)|hello|hi|hey|hiya|yo|good (?:morning|afternoon|evening|day)|morning|sawas?dee|sawadee|\/start)/;
 /** Whom a greeting or thanks is addressed to: nothing more is asked. */
-export const ADDRESSEE = /(?:แอดมิน|admin|ทางร้าน|เจ้าของร้าน|ร้าน|คุณ|ทุกคน|there|everyone|shop|team|พี่|น้อง|ค่า|ka|krub|kha|na|จ้า|มาก|มากๆ|so much|very much|a lot|lots|again|ๆ)/g;
+export const ADDRESSEE = /(?:(?:ตอน|ยาม)(?:เช้า|สาย|บ่าย|เย็น|ค่ำ)|morning|afternoon|evening|แอดมิน|admin|ทางร้าน|เจ้าของร้าน|ร้าน|คุณ|ทุกคน|there|everyone|shop|team|พี่|น้อง|ค่า|ka|krub|kha|na|จ้า|มาก|มากๆ|so much|very much|a lot|lots|again|ๆ)/g;
 
 export const THANKS = /(?:ขอบคุณ|ขอบใจ|ขอบคุน|thank|thx|\bty\b|\btq\b)/;
 export const CHATTER =

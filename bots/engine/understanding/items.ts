@@ -4,7 +4,7 @@
  * name ("2 x SKU", "SKU *3", "สบู่สามก้อน", "ถุงนึง"), with request words and particles around them.
  */
 import { indexCatalog, matchProduct, skuKey, type CatalogIndex, type ProductMatch } from './catalog.ts';
-import { CLASSIFIERS, CONJUNCTIONS, DOZEN, numberOf, PARTICLES, REQUEST_WORDS, unitOf } from './lexicon.ts';
+import { CLASSIFIERS, CONJUNCTIONS, DOZEN, isParticle, numberOf, REQUEST_WORDS, unitOf } from './lexicon.ts';
 import { compact, normalize, tokens } from './normalize.ts';
 
 export interface ItemLine {
@@ -85,7 +85,7 @@ function lexemes(segment: string, index: CatalogIndex): Lex[] {
       const after = list[j];
       // A number word only counts when a classifier follows or nothing more of a name does
       // ("สบู่สามก้อน", "ชาไทยสาม"), so "สาม" inside a name stays a word.
-      const ends = after === undefined || PARTICLES.has(after) || CONJUNCTIONS.has(after) || isQtyWord(after) || index.bySku.has(skuKey(after));
+      const ends = after === undefined || isParticle(list, j) || CONJUNCTIONS.has(after) || isQtyWord(after) || index.bySku.has(skuKey(after));
       if (thaiWord && !counted && !ends) {
         out.push({ t: 'word', text: w, filler: false });
         continue;
@@ -107,7 +107,7 @@ function lexemes(segment: string, index: CatalogIndex): Lex[] {
       out.push({ t: 'break' });
       continue;
     }
-    if (PARTICLES.has(w)) continue;
+    if (isParticle(list, i)) continue;
     const filler = (REQUEST_WORDS.has(w) || COURTESY.has(w)) && !index.vocabulary.has(w);
     out.push({ t: 'word', text: w, filler });
   }

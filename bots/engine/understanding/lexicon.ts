@@ -8,10 +8,23 @@ const set = (...list: string[]) => new Set(list);
 
 /** Sentence-final and softening particles, in the spellings people type. */
 export const PARTICLES = set(
-  'ค่ะ', 'คะ', 'ค่า', 'คา', 'ค้ะ', 'ค๊ะ', 'คร่ะ', 'คับ', 'ครับ', 'คั้บ', 'ครัช', 'ครัฟ', 'คัฟ', 'ฮะ', 'ฮ่ะ', 'ฮับ', 'จ้า', 'จ้ะ',
+  'ค่ะ', 'คะ', 'ค้ะ', 'ค๊ะ', 'คร่ะ', 'คับ', 'ครับ', 'คั้บ', 'ครัช', 'ครัฟ', 'คัฟ', 'ฮะ', 'ฮ่ะ', 'ฮับ', 'จ้า', 'จ้ะ',
   'จ๊ะ', 'จ่ะ', 'จ๊า', 'ค้าบ', 'คร้าบ', 'งับ', 'ฮ้าบ', 'นะ', 'น้า', 'นะคะ', 'นะครับ', 'เนอะ', 'หน่อย', 'ด้วย', 'สิ', 'ซิ',
-  'เถอะ', 'ล่ะ', 'อะ', 'อ่ะ', 'เด้อ', 'เน้อ', 'ขอรับ', 'จ้ะ', 'เลย', 'please', 'pls', 'plz', 'plis', 'kindly', 'thx',
+  'เถอะ', 'ล่ะ', 'อะ', 'อ่ะ', 'เด้อ', 'เน้อ', 'ขอรับ', 'จ้ะ', 'เลย', 'please', 'pls', 'plz', 'plis', 'kindly',
 );
+
+/** How customers address the shop ("ค่ะ แอดมิน"): a particle before one is still at the end. */
+export const ADDRESS_TERMS = set('แอดมิน', 'admin', 'ร้าน', 'คุณ', 'พี่', 'น้อง', 'ทุกคน', 'จ้า');
+
+/** Particles that are also the start of words ("ค่า" in ค่าส่ง): particles only at the end of a message. */
+const END_ONLY = new Set(['ค่า', 'คา']);
+
+/** Whether the word at `i` is a particle; a letter typed twice at the end ("ค่าา", "ครับบ") still counts. */
+export function isParticle(list: readonly string[], i: number): boolean {
+  const w = list[i]!.replace(/(.)\1+$/u, '$1');
+  if (PARTICLES.has(w) || PARTICLES.has(list[i]!)) return true;
+  return END_ONLY.has(w) && list.slice(i + 1).every((x, j) => ADDRESS_TERMS.has(x) || isParticle(list, i + 1 + j));
+}
 
 /** Words that ask for something ("I'd like"): dropped before a product name. */
 export const REQUEST_WORDS = set(

@@ -35,6 +35,8 @@ export function normalize(input: string): string {
         .replace(/[‘’]/g, "'")
         // Stretched letters ("ครับบบ", "ค่าาาา") at a word's end, or four and more anywhere ("ถนนนิมมาน" keeps its three).
         .replace(/([^\d\s.])\1{2,}(?=[\s\p{P}\p{S}]|$)|([^\d\s.])\2{3,}/gu, '$1$2')
+        // A Thai vowel or tone mark never comes twice in a row: "ค่าา" is ค่า.
+        .replace(/([\u0E30-\u0E3A\u0E40-\u0E44\u0E47-\u0E4E])\1+/gu, '$1')
         .replace(THAI_NEXT_TO_LATIN, '$1$2 '),
     )
     .filter((line) => line.length > 0)

@@ -8,7 +8,7 @@ import { indexCatalog, type CatalogIndex } from './catalog.ts';
 import { commandOf, returnReply } from './commands.ts';
 import * as cue from './cues.ts';
 import { COURTESY, parseItems, type ItemLine } from './items.ts';
-import { CLASSIFIERS, PARTICLES, REQUEST_WORDS, numberOf } from './lexicon.ts';
+import { CLASSIFIERS, PARTICLES, REQUEST_WORDS, isParticle, numberOf } from './lexicon.ts';
 import { compact, normalize, tokens } from './normalize.ts';
 import type { CatalogItem, Interpretation, Step, Unresolved } from './types.ts';
 
@@ -34,9 +34,8 @@ const isFiller = (w: string) => PARTICLES.has(w) || REQUEST_WORDS.has(w) || COUR
 function read(input: string): Said {
   const text = normalize(input);
   const flat = text.replace(/\n/g, ' ').toLowerCase();
-  const content = tokens(flat)
-    .map((t) => t.lower)
-    .filter((w) => !PARTICLES.has(w));
+  const all = tokens(flat).map((t) => t.lower);
+  const content = all.filter((_, i) => !isParticle(all, i));
   let core = compact(content);
   const greeting = cue.GREETING.exec(core);
   let greeted = false;
@@ -150,7 +149,8 @@ export function understand(input: string, options: UnderstandOptions): Interpret
     return { intent: 'smalltalk' };
   }
   if (step === 'summary' && cue.CONFIRM.test(c)) return { intent: 'confirm' };
-  const products = () => namesProducts(index, said);
+  let named: boolean | undefined;
+  const products = () => (named ??= namesProducts(index, said));
   if (checkoutStep && cue.CANCEL.test(c) && !products()) return { intent: 'cancel_checkout' };
   if (cue.SAVED_ADDRESS.test(c)) return { intent: 'use_saved_address' };
   if (cue.EDIT_ADDRESS.test(c)) return { intent: 'edit_address' };
