@@ -26,3 +26,8 @@ export const demoProducts: DemoProduct[] = [
   { sku: 'RICE-HOM5', th: 'ข้าวหอมมะลิ 5 กิโลกรัม', en: 'Jasmine rice 5 kg', category: ['ข้าวและอาหารแห้ง', 'Rice & pantry'], price: 245, stock: [30, 30], lastsDays: 30, descTh: 'ข้าวหอมมะลิใหม่ ทุ่งกุลาร้องไห้', descEn: 'New-crop Hom Mali from Thung Kula' },
   { sku: 'SAUCE-FISH', th: 'น้ำปลาแท้ 700 มล.', en: 'Fish sauce 700 ml', category: ['ข้าวและอาหารแห้ง', 'Rice & pantry'], price: 65, stock: [3, 0], lastsDays: 45, descTh: 'น้ำปลาหมักจากปลากะตัก', descEn: 'Anchovy fish sauce' },
 ];
+
+/** The demo products as chat sees them (catalog cards without the database's ids): SKU, names, price in satang. */
+export function demoCatalogItems(): { sku: string; nameTh: string; nameEn: string; options: Record<string, string>; price: number }[] {
+  return demoProducts.map((p) => ({ sku: p.sku, nameTh: p.th, nameEn: p.en, options: {}, price: p.price * 100 }));
+}

@@ -3,15 +3,12 @@
  * prints accuracy per intent, the address fields, every miss and the parse time per line. With
  * --json the last line is one object: {total, correct, accuracy, byIntent, address, misses, timing}.
  */
-import { demoProducts } from '#src/db/demo-catalog.ts';
+import { demoCatalogItems } from '#src/db/demo-catalog.ts';
 import { indexCatalog } from './catalog.ts';
 import { readCorpus, scoreCorpus } from './corpus.ts';
 import { understand } from './understand.ts';
-import type { CatalogItem } from './types.ts';
 
-/** The demo shop (src/db/demo-catalog.ts) as the engine's catalog cards. */
-export const demoCatalog: CatalogItem[] = demoProducts.map((p) => ({ sku: p.sku, nameTh: p.th, nameEn: p.en, options: {}, price: p.price * 100 }));
-
+const demoCatalog = demoCatalogItems();
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
 if (!file) {

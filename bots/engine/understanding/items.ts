@@ -4,7 +4,7 @@
  * name ("2 x SKU", "SKU *3", "สบู่สามก้อน", "ถุงนึง"), with request words and particles around them.
  */
 import { indexCatalog, matchProduct, skuKey, type CatalogIndex, type ProductMatch } from './catalog.ts';
-import { CLASSIFIERS, CONJUNCTIONS, DOZEN, isParticle, numberOf, REQUEST_WORDS, unitOf } from './lexicon.ts';
+import { CLASSIFIERS, CONJUNCTIONS, DOZEN, isParticle, numberOf, REQUEST_WORDS, thaiNumber, unitOf } from './lexicon.ts';
 import { compact, normalize, tokens } from './normalize.ts';
 
 export interface ItemLine {
@@ -35,7 +35,13 @@ const MAX_QTY = 999;
 const LIST_MARK = /^\s*(?:[-–—•·*▪►>]+\s*|\(?\d{1,2}[.)]\s+|\(\d{1,2}\)\s*)/u;
 
 function lexemes(segment: string, index: CatalogIndex): Lex[] {
-  const list = tokens(segment).map((t) => t.lower);
+  const list: string[] = [];
+  // Number words cut apart ("สามสิบ|สอง", "สอง|สาม") are one number.
+  for (const t of tokens(segment)) {
+    const prev = list.at(-1);
+    if (prev !== undefined && thaiNumber(prev) && thaiNumber(t.lower) && thaiNumber(prev + t.lower)) list[list.length - 1] = prev + t.lower;
+    else list.push(t.lower);
+  }
   const out: Lex[] = [];
   const isQtyWord = (w: string | undefined) => w !== undefined && (numberOf(w) !== undefined || /^[x*]\d{1,3}$/.test(w));
   for (let i = 0; i < list.length; i++) {

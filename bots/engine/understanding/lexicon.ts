@@ -16,6 +16,8 @@ export const PARTICLES = set(
 /** How customers address the shop ("ค่ะ แอดมิน"): a particle before one is still at the end. */
 export const ADDRESS_TERMS = set('แอดมิน', 'admin', 'ร้าน', 'คุณ', 'พี่', 'น้อง', 'ทุกคน', 'จ้า');
 
+const TRAILER = new RegExp(`^(?:${[...ADDRESS_TERMS, ...PARTICLES].sort((a, b) => b.length - a.length).join('|')})*$`);
+
 /** Particles that are also the start of words ("ค่า" in ค่าส่ง): particles only at the end of a message. */
 const END_ONLY = new Set(['ค่า', 'คา']);
 
@@ -23,7 +25,10 @@ const END_ONLY = new Set(['ค่า', 'คา']);
 export function isParticle(list: readonly string[], i: number): boolean {
   const w = list[i]!.replace(/(.)\1+$/u, '$1');
   if (PARTICLES.has(w) || PARTICLES.has(list[i]!)) return true;
-  return END_ONLY.has(w) && list.slice(i + 1).every((x, j) => ADDRESS_TERMS.has(x) || isParticle(list, i + 1 + j));
+  if (!END_ONLY.has(w)) return false;
+  // Only particles and whom they address may follow (the words may be cut oddly: "แอ|ดมิน").
+  const rest = list.slice(i + 1).join('');
+  return TRAILER.test(rest);
 }
 
 /** Words that ask for something ("I'd like"): dropped before a product name. */
@@ -89,6 +94,8 @@ export function thaiNumber(word: string): { value: number; approximate: boolean 
     const b = THAI_DIGITS[parts[i + 1]!];
     if (a !== undefined && b !== undefined && parts[i + 1] !== 'เอ็ด' && b === a + 1) return { value: a, approximate: true };
   }
+  // "ร้อยนึง", "พันนึง": one hundred, one thousand (นึง after a scale counts the scale once).
+  if (parts.length === 2 && parts[1] === 'นึง' && /^(?:สิบ|ร้อย|พัน)$/.test(parts[0]!)) parts.pop();
   let total = 0;
   let digit: number | undefined;
   for (const p of parts) {
