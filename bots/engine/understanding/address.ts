@@ -7,7 +7,7 @@
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
 import { TITLES } from './lexicon.ts';
 import { normalize, withoutTones } from './normalize.ts';
-import { BANGKOK_NAME, provinces, romanPlaceWords, rowsOfPostcode, rowsOfProvince, type PlaceRow } from './places.ts';
+import { BANGKOK_NAME, provinces, romanPlaceWords, rowsOfMarkedSubdistricts, rowsOfPostcode, rowsOfProvince, type PlaceRow } from './places.ts';
 import type { AddressField, AddressFields, AddressProblem } from './types.ts';
 
 const LABELS: [kind: 'name' | 'phone' | 'address' | 'postcode', re: string][] = [
@@ -272,8 +272,10 @@ export function parseAddress(input: string): AddressFields {
   if (!province && postcodeProvinces.length === 1) province = postcodeProvinces[0];
 
   const inProvince = postcodeRows.filter((r) => !province || r.province === province);
-  const candidates = inProvince.length > 0 ? inProvince : province ? rowsOfProvince(province) : postcodeRows;
+  const candidates =
+    inProvince.length > 0 ? inProvince : province ? rowsOfProvince(province) : postcodeRows.length > 0 ? postcodeRows : rowsOfMarkedSubdistricts(withoutTones(address.toLowerCase()));
   const found = bestRow(address, candidates);
+  if (!province && found && found.score >= 3) province = found.row.province;
   let finalPostcode = postcode;
   let postcodeInferred = false;
   if (!finalPostcode && found && found.score >= 3) {

@@ -62,6 +62,14 @@ for (const row of data.rows) {
   byProvince.set(row.province, [...(byProvince.get(row.province) ?? []), row]);
 }
 
+const bySubdistrict = new Map<string, PlaceRow[]>();
+for (const row of data.rows) bySubdistrict.set(row.plain.subdistrict, [...(bySubdistrict.get(row.plain.subdistrict) ?? []), row]);
+
+/** Rows of the sub-districts named after ต./ตำบล/แขวง in the text (tone marks off): where no postcode or province was typed. */
+export function rowsOfMarkedSubdistricts(plainText: string): PlaceRow[] {
+  return [...plainText.matchAll(/(?:ต\.|ตำบล|แขวง)\s*([\u0E01-\u0E4E]+)/g)].flatMap((m) => bySubdistrict.get(m[1]!) ?? []);
+}
+
 export function rowsOfPostcode(postcode: string): readonly PlaceRow[] {
   return byPostcode.get(postcode) ?? [];
 }
