@@ -36,17 +36,31 @@ interface Phone {
   end: number;
 }
 
-const PHONE = /(?<![\d/])(?:\+\s*66|66|0)(?:[\s\-.()]*\d){7,9}(?![\d/])/g;
+const PHONE = /(?<![\d/])(?:\+[ \t]*66|66(?=[ \t\-]?[689])|0)(?:[ \t\-.()]*\d){7,9}(?![\d/])/g;
 
 /** Phone numbers anywhere in the text; runs that look like one but are not valid are reported. */
 function findPhones(text: string): { phones: Phone[]; invalid: string[] } {
   const phones: Phone[] = [];
   const invalid: string[] = [];
-  for (const m of text.matchAll(PHONE)) {
-    const raw = m[0].replace(/[\s.)]+$/, '');
-    const normalized = normalizeThaiPhone(raw.replace(/[()]/g, ''));
-    if (normalized) phones.push({ national: `0${normalized.slice(2)}`, start: m.index, end: m.index + raw.length });
-    else if (/^0[689]/.test(raw.replace(/\D/g, '')) && raw.replace(/\D/g, '').length >= 9) invalid.push(raw.trim());
+  PHONE.lastIndex = 0;
+  for (let m = PHONE.exec(text); m; m = PHONE.exec(text)) {
+    // Try the longest reading first, then shorter ones ("0812345678 9" is not an 11-digit number).
+    let found: Phone | undefined;
+    for (let cut = m[0].length; cut > 0 && !found; cut--) {
+      const raw = m[0].slice(0, cut);
+      if (!/\d$/.test(raw) || /\d/.test(m[0][cut] ?? '') ) continue;
+      const normalized = normalizeThaiPhone(raw.replace(/[()]/g, ''));
+      if (normalized) found = { national: `0${normalized.slice(2)}`, start: m.index, end: m.index + raw.length };
+    }
+    if (found) {
+      phones.push(found);
+      PHONE.lastIndex = found.end;
+      continue;
+    }
+    const digits = m[0].replace(/\D/g, '');
+    if (/^0[689]/.test(digits) && digits.length >= 9) invalid.push(m[0].trim());
+    // Not a phone: look again from the next character, the real number may start inside.
+    PHONE.lastIndex = m.index + 1;
   }
   return { phones, invalid };
 }

@@ -79,7 +79,7 @@ export const BACK = /^(?:back|go back|กลับ|ย้อนกลับ|ย�
 
 export const PRICE = /(?:ราคา|เท่าไหร่|เท่าไร|เท่าไหร|เท่าไร่|กี่บาท|กี่ตัง|how much|price|cost|ขายยังไง|ขายเท่า)/;
 export const PRICE_WORDS = /(?:ราคา|เท่าไหร่|เท่าไร|เท่าไหร|เท่าไร่|กี่บาท|กี่ตัง|how much|price|cost|ขายยังไง|ขายเท่า|is|are|does|do|it|the|of|for|per|ต่อ|อัน|ละ|ถุง|ขวด|ห่อ|ชิ้น)/g;
-export const STOCK = /(?:มีของ|ของมี|ยังมี|มี.*(?:ไหม|มั้ย|ป่าว|เปล่า|มั๊ย|หรือยัง)|มีขาย|หมด|เหลือ|สต็อก|สต๊อก|stock|available|do you (?:have|sell|carry)|have any|got any|sold out|พร้อมส่ง|any left)/;
+export const STOCK = /(?:มีของ|ของมี|ยังมี|มี.*(?:ไหม|มั้ย|ป่าว|เปล่า|มั๊ย|หรือยัง)|มีขาย|หมด(?!อายุ)|เหลือ|สต็อก|สต๊อก|stock|available|do you (?:have|sell|carry)|have any|got any|sold out|พร้อมส่ง|any left)/;
 export const STOCK_WORDS = /(?:ยังมี|มีของ|ของมี|มีขาย|มี|ของ|ยัง|หมด|เหลือ|อยู่|สต็อก|สต๊อก|ไหม|มั้ย|มั๊ย|ป่าว|เปล่า|หรือยัง|หรือ|ยัง|แล้ว|บ้าง|กี่|ชิ้น|stock|in|available|do you|have|sell|carry|any|got|sold out|out of|left|is|are|the|still|พร้อมส่ง|ขาย)/g;
 
 export const MENU = new RegExp(

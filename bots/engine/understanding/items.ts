@@ -21,6 +21,15 @@ export interface ItemLine {
 /** Words that say hello or thanks around an order; never part of a product's name. */
 export const COURTESY = new Set(['สวัสดี', 'หวัดดี', 'ขอบคุณ', 'ขอบใจ', 'hello', 'hi', 'hey', 'thanks', 'thank', 'you', 'แอดมิน', 'admin', 'ร้าน', 'คุณ']);
 
+const REQUESTS_LONGEST_FIRST = [...REQUEST_WORDS].filter((w) => /[\u0E00-\u0E7F]/.test(w)).sort((a, b) => b.length - a.length);
+
+/** "ขอหก" → "ขอ", "หก": the segmenter sometimes keeps a request word and a number word together. */
+function unglue(word: string, index: CatalogIndex): string[] {
+  if (index.vocabulary.has(word) || thaiNumber(word)) return [word];
+  const head = REQUESTS_LONGEST_FIRST.find((r) => word.startsWith(r) && thaiNumber(word.slice(r.length)));
+  return head ? [head, word.slice(head.length)] : [word];
+}
+
 type Lex =
   | { t: 'qty'; value: number; approximate: boolean; counted: boolean }
   | { t: 'word'; text: string; filler: boolean }
@@ -36,11 +45,12 @@ const LIST_MARK = /^\s*(?:[-–—•·*▪►>]+\s*|\(?\d{1,2}[.)]\s+|\(\d{1,2}
 
 function lexemes(segment: string, index: CatalogIndex): Lex[] {
   const list: string[] = [];
-  // Number words cut apart ("สามสิบ|สอง", "สอง|สาม") are one number.
-  for (const t of tokens(segment)) {
+  // Number words cut apart ("สามสิบ|สอง", "สอง|สาม") are one number; a request word glued to a number
+  // word ("ขอหก") is two words.
+  for (const t of tokens(segment).flatMap((t) => unglue(t.lower, index))) {
     const prev = list.at(-1);
-    if (prev !== undefined && thaiNumber(prev) && thaiNumber(t.lower) && thaiNumber(prev + t.lower)) list[list.length - 1] = prev + t.lower;
-    else list.push(t.lower);
+    if (prev !== undefined && thaiNumber(prev) && thaiNumber(t) && thaiNumber(prev + t)) list[list.length - 1] = prev + t;
+    else list.push(t);
   }
   const out: Lex[] = [];
   const isQtyWord = (w: string | undefined) => w !== undefined && (numberOf(w) !== undefined || /^[x*]\d{1,3}$/.test(w));
@@ -54,6 +64,11 @@ function lexemes(segment: string, index: CatalogIndex): Lex[] {
     let m = /^[x*](\d{1,3})$/.exec(w) ?? /^(\d{1,3})[x*]$/.exec(w);
     if (m) {
       out.push({ t: 'qty', value: Number(m[1]), approximate: false, counted: true });
+      continue;
+    }
+    const glued = /^(\d{1,3})([a-z]+)$/.exec(w);
+    if (glued && CLASSIFIERS.has(glued[2]!)) {
+      out.push({ t: 'qty', value: Number(glued[1]), approximate: false, counted: true });
       continue;
     }
     if ((w === 'x' || w === '*') && next !== undefined && /^\d{1,3}$/.test(next)) {

@@ -90,11 +90,16 @@ export function tokens(s: string): Token[] {
       out.push({ text: trimmed, lower: trimmed.toLowerCase(), start, end: start + trimmed.length, kind: tokenKind(trimmed) });
       continue;
     }
-    for (const part of segmenter.segment(text)) {
-      const piece = part.segment;
-      if ((!part.isWordLike && !/[^\s\p{P}\p{S}]/u.test(piece)) || piece === 'ๆ') continue;
-      const start = at + part.index;
-      out.push({ text: piece, lower: piece.toLowerCase(), start, end: start + piece.length, kind: tokenKind(piece) });
+    // An abbreviation's dot ends a word ("มล.หนึ่ง" is มล. then หนึ่ง), which the segmenter does not know.
+    let offset = at;
+    for (const run of text.split(/(?<=\.)/)) {
+      for (const part of segmenter.segment(run)) {
+        const piece = part.segment;
+        if ((!part.isWordLike && !/[^\s\p{P}\p{S}]/u.test(piece)) || piece === 'ๆ') continue;
+        const start = offset + part.index;
+        out.push({ text: piece, lower: piece.toLowerCase(), start, end: start + piece.length, kind: tokenKind(piece) });
+      }
+      offset += run.length;
     }
   }
   return out;

@@ -55,6 +55,9 @@ const data = await load();
 
 export const provinces: readonly Province[] = data.provinces;
 
+/** Every sub-district row of the table. */
+export const placeRows: readonly PlaceRow[] = data.rows;
+
 const byPostcode = new Map<string, PlaceRow[]>();
 const byProvince = new Map<string, PlaceRow[]>();
 for (const row of data.rows) {

@@ -64,7 +64,9 @@ function productOf(index: CatalogIndex, rest: string): { sku?: string; candidate
   const hit = resolved(lines)[0];
   if (hit?.match.kind === 'one') return { sku: hit.match.sku, unknown: false };
   if (hit?.match.kind === 'many') return { candidates: hit.match.skus, unknown: false };
-  return { unknown: lines.length > 0 };
+  // Unknown only when what is left reads like a name: short, no question in it, not "the goods".
+  const words = tokens(rest);
+  return { unknown: lines.length > 0 && words.length <= 3 && !cue.QUESTION.test(rest) && !/สินค้า|ของ|product|item/.test(rest) };
 }
 
 /** Whether the message also names products or quantities: then a cue word is not the whole story. */
