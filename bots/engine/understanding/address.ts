@@ -183,7 +183,7 @@ function chunks(text: string, phones: Phone[], postcode: string | undefined): Ch
   if (postcode) marked = marked.replace(new RegExp(`(?<!\\d)${postcode}(?!\\d)`, 'g'), `${postcode}\n`);
   const out: Chunk[] = [];
   let afterPhone = false;
-  for (const piece of marked.split(/\n|,|，/)) {
+  for (const piece of marked.split(/\n|,|，|\s[/|]\s/)) {
     if (piece.trim() === '\u0001') {
       afterPhone = true;
       continue;
@@ -337,7 +337,7 @@ function stripPlaces(address: string, postcode: string | undefined, isPlace: IsP
 export function looksLikeAddress(input: string): boolean {
   const text = normalize(input);
   if (findPhones(text).phones.length > 0) return true;
-  const postcode = /(?<![\d/])[1-9]\d{4}(?![\d/])/.exec(text)?.[0];
+  const postcode = /(?<![\d/.\-a-z])[1-9]\d{4}(?![\d/])/i.exec(text)?.[0];
   return postcode !== undefined && (rowsOfPostcode(postcode).length > 0 || provinceIn(text) !== undefined);
 }
 

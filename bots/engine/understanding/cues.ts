@@ -15,7 +15,7 @@ export const CHATTER =
 export const HUMAN = new RegExp(
   [
     '(?:คุย|ติดต่อ|ขอสาย|โอนสาย|ต่อสาย|สนทนา)(?:กับ)?(?:คน|แอด|พนักงาน|เจ้าหน้าที่|เจ้าของ|ร้าน|แม่ค้า|พ่อค้า|ทีมงาน|admin|staff)',
-    'คนจริง|ไม่ใช่บอท|ไม่เอาบอท|ไม่อยากคุยกับบอท|เจ้าหน้าที่|พนักงาน(?:ขาย)?|ทีมงาน|call ?center|คอลเซ็นเตอร์',
+    'โทร(?:กลับ|หา)|call me|คนจริง|ไม่ใช่บอท|ไม่เอาบอท|ไม่อยากคุยกับบอท|เจ้าหน้าที่|พนักงาน(?:ขาย)?|ทีมงาน|call ?center|คอลเซ็นเตอร์',
     '^(?:แอดมิน|admin|แอด)(?:อยู่(?:ไหม|มั้ย|ป่าว|รึเปล่า))?$',
     '(?:ขอ|เรียก|ตาม|ต้องการ|อยากคุยกับ|รอ)(?:แอดมิน|admin|แอด|คน)',
     '(?:talk|speak|chat) (?:to|with) (?:a |an |the |your )?(?:human|person|someone|agent|staff|admin|real|operator|people|owner|seller)',
@@ -27,7 +27,7 @@ export const STOP_REMINDERS = new RegExp(
   [
     '^(?:หยุด|stop|unsubscribe|เลิกส่ง|พอแล้ว)$',
     '(?:ไม่ต้อง|เลิก|หยุด|ปิด|ยกเลิก|ไม่อยากได้|ไม่รับ)(?:การ)?(?:ส่ง)?(?:แจ้งเตือน|เตือน|ข้อความ|ทัก|โปร|สแปม|ส่งข่าว)',
-    '(?:stop|no more|don\'?t send|do not send|turn off|mute)(?: the| your| me)? (?:reminders?|messages?|notifications?|alerts?|texting)',
+    '(?:stop|no more|don\'?t|do not|turn off|mute)\\b.{0,24}\\b(?:remind|messag|notif|alert|spam|promo|texting)',
     'unsubscribe',
   ].join('|'),
 );
@@ -38,7 +38,7 @@ export const LANG_TH = /(?:ภาษาไทย|^(?:ไทย|thai)$|(?:in|spea
 
 export const ORDER_NUMBER = /(?:^|[^a-z\d])(?:tl\s*-?\s*(\d{4,9})|#\s*(\d{4,9})|(?:ออเดอร์|order|คำสั่งซื้อ|เลขที่)\s*(?:ที่|no\.?|number|#)?\s*(\d{4,9}))(?!\d)/i;
 
-export const CANCEL = /(?:ยกเลิก|cancel|ไม่เอาแล้ว|ไม่สั่งแล้ว|ไม่ซื้อแล้ว|เปลี่ยนใจ|call off)/;
+export const CANCEL = /(?:ยกเลิก|cancel|ไม่เอาแล้ว|ไม่สั่งแล้ว|ยังไม่สั่ง|ไม่ซื้อแล้ว|ยังไม่ซื้อ|เปลี่ยนใจ|call off|never ?mind|forget it)/;
 export const RETURN = /(?:คืนสินค้า|คืนของ|ขอคืน|อยากคืน|ส่งคืน|เปลี่ยนสินค้า|ขอเปลี่ยน|คืนเงิน|refund|return|exchange|send back|ของเสีย|ชำรุด|แตก|ผิดรายการ|ไม่ตรงปก)/;
 export const STATUS = new RegExp(
   [
@@ -50,11 +50,11 @@ export const STATUS = new RegExp(
   ].join('|'),
 );
 export const REORDER =
-  /(?:สั่งซ้ำ|ซื้อซ้ำ|เหมือนเดิม|เหมือนครั้ง(?:ที่แล้ว|ก่อน|ล่าสุด)|เหมือนรอบ(?:ที่แล้ว|ก่อน)|เหมือนคราวก่อน|ชุดเดิม|แบบเดิม|อันเดิม|ออเดอร์เดิม|reorder|re-order|order again|buy again|same as (?:last|before|previous)|the usual|same again|repeat (?:my )?(?:last )?order|same order)/;
+  /(?:สั่งซ้ำ|ซื้อซ้ำ|เหมือนเดิม|เหมือน\S{0,10}(?:ที่แล้ว|ก่อน|ล่าสุด)|ชุดเดิม|แบบเดิม|อันเดิม|ออเดอร์เดิม|reorder|re-order|order again|buy again|same as (?:last|before|previous)|the usual|same again|repeat (?:my )?(?:last )?order|same order)/;
 
 export const SAVED_ADDRESS = /(?:ที่อยู่|address)\s*(?:เดิม|เก่า|เดียวกัน|เหมือนเดิม|เหมือนครั้งก่อน|ล่าสุด)|ส่งที่เดิม|same address|use (?:my )?(?:saved|previous|old|last) address|saved address/;
 export const EDIT_ADDRESS =
-  /(?:แก้|เปลี่ยน|แก้ไข|edit|change|update|correct|fix)\s*(?:ที่อยู่|address|ชื่อผู้รับ|เบอร์|ผู้รับ|the address|my address|delivery)|(?:ที่อยู่|address|เบอร์)\s*(?:ผิด|wrong|ไม่ถูก)|wrong address|ส่งที่อื่น|ขอส่งที่อื่น/;
+  /(?:แก้|เปลี่ยน|แก้ไข|edit|change|update|correct|fix)\s*(?:ที่อยู่|address|ชื่อผู้รับ|เบอร์|ผู้รับ|the address|my address|delivery)|(?:ที่อยู่|address|เบอร์|ชื่อ)\S{0,8}(?:ผิด|wrong|ไม่ถูก)|wrong address|ส่งที่อื่น|ขอส่งที่อื่น/;
 
 export const CLEAR_CART = new RegExp(
   [
@@ -63,7 +63,7 @@ export const CLEAR_CART = new RegExp(
     'เริ่มใหม่|start over|start again',
   ].join('|'),
 );
-export const CART = /(?:ตะกร้า|cart|basket|รถเข็น|รายการ(?:ที่)?(?:เลือก|สั่ง|หยิบ|ใส่)(?:ไว้)?|(?:ของ|สินค้า)(?:ที่)?(?:เลือก|หยิบ|ใส่)ไว้|(?:สั่ง|เลือก|หยิบ)อะไรไป(?:แล้ว)?บ้าง|แก้(?:ไข)?(?:รายการ|ออเดอร์|จำนวน)|(?:ยอด)?(?:รวม|ทั้งหมด)(?:เป็นเงิน)?(?:กี่บาท|เท่าไหร่|เท่าไร)|how much (?:in total|altogether|is it all)|total)/;
+export const CART = /(?:ตะกร้า|cart|basket|รถเข็น|รายการ(?:ที่)?(?:เลือก|สั่ง|หยิบ|ใส่)(?:ไว้)?|(?:ของ|สินค้า)(?:ที่)?(?:เลือก|หยิบ|ใส่)ไว้|(?:สั่ง|เลือก|หยิบ)อะไรไป(?:แล้ว)?บ้าง|แก้(?:ไข)?(?:รายการ|ออเดอร์|จำนวน))/;
 export const REMOVE = /(?:^ลบ|ลบ(?=\S)|เอาออก|เอา.+ออก|ไม่เอา|ตัด|ยกเลิก|remove|delete|take out|take off|drop|cancel|don'?t want|no more)/;
 export const REMOVE_WORDS = /(?:ลบ|เอาออก|ออก|ไม่เอา|ตัด|ยกเลิก|แล้ว|remove|delete|take out|take off|drop|cancel|don'?t want|no more|from|the|my|cart|ตะกร้า|จาก|ใน)/g;
 
@@ -71,10 +71,11 @@ export const CHECKOUT = new RegExp(
   [
     '^(?:สั่งซื้อ|สั่งเลย|สั่ง|ซื้อเลย|checkout|check out|เช็คเอาท์|เช็คเอ้าท์|เช็คเอ้า|เช็คเอาต์|เช็คบิล|check bill|คิดเงิน|เก็บเงิน|ชำระเงิน|จ่ายเงิน|pay|proceed|done)$',
     'สรุป(?:ยอด|รายการ|ออเดอร์|คำสั่งซื้อ)|ยืนยัน(?:การ)?สั่ง(?:ซื้อ)?|ปิด(?:ยอด|ออเดอร์|บิล)|^(?:แค่|เท่า|พอ)(?:นี้|แค่นี้)|^(?:เอา)?แค่นี้|^ครบแล้ว$|^หมดแล้ว$',
-    'place (?:my |the |an )?order|i\'?m done|that\'?s all|ready to (?:order|pay|check ?out)|go to checkout|proceed to (?:checkout|payment)|(?:ขอ|จะ|พร้อม)(?:สั่งซื้อ|ชำระ|จ่าย)',
+    '(?:ยอด)?(?:รวม|ทั้งหมด)(?:เป็นเงิน)?(?:กี่บาท|เท่าไหร่|เท่าไร)|how much (?:in total|altogether|is it all)|^total$|nothing else|that\'?s everything|that is all',
+    'place (?:my |the |an )?order|i\'?m done|that\'?s all|ready to (?:order|pay|check ?out)|go to checkout|proceed to (?:checkout|payment)|(?:ขอ|จะ)(?:สั่งซื้อ|ชำระ|จ่าย)|พร้อม(?:สั่ง|ชำระ|จ่าย|โอน)',
   ].join('|'),
 );
-export const CONFIRM = /^(?:ยืนยัน|ตกลง|ok|okay|oke|โอเค|โอเคร|เค|yes|yep|yeah|ya|y|ใช่|ได้|ถูกต้อง|correct|confirm(?:ed)?|เรียบร้อย|ได้เลย|จัดไป|เอาเลย|go ahead|sure|ถูก|ครับผม|ค่ะ|ครับ|จ้า|[👍👌🙆]+)(?:\s*(?:ยืนยัน|ตกลง|ok|confirm|ค่ะ|ครับ|เลย|จ้า|please|ได้เลย|ถูกต้อง))*$/u;
+export const CONFIRM = /^(?:ยืนยัน|ตกลง|ok|okay|oke|โอเค|โอเคร|เค|yes|yep|yeah|ya|y|ใช่|ได้|ถูกต้อง|correct|confirm(?:ed)?|เรียบร้อย|ได้เลย|จัดไป|เอาเลย|go ahead|sure|ถูก|ครับผม|ค่ะ|ครับ|จ้า|[👍👌🙆]+)(?:\s*(?:ยืนยัน|ตกลง|ok|confirm|ค่ะ|ครับ|เลย|จ้า|please|ได้เลย|ถูกต้อง|แล้ว|order|the order|it|สั่ง|สั่งเลย|ตามนี้))*$/u;
 export const BACK = /^(?:back|go back|กลับ|ย้อนกลับ|ย้อน|แก้ไข|แก้|edit|change|previous)$/;
 
 export const PRICE = /(?:ราคา|เท่าไหร่|เท่าไร|เท่าไหร|เท่าไร่|กี่บาท|กี่ตัง|how much|price|cost|ขายยังไง|ขายเท่า)/;
@@ -85,7 +86,7 @@ export const STOCK_WORDS = /(?:ยังมี|มีของ|ของมี|�
 export const MENU = new RegExp(
   [
     'เมนู|menu|catalog|catalogue|แคตตาล็อก|แคตตาล็อค|แคตาล็อก|รายการสินค้า|ดู(?:สินค้า|ของ|เมนู|รูป)|^สินค้า(?:ทั้งหมด)?$|^products?$',
-    'มี(?:สินค้า|ของ)?อะไร(?:ขาย)?(?:บ้าง|มั่ง)|ขาย(?:อะไร|ไร)|มีอะไรแนะนำ|แนะนำ(?:สินค้า|หน่อย|อะไร)|what (?:do|d) you (?:sell|have|offer)|what(?:\'s| is) (?:on sale|available|for sale)',
+    'มี(?:สินค้า|ของ)?อะไร(?:ขาย|แนะนำ)?(?:บ้าง|มั่ง)|ขาย(?:อะไร|ไร)|มี(?:สินค้า|ของ)?อะไรแนะนำ|แนะนำ(?:สินค้า|หน่อย|อะไร)|what (?:do|d) you (?:sell|have|offer)|what(?:\'s| is) (?:on sale|available|for sale)',
     'show (?:me )?(?:the |your )?(?:products|items|menu|catalog|goods)|price list|ราคาสินค้า|what can i (?:buy|order)',
   ].join('|'),
 );
@@ -104,3 +105,9 @@ export const TOPICS: [topic: 'shipping_fee' | 'cod' | 'carriers' | 'payment' | '
 
 /** Marks of a question in general: what stays "question" when no topic or product fits. */
 export const QUESTION = /(?:ไหม|มั้ย|มั๊ย|ไม๊|หรือเปล่า|รึเปล่า|หรือป่าว|ป่าว|ยังไง|อย่างไร|ทำไม|เมื่อไหร่|เมื่อไร|ที่ไหน|ตรงไหน|กี่|อะไร|ได้บ้าง|หรือไม่|\?|^(?:how|what|when|where|why|which|can|could|do|does|is|are|will|would)\b)/;
+
+/** Things of the shop, not products: "มีหน้าร้านไหม" is a question, not a product the shop lacks. */
+export const SHOP_THINGS = /(?:หน้าร้าน|สาขา|ส่วนลด|ลดราคา|โปร|promotion|discount|coupon|คูปอง|ใบกำกับ|ใบเสร็จ|บริการ|ประกัน|ของแถม|แถม|เว็บ|website|facebook|instagram|ไลน์|line|ร้าน|delivery|การจัดส่ง|ส่งฟรี|ต่างประเทศ|abroad)/;
+
+/** Kind words about the goods or the service: chatter, not an order. */
+export const PRAISE = /(?:อร่อย|ชอบ|ดีมาก|เยี่ยม|ประทับใจ|สุดยอด|ถูกใจ|หอม|ส่งไว|ส่งเร็ว|ได้รับ(?:ของ)?แล้ว|love|great|good|nice|delicious|amazing|received)/;

@@ -9,7 +9,7 @@ import { commandOf, returnReply } from './commands.ts';
 import * as cue from './cues.ts';
 import { COURTESY, parseItems, type ItemLine } from './items.ts';
 import { CLASSIFIERS, PARTICLES, REQUEST_WORDS, isParticle, numberOf } from './lexicon.ts';
-import { compact, normalize, tokens } from './normalize.ts';
+import { compact, normalize, tokens, withoutTones } from './normalize.ts';
 import type { CatalogItem, Interpretation, Step, Unresolved } from './types.ts';
 
 export interface UnderstandOptions {
@@ -126,22 +126,25 @@ export function understand(input: string, options: UnderstandOptions): Interpret
   const command = commandOf(said.flat, step);
   if (command) return command;
   const c = said.core;
+  const plain = withoutTones(c);
+  // Tone marks left out or typed wrong do not hide a cue word ("เลขแทรค" for เลขแทร็ก).
+  const has = (re: RegExp) => re.test(c) || toneless(re).test(plain);
   if (step === 'return') {
-    if (cue.HUMAN.test(c)) return { intent: 'human' };
+    if (has(cue.HUMAN)) return { intent: 'human' };
     return returnReply(said.text, c);
   }
 
   if (!c) return said.greeted ? { intent: 'greeting' } : cue.CHATTER.test(said.flat) ? { intent: 'smalltalk' } : { intent: 'unknown' };
-  if (cue.HUMAN.test(c)) return { intent: 'human' };
-  if (cue.STOP_REMINDERS.test(c)) return { intent: 'stop_reminders' };
-  if (cue.START_REMINDERS.test(c)) return { intent: 'start_reminders' };
-  if (cue.LANG_EN.test(c)) return { intent: 'lang', lang: 'en' };
-  if (cue.LANG_TH.test(c)) return { intent: 'lang', lang: 'th' };
+  if (has(cue.HUMAN)) return { intent: 'human' };
+  if (has(cue.STOP_REMINDERS)) return { intent: 'stop_reminders' };
+  if (has(cue.START_REMINDERS)) return { intent: 'start_reminders' };
+  if (has(cue.LANG_EN)) return { intent: 'lang', lang: 'en' };
+  if (has(cue.LANG_TH)) return { intent: 'lang', lang: 'th' };
 
   const number = orderNumberOf(said.flat);
   if (number && !looksLikeAddress(said.text)) {
-    if (cue.CANCEL.test(c)) return { intent: 'cancel', order: number };
-    if (cue.RETURN.test(c)) return { intent: 'return', action: 'start', order: number };
+    if (has(cue.CANCEL)) return { intent: 'cancel', order: number };
+    if (has(cue.RETURN)) return { intent: 'return', action: 'start', order: number };
     return { intent: 'status', order: number };
   }
 
@@ -150,58 +153,69 @@ export function understand(input: string, options: UnderstandOptions): Interpret
     if (step === 'summary' && /(?:ยืนยัน|ตกลง|ok|okay|โอเค|ใช่|ได้|yes|confirm|👍)/u.test(c)) return { intent: 'confirm' };
     return { intent: 'smalltalk' };
   }
-  if (step === 'summary' && cue.CONFIRM.test(c)) return { intent: 'confirm' };
+  if (step === 'summary' && has(cue.CONFIRM)) return { intent: 'confirm' };
   let named: boolean | undefined;
   const products = () => (named ??= namesProducts(index, said));
-  if (checkoutStep && cue.CANCEL.test(c) && !products()) return { intent: 'cancel_checkout' };
-  if (cue.SAVED_ADDRESS.test(c)) return { intent: 'use_saved_address' };
-  if (cue.EDIT_ADDRESS.test(c)) return { intent: 'edit_address' };
+  if (checkoutStep && has(cue.CANCEL) && !products()) return { intent: 'cancel_checkout' };
+  if (has(cue.SAVED_ADDRESS)) return { intent: 'use_saved_address' };
+  if (has(cue.EDIT_ADDRESS)) return { intent: 'edit_address' };
   if (step !== 'browse' && looksLikeAddress(said.text)) return { intent: 'address', ...parseAddress(input) };
-  if (step === 'summary' && cue.BACK.test(c)) return { intent: 'back' };
+  if (step === 'summary' && has(cue.BACK)) return { intent: 'back' };
 
-  if (cue.CLEAR_CART.test(c)) return { intent: 'clear_cart' };
-  if (cue.REMOVE.test(c) && !cue.STATUS.test(c)) {
+  if (has(cue.CLEAR_CART)) return { intent: 'clear_cart' };
+  if (has(cue.REMOVE) && !has(cue.STATUS)) {
     const rest = residue(c, cue.REMOVE_WORDS);
     const found = productOf(index, rest);
     if (found.sku) return { intent: 'remove', items: [{ sku: found.sku }], query: rest };
     if (found.candidates) return { intent: 'remove', items: found.candidates.map((sku) => ({ sku })), query: rest };
     if (!rest && /ไม่เอา|don'?t want/.test(c)) return { intent: 'clear_cart' };
   }
-  if (cue.CART.test(c) && !products()) return { intent: 'cart' };
-  if (cue.REORDER.test(c)) return { intent: 'reorder' };
-  if (cue.RETURN.test(c) && !products() && !cue.TOPICS.some(([, re]) => re.test(c))) {
-    return /ยังไง|อย่างไร|ได้ไหม|ได้มั้ย|กี่วัน|policy|how/.test(c) ? { intent: 'question', topic: 'other' } : { intent: 'return', action: 'start' };
+  if (has(cue.CART) && !products()) return { intent: 'cart' };
+  if (has(cue.REORDER)) return { intent: 'reorder' };
+  if (has(cue.RETURN) && !products() && !cue.TOPICS.some(([, re]) => has(re))) {
+    return /ยังไง|อย่างไร|กี่วัน|policy|how/.test(c) ? { intent: 'question', topic: 'other' } : { intent: 'return', action: 'start' };
   }
-  if (cue.CANCEL.test(c) && !products()) return { intent: 'cancel' };
-  if (cue.STATUS.test(c) && !products()) return { intent: 'status' };
-  for (const [topic, re] of cue.TOPICS) if (re.test(c)) return { intent: 'question', topic };
-  if (cue.MENU.test(c) && !products()) return { intent: 'menu' };
-  if (cue.PRICE.test(c)) {
+  if (has(cue.CANCEL) && !products()) return { intent: 'cancel' };
+  if (has(cue.STATUS) && !products()) return { intent: 'status' };
+  for (const [topic, re] of cue.TOPICS) if (has(re)) return { intent: 'question', topic };
+  if (has(cue.MENU) && !products()) return { intent: 'menu' };
+  if (has(cue.CHECKOUT) && !products()) return { intent: 'checkout' };
+  // "มีหน้าร้านไหม", "ลดราคาไหม": about the shop, not a product it lacks.
+  const aboutShop = has(cue.SHOP_THINGS);
+  if (has(cue.PRICE)) {
     const found = productOf(index, residue(c, cue.PRICE_WORDS));
     if (found.sku || found.candidates) return { intent: 'price', sku: found.sku, candidates: found.candidates };
+    if (aboutShop) return { intent: 'question', topic: 'other' };
     if (found.unknown) return notFound(residue(c, cue.PRICE_WORDS));
     return { intent: 'price' };
   }
-  if (cue.STOCK.test(c)) {
+  if (has(cue.STOCK)) {
     const rest = residue(c, cue.STOCK_WORDS);
     const found = productOf(index, rest);
     if (found.sku || found.candidates) return { intent: 'stock', sku: found.sku, candidates: found.candidates };
-    if (found.unknown) return notFound(rest);
+    if (found.unknown && !aboutShop) return notFound(rest);
     return { intent: 'question', topic: 'other' };
   }
-  if (cue.MENU.test(c)) return { intent: 'menu', search: residue(c, /เมนู|menu|ดู|สินค้า|show|me/g) || undefined };
-  if (cue.CHECKOUT.test(c) && !products()) return { intent: 'checkout' };
+  if (has(cue.MENU)) return { intent: 'menu', search: residue(c, /เมนู|menu|ดู|สินค้า|show|me/g) || undefined };
   if (/^(?:ยืนยัน|confirm)/.test(c) && !products()) return { intent: 'confirm' };
-  if (cue.BACK.test(c)) return { intent: 'back' };
-  if (cue.HELP.test(c) || cue.HELP.test(said.flat.trim())) return { intent: 'help' };
+  if (has(cue.BACK)) return { intent: 'back' };
+  if (has(cue.HELP) || cue.HELP.test(said.flat.trim())) return { intent: 'help' };
 
   const lines = parseItems(said.text, index);
   const asOrder = order(lines, step === 'address');
   if (asOrder) return asOrder;
-  if (cue.QUESTION.test(c) || said.flat.includes('?')) return { intent: 'question', topic: 'other' };
+  if (has(cue.QUESTION) || said.flat.includes('?')) return { intent: 'question', topic: 'other' };
   if (step === 'address') return { intent: 'address', ...parseAddress(input) };
+  if (has(cue.THANKS) || has(cue.PRAISE)) return { intent: 'smalltalk' };
   if (step === 'browse' && lines.length === 1 && looksLikeAName(c)) return notFound(lines[0]!.query);
   return { intent: 'smalltalk' };
+}
+
+const tonelessCache = new WeakMap<RegExp, RegExp>();
+function toneless(re: RegExp): RegExp {
+  let out = tonelessCache.get(re);
+  if (!out) tonelessCache.set(re, (out = new RegExp(withoutTones(re.source), re.flags)));
+  return out;
 }
 
 function notFound(query: string): Interpretation {
