@@ -43,7 +43,7 @@ export const RETURN = /(?:คืนสินค้า|คืนของ|ขอ�
 export const STATUS = new RegExp(
   [
     'สถานะ|status|ถึงไหน|ติดตาม|track|เลขพัสดุ|เลขแทร็ก|เลขแทร็ค|แทร็กกิ้ง|tracking|where(?:\'s| is) my',
-    'ส่ง(?:ของ|สินค้า|พัสดุ)?(?:ให้)?(?:หรือ|รึ)?ยัง|ส่ง(?:ให้)?แล้ว(?:หรือ)?ยัง|ส่งไป(?:หรือ|รึ)?ยัง|จัดส่ง(?:แล้ว)?(?:หรือ)?ยัง',
+    'ส่ง(?:ของ|สินค้า|พัสดุ)?(?:ให้)?(?:ไป)?(?:แล้ว)?(?:หรือ|รึ)?ยัง|จัดส่ง(?:แล้ว)?(?:หรือ)?ยัง|ทำไม(?:ยัง)?ไม่(?:ได้|ส่ง)',
     'ของ(?:ยัง)?ไม่(?:มา|ถึง)|ยังไม่ได้(?:รับ)?(?:ของ|สินค้า|พัสดุ)|ได้(?:รับ)?ของ(?:เมื่อไหร่|เมื่อไร|วันไหน)|ของจะ(?:มา|ถึง)(?:เมื่อไหร่|เมื่อไร|วันไหน)',
     'ออเดอร์(?:ของ)?(?:ฉัน|ผม|หนู|เรา|ดิฉัน)|my orders?|order status|เช็ค(?:ออเดอร์|คำสั่งซื้อ|พัสดุ|ของ)|ตรวจสอบ(?:ออเดอร์|คำสั่งซื้อ|พัสดุ)',
     'has my order|did you ship|shipped yet|when will (?:my|it|the) (?:order|parcel|package)',
@@ -59,7 +59,7 @@ export const EDIT_ADDRESS =
 export const CLEAR_CART = new RegExp(
   [
     '(?:ล้าง|เคลียร์|clear|empty|ลบ|ยกเลิก|เอาออก|reset|ไม่เอา)\\s*(?:สินค้า|ของ|รายการ)?\\s*(?:ทั้งหมด|หมด)?\\s*(?:ใน|ที่อยู่ใน)?\\s*(?:my |the )?(?:ตะกร้า|cart|basket|รถเข็น)',
-    '^(?:ลบ|ยกเลิก|เอาออก|ล้าง|ไม่เอา|clear|remove|delete)\\s*(?:ทั้งหมด|หมดเลย|everything|all)$',
+    '^(?:ลบ|ยกเลิก|เอาออก|ล้าง|ไม่เอา|clear|remove|delete)\\s*(?:ออก)?(?:ให้)?\\s*(?:ทั้งหมด|หมด|หมดเลย|everything|all)$',
     'เริ่มใหม่|start over|start again',
   ].join('|'),
 );
@@ -100,7 +100,7 @@ export const TOPICS: [topic: 'shipping_fee' | 'cod' | 'carriers' | 'payment' | '
   ['carriers', /(?:ขนส่ง|ไปรษณีย์|เคอรี่|kerry|flash|แฟลช|j&t|เจแอนด์ที|ems|ส่งทางไหน|ส่งด้วยอะไร|ส่ง(?:ของ)?(?:ทาง|ด้วย|กับ|ผ่าน)?(?:อะไร|ไร|เจ้าไหน|บริษัทไหน)|ส่งแบบไหน|carrier|courier|which (?:post|delivery|shipping)|thailand post|lalamove|grab|ไลน์แมน|lineman)/],
   ['payment', /(?:โอน|พร้อมเพย์|promptpay|prompt pay|บัญชี|จ่าย(?:เงิน)?(?:ยังไง|ทางไหน|ได้ทาง|ผ่าน|ด้วย|แบบไหน|ไง)|ชำระ(?:เงิน)?(?:ยังไง|ทางไหน|ได้ทาง|ผ่าน|ด้วย|แบบไหน)|บัตรเครดิต|credit card|debit|pay(?:ment)? (?:method|option)|how (?:do|can|should) i pay|can i pay|คิวอาร์|\bqr\b|ผ่อน|truemoney|ทรูมันนี่|วอลเล็ท|wallet|bank|ธนาคาร)/],
   ['hours', /(?:เปิด(?:ร้าน)?(?:กี่โมง|วันไหน|ทุกวัน|วันนี้|ไหม|มั้ย|ถึงกี่โมง)|ปิด(?:ร้าน)?(?:กี่โมง|วันไหน)|เวลาเปิด|เวลาทำการ|วันหยุด|หยุดวันไหน|opening hours|open(?:ing)? (?:time|hours)|when (?:are|do) you (?:open|close)|what time|are you open|business hours|office hours)/],
-  ['shipping_time', /(?:กี่วัน|นานไหม|นานมั้ย|นานแค่ไหน|นานไม๊|ถึงเมื่อไหร่|ถึงวันไหน|ส่ง(?:ของ)?วันไหน|ส่งวันนี้|ส่งพรุ่งนี้|ส่งทันไหม|ส่งไว|ส่งเร็ว|how long|how many days|delivery time|shipping time|when will (?:it|they) (?:arrive|ship|come)|ship (?:today|tomorrow)|same day|next day)/],
+  ['shipping_time', /(?:กี่วัน|นานไหม|นานมั้ย|นานแค่ไหน|นานไม๊|ถึงเมื่อไหร่|ถึงวันไหน|ส่ง(?:ของ)?วันไหน|ส่งวันนี้|ส่งพรุ่งนี้|ส่งทันไหม|how long|how many days|delivery time|shipping time|when will (?:it|they) (?:arrive|ship|come)|ship (?:today|tomorrow)|same day|next day)/],
 ];
 
 /** Marks of a question in general: what stays "question" when no topic or product fits. */

@@ -25,7 +25,10 @@ const REQUESTS_LONGEST_FIRST = [...REQUEST_WORDS].filter((w) => /[\u0E00-\u0E7F]
 
 /** "ขอหก" → "ขอ", "หก": the segmenter sometimes keeps a request word and a number word together. */
 function unglue(word: string, index: CatalogIndex): string[] {
-  if (index.vocabulary.has(word) || thaiNumber(word)) return [word];
+  if (index.vocabulary.has(word) || thaiNumber(word) || index.bySku.has(skuKey(word))) return [word];
+  // "matcha2" → "matcha", "2" (a code like "cof250" stays whole above).
+  const latin = /^([a-z]{2,})(\d{1,3})$/.exec(word);
+  if (latin) return [latin[1]!, latin[2]!];
   const head = REQUESTS_LONGEST_FIRST.find((r) => word.startsWith(r) && thaiNumber(word.slice(r.length)));
   return head ? [head, word.slice(head.length)] : [word];
 }
@@ -225,12 +228,13 @@ function resolve(index: CatalogIndex, words: string[]): { query: string; match: 
       return [{ query: compact(words.slice(0, k)), match: left }, ...rest];
     }
   }
+  // Thai puts the thing first and what describes it after ("ชาไทย|แท้ๆ"), English the other way
+  // round ("organic|jasmine rice"): only the describing words may be dropped.
+  const thaiFirst = /[\u0E00-\u0E7F]/.test(words[0]!);
   for (let len = words.length - 1; len >= Math.ceil(words.length / 2); len--) {
-    for (let a = 0; a + len <= words.length; a++) {
-      const part = compact(words.slice(a, a + len));
-      const m = matchProduct(index, part);
-      if (m.kind !== 'none' && m.score >= GOOD_PART) return [{ query: part, match: m }];
-    }
+    const part = compact(thaiFirst ? words.slice(0, len) : words.slice(words.length - len));
+    const m = matchProduct(index, part);
+    if (m.kind !== 'none' && m.score >= GOOD_PART) return [{ query: part, match: m }];
   }
   return [{ query, match: whole }];
 }

@@ -128,7 +128,9 @@ export function understand(input: string, options: UnderstandOptions): Interpret
   const c = said.core;
   const plain = withoutTones(c);
   // Tone marks left out or typed wrong do not hide a cue word ("เลขแทรค" for เลขแทร็ก).
-  const has = (re: RegExp) => re.test(c) || toneless(re).test(plain);
+  // Anchored cues ("^สั่งเลย$") also see the message without a leading request or discourse word ("ขอเช็คบิล", "ok สั่งเลย").
+  const bare = c.replace(LEADING, '').trim();
+  const has = (re: RegExp) => re.test(c) || toneless(re).test(plain) || (bare !== c && bare !== '' && re.test(bare));
   if (step === 'return') {
     if (has(cue.HUMAN)) return { intent: 'human' };
     return returnReply(said.text, c);
@@ -210,6 +212,8 @@ export function understand(input: string, options: UnderstandOptions): Interpret
   if (step === 'browse' && lines.length === 1 && looksLikeAName(c)) return notFound(lines[0]!.query);
   return { intent: 'smalltalk' };
 }
+
+const LEADING = /^(?:(?:ขอ|เอา|จะ|อยาก|ช่วย|ok|okay|โอเค|ได้|งั้น|แล้ว|ก็|เดี๋ยว|so|then|please)\s*)+/;
 
 const tonelessCache = new WeakMap<RegExp, RegExp>();
 function toneless(re: RegExp): RegExp {
