@@ -58,8 +58,14 @@ function lexemes(segment: string, index: CatalogIndex): Lex[] {
   const out: Lex[] = [];
   const isQtyWord = (w: string | undefined) => w !== undefined && (numberOf(w) !== undefined || /^[x*]\d{1,3}$/.test(w));
   for (let i = 0; i < list.length; i++) {
-    const w = list[i]!;
+    let w = list[i]!;
     const next = list[i + 1];
+    // "…สองห่อกับข้าวเกรียบ…": right after a quantity, a word that starts with กับ/และ starts the next item.
+    const joined = out.at(-1)?.t === 'qty' && !index.vocabulary.has(w) ? /^(?:กับ|และ|แล้วก็)(?=[\u0E01-\u0E2E])/.exec(w) : null;
+    if (joined) {
+      out.push({ t: 'break' });
+      w = w.slice(joined[0].length);
+    }
     if (/[a-z]/.test(w) && index.bySku.has(skuKey(w))) {
       out.push({ t: 'sku', text: w });
       continue;
