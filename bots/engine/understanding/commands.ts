@@ -10,13 +10,13 @@ import type { Interpretation, ReturnReason, Step } from './types.ts';
 
 const EXACT: [RegExp, Interpretation][] = [
   [/^\/start$/, { intent: 'greeting' }],
-  [/^(?:\/help|help|ช่วยเหลือ|วิธีสั่ง|วิธีใช้)$/, { intent: 'help' }],
+  [/^(?:\/help|help|\?|ช่วยเหลือ|วิธีสั่ง|วิธีใช้)$/, { intent: 'help' }],
   [/^(?:\/cart|cart|my cart|ตะกร้า|ดูตะกร้า|ตะกร้าสินค้า)$/, { intent: 'cart' }],
-  [/^(?:clear cart|empty cart|ล้างตะกร้า)$/, { intent: 'clear_cart' }],
-  [/^(?:\/checkout|checkout|check out|สั่งซื้อ)$/, { intent: 'checkout' }],
+  [/^(?:clear cart|empty cart|clear|ล้างตะกร้า|ลบทั้งหมด)$/, { intent: 'clear_cart' }],
+  [/^(?:\/checkout|checkout|check out|order|สั่งซื้อ)$/, { intent: 'checkout' }],
   [/^(?:use saved address|same address|ใช้ที่อยู่เดิม)$/, { intent: 'use_saved_address' }],
-  [/^(?:\/status|status|สถานะ)$/, { intent: 'status' }],
-  [/^(?:\/reorder|reorder|สั่งซ้ำ)$/, { intent: 'reorder' }],
+  [/^(?:\/status|status|orders|my orders|สถานะ|คำสั่งซื้อของฉัน)$/, { intent: 'status' }],
+  [/^(?:\/reorder|reorder|again|order again|สั่งซ้ำ|สั่งอีก)$/, { intent: 'reorder' }],
   [/^(?:\/stop|unsubscribe)$/, { intent: 'stop_reminders' }],
   [/^(?:subscribe|รับการแจ้งเตือน)$/, { intent: 'start_reminders' }],
 ];

@@ -171,6 +171,8 @@ export function understand(input: string, options: UnderstandOptions): Interpret
     if (found.sku) return { intent: 'remove', items: [{ sku: found.sku }], query: rest };
     if (found.candidates) return { intent: 'remove', items: found.candidates.map((sku) => ({ sku })), query: rest };
     if (!rest && /ไม่เอา|don'?t want/.test(c)) return { intent: 'clear_cart' };
+    // "remove X" / "ลบ X" with X not a product of the shop: still a removal, the cart will say it is not there.
+    if (rest && /^(?:remove|delete|ลบ|เอาออก)\s*\S/.test(c)) return { intent: 'remove', items: [], query: rest };
   }
   if (has(cue.CART) && !products()) return { intent: 'cart' };
   if (has(cue.REORDER)) return { intent: 'reorder' };

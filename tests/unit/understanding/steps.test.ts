@@ -116,3 +116,32 @@ describe('questions about a product and the shop', () => {
     });
   });
 });
+
+describe('every command word of today’s chat keeps its meaning', () => {
+  const today: [string, string[]][] = [
+    ['greeting', ['hi', 'hello', 'hey', 'สวัสดี', 'สวัสดีครับ', 'สวัสดีค่ะ', 'หวัดดี', '/start']],
+    ['help', ['help', '?', 'ช่วยเหลือ', 'วิธีสั่ง', 'วิธีใช้', '/help']],
+    ['cart', ['cart', 'basket', 'my cart', 'ตะกร้า', 'ดูตะกร้า', 'ตะกร้าสินค้า', '/cart']],
+    ['clear_cart', ['clear cart', 'empty cart', 'clear', 'ล้างตะกร้า', 'ลบทั้งหมด']],
+    ['checkout', ['checkout', 'check out', 'order', 'สั่งซื้อ', 'ชำระเงิน', 'สั่งเลย', '/checkout']],
+    ['use_saved_address', ['use saved address', 'same address', 'ใช้ที่อยู่เดิม', 'ที่อยู่เดิม']],
+    ['confirm', ['confirm', 'ยืนยัน', 'ยืนยันคำสั่งซื้อ']],
+    ['back', ['back', 'edit', 'change', 'แก้ไข', 'ย้อนกลับ', 'กลับ']],
+    ['status', ['status', 'my orders', 'orders', 'สถานะ', 'ติดตาม', 'คำสั่งซื้อของฉัน', '/status']],
+    ['reorder', ['reorder', 'again', 'order again', 'สั่งซ้ำ', 'สั่งอีก', 'สั่งเหมือนเดิม', '/reorder']],
+    ['stop_reminders', ['stop', 'unsubscribe', 'หยุด', 'ยกเลิกการแจ้งเตือน', '/stop']],
+    ['start_reminders', ['start', 'subscribe', 'เริ่ม', 'รับการแจ้งเตือน']],
+  ];
+  it.each(today)('%s', (intent, words) => {
+    for (const w of words) expect(browse(w).intent, w).toBe(intent);
+  });
+
+  it('reads yes, ok, ตกลง and ใช่ as confirming the summary', () => {
+    for (const w of ['yes', 'ok', 'ตกลง', 'ใช่', 'confirm', 'ยืนยัน']) expect(summary(w), w).toEqual({ intent: 'confirm' });
+  });
+
+  it('keeps "remove <name>" a removal even for a name the shop does not sell', () => {
+    expect(browse('remove ทุเรียน')).toEqual({ intent: 'remove', items: [], query: 'ทุเรียน' });
+    expect(browse('ลบ ชาไทย')).toEqual({ intent: 'remove', items: [{ sku: 'TEA-THAI' }], query: 'ชาไทย' });
+  });
+});
