@@ -83,23 +83,34 @@ const hasTitle = (s: string) => {
   return TITLES.some((t) => lower.startsWith(t) && (/[\u0E00-\u0E7F]/.test(t) ? lower.length > t.length + 1 : /^[\s.]/.test(lower.slice(t.length))));
 };
 
-/** Tells address words from a person's name; place names count only when near the message's postcode or province. */
+/** Tells address words from a person's name. */
 function placeTester(local: ReadonlySet<string>) {
-  return (word: string): boolean => {
-    const w = withoutTones(word.toLowerCase().replace(/[.,]/g, ''));
-    return ADDRESS_WORD.test(word) || ROMAN_ADDRESS_WORD.has(w) || romanPlaceWords.has(w) || local.has(w) || provinceIn(word) !== undefined;
+  const plainOf = (word: string) => withoutTones(word.toLowerCase().replace(/[.,]/g, ''));
+  return {
+    /** Surely an address word: a marker, a romanised place word, a province. */
+    sure: (word: string) => {
+      const w = plainOf(word);
+      return ADDRESS_WORD.test(word) || ROMAN_ADDRESS_WORD.has(w) || romanPlaceWords.has(w) || provinceIn(word) !== undefined;
+    },
+    /** A district or sub-district near the message's postcode or province: may also be a surname ("ใจดี"). */
+    local: (word: string) => local.has(plainOf(word)),
   };
 }
 
-type IsPlace = (word: string) => boolean;
+type Places = ReturnType<typeof placeTester>;
+const isPlace = (places: Places, word: string) => places.sure(word) || places.local(word);
 
-/** A chunk that could be a person's name: letters only, a few words, no place or address word. */
-function nameScore(chunk: string, isPlace: IsPlace): number {
+/**
+ * How much a chunk looks like a person's name: letters only, a few words, no address word. A word
+ * that is also a local place name lowers the score without ruling the chunk out.
+ */
+function nameScore(chunk: string, places: Places): number {
   const words = chunk.split(/\s+/).filter(Boolean);
   if (words.length === 0 || words.length > 5 || /\d/.test(chunk)) return -1;
-  if (words.some(isPlace)) return -1;
+  if (words.some(places.sure)) return -1;
   if (hasTitle(chunk)) return 3;
-  return words.length <= 3 ? 1 : 0;
+  const local = words.filter(places.local).length / words.length;
+  return (words.length <= 3 ? 1 : 0) - 0.8 * local;
 }
 
 function provinceIn(text: string): { th: string; at: number; marked: boolean } | undefined {
@@ -212,18 +223,18 @@ function chunks(text: string, phones: Phone[], postcode: string | undefined): Ch
 const KEYWORD_BEFORE_NAME = /^(?:ซอย|ซ\.|ถนน|ถ\.|หมู่บ้าน|หมู่|ตำบล|ต\.|แขวง|อำเภอ|อ\.|เขต|จังหวัด|จ\.|อาคาร|คอนโด|หอพัก|โครงการ|soi|road|rd|street|village|building|condo)$/i;
 
 /** Splits "สมหญิง ใจดี 12/3 ซอยอารีย์" into a name before the address, or "… กรุงเทพฯ สมหญิง ใจดี" after it. */
-function splitNameFromAddress(chunk: string, isPlace: IsPlace): { name?: string; address: string } {
+function splitNameFromAddress(chunk: string, places: Places): { name?: string; address: string } {
   const words = chunk.split(/\s+/).filter(Boolean);
   // A word after a bare keyword ("ซอย อารีย์") belongs to the address too.
-  const addressy = words.map((w, i) => /\d/.test(w) || isPlace(w) || (i > 0 && KEYWORD_BEFORE_NAME.test(words[i - 1]!)));
+  const addressy = words.map((w, i) => /\d/.test(w) || isPlace(places, w) || (i > 0 && KEYWORD_BEFORE_NAME.test(words[i - 1]!)));
   const first = addressy.indexOf(true);
-  if (first > 0 && first <= 4 && nameScore(words.slice(0, first).join(' '), isPlace) >= 1) {
+  if (first > 0 && first <= 4 && nameScore(words.slice(0, first).join(' '), places) >= 1) {
     return { name: words.slice(0, first).join(' '), address: words.slice(first).join(' ') };
   }
   const last = addressy.lastIndexOf(true);
   if (last >= 0 && last < words.length - 1 && words.length - 1 - last <= 4) {
     const tail = words.slice(last + 1).join(' ');
-    if (nameScore(tail, isPlace) >= 1) return { name: tail, address: words.slice(0, last + 1).join(' ') };
+    if (nameScore(tail, places) >= 1) return { name: tail, address: words.slice(0, last + 1).join(' ') };
   }
   return { address: chunk };
 }
@@ -242,7 +253,7 @@ export function parseAddress(input: string): AddressFields {
   const postcode = codes.filter((c) => rowsOfPostcode(c).length > 0).at(-1) ?? codes.at(-1);
   const postcodeRows = postcode ? rowsOfPostcode(postcode) : [];
   const roughProvince = provinceIn(withoutPhones)?.th;
-  const isPlace = placeTester(localPlaces(postcodeRows.length > 0 ? postcodeRows : roughProvince ? rowsOfProvince(roughProvince) : NO_ROWS));
+  const places = placeTester(localPlaces(postcodeRows.length > 0 ? postcodeRows : roughProvince ? rowsOfProvince(roughProvince) : NO_ROWS));
 
   const list = chunks(text, phones, postcode);
   let name: string | undefined;
@@ -257,15 +268,15 @@ export function parseAddress(input: string): AddressFields {
     // The best name-like chunk; a title wins, then being first or right by the phone.
     const scored = list
       .filter((c) => c.label !== 'address' && c.label !== 'phone' && c.label !== 'postcode')
-      .map((c, i) => ({ c, score: nameScore(c.text, isPlace) + (i === 0 ? 0.5 : 0) + (c.afterPhone ? 0.25 : 0) }))
-      .filter((s) => s.score >= 1)
+      .map((c, i) => ({ c, score: nameScore(c.text, places) + (i === 0 ? 0.5 : 0) + (c.afterPhone ? 0.25 : 0) }))
+      .filter((s) => s.score >= 0.75)
       .sort((a, b) => b.score - a.score);
     if (scored[0]) {
       name = scored[0].c.text;
       addressParts.splice(addressParts.indexOf(name), 1);
     } else {
       for (let i = 0; i < addressParts.length && !name; i++) {
-        const split = splitNameFromAddress(addressParts[i]!, isPlace);
+        const split = splitNameFromAddress(addressParts[i]!, places);
         if (split.name) {
           name = split.name;
           addressParts[i] = split.address;
@@ -297,7 +308,7 @@ export function parseAddress(input: string): AddressFields {
     postcodeInferred = true;
   }
 
-  const rest = stripPlaces(address, finalPostcode, isPlace);
+  const rest = stripPlaces(address, finalPostcode, places);
   const missing: AddressField[] = [];
   const person = name ? stripTitle(name) : undefined;
   if (!person?.name) missing.push('name');
@@ -321,13 +332,13 @@ export function parseAddress(input: string): AddressFields {
 }
 
 /** The address without its postcode, province, district and sub-district: what says where in the district. */
-function stripPlaces(address: string, postcode: string | undefined, isPlace: IsPlace): string {
+function stripPlaces(address: string, postcode: string | undefined, places: Places): string {
   return address
     .split(/\s+/)
     .filter((w) => {
       if (!w || w === postcode) return false;
       if (/^(?:ต\.|ตำบล|แขวง|อ\.|อำเภอ|เขต|จ\.|จังหวัด)/.test(w)) return false;
-      return /\d/.test(w) || (ADDRESS_WORD.test(w) && provinceIn(w) === undefined) || !isPlace(w);
+      return /\d/.test(w) || (ADDRESS_WORD.test(w) && provinceIn(w) === undefined) || !isPlace(places, w);
     })
     .join(' ')
     .trim();

@@ -50,7 +50,7 @@ describe('any catalog name with any particle and quantity parses back (fast-chec
         const got = understand(text, { catalog });
         expect(got, text).toEqual({ intent: 'add', items: [{ sku: p.sku, qty: q.n }] });
       }),
-      { numRuns: 400 },
+      { numRuns: Number(process.env.FC_RUNS) || 400 },
     );
   });
 
@@ -78,7 +78,7 @@ describe('any catalog name with any particle and quantity parses back (fast-chec
           );
         },
       ),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.FC_RUNS) || 300 },
     );
   });
 });
@@ -136,7 +136,7 @@ describe('any valid address in any field order, with or without labels, parses b
           expect(got.name, text).toBe(`${first} ${last}`);
         },
       ),
-      { numRuns: 400 },
+      { numRuns: Number(process.env.FC_RUNS) || 400 },
     );
   });
 });
