@@ -4,9 +4,22 @@
  * spaced. Product names never appear here: they come from the catalog.
  */
 
-export const GREETING = /^(?:สวัสดี|หวัดดี|ดีจ้า|ดีค่ะ|ดีครับ|ดีคะ|ดี(?=$|\s|แอดมิน|admin|ร้าน|คุณ|ครับ|ค่ะ)|hello|hi|hey|hiya|yo|good (?:morning|afternoon|evening|day)|morning|sawas?dee|sawadee|\/start)/;
+/**
+ * A pattern that finds any of these words: Thai ones anywhere (Thai has no spaces), Latin ones only
+ * as whole words ("in" is not inside "jasmine").
+ */
+function anyWord(list: string[], flags = 'g'): RegExp {
+  const alternatives = [...list]
+    .sort((a, b) => b.length - a.length)
+    .map((w) => (/^[a-z' ]+$/i.test(w) ? `\\b${w.replace(/'/g, "'?")}\\b` : w));
+  return new RegExp(`(?:${alternatives.join('|')})`, flags);
+}
+
+export const GREETING = /^(?:สวัสดี|หวัดดี|ดีจ้า|ดีค่ะ|ดีครับ|ดีคะ|ดี(?=$|\s|แอดมิน|admin|ร้าน|คุณ|ครับ|ค่ะ)|(?:hello|hi|hey|hiya|yo|good (?:morning|afternoon|evening|day)|morning|sawas?dee|sawadee)(?![a-z])|\/start)/;
 /** Whom a greeting or thanks is addressed to: nothing more is asked. */
-export const ADDRESSEE = /(?:(?:ตอน|ยาม)(?:เช้า|สาย|บ่าย|เย็น|ค่ำ)|morning|afternoon|evening|แอดมิน|admin|ทางร้าน|เจ้าของร้าน|ร้าน|คุณ|ทุกคน|there|everyone|shop|team|พี่|น้อง|ค่า|ka|krub|kha|na|จ้า|มาก|มากๆ|so much|very much|a lot|lots|again|ๆ)/g;
+export const ADDRESSEE = anyWord(
+  ['ตอนเช้า', 'ตอนสาย', 'ตอนบ่าย', 'ตอนเย็น', 'ตอนค่ำ', 'ยามเช้า', 'morning', 'afternoon', 'evening', 'แอดมิน', 'admin', 'ทางร้าน', 'เจ้าของร้าน', 'ร้าน', 'คุณ', 'ทุกคน', 'there', 'everyone', 'shop', 'team', 'พี่', 'น้อง', 'ค่า', 'ka', 'krub', 'kha', 'na', 'จ้า', 'มาก', 'มากๆ', 'so much', 'very much', 'a lot', 'lots', 'again', 'ๆ'],
+);
 
 export const THANKS = /(?:ขอบคุณ|ขอบใจ|ขอบคุน|thank|thx|\bty\b|\btq\b)/;
 export const CHATTER =
@@ -65,7 +78,7 @@ export const CLEAR_CART = new RegExp(
 );
 export const CART = /(?:ตะกร้า|cart|basket|รถเข็น|รายการ(?:ที่)?(?:เลือก|สั่ง|หยิบ|ใส่)(?:ไว้)?|(?:ของ|สินค้า)(?:ที่)?(?:เลือก|หยิบ|ใส่)ไว้|(?:สั่ง|เลือก|หยิบ)อะไรไป(?:แล้ว)?บ้าง|แก้(?:ไข)?(?:รายการ|ออเดอร์|จำนวน))/;
 export const REMOVE = /(?:^ลบ|ลบ(?=\S)|เอาออก|เอา.+ออก|ไม่เอา|ตัด|ยกเลิก|remove|delete|take out|take off|drop|cancel|don'?t want|no more)/;
-export const REMOVE_WORDS = /(?:ลบ|เอาออก|ออก|ไม่เอา|ตัด|ยกเลิก|แล้ว|remove|delete|take out|take off|drop|cancel|don'?t want|no more|from|the|my|cart|ตะกร้า|จาก|ใน)/g;
+export const REMOVE_WORDS = anyWord(['ลบ', 'เอาออก', 'ออก', 'ไม่เอา', 'ตัด', 'ยกเลิก', 'แล้ว', 'remove', 'delete', 'take out', 'take off', 'drop', 'cancel', "don't want", 'no more', 'from', 'the', 'my', 'cart', 'ตะกร้า', 'จาก', 'ใน']);
 
 export const CHECKOUT = new RegExp(
   [
@@ -79,9 +92,15 @@ export const CONFIRM = /^(?:ยืนยัน|ตกลง|ok|okay|oke|โอ�
 export const BACK = /^(?:back|go back|กลับ|ย้อนกลับ|ย้อน|แก้ไข|แก้|edit|change|previous)$/;
 
 export const PRICE = /(?:ราคา|เท่าไหร่|เท่าไร|เท่าไหร|เท่าไร่|กี่บาท|กี่ตัง|how much|price|cost|ขายยังไง|ขายเท่า)/;
-export const PRICE_WORDS = /(?:ราคา|เท่าไหร่|เท่าไร|เท่าไหร|เท่าไร่|กี่บาท|กี่ตัง|how much|price|cost|ขายยังไง|ขายเท่า|is|are|does|do|it|the|of|for|per|ต่อ|อัน|ละ|ถุง|ขวด|ห่อ|ชิ้น)/g;
+export const PRICE_WORDS = anyWord(['ราคา', 'เท่าไหร่', 'เท่าไร', 'เท่าไหร', 'เท่าไร่', 'กี่บาท', 'กี่ตัง', 'how much', 'price', 'cost', 'ขายยังไง', 'ขายเท่า', 'is', 'are', 'does', 'do', 'it', 'the', 'of', 'for', 'per', 'ต่อ', 'อัน', 'ละ', 'ถุง', 'ขวด', 'ห่อ', 'ชิ้น']);
 export const STOCK = /(?:มีของ|ของมี|ยังมี|มี.*(?:ไหม|มั้ย|ป่าว|เปล่า|มั๊ย|หรือยัง)|มีขาย|หมด(?!อายุ)|เหลือ|สต็อก|สต๊อก|stock|available|do you (?:have|sell|carry)|have any|got any|sold out|พร้อมส่ง|any left)/;
-export const STOCK_WORDS = /(?:ยังมี|มีของ|ของมี|มีขาย|มี|ของ|ยัง|หมด|เหลือ|อยู่|สต็อก|สต๊อก|ไหม|มั้ย|มั๊ย|ป่าว|เปล่า|หรือยัง|หรือ|ยัง|แล้ว|บ้าง|กี่|ชิ้น|stock|in|available|do you|have|sell|carry|any|got|sold out|out of|left|is|are|the|still|พร้อมส่ง|ขาย)/g;
+export const STOCK_WORDS = anyWord(['ยังมี', 'มีของ', 'ของมี', 'มีขาย', 'มี', 'ของ', 'ยัง', 'หมด', 'เหลือ', 'อยู่', 'สต็อก', 'สต๊อก', 'ไหม', 'มั้ย', 'มั๊ย', 'ป่าว', 'เปล่า', 'หรือยัง', 'หรือ', 'แล้ว', 'บ้าง', 'กี่', 'ชิ้น', 'stock', 'in', 'available', 'do you', 'have', 'sell', 'carry', 'any', 'got', 'sold out', 'out of', 'left', 'is', 'are', 'the', 'still', 'พร้อมส่ง', 'ขาย']);
+
+/** Asking to see something ("ขอดูชาไทย", "show me coffee"): the menu, searched when a product is named. */
+export const LOOK = /^(?:ขอ|อยาก)?ดู|^show me|^let me see|^can i see/;
+
+/** Words around a search in the menu ("ขอดูเมนูกาแฟ", "show me coffee"). */
+export const MENU_WORDS = anyWord(['เมนู', 'menu', 'ดู', 'สินค้า', 'show', 'me', 'the', 'your']);
 
 export const MENU = new RegExp(
   [

@@ -34,6 +34,7 @@ export function isParticle(list: readonly string[], i: number): boolean {
 /** Words that ask for something ("I'd like"): dropped before a product name. */
 export const REQUEST_WORDS = set(
   'ขอ', 'เอา', 'อยาก', 'ได้', 'อยากได้', 'ต้องการ', 'รับ', 'สั่ง', 'ซื้อ', 'จะ', 'เพิ่ม', 'ใส่', 'หยิบ', 'อีก', 'ช่วย', 'หา', 'จัด', 'สนใจ',
+  'ดู', 'เช็ค', 'ถาม', 'สอบถาม', 'บอก',
   'มี', 'ให้', 'ผม', 'ฉัน', 'หนู', 'เรา', 'ดิฉัน', 'เค้า', 'เขา', 'พี่', 'ค่ะ', 'ทีนึง', 'ที',
   'i', "i'd", 'id', 'i’d', 'like', 'would', 'want', 'need', 'give', 'me', 'can', 'could', 'get', 'have', 'take', "i'll",
   'add', 'buy', 'order', 'some', 'the', 'a', 'an', 'of', 'to', 'for', 'more', 'also', 'please', 'us', 'we',

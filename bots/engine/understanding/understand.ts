@@ -200,7 +200,11 @@ export function understand(input: string, options: UnderstandOptions): Interpret
     if (found.unknown && !aboutShop) return notFound(rest);
     return { intent: 'question', topic: 'other' };
   }
-  if (has(cue.MENU)) return { intent: 'menu', search: residue(c, /เมนู|menu|ดู|สินค้า|show|me/g) || undefined };
+  if (has(cue.MENU) || has(cue.LOOK)) {
+    const search = residue(c, cue.MENU_WORDS);
+    const found = productOf(index, search);
+    if (!search || found.sku || found.candidates) return { intent: 'menu', search: search || undefined };
+  }
   if (/^(?:ยืนยัน|confirm)/.test(c) && !products()) return { intent: 'confirm' };
   if (has(cue.BACK)) return { intent: 'back' };
   if (has(cue.HELP) || cue.HELP.test(said.flat.trim())) return { intent: 'help' };
