@@ -93,7 +93,7 @@ export const BACK = /^(?:back|go back|กลับ|ย้อนกลับ|ย�
 
 export const PRICE = /(?:ราคา|เท่าไหร่|เท่าไร|เท่าไหร|เท่าไร่|กี่บาท|กี่ตัง|how much|price|cost|ขายยังไง|ขายเท่า)/;
 export const PRICE_WORDS = anyWord(['ราคา', 'เท่าไหร่', 'เท่าไร', 'เท่าไหร', 'เท่าไร่', 'กี่บาท', 'กี่ตัง', 'how much', 'price', 'cost', 'ขายยังไง', 'ขายเท่า', 'is', 'are', 'does', 'do', 'it', 'the', 'of', 'for', 'per', 'ต่อ', 'อัน', 'ละ', 'ถุง', 'ขวด', 'ห่อ', 'ชิ้น']);
-export const STOCK = /(?:มีของ|ของมี|ยังมี|มี.*(?:ไหม|มั้ย|ป่าว|เปล่า|มั๊ย|หรือยัง)|มีขาย|หมด(?!อายุ)|เหลือ|สต็อก|สต๊อก|stock|available|do you (?:have|sell|carry)|have any|got any|sold out|พร้อมส่ง|any left)/;
+export const STOCK = /(?:มีของ|ของมี|ยังมี|มี.*(?:ไหม|มั้ย|ป่าว|เปล่า|มั๊ย|หรือยัง)|มีขาย|หมด(?!อายุ)|เหลือ|สต็อก|สต๊อก|stock|available|do you (?:have|sell|carry)|have any|got any|sold out|พร้อมส่ง|\bany\b.{0,30}\bleft\b)/;
 export const STOCK_WORDS = anyWord(['ยังมี', 'มีของ', 'ของมี', 'มีขาย', 'มี', 'ของ', 'ยัง', 'หมด', 'เหลือ', 'อยู่', 'สต็อก', 'สต๊อก', 'ไหม', 'มั้ย', 'มั๊ย', 'ป่าว', 'เปล่า', 'หรือยัง', 'หรือ', 'แล้ว', 'บ้าง', 'กี่', 'ชิ้น', 'stock', 'in', 'available', 'do you', 'have', 'sell', 'carry', 'any', 'got', 'sold out', 'out of', 'left', 'is', 'are', 'the', 'still', 'พร้อมส่ง', 'ขาย']);
 
 /** Asking to see something ("ขอดูชาไทย", "show me coffee"): the menu, searched when a product is named. */
@@ -105,7 +105,7 @@ export const MENU_WORDS = anyWord(['เมนู', 'menu', 'ดู', 'สิน�
 export const MENU = new RegExp(
   [
     'เมนู|menu|catalog|catalogue|แคตตาล็อก|แคตตาล็อค|แคตาล็อก|รายการสินค้า|ดู(?:สินค้า|ของ|เมนู|รูป)|^สินค้า(?:ทั้งหมด)?$|^products?$',
-    'มี(?:สินค้า|ของ)?อะไร(?:ขาย|แนะนำ)?(?:บ้าง|มั่ง)|ขาย(?:อะไร|ไร)|มี(?:สินค้า|ของ)?อะไรแนะนำ|แนะนำ(?:สินค้า|หน่อย|อะไร)|what (?:do|d) you (?:sell|have|offer)|what(?:\'s| is) (?:on sale|available|for sale)',
+    'มี\\S{0,12}อะไร(?:ขาย|แนะนำ)?(?:บ้าง|มั่ง)|มี(?:กี่|แบบไหน|อย่างไหน)(?:แบบ|อย่าง|ชนิด|รส|ขนาด)?(?:บ้าง)?|what kinds?|what types?|ขาย(?:อะไร|ไร)|มี(?:สินค้า|ของ)?อะไรแนะนำ|แนะนำ(?:สินค้า|หน่อย|อะไร)|what (?:do|d) you (?:sell|have|offer)|what(?:\'s| is) (?:on sale|available|for sale)',
     'show (?:me )?(?:the |your )?(?:products|items|menu|catalog|goods)|price list|ราคาสินค้า|what can i (?:buy|order)',
   ].join('|'),
 );
@@ -123,10 +123,16 @@ export const TOPICS: [topic: 'shipping_fee' | 'cod' | 'carriers' | 'payment' | '
 ];
 
 /** Marks of a question in general: what stays "question" when no topic or product fits. */
-export const QUESTION = /(?:ไหม|มั้ย|มั๊ย|ไม๊|หรือเปล่า|รึเปล่า|หรือป่าว|ป่าว|ยังไง|อย่างไร|ทำไม|เมื่อไหร่|เมื่อไร|ที่ไหน|ตรงไหน|กี่|อะไร|ได้บ้าง|หรือไม่|\?|^(?:how|what|when|where|why|which|can|could|do|does|is|are|will|would)\b)/;
+export const QUESTION = /(?:ไหม|มั้ย|มั๊ย|ไม๊|หรือเปล่า|รึเปล่า|หรือป่าว|ป่าว|ยังไง|อย่างไร|ทำไม|เมื่อไหร่|เมื่อไร|ไหน|กี่|อะไร|ได้บ้าง|หรือไม่|\?|^(?:how|what|when|where|why|which|can|could|do|does|is|are|will|would)\b)/;
 
 /** Things of the shop, not products: "มีหน้าร้านไหม" is a question, not a product the shop lacks. */
-export const SHOP_THINGS = /(?:หน้าร้าน|สาขา|ส่วนลด|ลดราคา|โปร|promotion|discount|coupon|คูปอง|ใบกำกับ|ใบเสร็จ|บริการ|ประกัน|ของแถม|แถม|เว็บ|website|facebook|instagram|ไลน์|line|ร้าน|delivery|การจัดส่ง|ส่งฟรี|ต่างประเทศ|abroad)/;
+export const SHOP_THINGS = /(?:หน้าร้าน|สาขา|ส่วนลด|ลดราคา|มีลด|ลดได้|ลดไหม|ราคาส่ง|ขายส่ง|wholesale|โปร|promotion|discount|coupon|คูปอง|ใบกำกับ|ใบเสร็จ|บริการ|ประกัน|ของแถม|แถม|เว็บ|website|facebook|instagram|ไลน์|line|ร้าน|delivery|การจัดส่ง|ส่งฟรี|ต่างประเทศ|abroad)/;
 
 /** Kind words about the goods or the service: chatter, not an order. */
 export const PRAISE = /(?:อร่อย|ชอบ|ดีมาก|เยี่ยม|ประทับใจ|สุดยอด|ถูกใจ|หอม|ส่งไว|ส่งเร็ว|ได้รับ(?:ของ)?แล้ว|love|great|good|nice|delicious|amazing|received)/;
+
+/** "If I order today …": a question about shipping time, not about an order already placed. */
+export const IF_ORDERED = /(?:ถ้าสั่ง|สั่งวันนี้|สั่งตอนนี้|สั่งพรุ่งนี้|if i order|order (?:today|now))/;
+
+/** Telling the shop something is done ("โอนแล้ว", "paid"): chatter for the engine, the slip follows. */
+export const NOTICE = /^(?:โอน(?:เงิน)?(?:แล้ว|เรียบร้อย)|จ่าย(?:เงิน)?(?:แล้ว|เรียบร้อย)|ชำระ(?:เงิน)?(?:แล้ว|เรียบร้อย)|(?:i )?(?:have )?(?:paid|transferred)|payment (?:done|sent))/;

@@ -4,7 +4,7 @@
  * name ("2 x SKU", "SKU *3", "สบู่สามก้อน", "ถุงนึง"), with request words and particles around them.
  */
 import { indexCatalog, matchProduct, skuKey, type CatalogIndex, type ProductMatch } from './catalog.ts';
-import { CLASSIFIERS, CONJUNCTIONS, DOZEN, isParticle, numberOf, REQUEST_WORDS, thaiNumber, unitOf } from './lexicon.ts';
+import { CLASSIFIERS, CONJUNCTIONS, DOZEN, isParticle, numberOf, REQUEST_WORDS, singular, thaiNumber, unitOf } from './lexicon.ts';
 import { compact, normalize, tokens } from './normalize.ts';
 
 export interface ItemLine {
@@ -133,12 +133,17 @@ function lexemes(segment: string, index: CatalogIndex): Lex[] {
       i++;
       continue;
     }
+    // "อันนี้", "ถุงนั้น", "ตัวไหน": pointing, not naming.
+    if (CLASSIFIERS.has(w) && next !== undefined && /^(?:นี้|นั้น|โน้น|ไหน)$/.test(next)) {
+      i++;
+      continue;
+    }
     if (CONJUNCTIONS.has(w)) {
       out.push({ t: 'break' });
       continue;
     }
     if (isParticle(list, i)) continue;
-    const filler = (REQUEST_WORDS.has(w) || COURTESY.has(w)) && !index.vocabulary.has(w);
+    const filler = (REQUEST_WORDS.has(w) || REQUEST_WORDS.has(singular(w)) || COURTESY.has(w)) && !index.vocabulary.has(w);
     out.push({ t: 'word', text: w, filler });
   }
   return out;

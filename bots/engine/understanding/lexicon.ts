@@ -34,7 +34,8 @@ export function isParticle(list: readonly string[], i: number): boolean {
 /** Words that ask for something ("I'd like"): dropped before a product name. */
 export const REQUEST_WORDS = set(
   'ขอ', 'เอา', 'อยาก', 'ได้', 'อยากได้', 'ต้องการ', 'รับ', 'สั่ง', 'ซื้อ', 'จะ', 'เพิ่ม', 'ใส่', 'หยิบ', 'อีก', 'ช่วย', 'หา', 'จัด', 'สนใจ',
-  'ดู', 'เช็ค', 'ถาม', 'สอบถาม', 'บอก',
+  'ดู', 'เช็ค', 'ถาม', 'สอบถาม', 'บอก', 'อย่าง', 'อันนี้', 'นี้', 'ตัวนี้', 'แบบนี้', 'this', 'that', 'these', 'those',
+  'nut', 'snack', 'item', 'product', 'thing', 'stuff',
   'มี', 'ให้', 'ผม', 'ฉัน', 'หนู', 'เรา', 'ดิฉัน', 'เค้า', 'เขา', 'พี่', 'ค่ะ', 'ทีนึง', 'ที',
   'i', "i'd", 'id', 'i’d', 'like', 'would', 'want', 'need', 'give', 'me', 'can', 'could', 'get', 'have', 'take', "i'll",
   'add', 'buy', 'order', 'some', 'the', 'a', 'an', 'of', 'to', 'for', 'more', 'also', 'please', 'us', 'we',
@@ -70,7 +71,7 @@ export function unitOf(word: string): string | undefined {
 /** Titles before a name, longest first so "นางสาว" wins over "นาง". */
 export const TITLES = [
   'นางสาว', 'น.ส.', 'น.ส', 'นส.', 'ด.ช.', 'ด.ญ.', 'เด็กชาย', 'เด็กหญิง', 'นาย', 'นาง', 'คุณ', 'พี่', 'mrs.', 'mrs', 'mr.', 'mr',
-  'ms.', 'ms', 'miss', 'dr.', 'dr', 'khun',
+  'ms.', 'ms', 'miss', 'dr.', 'dr', 'khun', 'k.',
 ];
 
 const THAI_DIGITS: Record<string, number> = {

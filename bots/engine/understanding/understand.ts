@@ -162,6 +162,11 @@ export function understand(input: string, options: UnderstandOptions): Interpret
   if (has(cue.SAVED_ADDRESS)) return { intent: 'use_saved_address' };
   if (has(cue.EDIT_ADDRESS)) return { intent: 'edit_address' };
   if (step !== 'browse' && looksLikeAddress(said.text)) return { intent: 'address', ...parseAddress(input) };
+  // Delivery details pasted before checkout (a phone and a postcode or province, no product): kept as an address.
+  if (step === 'browse' && looksLikeAddress(said.text) && !products()) {
+    const details = parseAddress(input);
+    if (details.phone && (details.postcode || details.province)) return { intent: 'address', ...details };
+  }
   if (step === 'summary' && has(cue.BACK)) return { intent: 'back' };
 
   if (has(cue.CLEAR_CART)) return { intent: 'clear_cart' };
@@ -180,6 +185,8 @@ export function understand(input: string, options: UnderstandOptions): Interpret
     return /ยังไง|อย่างไร|กี่วัน|policy|how/.test(c) ? { intent: 'question', topic: 'other' } : { intent: 'return', action: 'start' };
   }
   if (has(cue.CANCEL) && !products()) return { intent: 'cancel' };
+  if (has(cue.NOTICE) && !products()) return { intent: 'smalltalk' };
+  if (has(cue.IF_ORDERED) && has(cue.QUESTION)) return { intent: 'question', topic: 'shipping_time' };
   if (has(cue.STATUS) && !products()) return { intent: 'status' };
   for (const [topic, re] of cue.TOPICS) if (has(re)) return { intent: 'question', topic };
   if (has(cue.MENU) && !products()) return { intent: 'menu' };
@@ -194,6 +201,9 @@ export function understand(input: string, options: UnderstandOptions): Interpret
     return { intent: 'price' };
   }
   if (has(cue.STOCK)) {
+    // "ชาเขียวมีไหมคะ 2 ถุง": asks and orders at once; the order wins.
+    const counted = parseItems(said.text, index).filter((l) => l.match.kind === 'one' && l.explicitQty && l.counted);
+    if (counted.length > 0) return order(counted, false)!;
     const rest = residue(c, cue.STOCK_WORDS);
     const found = productOf(index, rest);
     if (found.sku || found.candidates) return { intent: 'stock', sku: found.sku, candidates: found.candidates };
