@@ -27,6 +27,11 @@ describe('the chat corpus (tests/fixtures/chat)', () => {
     expect(score.address.postcode).toBe(score.address.total);
   });
 
+  it('keeps every phrasing fixed while tuning (regressions.jsonl)', () => {
+    const score = run('regressions.jsonl');
+    expect(score.misses, JSON.stringify(score.misses, null, 1)).toEqual([]);
+  });
+
   it('scores a wrong answer as a miss, with what was expected and what was understood', () => {
     const lines = [{ text: 'ชาไทย 2', expect: { intent: 'add', items: [{ sku: 'TEA-THAI', qty: 3 }] } }];
     const score = scoreCorpus(lines, [understand('ชาไทย 2', { catalog })]);
