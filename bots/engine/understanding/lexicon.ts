@@ -132,3 +132,24 @@ export function singular(word: string): string {
   if (/[^su]s$/.test(word)) return word.slice(0, -1);
   return word;
 }
+
+/** Common misspellings of the chat's own words (not of products: those are matched loosely). */
+const SPELLINGS: [RegExp, string][] = [
+  [/ตระกร้า|ตะกล้า|ตระกล้า/g, 'ตะกร้า'],
+  [/ขอบคุน|ขอบคุง|ขอบคุล/g, 'ขอบคุณ'],
+  [/สวัดดี|สวัสดิ์ดี|สวัสดีย์/g, 'สวัสดี'],
+  [/เท่าไห(?!ร)|เท่าหร่าย|เท่าไหล่|เท่าไล/g, 'เท่าไหร่'],
+  [/กี่บาด/g, 'กี่บาท'],
+  [/แอดมิด|แอดมินท์|แอ็ดมิน/g, 'แอดมิน'],
+  [/เมนุ|เมณู/g, 'เมนู'],
+  [/สถานนะ|สถาณะ/g, 'สถานะ'],
+  [/ยกเลิค|ยกเลีก/g, 'ยกเลิก'],
+  [/ออเดอ(?!ร์)|ออร์เดอร์|ออเด้อ/g, 'ออเดอร์'],
+  [/เช็ก|เชค/g, 'เช็ค'],
+  [/ปลายทาน/g, 'ปลายทาง'],
+  [/ที่อยุ่|ที่อยุ/g, 'ที่อยู่'],
+];
+
+export function respell(text: string): string {
+  return SPELLINGS.reduce((s, [re, right]) => s.replace(re, right), text);
+}

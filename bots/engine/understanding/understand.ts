@@ -8,7 +8,7 @@ import { indexCatalog, type CatalogIndex } from './catalog.ts';
 import { commandOf, returnReply } from './commands.ts';
 import * as cue from './cues.ts';
 import { COURTESY, parseItems, type ItemLine } from './items.ts';
-import { CLASSIFIERS, PARTICLES, REQUEST_WORDS, isParticle, numberOf } from './lexicon.ts';
+import { CLASSIFIERS, PARTICLES, REQUEST_WORDS, isParticle, numberOf, respell } from './lexicon.ts';
 import { compact, normalize, tokens, withoutTones } from './normalize.ts';
 import type { CatalogItem, Interpretation, Step, Unresolved } from './types.ts';
 
@@ -33,7 +33,7 @@ const isFiller = (w: string) => PARTICLES.has(w) || REQUEST_WORDS.has(w) || COUR
 
 function read(input: string): Said {
   const text = normalize(input);
-  const flat = text.replace(/\n/g, ' ').toLowerCase();
+  const flat = respell(text.replace(/\n/g, ' ').toLowerCase());
   const all = tokens(flat).map((t) => t.lower);
   const content = all.filter((_, i) => !isParticle(all, i));
   let core = compact(content);
