@@ -259,7 +259,12 @@ export function parseAddress(input: string): AddressFields {
   let name: string | undefined;
   const addressParts: string[] = [];
   const labelledName = list.find((c) => c.label === 'name');
-  if (labelledName) name = labelledName.text;
+  if (labelledName) {
+    // "ชื่อ สมชาย ใจดี 12/3 ซอยอารีย์ …" with no address label: the address runs on after the name.
+    const split = nameScore(labelledName.text, places) < 0 ? splitNameFromAddress(labelledName.text, places) : undefined;
+    name = split?.name ?? labelledName.text;
+    if (split?.name) addressParts.push(split.address);
+  }
   for (const c of list) {
     if (c === labelledName || c.label === 'phone' || c.label === 'postcode') continue;
     addressParts.push(c.text);

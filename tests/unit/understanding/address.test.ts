@@ -82,6 +82,19 @@ describe('delivery details as people type them', () => {
     expect(parseAddress('0812345678 12/3 ซอยอารีย์ แขวงสามเสนใน เขตพญาไท').missing).toEqual(['name']);
   });
 
+  it('reads the ways people lay details out', () => {
+    const cases: [string, { name: string; phone: string; postcode: string; province: string }][] = [
+      ['ชื่อ สมชาย ใจดี 12/3 ซอยอารีย์ แขวงสามเสนใน เขตพญาไท กรุงเทพ 10400 โทร 0812345678', { name: 'สมชาย ใจดี', phone: '0812345678', postcode: '10400', province: 'กรุงเทพมหานคร' }],
+      ['0812345678 สมชาย ใจดี 12/3 ซอยอารีย์ กรุงเทพ 10400', { name: 'สมชาย ใจดี', phone: '0812345678', postcode: '10400', province: 'กรุงเทพมหานคร' }],
+      ['ชื่อ-สกุล: วารี ทองสุข\nเบอร์ติดต่อ: 0823456789\nที่อยู่จัดส่ง: 8/88 ม.9 ต. บ้านปง อ. หางดง จ. เชียงใหม่ 50230', { name: 'วารี ทองสุข', phone: '0823456789', postcode: '50230', province: 'เชียงใหม่' }],
+      ['Tel: 081-222-3333 Name: Anna Lee Address: 5/5 Soi Ari, Phaya Thai, Bangkok 10400', { name: 'Anna Lee', phone: '0812223333', postcode: '10400', province: 'กรุงเทพมหานคร' }],
+      ['คุณต่าย 0812223333\nร้านต่ายการค้า 55 ถ.มิตรภาพ ต.ในเมือง อ.เมือง จ.นครราชสีมา 30000', { name: 'ต่าย', phone: '0812223333', postcode: '30000', province: 'นครราชสีมา' }],
+      ['12/3 ซอยอารีย์ กรุงเทพ 10400\nสมหญิง ใจดี\n0812345678', { name: 'สมหญิง ใจดี', phone: '0812345678', postcode: '10400', province: 'กรุงเทพมหานคร' }],
+      ['ผู้รับ วราภรณ์ สุขใจ / 086-555-4321 / 9/9 หมู่ 1 ต.บ้านปง อ.หางดง เชียงใหม่ 50230', { name: 'วราภรณ์ สุขใจ', phone: '0865554321', postcode: '50230', province: 'เชียงใหม่' }],
+    ];
+    for (const [text, expected] of cases) expect(parseAddress(text), text).toMatchObject(expected);
+  });
+
   it('keeps a surname that is also a place name as the name', () => {
     expect(parseAddress('สมหญิง ใจดี\n0812345678\n12/3 ซอยอารีย์ เชียงใหม่ 50200').name).toBe('สมหญิง ใจดี');
   });
