@@ -12,11 +12,14 @@ interface NameForm {
   item: number;
   /** The name's words run together (lower case, units as "250g"). */
   chars: string;
-  /** Offsets in chars where a word starts; chars.length ends the last. */
-  starts: Set<number>;
+  /** 1 where a word starts (index chars.length too); nextStart[j]: where the word after the one at j starts. */
+  isStart: Uint8Array;
+  nextStart: Int32Array;
   /** Characters that are not the size ("250g"): coverage is measured against these. */
   coreLength: number;
   bigrams: Set<string>;
+  /** The name's words as matched (tells a product word from filler). */
+  words: string[];
 }
 
 export interface CatalogIndex<T extends CatalogItem = CatalogItem> {
@@ -34,7 +37,7 @@ export interface CatalogIndex<T extends CatalogItem = CatalogItem> {
 export type ProductMatch =
   | { kind: 'one'; sku: string; score: number }
   | { kind: 'many'; skus: string[]; score: number }
-  | { kind: 'none'; suggestions: string[] };
+  | { kind: 'none' };
 
 const cache = new WeakMap<readonly CatalogItem[], CatalogIndex>();
 
@@ -69,18 +72,39 @@ function bigramsOf(s: string): string[] {
   return out;
 }
 
+type Shape = Omit<NameForm, 'item'>;
+
+/** Names already cut into words: the engine indexes the same catalog for every batch of messages. */
+const shapes = new Map<string, Shape | null>();
+const MAX_SHAPES = 20_000;
+
 function formOf(item: number, text: string): NameForm | undefined {
+  let shape = shapes.get(text);
+  if (shape === undefined) {
+    shape = shapeOf(text);
+    if (shapes.size >= MAX_SHAPES) shapes.clear();
+    shapes.set(text, shape);
+  }
+  return shape ? { item, ...shape } : undefined;
+}
+
+function shapeOf(text: string): Shape | null {
   const list = nameWords(text);
-  if (list.length === 0) return undefined;
+  if (list.length === 0) return null;
   let chars = '';
-  const starts = new Set<number>();
+  const starts: number[] = [];
   let coreLength = 0;
   for (const { word, size } of list) {
-    starts.add(chars.length);
+    starts.push(chars.length);
     chars += word;
     if (!size) coreLength += word.length;
   }
-  return { item, chars, starts, coreLength: Math.max(1, coreLength), bigrams: new Set(bigramsOf(chars)) };
+  const isStart = new Uint8Array(chars.length + 1);
+  for (const at of starts) isStart[at] = 1;
+  isStart[chars.length] = 1;
+  const nextStart = new Int32Array(chars.length + 1).fill(chars.length);
+  for (let j = chars.length - 1; j >= 0; j--) nextStart[j] = isStart[j + 1] ? j + 1 : nextStart[j + 1]!;
+  return { chars, isStart, nextStart, coreLength: Math.max(1, coreLength), bigrams: new Set(bigramsOf(chars)), words: list.map((w) => w.word) };
 }
 
 /** The index of a catalog; cached per array, so calling it for every message is cheap. */
@@ -95,12 +119,16 @@ export function indexCatalog<T extends CatalogItem>(items: readonly T[]): Catalo
       if (!name.trim()) continue;
       const form = formOf(i, options ? `${name} ${options}` : name);
       if (form) forms.push(form);
-      for (const w of nameWords(name)) vocabulary.add(w.word);
+      for (const w of formOf(i, name)?.words ?? []) vocabulary.add(w);
     }
   });
   const postings = new Map<string, number[]>();
   forms.forEach((f, i) => {
-    for (const g of f.bigrams) postings.set(g, [...(postings.get(g) ?? []), i]);
+    for (const g of f.bigrams) {
+      const list = postings.get(g);
+      if (list) list.push(i);
+      else postings.set(g, [i]);
+    }
   });
   const index: CatalogIndex<T> = {
     items,
@@ -133,54 +161,58 @@ let scratch = { cost: new Float64Array(4096), mid: new Uint8Array(4096) };
  * swapped (tone marks cost a quarter); whole words of the name may be skipped for free; starting
  * inside a word costs half a letter.
  */
-function align(q: string, form: NameForm): Alignment {
+function align(q: string, form: NameForm, allowed: number): Alignment {
   const c = form.chars;
   const n = q.length;
   const m = c.length;
   const INF = 1e9;
+  const { isStart, nextStart } = form;
   // cost[i][j]: query[0..i) read, next name letter j. Flat arrays, reused between calls (no garbage).
   const size = (n + 1) * (m + 1);
   if (scratch.cost.length < size) scratch = { cost: new Float64Array(size * 2), mid: new Uint8Array(size * 2) };
   const { cost, mid } = scratch;
   cost.fill(INF, 0, size);
   mid.fill(0, 0, size);
-  const at = (i: number, j: number) => i * (m + 1) + j;
-  const relax = (i: number, j: number, v: number, midStart: number) => {
-    const k = at(i, j);
+  const w = m + 1;
+  const relax = (k: number, v: number, midStart: number) => {
     if (v < cost[k]!) {
       cost[k] = v;
       mid[k] = midStart;
     }
   };
-  for (let j = 0; j < m; j++) relax(0, j, form.starts.has(j) ? 0 : MID_START, form.starts.has(j) ? 0 : 1);
+  for (let j = 0; j < m; j++) relax(j, isStart[j] ? 0 : MID_START, isStart[j] ? 0 : 1);
+  let previousRowMin = 0;
   for (let i = 0; i <= n; i++) {
+    let rowMin = INF;
     for (let j = 0; j <= m; j++) {
-      const v = cost[at(i, j)]!;
-      if (v >= INF) continue;
-      const s = mid[at(i, j)]!;
-      if (form.starts.has(j) && i > 0) {
-        // Skip the whole word that starts here.
-        let next = j + 1;
-        while (next < m && !form.starts.has(next)) next++;
-        relax(i, next, v, s);
-      }
+      const k = i * w + j;
+      const v = cost[k]!;
+      // Costs only grow: a cell already over the allowance leads nowhere.
+      if (v > allowed) continue;
+      if (v < rowMin) rowMin = v;
+      const s = mid[k]!;
+      // Skip the whole word that starts here.
+      if (isStart[j] && i > 0) relax(i * w + nextStart[j]!, v, s);
       if (i < n && j < m) {
         const a = q[i]!;
         const b = c[j]!;
-        relax(i + 1, j + 1, v + (a === b ? 0 : isTone(a) && isTone(b) ? 0.25 : 1), s);
-        if (i + 1 < n && j + 1 < m && a === c[j + 1] && q[i + 1] === b && a !== b) relax(i + 2, j + 2, v + 1, s);
+        relax(k + w + 1, v + (a === b ? 0 : isTone(a) && isTone(b) ? 0.25 : 1), s);
+        if (i + 1 < n && j + 1 < m && a === c[j + 1] && q[i + 1] === b && a !== b) relax(k + 2 * w + 2, v + 1, s);
       }
-      if (i < n) relax(i + 1, j, v + charCost(q[i]!), s);
-      if (j < m && i > 0) relax(i, j + 1, v + charCost(c[j]!), s);
+      if (i < n) relax(k + w, v + charCost(q[i]!), s);
+      if (j < m && i > 0) relax(k + 1, v + charCost(c[j]!), s);
     }
+    // Nothing in this row or the one before is within the allowance: the rest cannot be either.
+    if (i > 0 && rowMin > allowed && previousRowMin > allowed) return { cost: INF, partialEnd: false, midStart: false };
+    previousRowMin = rowMin;
   }
   let best: Alignment = { cost: INF, partialEnd: false, midStart: false };
   for (let j = 0; j <= m; j++) {
-    const v = cost[at(n, j)]!;
-    const partialEnd = !(j === m || form.starts.has(j));
+    const v = cost[n * w + j]!;
+    const partialEnd = !(j === m || isStart[j]);
     // A query that stops inside a word is a little worse than one that fills it.
     if (v + (partialEnd ? 0.01 : 0) < best.cost + (best.partialEnd ? 0.01 : 0)) {
-      best = { cost: v, partialEnd, midStart: mid[at(n, j)] === 1 };
+      best = { cost: v, partialEnd, midStart: mid[n * w + j] === 1 };
     }
   }
   return best;
@@ -195,6 +227,8 @@ export function tolerance(length: number): number {
   if (length <= 12) return 2;
   return 2 + (length - 12) / 6;
 }
+
+const MAX_ALIGNED = 24;
 
 export interface Scored {
   item: number;
@@ -221,10 +255,11 @@ export function scoreQuery(index: CatalogIndex, text: string): Scored[] {
   const allowed = tolerance(plainLength);
   const needed = Math.max(1, Math.floor(new Set(grams).size * 0.3));
   const best = new Map<number, Scored>();
-  for (const [f, shared] of hits) {
-    if (shared < needed) continue;
+  // Only the names sharing the most letter pairs are aligned: a large catalog stays fast.
+  const likely = [...hits].filter(([, shared]) => shared >= needed).sort((a, b) => b[1] - a[1]).slice(0, MAX_ALIGNED);
+  for (const [f] of likely) {
     const form = index.forms[f]!;
-    const a = align(q, form);
+    const a = align(q, form, allowed);
     if (a.cost > allowed) continue;
     const coverage = Math.min(1, plainLength / form.coreLength);
     const score = coverage - a.cost / Math.max(plainLength, 1) - (a.partialEnd ? 0.15 : 0) - (a.midStart ? 0.15 : 0);
@@ -251,24 +286,25 @@ const MAX_ANSWERS = 5000;
 
 function freshMatch(index: CatalogIndex, text: string): ProductMatch {
   const scored = scoreQuery(index, text);
-  if (scored.length === 0) return { kind: 'none', suggestions: suggest(index, text) };
+  if (scored.length === 0) return { kind: 'none' };
   const top = scored[0]!;
   const close = scored.filter((s) => s.score >= top.score - AMBIGUITY_MARGIN);
   if (close.length === 1) return { kind: 'one', sku: index.items[top.item]!.sku, score: top.score };
   return { kind: 'many', skus: close.map((s) => index.items[s.item]!.sku), score: top.score };
 }
 
-/** Up to three products whose names share the most letter pairs with the query. */
+/** Up to three products whose names share the most letter pairs with the query (asked only for a reply). */
 export function suggest(index: CatalogIndex, text: string): string[] {
   const grams = new Set(bigramsOf(nameWords(text).map((w) => w.word).join('')));
   if (grams.size === 0) return [];
+  const shared = new Map<number, number>();
+  for (const g of grams) for (const f of index.postings.get(g) ?? []) shared.set(f, (shared.get(f) ?? 0) + 1);
   const byItem = new Map<number, number>();
-  index.forms.forEach((f) => {
-    let shared = 0;
-    for (const g of grams) if (f.bigrams.has(g)) shared++;
-    const dice = (2 * shared) / (grams.size + f.bigrams.size);
-    if (dice > (byItem.get(f.item) ?? 0)) byItem.set(f.item, dice);
-  });
+  for (const [f, count] of shared) {
+    const form = index.forms[f]!;
+    const dice = (2 * count) / (grams.size + form.bigrams.size);
+    if (dice > (byItem.get(form.item) ?? 0)) byItem.set(form.item, dice);
+  }
   return [...byItem]
     .filter(([, d]) => d >= 0.3)
     .sort((a, b) => b[1] - a[1])

@@ -225,20 +225,12 @@ const GOOD_PART = 0.3;
  * Names run together without quantities ("ชาไทย สบู่") become several products when each part names
  * one; a name with a stray word ("ชาไทยแท้ๆ") is read without it when the rest clearly names one.
  */
-function resolve(index: CatalogIndex, words: string[]): { query: string; match: ProductMatch }[] {
+function resolve(index: CatalogIndex, words: string[]): Part[] {
   const query = compact(words);
   const whole = matchProduct(index, query);
   if (whole.kind !== 'none' || words.length < 2) return [{ query, match: whole }];
-  const skus = (m: ProductMatch) => (m.kind === 'one' ? [m.sku] : m.kind === 'many' ? m.skus : []);
-  for (let k = 1; k < words.length; k++) {
-    const left = matchProduct(index, compact(words.slice(0, k)));
-    if (left.kind === 'none') continue;
-    const rest = resolve(index, words.slice(k));
-    const seen = [left, ...rest.map((r) => r.match)].flatMap(skus);
-    if (rest.every((r) => r.match.kind !== 'none') && new Set(seen).size === seen.length) {
-      return [{ query: compact(words.slice(0, k)), match: left }, ...rest];
-    }
-  }
+  const split = splitFrom(index, words, 0, new Map());
+  if (split && split.length > 1) return split;
   // Thai puts the thing first and what describes it after ("ชาไทย|แท้ๆ"), English the other way
   // round ("organic|jasmine rice"): only the describing words may be dropped.
   const thaiFirst = /[\u0E00-\u0E7F]/.test(words[0]!);
@@ -248,6 +240,28 @@ function resolve(index: CatalogIndex, words: string[]): { query: string; match: 
     if (m.kind !== 'none' && m.score >= GOOD_PART) return [{ query: part, match: m }];
   }
   return [{ query, match: whole }];
+}
+
+type Part = { query: string; match: ProductMatch };
+const skusOf = (m: ProductMatch) => (m.kind === 'one' ? [m.sku] : m.kind === 'many' ? m.skus : []);
+
+/** words[from..] as several products, each part naming one or more, none twice; null when there is no such reading. */
+function splitFrom(index: CatalogIndex, words: string[], from: number, memo: Map<number, Part[] | null>): Part[] | null {
+  if (from === words.length) return [];
+  const known = memo.get(from);
+  if (known !== undefined) return known;
+  let found: Part[] | null = null;
+  for (let to = from + 1; to <= words.length && !found; to++) {
+    const query = compact(words.slice(from, to));
+    const match = matchProduct(index, query);
+    if (match.kind === 'none') continue;
+    const rest = splitFrom(index, words, to, memo);
+    if (!rest) continue;
+    const seen = [match, ...rest.map((r) => r.match)].flatMap(skusOf);
+    if (new Set(seen).size === seen.length) found = [{ query, match }, ...rest];
+  }
+  memo.set(from, found);
+  return found;
 }
 
 /** Splits a message into order lines and reads each against the catalog. */

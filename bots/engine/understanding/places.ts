@@ -60,13 +60,18 @@ export const placeRows: readonly PlaceRow[] = data.rows;
 
 const byPostcode = new Map<string, PlaceRow[]>();
 const byProvince = new Map<string, PlaceRow[]>();
+const add = <K>(map: Map<K, PlaceRow[]>, key: K, row: PlaceRow) => {
+  const list = map.get(key);
+  if (list) list.push(row);
+  else map.set(key, [row]);
+};
 for (const row of data.rows) {
-  byPostcode.set(row.postcode, [...(byPostcode.get(row.postcode) ?? []), row]);
-  byProvince.set(row.province, [...(byProvince.get(row.province) ?? []), row]);
+  add(byPostcode, row.postcode, row);
+  add(byProvince, row.province, row);
 }
 
 const bySubdistrict = new Map<string, PlaceRow[]>();
-for (const row of data.rows) bySubdistrict.set(row.plain.subdistrict, [...(bySubdistrict.get(row.plain.subdistrict) ?? []), row]);
+for (const row of data.rows) add(bySubdistrict, row.plain.subdistrict, row);
 
 /** Rows of the sub-districts named after ต./ตำบล/แขวง in the text (tone marks off): where no postcode or province was typed. */
 export function rowsOfMarkedSubdistricts(plainText: string): PlaceRow[] {

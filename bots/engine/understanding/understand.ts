@@ -4,7 +4,7 @@
  * that is not a product, a question or a way out is delivery details; at the summary "ok" is a yes.
  */
 import { looksLikeAddress, parseAddress } from './address.ts';
-import { indexCatalog, type CatalogIndex } from './catalog.ts';
+import { indexCatalog, suggest, type CatalogIndex } from './catalog.ts';
 import { commandOf, returnReply } from './commands.ts';
 import * as cue from './cues.ts';
 import { COURTESY, parseItems, type ItemLine } from './items.ts';
@@ -87,7 +87,7 @@ function orderNumberOf(flat: string): string | undefined {
 }
 
 /** Order lines → add, choose or not_found; null when the text names no product at all. */
-function order(lines: ItemLine[], strict: boolean): Interpretation | null {
+function order(index: CatalogIndex, lines: ItemLine[], strict: boolean): Interpretation | null {
   if (lines.length === 0) return null;
   const good = lines.filter((l) => l.match.kind === 'one');
   const orderish = lines.some((l) => l.explicitQty || l.counted);
@@ -96,14 +96,14 @@ function order(lines: ItemLine[], strict: boolean): Interpretation | null {
     if (line.match.kind === 'one') return { intent: 'add', items: [{ sku: line.match.sku, qty: line.qty }], approximate: line.approximate || undefined };
     if (line.match.kind === 'many') return { intent: 'choose', query: line.query, candidates: line.match.skus, qty: line.qty };
     if (strict || !orderish) return null;
-    return { intent: 'not_found', query: line.query, qty: line.qty, suggestions: line.match.suggestions };
+    return { intent: 'not_found', query: line.query, qty: line.qty, suggestions: suggest(index, line.query) };
   }
   if (good.length === 0 && resolved(lines).length === 0 && (strict || !orderish)) return null;
   const unresolved = lines.flatMap((l): Unresolved[] =>
     l.match.kind === 'many'
       ? [{ kind: 'choose', query: l.query, qty: l.qty, candidates: l.match.skus }]
       : l.match.kind === 'none'
-        ? [{ kind: 'not_found', query: l.query, qty: l.qty, suggestions: l.match.suggestions }]
+        ? [{ kind: 'not_found', query: l.query, qty: l.qty, suggestions: suggest(index, l.query) }]
         : [],
   );
   if (good.length === 0 && unresolved.every((u) => u.kind === 'not_found')) {
@@ -197,17 +197,18 @@ export function understand(input: string, options: UnderstandOptions): Interpret
     const found = productOf(index, residue(c, cue.PRICE_WORDS));
     if (found.sku || found.candidates) return { intent: 'price', sku: found.sku, candidates: found.candidates };
     if (aboutShop) return { intent: 'question', topic: 'other' };
-    if (found.unknown) return notFound(residue(c, cue.PRICE_WORDS));
+    if (found.unknown) return notFound(index, residue(c, cue.PRICE_WORDS));
     return { intent: 'price' };
   }
   if (has(cue.STOCK)) {
     // "ชาเขียวมีไหมคะ 2 ถุง": asks and orders at once; the order wins.
-    const counted = parseItems(said.text, index).filter((l) => l.match.kind === 'one' && l.explicitQty && l.counted);
-    if (counted.length > 0) return order(counted, false)!;
+    const hasNumber = tokens(said.flat).some((t) => numberOf(t.lower) !== undefined);
+    const counted = hasNumber ? parseItems(said.text, index).filter((l) => l.match.kind === 'one' && l.explicitQty && l.counted) : [];
+    if (counted.length > 0) return order(index, counted, false)!;
     const rest = residue(c, cue.STOCK_WORDS);
     const found = productOf(index, rest);
     if (found.sku || found.candidates) return { intent: 'stock', sku: found.sku, candidates: found.candidates };
-    if (found.unknown && !aboutShop) return notFound(rest);
+    if (found.unknown && !aboutShop) return notFound(index, rest);
     return { intent: 'question', topic: 'other' };
   }
   if (has(cue.MENU) || has(cue.LOOK)) {
@@ -220,12 +221,12 @@ export function understand(input: string, options: UnderstandOptions): Interpret
   if (has(cue.HELP) || cue.HELP.test(said.flat.trim())) return { intent: 'help' };
 
   const lines = parseItems(said.text, index);
-  const asOrder = order(lines, step === 'address');
+  const asOrder = order(index, lines, step === 'address');
   if (asOrder) return asOrder;
   if (has(cue.QUESTION) || said.flat.includes('?')) return { intent: 'question', topic: 'other' };
   if (step === 'address') return { intent: 'address', ...parseAddress(input) };
   if (has(cue.THANKS) || has(cue.PRAISE)) return { intent: 'smalltalk' };
-  if (step === 'browse' && lines.length === 1 && looksLikeAName(c)) return notFound(lines[0]!.query);
+  if (step === 'browse' && lines.length === 1 && looksLikeAName(c)) return notFound(index, lines[0]!.query);
   return { intent: 'smalltalk' };
 }
 
@@ -238,8 +239,8 @@ function toneless(re: RegExp): RegExp {
   return out;
 }
 
-function notFound(query: string): Interpretation {
-  return { intent: 'not_found', query, suggestions: [] };
+function notFound(index: CatalogIndex, query: string): Interpretation {
+  return { intent: 'not_found', query, suggestions: suggest(index, query) };
 }
 
 /** A short phrase without verbs of chat: most likely the name of something the customer wants. */
