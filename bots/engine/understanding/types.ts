@@ -45,7 +45,7 @@ export interface AddressFields {
   title?: string | undefined;
   /** The national number: 0812345678 (mobile) or 021234567 (landline). */
   phone?: string | undefined;
-  /** House number, street, building …: what is left once name, phone, places and postcode are taken out. */
+  /** The delivery address as typed, without the name, the phone and their labels (places and postcode included). */
   address?: string | undefined;
   postcode?: string | undefined;
   /** True when the postcode was not typed but follows from the sub-district and district. */

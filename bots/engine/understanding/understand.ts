@@ -55,6 +55,8 @@ function residue(core: string, remove: RegExp): string {
   return compact(words);
 }
 
+const CLEAR_NAME = 0.5;
+
 const resolved = (lines: ItemLine[]) => lines.filter((l) => l.match.kind !== 'none');
 
 /** A product named in a question ("ชาเขียวหมดหรือยัง"): its SKU, or the SKUs it could be. */
@@ -89,6 +91,8 @@ function orderNumberOf(flat: string): string | undefined {
 /** Order lines → add, choose or not_found; null when the text names no product at all. */
 function order(index: CatalogIndex, lines: ItemLine[], strict: boolean): Interpretation | null {
   if (lines.length === 0) return null;
+  // At the address step a bare word may be a name ("มะลิ"): only a quantity or a clear product name makes an order.
+  if (strict && !lines.some((l) => l.explicitQty) && !lines.every((l) => l.match.kind !== 'none' && l.match.score >= CLEAR_NAME)) return null;
   const good = lines.filter((l) => l.match.kind === 'one');
   const orderish = lines.some((l) => l.explicitQty || l.counted);
   if (lines.length === 1) {
@@ -249,4 +253,3 @@ function looksLikeAName(core: string): boolean {
   return words.length > 0 && words.length <= 4 && !/[?!]/.test(core);
 }
 
-export { read as readForTests };

@@ -145,3 +145,10 @@ describe('every command word of today’s chat keeps its meaning', () => {
     expect(browse('ลบ ชาไทย')).toEqual({ intent: 'remove', items: [{ sku: 'TEA-THAI' }], query: 'ชาไทย' });
   });
 });
+
+describe('names at the address step', () => {
+  it('reads a name that is also a product word as a name, and a clear product name as an order', () => {
+    expect(address('มะลิ สวยงาม')).toMatchObject({ intent: 'address', name: 'มะลิ สวยงาม' });
+    expect(address('ชาเขียวมัทฉะ')).toEqual({ intent: 'add', items: [{ sku: 'TEA-GREEN', qty: 1 }] });
+  });
+});
