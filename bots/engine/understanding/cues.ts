@@ -126,13 +126,19 @@ export const TOPICS: [topic: 'shipping_fee' | 'cod' | 'carriers' | 'payment' | '
 export const QUESTION = /(?:ไหม|มั้ย|มั๊ย|ไม๊|หรือเปล่า|รึเปล่า|หรือป่าว|ป่าว|ยังไง|อย่างไร|ทำไม|เมื่อไหร่|เมื่อไร|ไหน|กี่|อะไร|ได้บ้าง|หรือไม่|\?|^(?:how|what|when|where|why|which|can|could|do|does|is|are|will|would)\b)/;
 
 /** Things of the shop, not products: "มีหน้าร้านไหม" is a question, not a product the shop lacks. */
-export const SHOP_THINGS = /(?:หน้าร้าน|สาขา|ส่วนลด|ลดราคา|มีลด|ลดได้|ลดไหม|ราคาส่ง|ขายส่ง|wholesale|โปร|promotion|discount|coupon|คูปอง|ใบกำกับ|ใบเสร็จ|บริการ|ประกัน|ของแถม|แถม|เว็บ|website|facebook|instagram|ไลน์|line|ร้าน|delivery|การจัดส่ง|ส่งฟรี|ต่างประเทศ|abroad)/;
+export const SHOP_THINGS = anyWord(
+  ['หน้าร้าน', 'สาขา', 'ส่วนลด', 'ลดราคา', 'มีลด', 'ลดได้', 'ลดไหม', 'ราคาส่ง', 'ขายส่ง', 'wholesale', 'โปร', 'promotion', 'promo', 'discount', 'coupon', 'คูปอง', 'ใบกำกับ', 'ใบเสร็จ', 'receipt', 'invoice', 'บริการ', 'ประกัน', 'ของแถม', 'แถม', 'เว็บ', 'website', 'facebook', 'instagram', 'ไลน์', 'line', 'delivery', 'การจัดส่ง', 'ส่งฟรี', 'ต่างประเทศ', 'abroad'],
+  '',
+);
 
 /** Kind words about the goods or the service: chatter, not an order. */
 export const PRAISE = /(?:อร่อย|ชอบ|ดีมาก|เยี่ยม|ประทับใจ|สุดยอด|ถูกใจ|หอม|ส่งไว|ส่งเร็ว|ได้รับ(?:ของ)?แล้ว|love|great|good|nice|delicious|amazing|received)/;
 
 /** "If I order today …": a question about shipping time, not about an order already placed. */
 export const IF_ORDERED = /(?:ถ้าสั่ง|สั่งวันนี้|สั่งตอนนี้|สั่งพรุ่งนี้|if i order|order (?:today|now))/;
+
+/** Asking when. */
+export const WHEN = /(?:กี่วัน|เมื่อไหร่|เมื่อไร|วันไหน|ได้ของ|ถึง(?:ไหม|มั้ย|กี่)|when|how long|arrive)/;
 
 /** Telling the shop something is done ("โอนแล้ว", "paid"): chatter for the engine, the slip follows. */
 export const NOTICE = /^(?:โอน(?:เงิน)?(?:แล้ว|เรียบร้อย)|จ่าย(?:เงิน)?(?:แล้ว|เรียบร้อย)|ชำระ(?:เงิน)?(?:แล้ว|เรียบร้อย)|(?:i )?(?:have )?(?:paid|transferred)|payment (?:done|sent))/;

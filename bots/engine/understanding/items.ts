@@ -264,6 +264,25 @@ function splitFrom(index: CatalogIndex, words: string[], from: number, memo: Map
   return found;
 }
 
+/**
+ * "กาแฟ 500" when the coffees are 250 g and 500 g: a number no one orders that many of, naming the
+ * size of exactly one of the products the name fits, picks that product.
+ */
+function bySize(index: CatalogIndex, words: string[], n: number | undefined): Part | undefined {
+  if (n === undefined || n <= MAX_PLAIN_QTY) return undefined;
+  const query = compact(words);
+  const match = matchProduct(index, query);
+  if (match.kind !== 'many') return undefined;
+  const sized = match.skus.filter((sku) => {
+    const item = index.items[index.bySku.get(skuKey(sku))!]!;
+    return [item.nameTh, item.nameEn].some((name) => new RegExp(`(?<!\\d)${n}(?!\\d)`).test(name));
+  });
+  return sized.length === 1 ? { query: `${query} ${n}`, match: { kind: 'one', sku: sized[0]!, score: match.score } } : undefined;
+}
+
+/** More than this many of one thing in a chat order is more likely a size ("500" grams). */
+const MAX_PLAIN_QTY = 20;
+
 /** Splits a message into order lines and reads each against the catalog. */
 export function parseItems(text: string, catalog: CatalogIndex | Parameters<typeof indexCatalog>[0]): ItemLine[] {
   const index = 'forms' in catalog ? catalog : indexCatalog(catalog);
@@ -285,6 +304,11 @@ export function parseItems(text: string, catalog: CatalogIndex | Parameters<type
       }
       const words = nameOf(d.words);
       if (words.length === 0) continue;
+      const sized = bySize(index, words, qty?.value);
+      if (sized) {
+        lines.push({ ...base, qty: 1, explicitQty: false, ...sized });
+        continue;
+      }
       const parts = resolve(index, words);
       parts.forEach((p, i) => {
         // The quantity belongs to the part it was written next to.

@@ -190,13 +190,13 @@ export function understand(input: string, options: UnderstandOptions): Interpret
   }
   if (has(cue.CANCEL) && !products()) return { intent: 'cancel' };
   if (has(cue.NOTICE) && !products()) return { intent: 'smalltalk' };
-  if (has(cue.IF_ORDERED) && has(cue.QUESTION)) return { intent: 'question', topic: 'shipping_time' };
+  if (has(cue.IF_ORDERED) && has(cue.WHEN)) return { intent: 'question', topic: 'shipping_time' };
   if (has(cue.STATUS) && !products()) return { intent: 'status' };
   for (const [topic, re] of cue.TOPICS) if (has(re)) return { intent: 'question', topic };
-  if (has(cue.MENU) && !products()) return { intent: 'menu' };
-  if (has(cue.CHECKOUT) && !products()) return { intent: 'checkout' };
-  // "มีหน้าร้านไหม", "ลดราคาไหม": about the shop, not a product it lacks.
+  // "มีหน้าร้านไหม", "ลดราคาไหม", "มีโปรอะไรบ้าง": about the shop, not a product it lacks nor the menu.
   const aboutShop = has(cue.SHOP_THINGS);
+  if (has(cue.MENU) && !products() && !aboutShop) return { intent: 'menu' };
+  if (has(cue.CHECKOUT) && !products()) return { intent: 'checkout' };
   if (has(cue.PRICE)) {
     const found = productOf(index, residue(c, cue.PRICE_WORDS));
     if (found.sku || found.candidates) return { intent: 'price', sku: found.sku, candidates: found.candidates };
@@ -230,7 +230,10 @@ export function understand(input: string, options: UnderstandOptions): Interpret
   if (has(cue.QUESTION) || said.flat.includes('?')) return { intent: 'question', topic: 'other' };
   if (step === 'address') return { intent: 'address', ...parseAddress(input) };
   if (has(cue.THANKS) || has(cue.PRAISE)) return { intent: 'smalltalk' };
+  if (aboutShop) return { intent: 'question', topic: 'other' };
   if (step === 'browse' && lines.length === 1 && looksLikeAName(c)) return notFound(index, lines[0]!.query);
+  // A quantity with nothing to count ("ขอ 3 ชิ้น"): not chatter, but nothing the shop can act on alone.
+  if (tokens(said.flat).some((t) => numberOf(t.lower) !== undefined)) return { intent: 'unknown' };
   return { intent: 'smalltalk' };
 }
 
