@@ -51,3 +51,20 @@ describe('the chat corpus (tests/fixtures/chat)', () => {
     expect(scoreCorpus(lines, got).correct).toBe(2);
   });
 });
+
+describe('npm run eval:chat', () => {
+  it('prints the report and, with --json, one object as its last line', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const root = new URL('../../../', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'bots/engine/understanding/eval.ts', 'tests/fixtures/chat/dev.jsonl', '--json'], { cwd: root });
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/dev\.jsonl: \d+\/99 right/);
+    expect(stdout).toMatch(/address lines: 7; name 7, phone 7, postcode 7, province \d/);
+    expect(stdout).toMatch(/parse time per line \(wall\): p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    const report = JSON.parse(lines.at(-1)!);
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(['total', 'correct', 'accuracy', 'byIntent', 'address', 'misses']));
+    expect(report).toMatchObject({ total: 99, address: { total: 7, name: 7, phone: 7, postcode: 7 } });
+    expect(report.byIntent.add).toEqual({ total: 27, correct: expect.any(Number) });
+  });
+});
