@@ -15,15 +15,21 @@ function anyWord(list: string[], flags = 'g'): RegExp {
   return new RegExp(`(?:${alternatives.join('|')})`, flags);
 }
 
-export const GREETING = /^(?:สวัสดี|หวัดดี|ดีจ้า|ดีค่ะ|ดีครับ|ดีคะ|ดี(?=$|\s|แอดมิน|admin|ร้าน|คุณ|ครับ|ค่ะ)|(?:hello|hi|hey|hiya|yo|good (?:morning|afternoon|evening|day)|morning|sawas?dee|sawadee)(?![a-z])|\/start)/;
+export const GREETING = /^(?:สวัสดี|หวัดดี|ฮัลโหล|ฮาโหล|ฮาย|ไฮ(?![\u0E01-\u0E2E])|ดีจ้า|ดีค่ะ|ดีครับ|ดีคะ|ดี(?=$|\s|แอดมิน|admin|ร้าน|คุณ|ครับ|ค่ะ)|(?:hello|hi|hey|hiya|yo|good (?:morning|afternoon|evening|day)|morning|sawas?dee|sawadee)(?![a-z])|\/start)/;
 /** Whom a greeting or thanks is addressed to: nothing more is asked. */
 export const ADDRESSEE = anyWord(
   ['ตอนเช้า', 'ตอนสาย', 'ตอนบ่าย', 'ตอนเย็น', 'ตอนค่ำ', 'ยามเช้า', 'morning', 'afternoon', 'evening', 'แอดมิน', 'admin', 'ทางร้าน', 'เจ้าของร้าน', 'ร้าน', 'คุณ', 'ทุกคน', 'there', 'everyone', 'shop', 'team', 'พี่', 'น้อง', 'ค่า', 'ka', 'krub', 'kha', 'na', 'จ้า', 'มาก', 'มากๆ', 'so much', 'very much', 'a lot', 'lots', 'again', 'ๆ'],
 );
 
 export const THANKS = /(?:ขอบคุณ|ขอบใจ|ขอบคุน|thank|thx|\bty\b|\btq\b)/;
-export const CHATTER =
-  /^(?:โอเค|โอเคร|ok|okay|oke|เค|ได้เลย|ได้|รับทราบ|ทราบแล้ว|เข้าใจแล้ว|เข้าใจ|5{3,}|ฮ่า+|haha\w*|lol|เยี่ยม|สุดยอด|ดีมาก|ดีจัง|น่ารัก|ชอบ(?:มาก)?|ประทับใจ|บาย|bye|ฝันดี|good ?night|great|nice|cool|awesome|perfect|love it|อร่อย(?:มาก)?|ยินดี|ไม่เป็นไร|no problem|see you|แล้วเจอกัน|โชคดี|อืม+|อ๋อ|เยส|yes|ใช่|จ้า|ค่ะ|ครับ|[\p{Extended_Pictographic}\s]+)$/u;
+const CHATTER_LIST = [
+  'โอเค', 'โอเคร', 'ok', 'okay', 'oke', 'เค', 'ได้เลย', 'ได้', 'รับทราบ', 'ทราบแล้ว', 'เข้าใจแล้ว', 'เข้าใจ', 'lol', 'เยี่ยม', 'สุดยอด',
+  'ดีมาก', 'ดีจัง', 'น่ารัก', 'ชอบมาก', 'ชอบ', 'ประทับใจ', 'บาย', 'bye', 'ฝันดี', 'good night', 'goodnight', 'great', 'nice', 'cool',
+  'awesome', 'perfect', 'love it', 'อร่อยมาก', 'อร่อย', 'ยินดี', 'ไม่เป็นไร', 'no problem', 'see you', 'แล้วเจอกัน', 'โชคดี', 'อ๋อ',
+  'เยส', 'yes', 'ใช่', 'จ้า', 'ค่ะ', 'ครับ', 'เลย', 'แล้ว', 'นะ', 'ที่',
+];
+/** A message of chatter only: these words, laughter, emoji. */
+export const CHATTER = new RegExp(`^(?:${[...CHATTER_LIST].sort((a, b) => b.length - a.length).join('|')}|5{3,}|ฮ่า+|haha\\w*|อืม+|[\\p{Extended_Pictographic}\\s])+$`, 'u');
 
 export const HUMAN = new RegExp(
   [
@@ -59,6 +65,7 @@ export const STATUS = new RegExp(
     'ส่ง(?:ของ|สินค้า|พัสดุ)?(?:ให้)?(?:ไป)?(?:แล้ว)?(?:หรือ|รึ)?ยัง|จัดส่ง(?:แล้ว)?(?:หรือ)?ยัง|ทำไม(?:ยัง)?ไม่(?:ได้|ส่ง)',
     'ของ(?:ยัง)?ไม่(?:มา|ถึง)|ยังไม่ได้(?:รับ)?(?:ของ|สินค้า|พัสดุ)|ได้(?:รับ)?ของ(?:เมื่อไหร่|เมื่อไร|วันไหน)|ของจะ(?:มา|ถึง)(?:เมื่อไหร่|เมื่อไร|วันไหน)',
     'ออเดอร์(?:ของ)?(?:ฉัน|ผม|หนู|เรา|ดิฉัน)|my orders?|order status|เช็ค(?:ออเดอร์|คำสั่งซื้อ|พัสดุ|ของ)|ตรวจสอบ(?:ออเดอร์|คำสั่งซื้อ|พัสดุ)',
+    '(?:เมื่อไหร่|เมื่อไร|วันไหน)(?:ของ|พัสดุ|สินค้า)(?:จะ)?(?:มา|ถึง|ได้)|(?:ของ|พัสดุ|สินค้า)(?:จะ)?(?:มา)?ถึง(?:เมื่อไหร่|เมื่อไร|วันไหน)',
     'has my order|did you ship|shipped yet|when will (?:my|it|the) (?:order|parcel|package)',
   ].join('|'),
 );
@@ -105,7 +112,7 @@ export const MENU_WORDS = anyWord(['เมนู', 'menu', 'ดู', 'สิน�
 export const MENU = new RegExp(
   [
     'เมนู|menu|catalog|catalogue|แคตตาล็อก|แคตตาล็อค|แคตาล็อก|รายการสินค้า|ดู(?:สินค้า|ของ|เมนู|รูป)|^สินค้า(?:ทั้งหมด)?$|^products?$',
-    'มี\\S{0,12}อะไร(?:ขาย|แนะนำ)?(?:บ้าง|มั่ง)|มี(?:กี่|แบบไหน|อย่างไหน)(?:แบบ|อย่าง|ชนิด|รส|ขนาด)?(?:บ้าง)?|what kinds?|what types?|ขาย(?:อะไร|ไร)|มี(?:สินค้า|ของ)?อะไรแนะนำ|แนะนำ(?:สินค้า|หน่อย|อะไร)|what (?:do|d) you (?:sell|have|offer)|what(?:\'s| is) (?:on sale|available|for sale)',
+    'มี\\S{0,12}อะไร(?:ขาย|แนะนำ)?(?:บ้าง|มั่ง)|มี(?:กี่|แบบไหน|อย่างไหน)(?:แบบ|อย่าง|ชนิด|รส|ขนาด)?(?:บ้าง)?|what kinds?|what types?|ขาย(?:อะไร|ไร)|มี(?:สินค้า|ของ)?อะไรแนะนำ|แนะนำ(?:สินค้า|อะไร)|^(?:ช่วย)?แนะนำ(?:ให้)?(?:หน่อย|ที)?$|what(?: else)? (?:do|d) you (?:sell|have|offer)|what(?:\'s| is) (?:on sale|available|for sale)',
     'show (?:me )?(?:the |your )?(?:products|items|menu|catalog|goods)|price list|ราคาสินค้า|what can i (?:buy|order)',
   ].join('|'),
 );

@@ -28,7 +28,7 @@ interface Said {
   greeted: boolean;
 }
 
-const QUESTION_WORDS = new Set(['ไหม', 'มั้ย', 'มั๊ย', 'ไม๊', 'หรือ', 'เปล่า', 'ป่าว', 'ยัง', 'บ้าง', 'คะ', 'is', 'are', 'it', 'there', 'any', 'do', 'you']);
+const QUESTION_WORDS = new Set(['ไหม', 'มั้ย', 'มั๊ย', 'ไม๊', 'หรือ', 'เปล่า', 'ป่าว', 'ป่ะ', 'เหรอ', 'หรอ', 'ยัง', 'บ้าง', 'คะ', 'is', 'are', 'it', 'there', 'any', 'do', 'you']);
 const isFiller = (w: string) => PARTICLES.has(w) || REQUEST_WORDS.has(w) || COURTESY.has(w) || QUESTION_WORDS.has(w);
 
 function read(input: string): Said {
@@ -77,9 +77,9 @@ function namesProducts(index: CatalogIndex, said: Said): boolean {
 }
 
 function smalltalkOnly(core: string): boolean {
-  const rest = core.replace(cue.THANKS, ' ').replace(cue.ADDRESSEE, ' ').trim();
+  const rest = core.replace(new RegExp(cue.THANKS.source, 'g'), ' ').replace(cue.ADDRESSEE, ' ').trim();
   if (!rest) return cue.THANKS.test(core);
-  return rest.split(/\s+/).every((w) => cue.CHATTER.test(w)) || cue.CHATTER.test(rest);
+  return cue.CHATTER.test(rest);
 }
 
 function orderNumberOf(flat: string): string | undefined {
