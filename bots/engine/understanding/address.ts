@@ -7,7 +7,7 @@
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
 import { TITLES } from './lexicon.ts';
 import { normalize, withoutTones } from './normalize.ts';
-import { BANGKOK_NAME, provinces, romanPlaceWords, rowsOfMarkedSubdistricts, rowsOfPostcode, rowsOfProvince, type PlaceRow } from './places.ts';
+import { BANGKOK_NAME, provinces, provincesOfDistrict, romanPlaceWords, rowsOfMarkedSubdistricts, rowsOfPostcode, rowsOfProvince, type PlaceRow } from './places.ts';
 import type { AddressField, AddressFields, AddressProblem } from './types.ts';
 
 const LABELS: [kind: 'name' | 'phone' | 'address' | 'postcode', re: string][] = [
@@ -227,8 +227,9 @@ function splitNameFromAddress(chunk: string, places: Places): { name?: string; a
   const words = chunk.split(/\s+/).filter(Boolean);
   // A word after a bare keyword ("ซอย อารีย์") belongs to the address too.
   const addressy = words.map((w, i) => /\d/.test(w) || isPlace(places, w) || (i > 0 && KEYWORD_BEFORE_NAME.test(words[i - 1]!)));
-  const first = addressy.indexOf(true);
-  if (first > 0 && first <= 4 && nameScore(words.slice(0, first).join(' '), places) >= 1) {
+  // The address surely starts at a number or an address word; a local place name before it may be a surname.
+  const first = words.findIndex((w, i) => /\d/.test(w) || places.sure(w) || (i > 0 && KEYWORD_BEFORE_NAME.test(words[i - 1]!)));
+  if (first > 0 && first <= 4 && nameScore(words.slice(0, first).join(' '), places) >= 0.5) {
     return { name: words.slice(0, first).join(' '), address: words.slice(first).join(' ') };
   }
   const last = addressy.lastIndexOf(true);
@@ -301,6 +302,13 @@ export function parseAddress(input: string): AddressFields {
   }
   if (!province && postcodeProvinces.length === 1) province = postcodeProvinces[0];
 
+  // A district typed after อ./อำเภอ/เขต that lies in another province than the one typed.
+  if (typed) {
+    for (const m of withoutTones(address).matchAll(/(?:อ\.|อำเภอ|เขต)\s*([\u0E01-\u0E4E]+)/g)) {
+      const where = provincesOfDistrict(m[1]!);
+      if (m[1] !== 'เมือง' && where.size > 0 && !where.has(typed.th)) problems.push({ code: 'district_province_mismatch', district: m[1]!, province: typed.th });
+    }
+  }
   const inProvince = postcodeRows.filter((r) => !province || r.province === province);
   const candidates =
     inProvince.length > 0 ? inProvince : province ? rowsOfProvince(province) : postcodeRows.length > 0 ? postcodeRows : rowsOfMarkedSubdistricts(withoutTones(address.toLowerCase()));

@@ -73,6 +73,17 @@ for (const row of data.rows) {
 const bySubdistrict = new Map<string, PlaceRow[]>();
 for (const row of data.rows) add(bySubdistrict, row.plain.subdistrict, row);
 
+const districtProvinces = new Map<string, Set<string>>();
+for (const row of data.rows) {
+  const names = [row.plain.district, row.plain.district.replace(/^เมือง/, '')].filter(Boolean);
+  for (const name of names) districtProvinces.set(name, (districtProvinces.get(name) ?? new Set()).add(row.province));
+}
+
+/** The provinces that have a district of this name (tone marks off; "เมือง…" also without it); empty when none has. */
+export function provincesOfDistrict(plainName: string): ReadonlySet<string> {
+  return districtProvinces.get(plainName) ?? new Set();
+}
+
 /** Rows of the sub-districts named after ต./ตำบล/แขวง in the text (tone marks off): where no postcode or province was typed. */
 export function rowsOfMarkedSubdistricts(plainText: string): PlaceRow[] {
   return [...plainText.matchAll(/(?:ต\.|ตำบล|แขวง)\s*([\u0E01-\u0E4E]+)/g)].flatMap((m) => bySubdistrict.get(m[1]!) ?? []);

@@ -71,6 +71,13 @@ describe('delivery details as people type them', () => {
     ]);
   });
 
+  it('reports a district typed in another province', () => {
+    expect(parseAddress('สมชาย 0812345678 10 ม.1 ต.ในเมือง อ.หางดง จ.ขอนแก่น 40000').problems).toEqual([
+      { code: 'district_province_mismatch', district: 'หางดง', province: 'ขอนแก่น' },
+    ]);
+    expect(parseAddress('สมชาย 0812345678 10 ม.1 ต.ในเมือง อ.เมือง จ.ขอนแก่น 40000').problems).toEqual([]);
+  });
+
   it('reports a phone number that cannot be one', () => {
     expect(parseAddress('สมชาย 081234567 10 ถนนนิมมาน เชียงใหม่ 50200')).toMatchObject({ phone: undefined, problems: [{ code: 'phone_invalid', text: '081234567' }] });
   });
