@@ -7,7 +7,7 @@
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
 import { TITLES } from './lexicon.ts';
 import { normalize, withoutTones } from './normalize.ts';
-import { BANGKOK_NAME, provinces, provincesOfDistrict, romanPlaceWords, rowsOfMarkedSubdistricts, rowsOfPostcode, rowsOfProvince, type PlaceRow } from './places.ts';
+import { provinces, provincesOfDistrict, romanPlaceWords, rowsOfMarkedSubdistricts, rowsOfPostcode, rowsOfProvince, type PlaceRow } from './places.ts';
 import type { AddressField, AddressFields, AddressProblem } from './types.ts';
 
 const LABELS: [kind: 'name' | 'phone' | 'address' | 'postcode', re: string][] = [
@@ -365,4 +365,3 @@ export function looksLikeAddress(input: string): boolean {
   return postcode !== undefined && (rowsOfPostcode(postcode).length > 0 || provinceIn(text) !== undefined);
 }
 
-export { BANGKOK_NAME };

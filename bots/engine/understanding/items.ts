@@ -153,20 +153,19 @@ interface Draft {
   words: string[];
   qty?: { value: number; approximate: boolean; counted: boolean } | undefined;
   sku?: string | undefined;
-  joinedBefore: boolean;
 }
 
 function group(lex: Lex[]): { drafts: Draft[]; each?: number | undefined } {
   const firstReal = lex.find((l) => l.t !== 'word' || !l.filler);
   const prefix = firstReal?.t === 'qty';
   const drafts: Draft[] = [];
-  let current: Draft = { words: [], joinedBefore: false };
+  let current: Draft = { words: [] };
   let each: number | undefined;
   let pendingEach = false;
   const named = (d: Draft) => d.sku !== undefined || d.words.length > 0;
-  const flush = (joined = false) => {
+  const flush = () => {
     if (named(current) || current.qty) drafts.push(current);
-    current = { words: [], joinedBefore: joined };
+    current = { words: [] };
   };
   for (const l of lex) {
     if (l.t === 'each') {
@@ -179,7 +178,7 @@ function group(lex: Lex[]): { drafts: Draft[]; each?: number | undefined } {
       continue;
     }
     if (l.t === 'break') {
-      flush(true);
+      flush();
       continue;
     }
     if (l.t === 'sku') {

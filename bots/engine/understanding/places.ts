@@ -101,5 +101,3 @@ export function rowsOfProvince(province: string): readonly PlaceRow[] {
 export const romanPlaceWords: ReadonlySet<string> = new Set(
   data.rows.flatMap((r) => r.districtEn.toLowerCase().split(/\s+/)).filter((w) => w.length > 2),
 );
-
-export const BANGKOK_NAME = BANGKOK;
