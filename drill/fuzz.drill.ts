@@ -13,9 +13,9 @@ import { parseCommand, parseDeliveryDetails, parseItemLines, normalizeText, matc
 import { createMatcher } from '#bots/engine/matcher.ts';
 import { withTransaction } from '#src/db/client.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
-import { inspectImage } from '#src/modules/payments/image-guard.ts';
-import { createSlipReader } from '#src/modules/payments/slip-reader.ts';
-import { ImageRejectedError } from '#src/modules/payments/image-guard.ts';
+import { inspectImage } from '#src/lib/image-guard.ts';
+import { createSlipReader } from '#src/modules/payments/slips/index.ts';
+import { ImageRejectedError } from '#src/lib/image-guard.ts';
 import { placeOrder } from '#src/workflows/place-order.workflow.ts';
 import { makeProduct, orderInput } from '#tests/helpers/factories.ts';
 import {

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import type { Db } from '#src/db/client.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
 import { appendWebchat, recordInbound, webchatAfter, type InboundRecord } from '#src/modules/conversations/index.ts';
-import { inspectImage } from '#src/modules/payments/image-guard.ts';
+import { inspectImage } from '#src/lib/image-guard.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import type { InboundDecoder } from '../inbox-processor.ts';
 

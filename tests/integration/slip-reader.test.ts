@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageRejectedError } from '../../src/modules/payments/image-guard.ts';
-import { createSlipReader, type SlipReader, type SlipReading } from '../../src/modules/payments/slip-reader.ts';
+import { ImageRejectedError } from '../../src/lib/image-guard.ts';
+import { createSlipReader, type SlipReader, type SlipReading } from '../../src/modules/payments/slips/index.ts';
 
 type ManifestEntry = {
   file: string;

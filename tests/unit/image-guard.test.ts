@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { inspectImage, MAX_IMAGE_BYTES, sniffImageFormat } from '../../src/modules/payments/image-guard.ts';
+import { inspectImage, MAX_IMAGE_BYTES, sniffImageFormat } from '../../src/lib/image-guard.ts';
 
 /** A noisy picture, so JPEG cannot squeeze it to nothing. */
 async function makeImage(format: 'jpeg' | 'png' | 'webp', width = 320, height = 480): Promise<Buffer> {

@@ -1,0 +1,275 @@
+// Reads a payment slip image: the verification QR and the printed text (tesseract.js, Thai +
+// English), cross-checked field by field. The pixel work runs in image threads (image-pool.ts),
+// OCR in tesseract.js's own workers (ocr-pool.ts); every CPU-heavy step takes its turn from one
+// budget shared by all reads in the process, so the main thread only orchestrates.
+
+import { ImageRejectedError, inspectImage } from '../../../lib/image-guard.ts';
+import { settleFields, slipScore, REVIEW_BELOW, type SettledFields, type SlipField } from './cross-check.ts';
+import { createImagePool, slipBudget } from './image-pool.ts';
+import type { Orientation, PrepareResult } from './image-tasks.ts';
+import { createOcrPool, defaultOcrWorkers, type OcrLine, type OcrResult } from './ocr-pool.ts';
+import { parseSlipQr, type SlipQr } from './slip-qr.ts';
+import { REF_LABEL, type SlipParty } from './slip-text.ts';
+import { normalizeThaiText } from './thai.ts';
+
+export type { SlipField } from './cross-check.ts';
+
+export type SlipReading = {
+  /** Sending bank, short name (`KBANK`): from the QR when there is one. */
+  bank: string | null;
+  /** Satang. */
+  amount: number | null;
+  datetime: Date | null;
+  transRef: string | null;
+  receiver: SlipParty | null;
+  sender: SlipParty | null;
+  qr: { payload: string; crcValid: boolean } | null;
+  /** 0..1: how much of the slip was read and how well it hangs together. */
+  confidence: number;
+  /** Per field, 0..1: how sure the reader is of the value (0 when there is none). */
+  fieldConfidence: Record<SlipField, number>;
+  /** Fields that matter for a payment (amount, receiver, datetime) read with confidence under REVIEW_BELOW. */
+  review: SlipField[];
+  /** Printed values that disagreed with what the QR or reference encodes, which won. */
+  disagreements: Array<{ field: 'bank' | 'datetime' | 'transRef'; printed: string; encoded: string }>;
+  rawText: string;
+  sha256: string;
+  isSlip: boolean;
+};
+
+export { REVIEW_BELOW };
+
+export type SlipReaderLogger = {
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+  debug(obj: unknown, msg?: string): void;
+};
+
+export type SlipReaderOptions = {
+  /** Thai + English OCR workers; default by memory (defaultOcrWorkers: one on a small machine). */
+  workers?: number;
+  logger?: SlipReaderLogger;
+  /** Stop idle OCR workers and image threads after this long (default 10 min / 30 s). */
+  idleMs?: number;
+};
+
+export type SlipReader = {
+  /** Starts the OCR workers now (they otherwise start with the first read). */
+  ready(): Promise<void>;
+  /** Throws ImageRejectedError for bytes that are not a usable image. */
+  read(bytes: Buffer): Promise<SlipReading>;
+  close(): Promise<void>;
+};
+
+const silentLogger: SlipReaderLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+type Prepared = Extract<PrepareResult, { ocrImage: unknown }>;
+
+type Pass = { prepared: Prepared; ocr: OcrResult; text: string; settled: SettledFields };
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/**
+ * Where the printed reference is: right of its label, or the next line.
+ * Only needed when there is no QR; Thai+English OCR garbles mixed-case
+ * references (SCB's 25 characters) that English alone reads cleanly.
+ */
+function findRefBox(lines: OcrLine[], width: number): { x0: number; y0: number; x1: number; y1: number } | null {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line) continue;
+    const normalized = normalizeThaiText(line.text);
+    const label = REF_LABEL.exec(normalized);
+    if (!label) continue;
+    const labelEnd = normalized.slice(0, label.index + label[0].length).replace(/\s+/g, '').length;
+    let seen = 0;
+    const after = line.words.filter((w) => {
+      seen += normalizeThaiText(w.text).replace(/\s+/g, '').length;
+      return seen > labelEnd && /[A-Za-z0-9]/.test(w.text);
+    });
+    const pad = (line.box.y1 - line.box.y0) * 0.35;
+    const first = after[0];
+    if (first && after.reduce((n, w) => n + w.text.length, 0) >= 8) {
+      return { x0: first.box.x0 - pad, y0: line.box.y0 - pad, x1: Math.min(width, line.box.x1 + pad * 3), y1: line.box.y1 + pad };
+    }
+    const next = lines[i + 1];
+    if (next && /[A-Za-z0-9]{6,}/.test(next.text.replace(/\s+/g, ''))) {
+      return { x0: next.box.x0 - pad, y0: next.box.y0 - pad, x1: Math.min(width, next.box.x1 + pad * 3), y1: next.box.y1 + pad };
+    }
+  }
+  return null;
+}
+
+export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
+  const logger = options.logger ?? silentLogger;
+  const workers = Math.max(1, Math.floor(options.workers ?? defaultOcrWorkers()));
+  const ocr = createOcrPool({ size: workers, budget: slipBudget, logger, idleMs: options.idleMs });
+  const images = createImagePool({ size: slipBudget.size, budget: slipBudget, idleMs: options.idleMs === undefined ? undefined : Math.min(options.idleMs, 30_000) });
+  let closed = false;
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function recognise(prepared: Prepared, qr: SlipQr | null): Promise<Pass> {
+    const pages = await Promise.all(prepared.pieces.map((p) => ocr.readPage(p.png, p.top)));
+    const result: OcrResult = {
+      text: pages.map((p) => p.text.trimEnd()).join('\n'),
+      confidence: pages.reduce((n, p) => n + p.confidence, 0) / Math.max(1, pages.length),
+      lines: pages.flatMap((p) => p.lines),
+    };
+    const text = normalizeThaiText(result.text);
+    const settled = settleFields({ text, lineConfidence: result.lines.map((l) => l.confidence), qr, ocrConfidence: result.confidence });
+    return { prepared, ocr: result, text, settled };
+  }
+
+  async function prepare(bytes: Buffer, turn?: number): Promise<PrepareResult> {
+    const result = await images.run({ kind: 'prepare', bytes, pieces: Math.min(2, workers), turn, skipQr: turn !== undefined });
+    if (result.kind !== 'prepare') throw new Error('image thread answered the wrong task');
+    return result;
+  }
+
+  async function readSlip(bytes: Buffer): Promise<SlipReading> {
+    const started = performance.now();
+    const inspection = await inspectImage(bytes);
+    if (!inspection.ok) throw new ImageRejectedError(inspection.code, inspection.message);
+    const sha256 = inspection.sha256;
+    const notASlip: SlipReading = {
+      bank: null,
+      amount: null,
+      datetime: null,
+      transRef: null,
+      receiver: null,
+      sender: null,
+      qr: null,
+      confidence: 0,
+      fieldConfidence: { bank: 0, amount: 0, datetime: 0, transRef: 0, receiver: 0 },
+      review: [],
+      disagreements: [],
+      rawText: '',
+      sha256,
+      isSlip: false,
+    };
+
+    const first = await prepare(bytes);
+    if (first.flat) {
+      logger.debug({ sha256 }, 'flat image, nothing to read');
+      return notASlip;
+    }
+    if ('refused' in first) {
+      logger.debug({ sha256, why: first.refused }, 'not a slip shape, not read');
+      return notASlip;
+    }
+    const qr = first.qr ? parseSlipQr(first.qr) : null;
+    const ocrStarted = performance.now();
+    let pass = await recognise(first, qr);
+    const ocrMs = performance.now() - ocrStarted;
+
+    // Without the QR's word for which way is up, a page read upside down
+    // yields junk: read it the other way round and keep the better reading.
+    let turned = false;
+    if (first.orientation.source !== 'qr' && !pass.settled.looksLikeSlip) {
+      const other = await prepare(bytes, 180);
+      if (!other.flat && !('refused' in other)) {
+        const second = await recognise(other, qr);
+        if (slipScore(second.settled) > slipScore(pass.settled)) {
+          pass = second;
+          turned = true;
+        }
+      }
+    }
+
+    // Without a QR the printed reference is all there is: read it again,
+    // alone and in English, where tesseract gets mixed-case ids right. It
+    // replaces the first reading only when it is better by the same checks.
+    let refFromLine: string | null = null;
+    if (!qr && pass.settled.amount.value !== null) {
+      const box = findRefBox(pass.ocr.lines, pass.prepared.ocrImage.width);
+      if (box) {
+        const line = await images.run({ kind: 'line', image: pass.prepared.ocrImage, box });
+        if (line.kind === 'line' && line.png) {
+          const read = await ocr.readRefLine(line.png);
+          if (/^[A-Za-z0-9]{10,32}$/.test(read.text) && /\d{4}/.test(read.text)) refFromLine = read.text;
+        }
+      }
+      if (refFromLine && refFromLine !== pass.settled.transRef.value) {
+        const again = settleFields({
+          text: pass.text,
+          lineConfidence: pass.ocr.lines.map((l) => l.confidence),
+          qr,
+          ocrConfidence: pass.ocr.confidence,
+          refFromLine,
+        });
+        if (again.transRef.value === refFromLine) pass = { ...pass, settled: again, text: `${pass.text.trimEnd()}\nRef: ${refFromLine}\n` };
+      }
+    }
+
+    const s = pass.settled;
+    const fieldConfidence: Record<SlipField, number> = {
+      bank: round2(s.bank.confidence),
+      amount: round2(s.amount.confidence),
+      datetime: round2(s.datetime.confidence),
+      transRef: round2(s.transRef.confidence),
+      receiver: round2(s.receiver.confidence),
+    };
+    const review = (['amount', 'receiver', 'datetime'] as const).filter((f) => fieldConfidence[f] < REVIEW_BELOW);
+    const orientation: Orientation = pass.prepared.orientation;
+    logger.debug(
+      {
+        sha256,
+        ms: Math.round(performance.now() - started),
+        orientation: { ...orientation, turned },
+        imageMs: pass.prepared.ms,
+        ocrMs: Math.round(ocrMs),
+        dark: pass.prepared.dark,
+        trimmed: pass.prepared.trimmed,
+        input: pass.prepared.input,
+        ocrSize: { width: pass.prepared.ocrImage.width, height: pass.prepared.ocrImage.height },
+        qr: qr ? { bank: qr.bankShort, crcValid: qr.crcValid } : null,
+        refFromLine: refFromLine !== null,
+        fieldConfidence,
+      },
+      'slip read',
+    );
+    return {
+      bank: s.bank.value,
+      amount: s.amount.value,
+      datetime: s.datetime.value,
+      transRef: s.transRef.value,
+      receiver: s.receiver.value,
+      sender: s.sender,
+      qr: qr ? { payload: qr.payload, crcValid: qr.crcValid } : null,
+      confidence: round2(s.overall),
+      fieldConfidence,
+      review: s.isSlip ? review : [],
+      disagreements: s.disagreements,
+      rawText: pass.text,
+      sha256,
+      isSlip: s.isSlip,
+    };
+  }
+
+  return {
+    async ready() {
+      await ocr.ready();
+    },
+    read(bytes) {
+      if (closed) return Promise.reject(new Error('slip reader is closed'));
+      const job = readSlip(bytes);
+      inFlight.add(job);
+      const forget = (): void => {
+        inFlight.delete(job);
+      };
+      job.then(forget, forget);
+      return job;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Reads already started finish; stopping the workers under them would
+      // leave their promises hanging forever.
+      await Promise.allSettled([...inFlight]);
+      await Promise.all([ocr.close(), images.close()]);
+    },
+  };
+}
