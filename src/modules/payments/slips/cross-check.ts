@@ -13,7 +13,7 @@ import { lines } from './thai.ts';
 export type SlipField = 'bank' | 'amount' | 'datetime' | 'transRef' | 'receiver';
 
 /** A field that matters for a payment, read with less confidence than this, goes to a person. */
-export const REVIEW_BELOW = 0.6;
+export { REVIEW_BELOW } from '../slip-checks.ts';
 
 type Settled<T> = { value: T | null; confidence: number };
 

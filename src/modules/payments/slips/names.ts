@@ -15,18 +15,31 @@ const LEADING_LABEL = /^(จาก|ไปยัง|ไปที่|ถึง|ผ
 const ACCOUNT_RE = /[xX*•%๐0-9](?:[xX*•%๐0-9]|-(?=[xX*•%๐0-9])){6,}/g;
 
 
+// Latin letters the English model puts where a look-alike Thai letter was:
+// "u.a." for น.ส., "Uan." for บจก.
+const LATIN_LOOKALIKE: Record<string, string> = { u: 'น', U: 'บ', n: 'ก', w: 'พ', W: 'พ', a: 'ส', s: 'ร', J: 'ง', v: 'ง', r: 'ร' };
+
 /**
  * The title a token stands for. OCR drops or swaps tone marks ("ราน" for
- * "ร้าน") and now and then one letter ("หอก." for "หจก."); titles are a
- * closed set, so a near miss is mapped back to the real one.
+ * "ร้าน"), now and then one letter ("หอก." for "หจก."), or reads the title
+ * as Latin letters ("u.a." for "น.ส."); titles are a closed set, so a near
+ * miss is mapped back to the real one.
  */
-function matchTitle(token: string): string | null {
-  if (LATIN_TITLES.test(token)) return token;
+export function matchTitle(token: string): string | null {
+  if (LATIN_TITLES.test(token)) return token.replace(/\.$/, '').toUpperCase();
   const t = token.replace(/\.\s+/g, '.');
   for (const title of TITLES) if (t === title) return title;
   for (const title of TITLES) if (stripMarks(t) === stripMarks(title)) return title;
   for (const title of FUZZY_TITLES) {
     if (Math.abs(t.length - title.length) <= 1 && weightedDistance(t, title) <= 1) return title;
+  }
+  // Latin junk where a title was: read through the look-alikes, one letter
+  // of slack, and only for the titles long enough not to be found by chance.
+  if (/[A-Za-z]/.test(t) && t.length >= 3 && t.length <= 7) {
+    const thai = t.replace(/[A-Za-z]/g, (c) => LATIN_LOOKALIKE[c] ?? c);
+    for (const title of TITLES) {
+      if (title.length >= 3 && Math.abs(thai.length - title.length) <= 1 && weightedDistance(thai, title) <= 1) return title;
+    }
   }
   return null;
 }
@@ -38,10 +51,19 @@ const NAME_REPAIRS: Array<[RegExp, string]> = [
   [/สวัสดิ(?![\u0E4C\u0E00-\u0E7F])/g, 'สวัสดิ์'],
 ];
 
+// Where a name ends: a wide gap, the bank's line, an account or phone
+// (digits with x-masks or dashes, or four digits and more), an icon.
+const NAME_END = /^(ธ\.|ธนาคาร|@|\||©|®)|[xX*•][0-9-]|[0-9][xX*•-]|[0-9๐-๙]{4,}/;
+
 function cleanName(title: string, rest: string): string | null {
-  // A name is Thai or Latin words; stop at a bank line, digits or a wide gap.
-  let s = rest.split(/\s{2,}|\s(?:ธ\.|ธนาคาร)|[0-9๐-๙@©®|]/)[0] ?? '';
-  s = s.replace(/[^\u0E00-\u0E7FA-Za-z.()&' -]/g, '').replace(/\s+/g, ' ').trim();
+  // A name is Thai or Latin words, and short numbers ("สาขา 2"), kept.
+  const words: string[] = [];
+  for (const word of (rest.split(/\s{2,}/)[0] ?? '').split(' ')) {
+    if (!word) continue;
+    if (NAME_END.test(word)) break;
+    words.push(word);
+  }
+  let s = words.join(' ').replace(/[^\u0E00-\u0E7FA-Za-z0-9.()&' -]/g, '').replace(/\s+/g, ' ').trim();
   s = s.replace(/[\s.-]+$/, '');
   const letters = s.replace(/[^\u0E01-\u0E2EA-Za-z]/g, '');
   if (letters.length < 2) return null;
