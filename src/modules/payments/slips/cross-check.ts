@@ -44,8 +44,8 @@ export type SettleInput = {
   lineConfidence: number[];
   qr: SlipQr | null;
   ocrConfidence: number;
-  /** The printed reference read again on its own (a second pass). */
-  refFromLine?: string | null;
+  /** The printed reference read again on its own (a second pass), with tesseract's confidence. */
+  refFromLine?: { text: string; confidence: number } | null;
 };
 
 /** How much a line's OCR confidence lets a value read from it be trusted. */
@@ -78,12 +78,16 @@ function chooseRef(input: SettleInput, bank: string | null): Settled<string> & {
       qr.crcValid && printed && printed !== qr.transRef ? { field: 'transRef' as const, printed, encoded: qr.transRef } : null;
     return { value: qr.transRef, confidence: qr.crcValid ? 1 : 0.5, disagreement };
   }
-  let best = { value: printed, score: refScore(printed, bank, text) };
+  const printedLine = printed ? lines(text).findIndex((l) => l.replace(/[^A-Za-z0-9]/g, '').includes(printed)) : -1;
+  let best = { value: printed, score: refScore(printed, bank, text), confidence: input.lineConfidence[printedLine] ?? 0 };
   const again = input.refFromLine ?? null;
-  // A second reading replaces the first only when it checks out better.
-  if (again && again !== printed) {
-    const score = refScore(again, bank, text);
-    if (score > best.score) best = { value: again, score };
+  // A second reading replaces the first only when it checks out better, or
+  // as well and OCR was surer of it.
+  if (again && again.text !== printed) {
+    const score = refScore(again.text, bank, text);
+    if (score > best.score || (score === best.score && score >= 1 && again.confidence > best.confidence)) {
+      best = { value: again.text, score, confidence: again.confidence };
+    }
   }
   if (!best.value) return { value: null, confidence: 0, disagreement: null };
   return { value: best.value, confidence: best.score >= 3 ? 0.85 : best.score >= 1 ? 0.65 : 0.5, disagreement: null };

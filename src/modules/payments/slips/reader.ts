@@ -182,17 +182,17 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
     // Without a QR the printed reference is all there is: read it again,
     // alone and in English, where tesseract gets mixed-case ids right. It
     // replaces the first reading only when it is better by the same checks.
-    let refFromLine: string | null = null;
+    let refFromLine: { text: string; confidence: number } | null = null;
     if (!qr && pass.settled.amount.value !== null) {
       const box = findRefBox(pass.ocr.lines, pass.prepared.ocrImage.width);
       if (box) {
         const line = await images.run({ kind: 'line', image: pass.prepared.ocrImage, box });
         if (line.kind === 'line' && line.png) {
           const read = await ocr.readRefLine(line.png);
-          if (/^[A-Za-z0-9]{10,32}$/.test(read.text) && /\d{4}/.test(read.text)) refFromLine = read.text;
+          if (/^[A-Za-z0-9]{10,32}$/.test(read.text) && /\d{4}/.test(read.text)) refFromLine = read;
         }
       }
-      if (refFromLine && refFromLine !== pass.settled.transRef.value) {
+      if (refFromLine && refFromLine.text !== pass.settled.transRef.value) {
         const again = settleFields({
           text: pass.text,
           lineConfidence: pass.ocr.lines.map((l) => l.confidence),
@@ -200,7 +200,7 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
           ocrConfidence: pass.ocr.confidence,
           refFromLine,
         });
-        if (again.transRef.value === refFromLine) pass = { ...pass, settled: again, text: `${pass.text.trimEnd()}\nRef: ${refFromLine}\n` };
+        if (again.transRef.value === refFromLine.text) pass = { ...pass, settled: again, text: `${pass.text.trimEnd()}\nRef: ${refFromLine.text}\n` };
       }
     }
 
