@@ -82,8 +82,11 @@ describe('fields checked against the slip QR and reference', () => {
     // Junk read through half a QR does not replace a reference that checks out.
     const good = text.replace('2025O8Z1frWpj2LQ', '20250821frWpj2LQHHNhITBH3X');
     expect(settle(good, null, line('6695601Meld20250')).transRef.value).toBe('20250821frWpj2LQHHNhITBH3X');
-    // Both check out: the reading OCR was surer of wins.
-    expect(settle(good, null, { text: '20250821frWpj2LQHHNhlTBH3X', confidence: 70 }).transRef.value).toBe('20250821frWpj2LQHHNhITBH3X');
+    // Both check out: the reading made for references wins, trusted less than had they agreed.
+    const agreed = settle(good, null, line('20250821frWpj2LQHHNhITBH3X')).transRef;
+    const differed = settle(good, null, line('20250821frWpj2LQHHNh9TBH3X')).transRef;
+    expect(differed.value).toBe('20250821frWpj2LQHHNh9TBH3X');
+    expect(differed.confidence).toBeLessThan(agreed.confidence);
   });
 });
 

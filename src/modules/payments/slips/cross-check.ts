@@ -13,7 +13,9 @@ import { lines } from './thai.ts';
 export type SlipField = 'bank' | 'amount' | 'datetime' | 'transRef' | 'receiver';
 
 /** A field that matters for a payment, read with less confidence than this, goes to a person. */
-export { REVIEW_BELOW } from '../slip-checks.ts';
+import { REVIEW_BELOW } from '../slip-checks.ts';
+
+export { REVIEW_BELOW };
 
 type Settled<T> = { value: T | null; confidence: number };
 
@@ -78,19 +80,21 @@ function chooseRef(input: SettleInput, bank: string | null): Settled<string> & {
       qr.crcValid && printed && printed !== qr.transRef ? { field: 'transRef' as const, printed, encoded: qr.transRef } : null;
     return { value: qr.transRef, confidence: qr.crcValid ? 1 : 0.5, disagreement };
   }
-  const printedLine = printed ? lines(text).findIndex((l) => l.replace(/[^A-Za-z0-9]/g, '').includes(printed)) : -1;
-  let best = { value: printed, score: refScore(printed, bank, text), confidence: input.lineConfidence[printedLine] ?? 0 };
+  let best = { value: printed, score: refScore(printed, bank, text) };
   const again = input.refFromLine ?? null;
-  // A second reading replaces the first only when it checks out better, or
-  // as well and OCR was surer of it.
+  let differ = false;
+  // A second reading replaces the first only when it checks out at least as
+  // well: it is the reading made for references (English letters and digits
+  // only, the line alone at full size). Two readings that differ are each
+  // trusted less.
   if (again && again.text !== printed) {
     const score = refScore(again.text, bank, text);
-    if (score > best.score || (score === best.score && score >= 1 && again.confidence > best.confidence)) {
-      best = { value: again.text, score, confidence: again.confidence };
-    }
+    differ = printed !== null;
+    if (score > best.score || (score === best.score && score >= 1)) best = { value: again.text, score };
   }
   if (!best.value) return { value: null, confidence: 0, disagreement: null };
-  return { value: best.value, confidence: best.score >= 3 ? 0.85 : best.score >= 1 ? 0.65 : 0.5, disagreement: null };
+  const confidence = (best.score >= 3 ? 0.85 : best.score >= 1 ? 0.65 : 0.5) - (differ ? 0.1 : 0);
+  return { value: best.value, confidence, disagreement: null };
 }
 
 const receiverLine = (ls: string[], name: string | null): number => {
@@ -131,7 +135,7 @@ export function settleFields(input: SettleInput): SettledFields {
   const datetime: Settled<Date> = {
     value: when.datetime,
     // A date the reference confirms does not depend on how well its line was read.
-    confidence: when.confidence >= 0.9 ? when.confidence : when.confidence * lineFactor(when.line === null ? undefined : lineConfidence[when.line]),
+    confidence: when.confidence >= 0.95 ? when.confidence : when.confidence * lineFactor(when.line === null ? undefined : lineConfidence[when.line]),
   };
 
   // Amount: labelled, well-formed, not contested by another figure.
@@ -203,3 +207,42 @@ export function slipScore(s: SettledFields): number {
   );
 }
 
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Per field, the surer of two readings; two sure readings that differ leave the field in doubt. */
+function pick<T>(a: Settled<T>, b: Settled<T>): Settled<T> {
+  if (b.value === null) return a;
+  if (a.value === null) return b;
+  if (sameValue(a.value, b.value)) return a.confidence >= b.confidence ? a : b;
+  const [sure, other] = a.confidence >= b.confidence ? [a, b] : [b, a];
+  return { value: sure.value, confidence: Math.min(sure.confidence, REVIEW_BELOW - 0.05 + (sure.confidence - other.confidence)) };
+}
+
+/**
+ * Two readings of one slip (the same image read with another page layout) made one: a field
+ * of the second is taken only where it is surer than the first's, by the same checks.
+ */
+export function mergeSettled(a: SettledFields, b: SettledFields): SettledFields {
+  const amount = pick(a.amount, b.amount);
+  const datetime = pick(a.datetime, b.datetime);
+  const merged: SettledFields = {
+    ...a,
+    bank: pick(a.bank, b.bank),
+    amount,
+    datetime,
+    transRef: pick(a.transRef, b.transRef),
+    receiver: pick(a.receiver, b.receiver),
+    sender: a.sender ?? b.sender,
+    disagreements: a.disagreements.length ? a.disagreements : b.disagreements,
+    successMarker: a.successMarker || b.successMarker,
+    labelCount: Math.max(a.labelCount, b.labelCount),
+  };
+  merged.looksLikeSlip = a.looksLikeSlip || b.looksLikeSlip || (amount.value !== null && merged.labelCount >= 3);
+  merged.isSlip = a.isSlip || b.isSlip || merged.looksLikeSlip;
+  merged.overall = Math.max(a.overall, b.overall);
+  return merged;
+}

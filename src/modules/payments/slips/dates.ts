@@ -273,7 +273,10 @@ export function settleDatetime(text: string, ref: RefSource | null): SettledDate
     if (!hint || hint.year === null) return { datetime: at, confidence: 0.75, source: 'text', line: printed.line, disagreement: null };
     const dateAgrees = hint.year === printed.year && hint.month === printed.month && hint.day === printed.day;
     const timeAgrees = hint.hour === null || (hint.hour === printed.hour && hint.minute === printed.minute);
-    if (dateAgrees && timeAgrees) return { datetime: at, confidence: 0.97 * trust, source: 'text', line: printed.line, disagreement: null };
+    // A reference with the date only vouches for the date; the time is as good as its line.
+    if (dateAgrees && timeAgrees) {
+      return { datetime: at, confidence: (hint.hour !== null ? 0.97 : 0.85) * trust, source: 'text', line: printed.line, disagreement: null };
+    }
     const hour = hint.hour ?? printed.hour;
     const minute = hint.minute ?? printed.minute;
     // Seconds the reference does not carry are only as good as the line they were read from.

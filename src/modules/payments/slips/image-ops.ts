@@ -130,6 +130,31 @@ export function stretchContrast(gray: Gray, invert: boolean): Gray {
   return { data: out, width: gray.width, height: gray.height };
 }
 
+/**
+ * White text on a dark band (a coloured header with the amount in it) turned
+ * into dark text on light, in place: OCR reading a mostly light page skips
+ * lines of the other polarity. Works on strips of rows; a strip whose median
+ * is dark is inverted.
+ */
+export function lightenDarkBands(gray: Gray, strip = 8): void {
+  const { width, height, data } = gray;
+  const histogram = new Uint32Array(256);
+  for (let y0 = 0; y0 < height; y0 += strip) {
+    const y1 = Math.min(height, y0 + strip);
+    histogram.fill(0);
+    let count = 0;
+    for (let y = y0; y < y1; y++) {
+      for (let x = 0; x < width; x += 3) {
+        const v = data[y * width + x] ?? 0;
+        histogram[v] = (histogram[v] ?? 0) + 1;
+        count++;
+      }
+    }
+    if (quantile(histogram, count, 0.5) >= 100) continue;
+    for (let i = y0 * width; i < y1 * width; i++) data[i] = 255 - (data[i] ?? 0);
+  }
+}
+
 export function whiteOut(gray: Gray, box: Box): void {
   const x0 = Math.max(0, Math.floor(box.x0));
   const x1 = Math.min(gray.width, Math.ceil(box.x1));
@@ -271,12 +296,10 @@ function bestAngle(points: EdgePoints, vertical: boolean, extent: number, range:
 }
 
 export type TextOrientation = {
-  /** Degrees clockwise the text lines run from the horizontal, up to ±range. */
+  /** Degrees clockwise the text lines run from the horizontal (within ±range); 0 when sideways. */
   skew: number;
   /** The lines run top to bottom: the image lies on its side (90 or 270 degrees). */
   sideways: boolean;
-  /** How clearly the lines stand out (1 = not at all). */
-  score: number;
 };
 
 /**
@@ -287,14 +310,11 @@ export type TextOrientation = {
 export function estimateTextOrientation(gray: Gray, range = 25): TextOrientation | null {
   const points = edgePoints(gray);
   if (points.n < 200) return null;
-  const horizontal = bestAngle(points, false, Math.max(gray.width, gray.height), range);
-  const vertical = bestAngle(points, true, Math.max(gray.width, gray.height), range);
-  if (vertical.score > horizontal.score * 1.15) {
-    // Lines running down the image at angle a from the vertical: turning the
-    // image a quarter turn makes them horizontal with skew -a.
-    return { skew: Math.round(-vertical.angle * 10) / 10, sideways: true, score: vertical.score };
-  }
-  return { skew: Math.round(horizontal.angle * 10) / 10, sideways: false, score: horizontal.score };
+  const extent = Math.max(gray.width, gray.height);
+  const horizontal = bestAngle(points, false, extent, range);
+  const vertical = bestAngle(points, true, extent, range);
+  if (vertical.score > horizontal.score * 1.15) return { skew: 0, sideways: true };
+  return { skew: Math.round(horizontal.angle * 10) / 10, sideways: false };
 }
 
 /** A quiet band near the middle, so two halves can be read apart. */

@@ -16,7 +16,23 @@ export type ImageTask =
       /** Skip the QR search (a retry of an image already searched). */
       skipQr?: boolean;
     }
-  | { kind: 'line'; image: RawGray; box: Box };
+  | {
+      kind: 'line';
+      /** The image as sent, read again at full size: more pixels per letter than the OCR copy. */
+      bytes: Uint8Array;
+      geometry: Geometry;
+      /** The line, in the OCR image's pixels. */
+      box: Box;
+    };
+
+/** How the OCR image was made from the decoded one: turned, cut to `region`, scaled by k. */
+export type Geometry = {
+  quarter: number;
+  skew: number;
+  region: { left: number; top: number; width: number; height: number };
+  k: number;
+  dark: boolean;
+};
 
 export type Orientation = {
   /** Quarter turn applied, clockwise: 0, 90, 180 or 270. */
@@ -44,6 +60,7 @@ export type PrepareResult =
       input: { width: number; height: number };
       /** The image OCR reads, upright, contrast-stretched, QR blanked. */
       ocrImage: RawGray;
+      geometry: Geometry;
       pieces: Array<{ top: number; png: Uint8Array }>;
     };
 

@@ -13,6 +13,7 @@ import {
   decodeQr,
   estimateTextOrientation,
   findSplitRow,
+  lightenDarkBands,
   firstChannel,
   medianOfCentre,
   standardDeviation,
@@ -116,9 +117,12 @@ async function prepare(task: Extract<ImageTask, { kind: 'prepare' }>): Promise<P
     source = 'qr';
   } else {
     const small = await scaled(full, 400);
-    const text = estimateTextOrientation(small.image, 25);
+    let text = estimateTextOrientation(small.image, 25);
     quarter = text?.sideways ? -90 : 0;
-    skew = text?.skew ?? 0;
+    // Lying on its side: turn the small copy too and measure the skew on it.
+    if (text?.sideways) text = estimateTextOrientation(await toGray(fromGray(small.image).rotate(270)), 25);
+    // Lines running down to the right were turned clockwise: turn them back.
+    skew = text && !text.sideways ? -text.skew : 0;
     source = text ? 'text' : 'none';
   }
   lap(source === 'qr' ? 'qr' : 'qr+text');
@@ -135,6 +139,7 @@ async function prepare(task: Extract<ImageTask, { kind: 'prepare' }>): Promise<P
   );
   const dark = medianOfCentre(base) < 90;
   const ocr = stretchContrast(base, dark);
+  lightenDarkBands(ocr);
 
   // Blank the QR out of what OCR reads: its modules are what tesseract
   // wastes most time on, and they come out as junk text.
@@ -168,21 +173,27 @@ async function prepare(task: Extract<ImageTask, { kind: 'prepare' }>): Promise<P
     trimmed: content !== null,
     input: { width: full.width, height: full.height },
     ocrImage: { data: ocr.data, width: ocr.width, height: ocr.height },
+    geometry: { quarter, skew: Math.abs(skew) >= 0.75 ? skew : 0, region, k: size.width / region.width, dark },
     pieces,
   };
 }
 
-/** One line cut out of the OCR image, enlarged and made clean black on white, as a PNG. */
+/** One line of the slip, cut from the image at full size, enlarged and made clean black on white, as a PNG. */
 async function line(task: Extract<ImageTask, { kind: 'line' }>): Promise<LineResult> {
-  const image: Gray = { data: Buffer.from(task.image.data.buffer, task.image.data.byteOffset, task.image.data.length), width: task.image.width, height: task.image.height };
-  const left = Math.max(0, Math.floor(task.box.x0));
-  const top = Math.max(0, Math.floor(task.box.y0));
-  const width = Math.min(image.width, Math.ceil(task.box.x1)) - left;
-  const height = Math.min(image.height, Math.ceil(task.box.y1)) - top;
+  const { geometry: g, box } = task;
+  const upright = await rotate(await decodeGray(task.bytes), g.quarter, g.skew);
+  const left = Math.max(0, Math.floor(g.region.left + box.x0 / g.k));
+  const top = Math.max(0, Math.floor(g.region.top + box.y0 / g.k));
+  const width = Math.min(upright.width, Math.ceil(g.region.left + box.x1 / g.k)) - left;
+  const height = Math.min(upright.height, Math.ceil(g.region.top + box.y1 / g.k)) - top;
   if (width < 20 || height < 8) return { kind: 'line', png: null };
-  const cut = await toGray(fromGray(image).extract({ left, top, width, height }).resize({ height: 96, kernel: 'lanczos3' }));
+  const cut = await toGray(fromGray(upright).extract({ left, top, width, height }).resize({ height: 96, kernel: 'lanczos3' }));
   // Anti-aliased edges are where tesseract trades a 9 for an I.
   binarize(cut);
+  // Text is the smaller part of a line: white text on dark comes out inverted.
+  let black = 0;
+  for (const v of cut.data) if (v === 0) black++;
+  if (black > cut.data.length / 2) for (let i = 0; i < cut.data.length; i++) cut.data[i] = 255 - (cut.data[i] ?? 0);
   const png = await fromGray(cut)
     .extend({ top: 12, bottom: 12, left: 12, right: 12, background: '#ffffff' })
     .toColourspace('b-w')

@@ -128,8 +128,12 @@ export type OcrPool = {
   readonly size: number;
   /** Starts the workers now (they otherwise start on the first read). */
   ready(): Promise<void>;
-  /** Page text with line and word boxes, shifted down by offsetY. */
-  readPage(png: Uint8Array, offsetY: number): Promise<OcrResult>;
+  /**
+   * Page text with line and word boxes, shifted down by offsetY. 'block' reads the page as one
+   * block of text (a label and its value stay on one line); 'column' lets line sizes vary (a
+   * big amount in a header), for a second reading.
+   */
+  readPage(png: Uint8Array, offsetY: number, layout?: 'block' | 'column'): Promise<OcrResult>;
   /** One line of reference characters (A-Z, a-z, 0-9), English only. */
   readRefLine(png: Uint8Array): Promise<{ text: string; confidence: number }>;
   close(): Promise<void>;
@@ -240,10 +244,20 @@ export function createOcrPool(opts: { size: number; budget: Budget; logger: OcrL
       await start();
       rest();
     },
-    readPage(png, offsetY) {
+    readPage(png, offsetY, layout = 'block') {
       return withWorker(async (worker) => {
-        const { data } = await worker.recognize(Buffer.from(png), {}, { text: true, blocks: true });
-        return collectLines(data, offsetY);
+        if (layout === 'block') {
+          const { data } = await worker.recognize(Buffer.from(png), {}, { text: true, blocks: true });
+          return collectLines(data, offsetY);
+        }
+        const { default: Tesseract } = await import('tesseract.js');
+        await worker.setParameters({ tessedit_pageseg_mode: Tesseract.PSM.SINGLE_COLUMN });
+        try {
+          const { data } = await worker.recognize(Buffer.from(png), {}, { text: true, blocks: true });
+          return collectLines(data, offsetY);
+        } finally {
+          await worker.setParameters({ tessedit_pageseg_mode: Tesseract.PSM.SINGLE_BLOCK });
+        }
       });
     },
     async readRefLine(png) {
@@ -261,8 +275,11 @@ export function createOcrPool(opts: { size: number; budget: Budget; logger: OcrL
           });
         })();
         const eng = await s.eng;
-        const { data } = await opts.budget.run(() => eng.recognize(Buffer.from(png)));
-        return { text: data.text.replace(/\s+/g, ''), confidence: data.confidence };
+        const { data } = await opts.budget.run(() => eng.recognize(Buffer.from(png), {}, { text: true, blocks: true }));
+        // The weakest word: one doubtful letter is what makes a reference wrong.
+        const words = (data.blocks ?? []).flatMap((b) => b.paragraphs.flatMap((p) => p.lines.flatMap((l) => l.words)));
+        const confidence = words.length ? Math.min(...words.map((w) => w.confidence)) : data.confidence;
+        return { text: data.text.replace(/\s+/g, ''), confidence };
       } finally {
         busy--;
         rest();

@@ -4,7 +4,7 @@
 // budget shared by all reads in the process, so the main thread only orchestrates.
 
 import { ImageRejectedError, inspectImage } from '../../../lib/image-guard.ts';
-import { settleFields, slipScore, REVIEW_BELOW, type SettledFields, type SlipField } from './cross-check.ts';
+import { mergeSettled, settleFields, slipScore, REVIEW_BELOW, type SettledFields, type SlipField } from './cross-check.ts';
 import { createImagePool, slipBudget } from './image-pool.ts';
 import type { Orientation, PrepareResult } from './image-tasks.ts';
 import { createOcrPool, defaultOcrWorkers, type OcrLine, type OcrResult } from './ocr-pool.ts';
@@ -66,7 +66,7 @@ const silentLogger: SlipReaderLogger = { info() {}, warn() {}, error() {}, debug
 
 type Prepared = Extract<PrepareResult, { ocrImage: unknown }>;
 
-type Pass = { prepared: Prepared; ocr: OcrResult; text: string; settled: SettledFields };
+type Pass = { prepared: Prepared; ocr: OcrResult; text: string; rawText: string; settled: SettledFields };
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
@@ -111,8 +111,8 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
   let closed = false;
   const inFlight = new Set<Promise<unknown>>();
 
-  async function recognise(prepared: Prepared, qr: SlipQr | null): Promise<Pass> {
-    const pages = await Promise.all(prepared.pieces.map((p) => ocr.readPage(p.png, p.top)));
+  async function recognise(prepared: Prepared, qr: SlipQr | null, layout: 'block' | 'column' = 'block'): Promise<Pass> {
+    const pages = await Promise.all(prepared.pieces.map((p) => ocr.readPage(p.png, p.top, layout)));
     const result: OcrResult = {
       text: pages.map((p) => p.text.trimEnd()).join('\n'),
       confidence: pages.reduce((n, p) => n + p.confidence, 0) / Math.max(1, pages.length),
@@ -120,7 +120,7 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
     };
     const text = normalizeThaiText(result.text);
     const settled = settleFields({ text, lineConfidence: result.lines.map((l) => l.confidence), qr, ocrConfidence: result.confidence });
-    return { prepared, ocr: result, text, settled };
+    return { prepared, ocr: result, text, rawText: text, settled };
   }
 
   async function prepare(bytes: Buffer, turn?: number): Promise<PrepareResult> {
@@ -179,14 +179,27 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
       }
     }
 
+    // Amount or time missing: a line of another size (a big amount in a
+    // coloured header) may have been skipped. Read the page again with
+    // line sizes free; a field of that reading is taken only where it is
+    // surer than the first's.
+    let reread = false;
+    if (pass.settled.amount.value === null || pass.settled.datetime.value === null) {
+      const again = await recognise(pass.prepared, qr, 'column');
+      pass = { ...pass, rawText: `${pass.rawText.trimEnd()}\n${again.text}`, settled: mergeSettled(pass.settled, again.settled) };
+      reread = true;
+    }
+
     // Without a QR the printed reference is all there is: read it again,
     // alone and in English, where tesseract gets mixed-case ids right. It
     // replaces the first reading only when it is better by the same checks.
     let refFromLine: { text: string; confidence: number } | null = null;
+    let refBox: ReturnType<typeof findRefBox> = null;
     if (!qr && pass.settled.amount.value !== null) {
       const box = findRefBox(pass.ocr.lines, pass.prepared.ocrImage.width);
+      refBox = box;
       if (box) {
-        const line = await images.run({ kind: 'line', image: pass.prepared.ocrImage, box });
+        const line = await images.run({ kind: 'line', bytes, geometry: pass.prepared.geometry, box });
         if (line.kind === 'line' && line.png) {
           const read = await ocr.readRefLine(line.png);
           if (/^[A-Za-z0-9]{10,32}$/.test(read.text) && /\d{4}/.test(read.text)) refFromLine = read;
@@ -200,7 +213,10 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
           ocrConfidence: pass.ocr.confidence,
           refFromLine,
         });
-        if (again.transRef.value === refFromLine.text) pass = { ...pass, settled: again, text: `${pass.text.trimEnd()}\nRef: ${refFromLine.text}\n` };
+        if (again.transRef.value === refFromLine.text) {
+          const datetime = again.datetime.confidence > pass.settled.datetime.confidence ? again.datetime : pass.settled.datetime;
+          pass = { ...pass, rawText: `${pass.rawText.trimEnd()}\nRef: ${refFromLine.text}\n`, settled: { ...pass.settled, transRef: again.transRef, datetime } };
+        }
       }
     }
 
@@ -226,7 +242,9 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
         input: pass.prepared.input,
         ocrSize: { width: pass.prepared.ocrImage.width, height: pass.prepared.ocrImage.height },
         qr: qr ? { bank: qr.bankShort, crcValid: qr.crcValid } : null,
-        refFromLine: refFromLine !== null,
+        reread,
+        refFromLine,
+        refBox,
         fieldConfidence,
       },
       'slip read',
@@ -241,9 +259,9 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
       qr: qr ? { payload: qr.payload, crcValid: qr.crcValid } : null,
       confidence: round2(s.overall),
       fieldConfidence,
-      review: s.isSlip ? review : [],
+      review,
       disagreements: s.disagreements,
-      rawText: pass.text,
+      rawText: pass.rawText,
       sha256,
       isSlip: s.isSlip,
     };
