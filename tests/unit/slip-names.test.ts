@@ -28,12 +28,19 @@ describe('titles on slip names', () => {
   it('maps a title the English model read as Latin letters back to the Thai one', () => {
     expect(matchTitle('u.a.')).toBe('น.ส.');
     expect(matchTitle('Uan.')).toBe('บจก.');
+    expect(matchTitle('wa.')).toBe('น.ส.');
     expect(receiverOf('u.a. สายสุนีย์ แสงทอง')?.name).toBe('น.ส. สายสุนีย์ แสงทอง');
     expect(receiverOf('Uan. รุ่งเรืองการค้า')?.name).toBe('บจก. รุ่งเรืองการค้า');
   });
 
+  it('maps a Thai letter OCR confuses with another back to the title, but not an ordinary word', () => {
+    expect(matchTitle('ว้าน')).toBe('ร้าน');
+    expect(matchTitle('บ้าน')).toBeNull();
+    expect(receiverOf('ว้าน น้องเมย์ คอสเมติก')?.name).toBe('ร้าน น้องเมย์ คอสเมติก');
+  });
+
   it('does not take an ordinary Latin word for a title', () => {
-    for (const word of ['Transfer', 'From', 'Amount', 'THB', 'Bank']) expect(matchTitle(word), word).toBeNull();
+    for (const word of ['Transfer', 'From', 'Amount', 'THB', 'Bank', 'No.', 'Ref.', 'Co.', 'Ltd.']) expect(matchTitle(word), word).toBeNull();
   });
 
   it('keeps a short number inside a name and stops at the account after it', () => {

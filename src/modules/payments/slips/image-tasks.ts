@@ -23,6 +23,10 @@ export type ImageTask =
       geometry: Geometry;
       /** The line, in the OCR image's pixels. */
       box: Box;
+      /** Text height to bring the line to (px). */
+      height: number;
+      /** Made pure black on white (references), or left grey (names, whose marks are thin). */
+      binarize: boolean;
     };
 
 /** How the OCR image was made from the decoded one: turned, cut to `region`, scaled by k. */

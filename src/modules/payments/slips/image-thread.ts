@@ -187,13 +187,12 @@ async function line(task: Extract<ImageTask, { kind: 'line' }>): Promise<LineRes
   const width = Math.min(upright.width, Math.ceil(g.region.left + box.x1 / g.k)) - left;
   const height = Math.min(upright.height, Math.ceil(g.region.top + box.y1 / g.k)) - top;
   if (width < 20 || height < 8) return { kind: 'line', png: null };
-  const cut = await toGray(fromGray(upright).extract({ left, top, width, height }).resize({ height: 96, kernel: 'lanczos3' }));
+  const raw = await toGray(fromGray(upright).extract({ left, top, width, height }).resize({ height: task.height, kernel: 'lanczos3' }));
+  const cut = stretchContrast(raw, g.dark);
   // Anti-aliased edges are where tesseract trades a 9 for an I.
-  binarize(cut);
+  if (task.binarize) binarize(cut);
   // Text is the smaller part of a line: white text on dark comes out inverted.
-  let black = 0;
-  for (const v of cut.data) if (v === 0) black++;
-  if (black > cut.data.length / 2) for (let i = 0; i < cut.data.length; i++) cut.data[i] = 255 - (cut.data[i] ?? 0);
+  if (medianOfCentre(cut) < 100) for (let i = 0; i < cut.data.length; i++) cut.data[i] = 255 - (cut.data[i] ?? 0);
   const png = await fromGray(cut)
     .extend({ top: 12, bottom: 12, left: 12, right: 12, background: '#ffffff' })
     .toColourspace('b-w')

@@ -19,6 +19,10 @@ const ACCOUNT_RE = /[xX*•%๐0-9](?:[xX*•%๐0-9]|-(?=[xX*•%๐0-9])){6,}/
 // "u.a." for น.ส., "Uan." for บจก.
 const LATIN_LOOKALIKE: Record<string, string> = { u: 'น', U: 'บ', n: 'ก', w: 'พ', W: 'พ', a: 'ส', s: 'ร', J: 'ง', v: 'ง', r: 'ร' };
 
+// Pairs of Thai letters that differ by a stroke; each maps to the first.
+const THAI_LOOKALIKE: Record<string, string> = { ว: 'ร', ธ: 'ร', ป: 'บ', ค: 'ด', ช: 'ข', ฟ: 'พ', ฝ: 'ผ', ม: 'น', ฑ: 'ท' };
+const lookalikeKey = (s: string): string => stripMarks(s).replace(/[\u0E01-\u0E2E]/g, (c) => THAI_LOOKALIKE[c] ?? c);
+
 /**
  * The title a token stands for. OCR drops or swaps tone marks ("ราน" for
  * "ร้าน"), now and then one letter ("หอก." for "หจก."), or reads the title
@@ -30,6 +34,8 @@ export function matchTitle(token: string): string | null {
   const t = token.replace(/\.\s+/g, '.');
   for (const title of TITLES) if (t === title) return title;
   for (const title of TITLES) if (stripMarks(t) === stripMarks(title)) return title;
+  // Thai letters OCR takes for one another ("ว้าน" for "ร้าน").
+  for (const title of TITLES) if (lookalikeKey(t) === lookalikeKey(title)) return title;
   for (const title of FUZZY_TITLES) {
     if (Math.abs(t.length - title.length) <= 1 && weightedDistance(t, title) <= 1) return title;
   }
@@ -39,6 +45,12 @@ export function matchTitle(token: string): string | null {
     const thai = t.replace(/[A-Za-z]/g, (c) => LATIN_LOOKALIKE[c] ?? c);
     for (const title of TITLES) {
       if (title.length >= 3 && Math.abs(thai.length - title.length) <= 1 && weightedDistance(thai, title) <= 1) return title;
+    }
+    // An abbreviation whose inner dot was lost ("wa." for "น.ส."): the one title a letter away.
+    if (t.includes('.')) {
+      const bare = thai.replace(/\./g, '');
+      const near = TITLES.filter((title) => title.includes('.') && weightedDistance(bare, title.replace(/\./g, '')) <= 1);
+      if (near.length === 1) return near[0] ?? null;
     }
   }
   return null;
@@ -81,6 +93,15 @@ function cleanAccount(raw: string): string | null {
 }
 
 type NameHit = { line: number; name: string };
+
+/** The titled name a line of text holds, as extractParties reads it ("ร้าน ต้นกล้าการเกษตร"). */
+export function nameInLine(line: string): string | null {
+  for (const part of normalizeThaiText(line).trim().split(/\s{2,}/)) {
+    const name = findName(part);
+    if (name) return name;
+  }
+  return null;
+}
 
 function findName(line: string): string | null {
   const tokens = line.replace(/(น|ด)\.\s+(ส|ช|ญ)\./g, '$1.$2.').split(/\s+/).filter(Boolean);

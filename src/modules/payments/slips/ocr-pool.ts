@@ -134,6 +134,8 @@ export type OcrPool = {
    * big amount in a header), for a second reading.
    */
   readPage(png: Uint8Array, offsetY: number, layout?: 'block' | 'column'): Promise<OcrResult>;
+  /** One line of Thai and English text; confidence is its least sure letter's. */
+  readLine(png: Uint8Array): Promise<{ text: string; confidence: number }>;
   /** One line of reference characters (A-Z, a-z, 0-9), English only. */
   readRefLine(png: Uint8Array): Promise<{ text: string; confidence: number }>;
   close(): Promise<void>;
@@ -255,6 +257,20 @@ export function createOcrPool(opts: { size: number; budget: Budget; logger: OcrL
         try {
           const { data } = await worker.recognize(Buffer.from(png), {}, { text: true, blocks: true });
           return collectLines(data, offsetY);
+        } finally {
+          await worker.setParameters({ tessedit_pageseg_mode: Tesseract.PSM.SINGLE_BLOCK });
+        }
+      });
+    },
+    readLine(png) {
+      return withWorker(async (worker) => {
+        const { default: Tesseract } = await import('tesseract.js');
+        await worker.setParameters({ tessedit_pageseg_mode: Tesseract.PSM.SINGLE_LINE });
+        try {
+          const { data } = await worker.recognize(Buffer.from(png), {}, { text: true, blocks: true });
+          const words = (data.blocks ?? []).flatMap((b) => b.paragraphs.flatMap((p) => p.lines.flatMap((l) => l.words)));
+          const thai = words.filter((w) => /[\u0E01-\u0E4E]/.test(w.text));
+          return { text: data.text.trim(), confidence: thai.length ? Math.min(...thai.map((w) => w.confidence)) : 0 };
         } finally {
           await worker.setParameters({ tessedit_pageseg_mode: Tesseract.PSM.SINGLE_BLOCK });
         }

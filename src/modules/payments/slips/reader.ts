@@ -9,6 +9,7 @@ import { createImagePool, slipBudget } from './image-pool.ts';
 import type { Orientation, PrepareResult } from './image-tasks.ts';
 import { createOcrPool, defaultOcrWorkers, type OcrLine, type OcrResult } from './ocr-pool.ts';
 import { parseSlipQr, type SlipQr } from './slip-qr.ts';
+import { nameInLine, namesMatch } from './names.ts';
 import { REF_LABEL, type SlipParty } from './slip-text.ts';
 import { normalizeThaiText } from './thai.ts';
 
@@ -129,6 +130,39 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
     return result;
   }
 
+  /**
+   * The receiver's name line read again on its own, at two sizes, when a letter of it was
+   * read unsurely: Thai vowels and tone marks are what OCR gets wrong, and it knows when it
+   * is unsure. A re-reading replaces the name only when its least sure letter is surer, and
+   * it is recognisably the same name.
+   */
+  async function rereadReceiver(bytes: Buffer, pass: Pass): Promise<SettledFields['receiver'] | null> {
+    const receiver = pass.settled.receiver.value;
+    if (!receiver?.name) return null;
+    const body = receiver.name.split(' ').slice(1).join(' ');
+    const line = pass.ocr.lines.find((l) => normalizeThaiText(l.text).includes(body.split(' ')[0] ?? '\u0000'));
+    if (!line) return null;
+    // The line's letters from the title on (a label may stand before it).
+    const glyphs = line.words.filter((w) => /[\u0E01-\u0E4E]/.test(w.text));
+    const start = glyphs.find((g) => normalizeThaiText(g.text).startsWith(receiver.name!.slice(0, 1)))?.box.x0 ?? line.box.x0;
+    const nameGlyphs = glyphs.filter((w) => w.box.x0 >= start);
+    const least = Math.min(...nameGlyphs.map((w) => w.confidence));
+    if (!Number.isFinite(least) || least >= 70) return null;
+    const x0 = Math.min(...nameGlyphs.map((w) => w.box.x0));
+    const pad = (line.box.y1 - line.box.y0) * 0.4;
+    const box = { x0: Math.max(0, x0 - 4 * pad), y0: line.box.y0 - pad, x1: line.box.x1 + pad, y1: line.box.y1 + pad };
+    let best = { name: receiver.name, confidence: least };
+    for (const height of [48, 96]) {
+      const cut = await images.run({ kind: 'line', bytes, geometry: pass.prepared.geometry, box, height, binarize: false });
+      if (cut.kind !== 'line' || !cut.png) continue;
+      const read = await ocr.readLine(cut.png);
+      const name = nameInLine(read.text);
+      if (name && read.confidence > best.confidence && namesMatch(name, receiver.name)) best = { name, confidence: read.confidence };
+    }
+    if (best.name === receiver.name) return null;
+    return { value: { ...receiver, name: best.name }, confidence: pass.settled.receiver.confidence };
+  }
+
   async function readSlip(bytes: Buffer): Promise<SlipReading> {
     const started = performance.now();
     const inspection = await inspectImage(bytes);
@@ -199,7 +233,7 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
       const box = findRefBox(pass.ocr.lines, pass.prepared.ocrImage.width);
       refBox = box;
       if (box) {
-        const line = await images.run({ kind: 'line', bytes, geometry: pass.prepared.geometry, box });
+        const line = await images.run({ kind: 'line', bytes, geometry: pass.prepared.geometry, box, height: 96, binarize: true });
         if (line.kind === 'line' && line.png) {
           const read = await ocr.readRefLine(line.png);
           if (/^[A-Za-z0-9]{10,32}$/.test(read.text) && /\d{4}/.test(read.text)) refFromLine = read;
@@ -219,6 +253,9 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
         }
       }
     }
+
+    const nameReread = await rereadReceiver(bytes, pass);
+    if (nameReread) pass = { ...pass, settled: { ...pass.settled, receiver: nameReread } };
 
     const s = pass.settled;
     const fieldConfidence: Record<SlipField, number> = {
@@ -243,6 +280,7 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
         ocrSize: { width: pass.prepared.ocrImage.width, height: pass.prepared.ocrImage.height },
         qr: qr ? { bank: qr.bankShort, crcValid: qr.crcValid } : null,
         reread,
+        nameReread: nameReread !== null,
         refFromLine,
         refBox,
         fieldConfidence,
