@@ -33,7 +33,7 @@ export interface SlipHandlingOptions {
 
 export function createSlipHandling(opts: SlipHandlingOptions) {
   let reader: SlipReader | undefined;
-  const getReader = () => (reader ??= opts.reader ? opts.reader() : createSlipReader({ logger: opts.logger }));
+  const getReader = () => (reader ??= opts.reader ? opts.reader() : createSlipReader({ logger: opts.logger, workers: opts.config.ocrWorkers }));
   const cache = new Map<string, Promise<Prepared>>();
 
   async function read(fetch: () => Promise<Buffer>): Promise<Prepared> {

@@ -131,7 +131,7 @@ export type OcrPool = {
   /**
    * Page text with line and word boxes, shifted down by offsetY. 'block' reads the page as one
    * block of text (a label and its value stay on one line); 'column' lets line sizes vary (a
-   * big amount in a header), for a second reading.
+   * big amount in a header) and thresholds locally (light grey print), for a second reading.
    */
   readPage(png: Uint8Array, offsetY: number, layout?: 'block' | 'column'): Promise<OcrResult>;
   /** One line of Thai and English text; confidence is its least sure letter's. */
@@ -253,12 +253,14 @@ export function createOcrPool(opts: { size: number; budget: Budget; logger: OcrL
           return collectLines(data, offsetY);
         }
         const { default: Tesseract } = await import('tesseract.js');
-        await worker.setParameters({ tessedit_pageseg_mode: Tesseract.PSM.SINGLE_COLUMN });
+        // Tiled (adaptive) Otsu as well: one threshold for the whole page drops
+        // light grey small print (the date on a shrunk or blurred photo).
+        await worker.setParameters({ tessedit_pageseg_mode: Tesseract.PSM.SINGLE_COLUMN, thresholding_method: '1' } as Record<string, string>);
         try {
           const { data } = await worker.recognize(Buffer.from(png), {}, { text: true, blocks: true });
           return collectLines(data, offsetY);
         } finally {
-          await worker.setParameters({ tessedit_pageseg_mode: Tesseract.PSM.SINGLE_BLOCK });
+          await worker.setParameters({ tessedit_pageseg_mode: Tesseract.PSM.SINGLE_BLOCK, thresholding_method: '0' } as Record<string, string>);
         }
       });
     },
