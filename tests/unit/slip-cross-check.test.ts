@@ -61,6 +61,13 @@ describe('fields checked against the slip QR and reference', () => {
     expect(s.disagreements.map((d) => d.field)).toContain('datetime');
   });
 
+  it('fills a month read as junk from the K PLUS reference, whose time agrees with the printed one', () => {
+    const text = 'K PLUS\nโอนเงินสำเร็จ\n10n.n. 68, 10:39 น.\nจำนวน:\n770.00 บาท';
+    const s = settle(text, slipQr('004', '0191103900BOR7552519'));
+    expect(s.datetime.value?.toISOString()).toBe('2025-07-10T03:39:00.000Z');
+    expect(s.datetime.confidence).toBeGreaterThanOrEqual(REVIEW_BELOW);
+  });
+
   it('names the bank from the QR, recording a printed bank that says otherwise', () => {
     const s = settle(`K PLUS\n${bblSlip('19:20')}`, slipQr('002', '2601221920565456033'));
     expect(s.bank).toEqual({ value: 'BBL', confidence: 1 });

@@ -128,8 +128,8 @@ function parseDateBefore(before: string): FoundDate | null {
       return { kind: 'full', day: Number(us[2]), month: month.month, year: toGregorianYear(Number(us[3]), 4, 'english') };
     }
   }
-  // "24 0.9. 2569" (มิ.ย. misread): day and year, month lost.
-  const garbled = /(?<!\d)(\d{1,2})\s+(\S{1,10}?)\s*,?\s*(\d{4}|\d{2})$/.exec(head);
+  // "24 0.9. 2569", "10n.n. 68" (มิ.ย., ก.ค. misread): day and year, month lost.
+  const garbled = /(?<!\d)(\d{1,2})(?:\s+|(?=[^\d\s]))(\S{1,10}?)\s*,?\s*(\d{4}|\d{2})$/.exec(head);
   if (garbled?.[1] && garbled[3] && /[^\d\s]/.test(garbled[2] ?? '')) {
     const day = Number(garbled[1]);
     if (day >= 1 && day <= 31) {

@@ -317,14 +317,17 @@ export function estimateTextOrientation(gray: Gray, range = 25): TextOrientation
   return { skew: Math.round(horizontal.angle * 10) / 10, sideways: false };
 }
 
-/** A quiet band near the middle, so two halves can be read apart. */
+/**
+ * A quiet band near the middle, so two halves can be read apart. Faint grey
+ * print counts as content too: a cut through it loses the line.
+ */
 export function findSplitRow(gray: Gray): number {
   const { width, height, data } = gray;
   const energy = new Float64Array(height);
   for (let y = 0; y < height; y++) {
     const row = y * width;
     let e = 0;
-    for (let x = 1; x < width; x++) if (Math.abs((data[row + x] ?? 0) - (data[row + x - 1] ?? 0)) > 40) e++;
+    for (let x = 1; x < width; x++) if (Math.abs((data[row + x] ?? 0) - (data[row + x - 1] ?? 0)) > 12) e++;
     energy[y] = e;
   }
   // The quietest row whose neighbours are quiet too: the middle of a gap
