@@ -82,6 +82,14 @@ describe('inspectImage', () => {
     expect(await inspectImage(makePngHeader(5000, 5000))).toMatchObject({ ok: false, code: 'CORRUPT_IMAGE' });
   });
 
+  it('refuses a strip far longer than any photo from its header alone, under the pixel limit', async () => {
+    // No pixel data in the file: a decode would have called it corrupt.
+    const result = await inspectImage(makePngHeader(240, 104_000));
+    expect(result).toMatchObject({ ok: false, code: 'TOO_MANY_PIXELS' });
+    expect(result.ok ? '' : result.message).toContain('240x104000');
+    expect(await inspectImage(makePngHeader(104_000, 240))).toMatchObject({ ok: false, code: 'TOO_MANY_PIXELS' });
+  });
+
   it('calls a truncated JPEG corrupt', async () => {
     const jpeg = await makeImage('jpeg', 640, 960);
     expect(await inspectImage(jpeg.subarray(0, Math.floor(jpeg.length * 0.45)))).toMatchObject({ ok: false, code: 'CORRUPT_IMAGE' });
