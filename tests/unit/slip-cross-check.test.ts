@@ -114,6 +114,16 @@ describe('amounts', () => {
     expect(repaired.confidence).toBeLessThan(clean.confidence);
   });
 
+  it('trusts an unlabelled amount printed bigger than the rest more than one printed small', () => {
+    const text = 'ttb touch\nโอนเงินสำเร็จ\n839.83\nหมายเลขอ้างอิง 20251105869887003793';
+    const base = { text, lineConfidence: [90, 90, 90, 90], qr: null, ocrConfidence: 90 };
+    const big = settleFields({ ...base, lineHeight: [20, 24, 48, 20] }).amount;
+    const small = settleFields({ ...base, lineHeight: [20, 24, 20, 20] }).amount;
+    expect(big.value).toBe(83_983);
+    expect(big.confidence).toBeGreaterThan(small.confidence);
+    expect(big.confidence).toBeGreaterThanOrEqual(REVIEW_BELOW);
+  });
+
   it('is unsure of an amount from a badly read line', () => {
     const text = 'โอนเงินสำเร็จ\nจำนวนเงิน 3,380.00 บาท';
     const s = settleFields({ text, lineConfidence: [90, 30], qr: null, ocrConfidence: 40 });

@@ -44,6 +44,8 @@ export type SettleInput = {
   text: string;
   /** Tesseract's confidence (0-100) for each text line. */
   lineConfidence: number[];
+  /** Each text line's height in pixels, where known: slips print the amount bigger than the rest. */
+  lineHeight?: number[];
   qr: SlipQr | null;
   ocrConfidence: number;
   /** The printed reference read again on its own (a second pass), with tesseract's confidence. */
@@ -142,7 +144,10 @@ export function settleFields(input: SettleInput): SettledFields {
   const found = extractAmount(text);
   let amountConfidence = 0;
   if (found) {
-    amountConfidence = found.labelled ? 0.9 : 0.65;
+    const heights = (input.lineHeight ?? []).filter((h) => h > 0).sort((x, y) => x - y);
+    const median = heights[Math.floor(heights.length / 2)] ?? 0;
+    const prominent = median > 0 && (input.lineHeight?.[found.line] ?? 0) >= median * 1.4;
+    amountConfidence = found.labelled ? 0.9 : prominent ? 0.85 : 0.65;
     if (found.repaired) amountConfidence = Math.min(amountConfidence, 0.7);
     if (found.contested) amountConfidence -= 0.3;
     if (found.occurrences >= 2) amountConfidence += 0.05;

@@ -120,7 +120,13 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
       lines: pages.flatMap((p) => p.lines),
     };
     const text = normalizeThaiText(result.text);
-    const settled = settleFields({ text, lineConfidence: result.lines.map((l) => l.confidence), qr, ocrConfidence: result.confidence });
+    const settled = settleFields({
+      text,
+      lineConfidence: result.lines.map((l) => l.confidence),
+      lineHeight: result.lines.map((l) => l.box.y1 - l.box.y0),
+      qr,
+      ocrConfidence: result.confidence,
+    });
     return { prepared, ocr: result, text, rawText: text, settled };
   }
 
