@@ -8,9 +8,7 @@ import { MAX_IMAGE_PIXELS } from '../../../lib/image-guard.ts';
 import {
   binarize,
   borderMedian,
-  boxAround,
   contentBox,
-  decodeQr,
   estimateTextOrientation,
   findSplitRow,
   lightenDarkBands,
@@ -18,11 +16,10 @@ import {
   medianOfCentre,
   standardDeviation,
   stretchContrast,
-  turnPoint,
   whiteOut,
   type Gray,
-  type QrHit,
 } from './image-ops.ts';
+import { boxAround, decodeQr, turnPoint, type QrHit } from './qr-image.ts';
 import type { ImageTask, ImageTaskResult, LineResult, PrepareResult } from './image-tasks.ts';
 import { planOcrSize } from './image-tasks.ts';
 
