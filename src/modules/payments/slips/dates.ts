@@ -312,7 +312,9 @@ export function settleDatetime(text: string, ref: RefSource | null): SettledDate
     if (hint.hour !== null && (hint.hour !== p.hour || hint.minute !== p.minute)) continue;
     if (p.day === null && p.year === null && hint.hour === null) continue;
     const datetime = bangkokToUtc({ year, month, day, hour: p.hour, minute: p.minute, second: p.second });
-    if (datetime) return { datetime, confidence: (hint.hour !== null ? 0.85 : 0.65) * trust, source: 'text+ref', line: p.line, disagreement: null };
+    // The day and year read agree with the reference: the line was read well enough to trust
+    // its time somewhat, fully when the reference carries the time too.
+    if (datetime) return { datetime, confidence: (hint.hour !== null ? 0.85 : 0.7) * trust, source: 'text+ref', line: p.line, disagreement: null };
   }
   return none;
 }

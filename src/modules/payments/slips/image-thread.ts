@@ -27,7 +27,7 @@ import { planOcrSize } from './image-tasks.ts';
 // anything else, so its copies for jsQR stay in the tens of MB.
 const FULL_MAX_SIDE = 2000;
 // A slip QR decodes at this size in a fraction of the full-size time.
-const QR_QUICK_SIDE = 900;
+const QR_QUICK_SIDE = 600;
 
 function fromGray(gray: Gray): Sharp {
   return sharp(gray.data, { raw: { width: gray.width, height: gray.height, channels: 1 } });
