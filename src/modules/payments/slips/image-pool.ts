@@ -80,7 +80,7 @@ function spawn(): Worker {
 }
 
 type Pending = { resolve: (r: ImageTaskResult) => void; reject: (e: Error) => void };
-type Thread = { worker: Worker; busy: boolean; pending: Map<number, Pending>; ready: Promise<void> };
+type Thread = { worker: Worker; pending: Map<number, Pending> };
 
 export type ImagePool = {
   run(task: ImageTask): Promise<ImageTaskResult>;
@@ -101,7 +101,7 @@ export function createImagePool(opts: { size: number; budget: Budget; idleMs?: n
 
   const start = (): Thread => {
     const worker = spawn();
-    const thread: Thread = { worker, busy: false, pending: new Map(), ready: Promise.resolve() };
+    const thread: Thread = { worker, pending: new Map() };
     worker.on('message', (message: { id: number; result?: ImageTaskResult; error?: { message: string } }) => {
       const p = thread.pending.get(message.id);
       if (!p) return;
