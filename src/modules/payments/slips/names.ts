@@ -1,7 +1,9 @@
 // Sender and receiver on a slip's text: names with their titles, masked accounts.
 
 import { lines, normalizeThaiText, stripMarks, weightedDistance } from './thai.ts';
-import type { SlipParty } from './slip-text.ts';
+
+/** A payer or payee as printed: name with its title, masked account. */
+export type SlipParty = { name: string | null; account: string | null };
 
 const TITLES = ['นางสาว', 'น.ส.', 'นาง', 'นาย', 'ด.ช.', 'ด.ญ.', 'ร้าน', 'บจก.', 'บมจ.', 'หจก.', 'บริษัท'];
 // Titles distinctive enough to recognise with one letter wrong; "ร้าน" is

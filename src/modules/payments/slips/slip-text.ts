@@ -4,10 +4,10 @@
 import { BANKS, type BankInfo } from '../banks.ts';
 import { AMOUNT_LABEL, extractAmount, FEE_LABEL } from './amount.ts';
 import { extractDatetime } from './dates.ts';
-import { extractParties, FROM_LABEL, TO_LABEL } from './names.ts';
+import { extractParties, FROM_LABEL, TO_LABEL, type SlipParty } from './names.ts';
 import { lines, normalizeThaiText } from './thai.ts';
 
-export type SlipParty = { name: string | null; account: string | null };
+export type { SlipParty } from './names.ts';
 
 export type SlipTextFields = {
   /** Satang. */
