@@ -6,7 +6,7 @@
 // tesseract.js (one worker, Thai + English, the whole image as it is, no QR) on the clean slips,
 // or the tesseract command line when installed, each reading a clean slip right after ours.
 //
-//   tsx bench/slips.ts [--groups=clean,tilt-20,...] [--no-baseline] [--json]
+//   tsx bench/slips.ts [--groups=clean,tilt-20,...] [--workers=N] [--no-baseline] [--json]
 //
 // `npm run bench` runs the clean group through runSlipBench().
 
@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import Tesseract from 'tesseract.js';
 import { ImageRejectedError } from '../src/lib/image-guard.ts';
-import { createSlipReader, extractSlipFields, normalizeThaiText, type SlipReading } from '../src/modules/payments/slips/index.ts';
+import { createSlipReader, defaultOcrWorkers, extractSlipFields, normalizeThaiText, type SlipReading } from '../src/modules/payments/slips/index.ts';
 import {
   DEGRADATIONS,
   degradedSlips,
@@ -156,6 +156,8 @@ export async function runSlipBench(
     log?: (line?: string) => void;
     baseline?: 'auto' | 'tesseract.js' | 'none';
     groups?: SlipGroup[];
+    /** OCR workers; default as the app sizes them (by memory). */
+    workers?: number;
   } = {},
 ): Promise<SlipBenchResult> {
   const dir = path.resolve(opts.dir ?? defaultSlipDir);
@@ -163,7 +165,7 @@ export async function runSlipBench(
   const manifest = loadSlipManifest(dir);
   const groups = opts.groups ?? ['clean'];
 
-  const reader = createSlipReader();
+  const reader = createSlipReader({ workers: opts.workers });
   const startReady = performance.now();
   await reader.ready();
   const readyMs = performance.now() - startReady;
@@ -365,8 +367,9 @@ async function main(): Promise<void> {
   const log = (line = ''): void => {
     if (!json) process.stdout.write(`${line}\n`);
   };
-  log(`machine: ${loadLine()}`);
-  const r = await runSlipBench({ log, groups, baseline: args.includes('--no-baseline') ? 'none' : 'auto' });
+  const workersArg = args.find((a) => a.startsWith('--workers='))?.slice('--workers='.length);
+  log(`machine: ${loadLine()}; reader: ${workersArg ?? defaultOcrWorkers()} OCR worker(s)`);
+  const r = await runSlipBench({ log, groups, baseline: args.includes('--no-baseline') ? 'none' : 'auto', workers: workersArg ? Number(workersArg) : undefined });
   if (json) {
     process.stdout.write(`${JSON.stringify({ ...r, failures: undefined })}\n`);
     return;

@@ -23,6 +23,10 @@ import { boxAround, decodeQr, turnPoint, type QrHit } from './qr-image.ts';
 import type { ImageTask, ImageTaskResult, LineResult, PrepareResult } from './image-tasks.ts';
 import { planOcrSize } from './image-tasks.ts';
 
+// Every image is seen once: libvips's operation cache (process-wide, 50 MB by default) would
+// only hold on to decoded slips.
+sharp.cache(false);
+
 // Phone screenshots are at most ~2400 px tall; a camera photo is brought down to this before
 // anything else, so its copies for jsQR stay in the tens of MB.
 const FULL_MAX_SIDE = 2000;

@@ -108,7 +108,12 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
   const logger = options.logger ?? silentLogger;
   const workers = Math.max(1, Math.floor(options.workers ?? defaultOcrWorkers()));
   const ocr = createOcrPool({ size: workers, budget: slipBudget, logger, idleMs: options.idleMs });
-  const images = createImagePool({ size: slipBudget.size, budget: slipBudget, idleMs: options.idleMs === undefined ? undefined : Math.min(options.idleMs, 30_000) });
+  // As many image threads as OCR workers: OCR is the slower step, so more would only hold memory.
+  const images = createImagePool({
+    size: Math.min(slipBudget.size, workers),
+    budget: slipBudget,
+    idleMs: options.idleMs === undefined ? undefined : Math.min(options.idleMs, 30_000),
+  });
   let closed = false;
   const inFlight = new Set<Promise<unknown>>();
 
