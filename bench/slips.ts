@@ -1,43 +1,41 @@
-// Slip-reading benchmark: accuracy per field against manifest.json, how each
-// bad input is handled, and seconds per slip with warm workers; the baseline
-// is plain tesseract.js (one worker, Thai + English, the whole image as it
-// is, no QR) on the same files, or the tesseract command line when installed.
+// Slip-reading benchmark over the repository's fixtures (tests/fixtures/slips): accuracy per field
+// against manifest.json, for the slips as they are ("clean") and for degraded copies made on the
+// fly (JPEG q30, blur, 40% size, 10° and 20° tilt, quarter and half turns, a crop through the QR);
+// how each bad input is handled; seconds per slip with warm workers. A value counts as confidently
+// wrong when it is wrong and the reader did not send that field to review. The baseline is plain
+// tesseract.js (one worker, Thai + English, the whole image as it is, no QR) on the clean slips,
+// or the tesseract command line when installed, each reading a clean slip right after ours.
 //
-//   tsx bench/slips.ts [dir] [--json]
+//   tsx bench/slips.ts [--groups=clean,tilt-20,...] [--workers=N] [--no-baseline] [--json]
 //
-// dir defaults to ../shared/fixtures/slips next to the repository.
-// `npm run bench` runs the same code through runSlipBench().
+// `npm run bench` runs the clean group through runSlipBench().
 
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import Tesseract from 'tesseract.js';
-import { ImageRejectedError } from '../src/modules/payments/image-guard.ts';
-import { createSlipReader, type SlipReading } from '../src/modules/payments/slip-reader.ts';
-import { extractSlipFields, normalizeThaiText } from '../src/modules/payments/slip-text.ts';
+import { ImageRejectedError } from '../src/lib/image-guard.ts';
+import { createSlipReader, defaultOcrWorkers, extractSlipFields, normalizeThaiText, type SlipReading } from '../src/modules/payments/slips/index.ts';
+import {
+  DEGRADATIONS,
+  degradedSlips,
+  loadSlipManifest,
+  readSlipFixture,
+  slipFixturesDir,
+  type DegradationName,
+  type SlipFixture,
+} from '../tests/fixtures/slips/fixtures.ts';
 
 const execFileAsync = promisify(execFile);
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-type ManifestEntry = {
-  file: string;
-  kind: string;
-  bank: { code: string; short: string } | null;
-  amount: number | null;
-  datetime: string | null;
-  transRef: string | null;
-  receiverName: string | null;
-  receiverAccount: string | null;
-  duplicateOf: string | null;
-  expected: { verdict: string; reason: string | null } | null;
-};
 
 type Field = 'bank' | 'amount' | 'datetime' | 'transRef' | 'receiver';
 const FIELDS: Field[] = ['bank', 'amount', 'datetime', 'transRef', 'receiver'];
+export type SlipGroup = 'clean' | DegradationName;
+export const SLIP_GROUPS: SlipGroup[] = ['clean', ...DEGRADATIONS.map((d) => d.name)];
 
 type Fields = {
   bank: string | null;
@@ -50,7 +48,11 @@ type Fields = {
 const squash = (s: string | null | undefined): string => normalizeThaiText(s ?? '').replace(/\s+/g, '');
 const digits = (s: string | null | undefined): string => (s ?? '').replace(/\D/g, '');
 
-function fieldCorrect(field: Field, got: Fields, want: ManifestEntry): boolean {
+function fieldValue(field: Field, got: Fields): unknown {
+  return field === 'receiver' ? got.receiver?.name ?? null : got[field];
+}
+
+function fieldCorrect(field: Field, got: Fields, want: SlipFixture): boolean {
   switch (field) {
     case 'bank':
       return got.bank === want.bank?.short;
@@ -71,6 +73,17 @@ function fieldCorrect(field: Field, got: Fields, want: ManifestEntry): boolean {
   }
 }
 
+/** ok: right; review: empty or sent to review; wrong: a wrong value the reader stood by. */
+type Mark = 'ok' | 'review' | 'wrong';
+
+function mark(field: Field, reading: SlipReading | null, want: SlipFixture): Mark {
+  if (!reading) return 'review';
+  if (fieldCorrect(field, reading, want)) return 'ok';
+  const value = fieldValue(field, reading);
+  if (value === null || value === undefined) return 'review';
+  return reading.review.includes(field) ? 'review' : 'wrong';
+}
+
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
@@ -87,20 +100,7 @@ function hasTesseractCli(): boolean {
   }
 }
 
-export const defaultSlipDir = path.join(repoRoot, '..', 'shared', 'fixtures', 'slips');
-
-function loadManifest(dir: string): ManifestEntry[] {
-  const manifestPath = path.join(dir, 'manifest.json');
-  return existsSync(manifestPath)
-    ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { files: ManifestEntry[] }).files
-    : readdirSync(dir)
-        .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
-        .sort()
-        .map((file) => ({
-          file, kind: 'unknown', bank: null, amount: null, datetime: null, transRef: null,
-          receiverName: null, receiverAccount: null, duplicateOf: null, expected: null,
-        }));
-}
+export const defaultSlipDir = slipFixturesDir;
 
 export interface SlipBaseline {
   /** What the baseline is, in words. */
@@ -110,34 +110,62 @@ export interface SlipBaseline {
   correct: Record<Field, number>;
 }
 
+export interface SlipGroupResult {
+  group: SlipGroup;
+  files: number;
+  correct: Record<Field, number>;
+  /** Wrong values the reader did not send to review. */
+  wrong: Record<Field, number>;
+  p50: number;
+  p95: number;
+  misses: string[];
+}
+
 export interface SlipBenchResult {
   dir: string;
-  /** Files that carry a slip (and so count for accuracy and speed). */
+  /** Files that carry a slip (and so count for accuracy and speed), clean group. */
   slips: number;
   readyMs: number;
+  /** Clean group. */
   accuracy: Record<Field, number>;
   correct: Record<Field, number>;
   negatives: Record<string, string>;
-  /** Seconds per slip with warm workers. */
+  /** Seconds per slip with warm workers, clean group. */
   p50: number;
   p95: number;
+  /** Every group read, clean first; allP50/allP95 over all of them. */
+  groups: SlipGroupResult[];
+  allP50: number;
+  allP95: number;
+  /** Peak resident memory of the process while reading, MB (the reader's threads included, no baseline worker alive). */
+  rssMb: number;
   failures: string[];
   baseline: SlipBaseline | null;
 }
 
+const zero = (): Record<Field, number> => ({ bank: 0, amount: 0, datetime: 0, transRef: 0, receiver: 0 });
+
 /**
- * Reads every fixture with the app's slip reader (warm workers), scores each field against the
- * manifest, then measures the baseline on the same slips. `log` gets the per-file table.
+ * Reads the fixtures (and the degraded groups asked for) with the app's slip reader and scores each
+ * field against the manifest; the baseline reads each clean slip right after ours, so the ratio
+ * holds on a machine whose load changes. `log` gets the per-file table.
  */
 export async function runSlipBench(
-  opts: { dir?: string; log?: (line?: string) => void; baseline?: 'auto' | 'tesseract.js' | 'none' } = {},
+  opts: {
+    dir?: string;
+    log?: (line?: string) => void;
+    baseline?: 'auto' | 'tesseract.js' | 'none';
+    groups?: SlipGroup[];
+    /** OCR workers; default as the app sizes them (by memory). */
+    workers?: number;
+  } = {},
 ): Promise<SlipBenchResult> {
   const dir = path.resolve(opts.dir ?? defaultSlipDir);
   const log = opts.log ?? (() => undefined);
-  if (!existsSync(dir)) throw new Error(`no such folder: ${dir}`);
-  const manifest = loadManifest(dir);
+  const manifest = loadSlipManifest(dir);
+  const groups = opts.groups ?? ['clean'];
 
-  const reader = createSlipReader();
+  const reader = createSlipReader({ workers: opts.workers });
   const startReady = performance.now();
   await reader.ready();
   const readyMs = performance.now() - startReady;
@@ -145,108 +173,151 @@ export async function runSlipBench(
 
   // One untimed read so the first timed one does not pay for JIT and caches.
   const warm = manifest.find((e) => e.amount !== null);
-  if (warm) await reader.read(readFileSync(path.join(dir, warm.file))).catch(() => undefined);
+  if (warm) await reader.read(readSlipFixture(warm, dir)).catch(() => undefined);
 
-  const slipEntries = manifest.filter((e) => e.amount !== null);
-  const correct: Record<Field, number> = { bank: 0, amount: 0, datetime: 0, transRef: 0, receiver: 0 };
-  const seconds: number[] = [];
   const negatives: Record<string, string> = {};
-  const seenRefs = new Map<string, string>();
-  const seenHashes = new Map<string, string>();
-  const failures: string[] = [];
-
-  log('');
-  log('file                                     sec   bank  amount    datetime  ref   recv');
+  const results: SlipGroupResult[] = [];
+  const allSeconds: number[] = [];
+  // The reader's own memory: sampled while no baseline worker is alive.
+  let rssMb = process.memoryUsage().rss / 2 ** 20;
+  const choice = opts.baseline ?? 'auto';
+  let baselineRunner: BaselineRunner | null = null;
+  let baseline: SlipBaseline | null = null;
   try {
-    for (const entry of manifest) {
-      const bytes = readFileSync(path.join(dir, entry.file));
-      const started = performance.now();
-      let reading: SlipReading | null = null;
-      let rejection: string | null = null;
-      try {
-        reading = await reader.read(bytes);
-      } catch (err) {
-        if (err instanceof ImageRejectedError) rejection = err.code;
-        else rejection = `ERROR ${(err as Error).message}`;
+    for (const group of groups) {
+      const items =
+        group === 'clean'
+          ? manifest.map((entry) => ({ entry, bytes: readSlipFixture(entry, dir) }))
+          : await degradedSlips(DEGRADATIONS.find((d) => d.name === group)!, manifest, dir);
+      const result: SlipGroupResult = { group, files: 0, correct: zero(), wrong: zero(), p50: 0, p95: 0, misses: [] };
+      const seconds: number[] = [];
+      const seenRefs = new Map<string, string>();
+      const seenHashes = new Map<string, string>();
+      if (group === 'clean' && choice !== 'none') {
+        baselineRunner = choice === 'auto' && hasTesseractCli() ? cliBaseline(dir) : await plainTesseractBaseline(dir, warm);
       }
-      const sec = (performance.now() - started) / 1000;
+      log('');
+      log(`group ${group}`);
+      log('file                                     sec   bank    amount  datetime ref     recv');
+      for (const { entry, bytes } of items) {
+        const started = performance.now();
+        let reading: SlipReading | null = null;
+        let rejection: string | null = null;
+        try {
+          reading = await reader.read(bytes);
+        } catch (err) {
+          if (err instanceof ImageRejectedError) rejection = err.code;
+          else rejection = `ERROR ${(err as Error).message}`;
+        }
+        const sec = (performance.now() - started) / 1000;
 
-      let outcome: string;
-      if (rejection) outcome = `rejected: ${rejection} (${sec.toFixed(2)} s)`;
-      else if (!reading?.isSlip) outcome = `not a slip (isSlip false, confidence ${reading?.confidence ?? 0})`;
-      else if (!reading.qr) outcome = 'slip without QR: needs review';
-      else if (!reading.qr.crcValid) outcome = 'QR CRC invalid: rejected as tampered';
-      else {
-        const dupRef = reading.transRef ? seenRefs.get(reading.transRef) : undefined;
-        const dupImage = seenHashes.get(reading.sha256);
-        outcome = dupRef ? `duplicate transRef of ${dupRef}` : dupImage ? `duplicate image of ${dupImage}` : 'valid';
-      }
-      if (reading?.transRef && !seenRefs.has(reading.transRef)) seenRefs.set(reading.transRef, entry.file);
-      if (reading && !seenHashes.has(reading.sha256)) seenHashes.set(reading.sha256, entry.file);
-      if (entry.kind !== 'slip') negatives[entry.file] = outcome;
+        if (group === 'clean' && entry.kind !== 'slip') {
+          let outcome: string;
+          if (rejection) outcome = `rejected: ${rejection} (${sec.toFixed(2)} s)`;
+          else if (!reading?.isSlip) outcome = `not a slip (isSlip false, confidence ${reading?.confidence ?? 0})`;
+          else if (!reading.qr) outcome = 'slip without QR: needs review';
+          else if (!reading.qr.crcValid) outcome = 'QR CRC invalid: rejected as tampered';
+          else {
+            const dupRef = reading.transRef ? seenRefs.get(reading.transRef) : undefined;
+            const dupImage = seenHashes.get(reading.sha256);
+            outcome = dupRef ? `duplicate transRef of ${dupRef}` : dupImage ? `duplicate image of ${dupImage}` : 'valid';
+          }
+          negatives[entry.file] = outcome;
+        }
+        if (reading?.transRef && !seenRefs.has(reading.transRef)) seenRefs.set(reading.transRef, entry.file);
+        if (reading && !seenHashes.has(reading.sha256)) seenHashes.set(reading.sha256, entry.file);
 
-      if (entry.amount !== null) {
+        if (entry.amount === null) {
+          log(`${entry.file.padEnd(40)} ${sec.toFixed(2)}  ${negatives[entry.file] ?? ''}`);
+          continue;
+        }
+        // The baseline reads the same slip right after, so both meet the same machine load.
+        if (group === 'clean') await baselineRunner?.read(entry);
+        else rssMb = Math.max(rssMb, process.memoryUsage().rss / 2 ** 20);
+        result.files++;
         seconds.push(sec);
-        const got: Fields = reading ?? { bank: null, amount: null, datetime: null, transRef: null, receiver: null };
         const marks = FIELDS.map((f) => {
-          const ok = fieldCorrect(f, got, entry);
-          if (ok) correct[f]++;
-          else failures.push(`${entry.file} ${f}: got ${JSON.stringify(f === 'receiver' ? got.receiver : got[f])}`);
-          return ok ? 'ok' : '--';
+          const m = mark(f, reading, entry);
+          if (m === 'ok') result.correct[f]++;
+          if (m === 'wrong') result.wrong[f]++;
+          if (m !== 'ok') {
+            const value = reading ? (f === 'receiver' ? reading.receiver : reading[f]) : rejection;
+            const conf = reading?.fieldConfidence ? ` (confidence ${reading.fieldConfidence[f]})` : '';
+            result.misses.push(`${group} ${entry.file} ${f}${m === 'wrong' ? ' WRONG' : ''}: got ${JSON.stringify(value)}${conf}`);
+          }
+          return m === 'ok' ? 'ok    ' : m === 'review' ? 'review' : 'WRONG ';
         });
-        log(`${entry.file.padEnd(40)} ${sec.toFixed(2)}  ${marks[0]}    ${marks[1]}        ${marks[2]}        ${marks[3]}    ${marks[4]}`);
-      } else {
-        log(`${entry.file.padEnd(40)} ${sec.toFixed(2)}  ${outcome}`);
+        log(`${entry.file.padEnd(40)} ${sec.toFixed(2)}  ${marks.join('  ')}`);
+      }
+      result.p50 = Math.round(percentile(seconds, 50) * 1000) / 1000;
+      result.p95 = Math.round(percentile(seconds, 95) * 1000) / 1000;
+      allSeconds.push(...seconds);
+      results.push(result);
+      if (group === 'clean' && baselineRunner) {
+        baseline = await baselineRunner.finish();
+        baselineRunner = null;
       }
     }
   } finally {
     await reader.close();
+    await baselineRunner?.finish();
   }
 
-  const n = slipEntries.length;
-  const accuracy = Object.fromEntries(FIELDS.map((f) => [f, n ? Math.round((correct[f] / n) * 1000) / 1000 : 0])) as Record<Field, number>;
-  const choice = opts.baseline ?? 'auto';
-  const baseline =
-    choice === 'none' ? null : choice === 'auto' && hasTesseractCli() ? await cliBaseline(dir, slipEntries) : await plainTesseractBaseline(dir, slipEntries);
+  const clean = results.find((r) => r.group === 'clean') ?? results[0]!;
+  const n = clean.files;
+  const accuracy = Object.fromEntries(FIELDS.map((f) => [f, n ? Math.round((clean.correct[f] / n) * 1000) / 1000 : 0])) as Record<Field, number>;
   return {
     dir,
     slips: n,
     readyMs,
     accuracy,
-    correct,
+    correct: clean.correct,
     negatives,
-    p50: Math.round(percentile(seconds, 50) * 1000) / 1000,
-    p95: Math.round(percentile(seconds, 95) * 1000) / 1000,
-    failures,
+    p50: clean.p50,
+    p95: clean.p95,
+    groups: results,
+    allP50: Math.round(percentile(allSeconds, 50) * 1000) / 1000,
+    allP95: Math.round(percentile(allSeconds, 95) * 1000) / 1000,
+    rssMb: Math.round(rssMb),
+    failures: results.flatMap((r) => r.misses),
     baseline,
   };
 }
 
-function scoreBaseline(text: string, entry: ManifestEntry, correct: Record<Field, number>): void {
+function scoreBaseline(text: string, entry: SlipFixture, correct: Record<Field, number>): void {
   const f = extractSlipFields(text);
   const got: Fields = { bank: f.bank?.short ?? null, amount: f.amount, datetime: f.datetime, transRef: f.transRef, receiver: f.receiver };
   for (const field of FIELDS) if (fieldCorrect(field, got, entry)) correct[field]++;
 }
 
-async function cliBaseline(dir: string, entries: ManifestEntry[]): Promise<SlipBaseline> {
+/** A baseline read of one slip at a time, so each is timed next to ours, under the same load. */
+type BaselineRunner = { name: string; read(entry: SlipFixture): Promise<void>; finish(): Promise<SlipBaseline> };
+
+function cliBaseline(dir: string): BaselineRunner {
   const seconds: number[] = [];
-  const correct: Record<Field, number> = { bank: 0, amount: 0, datetime: 0, transRef: 0, receiver: 0 };
-  for (const entry of entries) {
-    const started = performance.now();
-    const { stdout } = await execFileAsync('tesseract', [path.join(dir, entry.file), 'stdout', '-l', 'tha+eng', '--psm', '3'], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    seconds.push((performance.now() - started) / 1000);
-    scoreBaseline(stdout, entry, correct);
-  }
-  return { name: 'tesseract CLI (-l tha+eng --psm 3, OCR only, no QR)', p50: percentile(seconds, 50), p95: percentile(seconds, 95), correct };
+  const correct = zero();
+  const name = 'tesseract CLI (-l tha+eng --psm 3, OCR only, no QR)';
+  return {
+    name,
+    async read(entry) {
+      const started = performance.now();
+      const { stdout } = await execFileAsync('tesseract', [path.join(dir, entry.file), 'stdout', '-l', 'tha+eng', '--psm', '3'], {
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      seconds.push((performance.now() - started) / 1000);
+      scoreBaseline(stdout, entry, correct);
+    },
+    async finish() {
+      return { name, p50: percentile(seconds, 50), p95: percentile(seconds, 95), correct };
+    },
+  };
 }
 
 /**
  * Plain tesseract.js as anyone would start with it: one warm worker, Thai + English, the same
  * language data as the app, the whole image as sent, automatic page layout; no QR, no clean-up.
  */
-async function plainTesseractBaseline(dir: string, entries: ManifestEntry[]): Promise<SlipBaseline> {
+async function plainTesseractBaseline(dir: string, warmWith: SlipFixture | undefined): Promise<BaselineRunner> {
   const require = createRequire(import.meta.url);
   const langPath = path.join(tmpdir(), `talad-bench-tessdata-${process.pid}`);
   mkdirSync(langPath, { recursive: true });
@@ -258,49 +329,64 @@ async function plainTesseractBaseline(dir: string, entries: ManifestEntry[]): Pr
     symlinkSync(file, path.join(langPath, `${lang}.traineddata.gz`));
   }
   const worker = await Tesseract.createWorker(['tha', 'eng'], Tesseract.OEM.LSTM_ONLY, { langPath, gzip: true, cacheMethod: 'none' });
+  if (warmWith) await worker.recognize(readSlipFixture(warmWith, dir));
   const seconds: number[] = [];
-  const correct: Record<Field, number> = { bank: 0, amount: 0, datetime: 0, transRef: 0, receiver: 0 };
-  try {
-    if (entries[0]) await worker.recognize(readFileSync(path.join(dir, entries[0].file)));
-    for (const entry of entries) {
-      const bytes = readFileSync(path.join(dir, entry.file));
+  const correct = zero();
+  const name = 'plain tesseract.js (1 worker, tha+eng, whole image, no QR)';
+  return {
+    name,
+    async read(entry) {
+      const bytes = readSlipFixture(entry, dir);
       const started = performance.now();
       const { data } = await worker.recognize(bytes);
       seconds.push((performance.now() - started) / 1000);
       scoreBaseline(data.text, entry, correct);
-    }
-  } finally {
-    await worker.terminate();
-    rmSync(langPath, { recursive: true, force: true });
-  }
-  return { name: 'plain tesseract.js (1 worker, tha+eng, whole image, no QR)', p50: percentile(seconds, 50), p95: percentile(seconds, 95), correct };
+    },
+    async finish() {
+      await worker.terminate();
+      rmSync(langPath, { recursive: true, force: true });
+      return { name, p50: percentile(seconds, 50), p95: percentile(seconds, 95), correct };
+    },
+  };
 }
+
+function loadLine(): string {
+  const [one, five] = os.loadavg();
+  return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), load average ${one?.toFixed(2)} / ${five?.toFixed(2)} (1 / 5 min), Node ${process.version}`;
+}
+
+const pct = (k: number, n: number): string => `${n ? ((k / n) * 100).toFixed(0) : '-'}%`.padStart(4);
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
-  const dirArg = args.find((a) => !a.startsWith('--'));
-  const dir = path.resolve(dirArg ?? defaultSlipDir);
-  if (!existsSync(dir)) {
-    process.stderr.write(`no such folder: ${dir}\n`);
-    process.exit(2);
-  }
+  const groupsArg = args.find((a) => a.startsWith('--groups='))?.slice('--groups='.length);
+  const groups = groupsArg ? (groupsArg.split(',') as SlipGroup[]) : SLIP_GROUPS;
+  const unknown = groups.filter((g) => !SLIP_GROUPS.includes(g));
+  if (unknown.length) throw new Error(`unknown group(s) ${unknown.join(', ')}; known: ${SLIP_GROUPS.join(', ')}`);
   const log = (line = ''): void => {
     if (!json) process.stdout.write(`${line}\n`);
   };
-  const r = await runSlipBench({ dir, log });
+  const workersArg = args.find((a) => a.startsWith('--workers='))?.slice('--workers='.length);
+  log(`machine: ${loadLine()}; reader: ${workersArg ?? defaultOcrWorkers()} OCR worker(s)`);
+  const r = await runSlipBench({ log, groups, baseline: args.includes('--no-baseline') ? 'none' : 'auto', workers: workersArg ? Number(workersArg) : undefined });
   if (json) {
-    process.stdout.write(`${JSON.stringify({ slips: r.slips, accuracy: r.accuracy, negatives: r.negatives, p50: r.p50, p95: r.p95, baseline: r.baseline })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...r, failures: undefined })}\n`);
     return;
   }
   log('');
-  log(`accuracy over ${r.slips} slip-bearing files:`);
-  for (const f of FIELDS) log(`  ${f.padEnd(9)} ${r.correct[f]}/${r.slips}  ${(r.accuracy[f] * 100).toFixed(1)}%`);
+  log('per group: right / confidently wrong (wrong values not sent to review)');
+  log(`group        files  ${FIELDS.map((f) => f.padEnd(11)).join(' ')} p50 s  p95 s`);
+  for (const g of r.groups) {
+    const cells = FIELDS.map((f) => `${pct(g.correct[f], g.files)} ${String(g.wrong[f]).padStart(2)}w  `);
+    log(`${g.group.padEnd(12)} ${String(g.files).padStart(5)}  ${cells.join(' ')} ${g.p50.toFixed(2)}   ${g.p95.toFixed(2)}`);
+  }
   log('');
   log('negative and edge cases:');
   for (const [file, how] of Object.entries(r.negatives)) log(`  ${file.padEnd(38)} ${how}`);
   log('');
-  log(`seconds per slip (warm workers): p50 ${r.p50.toFixed(3)}  p95 ${r.p95.toFixed(3)}`);
+  log(`seconds per slip (warm workers): clean p50 ${r.p50.toFixed(3)}  p95 ${r.p95.toFixed(3)}; all groups p50 ${r.allP50.toFixed(3)}  p95 ${r.allP95.toFixed(3)}`);
+  log(`RSS while reading (peak, no baseline worker alive): ${r.rssMb} MB`);
   if (r.failures.length) {
     log('');
     log('misses:');
@@ -309,9 +395,11 @@ async function main(): Promise<void> {
   if (r.baseline) {
     log('');
     log(`baseline ${r.baseline.name}: p50 ${r.baseline.p50.toFixed(3)} s  p95 ${r.baseline.p95.toFixed(3)} s`);
-    log(`  ratio ours/baseline at p50: ${(r.p50 / r.baseline.p50).toFixed(2)}`);
+    log(`  ratio ours/baseline at p50 (clean): ${(r.p50 / r.baseline.p50).toFixed(2)}`);
     for (const f of FIELDS) log(`  ${f.padEnd(9)} ${r.baseline.correct[f]}/${r.slips}`);
   }
+  log('');
+  log(`machine at the end: ${loadLine()}`);
 }
 
 // Run as a script (npm run bench:slips), not when imported by bench/run.ts.

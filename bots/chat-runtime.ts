@@ -9,7 +9,7 @@ import { storableText } from '#src/http/error-handler.ts';
 import { payQrUrl } from '#src/modules/payments/pay-qr.ts';
 import { formatMoney } from '#src/lib/money.ts';
 import { createEasySlipVerifier } from '#src/modules/payments/remote-verifier.ts';
-import type { SlipReader } from '#src/modules/payments/slip-reader.ts';
+import type { SlipReader } from '#src/modules/payments/slips/index.ts';
 import type { OutMessage } from '#src/ports/messages.ts';
 import { messages } from '#templates/messages/index.ts';
 import { createSlipHandling } from './engine/slips.ts';

@@ -13,9 +13,9 @@ import { parseCommand, parseDeliveryDetails, parseItemLines, normalizeText, matc
 import { createMatcher } from '#bots/engine/matcher.ts';
 import { withTransaction } from '#src/db/client.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
-import { inspectImage } from '#src/modules/payments/image-guard.ts';
-import { createSlipReader } from '#src/modules/payments/slip-reader.ts';
-import { ImageRejectedError } from '#src/modules/payments/image-guard.ts';
+import { inspectImage } from '#src/lib/image-guard.ts';
+import { createSlipReader } from '#src/modules/payments/slips/index.ts';
+import { ImageRejectedError } from '#src/lib/image-guard.ts';
 import { placeOrder } from '#src/workflows/place-order.workflow.ts';
 import { makeProduct, orderInput } from '#tests/helpers/factories.ts';
 import {
@@ -35,7 +35,7 @@ import { apiAuth, buildDrillApp, createRandom, timed, waitFor, type Checks, type
 import { DRILL_PRODUCTS } from './lib/conversation.ts';
 import { mutate, mutation, NASTY_STRINGS, nastyString, show } from './lib/fuzz-values.ts';
 
-const fixtures = path.resolve(import.meta.dirname, '../../shared/fixtures/slips');
+const fixtures = path.resolve(import.meta.dirname, '../tests/fixtures/slips');
 const TG_SECRET = 'fuzz-telegram-secret';
 
 const COMMAND_KINDS = new Set(['greeting', 'help', 'menu', 'cart', 'clear_cart', 'remove', 'checkout', 'use_saved_address', 'confirm', 'back', 'status', 'reorder', 'cancel', 'lang', 'stop', 'start']);

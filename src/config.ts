@@ -63,6 +63,8 @@ export const envSchema = z
     RECEIVER_ACCOUNTS: z.string().default(''),
     /** The account holder names as banks print them on slips, comma-separated. */
     RECEIVER_NAMES: z.string().default(''),
+    /** Thai + English OCR workers for slips (~100 MB each); unset = by memory: 1 under 3 GB, else up to 2. */
+    OCR_WORKERS: optional(z.coerce.number().int().min(1).max(8)),
     SHOP_NAME: z.string().trim().min(1).max(100).default('Talad Shop'),
     /** The shop's profile for receipts, invoices and labels until it is set in the back office. */
     SHOP_ADDRESS: z.string().trim().max(500).default(''),
@@ -201,6 +203,8 @@ function toConfig(e: Env) {
         : undefined,
     promptPayId: e.PROMPTPAY_ID,
     slipVerifier: e.SLIP_VERIFIER === 'none' ? undefined : { kind: e.SLIP_VERIFIER, url: e.SLIP_VERIFIER_URL, apiKey: e.SLIP_VERIFIER_API_KEY ?? '' },
+    /** Slip OCR workers; undefined lets the reader size them by memory. */
+    ocrWorkers: e.OCR_WORKERS,
     receivers: {
       accounts: e.RECEIVER_ACCOUNTS.split(',').map((a) => a.replace(/\D/g, '')).filter((a) => a.length >= 4),
       names: e.RECEIVER_NAMES.split(',').map((n) => n.trim()).filter(Boolean),

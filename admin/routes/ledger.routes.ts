@@ -8,7 +8,7 @@ import { orderChannel, refunds } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { localDate } from '#src/lib/shop-time.ts';
 import { accountingCsv, accountingKinds, decimal } from '#src/modules/billing/index.ts';
-import { MAX_IMAGE_BYTES } from '#src/modules/payments/image-guard.ts';
+import { MAX_IMAGE_BYTES } from '#src/lib/image-guard.ts';
 import { payRefund, refundMethods, refundSlipFile, refundSlipType } from '#src/workflows/refund-payments.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { orderChannel, returnStatus } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
-import { MAX_IMAGE_BYTES } from '#src/modules/payments/image-guard.ts';
+import { MAX_IMAGE_BYTES } from '#src/lib/image-guard.ts';
 import { checkRefundSlip, refundSlipFile, refundSlipType, removeRefundSlip, saveRefundSlip } from '#src/workflows/refund-payments.ts';
 import { decideReturn, exchangeReturn, receiveReturn, refundMethods, refundReturn, type ReceiptChoice } from '#src/workflows/returns.ts';
 import { actorOf, writeAudit } from '../audit.ts';

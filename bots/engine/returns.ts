@@ -11,7 +11,7 @@ import type { ChatChannel, Customer, Order } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import type { Logger } from '#src/logger.ts';
 import { findOrderByNumber } from '#src/modules/orders/index.ts';
-import { inspectImage } from '#src/modules/payments/image-guard.ts';
+import { inspectImage } from '#src/lib/image-guard.ts';
 import { formatReturnNumber } from '#src/modules/returns/index.ts';
 import { checkReturnable, requestReturn, returnableOrders, type Returnability } from '#src/workflows/returns.ts';
 import type { Messages } from '#templates/messages/index.ts';

@@ -8,9 +8,9 @@ import path from 'node:path';
 import type { Config } from '#src/config.ts';
 import type { Logger } from '#src/logger.ts';
 import { formatMoney } from '#src/lib/money.ts';
-import { inspectImage } from '#src/modules/payments/image-guard.ts';
+import { inspectImage } from '#src/lib/image-guard.ts';
 import type { RemoteSlipVerifier } from '#src/modules/payments/remote-verifier.ts';
-import { createSlipReader, type SlipReader, type SlipReading } from '#src/modules/payments/slip-reader.ts';
+import { createSlipReader, type SlipReader, type SlipReading } from '#src/modules/payments/slips/index.ts';
 import { lockOrder } from '#src/modules/orders/index.ts';
 import { verifySlip } from '#src/workflows/verify-slip.workflow.ts';
 import { messages } from '#templates/messages/index.ts';
@@ -33,7 +33,7 @@ export interface SlipHandlingOptions {
 
 export function createSlipHandling(opts: SlipHandlingOptions) {
   let reader: SlipReader | undefined;
-  const getReader = () => (reader ??= opts.reader ? opts.reader() : createSlipReader({ logger: opts.logger }));
+  const getReader = () => (reader ??= opts.reader ? opts.reader() : createSlipReader({ logger: opts.logger, workers: opts.config.ocrWorkers }));
   const cache = new Map<string, Promise<Prepared>>();
 
   async function read(fetch: () => Promise<Buffer>): Promise<Prepared> {

@@ -18,7 +18,7 @@ import type { Db } from '#src/db/client.ts';
 import { escapeHtml } from '#src/lib/html.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
 import { appendWebchat, recordInbound, webchatAfter, type InboundRecord } from '#src/modules/conversations/index.ts';
-import { inspectImage } from '#src/modules/payments/image-guard.ts';
+import { inspectImage } from '#src/lib/image-guard.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import { messages } from '#templates/messages/index.ts';
 import type { InboundDecoder } from '../inbox-processor.ts';

@@ -7,7 +7,7 @@ import { withTransaction } from '../db/client.ts';
 import { orders, refunds, type Order, type Refund } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
 import { appendOrderNote } from '../modules/orders/index.ts';
-import { inspectImage } from '../modules/payments/image-guard.ts';
+import { inspectImage } from '../lib/image-guard.ts';
 
 export const refundMethods = ['transfer', 'promptpay', 'cash', 'other'] as const;
 export type RefundMethod = (typeof refundMethods)[number];

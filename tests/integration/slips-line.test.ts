@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -12,14 +11,16 @@ import { sendLine, settle, lineEnv } from '../helpers/chat.ts';
 import { makeProduct, orderInput, unpaidChatOrder } from '../helpers/factories.ts';
 import { startFakeEasySlip } from '../fakes/easyslip-api.ts';
 import { lineImageEvent, lineTextEvent, lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
+import { loadSlipManifest, slipFixturesDir } from '../fixtures/slips/fixtures.ts';
 
-const fixtures = path.resolve(import.meta.dirname, '../../../shared/fixtures/slips');
-const haveFixtures = existsSync(path.join(fixtures, 'manifest.json'));
+// Throws when the fixtures are missing: a fresh clone runs these tests, never skips them.
+loadSlipManifest();
+const fixtures = slipFixturesDir;
 
 let line: FakeLineApi;
 let t: TestApp;
 
-describe.skipIf(!haveFixtures)('payment slips sent in LINE', () => {
+describe('payment slips sent in LINE', () => {
   beforeAll(async () => {
     line = await startFakeLineApi({ unknownProfiles: 'generate' });
     t = await buildTestApp({
@@ -140,7 +141,7 @@ describe.skipIf(!haveFixtures)('payment slips sent in LINE', () => {
   });
 });
 
-describe.skipIf(!haveFixtures)('a bank-data slip API as a second opinion', () => {
+describe('a bank-data slip API as a second opinion', () => {
   let fake: Awaited<ReturnType<typeof startFakeEasySlip>>;
   let app: TestApp;
   let lineApi: FakeLineApi;

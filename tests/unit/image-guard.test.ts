@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { inspectImage, MAX_IMAGE_BYTES, sniffImageFormat } from '../../src/modules/payments/image-guard.ts';
+import { inspectImage, MAX_IMAGE_BYTES, sniffImageFormat } from '../../src/lib/image-guard.ts';
 
 /** A noisy picture, so JPEG cannot squeeze it to nothing. */
 async function makeImage(format: 'jpeg' | 'png' | 'webp', width = 320, height = 480): Promise<Buffer> {
@@ -80,6 +80,14 @@ describe('inspectImage', () => {
     // have come back corrupt, as the same header at an allowed size does.
     expect(await inspectImage(makePngHeader(9000, 9000))).toMatchObject({ ok: false, code: 'TOO_MANY_PIXELS' });
     expect(await inspectImage(makePngHeader(5000, 5000))).toMatchObject({ ok: false, code: 'CORRUPT_IMAGE' });
+  });
+
+  it('refuses a strip far longer than any photo from its header alone, under the pixel limit', async () => {
+    // No pixel data in the file: a decode would have called it corrupt.
+    const result = await inspectImage(makePngHeader(240, 104_000));
+    expect(result).toMatchObject({ ok: false, code: 'TOO_MANY_PIXELS' });
+    expect(result.ok ? '' : result.message).toContain('240x104000');
+    expect(await inspectImage(makePngHeader(104_000, 240))).toMatchObject({ ok: false, code: 'TOO_MANY_PIXELS' });
   });
 
   it('calls a truncated JPEG corrupt', async () => {

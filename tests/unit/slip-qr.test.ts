@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BANKS, bankByCode, bankByShort } from '../../src/modules/payments/banks.ts';
 import { crc16ccittFalse, encodeTlv } from '../../src/modules/payments/emv.ts';
 import { buildPromptPayPayload } from '../../src/modules/payments/promptpay.ts';
-import { parseSlipQr } from '../../src/modules/payments/slip-qr.ts';
+import { parseSlipQr } from '../../src/modules/payments/slips/slip-qr.ts';
 
 function makeSlipQrPayload(opts: { bankCode?: string; transRef?: string; apiId?: string } = {}): string {
   const inner =

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  dateHintFromTransRef,
-  detectBank,
-  extractAmount,
-  extractDatetime,
-  extractParties,
-  extractSlipFields,
-  extractTransRef,
-  matchMonth,
-  normalizeThaiText,
-  parseMoneyToSatang,
-} from '../../src/modules/payments/slip-text.ts';
+import { extractAmount, parseMoneyToSatang } from '../../src/modules/payments/slips/amount.ts';
+import { dateHintFromTransRef, extractDatetime, matchMonth } from '../../src/modules/payments/slips/dates.ts';
+import { extractParties } from '../../src/modules/payments/slips/names.ts';
+import { detectBank, extractSlipFields, extractTransRef } from '../../src/modules/payments/slips/slip-text.ts';
+import { normalizeThaiText } from '../../src/modules/payments/slips/thai.ts';
 
 const iso = (d: Date | null | undefined): string | null => d?.toISOString() ?? null;
 const when = (text: string, hint?: { ref: string; bank: string }): string | null =>

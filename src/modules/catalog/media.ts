@@ -6,7 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { AppError } from '../../errors.ts';
-import { sniffImageFormat } from '../payments/image-guard.ts';
+import { sniffImageFormat } from '../../lib/image-guard.ts';
 
 export const MAX_PRODUCT_IMAGE_BYTES = 10 * 1024 * 1024;
 export const MAX_PRODUCT_IMAGE_FILES = 10;

@@ -1,5 +1,7 @@
 /** The checks a slip must pass to mark an order paid without a person looking at it. Pure. */
 
+import { namesMatch } from './slips/names.ts';
+
 export type SlipCheckReason =
   | 'not_slip'
   | 'no_qr'
@@ -23,7 +25,15 @@ export interface SlipFacts {
   transRef: string | null;
   receiver: { name: string | null; account: string | null } | null;
   qr: { payload: string; crcValid: boolean } | null;
+  /**
+   * The reader's confidence per field (0..1). A field that matters read below REVIEW_BELOW counts
+   * as not read: a person checks it rather than the slip passing on a value that may be wrong.
+   */
+  fieldConfidence?: { amount: number; datetime: number; receiver: number };
 }
+
+/** Same as the reader's threshold (slips/cross-check.ts). */
+export const REVIEW_BELOW = 0.6;
 
 export interface SlipCheckContext {
   /** What is still owed on the order, in satang. */
@@ -52,14 +62,18 @@ export function checkSlip(slip: SlipFacts, ctx: SlipCheckContext): SlipCheckResu
   if (!slip.qr) reasons.push('no_qr');
   else if (!slip.qr.crcValid) reasons.push('qr_crc');
   let partial = false;
-  if (slip.amount === null) reasons.push('unreadable_amount');
+  const unsure = (field: 'amount' | 'datetime' | 'receiver'): boolean =>
+    slip.fieldConfidence !== undefined && slip.fieldConfidence[field] < REVIEW_BELOW;
+  if (slip.amount === null || unsure('amount')) reasons.push('unreadable_amount');
   // More than is owed is a mistake someone must look at (and refund); less is a part payment.
   else if (slip.amount > ctx.owed || slip.amount <= 0) reasons.push('amount');
   else if (slip.amount < ctx.owed) partial = true;
-  if ((ctx.receivers.accounts.length > 0 || ctx.receivers.names.length > 0) && !receiverMatches(slip.receiver, ctx.receivers)) {
-    reasons.push('receiver');
+  if (ctx.receivers.accounts.length > 0 || ctx.receivers.names.length > 0) {
+    const how = receiverMatch(slip.receiver, ctx.receivers);
+    // Account digits are checked digit by digit; a name read unsurely may be a near miss of another.
+    if (!how || (how === 'name' && unsure('receiver'))) reasons.push('receiver');
   }
-  if (!slip.datetime) reasons.push('unreadable_date');
+  if (!slip.datetime || unsure('datetime')) reasons.push('unreadable_date');
   else {
     if (slip.datetime.getTime() < ctx.orderCreatedAt.getTime() - EARLY_TOLERANCE_MS) reasons.push('too_early');
     if (slip.datetime.getTime() > ctx.now.getTime() + FUTURE_TOLERANCE_MS) reasons.push('future');
@@ -87,22 +101,17 @@ export function maskedAccountMatches(masked: string, account: string): boolean {
   });
 }
 
-const nameKey = (s: string) =>
-  s
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/^(นาย|นางสาว|นาง|น\.ส\.|mr\.?|mrs\.?|ms\.?|miss)\s*/u, '')
-    .replace(/[\s.]/g, '');
+/**
+ * How a read receiver is the shop's: by the account's visible digits first, else by name, allowing
+ * for a wrong letter or two wrong marks (namesMatch); null when neither.
+ */
+export function receiverMatch(receiver: SlipFacts['receiver'], shop: { accounts: string[]; names: string[] }): 'account' | 'name' | null {
+  if (!receiver) return null;
+  if (receiver.account && shop.accounts.some((a) => maskedAccountMatches(receiver.account!, a))) return 'account';
+  if (receiver.name && shop.names.some((n) => namesMatch(receiver.name!, n))) return 'name';
+  return null;
+}
 
 export function receiverMatches(receiver: SlipFacts['receiver'], shop: { accounts: string[]; names: string[] }): boolean {
-  if (!receiver) return false;
-  if (receiver.account && shop.accounts.some((a) => maskedAccountMatches(receiver.account!, a))) return true;
-  if (receiver.name) {
-    const got = nameKey(receiver.name);
-    return shop.names.some((n) => {
-      const want = nameKey(n);
-      return want.length >= 3 && (got.includes(want) || want.includes(got));
-    });
-  }
-  return false;
+  return receiverMatch(receiver, shop) !== null;
 }

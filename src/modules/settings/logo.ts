@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { inspectImage } from '../payments/image-guard.ts';
+import { inspectImage } from '../../lib/image-guard.ts';
 
 export const MAX_LOGO_BYTES = 5 * 1024 * 1024;
 const LOGO_MAX_PX = 600;

@@ -1,11 +1,13 @@
-// Checks an uploaded slip image before anything decodes it: real format by
-// magic bytes, byte size, and pixel count from the header alone.
+// Checks an uploaded image (a slip, a return photo, a logo) before anything decodes it: real
+// format by magic bytes, byte size, and pixel count and shape from the header alone.
 
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 export const MAX_IMAGE_PIXELS = 25_000_000;
+/** No photo or screenshot is this many times longer than wide; a 240 x 104000 strip is a bomb. */
+export const MAX_IMAGE_ASPECT = 10;
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp';
 
@@ -92,6 +94,9 @@ export async function inspectImage(bytes: Buffer): Promise<ImageInspection> {
     return reject('CORRUPT_IMAGE', `the image could not be read: ${(err as Error).message}`);
   }
   if (!width || !height) return reject('CORRUPT_IMAGE', 'the image has no dimensions');
+  if (Math.max(width, height) / Math.min(width, height) > MAX_IMAGE_ASPECT) {
+    return reject('TOO_MANY_PIXELS', `the image is ${width}x${height}, far longer than any photo or screenshot`);
+  }
   if (width * height > MAX_IMAGE_PIXELS) {
     return reject(
       'TOO_MANY_PIXELS',

@@ -1,8 +1,8 @@
 // Reads the small verification QR a Thai banking app prints on a transfer
 // slip: API id, sending bank and transaction reference, guarded by a CRC.
 
-import { bankByCode } from './banks.ts';
-import { hasValidCrc, tryParseTlv } from './emv.ts';
+import { bankByCode } from '../banks.ts';
+import { hasValidCrc, tryParseTlv } from '../emv.ts';
 
 export type SlipQr = {
   payload: string;
