@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
 import { orders, refunds, type OrderChannel } from '#src/db/schema/index.ts';
+import { cancelledStatus } from '#src/modules/orders/index.ts';
 
 /** Refunds owed and not paid yet, newest first, optionally of one channel's orders. */
 export async function refundsDue(db: DbOrTx, filter: { channel?: OrderChannel | undefined } = {}) {
@@ -26,7 +27,7 @@ export async function revenueByChannel(db: DbOrTx, tz: string, days = 30) {
     select channel, currency, count(*)::int as orders, coalesce(sum(total), 0)::bigint as revenue
     from orders
     where created_at >= ((date_trunc('day', now() at time zone ${tz}) - make_interval(days => ${days - 1})) at time zone ${tz})
-      and status <> 'cancelled'
+      and status <> ${cancelledStatus}
     group by channel, currency
     order by 4 desc`);
   return rows.map((r) => ({ channel: r.channel, currency: r.currency, orders: Number(r.orders), revenue: Number(r.revenue) }));

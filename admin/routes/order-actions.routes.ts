@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { withTransaction } from '#src/db/client.ts';
 import { orderStatus, type OrderStatus } from '#src/db/schema/index.ts';
 import { AppError, isAppError } from '#src/errors.ts';
-import { findOrderByNumber, lockOrder } from '#src/modules/orders/index.ts';
+import { findOrderByNumber, isShippable, lockOrder, packingStatuses, ships } from '#src/modules/orders/index.ts';
 import { messageCustomer } from '#src/workflows/message-customer.workflow.ts';
 import { addOrderNote } from '#src/workflows/order-note.workflow.ts';
 import { transitionLockedOrder } from '#src/workflows/order-status.workflow.ts';
@@ -17,12 +17,12 @@ import { carrierName, carrierOptions, needsReason, showOrderPage } from './order
 
 const statusBody = z
   .object({
-    to: z.enum(orderStatus.enumValues).refine((to) => to !== 'shipped', 'field.choice'),
+    to: z.enum(orderStatus.enumValues).refine((to) => !ships(to), 'field.choice'),
     note: optional(z.string().trim().max(1000)),
   })
   .refine((b) => !needsReason(b.to) || (b.note ?? '') !== '', { message: 'field.reasonRequired', path: ['note'] });
 
-const packBody = z.object({ to: z.enum(['packed', 'confirmed']) });
+const packBody = z.object({ to: z.enum(packingStatuses) });
 
 const shipBody = z.object({
   carrier: z.string().refine((c) => carrierOptions().some((o) => o.code === c), 'field.choice'),
@@ -88,7 +88,7 @@ export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
     if (!parsed.success) return showOrderPage(request, reply, number, { error: helpers(request).t('field.choice') }, 400);
     // Packers may only move between confirmed and packed; anything else is someone else's job.
     const order = await findOrderByNumber(db, number);
-    if (order && !['confirmed', 'packed'].includes(order.status)) {
+    if (order && !isShippable(order)) {
       return refused(request, reply, number, illegal(order.status, parsed.data.to));
     }
     return move(request, reply, number, parsed.data.to, undefined);

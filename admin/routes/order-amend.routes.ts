@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { and, desc, eq, ne } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { orders, warehouses } from '#src/db/schema/index.ts';
+import { warehouses } from '#src/db/schema/index.ts';
 import { isAppError, type AppError } from '#src/errors.ts';
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
-import { findOrderByNumber, linesOf } from '#src/modules/orders/index.ts';
-import { editableStatuses, editOrder, mergeOrders, parcelsByWarehouse, shipParcel, splitOrder } from '#src/workflows/amend-order.workflow.ts';
+import { findOrderByNumber, isEditable, isMergeable, isSplittable, linesOf, mergeCandidates } from '#src/modules/orders/index.ts';
+import { editOrder, mergeOrders, parcelsByWarehouse, shipParcel, splitOrder } from '#src/workflows/amend-order.workflow.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { baht, formValues, list, optional, parseForm, text, type FieldErrors } from '../forms.ts';
@@ -84,7 +84,7 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
       request,
       reply,
       'orders/edit',
-      { order, lines, values, errors: extra.errors ?? {}, error: extra.error, editable: editableStatuses.includes(order.status) },
+      { order, lines, values, errors: extra.errors ?? {}, error: extra.error, editable: isEditable(order) },
       status,
     );
   }
@@ -143,7 +143,7 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
       request,
       reply,
       'orders/split',
-      { order, lines, firstQty, warehouses: houses, suggested: suggestion.map((p) => p.warehouseId), error: extra.error },
+      { order, lines, firstQty, warehouses: houses, suggested: suggestion.map((p) => p.warehouseId), splittable: isSplittable(order), error: extra.error },
       status,
     );
   }
@@ -178,16 +178,8 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
     const h = helpers(request);
     const order = await findOrderByNumber(db, number);
     if (!order) return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('error.orderNotFound', { number }) }, 404);
-    const candidates =
-      order.status === 'pending_payment'
-        ? await db
-            .select()
-            .from(orders)
-            .where(and(eq(orders.customerId, order.customerId), eq(orders.status, 'pending_payment'), ne(orders.id, order.id)))
-            .orderBy(desc(orders.createdAt))
-            .limit(20)
-        : [];
-    return render(request, reply, 'orders/merge', { order, candidates, error: extra.error }, status);
+    const candidates = await mergeCandidates(db, order);
+    return render(request, reply, 'orders/merge', { order, candidates, mergeable: isMergeable(order), error: extra.error }, status);
   }
 
   app.get('/orders/:number/merge', { config: edit }, async (request, reply) => mergePage(request, reply, (request.params as { number: string }).number));

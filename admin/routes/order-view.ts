@@ -1,8 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Order, OrderStatus, UserRole } from '#src/db/schema/index.ts';
-import { allowedTransitions } from '#src/modules/orders/index.ts';
-import { carrierChoices, resolveCarrier } from '#src/modules/shipping/index.ts';
+import {
+  allowedTransitions,
+  approvesSlip,
+  cancels,
+  isEditable,
+  isMergeable,
+  isPackingMove,
+  isShippable,
+  isSplittable,
+  isUnpacking,
+  mayReceipt,
+  returnsToUnpaid,
+  ships,
+} from '#src/modules/orders/index.ts';
+import { carrierChoices, nothingShipped, resolveCarrier } from '#src/modules/shipping/index.ts';
 import { can } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -19,24 +32,21 @@ export interface OrderAction {
 }
 
 /** A reason is asked where someone else will want to know why: a cancellation, a rejected slip. */
-export const needsReason = (to: OrderStatus) => to === 'cancelled' || to === 'pending_payment';
-
-const isPackingMove = (from: OrderStatus, to: OrderStatus) =>
-  (from === 'confirmed' && to === 'packed') || (from === 'packed' && to === 'confirmed');
+export const needsReason = (to: OrderStatus) => cancels(to) || returnsToUnpaid(to);
 
 /** One control per legal move of the order (transitions.ts), and only those the role may use. */
 export function actionsFor(order: Order, role: UserRole): OrderAction[] {
   const actions: OrderAction[] = [];
   for (const to of allowedTransitions(order.status, order.paymentMethod)) {
-    const route = to === 'shipped' ? 'ship' : isPackingMove(order.status, to) ? 'pack' : 'status';
+    const route = ships(to) ? 'ship' : isPackingMove(order.status, to) ? 'pack' : 'status';
     if (!can(role, route === 'status' ? 'orders.manage' : 'orders.pack')) continue;
     const label: MessageKey =
-      to === 'paid' && order.status === 'payment_review'
+      approvesSlip(order.status, to)
         ? 'action.paid.fromReview'
-        : to === 'confirmed' && order.status === 'packed'
+        : isUnpacking(order.status, to)
           ? 'action.confirmed.unpack'
           : (`action.${to}` as MessageKey);
-    const tone = to === 'cancelled' || to === 'pending_payment' ? 'danger' : to === 'confirmed' && order.status === 'packed' ? 'normal' : 'primary';
+    const tone = needsReason(to) ? 'danger' : isUnpacking(order.status, to) ? 'normal' : 'primary';
     actions.push({ to, label, route, needsReason: needsReason(to), tone });
   }
   return actions;
@@ -74,6 +84,14 @@ export async function showOrderPage(
     {
       ...data,
       actions: actionsFor(data.order, role),
+      // What the page offers, by the orders policy: the templates only show it.
+      may: {
+        edit: isEditable(data.order) && nothingShipped(data.shipments),
+        split: isSplittable(data.order),
+        merge: isMergeable(data.order),
+        receipt: mayReceipt(data.order),
+        ship: isShippable(data.order),
+      },
       carriers: carrierOptions(),
       trackingUrl: (carrier: string | null, n: string | null) => (carrier && n ? resolveCarrier(carrier).trackingUrl(n) : null),
       showMoney: can(role, 'revenue.view'),

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { withTransaction } from '#src/db/client.ts';
 import { orderChannel, orderStatus, type OrderStatus } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
-import { findOrderByNumber, lockOrder } from '#src/modules/orders/index.ts';
+import { awaitsConfirmation, findOrderByNumber, isShippable, lockOrder } from '#src/modules/orders/index.ts';
 import { slipsOf } from '#src/modules/payments/index.ts';
 import { transitionLockedOrder } from '#src/workflows/order-status.workflow.ts';
 import { shipOrder } from '#src/workflows/ship-order.workflow.ts';
@@ -113,7 +113,7 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
     const row = await deskRow(db, number);
     if (!row) return reply.code(404).type('text/plain').send('');
     const packer = !can(request.admin!.user.role, 'revenue.view');
-    if (packer && !(packerStatuses as readonly string[]).includes(row.order.status)) return reply.code(204).send();
+    if (packer && !packerStatuses.includes(row.order.status)) return reply.code(204).send();
     return render(request, reply, 'orders/row', { row, showMoney: !packer, selectable: true });
   });
 
@@ -144,7 +144,7 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
     const numbers = parsed.success ? parsed.data.numbers : [];
     const results: { number: string; outcome: 'done' | 'skipped' | 'failed'; reason?: string }[] = [];
     for (const order of await ordersByNumbers(db, numbers)) {
-      if (order.status !== 'paid') {
+      if (!awaitsConfirmation(order)) {
         results.push({ number: order.number, outcome: 'skipped', reason: `${h.status(order.status)}: ${h.t('bulk.notPaid')}` });
         continue;
       }
@@ -230,7 +230,7 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
     status = 200,
   ) {
     const orders = await ordersByNumbers(db, numbers);
-    const shippable = orders.filter((o) => o.status === 'confirmed' || o.status === 'packed');
+    const shippable = orders.filter(isShippable);
     const skipped = orders.filter((o) => !shippable.includes(o));
     return render(
       request,

@@ -1,10 +1,12 @@
-import { and, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { withTransaction } from '../db/client.ts';
-import { lowStockAlerts, lowStockThresholds, orders, payments, productVariants, products, stockLevels, warehouses } from '../db/schema/index.ts';
+import { lowStockAlerts, lowStockThresholds, orders, payments, productVariants, products, stockLevels, warehouses, type OrderStatus } from '../db/schema/index.ts';
 import { formatMoney } from '../lib/money.ts';
 import { localDate, localHour, startOfLocalDay } from '../lib/shop-time.ts';
+import { cancelledStatus, waitingFor, waitingStatuses } from '../modules/orders/index.ts';
+import { paymentReceived } from '../modules/payments/index.ts';
 import { notifyMerchant } from '../workflows/merchant.ts';
 
 /**
@@ -68,17 +70,17 @@ export async function sendDailySummary(db: Db, config: Config, now: Date): Promi
   const [today] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(orders)
-    .where(and(gte(orders.createdAt, dayStart), sql`${orders.status} <> 'cancelled'`));
+    .where(and(gte(orders.createdAt, dayStart), ne(orders.status, cancelledStatus)));
   const [revenue] = await db
     .select({ sum: sql<number>`coalesce(sum(${payments.amount}), 0)::bigint` })
     .from(payments)
-    .where(and(eq(payments.status, 'confirmed'), gte(payments.confirmedAt, dayStart)));
+    .where(and(eq(payments.status, paymentReceived), gte(payments.confirmedAt, dayStart)));
   const counts = await db
     .select({ status: orders.status, n: sql<number>`count(*)::int` })
     .from(orders)
-    .where(inArray(orders.status, ['payment_review', 'paid', 'confirmed', 'packed']))
+    .where(inArray(orders.status, [...waitingStatuses]))
     .groupBy(orders.status);
-  const count = (s: string) => counts.find((c) => c.status === s)?.n ?? 0;
+  const count = (s: OrderStatus) => counts.find((c) => c.status === s)?.n ?? 0;
   const date = localDate(now, tz);
   let queued = false;
   await withTransaction(db, async (tx) => {
@@ -90,10 +92,10 @@ export async function sendDailySummary(db: Db, config: Config, now: Date): Promi
         date,
         orders: today!.n,
         revenue: formatMoney(Number(revenue!.sum), config.shop.currency, config.shop.locale),
-        toReview: count('payment_review'),
-        toConfirm: count('paid'),
-        toPack: count('confirmed'),
-        toShip: count('packed'),
+        toReview: count(waitingFor.review),
+        toConfirm: count(waitingFor.confirm),
+        toPack: count(waitingFor.pack),
+        toShip: count(waitingFor.ship),
       },
       `daily-summary:${date}`,
     );

@@ -6,6 +6,7 @@ import { customerIdentities, customers, orderLines, orders, productVariants, pro
 import { isQuietHour } from '../lib/shop-time.ts';
 import { variantName } from '../modules/catalog/index.ts';
 import { enqueueMessage } from '../modules/notify/index.ts';
+import { cancelledStatus } from '../modules/orders/index.ts';
 import { chatTargetFor } from '../workflows/customer-chat.ts';
 import { isReminderDue, predictRunOut, reminderDueAt, type RunOutPrediction } from './reorder-prediction.ts';
 
@@ -44,7 +45,7 @@ export async function upcomingReminders(db: DbOrTx, config: Config, now: Date, c
     .innerJoin(products, eq(products.id, productVariants.productId))
     .where(
       and(
-        ne(orders.status, 'cancelled'),
+        ne(orders.status, cancelledStatus),
         gte(orders.createdAt, new Date(now.getTime() - 365 * 86_400_000)),
         customerId === undefined ? undefined : eq(orders.customerId, customerId),
       ),

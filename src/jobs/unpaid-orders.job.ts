@@ -1,11 +1,11 @@
-import { and, eq, lte, ne, sql } from 'drizzle-orm';
+import { and, inArray, lte, ne, sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { withTransaction } from '../db/client.ts';
 import { orders } from '../db/schema/index.ts';
 import { isQuietHour } from '../lib/shop-time.ts';
 import type { Logger } from '../logger.ts';
-import { lockOrder } from '../modules/orders/index.ts';
+import { isUnpaid, lockOrder, unpaidStatuses } from '../modules/orders/index.ts';
 import { tellCustomer, transitionLockedOrder } from '../workflows/order-status.workflow.ts';
 
 /**
@@ -19,7 +19,7 @@ function unpaidOrders(db: Db, olderThan: Date, newerThan?: Date) {
     .from(orders)
     .where(
       and(
-        eq(orders.status, 'pending_payment'),
+        inArray(orders.status, [...unpaidStatuses]),
         ne(orders.paymentMethod, 'cod'),
         lte(orders.createdAt, olderThan),
         newerThan ? sql`${orders.createdAt} > ${newerThan}` : undefined,
@@ -39,7 +39,7 @@ export async function remindUnpaidOrders(db: Db, config: Config, now: Date): Pro
   for (const { number } of due) {
     await withTransaction(db, async (tx) => {
       const order = await lockOrder(tx, number);
-      if (order.status !== 'pending_payment') return;
+      if (!isUnpaid(order)) return;
       // tellCustomer dedupes on the order and event: a second run queues nothing.
       await tellCustomer(tx, order, 'pending_payment', config.shop.locale, { promptPayId: config.promptPayId }, ':reminder');
       sent++;
@@ -56,7 +56,7 @@ export async function expireUnpaidOrders(db: Db, config: Config, now: Date, logg
     await withTransaction(db, async (tx) => {
       const order = await lockOrder(tx, number);
       // Paid while we were looking: paid → cancelled is legal, but is not ours to do.
-      if (order.status !== 'pending_payment') return;
+      if (!isUnpaid(order)) return;
       const hours = Math.round(config.jobs.unpaidCancelMs / 3_600_000);
       await transitionLockedOrder(tx, order, { to: 'cancelled', actor: 'system', note: `not paid within ${hours} h`, notify: false });
       await tellCustomer(tx, order, 'cancelled', config.shop.locale, {}, ':expired', 'order.expired');

@@ -12,7 +12,6 @@ import {
   type Order,
   type OrderLine,
   type OrderSnapshot,
-  type OrderStatus,
   type Shipment,
   type ShippingAddress,
 } from '../db/schema/index.ts';
@@ -21,14 +20,11 @@ import { formatMoney } from '../lib/money.ts';
 import { findSellablesBySku, variantName } from '../modules/catalog/index.ts';
 import { vatIncluded } from '../modules/billing/index.ts';
 import { allocate, changeStock, lockAvailableStock, releaseOrderReservations, reserveForOrder } from '../modules/inventory/index.ts';
-import { appendOrderNote, linesOf, lockOrder } from '../modules/orders/index.ts';
+import { appendOrderNote, assertEditable, assertMergeable, assertShippable, assertSplittable, linesOf, lockOrder } from '../modules/orders/index.ts';
 import { paidAmount, recordRefundDue } from '../modules/payments/index.ts';
 import { resolveCarrier } from '../modules/shipping/index.ts';
 import { tellCustomer, transitionLockedOrder } from './order-status.workflow.ts';
 import { tellTracking } from './ship-order.workflow.ts';
-
-/** Before the parcel leaves, the shop may still change an order. */
-export const editableStatuses: readonly OrderStatus[] = ['pending_payment', 'payment_review', 'paid', 'confirmed', 'packed'];
 
 const money = (amount: number, currency: string) => formatMoney(amount, currency, 'en');
 
@@ -124,9 +120,7 @@ export interface EditResult {
 export async function editOrder(db: Db, input: EditOrderInput): Promise<EditResult> {
   return withTransaction(db, async (tx) => {
     const order = await lockOrder(tx, input.number);
-    if (!editableStatuses.includes(order.status)) {
-      throw new AppError('ORDER_NOT_EDITABLE', `An order in status ${order.status} can no longer be changed`, { status: order.status });
-    }
+    assertEditable(order);
     await assertNothingShipped(tx, order);
     const before = await linesOf(tx, order.id);
 
@@ -228,7 +222,7 @@ export async function mergeOrders(db: Db, input: MergeInput): Promise<{ order: O
     const absorb = locked.get(input.absorb)!;
     if (keep.customerId !== absorb.customerId) throw new AppError('MERGE_NOT_ALLOWED', 'Only orders of the same customer can be merged');
     for (const o of [keep, absorb]) {
-      if (o.status !== 'pending_payment') throw new AppError('MERGE_NOT_ALLOWED', `Order ${o.number} is ${o.status}; only unpaid orders can be merged`, { number: o.number, status: o.status });
+      assertMergeable(o);
       if ((await paidAmount(tx, o.id)) > 0) throw new AppError('MERGE_NOT_ALLOWED', `Order ${o.number} has a payment already`, { number: o.number });
     }
     if (keep.currency !== absorb.currency) throw new AppError('MERGE_NOT_ALLOWED', 'The orders are in different currencies');
@@ -269,8 +263,6 @@ export interface ParcelPlan {
   lines: { orderLineId: number; qty: number }[];
 }
 
-const splittableStatuses: readonly OrderStatus[] = ['paid', 'confirmed', 'packed'];
-
 /**
  * Plans an order as several parcels (from two warehouses, or part now and part later): each parcel
  * lists which lines and how many travel in it, and every unit is in exactly one parcel. Planning
@@ -279,9 +271,7 @@ const splittableStatuses: readonly OrderStatus[] = ['paid', 'confirmed', 'packed
 export async function splitOrder(db: Db, input: { number: string; parcels: ParcelPlan[]; actor: string }): Promise<Shipment[]> {
   return withTransaction(db, async (tx) => {
     const order = await lockOrder(tx, input.number);
-    if (!splittableStatuses.includes(order.status) && !(order.paymentMethod === 'cod' && order.status === 'pending_payment')) {
-      throw new AppError('ORDER_NOT_EDITABLE', `An order in status ${order.status} cannot be split`, { status: order.status });
-    }
+    assertSplittable(order);
     await assertNothingShipped(tx, order);
     const lines = await linesOf(tx, order.id);
     const parcels = input.parcels.map((p) => ({ ...p, lines: p.lines.filter((l) => l.qty > 0) })).filter((p) => p.lines.length > 0);
@@ -366,9 +356,7 @@ export async function shipParcel(
       .where(and(eq(shipments.id, input.shipmentId), eq(shipments.orderId, order.id)))
       .for('update');
     if (!parcel || parcel.status !== 'pending') throw new AppError('PARCEL_NOT_FOUND', `Order ${order.number} has no parcel ${input.shipmentId} waiting to ship`);
-    if (order.status !== 'confirmed' && order.status !== 'packed') {
-      throw new AppError('ILLEGAL_TRANSITION', `An order in status ${order.status} cannot be shipped; confirm it first`, { from: order.status, to: 'shipped' });
-    }
+    assertShippable(order);
     const carrier = resolveCarrier(input.carrier);
     for (const l of await tx.select().from(shipmentLines).where(eq(shipmentLines.shipmentId, parcel.id))) {
       await consumeLine(tx, order, l.orderLineId, l.qty, parcel.warehouseId, input.actor);

@@ -21,8 +21,8 @@ import {
   type ImportRowStatus,
   type RowProblem,
 } from '../modules/imports/index.ts';
-import { appendOrderNote, lockOrder, parseOrderNumber } from '../modules/orders/index.ts';
-import { recordPayment } from '../modules/payments/index.ts';
+import { appendOrderNote, dispatchedStatuses, lockOrder, parseOrderNumber } from '../modules/orders/index.ts';
+import { paymentReceived, recordPayment } from '../modules/payments/index.ts';
 import type { Logger } from '../logger.ts';
 import { sha256 } from './marketplace-import.ts';
 
@@ -102,7 +102,7 @@ async function collectedOrderIds(db: DbOrTx, orderIds: number[]): Promise<Set<nu
   const rows = await db
     .selectDistinct({ orderId: payments.orderId })
     .from(payments)
-    .where(and(inArray(payments.orderId, orderIds), eq(payments.method, 'cod'), eq(payments.status, 'confirmed')));
+    .where(and(inArray(payments.orderId, orderIds), eq(payments.method, 'cod'), eq(payments.status, paymentReceived)));
   return new Set(rows.map((r) => r.orderId));
 }
 
@@ -147,10 +147,10 @@ export async function previewCodRun(db: Db, run: ImportRun, opts: { days: number
     .where(
       and(
         eq(orders.paymentMethod, 'cod'),
-        inArray(orders.status, ['shipped', 'delivered', 'completed']),
+        inArray(orders.status, [...dispatchedStatuses]),
         lt(shipments.shippedAt, cutoff),
         inFile.length ? notInArray(orders.id, inFile) : undefined,
-        sql`not exists (select 1 from ${payments} p where p.order_id = ${orders.id} and p.method = 'cod' and p.status = 'confirmed')`,
+        sql`not exists (select 1 from ${payments} p where p.order_id = ${orders.id} and p.method = 'cod' and p.status = ${paymentReceived})`,
       ),
     )
     .orderBy(shipments.shippedAt)
@@ -238,14 +238,14 @@ async function collectOne(db: Db, number: string, r: CodRow, opts: CodApplyOptio
     const [already] = await tx
       .select({ id: payments.id })
       .from(payments)
-      .where(and(eq(payments.orderId, order.id), eq(payments.method, 'cod'), eq(payments.status, 'confirmed')))
+      .where(and(eq(payments.orderId, order.id), eq(payments.method, 'cod'), eq(payments.status, paymentReceived)))
       .limit(1);
     if (already) return { line: r.line, status: 'duplicate' as const, message: rowMessage('codDuplicate', { number }), ref: number };
     const reference = ['COD', r.trackingNumber || r.orderNumber, r.day ?? ''].join(' ').trim();
     await recordPayment(tx, {
       orderId: order.id,
       method: 'cod',
-      status: 'confirmed',
+      status: paymentReceived,
       amount: r.amount,
       currency: order.currency,
       reference,

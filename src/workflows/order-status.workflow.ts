@@ -4,7 +4,7 @@ import type { Order, OrderStatus } from '../db/schema/index.ts';
 import { billingDefaults, issueInvoice } from '../modules/billing/index.ts';
 import { consumeOrderReservations, releaseOrderReservations } from '../modules/inventory/index.ts';
 import { enqueueMessage } from '../modules/notify/index.ts';
-import { lockOrder, setOrderStatus } from '../modules/orders/index.ts';
+import { cancels, decidesSlip, lockOrder, marksPaid, rejectsSlip, returnsToUnpaid, setOrderStatus, ships } from '../modules/orders/index.ts';
 import { paidAmount, recordPayment, recordRefundDue, reviewSlips } from '../modules/payments/index.ts';
 import { chatTargetFor } from './customer-chat.ts';
 
@@ -46,52 +46,44 @@ export async function transitionOrder(db: Db, input: TransitionInput): Promise<O
 export async function transitionLockedOrder(tx: Tx, order: Order, input: Omit<TransitionInput, 'number'>): Promise<Order> {
   const updated = await setOrderStatus(tx, order, input.to, input.actor, input.note);
   // A merchant deciding on a slip under review: approve (paid) or reject (back to pending, customer told why).
-  if (order.status === 'payment_review' && (input.to === 'paid' || input.to === 'pending_payment' || input.to === 'cancelled')) {
-    await reviewSlips(tx, order.id, input.to === 'paid' ? 'approved' : 'rejected', input.actor, input.note);
-    if (input.to === 'pending_payment' && input.notify !== false) {
+  if (decidesSlip(order.status)) {
+    await reviewSlips(tx, order.id, marksPaid(input.to) ? 'approved' : 'rejected', input.actor, input.note);
+    if (rejectsSlip(order.status, input.to) && input.notify !== false) {
       await tellCustomer(tx, updated, 'pending_payment', input.locale ?? 'th', { note: input.note }, `:slip-rejected:${Date.now()}`, 'order.slip_rejected');
     }
   }
-  switch (input.to) {
-    case 'paid': {
-      const outstanding = order.total - (await paidAmount(tx, order.id));
-      if (outstanding > 0) {
-        await recordPayment(tx, {
-          orderId: order.id,
-          method: order.paymentMethod,
-          amount: outstanding,
-          currency: order.currency,
-          reference: 'marked paid',
-          actor: input.actor,
-          note: input.note,
-        });
-      }
-      // The receipt / tax invoice number is taken in this transaction: a rollback gives it back (no gap).
-      await issueInvoice(tx, order.id, input.billing ?? billingDefaults());
-      break;
+  if (marksPaid(input.to)) {
+    const outstanding = order.total - (await paidAmount(tx, order.id));
+    if (outstanding > 0) {
+      await recordPayment(tx, {
+        orderId: order.id,
+        method: order.paymentMethod,
+        amount: outstanding,
+        currency: order.currency,
+        reference: 'marked paid',
+        actor: input.actor,
+        note: input.note,
+      });
     }
-    case 'cancelled': {
-      await releaseOrderReservations(tx, order.id, input.actor, input.note ?? 'order cancelled');
-      const paid = await paidAmount(tx, order.id);
-      if (paid > 0) {
-        await recordRefundDue(tx, {
-          orderId: order.id,
-          amount: paid,
-          currency: order.currency,
-          reason: input.note ?? 'order cancelled after payment',
-          actor: input.actor,
-        });
-      }
-      break;
+    // The receipt / tax invoice number is taken in this transaction: a rollback gives it back (no gap).
+    await issueInvoice(tx, order.id, input.billing ?? billingDefaults());
+  } else if (cancels(input.to)) {
+    await releaseOrderReservations(tx, order.id, input.actor, input.note ?? 'order cancelled');
+    const paid = await paidAmount(tx, order.id);
+    if (paid > 0) {
+      await recordRefundDue(tx, {
+        orderId: order.id,
+        amount: paid,
+        currency: order.currency,
+        reason: input.note ?? 'order cancelled after payment',
+        actor: input.actor,
+      });
     }
-    case 'shipped':
-      await consumeOrderReservations(tx, order.id, input.actor);
-      break;
-    default:
-      break;
+  } else if (ships(input.to)) {
+    await consumeOrderReservations(tx, order.id, input.actor);
   }
-  // Back to pending (a slip rejected) has its own message from the slip workflow.
-  if (input.notify !== false && input.to !== 'pending_payment') {
+  // Back to pending (a slip rejected) has its own message, above.
+  if (input.notify !== false && !returnsToUnpaid(input.to)) {
     await tellCustomer(tx, updated, input.to, input.locale ?? 'th', { note: input.note });
   }
   return updated;

@@ -26,7 +26,7 @@ import { AppError } from '../errors.ts';
 import { formatMoney } from '../lib/money.ts';
 import { changeStock } from '../modules/inventory/index.ts';
 import { enqueueMessage } from '../modules/notify/index.ts';
-import { appendOrderNote, findOrderById, linesOf, lockOrder } from '../modules/orders/index.ts';
+import { appendOrderNote, deliveredStatus, deliveredStatuses, findOrderById, isDelivered, linesOf, lockOrder } from '../modules/orders/index.ts';
 import { paidAmount } from '../modules/payments/index.ts';
 import {
   canMoveReturn,
@@ -60,7 +60,7 @@ export async function deliveredAt(db: DbOrTx, orderId: number): Promise<Date | u
     .where(
       and(
         eq(orderHistory.orderId, orderId),
-        eq(orderHistory.toStatus, 'delivered'),
+        eq(orderHistory.toStatus, deliveredStatus),
         sql`${orderHistory.fromStatus} is distinct from ${orderHistory.toStatus}`,
       ),
     )
@@ -87,7 +87,7 @@ export async function checkReturnable(
   opts: { now: Date; windowDays: number },
 ): Promise<Returnability> {
   if (order.customerId !== customerId) return { ok: false, reason: 'not_yours' };
-  if (order.status !== 'delivered' && order.status !== 'completed') return { ok: false, reason: 'not_delivered' };
+  if (!isDelivered(order)) return { ok: false, reason: 'not_delivered' };
   const at = await deliveredAt(db, order.id);
   if (!at) return { ok: false, reason: 'not_delivered' };
   if (!withinReturnWindow(at, opts.now, opts.windowDays)) return { ok: false, reason: 'window_passed' };
@@ -106,7 +106,7 @@ export async function returnableOrders(db: DbOrTx, customerId: number, opts: { n
   const candidates = await db
     .select()
     .from(orders)
-    .where(and(eq(orders.customerId, customerId), inArray(orders.status, ['delivered', 'completed'])))
+    .where(and(eq(orders.customerId, customerId), inArray(orders.status, [...deliveredStatuses])))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(30);
   const out: Order[] = [];

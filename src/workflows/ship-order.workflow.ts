@@ -2,7 +2,7 @@ import type { Db, Tx } from '../db/client.ts';
 import { withTransaction } from '../db/client.ts';
 import type { Order, Shipment } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
-import { lockOrder } from '../modules/orders/index.ts';
+import { assertShippable, isShipped, lockOrder } from '../modules/orders/index.ts';
 import { addShipment, resolveCarrier } from '../modules/shipping/index.ts';
 import { hasPlannedParcels } from './amend-order.workflow.ts';
 import { tellCustomer, transitionLockedOrder } from './order-status.workflow.ts';
@@ -25,14 +25,8 @@ export async function shipOrder(db: Db, input: ShipInput): Promise<{ order: Orde
     if (await hasPlannedParcels(tx, order.id)) {
       throw new AppError('SHIP_BY_PARCEL', `Order ${order.number} is split into parcels; ship each parcel with its own tracking number`);
     }
-    if (order.status !== 'shipped') {
-      if (order.status !== 'confirmed' && order.status !== 'packed') {
-        throw new AppError(
-          'ILLEGAL_TRANSITION',
-          `An order in status ${order.status} cannot be shipped; confirm it first`,
-          { from: order.status, to: 'shipped' },
-        );
-      }
+    if (!isShipped(order)) {
+      assertShippable(order);
       order = await transitionLockedOrder(tx, order, {
         to: 'shipped',
         actor: input.actor,

@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { Tx } from '../db/client.ts';
 import { pgErrorCode } from '../db/client.ts';
 import type { Order } from '../db/schema/index.ts';
+import { isUnpaid } from '../modules/orders/index.ts';
 import { attachPayment, checkSlip, insertSlip, paidAmount, recordPayment, slipSeenBefore, type SlipCheckReason } from '../modules/payments/index.ts';
 import type { RemoteSlipVerifier } from '../modules/payments/remote-verifier.ts';
 import { notifyMerchant } from './merchant.ts';
@@ -107,7 +108,7 @@ export async function verifySlip(
 
   await insertSlip(tx, { ...base, verdict: 'review', reasons });
   let current = order;
-  if (order.status === 'pending_payment') {
+  if (isUnpaid(order)) {
     current = await transitionLockedOrder(tx, order, {
       to: 'payment_review',
       actor: 'system:slip',

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
   idempotencyKeys,
@@ -15,6 +15,7 @@ import {
 import { AppError } from '../../errors.ts';
 import { normalizeThaiPhone } from '../../lib/phone.ts';
 import { formatOrderNumber, parseOrderNumber } from './order-number.ts';
+import { isMergeable, unpaidStatuses } from './policy.ts';
 import { assertTransition } from './transitions.ts';
 
 export interface NewOrder {
@@ -152,6 +153,11 @@ export function andOrderChannel(channel: OrderChannel | undefined): SQL {
   return channel ? sql`and o.channel = ${channel}` : sql``;
 }
 
+/** Statuses as SQL literals for raw queries, e.g. `o.status in (${statusList(paidStatuses)})` (enum values, never input). */
+export function statusList(statuses: readonly OrderStatus[]): SQL {
+  return sql.raw(statuses.map((s) => `'${s}'`).join(', '));
+}
+
 /** An order number, a phone however typed, or part of a name or number: the search of the API and the desk. */
 export function orderSearchCondition(q: string): SQL {
   // An order number or a phone number is looked up exactly, on its index (a shop has many orders);
@@ -224,6 +230,17 @@ export async function ordersOfCustomer(
     .where(and(eq(orders.customerId, customerId), opts.statuses ? inArray(orders.status, [...opts.statuses]) : undefined))
     .orderBy(sql`${orders.createdAt} desc nulls last`, sql`${orders.id} desc nulls last`)
     .limit(opts.limit ?? 10);
+}
+
+/** The customer's other unpaid orders, newest first: what an order may be merged with. */
+export async function mergeCandidates(db: DbOrTx, order: Order, limit = 20): Promise<Order[]> {
+  if (!isMergeable(order)) return [];
+  return db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.customerId, order.customerId), inArray(orders.status, [...unpaidStatuses]), ne(orders.id, order.id)))
+    .orderBy(desc(orders.createdAt))
+    .limit(limit);
 }
 
 /**
