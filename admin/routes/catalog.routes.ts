@@ -30,8 +30,8 @@ import {
 } from '#src/modules/catalog/index.ts';
 import { discardImportRun, findImportRun, listImportRuns, rowsOfRun } from '#src/modules/imports/index.ts';
 import { listWarehouses } from '#src/modules/inventory/index.ts';
-import { payloadOf, previewProductFile, startProductImport } from '#src/workflows/catalog-import.ts';
-import { addVariant, createProductWithVariant, editVariant } from '#src/workflows/catalog.workflow.ts';
+import { payloadOf, previewProductFile, startProductImport } from '#src/workflows/imports/catalog-import.ts';
+import { addVariant, createProductWithVariant, editVariant } from '#src/workflows/catalog/create-product.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { baht, formValues, optional, parseForm, text, type FieldErrors } from '../forms.ts';

@@ -23,8 +23,8 @@ import {
   type MappingKind,
   type MarketplaceKind,
 } from '#src/modules/imports/index.ts';
-import { previewCodFile, previewCodRun, startCodImport } from '#src/workflows/cod-remittance.ts';
-import { previewMarketplaceFile, previewMarketplaceRun, startMarketplaceImport } from '#src/workflows/marketplace-import.ts';
+import { previewCodFile, previewCodRun, startCodImport } from '#src/workflows/payments/cod-remittance.ts';
+import { previewMarketplaceFile, previewMarketplaceRun, startMarketplaceImport } from '#src/workflows/imports/marketplace-import.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { formValues, parseForm, text, type FieldErrors } from '../forms.ts';

@@ -9,7 +9,7 @@ import { isAppError } from '#src/errors.ts';
 import { localDate } from '#src/lib/shop-time.ts';
 import { accountingCsv, accountingKinds, decimal } from '#src/modules/billing/index.ts';
 import { MAX_IMAGE_BYTES } from '#src/modules/payments/image-guard.ts';
-import { payRefund, refundMethods, refundSlipFile, refundSlipType } from '#src/workflows/refund-payments.ts';
+import { payRefund, refundMethods, refundSlipFile, refundSlipType } from '#src/workflows/payments/refund-payments.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { optional, parseForm, type FieldErrors } from '../forms.ts';

@@ -5,7 +5,7 @@ import { warehouses } from '#src/db/schema/index.ts';
 import { isAppError, type AppError } from '#src/errors.ts';
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
 import { findOrderByNumber, isEditable, isMergeable, isSplittable, linesOf, mergeCandidates } from '#src/modules/orders/index.ts';
-import { editOrder, mergeOrders, parcelsByWarehouse, shipParcel, splitOrder } from '#src/workflows/amend-order.workflow.ts';
+import { editOrder, mergeOrders, parcelsByWarehouse, shipParcel, splitOrder } from '#src/workflows/orders/edit-order.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { baht, formValues, list, optional, parseForm, text, type FieldErrors } from '../forms.ts';

@@ -12,7 +12,7 @@ import {
   searchCustomers,
   searchSellables,
   suggestedShippingFee,
-} from '#src/workflows/order-entry.ts';
+} from '#src/workflows/orders/enter-order.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { baht, list, optional, parseForm, text, type FieldErrors } from '../forms.ts';

@@ -7,8 +7,8 @@ import { orderChannel, orderStatus, type OrderStatus } from '#src/db/schema/inde
 import { isAppError } from '#src/errors.ts';
 import { awaitsConfirmation, findOrderByNumber, isShippable, lockOrder } from '#src/modules/orders/index.ts';
 import { slipsOf } from '#src/modules/payments/index.ts';
-import { transitionLockedOrder } from '#src/workflows/order-status.workflow.ts';
-import { shipOrder } from '#src/workflows/ship-order.workflow.ts';
+import { transitionLockedOrder } from '#src/workflows/orders/transition-order.ts';
+import { shipOrder } from '#src/workflows/orders/ship-order.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed, can, packerStatuses } from '../auth/roles.ts';
 import { list, optional, parseForm } from '../forms.ts';

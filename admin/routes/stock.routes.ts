@@ -4,7 +4,7 @@ import { pgErrorCode, withTransaction } from '#src/db/client.ts';
 import { stockReason } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { clearLowStockThreshold, createWarehouse, findWarehouse, listWarehouses, setLowStockThreshold, updateWarehouse, warehouseCodeTaken } from '#src/modules/inventory/index.ts';
-import { assignBin, countStock, receiveStock, transferStock, writeOffDamage } from '#src/workflows/stock-operations.ts';
+import { assignBin, countStock, receiveStock, transferStock, writeOffDamage } from '#src/workflows/stock/stock-operations.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { formValues, optional, parseForm, text, type FieldErrors } from '../forms.ts';

@@ -20,9 +20,9 @@ import {
 import { lastAddress, saveAddress, updateCustomerContact } from '#src/modules/customers/index.ts';
 import { awaitingPaymentStatuses, customerMayCancel, linesOf, lockOrder, openStatuses, ordersOfCustomer, unpaidStatuses } from '#src/modules/orders/index.ts';
 import { shippingFeeOf } from '#src/modules/shipping/index.ts';
-import { transitionLockedOrder } from '#src/workflows/order-status.workflow.ts';
+import { transitionLockedOrder } from '#src/workflows/orders/transition-order.ts';
 import { notifyMerchant } from '#src/workflows/merchant.ts';
-import { placeOrderInTx } from '#src/workflows/place-order.workflow.ts';
+import { placeOrderInTx } from '#src/workflows/orders/place-order.ts';
 import { messages as allMessages, type Messages } from '#templates/messages/index.ts';
 import type { CartLineText } from '#templates/messages/types.ts';
 import { createChatBatch, type Cart, type ChatBatch } from './batch.ts';

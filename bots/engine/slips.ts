@@ -12,7 +12,7 @@ import { inspectImage } from '#src/modules/payments/image-guard.ts';
 import type { RemoteSlipVerifier } from '#src/modules/payments/remote-verifier.ts';
 import { createSlipReader, type SlipReader, type SlipReading } from '#src/modules/payments/slip-reader.ts';
 import { awaitsPayment, lockOrder } from '#src/modules/orders/index.ts';
-import { verifySlip } from '#src/workflows/verify-slip.workflow.ts';
+import { verifySlip } from '#src/workflows/payments/verify-slip.ts';
 import { messages } from '#templates/messages/index.ts';
 import type { SlipHandler } from './engine.ts';
 import type { OutMessage } from './messages.ts';

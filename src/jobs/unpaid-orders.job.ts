@@ -6,7 +6,7 @@ import { orders } from '../db/schema/index.ts';
 import { isQuietHour } from '../lib/shop-time.ts';
 import type { Logger } from '../logger.ts';
 import { isUnpaid, lockOrder, unpaidStatuses } from '../modules/orders/index.ts';
-import { tellCustomer, transitionLockedOrder } from '../workflows/order-status.workflow.ts';
+import { tellCustomer, transitionLockedOrder } from '../workflows/orders/transition-order.ts';
 
 /**
  * Reminds customers of orders still unpaid after the set time (default 2 h), once per order, outside

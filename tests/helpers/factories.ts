@@ -3,7 +3,7 @@ import { withTransaction } from '#src/db/client.ts';
 import { createProduct } from '#src/modules/catalog/index.ts';
 import { changeStock, createWarehouse, findWarehouseByCode } from '#src/modules/inventory/index.ts';
 import { findOrCreateCustomerByPhone } from '#src/modules/customers/index.ts';
-import type { PlaceOrderInput } from '#src/workflows/place-order.workflow.ts';
+import type { PlaceOrderInput } from '#src/workflows/orders/place-order.ts';
 
 let seq = 0;
 const next = () => ++seq;

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orders, type Order } from '#src/db/schema/index.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { parseReportQuery, presetRange, zonedMidnight } from '#admin/queries/reports.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeCustomer, makeProduct, orderInput } from '../helpers/factories.ts';

@@ -3,7 +3,7 @@ import { createUser, createApiKey } from '#src/modules/accounts/index.ts';
 import { outboxFor } from '#src/modules/notify/index.ts';
 import { findOrCreateCustomerByIdentity } from '#src/modules/customers/index.ts';
 import { withTransaction } from '#src/db/client.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { apiOrderBody, makeProduct, orderInput } from '../helpers/factories.ts';
 

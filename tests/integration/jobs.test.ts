@@ -11,8 +11,8 @@ import { expireUnpaidOrders, remindUnpaidOrders } from '#src/jobs/unpaid-orders.
 import { ensureChatIdentity, updateCustomerContact } from '#src/modules/customers/index.ts';
 import { setLowStockThreshold, listStock } from '#src/modules/inventory/index.ts';
 import { deadMessages, enqueueMessage, resendDeadMessage } from '#src/modules/notify/index.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { createLineClients, createLineSender } from '#bots/line/line.sender.ts';
 import { createTelegramSender } from '#bots/telegram/telegram.bot.ts';
 import { createRateLimiter } from '#src/lib/rate-limiter.ts';

@@ -9,8 +9,8 @@ import { adminAuditLog, orderHistory, orders, refunds } from '#src/db/schema/ind
 import { localDate } from '#src/lib/shop-time.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeCustomer, makeProduct, orderInput } from '../helpers/factories.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { decodeEntities, makeApiOrder, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
 import { parse } from 'csv-parse/sync';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRows, importRuns, marketplaceMappings, orders, outbox, payments, skuAliases, stockLevels } from '#src/db/schema/index.ts';
 import { importsIdle, type ParsedOrder } from '#src/modules/imports/index.ts';
 import { linesOf } from '#src/modules/orders/index.ts';
-import { importOne } from '#src/workflows/marketplace-import.ts';
+import { importOne } from '#src/workflows/imports/marketplace-import.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { decodeEntities, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';

@@ -6,9 +6,9 @@ import { isAppError } from '#src/errors.ts';
 import { listStock, orderReservations } from '#src/modules/inventory/index.ts';
 import { historyOf } from '#src/modules/orders/index.ts';
 import { refundsOf } from '#src/modules/payments/index.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
-import { shipOrder } from '#src/workflows/ship-order.workflow.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
+import { shipOrder } from '#src/workflows/orders/ship-order.ts';
 import { createTestDatabase, onRealPostgres } from '../helpers/db.ts';
 import { makeCustomer, makeProduct, makeWarehouse, orderInput } from '../helpers/factories.ts';
 

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '#src/db/client.ts';
 import { orders } from '#src/db/schema/index.ts';
 import { salesByChannel, salesByPeriod, salesByProduct, salesSummary, slowMovers, toCsv, topCustomers } from '#src/modules/reports/index.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeProduct, makeWarehouse, orderInput } from '../helpers/factories.ts';
 

@@ -1,12 +1,12 @@
-import type { Db, Tx } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
-import type { Order, OrderStatus } from '../db/schema/index.ts';
-import { billingDefaults, issueInvoice } from '../modules/billing/index.ts';
-import { consumeOrderReservations, releaseOrderReservations } from '../modules/inventory/index.ts';
-import { enqueueMessage } from '../modules/notify/index.ts';
-import { cancels, decidesSlip, lockOrder, marksPaid, rejectsSlip, returnsToUnpaid, setOrderStatus, ships } from '../modules/orders/index.ts';
-import { paidAmount, recordPayment, recordRefundDue, reviewSlips } from '../modules/payments/index.ts';
-import { chatTargetFor } from './customer-chat.ts';
+import type { Db, Tx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import type { Order, OrderStatus } from '#src/db/schema/index.ts';
+import { billingDefaults, issueInvoice } from '#src/modules/billing/index.ts';
+import { consumeOrderReservations, releaseOrderReservations } from '#src/modules/inventory/index.ts';
+import { enqueueMessage } from '#src/modules/notify/index.ts';
+import { cancels, decidesSlip, lockOrder, marksPaid, rejectsSlip, returnsToUnpaid, setOrderStatus, ships } from '#src/modules/orders/index.ts';
+import { paidAmount, recordPayment, recordRefundDue, reviewSlips } from '#src/modules/payments/index.ts';
+import { chatTargetFor } from '../customer-chat.ts';
 
 export interface TransitionInput {
   number: string;

@@ -1,10 +1,10 @@
-import type { Db, Tx } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
-import type { Order, OrderChannel, OrderLine, PaymentMethod, ShippingAddress } from '../db/schema/index.ts';
-import { AppError } from '../errors.ts';
-import { findSellablesBySku, variantName } from '../modules/catalog/index.ts';
-import { allocate, lockAvailableStock, reserveForOrder } from '../modules/inventory/index.ts';
-import { insertOrder } from '../modules/orders/index.ts';
+import type { Db, Tx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import type { Order, OrderChannel, OrderLine, PaymentMethod, ShippingAddress } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
+import { allocate, lockAvailableStock, reserveForOrder } from '#src/modules/inventory/index.ts';
+import { insertOrder } from '#src/modules/orders/index.ts';
 
 export interface PlaceOrderInput {
   channel: OrderChannel;

@@ -3,10 +3,10 @@
 // transaction, and the duplicate keeps only a pointer to where it went.
 
 import { eq } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
-import { customerAddresses, customerIdentities, customers, orders, reorderReminders, returnRequests, type Customer } from '../db/schema/index.ts';
-import { AppError } from '../errors.ts';
+import type { Db, Tx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import { customerAddresses, customerIdentities, customers, orders, reorderReminders, returnRequests, type Customer } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
 
 export interface MergeResult {
   kept: Customer;

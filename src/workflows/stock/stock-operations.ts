@@ -5,9 +5,9 @@
  * constraints on stock_levels stay the last line of defence.
  */
 import { randomUUID } from 'node:crypto';
-import { withTransaction, type Db } from '../db/client.ts';
-import { AppError } from '../errors.ts';
-import { changeStock, findWarehouse, lockStockLevels, setStockBin } from '../modules/inventory/index.ts';
+import { withTransaction, type Db } from '#src/db/client.ts';
+import { AppError } from '#src/errors.ts';
+import { changeStock, findWarehouse, lockStockLevels, setStockBin } from '#src/modules/inventory/index.ts';
 
 export interface StockOperationResult {
   /** The ledger row of the change (for a transfer, the one at the destination). */

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
-import { orders, refunds, type Order, type Refund } from '../db/schema/index.ts';
-import { AppError } from '../errors.ts';
-import { appendOrderNote } from '../modules/orders/index.ts';
-import { inspectImage } from '../modules/payments/image-guard.ts';
+import type { Db, Tx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import { orders, refunds, type Order, type Refund } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { appendOrderNote } from '#src/modules/orders/index.ts';
+import { inspectImage } from '#src/modules/payments/image-guard.ts';
 
 export const refundMethods = ['transfer', 'promptpay', 'cash', 'other'] as const;
 export type RefundMethod = (typeof refundMethods)[number];

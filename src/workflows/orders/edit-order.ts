@@ -1,6 +1,6 @@
 import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
+import type { Db, Tx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
 import {
   invoices,
   orderLines,
@@ -14,17 +14,17 @@ import {
   type OrderSnapshot,
   type Shipment,
   type ShippingAddress,
-} from '../db/schema/index.ts';
-import { AppError } from '../errors.ts';
-import { formatMoney } from '../lib/money.ts';
-import { findSellablesBySku, variantName } from '../modules/catalog/index.ts';
-import { vatIncluded } from '../modules/billing/index.ts';
-import { allocate, changeStock, lockAvailableStock, releaseOrderReservations, reserveForOrder } from '../modules/inventory/index.ts';
-import { appendOrderNote, assertEditable, assertMergeable, assertShippable, assertSplittable, linesOf, lockOrder } from '../modules/orders/index.ts';
-import { paidAmount, recordRefundDue } from '../modules/payments/index.ts';
-import { resolveCarrier } from '../modules/shipping/index.ts';
-import { tellCustomer, transitionLockedOrder } from './order-status.workflow.ts';
-import { tellTracking } from './ship-order.workflow.ts';
+} from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { formatMoney } from '#src/lib/money.ts';
+import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
+import { vatIncluded } from '#src/modules/billing/index.ts';
+import { allocate, changeStock, lockAvailableStock, releaseOrderReservations, reserveForOrder } from '#src/modules/inventory/index.ts';
+import { appendOrderNote, assertEditable, assertMergeable, assertShippable, assertSplittable, linesOf, lockOrder } from '#src/modules/orders/index.ts';
+import { paidAmount, recordRefundDue } from '#src/modules/payments/index.ts';
+import { resolveCarrier } from '#src/modules/shipping/index.ts';
+import { tellCustomer, transitionLockedOrder } from './transition-order.ts';
+import { tellTracking } from './ship-order.ts';
 
 const money = (amount: number, currency: string) => formatMoney(amount, currency, 'en');
 

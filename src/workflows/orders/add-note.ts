@@ -1,7 +1,7 @@
-import type { Db, Tx } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
-import type { Order } from '../db/schema/index.ts';
-import { appendOrderNote, lockOrder } from '../modules/orders/index.ts';
+import type { Db, Tx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import type { Order } from '#src/db/schema/index.ts';
+import { appendOrderNote, lockOrder } from '#src/modules/orders/index.ts';
 
 export interface OrderNoteInput {
   number: string;

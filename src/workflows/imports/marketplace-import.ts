@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client.ts';
-import { pgErrorCode, withTransaction } from '../db/client.ts';
-import { orders, type ImportRun } from '../db/schema/index.ts';
-import { AppError, isAppError } from '../errors.ts';
-import { findSellablesBySku } from '../modules/catalog/index.ts';
-import { findOrCreateCustomerByPhone, saveAddress } from '../modules/customers/index.ts';
+import type { Db, DbOrTx } from '#src/db/client.ts';
+import { pgErrorCode, withTransaction } from '#src/db/client.ts';
+import { orders, type ImportRun } from '#src/db/schema/index.ts';
+import { AppError, isAppError } from '#src/errors.ts';
+import { findSellablesBySku } from '#src/modules/catalog/index.ts';
+import { findOrCreateCustomerByPhone, saveAddress } from '#src/modules/customers/index.ts';
 import {
   aliasesFor,
   channelOfKind,
@@ -26,12 +26,12 @@ import {
   type MarketplaceKind,
   type ParsedOrder,
   type RowProblem,
-} from '../modules/imports/index.ts';
-import { findOrderByExternalId } from '../modules/orders/index.ts';
-import { recordPayment } from '../modules/payments/index.ts';
-import type { Logger } from '../logger.ts';
-import { placeOrderInTx } from './place-order.workflow.ts';
-import { transitionLockedOrder } from './order-status.workflow.ts';
+} from '#src/modules/imports/index.ts';
+import { findOrderByExternalId } from '#src/modules/orders/index.ts';
+import { recordPayment } from '#src/modules/payments/index.ts';
+import type { Logger } from '#src/logger.ts';
+import { placeOrderInTx } from '../orders/place-order.ts';
+import { transitionLockedOrder } from '../orders/transition-order.ts';
 
 /** What a previewed marketplace file keeps between preview and apply. */
 export interface MarketplacePayload {

@@ -1,11 +1,11 @@
-import type { Db, Tx } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
-import type { Order, Shipment } from '../db/schema/index.ts';
-import { AppError } from '../errors.ts';
-import { assertShippable, isShipped, lockOrder } from '../modules/orders/index.ts';
-import { addShipment, resolveCarrier } from '../modules/shipping/index.ts';
-import { hasPlannedParcels } from './amend-order.workflow.ts';
-import { tellCustomer, transitionLockedOrder } from './order-status.workflow.ts';
+import type { Db, Tx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import type { Order, Shipment } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { assertShippable, isShipped, lockOrder } from '#src/modules/orders/index.ts';
+import { addShipment, resolveCarrier } from '#src/modules/shipping/index.ts';
+import { hasPlannedParcels } from './edit-order.ts';
+import { tellCustomer, transitionLockedOrder } from './transition-order.ts';
 
 export interface ShipInput {
   number: string;

@@ -1,15 +1,15 @@
-import type { Db } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
-import { AppError } from '../errors.ts';
-import { createProduct, ensureCategory, findSellablesBySku, type CreateProductInput } from '../modules/catalog/index.ts';
+import type { Db } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import { AppError } from '#src/errors.ts';
+import { createProduct, ensureCategory, findSellablesBySku, type CreateProductInput } from '#src/modules/catalog/index.ts';
 import {
   changeStock,
   defaultWarehouse,
   findWarehouseByCode,
   ledgerReasonFor,
   type StockAdjustmentInput,
-} from '../modules/inventory/index.ts';
-import type { DbOrTx } from '../db/client.ts';
+} from '#src/modules/inventory/index.ts';
+import type { DbOrTx } from '#src/db/client.ts';
 
 async function resolveWarehouse(db: DbOrTx, code: string | undefined) {
   const warehouse = code ? await findWarehouseByCode(db, code) : await defaultWarehouse(db);

@@ -1,9 +1,9 @@
-import type { DbOrTx } from '../db/client.ts';
-import type { Order } from '../db/schema/index.ts';
-import { AppError } from '../errors.ts';
-import { findOrderByNumber, historyOf, linesOf, linesOfOrders } from '../modules/orders/index.ts';
-import { paymentsOf, refundsOf } from '../modules/payments/index.ts';
-import { shipmentsOf } from '../modules/shipping/index.ts';
+import type { DbOrTx } from '#src/db/client.ts';
+import type { Order } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { findOrderByNumber, historyOf, linesOf, linesOfOrders } from '#src/modules/orders/index.ts';
+import { paymentsOf, refundsOf } from '#src/modules/payments/index.ts';
+import { shipmentsOf } from '#src/modules/shipping/index.ts';
 
 export interface Money {
   amount: number;

@@ -2,12 +2,12 @@
 // (received into a warehouse with a ledger row), and the rule that a product without options has
 // exactly one variant.
 
-import type { Db } from '../db/client.ts';
-import { withTransaction, type Tx } from '../db/client.ts';
-import type { Product, ProductVariant } from '../db/schema/index.ts';
-import { AppError } from '../errors.ts';
-import { categoryByName, insertProduct, insertVariant, updateVariant, variantsOf, type ProductFields, type VariantFields } from '../modules/catalog/index.ts';
-import { changeStock } from '../modules/inventory/index.ts';
+import type { Db } from '#src/db/client.ts';
+import { withTransaction, type Tx } from '#src/db/client.ts';
+import type { Product, ProductVariant } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { categoryByName, insertProduct, insertVariant, updateVariant, variantsOf, type ProductFields, type VariantFields } from '#src/modules/catalog/index.ts';
+import { changeStock } from '#src/modules/inventory/index.ts';
 
 export interface NewProductForm {
   product: ProductFields;

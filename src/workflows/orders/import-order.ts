@@ -1,19 +1,19 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../db/client.ts';
-import { pgErrorCode, withTransaction } from '../db/client.ts';
-import type { Order } from '../db/schema/index.ts';
-import { AppError } from '../errors.ts';
-import { findOrCreateCustomerByPhone, normalizeThaiPhone, saveAddress } from '../modules/customers/index.ts';
+import type { Db } from '#src/db/client.ts';
+import { pgErrorCode, withTransaction } from '#src/db/client.ts';
+import type { Order } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { findOrCreateCustomerByPhone, normalizeThaiPhone, saveAddress } from '#src/modules/customers/index.ts';
 import {
   bindIdempotencyKey,
   claimIdempotencyKey,
   findOrderByExternalId,
   findOrderById,
   type CreateOrderInput,
-} from '../modules/orders/index.ts';
-import { findSellablesBySku } from '../modules/catalog/index.ts';
-import { shippingFeeOf, type ShippingRules } from '../modules/shipping/index.ts';
-import { placeOrderInTx } from './place-order.workflow.ts';
+} from '#src/modules/orders/index.ts';
+import { findSellablesBySku } from '#src/modules/catalog/index.ts';
+import { shippingFeeOf, type ShippingRules } from '#src/modules/shipping/index.ts';
+import { placeOrderInTx } from './place-order.ts';
 
 export interface ImportOrderOptions {
   idempotencyKey?: string | undefined;

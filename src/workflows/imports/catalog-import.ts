@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db, DbOrTx } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
-import { categories, productVariants, products, type ImportRun } from '../db/schema/index.ts';
-import { AppError } from '../errors.ts';
+import type { Db, DbOrTx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import { categories, productVariants, products, type ImportRun } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
 import {
   categoryByName,
   insertProduct,
@@ -18,7 +18,7 @@ import {
   updateVariant,
   type CsvRowError,
   type ProductCsvRow,
-} from '../modules/catalog/index.ts';
+} from '#src/modules/catalog/index.ts';
 import {
   claimImportRun,
   createImportRun,
@@ -27,7 +27,7 @@ import {
   runInBackground,
   updateImportProgress,
   type ImportRowStatus,
-} from '../modules/imports/index.ts';
+} from '#src/modules/imports/index.ts';
 
 export type PlannedAction = 'create' | 'update' | 'unchanged';
 

@@ -6,9 +6,9 @@
  * keep the trail.
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Config } from '../config.ts';
-import type { Db, DbOrTx, Tx } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
+import type { Config } from '#src/config.ts';
+import type { Db, DbOrTx, Tx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
 import {
   orderHistory,
   orders,
@@ -21,13 +21,13 @@ import {
   type ReturnLine,
   type ReturnRequest,
   type Warehouse,
-} from '../db/schema/index.ts';
-import { AppError } from '../errors.ts';
-import { formatMoney } from '../lib/money.ts';
-import { changeStock } from '../modules/inventory/index.ts';
-import { enqueueMessage } from '../modules/notify/index.ts';
-import { appendOrderNote, deliveredStatus, deliveredStatuses, findOrderById, isDelivered, linesOf, lockOrder } from '../modules/orders/index.ts';
-import { paidAmount } from '../modules/payments/index.ts';
+} from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { formatMoney } from '#src/lib/money.ts';
+import { changeStock } from '#src/modules/inventory/index.ts';
+import { enqueueMessage } from '#src/modules/notify/index.ts';
+import { appendOrderNote, deliveredStatus, deliveredStatuses, findOrderById, isDelivered, linesOf, lockOrder } from '#src/modules/orders/index.ts';
+import { paidAmount } from '#src/modules/payments/index.ts';
 import {
   canMoveReturn,
   exchangeSettlement,
@@ -42,13 +42,13 @@ import {
   returnedValue,
   updateReturn,
   withinReturnWindow,
-} from '../modules/returns/index.ts';
-import type { OutMessage } from '../ports/messages.ts';
-import { messages, type Messages } from '../../templates/messages/index.ts';
-import { chatTargetFor } from './customer-chat.ts';
-import { merchantTargets } from './merchant.ts';
-import { placeOrderInTx } from './place-order.workflow.ts';
-import { transitionLockedOrder } from './order-status.workflow.ts';
+} from '#src/modules/returns/index.ts';
+import type { OutMessage } from '#src/ports/messages.ts';
+import { messages, type Messages } from '#templates/messages/index.ts';
+import { chatTargetFor } from '../customer-chat.ts';
+import { merchantTargets } from '../merchant.ts';
+import { placeOrderInTx } from '../orders/place-order.ts';
+import { transitionLockedOrder } from '../orders/transition-order.ts';
 
 // ---- asking -------------------------------------------------------------------------------------
 

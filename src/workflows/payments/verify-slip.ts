@@ -1,12 +1,12 @@
-import type { Config } from '../config.ts';
-import type { Tx } from '../db/client.ts';
-import { pgErrorCode } from '../db/client.ts';
-import type { Order } from '../db/schema/index.ts';
-import { isUnpaid } from '../modules/orders/index.ts';
-import { attachPayment, checkSlip, insertSlip, paidAmount, recordPayment, slipSeenBefore, type SlipCheckReason } from '../modules/payments/index.ts';
-import type { RemoteSlipVerifier } from '../modules/payments/remote-verifier.ts';
-import { notifyMerchant } from './merchant.ts';
-import { transitionLockedOrder } from './order-status.workflow.ts';
+import type { Config } from '#src/config.ts';
+import type { Tx } from '#src/db/client.ts';
+import { pgErrorCode } from '#src/db/client.ts';
+import type { Order } from '#src/db/schema/index.ts';
+import { isUnpaid } from '#src/modules/orders/index.ts';
+import { attachPayment, checkSlip, insertSlip, paidAmount, recordPayment, slipSeenBefore, type SlipCheckReason } from '#src/modules/payments/index.ts';
+import type { RemoteSlipVerifier } from '#src/modules/payments/remote-verifier.ts';
+import { notifyMerchant } from '../merchant.ts';
+import { transitionLockedOrder } from '../orders/transition-order.ts';
 
 export interface SlipReadingInput {
   isSlip: boolean;

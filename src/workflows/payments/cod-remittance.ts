@@ -1,10 +1,10 @@
 import { and, eq, inArray, lt, notInArray, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
-import { orders, payments, shipments, type ImportRun } from '../db/schema/index.ts';
-import { AppError } from '../errors.ts';
-import { startOfLocalDay } from '../lib/shop-time.ts';
-import { issueInvoice } from '../modules/billing/index.ts';
+import type { Db, DbOrTx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import { orders, payments, shipments, type ImportRun } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { startOfLocalDay } from '#src/lib/shop-time.ts';
+import { issueInvoice } from '#src/modules/billing/index.ts';
 import {
   claimImportRun,
   createImportRun,
@@ -20,11 +20,11 @@ import {
   type CodRow,
   type ImportRowStatus,
   type RowProblem,
-} from '../modules/imports/index.ts';
-import { appendOrderNote, dispatchedStatuses, lockOrder, parseOrderNumber } from '../modules/orders/index.ts';
-import { paymentReceived, recordPayment } from '../modules/payments/index.ts';
-import type { Logger } from '../logger.ts';
-import { sha256 } from './marketplace-import.ts';
+} from '#src/modules/imports/index.ts';
+import { appendOrderNote, dispatchedStatuses, lockOrder, parseOrderNumber } from '#src/modules/orders/index.ts';
+import { paymentReceived, recordPayment } from '#src/modules/payments/index.ts';
+import type { Logger } from '#src/logger.ts';
+import { sha256 } from '../imports/marketplace-import.ts';
 
 export interface CodPayload {
   headers: string[];

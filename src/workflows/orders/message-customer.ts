@@ -1,9 +1,9 @@
-import type { Db, Tx } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
-import type { Order } from '../db/schema/index.ts';
-import { enqueueMessage } from '../modules/notify/index.ts';
-import { appendOrderNote, lockOrder } from '../modules/orders/index.ts';
-import { chatTargetFor, type ChatTarget } from './customer-chat.ts';
+import type { Db, Tx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import type { Order } from '#src/db/schema/index.ts';
+import { enqueueMessage } from '#src/modules/notify/index.ts';
+import { appendOrderNote, lockOrder } from '#src/modules/orders/index.ts';
+import { chatTargetFor, type ChatTarget } from '../customer-chat.ts';
 
 export interface MessageCustomerInput {
   number: string;

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { and, eq, ilike, isNull, or, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client.ts';
-import { withTransaction } from '../db/client.ts';
-import { customerIdentities, customers, productVariants, products, type Order, type PaymentMethod } from '../db/schema/index.ts';
-import { AppError } from '../errors.ts';
-import { normalizeThaiPhone } from '../lib/phone.ts';
-import { findSellablesBySku, type Sellable } from '../modules/catalog/index.ts';
-import { findCustomer, findOrCreateCustomerByPhone, keptCustomer, lastAddress, saveAddress } from '../modules/customers/index.ts';
-import { appendOrderNote, bindIdempotencyKey, claimIdempotencyKey, findOrderById } from '../modules/orders/index.ts';
-import { shippingFeeOf, type ShippingRules } from '../modules/shipping/index.ts';
-import { chatTargetFor } from './customer-chat.ts';
-import { transitionLockedOrder, tellCustomer } from './order-status.workflow.ts';
-import { placeOrderInTx } from './place-order.workflow.ts';
+import type { Db, DbOrTx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import { customerIdentities, customers, productVariants, products, type Order, type PaymentMethod } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { normalizeThaiPhone } from '#src/lib/phone.ts';
+import { findSellablesBySku, type Sellable } from '#src/modules/catalog/index.ts';
+import { findCustomer, findOrCreateCustomerByPhone, keptCustomer, lastAddress, saveAddress } from '#src/modules/customers/index.ts';
+import { appendOrderNote, bindIdempotencyKey, claimIdempotencyKey, findOrderById } from '#src/modules/orders/index.ts';
+import { shippingFeeOf, type ShippingRules } from '#src/modules/shipping/index.ts';
+import { chatTargetFor } from '../customer-chat.ts';
+import { transitionLockedOrder, tellCustomer } from './transition-order.ts';
+import { placeOrderInTx } from './place-order.ts';
 
 /** Where an order typed in by staff came from: recorded in its note and history. */
 export const orderSources = ['phone', 'walkin', 'facebook', 'instagram', 'other'] as const;
