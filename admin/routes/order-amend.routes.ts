@@ -4,8 +4,12 @@ import { z } from 'zod';
 import { warehouses } from '#src/db/schema/index.ts';
 import { isAppError, type AppError } from '#src/errors.ts';
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
+import { heldByWarehouse } from '#src/modules/inventory/index.ts';
 import { findOrderByNumber, isEditable, isMergeable, isSplittable, linesOf, mergeCandidates } from '#src/modules/orders/index.ts';
-import { editOrder, mergeOrders, parcelsByWarehouse, shipParcel, splitOrder } from '#src/workflows/orders/edit-order.ts';
+import { editOrder } from '#src/workflows/orders/edit-order.ts';
+import { mergeOrders } from '#src/workflows/orders/merge-orders.ts';
+import { shipParcel } from '#src/workflows/orders/ship-order.ts';
+import { splitOrder } from '#src/workflows/orders/split-order.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { baht, formValues, list, optional, parseForm, text, type FieldErrors } from '../forms.ts';
@@ -134,7 +138,7 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
     const order = await findOrderByNumber(db, number);
     if (!order) return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('error.orderNotFound', { number }) }, 404);
     const lines = await linesOf(db, order.id);
-    const suggestion = await parcelsByWarehouse(db, order.id);
+    const suggestion = await heldByWarehouse(db, order.id);
     const houses = await db.select().from(warehouses).where(eq(warehouses.active, true));
     // Where the stock is held in two warehouses, the proposal ships each part from its own; otherwise all in parcel 1.
     const firstQty = (lineId: number) =>

@@ -60,3 +60,14 @@ export async function invoiceOf(db: DbOrTx, orderId: number): Promise<Invoice | 
   const [row] = await db.select().from(invoices).where(eq(invoices.orderId, orderId));
   return row;
 }
+
+/**
+ * A receipt already issued follows its order's new amount under the same number (an edit, a merge);
+ * its VAT stays 0 when the shop was not VAT-registered when it was issued.
+ */
+export async function retotalInvoice(tx: Tx, orderId: number, total: number): Promise<void> {
+  await tx
+    .update(invoices)
+    .set({ total, vat: sql`case when ${invoices.vat} = 0 then 0 else ${vatIncluded(total).vat} end` })
+    .where(eq(invoices.orderId, orderId));
+}

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
   customerAddresses,
@@ -158,4 +158,41 @@ export async function keptCustomer(db: DbOrTx, customer: Customer): Promise<Cust
     current = await findCustomer(db, current.mergedIntoId);
   }
   return current;
+}
+
+export interface CustomerHit {
+  id: number;
+  name: string;
+  phone: string | null;
+  chats: string[];
+  address: { name: string; phone: string; address: string; postcode: string | null } | undefined;
+}
+
+/** Customers by name or phone (any way it is typed), merged records left out; with their chats and last address. */
+export async function searchCustomers(db: DbOrTx, q: string, limit = 8): Promise<CustomerHit[]> {
+  const text = q.trim();
+  if (text.length < 2) return [];
+  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const digits = text.replace(/\D/g, '');
+  const phone = normalizeThaiPhone(text);
+  const byPhone = phone ? [eq(customers.phone, phone)] : digits.length >= 4 ? [sql`${customers.phone} like ${`%${digits.replace(/^0/, '')}%`}`] : [];
+  const rows = await db
+    .select()
+    .from(customers)
+    .where(and(isNull(customers.mergedIntoId), or(ilike(customers.name, like), ...byPhone)))
+    .orderBy(customers.name)
+    .limit(limit);
+  return Promise.all(
+    rows.map(async (c) => {
+      const chats = await db.select({ channel: customerIdentities.channel }).from(customerIdentities).where(eq(customerIdentities.customerId, c.id));
+      const addr = await lastAddress(db, c.id);
+      return {
+        id: c.id,
+        name: c.name,
+        phone: c.phone,
+        chats: [...new Set(chats.map((x) => x.channel))],
+        address: addr ? { name: addr.name, phone: addr.phone, address: addr.address, postcode: addr.postcode ?? null } : undefined,
+      };
+    }),
+  );
 }

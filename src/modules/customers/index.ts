@@ -1,4 +1,5 @@
 // Customers owns people who buy: contact, language, saved addresses, and their chat identities
 // (one per channel account, unique per channel) that tie a LINE user or Telegram chat to a customer.
+export * from './chat-targets.ts';
 export * from './customers.repository.ts';
 export * from '../../lib/phone.ts';

@@ -1,107 +1,17 @@
 import { createHash } from 'node:crypto';
-import { and, eq, ilike, isNull, or, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '#src/db/client.ts';
+import type { Db } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
-import { customerIdentities, customers, productVariants, products, type Order, type PaymentMethod } from '#src/db/schema/index.ts';
+import type { Order, PaymentMethod } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
-import { findSellablesBySku, type Sellable } from '#src/modules/catalog/index.ts';
-import { findCustomer, findOrCreateCustomerByPhone, keptCustomer, lastAddress, saveAddress } from '#src/modules/customers/index.ts';
+import { chatTargetFor, findCustomer, findOrCreateCustomerByPhone, keptCustomer, saveAddress } from '#src/modules/customers/index.ts';
 import { appendOrderNote, bindIdempotencyKey, claimIdempotencyKey, findOrderById } from '#src/modules/orders/index.ts';
-import { shippingFeeOf, type ShippingRules } from '#src/modules/shipping/index.ts';
-import { chatTargetFor } from '../customer-chat.ts';
 import { transitionLockedOrder, tellCustomer } from './transition-order.ts';
 import { placeOrderInTx } from './place-order.ts';
 
 /** Where an order typed in by staff came from: recorded in its note and history. */
 export const orderSources = ['phone', 'walkin', 'facebook', 'instagram', 'other'] as const;
 export type OrderSource = (typeof orderSources)[number];
-
-/** A product by what a scanner or a person typed: the SKU (any case) or the barcode. */
-export async function findSellableByCode(db: DbOrTx, code: string): Promise<Sellable | undefined> {
-  const trimmed = code.trim();
-  if (!trimmed) return undefined;
-  const bySku = await findSellablesBySku(db, [trimmed]);
-  const hit = bySku.get(trimmed.toLowerCase());
-  if (hit) return hit;
-  const [byBarcode] = await db
-    .select({ sku: productVariants.sku })
-    .from(productVariants)
-    .where(eq(productVariants.barcode, trimmed))
-    .limit(1);
-  if (!byBarcode) return undefined;
-  return (await findSellablesBySku(db, [byBarcode.sku])).get(byBarcode.sku.toLowerCase());
-}
-
-/** Up to `limit` active products whose SKU, barcode or Thai/English name contains the text. */
-export async function searchSellables(db: DbOrTx, q: string, limit = 10): Promise<Sellable[]> {
-  const text = q.trim();
-  if (!text) return [];
-  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const rows = await db
-    .select({ sku: productVariants.sku })
-    .from(productVariants)
-    .innerJoin(products, eq(products.id, productVariants.productId))
-    .where(
-      and(
-        eq(products.active, true),
-        eq(productVariants.active, true),
-        or(ilike(productVariants.sku, like), ilike(products.nameTh, like), ilike(products.nameEn, like), eq(productVariants.barcode, text)),
-      ),
-    )
-    .orderBy(productVariants.sku)
-    .limit(limit);
-  const found = await findSellablesBySku(db, rows.map((r) => r.sku));
-  return rows.map((r) => found.get(r.sku.toLowerCase())!).filter(Boolean);
-}
-
-export interface CustomerHit {
-  id: number;
-  name: string;
-  phone: string | null;
-  chats: string[];
-  address: { name: string; phone: string; address: string; postcode: string | null } | undefined;
-}
-
-/** Customers by name or phone (any way it is typed), merged records left out; with their chats and last address. */
-export async function searchCustomers(db: DbOrTx, q: string, limit = 8): Promise<CustomerHit[]> {
-  const text = q.trim();
-  if (text.length < 2) return [];
-  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const digits = text.replace(/\D/g, '');
-  const phone = normalizeThaiPhone(text);
-  const byPhone = phone ? [eq(customers.phone, phone)] : digits.length >= 4 ? [sql`${customers.phone} like ${`%${digits.replace(/^0/, '')}%`}`] : [];
-  const rows = await db
-    .select()
-    .from(customers)
-    .where(and(isNull(customers.mergedIntoId), or(ilike(customers.name, like), ...byPhone)))
-    .orderBy(customers.name)
-    .limit(limit);
-  return Promise.all(
-    rows.map(async (c) => {
-      const chats = await db.select({ channel: customerIdentities.channel }).from(customerIdentities).where(eq(customerIdentities.customerId, c.id));
-      const addr = await lastAddress(db, c.id);
-      return {
-        id: c.id,
-        name: c.name,
-        phone: c.phone,
-        chats: [...new Set(chats.map((x) => x.channel))],
-        address: addr ? { name: addr.name, phone: addr.phone, address: addr.address, postcode: addr.postcode ?? null } : undefined,
-      };
-    }),
-  );
-}
-
-/** The shop's shipping fee for lines given by SKU (unknown SKUs count for nothing). */
-export async function suggestedShippingFee(db: DbOrTx, lines: { sku: string; qty: number }[], rules: ShippingRules): Promise<number> {
-  const found = await findSellablesBySku(db, lines.map((l) => l.sku));
-  const priced = lines.flatMap((l) => {
-    const s = found.get(l.sku.toLowerCase());
-    return s ? [{ variantId: s.variantId, qty: l.qty, unitPrice: s.price }] : [];
-  });
-  if (priced.length === 0) return 0;
-  return shippingFeeOf(db, priced, rules);
-}
 
 export interface EnterOrderInput {
   /** The per-form token: the same form sent twice places one order. */

@@ -11,8 +11,7 @@ import {
   findOrderById,
   type CreateOrderInput,
 } from '#src/modules/orders/index.ts';
-import { findSellablesBySku } from '#src/modules/catalog/index.ts';
-import { shippingFeeOf, type ShippingRules } from '#src/modules/shipping/index.ts';
+import { shippingFeeForSkus, type ShippingRules } from '#src/modules/shipping/index.ts';
 import { placeOrderInTx } from './place-order.ts';
 
 export interface ImportOrderOptions {
@@ -61,7 +60,7 @@ export async function importOrder(
         shippingAddress: { ...input.shippingAddress, phone },
         paymentMethod: input.paymentMethod,
         currency: opts.currency,
-        shippingFee: input.shippingFee?.amount ?? (opts.shipping ? await shopFee(tx, input.lines, opts.shipping) : 0),
+        shippingFee: input.shippingFee?.amount ?? (opts.shipping ? await shippingFeeForSkus(tx, input.lines, opts.shipping) : 0),
         discount: input.discount?.amount ?? 0,
         note: input.note,
         actor: opts.actor,
@@ -87,14 +86,4 @@ function duplicateExternalId(input: CreateOrderInput, number: string) {
     `A ${input.channel} order with external id ${input.externalId} already exists as ${number}`,
     { number },
   );
-}
-
-/** The shop's fee for lines given by SKU; unknown SKUs are left to the order workflow to refuse. */
-async function shopFee(tx: Parameters<typeof findSellablesBySku>[0], lines: { sku: string; qty: number }[], rules: ShippingRules): Promise<number> {
-  const found = await findSellablesBySku(tx, lines.map((l) => l.sku));
-  const priced = lines.flatMap((l) => {
-    const s = found.get(l.sku.toLowerCase());
-    return s ? [{ variantId: s.variantId, qty: l.qty, unitPrice: s.price }] : [];
-  });
-  return shippingFeeOf(tx, priced, rules);
 }

@@ -3,7 +3,7 @@ import { withTransaction } from '#src/db/client.ts';
 import type { Order } from '#src/db/schema/index.ts';
 import { enqueueMessage } from '#src/modules/notify/index.ts';
 import { appendOrderNote, lockOrder } from '#src/modules/orders/index.ts';
-import { chatTargetFor, type ChatTarget } from '../customer-chat.ts';
+import { chatTargetFor, type ChatTarget } from '#src/modules/customers/index.ts';
 
 export interface MessageCustomerInput {
   number: string;

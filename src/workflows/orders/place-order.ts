@@ -3,7 +3,7 @@ import { withTransaction } from '#src/db/client.ts';
 import type { Order, OrderChannel, OrderLine, PaymentMethod, ShippingAddress } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
-import { allocate, lockAvailableStock, reserveForOrder } from '#src/modules/inventory/index.ts';
+import { reserveOrderLines } from '#src/modules/inventory/index.ts';
 import { insertOrder } from '#src/modules/orders/index.ts';
 
 export interface PlaceOrderInput {
@@ -90,33 +90,7 @@ export async function placeOrderInTx(
   });
   if (within) await within(tx, placed);
 
-  const stock = await lockAvailableStock(
-    tx,
-    resolved.map((l) => l.item.variantId),
-  );
-  const plan = allocate(
-    resolved.map((l, i) => ({ lineKey: i, variantId: l.item.variantId, qty: l.qty })),
-    stock,
-  );
-  if (!plan.ok) {
-    const shortages = plan.shortages.map((s) => ({
-      sku: resolved.find((l) => l.item.variantId === s.variantId)!.item.sku,
-      requested: s.requested,
-      available: s.available,
-    }));
-    throw new AppError(
-      'INSUFFICIENT_STOCK',
-      `Not enough stock: ${shortages.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join('; ')}`,
-      { shortages },
-    );
-  }
-
-  await reserveForOrder(
-    tx,
-    placed.order.id,
-    plan.allocations.map((a) => ({ ...a, orderLineId: placed.lines.find((l) => l.variantId === a.variantId)!.id })),
-    input.actor,
-  );
+  await reserveOrderLines(tx, placed.order.id, placed.lines, input.actor);
   return placed;
 }
 

@@ -2,9 +2,9 @@ import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { Order, Shipment } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
-import { assertShippable, isShipped, lockOrder } from '#src/modules/orders/index.ts';
-import { addShipment, resolveCarrier } from '#src/modules/shipping/index.ts';
-import { hasPlannedParcels } from './edit-order.ts';
+import { consumeLine } from '#src/modules/inventory/index.ts';
+import { appendOrderNote, assertShippable, isShipped, lockOrder } from '#src/modules/orders/index.ts';
+import { addShipment, hasPlannedParcels, lockPlannedParcel, markParcelShipped, plannedParcelCount, resolveCarrier } from '#src/modules/shipping/index.ts';
 import { tellCustomer, transitionLockedOrder } from './transition-order.ts';
 
 export interface ShipInput {
@@ -46,8 +46,36 @@ export async function shipOrder(db: Db, input: ShipInput): Promise<{ order: Orde
   });
 }
 
+/**
+ * Ships one planned parcel of a split order with its tracking number: only its units leave the stock.
+ * The order moves to shipped with its last parcel; the customer gets each parcel's tracking number once.
+ */
+export async function shipParcel(
+  db: Db,
+  input: ShipInput & { shipmentId: number },
+): Promise<{ order: Order; shipment: Shipment }> {
+  return withTransaction(db, async (tx) => {
+    let order = await lockOrder(tx, input.number);
+    const { parcel, lines } = await lockPlannedParcel(tx, order, input.shipmentId);
+    assertShippable(order);
+    const carrier = resolveCarrier(input.carrier);
+    for (const l of lines) {
+      await consumeLine(tx, { orderId: order.id, orderLineId: l.orderLineId, qty: l.qty, preferWarehouseId: parcel.warehouseId, actor: input.actor });
+    }
+    const shipment = await markParcelShipped(tx, parcel.id, { carrier: carrier.name, trackingNumber: input.trackingNumber });
+    const waiting = await plannedParcelCount(tx, order.id);
+    if (waiting === 0) {
+      order = await transitionLockedOrder(tx, order, { to: 'shipped', actor: input.actor, note: `${carrier.name} ${input.trackingNumber} (last parcel)`, notify: false });
+    } else {
+      await appendOrderNote(tx, order, input.actor, `parcel shipped: ${carrier.name} ${input.trackingNumber}; ${waiting} still to ship`);
+    }
+    await tellTracking(tx, order, carrier, input.trackingNumber, shipment.id, input.locale);
+    return { order, shipment };
+  });
+}
+
 /** The customer hears each parcel's carrier and tracking number (with its tracking link) once. */
-export function tellTracking(
+function tellTracking(
   tx: Tx,
   order: Order,
   carrier: ReturnType<typeof resolveCarrier>,

@@ -6,7 +6,7 @@ import { consumeOrderReservations, releaseOrderReservations } from '#src/modules
 import { enqueueMessage } from '#src/modules/notify/index.ts';
 import { cancels, decidesSlip, lockOrder, marksPaid, rejectsSlip, returnsToUnpaid, setOrderStatus, ships } from '#src/modules/orders/index.ts';
 import { paidAmount, recordPayment, recordRefundDue, reviewSlips } from '#src/modules/payments/index.ts';
-import { chatTargetFor } from '../customer-chat.ts';
+import { chatTargetFor } from '#src/modules/customers/index.ts';
 
 export interface TransitionInput {
   number: string;

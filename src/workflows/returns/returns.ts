@@ -45,7 +45,7 @@ import {
 } from '#src/modules/returns/index.ts';
 import type { OutMessage } from '#src/ports/messages.ts';
 import { messages, type Messages } from '#templates/messages/index.ts';
-import { chatTargetFor } from '../customer-chat.ts';
+import { chatTargetFor } from '#src/modules/customers/index.ts';
 import { merchantTargets } from '../merchant.ts';
 import { placeOrderInTx } from '../orders/place-order.ts';
 import { transitionLockedOrder } from '../orders/transition-order.ts';

@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
-import type { DbOrTx } from '../db/client.ts';
-import { customerIdentities, customers, type OrderChannel } from '../db/schema/index.ts';
+import type { DbOrTx } from '../../db/client.ts';
+import { customerIdentities, customers, type OrderChannel } from '../../db/schema/index.ts';
 
 export interface ChatTarget {
   channel: 'line' | 'telegram' | 'webchat';
