@@ -4,6 +4,7 @@ import {
   customerAddresses,
   customerIdentities,
   customers,
+  reorderReminders,
   type ChatChannel,
   type Customer,
   type CustomerAddress,
@@ -195,4 +196,55 @@ export async function searchCustomers(db: DbOrTx, q: string, limit = 8): Promise
       };
     }),
   );
+}
+
+/** Row-locks a customer for a change that must not interleave (a merge). */
+export async function lockCustomer(tx: Tx, id: number): Promise<Customer | undefined> {
+  const [row] = await tx.select().from(customers).where(eq(customers.id, id)).for('update');
+  return row;
+}
+
+/**
+ * Moves a duplicate customer's chat identities (and with them carts and chat sessions, which hang on the
+ * identity), saved addresses and reorder reminders to the kept record; returns how many of each moved.
+ */
+export async function moveCustomerRecords(tx: Tx, fromId: number, toId: number): Promise<{ identities: number; addresses: number; reminders: number }> {
+  const move = async <T extends typeof customerIdentities | typeof customerAddresses | typeof reorderReminders>(table: T) => {
+    const rows = await tx
+      .update(table)
+      .set({ customerId: toId } as never)
+      .where(eq(table.customerId, fromId))
+      .returning({ id: table.id });
+    return rows.length;
+  };
+  return { identities: await move(customerIdentities), addresses: await move(customerAddresses), reminders: await move(reorderReminders) };
+}
+
+/**
+ * The kept record takes what only the duplicate knew (phone, email, language, name; an opt-out from
+ * reminders on either stays), and the duplicate keeps only a pointer to where it went. Returns the
+ * kept record and which contact fields were filled.
+ */
+export async function absorbCustomer(tx: Tx, keep: Customer, dup: Customer): Promise<{ kept: Customer; filled: string[] }> {
+  const patch: Partial<Customer> = {};
+  const filled: string[] = [];
+  if (!keep.phone && dup.phone) {
+    patch.phone = dup.phone;
+    filled.push('phone');
+  }
+  if (!keep.email && dup.email) {
+    patch.email = dup.email;
+    filled.push('email');
+  }
+  if (!keep.language && dup.language) patch.language = dup.language;
+  if (!keep.name && dup.name) patch.name = dup.name;
+  // A customer who opted out of reminders on either account stays opted out.
+  if (dup.reminderOptOut && !keep.reminderOptOut) patch.reminderOptOut = true;
+  const [kept] = await tx
+    .update(customers)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(customers.id, keep.id))
+    .returning();
+  await tx.update(customers).set({ mergedIntoId: keep.id, updatedAt: new Date() }).where(eq(customers.id, dup.id));
+  return { kept: kept!, filled };
 }

@@ -112,6 +112,12 @@ export async function listWarehouses(db: DbOrTx): Promise<Warehouse[]> {
   return db.select().from(warehouses).orderBy(desc(warehouses.priority), asc(warehouses.id));
 }
 
+/** The warehouses with these ids (unknown ids are left out). */
+export async function warehousesByIds(db: DbOrTx, ids: readonly number[]): Promise<Warehouse[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(warehouses).where(inArray(warehouses.id, [...new Set(ids)]));
+}
+
 export async function findWarehouseByCode(db: DbOrTx, code: string): Promise<Warehouse | undefined> {
   const [w] = await db.select().from(warehouses).where(sql`lower(${warehouses.code}) = lower(${code})`);
   return w;

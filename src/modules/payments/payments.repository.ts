@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
-import { payments, refunds, type Payment, type PaymentMethod, type PaymentStatus, type Refund } from '../../db/schema/index.ts';
+import { payments, type Payment, type PaymentMethod, type PaymentStatus } from '../../db/schema/index.ts';
 
 /** A payment whose money the shop has: a slip accepted, an order marked paid, cash on delivery collected. */
 export const paymentReceived = 'confirmed' satisfies PaymentStatus;
@@ -39,16 +39,4 @@ export async function paidAmount(db: DbOrTx, orderId: number): Promise<number> {
 
 export async function paymentsOf(db: DbOrTx, orderId: number): Promise<Payment[]> {
   return db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(asc(payments.id));
-}
-
-export async function recordRefundDue(
-  tx: Tx,
-  input: { orderId: number; amount: number; currency: string; reason: string; actor: string },
-): Promise<Refund> {
-  const [row] = await tx.insert(refunds).values({ ...input, status: 'due' }).returning();
-  return row!;
-}
-
-export async function refundsOf(db: DbOrTx, orderId: number): Promise<Refund[]> {
-  return db.select().from(refunds).where(eq(refunds.orderId, orderId)).orderBy(asc(refunds.id));
 }

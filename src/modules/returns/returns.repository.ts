@@ -90,3 +90,9 @@ export async function countReturnsByStatus(db: DbOrTx): Promise<Record<ReturnSta
   for (const r of rows) counts[r.status] = Number(r.n);
   return counts;
 }
+
+/** A duplicate customer's return requests now belong to the kept record (a merge of customers); returns how many moved. */
+export async function moveReturnsToCustomer(tx: Tx, fromId: number, toId: number): Promise<number> {
+  const rows = await tx.update(returnRequests).set({ customerId: toId }).where(eq(returnRequests.customerId, fromId)).returning({ id: returnRequests.id });
+  return rows.length;
+}

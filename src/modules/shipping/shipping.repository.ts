@@ -1,4 +1,4 @@
-import { and, asc, count, eq, ne } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import { shipmentLines, shipments, type Order, type Shipment, type ShipmentLine, type shipmentStatus } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
@@ -31,6 +31,29 @@ export async function addShipment(
 
 export async function shipmentsOf(db: DbOrTx, orderId: number): Promise<Shipment[]> {
   return db.select().from(shipments).where(eq(shipments.orderId, orderId)).orderBy(asc(shipments.id));
+}
+
+/** The order of each tracking number (compared without case), for matching a carrier's file. */
+export async function orderIdsByTracking(db: DbOrTx, trackingNumbers: readonly string[]): Promise<Map<string, number>> {
+  const wanted = [...new Set(trackingNumbers.map((t) => t.toUpperCase()).filter(Boolean))];
+  const found = new Map<string, number>();
+  for (let i = 0; i < wanted.length; i += 500) {
+    const rows = await db
+      .select({ orderId: shipments.orderId, tracking: shipments.trackingNumber })
+      .from(shipments)
+      .where(inArray(sql`upper(${shipments.trackingNumber})`, wanted.slice(i, i + 500)));
+    for (const r of rows) if (r.tracking) found.set(r.tracking.toUpperCase(), r.orderId);
+  }
+  return found;
+}
+
+/** When the order's last parcel was delivered, as the carrier reported it. */
+export async function lastParcelDeliveredAt(db: DbOrTx, orderId: number): Promise<Date | undefined> {
+  const [parcel] = await db
+    .select({ at: sql<Date | null>`max(${shipments.deliveredAt})` })
+    .from(shipments)
+    .where(eq(shipments.orderId, orderId));
+  return parcel?.at ? new Date(parcel.at) : undefined;
 }
 
 /** Refuses a change to an order of which a parcel has left already (ORDER_NOT_EDITABLE). */

@@ -2,21 +2,18 @@
 // order and a chat): everything that points at the duplicate moves to the kept record in one
 // transaction, and the duplicate keeps only a pointer to where it went.
 
-import { eq } from 'drizzle-orm';
 import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
-import { customerAddresses, customerIdentities, customers, orders, reorderReminders, returnRequests, type Customer } from '#src/db/schema/index.ts';
+import type { Customer } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
+import { absorbCustomer, lockCustomer, moveCustomerRecords } from '#src/modules/customers/index.ts';
+import { moveOrdersToCustomer } from '#src/modules/orders/index.ts';
+import { moveReturnsToCustomer } from '#src/modules/returns/index.ts';
 
 export interface MergeResult {
   kept: Customer;
   moved: { identities: number; addresses: number; orders: number; reminders: number; returns: number };
   filled: string[];
-}
-
-async function lockCustomer(tx: Tx, id: number): Promise<Customer | undefined> {
-  const [row] = await tx.select().from(customers).where(eq(customers.id, id)).for('update');
-  return row;
 }
 
 /**
@@ -42,44 +39,16 @@ export async function mergeCustomers(
     if (keep.mergedIntoId !== null || dup.mergedIntoId !== null) {
       throw new AppError('CUSTOMER_MERGE_REFUSED', 'This customer was already merged into another', { reason: 'merged' });
     }
-    const move = async <T extends typeof customerIdentities | typeof customerAddresses | typeof orders | typeof reorderReminders | typeof returnRequests>(
-      table: T,
-    ) => {
-      const rows = await tx
-        .update(table)
-        .set({ customerId: keep.id } as never)
-        .where(eq(table.customerId, dup.id))
-        .returning({ id: table.id });
-      return rows.length;
-    };
+    const records = await moveCustomerRecords(tx, dup.id, keep.id);
     const moved = {
-      identities: await move(customerIdentities),
-      addresses: await move(customerAddresses),
-      orders: await move(orders),
-      reminders: await move(reorderReminders),
-      returns: await move(returnRequests),
+      identities: records.identities,
+      addresses: records.addresses,
+      orders: await moveOrdersToCustomer(tx, dup.id, keep.id),
+      reminders: records.reminders,
+      returns: await moveReturnsToCustomer(tx, dup.id, keep.id),
     };
-    const patch: Partial<Customer> = {};
-    const filled: string[] = [];
-    if (!keep.phone && dup.phone) {
-      patch.phone = dup.phone;
-      filled.push('phone');
-    }
-    if (!keep.email && dup.email) {
-      patch.email = dup.email;
-      filled.push('email');
-    }
-    if (!keep.language && dup.language) patch.language = dup.language;
-    if (!keep.name && dup.name) patch.name = dup.name;
-    // A customer who opted out of reminders on either account stays opted out.
-    if (dup.reminderOptOut && !keep.reminderOptOut) patch.reminderOptOut = true;
-    const [kept] = await tx
-      .update(customers)
-      .set({ ...patch, updatedAt: new Date() })
-      .where(eq(customers.id, keep.id))
-      .returning();
-    await tx.update(customers).set({ mergedIntoId: keep.id, updatedAt: new Date() }).where(eq(customers.id, dup.id));
-    const result: MergeResult = { kept: kept!, moved, filled };
+    const { kept, filled } = await absorbCustomer(tx, keep, dup);
+    const result: MergeResult = { kept, moved, filled };
     await after?.(tx, result);
     return result;
   });

@@ -3,20 +3,23 @@
 // transaction, recording every row's result in import_rows.
 
 import { createHash } from 'node:crypto';
-import { eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db, DbOrTx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
-import { categories, productVariants, products, type ImportRun } from '#src/db/schema/index.ts';
+import type { ImportRun } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import {
   categoryByName,
+  firstProductNamed,
   insertProduct,
   insertVariant,
   parseProductCsv,
   updateProduct,
   updateVariant,
+  variantCountsByName,
+  variantsBySku,
   type CsvRowError,
+  type VariantWithProduct,
   type ProductCsvRow,
 } from '#src/modules/catalog/index.ts';
 import {
@@ -38,64 +41,13 @@ export interface ProductImportPayload {
 
 export const IMPORT_BATCH_SIZE = 200;
 
-interface Current {
-  variantId: number;
-  productId: number;
-  sku: string;
-  options: Record<string, string>;
-  price: number;
-  compareAtPrice: number | null;
-  cost: number | null;
-  weightGrams: number | null;
-  barcode: string | null;
-  active: boolean;
-  nameTh: string;
-  nameEn: string;
-  descriptionTh: string;
-  descriptionEn: string;
-  lastsDays: number | null;
-  category: string | null;
-}
-
-async function currentBySku(db: DbOrTx, skus: string[]): Promise<Map<string, Current>> {
-  const out = new Map<string, Current>();
-  const lowered = [...new Set(skus.map((s) => s.toLowerCase()))];
-  for (let i = 0; i < lowered.length; i += 1000) {
-    const rows = await db
-      .select({
-        variantId: productVariants.id,
-        productId: products.id,
-        sku: productVariants.sku,
-        options: productVariants.options,
-        price: productVariants.price,
-        compareAtPrice: productVariants.compareAtPrice,
-        cost: productVariants.cost,
-        weightGrams: productVariants.weightGrams,
-        barcode: productVariants.barcode,
-        active: productVariants.active,
-        nameTh: products.nameTh,
-        nameEn: products.nameEn,
-        descriptionTh: products.descriptionTh,
-        descriptionEn: products.descriptionEn,
-        lastsDays: products.lastsDays,
-        category: categories.nameTh,
-      })
-      .from(productVariants)
-      .innerJoin(products, eq(products.id, productVariants.productId))
-      .leftJoin(categories, eq(categories.id, products.categoryId))
-      .where(inArray(sql`lower(${productVariants.sku})`, lowered.slice(i, i + 1000)));
-    for (const r of rows) out.set(r.sku.toLowerCase(), r);
-  }
-  return out;
-}
-
 function sameOptions(a: Record<string, string>, b: Record<string, string>): boolean {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
 /** Whether applying the row would change nothing. */
-function unchanged(row: ProductCsvRow, cur: Current): boolean {
+function unchanged(row: ProductCsvRow, cur: VariantWithProduct): boolean {
   return (
     cur.sku === row.sku &&
     cur.nameTh === row.nameTh &&
@@ -114,27 +66,10 @@ function unchanged(row: ProductCsvRow, cur: Current): boolean {
   );
 }
 
-/** How many variants the products with these Thai names have (the product a new SKU would join). */
-async function variantCountsByName(db: DbOrTx, names: string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (let i = 0; i < names.length; i += 1000) {
-    const rows = await db
-      .select({ nameTh: products.nameTh, n: sql<number>`count(${productVariants.id})::int` })
-      .from(products)
-      .innerJoin(productVariants, eq(productVariants.productId, products.id))
-      .where(inArray(products.nameTh, names.slice(i, i + 1000)))
-      .groupBy(products.id, products.nameTh)
-      .orderBy(products.id);
-    // A new SKU joins the first product of that name (applyRow picks the lowest id).
-    for (const r of rows) if (!out.has(r.nameTh)) out.set(r.nameTh, r.n);
-  }
-  return out;
-}
-
 /** Reads the uploaded file and records what applying it would do; the catalog is not touched. */
 export async function previewProductFile(db: Db, input: { filename: string; file: Buffer; actor: string }): Promise<ImportRun> {
   const parsed = parseProductCsv(input.file);
-  const current = await currentBySku(db, parsed.rows.map((r) => r.row.sku));
+  const current = await variantsBySku(db, parsed.rows.map((r) => r.row.sku));
   // A product without options has exactly one variant: rows that make several variants of one product
   // (the same Thai name in the file, or a new SKU joining a product that exists) each need options.
   const perName = new Map<string, number>();
@@ -177,7 +112,7 @@ export function payloadOf(run: ImportRun): ProductImportPayload {
 
 /** Applies one row inside the batch's transaction; the product is the SKU's, or one with the Thai name, or new. */
 async function applyRow(tx: DbOrTx, row: ProductCsvRow, categoryIds: Map<string, number>, currency: string): Promise<ImportRowStatus> {
-  const cur = (await currentBySku(tx, [row.sku])).get(row.sku.toLowerCase());
+  const cur = (await variantsBySku(tx, [row.sku])).get(row.sku.toLowerCase());
   if (cur && unchanged(row, cur)) return 'unchanged';
   let categoryId: number | null = null;
   if (row.category) {
@@ -208,12 +143,7 @@ async function applyRow(tx: DbOrTx, row: ProductCsvRow, categoryIds: Map<string,
     await updateVariant(tx, cur.variantId, variantFields);
     return 'updated';
   }
-  const [sameName] = await tx
-    .select({ id: products.id })
-    .from(products)
-    .where(eq(products.nameTh, row.nameTh))
-    .orderBy(products.id)
-    .limit(1);
+  const sameName = await firstProductNamed(tx, row.nameTh);
   let productId: number;
   if (sameName) {
     productId = sameName.id;

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
 import type { Db, DbOrTx } from '#src/db/client.ts';
 import { pgErrorCode, withTransaction } from '#src/db/client.ts';
-import { orders, type ImportRun } from '#src/db/schema/index.ts';
+import type { ImportRun } from '#src/db/schema/index.ts';
 import { AppError, isAppError } from '#src/errors.ts';
 import { findSellablesBySku } from '#src/modules/catalog/index.ts';
 import { findOrCreateCustomerByPhone, saveAddress } from '#src/modules/customers/index.ts';
@@ -27,7 +26,7 @@ import {
   type ParsedOrder,
   type RowProblem,
 } from '#src/modules/imports/index.ts';
-import { findOrderByExternalId } from '#src/modules/orders/index.ts';
+import { findOrderByExternalId, ordersByExternalIds } from '#src/modules/orders/index.ts';
 import { recordPayment } from '#src/modules/payments/index.ts';
 import type { Logger } from '#src/logger.ts';
 import { placeOrderInTx } from '../orders/place-order.ts';
@@ -98,16 +97,8 @@ async function resolveSkus(db: DbOrTx, kind: MarketplaceKind, externalSkus: stri
 }
 
 async function existingByExternalId(db: DbOrTx, kind: MarketplaceKind, ids: string[]): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    const rows = await db
-      .select({ externalId: orders.externalId, number: orders.number })
-      .from(orders)
-      .where(and(eq(orders.channel, channelOfKind[kind]), inArray(orders.externalId, chunk)));
-    for (const r of rows) if (r.externalId) found.set(r.externalId, r.number);
-  }
-  return found;
+  const found = await ordersByExternalIds(db, channelOfKind[kind], ids);
+  return new Map(found.flatMap((o) => (o.externalId ? [[o.externalId, o.number] as const] : [])));
 }
 
 /** The preview as of now: SKUs mapped and orders imported since the upload count. */

@@ -1,7 +1,6 @@
-import { and, eq, inArray, lt, notInArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
-import { orders, payments, shipments, type ImportRun } from '#src/db/schema/index.ts';
+import type { ImportRun, Order } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { startOfLocalDay } from '#src/lib/shop-time.ts';
 import { issueInvoice } from '#src/modules/billing/index.ts';
@@ -21,8 +20,9 @@ import {
   type ImportRowStatus,
   type RowProblem,
 } from '#src/modules/imports/index.ts';
-import { appendOrderNote, dispatchedStatuses, lockOrder, parseOrderNumber } from '#src/modules/orders/index.ts';
-import { paymentReceived, recordPayment } from '#src/modules/payments/index.ts';
+import { appendOrderNote, lockOrder, ordersByIds, ordersByNumbers, parseOrderNumber } from '#src/modules/orders/index.ts';
+import { codCollectedOrderIds, overdueCodOrders, paymentReceived, recordPayment } from '#src/modules/payments/index.ts';
+import { orderIdsByTracking } from '#src/modules/shipping/index.ts';
 import type { Logger } from '#src/logger.ts';
 import { sha256 } from '../imports/marketplace-import.ts';
 
@@ -66,44 +66,16 @@ export interface CodPreview {
   counts: Record<CodState | 'missing' | 'errors', number>;
 }
 
-type OrderHit = NonNullable<CodMatch['order']> & { paymentMethod: string };
+type OrderHit = Order;
 
+/** The orders a remittance's rows name: by tracking number, else by order number. */
 async function findOrders(db: DbOrTx, rows: CodRow[]): Promise<{ byTracking: Map<string, OrderHit>; byNumber: Map<string, OrderHit> }> {
-  const cols = {
-    id: orders.id,
-    number: orders.number,
-    total: orders.total,
-    status: orders.status,
-    customerName: orders.customerName,
-    currency: orders.currency,
-    paymentMethod: orders.paymentMethod,
-  };
-  const trackings = [...new Set(rows.map((r) => r.trackingNumber.toUpperCase()).filter(Boolean))];
-  const numbers = [...new Set(rows.map((r) => (r.orderNumber ? (parseOrderNumber(r.orderNumber) ?? r.orderNumber) : '')).filter(Boolean))];
-  const byTracking = new Map<string, OrderHit>();
-  const byNumber = new Map<string, OrderHit>();
-  for (let i = 0; i < trackings.length; i += 500) {
-    const hits = await db
-      .select({ ...cols, tracking: shipments.trackingNumber })
-      .from(shipments)
-      .innerJoin(orders, eq(orders.id, shipments.orderId))
-      .where(inArray(sql`upper(${shipments.trackingNumber})`, trackings.slice(i, i + 500)));
-    for (const h of hits) if (h.tracking) byTracking.set(h.tracking.toUpperCase(), h);
-  }
-  for (let i = 0; i < numbers.length; i += 500) {
-    const hits = await db.select(cols).from(orders).where(inArray(orders.number, numbers.slice(i, i + 500)));
-    for (const h of hits) byNumber.set(h.number, h);
-  }
+  const tracked = await orderIdsByTracking(db, rows.map((r) => r.trackingNumber));
+  const numbers = rows.map((r) => (r.orderNumber ? (parseOrderNumber(r.orderNumber) ?? r.orderNumber) : '')).filter(Boolean);
+  const byId = new Map((await ordersByIds(db, [...tracked.values()])).map((o) => [o.id, o]));
+  const byTracking = new Map([...tracked].flatMap(([tracking, id]) => (byId.has(id) ? [[tracking, byId.get(id)!] as const] : [])));
+  const byNumber = new Map((await ordersByNumbers(db, numbers)).map((o) => [o.number, o]));
   return { byTracking, byNumber };
-}
-
-async function collectedOrderIds(db: DbOrTx, orderIds: number[]): Promise<Set<number>> {
-  if (orderIds.length === 0) return new Set();
-  const rows = await db
-    .selectDistinct({ orderId: payments.orderId })
-    .from(payments)
-    .where(and(inArray(payments.orderId, orderIds), eq(payments.method, 'cod'), eq(payments.status, paymentReceived)));
-  return new Set(rows.map((r) => r.orderId));
 }
 
 /** Each remittance row against our orders, and the COD orders overdue that the carrier has not paid for. */
@@ -114,7 +86,7 @@ export async function previewCodRun(db: Db, run: ImportRun, opts: { days: number
     (r.trackingNumber ? byTracking.get(r.trackingNumber.toUpperCase()) : undefined) ??
     (r.orderNumber ? byNumber.get(parseOrderNumber(r.orderNumber) ?? r.orderNumber) : undefined);
   const hits = payload.rows.map(found);
-  const collected = await collectedOrderIds(
+  const collected = await codCollectedOrderIds(
     db,
     hits.filter((h): h is OrderHit => h !== undefined).map((h) => h.id),
   );
@@ -133,29 +105,7 @@ export async function previewCodRun(db: Db, run: ImportRun, opts: { days: number
 
   const cutoff = new Date((opts.now ?? new Date()).getTime() - opts.days * 86_400_000);
   const inFile = [...seen];
-  const overdue = await db
-    .select({
-      number: orders.number,
-      customerName: orders.customerName,
-      total: orders.total,
-      currency: orders.currency,
-      trackingNumber: shipments.trackingNumber,
-      shippedAt: shipments.shippedAt,
-    })
-    .from(orders)
-    .innerJoin(shipments, eq(shipments.orderId, orders.id))
-    .where(
-      and(
-        eq(orders.paymentMethod, 'cod'),
-        inArray(orders.status, [...dispatchedStatuses]),
-        lt(shipments.shippedAt, cutoff),
-        inFile.length ? notInArray(orders.id, inFile) : undefined,
-        sql`not exists (select 1 from ${payments} p where p.order_id = ${orders.id} and p.method = 'cod' and p.status = ${paymentReceived})`,
-      ),
-    )
-    .orderBy(shipments.shippedAt)
-    .limit(500);
-  const missing = [...new Map(overdue.map((o) => [o.number, o])).values()];
+  const missing = await overdueCodOrders(db, { shippedBefore: cutoff, except: inFile, limit: 500 });
   const count = (s: CodState) => rows.filter((r) => r.state === s).length;
   return {
     rows,
@@ -235,12 +185,7 @@ export async function applyCodRun(db: Db, run: ImportRun, opts: CodApplyOptions)
 async function collectOne(db: Db, number: string, r: CodRow, opts: CodApplyOptions): Promise<RowResult> {
   return withTransaction(db, async (tx) => {
     const order = await lockOrder(tx, number);
-    const [already] = await tx
-      .select({ id: payments.id })
-      .from(payments)
-      .where(and(eq(payments.orderId, order.id), eq(payments.method, 'cod'), eq(payments.status, paymentReceived)))
-      .limit(1);
-    if (already) return { line: r.line, status: 'duplicate' as const, message: rowMessage('codDuplicate', { number }), ref: number };
+    if ((await codCollectedOrderIds(tx, [order.id])).size > 0) return { line: r.line, status: 'duplicate' as const, message: rowMessage('codDuplicate', { number }), ref: number };
     const reference = ['COD', r.trackingNumber || r.orderNumber, r.day ?? ''].join(' ').trim();
     await recordPayment(tx, {
       orderId: order.id,

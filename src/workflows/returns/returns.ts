@@ -5,29 +5,24 @@
  * customer hears of every decision through the outbox, and the order's history and the stock ledger
  * keep the trail.
  */
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Config } from '#src/config.ts';
 import type { Db, DbOrTx, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
-import {
-  orderHistory,
-  orders,
-  refunds,
-  shipments,
-  warehouses,
-  type Order,
-  type OrderLine,
-  type Refund,
-  type ReturnLine,
-  type ReturnRequest,
-  type Warehouse,
+import type {
+  Order,
+  OrderLine,
+  Refund,
+  ReturnLine,
+  ReturnRequest,
+  Warehouse,
 } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { formatMoney } from '#src/lib/money.ts';
-import { changeStock } from '#src/modules/inventory/index.ts';
+import { changeStock, warehousesByIds } from '#src/modules/inventory/index.ts';
 import { enqueueMessage } from '#src/modules/notify/index.ts';
-import { appendOrderNote, deliveredStatus, deliveredStatuses, findOrderById, isDelivered, linesOf, lockOrder } from '#src/modules/orders/index.ts';
-import { paidAmount } from '#src/modules/payments/index.ts';
+import { appendOrderNote, deliveredStatus, deliveredStatuses, findOrderById, isDelivered, lastMovedTo, linesOf, lockOrder, ordersOfCustomer } from '#src/modules/orders/index.ts';
+import { recordRefundDue, recordRefundPaid, refundableAmount, type RefundMethod } from '#src/modules/payments/index.ts';
+import { lastParcelDeliveredAt } from '#src/modules/shipping/index.ts';
 import {
   canMoveReturn,
   exchangeSettlement,
@@ -36,7 +31,6 @@ import {
   lockReturn,
   openReturnOf,
   recordLineReceipt,
-  refundCeiling,
   returnLinesOf,
   returnedQtyByLine,
   returnedValue,
@@ -54,24 +48,7 @@ import { transitionLockedOrder } from '../orders/transition-order.ts';
 
 /** When an order reached the customer: the history row that moved it to delivered, else a parcel's delivery time. */
 export async function deliveredAt(db: DbOrTx, orderId: number): Promise<Date | undefined> {
-  const [moved] = await db
-    .select({ at: orderHistory.createdAt })
-    .from(orderHistory)
-    .where(
-      and(
-        eq(orderHistory.orderId, orderId),
-        eq(orderHistory.toStatus, deliveredStatus),
-        sql`${orderHistory.fromStatus} is distinct from ${orderHistory.toStatus}`,
-      ),
-    )
-    .orderBy(desc(orderHistory.id))
-    .limit(1);
-  if (moved) return moved.at;
-  const [parcel] = await db
-    .select({ at: sql<Date | null>`max(${shipments.deliveredAt})` })
-    .from(shipments)
-    .where(eq(shipments.orderId, orderId));
-  return parcel?.at ? new Date(parcel.at) : undefined;
+  return (await lastMovedTo(db, orderId, deliveredStatus)) ?? (await lastParcelDeliveredAt(db, orderId));
 }
 
 export type Returnability =
@@ -103,12 +80,7 @@ export async function checkReturnable(
 
 /** A customer's orders that may be returned now, newest first. */
 export async function returnableOrders(db: DbOrTx, customerId: number, opts: { now: Date; windowDays: number; limit?: number }): Promise<Order[]> {
-  const candidates = await db
-    .select()
-    .from(orders)
-    .where(and(eq(orders.customerId, customerId), inArray(orders.status, [...deliveredStatuses])))
-    .orderBy(desc(orders.createdAt), desc(orders.id))
-    .limit(30);
+  const candidates = await ordersOfCustomer(db, customerId, { statuses: deliveredStatuses, limit: 30 });
   const out: Order[] = [];
   for (const order of candidates) {
     if ((await checkReturnable(db, order, customerId, opts)).ok) out.push(order);
@@ -227,9 +199,7 @@ export async function receiveReturn(db: Db, input: ReceiveReturnInput, within?: 
     const lines = await returnLinesOf(tx, ret.id);
     const orderLines = new Map((await linesOf(tx, order.id)).map((l) => [l.id, l]));
     const chosen = new Map(input.lines.map((l) => [l.returnLineId, l]));
-    const whs = new Map(
-      (await tx.select().from(warehouses).where(inArray(warehouses.id, [...new Set(input.lines.map((l) => l.warehouseId)), 0]))).map((w) => [w.id, w]),
-    );
+    const whs = new Map((await warehousesByIds(tx, input.lines.map((l) => l.warehouseId))).map((w) => [w.id, w]));
     // Check everything before moving any stock.
     const plan: { line: ReturnLine; variantId: number; name: string; choice: ReceiptChoice; warehouse: Warehouse }[] = [];
     for (const line of lines) {
@@ -267,21 +237,10 @@ export async function returnValue(db: DbOrTx, ret: ReturnRequest): Promise<numbe
   return returnedValue(lines.map((l) => ({ qty: l.qty, line: orderLines.get(l.orderLineId)! })));
 }
 
-/** Paid on the order less every refund recorded on it (due or paid): the most a new refund may be. */
-export async function refundableAmount(db: DbOrTx, orderId: number): Promise<number> {
-  const [row] = await db
-    .select({ sum: sql<number>`coalesce(sum(${refunds.amount}), 0)::bigint` })
-    .from(refunds)
-    .where(eq(refunds.orderId, orderId));
-  return refundCeiling(await paidAmount(db, orderId), Number(row!.sum));
-}
-
-export const refundMethods = ['transfer', 'promptpay', 'cash', 'other'] as const;
-
 export interface RefundReturnInput {
   id: number;
   amount: number;
-  method: (typeof refundMethods)[number];
+  method: RefundMethod;
   reference?: string | undefined;
   slipPath?: string | undefined;
   /** Pay later: the refund waits on the refunds-due list. */
@@ -301,28 +260,24 @@ export async function refundReturn(db: Db, input: RefundReturnInput, within?: (t
     const number = formatReturnNumber(ret.id);
     const now = new Date();
     // Refunds belong to payments; a return's refund carries its return id and, when paid at once, how it was paid.
-    const [refund] = await tx
-      .insert(refunds)
-      .values({
-        orderId: order.id,
-        amount: input.amount,
-        currency: order.currency,
-        status: input.later ? 'due' : 'paid',
-        reason: `return ${number}`,
-        method: input.method,
-        reference: input.reference,
-        returnId: ret.id,
-        slipPath: input.slipPath,
-        actor: input.actor,
-        paidAt: input.later ? null : now,
-      })
-      .returning();
+    const refundInput = {
+      orderId: order.id,
+      amount: input.amount,
+      currency: order.currency,
+      reason: `return ${number}`,
+      method: input.method,
+      reference: input.reference,
+      returnId: ret.id,
+      slipPath: input.slipPath,
+      actor: input.actor,
+    };
+    const refund = input.later ? await recordRefundDue(tx, refundInput) : await recordRefundPaid(tx, { ...refundInput, paidAt: now });
     const updated = await updateReturn(tx, ret.id, { status: 'refunded' });
     const amount = formatMoney(input.amount, order.currency, 'en');
     await appendOrderNote(tx, order, input.actor, `return ${number} refund ${amount} ${input.later ? 'due' : `paid (${input.method}${input.reference ? ` ${input.reference}` : ''})`}`);
     await tellCustomer(tx, order, ret, 'refunded', input.locale, (m, lang) => m.returns.refunded(number, formatMoney(input.amount, order.currency, lang), input.later));
-    if (within) await within(tx, updated, order, refund!);
-    return { ret: updated, refund: refund! };
+    if (within) await within(tx, updated, order, refund);
+    return { ret: updated, refund };
   });
 }
 
@@ -364,11 +319,10 @@ export async function exchangeReturn(db: Db, input: ExchangeReturnInput, within?
     }
     const refundDue = Math.min(settlement.toRefund, await refundableAmount(tx, order.id));
     if (refundDue > 0) {
-      await tx.insert(refunds).values({
+      await recordRefundDue(tx, {
         orderId: order.id,
         amount: refundDue,
         currency: order.currency,
-        status: 'due',
         reason: `return ${number}: exchange ${exchange.number} cost less`,
         returnId: ret.id,
         actor: input.actor,
@@ -388,9 +342,4 @@ export async function exchangeReturn(db: Db, input: ExchangeReturnInput, within?
     if (within) await within(tx, updated, order, exchange);
     return { ret: updated, exchange, refundDue };
   });
-}
-
-/** Refunds recorded against a return. */
-export async function refundsOfReturn(db: DbOrTx, returnId: number): Promise<Refund[]> {
-  return db.select().from(refunds).where(eq(refunds.returnId, returnId)).orderBy(refunds.id);
 }
