@@ -21,7 +21,7 @@ import { lastAddress, saveAddress, updateCustomerContact } from '#src/modules/cu
 import { awaitingPaymentStatuses, customerMayCancel, linesOf, lockOrder, openStatuses, ordersOfCustomer, unpaidStatuses } from '#src/modules/orders/index.ts';
 import { shippingFeeOf } from '#src/modules/shipping/index.ts';
 import { transitionLockedOrder } from '#src/workflows/orders/transition-order.ts';
-import { notifyMerchant } from '#src/workflows/merchant.ts';
+import { notifyMerchant } from '#src/modules/notify/index.ts';
 import { placeOrderInTx } from '#src/workflows/orders/place-order.ts';
 import { messages as allMessages, type Messages } from '#templates/messages/index.ts';
 import type { CartLineText } from '#templates/messages/types.ts';
@@ -488,8 +488,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
     await notifyMerchant(
       tx,
       config,
-      'merchant.new_order',
       {
+        kind: 'merchant.new_order',
         orderNumber: order.number,
         total: order.total,
         currency: order.currency,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '#src/db/client.ts';
 import { orders, outbox } from '#src/db/schema/index.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
-import { enqueueMessage } from '#src/modules/notify/index.ts';
+import { tellCustomer } from '#src/modules/notify/index.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
@@ -28,7 +28,7 @@ describe('the messages desk', () => {
   it('shows a dead message with its error and sends it once when staff press "send again"', async () => {
     const userId = lineUserId('desk-dead');
     await withTransaction(t.database.db, (tx) =>
-      enqueueMessage(tx, { channel: 'line', recipient: userId, payload: { messages: [{ type: 'text', text: 'สินค้าพร้อมส่งแล้ว' }], locale: 'th' }, dedupeKey: 'desk-dead:1' }),
+      tellCustomer(tx, { channel: 'line', recipient: userId, locale: 'th' }, { kind: 'chat.messages', messages: [{ type: 'text', text: 'สินค้าพร้อมส่งแล้ว' }] }, { key: 'desk-dead:1' }),
     );
     await t.database.db.update(outbox).set({ status: 'dead', attempts: 8, lastError: 'LINE answered 500 Internal Server Error' }).where(eq(outbox.dedupeKey, 'desk-dead:1'));
     const staff = await signIn(t.app, (await makeUser(t.database.db, 'staff', { language: 'en' })).email);

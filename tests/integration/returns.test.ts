@@ -21,7 +21,7 @@ import { linesOf } from '#src/modules/orders/index.ts';
 import { exchangeSettlement, parseReturnNumber, returnedValue, withinReturnWindow } from '#src/modules/returns/index.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { placeOrder } from '#src/workflows/orders/place-order.ts';
-import { requestReturn } from '#src/workflows/returns/returns.ts';
+import { requestReturn } from '#src/workflows/returns/request-return.ts';
 import { parseSkuLines } from '#admin/routes/returns.routes.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { lineEnv, settle } from '../helpers/chat.ts';

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import { returnLines, returnRequests, type ReturnLine, type ReturnRequest, type ReturnStatus } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
-import { openReturnStatuses } from './rules.ts';
+import { canMoveReturn, formatReturnNumber, openReturnStatuses } from './rules.ts';
 
 export interface NewReturn {
   orderId: number;
@@ -95,4 +95,13 @@ export async function countReturnsByStatus(db: DbOrTx): Promise<Record<ReturnSta
 export async function moveReturnsToCustomer(tx: Tx, fromId: number, toId: number): Promise<number> {
   const rows = await tx.update(returnRequests).set({ customerId: toId }).where(eq(returnRequests.customerId, fromId)).returning({ id: returnRequests.id });
   return rows.length;
+}
+
+/** Locks a return for a move, refusing (RETURN_STATE) one its status does not allow. */
+export async function lockReturnForMove(tx: Tx, id: number, to: ReturnStatus): Promise<ReturnRequest> {
+  const ret = await lockReturn(tx, id);
+  if (!canMoveReturn(ret.status, to)) {
+    throw new AppError('RETURN_STATE', `Return ${formatReturnNumber(id)} is ${ret.status} and cannot become ${to}`, { from: ret.status, to });
+  }
+  return ret;
 }

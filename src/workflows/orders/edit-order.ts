@@ -9,7 +9,7 @@ import { releaseOrderReservations, reserveOrderLines } from '#src/modules/invent
 import { addLines, appendOrderNote, assertEditable, keepRevision, linesOf, lockOrder, removeLine, saveTotals, setLineQty } from '#src/modules/orders/index.ts';
 import { paidAmount, recordRefundDue } from '#src/modules/payments/index.ts';
 import { assertNothingShipped, dropPlannedParcels } from '#src/modules/shipping/index.ts';
-import { tellCustomer } from './transition-order.ts';
+import { tellCustomer } from '#src/modules/notify/index.ts';
 
 const money = (amount: number, currency: string) => formatMoney(amount, currency, 'en');
 
@@ -99,7 +99,7 @@ export async function editOrder(db: Db, input: EditOrderInput): Promise<EditResu
     if (refund > 0) parts.push(`refund owed ${money(refund, order.currency)}`);
     if (input.reason) parts.push(input.reason);
     await appendOrderNote(tx, updated, input.actor, parts.join('; '));
-    await tellCustomer(tx, updated, updated.status, input.locale ?? 'th', { total: updated.total, due: paid > 0 ? due : 0, refund }, `:edited:${revision}`, 'order.edited');
+    await tellCustomer(tx, updated, { kind: 'order.edited', revision, due: paid > 0 ? due : 0, refund }, { fallbackLocale: input.locale });
     return { order: updated, changed: true, revision, due, refund };
   });
 }

@@ -4,9 +4,10 @@ import { withTransaction } from '#src/db/client.ts';
 import type { Order, PaymentMethod } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
-import { chatTargetFor, findCustomer, findOrCreateCustomerByPhone, keptCustomer, saveAddress } from '#src/modules/customers/index.ts';
+import { findCustomer, findOrCreateCustomerByPhone, keptCustomer, saveAddress } from '#src/modules/customers/index.ts';
 import { appendOrderNote, bindIdempotencyKey, claimIdempotencyKey, findOrderById } from '#src/modules/orders/index.ts';
-import { transitionLockedOrder, tellCustomer } from './transition-order.ts';
+import { tellCustomer } from '#src/modules/notify/index.ts';
+import { transitionLockedOrder } from './transition-order.ts';
 import { placeOrderInTx } from './place-order.ts';
 
 /** Where an order typed in by staff came from: recorded in its note and history. */
@@ -102,10 +103,8 @@ export async function enterOrder(db: Db, input: EnterOrderInput): Promise<Entere
       current = await transitionLockedOrder(tx, order, { to: 'paid', actor: input.actor, note: 'paid at the counter', locale: input.locale, billing: input.billing });
     } else if (input.sendPaymentDetails && input.paymentMethod !== 'cod') {
       // The same message as the unpaid-order reminder: order number, amount and the shop's PromptPay id.
-      if (await chatTargetFor(tx, customer.id, 'manual', input.locale)) {
-        await tellCustomer(tx, order, 'pending_payment', input.locale, { promptPayId: input.promptPayId }, ':entered');
-        sentToChat = true;
-      }
+      const told = await tellCustomer(tx, order, { kind: 'order.payment_reminder', promptPayId: input.promptPayId }, { once: 'entered', fallbackLocale: input.locale });
+      sentToChat = told.to !== undefined;
     }
     return { order: current, created: true, sentToChat };
   });

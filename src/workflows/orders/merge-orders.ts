@@ -7,7 +7,8 @@ import { retotalInvoice } from '#src/modules/billing/index.ts';
 import { moveLineReservations } from '#src/modules/inventory/index.ts';
 import { addLines, appendOrderNote, assertMergeable, keepRevision, linesOf, lockOrder, saveTotals, setLineQty } from '#src/modules/orders/index.ts';
 import { paidAmount } from '#src/modules/payments/index.ts';
-import { tellCustomer, transitionLockedOrder } from './transition-order.ts';
+import { tellCustomer } from '#src/modules/notify/index.ts';
+import { transitionLockedOrder } from './transition-order.ts';
 
 const money = (amount: number, currency: string) => formatMoney(amount, currency, 'en');
 
@@ -67,7 +68,7 @@ export async function mergeOrders(db: Db, input: MergeInput): Promise<{ order: O
     await retotalInvoice(tx, keep.id, updated.total);
     await appendOrderNote(tx, updated, input.actor, `merged ${absorb.number} into this order (revision ${revision}): total ${money(keep.total, keep.currency)} → ${money(updated.total, keep.currency)}`);
     const cancelled = await transitionLockedOrder(tx, absorb, { to: 'cancelled', actor: input.actor, note: `merged into ${keep.number}`, notify: false });
-    await tellCustomer(tx, updated, updated.status, input.locale ?? 'th', { total: updated.total, absorbed: absorb.number }, `:merged:${absorb.number}`, 'order.merged');
+    await tellCustomer(tx, updated, { kind: 'order.merged', absorbed: absorb.number }, { fallbackLocale: input.locale });
     return { order: updated, absorbed: cancelled };
   });
 }

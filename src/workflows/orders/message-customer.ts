@@ -1,9 +1,8 @@
 import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { Order } from '#src/db/schema/index.ts';
-import { enqueueMessage } from '#src/modules/notify/index.ts';
+import { tellCustomer, type ChatAddress } from '#src/modules/notify/index.ts';
 import { appendOrderNote, lockOrder } from '#src/modules/orders/index.ts';
-import { chatTargetFor, type ChatTarget } from '#src/modules/customers/index.ts';
 
 export interface MessageCustomerInput {
   number: string;
@@ -16,7 +15,7 @@ export interface MessageCustomerInput {
 }
 
 export type MessageCustomerResult =
-  | { queued: true; order: Order; target: ChatTarget }
+  | { queued: true; order: Order; target: ChatAddress }
   | { queued: false; order: Order; reason: 'no_chat' | 'duplicate' };
 
 /**
@@ -26,19 +25,19 @@ export type MessageCustomerResult =
 export async function messageCustomer(
   db: Db,
   input: MessageCustomerInput,
-  within?: (tx: Tx, order: Order, target: ChatTarget) => Promise<void>,
+  within?: (tx: Tx, order: Order, target: ChatAddress) => Promise<void>,
 ): Promise<MessageCustomerResult> {
   return withTransaction(db, async (tx) => {
     const order = await lockOrder(tx, input.number);
-    const target = await chatTargetFor(tx, order.customerId, order.channel, input.locale);
+    const told = await tellCustomer(
+      tx,
+      order,
+      { kind: 'chat.messages', messages: [{ type: 'text', text: input.text }] },
+      { once: input.messageId, fallbackLocale: input.locale },
+    );
+    const target = told.to;
     if (!target) return { queued: false, order, reason: 'no_chat' };
-    const queued = await enqueueMessage(tx, {
-      channel: target.channel,
-      recipient: target.recipient,
-      payload: { messages: [{ type: 'text', text: input.text }], locale: target.locale },
-      dedupeKey: `order:${order.number}:staff-message:${input.messageId}`,
-    });
-    if (!queued) return { queued: false, order, reason: 'duplicate' };
+    if (!told.queued) return { queued: false, order, reason: 'duplicate' };
     await appendOrderNote(tx, order, input.actor, `message to customer: ${input.text}`);
     if (within) await within(tx, order, target);
     return { queued: true, order, target };

@@ -5,7 +5,8 @@ import { AppError } from '#src/errors.ts';
 import { consumeLine } from '#src/modules/inventory/index.ts';
 import { appendOrderNote, assertShippable, isShipped, lockOrder } from '#src/modules/orders/index.ts';
 import { addShipment, hasPlannedParcels, lockPlannedParcel, markParcelShipped, plannedParcelCount, resolveCarrier } from '#src/modules/shipping/index.ts';
-import { tellCustomer, transitionLockedOrder } from './transition-order.ts';
+import { tellCustomer } from '#src/modules/notify/index.ts';
+import { transitionLockedOrder } from './transition-order.ts';
 
 export interface ShipInput {
   number: string;
@@ -86,9 +87,7 @@ function tellTracking(
   return tellCustomer(
     tx,
     order,
-    'shipped',
-    locale,
-    { carrier: carrier.name, trackingNumber, trackingUrl: carrier.trackingUrl(trackingNumber) },
-    `:${shipmentId}`,
+    { kind: 'order.shipped', carrier: carrier.name, trackingNumber, trackingUrl: carrier.trackingUrl(trackingNumber) },
+    { once: String(shipmentId), fallbackLocale: locale },
   );
 }

@@ -3,10 +3,9 @@ import { withTransaction } from '#src/db/client.ts';
 import type { Order, OrderStatus } from '#src/db/schema/index.ts';
 import { billingDefaults, issueInvoice } from '#src/modules/billing/index.ts';
 import { consumeOrderReservations, releaseOrderReservations } from '#src/modules/inventory/index.ts';
-import { enqueueMessage } from '#src/modules/notify/index.ts';
-import { cancels, decidesSlip, lockOrder, marksPaid, rejectsSlip, returnsToUnpaid, setOrderStatus, ships } from '#src/modules/orders/index.ts';
+import { tellCustomer, type OrderNotice } from '#src/modules/notify/index.ts';
+import { cancels, decidesSlip, lockOrder, marksPaid, rejectsSlip, setOrderStatus, ships } from '#src/modules/orders/index.ts';
 import { paidAmount, recordPayment, recordRefundDue, reviewSlips } from '#src/modules/payments/index.ts';
-import { chatTargetFor } from '#src/modules/customers/index.ts';
 
 export interface TransitionInput {
   number: string;
@@ -21,9 +20,8 @@ export interface TransitionInput {
   billing?: { vatRegistered: boolean; timeZone: string } | undefined;
 }
 
-/** Statuses the customer is told about in chat when their order reaches them. */
-const toldToCustomer: Partial<Record<OrderStatus, string>> = {
-  pending_payment: 'order.payment_reminder',
+/** What the customer is told in chat when their order reaches a status; other moves are not news to them. */
+const toldOnArrival: Partial<Record<OrderStatus, Extract<OrderNotice['kind'], 'order.paid' | 'order.confirmed' | 'order.shipped' | 'order.delivered' | 'order.cancelled'>>> = {
   paid: 'order.paid',
   confirmed: 'order.confirmed',
   shipped: 'order.shipped',
@@ -49,7 +47,7 @@ export async function transitionLockedOrder(tx: Tx, order: Order, input: Omit<Tr
   if (decidesSlip(order.status)) {
     await reviewSlips(tx, order.id, marksPaid(input.to) ? 'approved' : 'rejected', input.actor, input.note);
     if (rejectsSlip(order.status, input.to) && input.notify !== false) {
-      await tellCustomer(tx, updated, 'pending_payment', input.locale ?? 'th', { note: input.note }, `:slip-rejected:${Date.now()}`, 'order.slip_rejected');
+      await tellCustomer(tx, updated, { kind: 'slip.rejected', note: input.note }, { fallbackLocale: input.locale });
     }
   }
   if (marksPaid(input.to)) {
@@ -83,34 +81,7 @@ export async function transitionLockedOrder(tx: Tx, order: Order, input: Omit<Tr
     await consumeOrderReservations(tx, order.id, input.actor);
   }
   // Back to pending (a slip rejected) has its own message, above.
-  if (input.notify !== false && !returnsToUnpaid(input.to)) {
-    await tellCustomer(tx, updated, input.to, input.locale ?? 'th', { note: input.note });
-  }
+  const told = input.notify === false ? undefined : toldOnArrival[input.to];
+  if (told) await tellCustomer(tx, updated, { kind: told, note: input.note }, { fallbackLocale: input.locale });
   return updated;
 }
-
-export async function tellCustomer(
-  tx: Tx,
-  order: Order,
-  event: OrderStatus,
-  fallbackLocale: 'th' | 'en',
-  params: Record<string, unknown> = {},
-  dedupeSuffix = '',
-  templateOverride?: string,
-): Promise<void> {
-  const template = templateOverride ?? toldToCustomer[event];
-  if (!template) return;
-  const target = await chatTargetFor(tx, order.customerId, order.channel, fallbackLocale);
-  if (!target) return;
-  await enqueueMessage(tx, {
-    channel: target.channel,
-    recipient: target.recipient,
-    payload: {
-      template,
-      locale: target.locale,
-      params: { orderNumber: order.number, total: order.total, currency: order.currency, ...params },
-    },
-    dedupeKey: `order:${order.number}:${event}${dedupeSuffix}`,
-  });
-}
-

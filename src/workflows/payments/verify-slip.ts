@@ -5,7 +5,7 @@ import type { Order } from '#src/db/schema/index.ts';
 import { isUnpaid } from '#src/modules/orders/index.ts';
 import { attachPayment, checkSlip, insertSlip, paidAmount, recordPayment, slipSeenBefore, type SlipCheckReason } from '#src/modules/payments/index.ts';
 import type { RemoteSlipVerifier } from '#src/modules/payments/remote-verifier.ts';
-import { notifyMerchant } from '../merchant.ts';
+import { notifyMerchant } from '#src/modules/notify/index.ts';
 import { transitionLockedOrder } from '../orders/transition-order.ts';
 
 export interface SlipReadingInput {
@@ -116,7 +116,7 @@ export async function verifySlip(
       notify: false,
     });
   }
-  await notifyMerchant(tx, config, 'merchant.slip_review', { orderNumber: order.number, reasons }, `slip-review:${order.number}:${reading.sha256.slice(0, 16)}`);
+  await notifyMerchant(tx, config, { kind: 'merchant.slip_review', orderNumber: order.number, reasons }, `slip-review:${order.number}:${reading.sha256.slice(0, 16)}`);
   return { verdict: 'review', order: current, reasons };
 }
 

@@ -5,7 +5,7 @@ import { withTransaction } from '../db/client.ts';
 import { customerIdentities, customers, orderLines, orders, productVariants, products, reorderReminders } from '../db/schema/index.ts';
 import { isQuietHour } from '../lib/shop-time.ts';
 import { variantName } from '../modules/catalog/index.ts';
-import { enqueueMessage } from '../modules/notify/index.ts';
+import { tellCustomer } from '../modules/notify/index.ts';
 import { cancelledStatus } from '../modules/orders/index.ts';
 import { chatTargetFor } from '../modules/customers/index.ts';
 import { isReminderDue, predictRunOut, reminderDueAt, type RunOutPrediction } from './reorder-prediction.ts';
@@ -116,16 +116,12 @@ export async function sendReorderReminders(db: Db, config: Config, now: Date): P
       if (inserted.length === 0) return false;
       const target = await chatTargetFor(tx, r.customerId, 'line', config.shop.locale);
       if (!target) return false;
-      await enqueueMessage(tx, {
-        channel: target.channel,
-        recipient: target.recipient,
-        payload: {
-          template: 'reminder.reorder',
-          locale: target.locale,
-          params: { product: r.names[target.locale], sku: r.sku, qty: r.qty, days: Math.round(r.prediction.intervalDays) },
-        },
-        dedupeKey: `reminder:${r.customerId}:${r.variantId}:${r.prediction.lastPurchase.orderId}`,
-      });
+      await tellCustomer(
+        tx,
+        target,
+        { kind: 'reminder.reorder', product: r.names[target.locale], sku: r.sku, qty: r.qty, days: Math.round(r.prediction.intervalDays) },
+        { key: `reminder:${r.customerId}:${r.variantId}:${r.prediction.lastPurchase.orderId}` },
+      );
       return true;
     });
     served.add(r.customerId);

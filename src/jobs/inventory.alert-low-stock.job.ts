@@ -7,7 +7,7 @@ import { formatMoney } from '../lib/money.ts';
 import { localDate, localHour, startOfLocalDay } from '../lib/shop-time.ts';
 import { cancelledStatus, waitingFor, waitingStatuses } from '../modules/orders/index.ts';
 import { paymentReceived } from '../modules/payments/index.ts';
-import { notifyMerchant } from '../workflows/merchant.ts';
+import { notifyMerchant } from '../modules/notify/index.ts';
 
 /**
  * Tells the merchant when a SKU falls below its low-stock threshold, once per crossing: an alert stays
@@ -47,8 +47,8 @@ export async function alertLowStock(db: Db, config: Config, now: Date): Promise<
     await notifyMerchant(
       tx,
       config,
-      'merchant.low_stock',
       {
+        kind: 'merchant.low_stock',
         items: fresh.map((l) => ({
           sku: l.sku,
           name: config.shop.locale === 'th' ? l.nameTh : l.nameEn,
@@ -87,8 +87,8 @@ export async function sendDailySummary(db: Db, config: Config, now: Date): Promi
     await notifyMerchant(
       tx,
       config,
-      'merchant.daily_summary',
       {
+        kind: 'merchant.daily_summary',
         date,
         orders: today!.n,
         revenue: formatMoney(Number(revenue!.sum), config.shop.currency, config.shop.locale),

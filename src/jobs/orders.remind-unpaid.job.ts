@@ -6,7 +6,8 @@ import { orders } from '../db/schema/index.ts';
 import { isQuietHour } from '../lib/shop-time.ts';
 import type { Logger } from '../logger.ts';
 import { isUnpaid, lockOrder, unpaidStatuses } from '../modules/orders/index.ts';
-import { tellCustomer, transitionLockedOrder } from '../workflows/orders/transition-order.ts';
+import { tellCustomer } from '../modules/notify/index.ts';
+import { transitionLockedOrder } from '../workflows/orders/transition-order.ts';
 
 /**
  * Reminds customers of orders still unpaid after the set time (default 2 h), once per order, outside
@@ -41,7 +42,7 @@ export async function remindUnpaidOrders(db: Db, config: Config, now: Date): Pro
       const order = await lockOrder(tx, number);
       if (!isUnpaid(order)) return;
       // tellCustomer dedupes on the order and event: a second run queues nothing.
-      await tellCustomer(tx, order, 'pending_payment', config.shop.locale, { promptPayId: config.promptPayId }, ':reminder');
+      await tellCustomer(tx, order, { kind: 'order.payment_reminder', promptPayId: config.promptPayId }, { once: 'reminder', fallbackLocale: config.shop.locale });
       sent++;
     });
   }
@@ -58,8 +59,8 @@ export async function expireUnpaidOrders(db: Db, config: Config, now: Date, logg
       // Paid while we were looking: paid → cancelled is legal, but is not ours to do.
       if (!isUnpaid(order)) return;
       const hours = Math.round(config.jobs.unpaidCancelMs / 3_600_000);
-      await transitionLockedOrder(tx, order, { to: 'cancelled', actor: 'system', note: `not paid within ${hours} h`, notify: false });
-      await tellCustomer(tx, order, 'cancelled', config.shop.locale, {}, ':expired', 'order.expired');
+      const cancelled = await transitionLockedOrder(tx, order, { to: 'cancelled', actor: 'system', note: `not paid within ${hours} h`, notify: false });
+      await tellCustomer(tx, cancelled, { kind: 'order.expired' }, { fallbackLocale: config.shop.locale });
       expired.push(number);
     });
   }
