@@ -128,6 +128,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
         note: request.body.note,
         actor: request.apiActor,
         locale: config.shop.locale,
+        billing: config.shop,
       });
       return orderDetails(db, order.number);
     },
@@ -150,6 +151,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
       const { order, shipment } = await shipOrder(db, {
         number: request.params.number,
         carrier: request.body.carrier,
+        carriers: config.shop.carriers,
         trackingNumber: request.body.trackingNumber,
         actor: request.apiActor,
         locale: config.shop.locale,

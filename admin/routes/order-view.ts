@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Order, OrderStatus, UserRole } from '#src/db/schema/index.ts';
 import {
   allowedTransitions,
@@ -15,7 +16,7 @@ import {
   returnsToUnpaid,
   ships,
 } from '#src/modules/orders/index.ts';
-import { carrierChoices, nothingShipped, resolveCarrier } from '#src/modules/shipping/index.ts';
+import { carrierChoices, nothingShipped, resolveCarrier, type CarrierSetting } from '#src/modules/shipping/index.ts';
 import { can } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -52,10 +53,14 @@ export function actionsFor(order: Order, role: UserRole): OrderAction[] {
   return actions;
 }
 
-/** The carriers the shipping forms offer: the enabled ones of the shop's settings, read at each use. */
-export const carrierOptions = () => carrierChoices();
+/** The carriers the shipping forms offer: the enabled ones of the shop's settings (config.shop.carriers), read at each use. */
+export const carrierOptions = (carriers: readonly CarrierSetting[]) => carrierChoices(carriers);
 
-export const carrierName = (code: string) => resolveCarrier(code).name;
+/** A shipping form's carrier field: the code of a carrier the shop offers. */
+export const carrierField = (carriers: readonly CarrierSetting[]) =>
+  z.string().refine((c) => carrierOptions(carriers).some((o) => o.code === c), 'field.choice');
+
+export const carrierName = (carriers: readonly CarrierSetting[], code: string) => resolveCarrier(code, carriers).name;
 
 export interface OrderPageProblems {
   error?: string | undefined;
@@ -92,8 +97,8 @@ export async function showOrderPage(
         receipt: mayReceipt(data.order),
         ship: isShippable(data.order),
       },
-      carriers: carrierOptions(),
-      trackingUrl: (carrier: string | null, n: string | null) => (carrier && n ? resolveCarrier(carrier).trackingUrl(n) : null),
+      carriers: carrierOptions(config.shop.carriers),
+      trackingUrl: (carrier: string | null, n: string | null) => (carrier && n ? resolveCarrier(carrier, config.shop.carriers).trackingUrl(n) : null),
       showMoney: can(role, 'revenue.view'),
       messageId: randomUUID(),
       problems: { errors: {}, values: {}, ...problems },

@@ -188,7 +188,7 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
       const tn = tracking[i] ?? '';
       values[number] = { carrier: c, tracking: tn };
       if (tn === '') return;
-      if (!carrierOptions().some((o) => o.code === c)) errors[number] = h.t('field.choice');
+      if (!carrierOptions(config.shop.carriers).some((o) => o.code === c)) errors[number] = h.t('field.choice');
       else if (!trackingNumber.safeParse(tn).success) errors[number] = h.t('field.tracking');
     });
     if (Object.keys(errors).length > 0) return showBulkShip(request, reply, numbers, { errors, values }, 400);
@@ -203,7 +203,8 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
       try {
         const { order, shipment } = await shipOrder(db, {
           number,
-          carrier: carrierName(carrier[i]!),
+          carrier: carrierName(config.shop.carriers, carrier[i]!),
+          carriers: config.shop.carriers,
           trackingNumber: tn,
           actor: actorOf(user),
           locale: config.shop.locale,
@@ -236,7 +237,7 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
       request,
       reply,
       'orders/bulk-ship',
-      { shippable, skipped, carriers: carrierOptions(), errors: problems.errors ?? {}, values: problems.values ?? {} },
+      { shippable, skipped, carriers: carrierOptions(config.shop.carriers), errors: problems.errors ?? {}, values: problems.values ?? {} },
       status,
     );
   }

@@ -104,7 +104,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
                 paid: mayReceipt({ status: p.order.status, paymentMethod: p.order.paymentMethod }),
                 items: p.lines.reduce((n, l) => n + l.qty, 0),
                 tracking: parcels
-                  .map((s) => [s.carrier ? resolveCarrier(s.carrier).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
+                  .map((s) => [s.carrier ? resolveCarrier(s.carrier, config.shop.carriers).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
                   .join(' · '),
                 barcode: code128Svg(p.order.number, { height: 14 }),
                 qr: await qrSvg(p.order.number),

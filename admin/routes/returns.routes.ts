@@ -281,7 +281,7 @@ export const returnsRoutes: FastifyPluginAsync = async (app) => {
     if (!lines) return show(request, reply, id, { form: 'exchange', errors: { skus: parsed.ok ? h.t('returns.badLines') : parsed.errors.skus }, values: formValues(request.body) }, 400);
     const me = request.admin!.user;
     try {
-      await exchangeReturn(db, { id, lines, actor: actorOf(me), locale: config.shop.locale }, (tx, ret, order, exchange) =>
+      await exchangeReturn(db, { id, lines, actor: actorOf(me), locale: config.shop.locale, billing: config.shop }, (tx, ret, order, exchange) =>
         writeAudit(tx, me, { action: 'return.exchange', orderNumber: order.number, target: `return:${ret.id}`, details: { exchangeOrder: exchange.number, lines } }),
       );
     } catch (err) {

@@ -4,13 +4,12 @@ import { Agenda } from 'agenda';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import { pruneInbound } from '../modules/conversations/index.ts';
-import { alertLowStock, sendDailySummary } from './merchant-alerts.job.ts';
-import { sendReorderReminders } from './reorder-reminders.job.ts';
-import { expireUnpaidOrders, remindUnpaidOrders } from './unpaid-orders.job.ts';
-
-/** Handled chat events are kept this long (for support questions), then removed every hour. */
-export const INBOX_RETENTION_DAYS = 30;
+import { pruneChatInbox } from './conversations.prune-inbox.job.ts';
+import { sendReorderReminders } from './customers.remind-reorder.job.ts';
+import { alertLowStock } from './inventory.alert-low-stock.job.ts';
+import { expireUnpaidOrders } from './orders.expire-unpaid.job.ts';
+import { remindUnpaidOrders } from './orders.remind-unpaid.job.ts';
+import { sendDailySummary } from './reports.send-daily-summary.job.ts';
 
 export interface SchedulerOptions {
   database: Database;
@@ -41,13 +40,15 @@ export function createScheduler({ database, config, logger, onQueued }: Schedule
   });
   agenda.on('error', (err: unknown) => log.warn({ err }, 'job scheduler error'));
   const db = database.db;
+  // The names are stored with each job in the database, so they stay as first given; one file per job
+  // under src/jobs, <domain>.<verb-noun>.job.ts.
   const jobs: Record<string, { every: string; run: (now: Date) => Promise<unknown> }> = {
     'orders.remind-unpaid': { every: '5 minutes', run: (now) => remindUnpaidOrders(db, config, now) },
     'orders.expire-unpaid': { every: '5 minutes', run: (now) => expireUnpaidOrders(db, config, now, log) },
     'reminders.reorder': { every: '30 minutes', run: (now) => sendReorderReminders(db, config, now) },
     'alerts.low-stock': { every: '5 minutes', run: (now) => alertLowStock(db, config, now) },
     'alerts.daily-summary': { every: '15 minutes', run: (now) => sendDailySummary(db, config, now) },
-    'housekeeping.chat-inbox': { every: '1 hour', run: (now) => pruneInbound(db, new Date(now.getTime() - INBOX_RETENTION_DAYS * 86_400_000)) },
+    'housekeeping.chat-inbox': { every: '1 hour', run: (now) => pruneChatInbox(db, now) },
   };
   for (const [name, job] of Object.entries(jobs)) {
     agenda.define(name, async () => {

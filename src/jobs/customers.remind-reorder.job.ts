@@ -7,8 +7,7 @@ import { isQuietHour } from '../lib/shop-time.ts';
 import { variantName } from '../modules/catalog/index.ts';
 import { tellCustomer } from '../modules/notify/index.ts';
 import { cancelledStatus } from '../modules/orders/index.ts';
-import { chatTargetFor } from '../modules/customers/index.ts';
-import { isReminderDue, predictRunOut, reminderDueAt, type RunOutPrediction } from './reorder-prediction.ts';
+import { chatTargetFor, isReminderDue, predictRunOut, reminderDueAt, type RunOutPrediction } from '../modules/customers/index.ts';
 
 const WEEK = 7 * 86_400_000;
 

@@ -51,7 +51,7 @@ describe('the messages desk', () => {
     );
     for (const daysAgo of [20, 10]) {
       const { order } = await placeOrder(t.database.db, { ...orderInput(customer, [{ sku, qty: 1 }]), channel: 'line' });
-      await transitionOrder(t.database.db, { number: order.number, to: 'paid', actor: 't', notify: false });
+      await transitionOrder(t.database.db, { number: order.number, to: 'paid', actor: 't', notify: false, billing: t.config.shop });
       await t.database.db.update(orders).set({ createdAt: new Date(Date.now() - daysAgo * 86_400_000) }).where(eq(orders.id, order.id));
     }
     const owner = await signIn(t.app, (await makeUser(t.database.db, 'owner', { language: 'th' })).email);

@@ -24,7 +24,7 @@ async function order(
   const db = t.database.db;
   const { order: placed } = await placeOrder(db, { ...orderInput(customer, lines), channel: opts.channel, paymentMethod: opts.method });
   await db.update(orders).set({ createdAt: new Date(at) }).where(eq(orders.id, placed.id));
-  if (opts.to !== 'pending_payment') await transitionOrder(db, { number: placed.number, to: opts.to, actor: 'test', notify: false });
+  if (opts.to !== 'pending_payment') await transitionOrder(db, { number: placed.number, to: opts.to, actor: 'test', notify: false, billing: t.config.shop });
   const [row] = await db.select().from(orders).where(eq(orders.id, placed.id));
   return row!;
 }

@@ -56,7 +56,7 @@ async function deliveredOrder(channel: ChatChannel, externalId: string, language
     channel,
   });
   const path = status === 'paid' ? ['paid'] : ['paid', 'confirmed', 'shipped', 'delivered'];
-  for (const to of path) await transitionOrder(db, { number: order.number, to: to as 'paid', actor: 'test', notify: false });
+  for (const to of path) await transitionOrder(db, { number: order.number, to: to as 'paid', actor: 'test', notify: false, billing: t.config.shop });
   return order;
 }
 

@@ -2,12 +2,14 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '#src/db/client.ts';
 import { chatInbox, orders, outbox } from '#src/db/schema/index.ts';
-import { INBOX_RETENTION_DAYS } from '#src/jobs/scheduler.ts';
+import { INBOX_RETENTION_DAYS } from '#src/jobs/conversations.prune-inbox.job.ts';
 import { pruneInbound, recordInbound } from '#src/modules/conversations/index.ts';
-import { alertLowStock, sendDailySummary } from '#src/jobs/merchant-alerts.job.ts';
+import { alertLowStock } from '#src/jobs/inventory.alert-low-stock.job.ts';
+import { sendDailySummary } from '#src/jobs/reports.send-daily-summary.job.ts';
 import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
-import { sendReorderReminders, upcomingReminders } from '#src/jobs/reorder-reminders.job.ts';
-import { expireUnpaidOrders, remindUnpaidOrders } from '#src/jobs/unpaid-orders.job.ts';
+import { sendReorderReminders, upcomingReminders } from '#src/jobs/customers.remind-reorder.job.ts';
+import { expireUnpaidOrders } from '#src/jobs/orders.expire-unpaid.job.ts';
+import { remindUnpaidOrders } from '#src/jobs/orders.remind-unpaid.job.ts';
 import { ensureChatIdentity, updateCustomerContact } from '#src/modules/customers/index.ts';
 import { setLowStockThreshold, listStock } from '#src/modules/inventory/index.ts';
 import { deadMessages, resendDeadMessage, tellCustomer } from '#src/modules/notify/index.ts';
@@ -104,7 +106,7 @@ describe('tracking numbers reach the customer', () => {
   it('sends one Telegram message for a Telegram customer', async () => {
     const { sku } = await makeProduct(db(), { stock: { MAIN: 5 } });
     const { order } = await chatOrder('telegram', '777001', sku);
-    await transitionOrder(db(), { number: order.number, to: 'paid', actor: 'test', notify: false });
+    await transitionOrder(db(), { number: order.number, to: 'paid', actor: 'test', notify: false, billing: t.config.shop });
     await transitionOrder(db(), { number: order.number, to: 'confirmed', actor: 'test', notify: false });
     await t.app.inject({ method: 'POST', url: `/api/v1/orders/${order.number}/shipments`, headers: auth, payload: { carrier: 'Flash', trackingNumber: 'TH99887766' } });
     await settle(t.app);
@@ -120,7 +122,7 @@ describe('unpaid orders', () => {
     const now = noonBangkok();
     const unpaid = await chatOrder('line', lineUserId('unpaid'), sku, 1, 3, now);
     const paid = await chatOrder('line', lineUserId('paid-meanwhile'), sku, 1, 3, now);
-    await transitionOrder(db(), { number: paid.order.number, to: 'paid', actor: 'test', notify: false });
+    await transitionOrder(db(), { number: paid.order.number, to: 'paid', actor: 'test', notify: false, billing: t.config.shop });
     const fresh = await chatOrder('line', lineUserId('fresh'), sku, 1, 0, now);
 
     await remindUnpaidOrders(db(), t.config, now);
@@ -160,8 +162,8 @@ describe('reorder reminders', () => {
     const userId = lineUserId('regular-rice');
     const first = await chatOrder('line', userId, sku, 1, 24 * 20);
     const second = await chatOrder('line', userId, sku, 1, 24 * 10);
-    await transitionOrder(db(), { number: first.order.number, to: 'paid', actor: 't', notify: false });
-    await transitionOrder(db(), { number: second.order.number, to: 'paid', actor: 't', notify: false });
+    await transitionOrder(db(), { number: first.order.number, to: 'paid', actor: 't', notify: false, billing: t.config.shop });
+    await transitionOrder(db(), { number: second.order.number, to: 'paid', actor: 't', notify: false, billing: t.config.shop });
 
     const upcoming = await upcomingReminders(db(), t.config, new Date(), first.customer.id);
     expect(upcoming).toHaveLength(1);

@@ -257,7 +257,7 @@ describe('the money pages by channel', () => {
   async function channelOrder(channel: Channel, sku: string, qty: number, path: ('paid' | 'cancelled')[]) {
     const customer = await makeCustomer(t.database.db, { name: `ลูกค้า ${channel}` });
     const { order } = await placeOrder(t.database.db, { ...orderInput(customer, [{ sku, qty }]), channel, paymentMethod: 'promptpay' });
-    for (const to of path) await transitionOrder(t.database.db, { number: order.number, to, actor: 'test', notify: false });
+    for (const to of path) await transitionOrder(t.database.db, { number: order.number, to, actor: 'test', notify: false, billing: t.config.shop });
     return order.number;
   }
 

@@ -356,7 +356,7 @@ describe('stock and concurrency', () => {
 
   it('the same marketplace order imported by four uploads at once is created once', async () => {
     const results = await Promise.all(
-      [1, 2, 3, 4].map(() => importOne(t.database.db, 'tiktok', order('RACE-1', 'MP-TEA', 1), { actor: 'test', currency: 'THB' })),
+      [1, 2, 3, 4].map(() => importOne(t.database.db, 'tiktok', order('RACE-1', 'MP-TEA', 1), { actor: 'test', currency: 'THB', billing: t.config.shop })),
     );
     const statuses = results.map((r) => r[0]!.status).sort();
     expect(statuses).toEqual(['created', 'duplicate', 'duplicate', 'duplicate']);

@@ -21,7 +21,7 @@ afterAll(() => database?.close());
 async function sale(customer: { id: number; name: string }, lines: { sku: string; qty: number }[], at: string, channel: 'line' | 'shopee' = 'line', paid = true) {
   const { order } = await placeOrder(database.db, { ...orderInput(customer, lines), channel });
   await database.db.update(orders).set({ createdAt: new Date(at) }).where(eq(orders.id, order.id));
-  if (paid) await transitionOrder(database.db, { number: order.number, to: 'paid', actor: 't', notify: false });
+  if (paid) await transitionOrder(database.db, { number: order.number, to: 'paid', actor: 't', notify: false, billing: { vatRegistered: false, timeZone: 'Asia/Bangkok' } });
   return order;
 }
 

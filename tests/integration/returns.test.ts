@@ -70,7 +70,7 @@ async function deliveredWithReturn(returned: { sku: string; qty: number }[] = [{
     ]),
     channel,
   });
-  for (const to of ['paid', 'confirmed', 'shipped', 'delivered'] as const) await transitionOrder(db, { number: order.number, to, actor: 'test', notify: false });
+  for (const to of ['paid', 'confirmed', 'shipped', 'delivered'] as const) await transitionOrder(db, { number: order.number, to, actor: 'test', notify: false, billing: t.config.shop });
   const ol = await linesOf(db, order.id);
   const { request } = await withTransaction(db, (tx) =>
     requestReturn(tx, {

@@ -4,6 +4,12 @@ import { documentCounters, invoices, orders, type Invoice } from '#src/db/schema
 import { AppError } from '#src/errors.ts';
 import { localDate } from '#src/lib/shop-time.ts';
 
+/** How invoices are made: VAT registration, and the time zone whose year names the series (the shop's live settings). */
+export interface BillingOptions {
+  vatRegistered: boolean;
+  timeZone: string;
+}
+
 /** Thai VAT is 7% and shop prices include it: the VAT inside an amount. */
 export function vatIncluded(total: number): { net: number; vat: number } {
   const vat = Math.round((total * 7) / 107);
@@ -22,7 +28,7 @@ export function invoiceNumber(series: string, seq: number): string {
 export async function issueInvoice(
   tx: Tx,
   orderId: number,
-  opts: { vatRegistered: boolean; timeZone: string; now?: Date },
+  opts: BillingOptions & { now?: Date },
 ): Promise<Invoice> {
   const existing = await tx.select().from(invoices).where(eq(invoices.orderId, orderId));
   if (existing[0]) return existing[0];

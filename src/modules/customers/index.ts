@@ -3,4 +3,5 @@
 // and the reorder reminders sent to them.
 export * from './chat-targets.ts';
 export * from './customers.repository.ts';
+export * from './reorder-prediction.ts';
 export * from '../../lib/phone.ts';

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, ilike, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
   idempotencyKeys,
@@ -274,6 +274,26 @@ export async function lockOrderById(tx: Tx, id: number): Promise<Order> {
   const [order] = await tx.select().from(orders).where(eq(orders.id, id)).for('update');
   if (!order) throw new AppError('ORDER_NOT_FOUND', `Order ${id} does not exist`);
   return order;
+}
+
+/**
+ * Unpaid orders that are not cash on delivery (those are paid at the door), placed before
+ * `placedBefore` and, when given, after `placedAfter`: what the unpaid-order jobs remind and expire.
+ */
+export async function unpaidOrderNumbers(db: DbOrTx, window: { placedBefore: Date; placedAfter?: Date | undefined }, limit = 500): Promise<string[]> {
+  const rows = await db
+    .select({ number: orders.number })
+    .from(orders)
+    .where(
+      and(
+        inArray(orders.status, [...unpaidStatuses]),
+        ne(orders.paymentMethod, 'cod'),
+        lte(orders.createdAt, window.placedBefore),
+        window.placedAfter ? sql`${orders.createdAt} > ${window.placedAfter}` : undefined,
+      ),
+    )
+    .limit(limit);
+  return rows.map((r) => r.number);
 }
 
 /** The customer's other unpaid orders, newest first: what an order may be merged with. */

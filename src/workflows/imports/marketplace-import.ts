@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db, DbOrTx } from '#src/db/client.ts';
 import { pgErrorCode, withTransaction } from '#src/db/client.ts';
 import type { ImportRun } from '#src/db/schema/index.ts';
+import type { BillingOptions } from '#src/modules/billing/index.ts';
 import { AppError, isAppError } from '#src/errors.ts';
 import { findSellablesBySku } from '#src/modules/catalog/index.ts';
 import { findOrCreateCustomerByPhone, saveAddress } from '#src/modules/customers/index.ts';
@@ -148,6 +149,8 @@ export async function previewMarketplaceRun(db: Db, run: ImportRun): Promise<Mar
 export interface ApplyOptions {
   actor: string;
   currency: string;
+  /** The shop's billing settings: a marketplace order paid there gets its receipt number here. */
+  billing: BillingOptions;
   logger: Pick<Logger, 'error'>;
   batchSize?: number;
 }
@@ -193,7 +196,7 @@ function rowsFor(order: ParsedOrder, status: ImportRowStatus, message: string, r
 }
 
 /** Places one marketplace order as paid, or says why not. */
-export async function importOne(db: Db, kind: MarketplaceKind, order: ParsedOrder, opts: Pick<ApplyOptions, 'actor' | 'currency'>): Promise<RowResult[]> {
+export async function importOne(db: Db, kind: MarketplaceKind, order: ParsedOrder, opts: Pick<ApplyOptions, 'actor' | 'currency' | 'billing'>): Promise<RowResult[]> {
   const channel = channelOfKind[kind];
   const resolved = await resolveSkus(
     db,
@@ -270,7 +273,7 @@ export async function importOne(db: Db, kind: MarketplaceKind, order: ParsedOrde
           note: `paid on ${kind}`,
         });
       }
-      const paid = await transitionLockedOrder(tx, created, { to: 'paid', actor: opts.actor, note: `paid on ${kind}`, notify: false });
+      const paid = await transitionLockedOrder(tx, created, { to: 'paid', actor: opts.actor, note: `paid on ${kind}`, notify: false, billing: opts.billing });
       return { number: paid.number };
     });
     if ('duplicate' in placed) return rowsFor(order, 'duplicate', rowMessage('duplicate', { number: placed.duplicate! }), placed.duplicate);

@@ -1,24 +1,26 @@
 import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { Order, OrderStatus } from '#src/db/schema/index.ts';
-import { billingDefaults, issueInvoice } from '#src/modules/billing/index.ts';
+import { issueInvoice, type BillingOptions } from '#src/modules/billing/index.ts';
 import { consumeOrderReservations, releaseOrderReservations } from '#src/modules/inventory/index.ts';
 import { tellCustomer, type OrderNotice } from '#src/modules/notify/index.ts';
 import { cancels, decidesSlip, lockOrder, marksPaid, rejectsSlip, setOrderStatus, ships } from '#src/modules/orders/index.ts';
 import { paidAmount, recordPayment, recordRefundDue, reviewSlips } from '#src/modules/payments/index.ts';
 
-export interface TransitionInput {
-  number: string;
-  to: OrderStatus;
+/**
+ * A move of a locked order. A move that may reach paid issues the receipt there, so it carries the
+ * shop's billing settings (config.shop: VAT registration and time zone).
+ */
+export type MoveInput = {
   actor: string;
   note?: string | undefined;
   /** The shop's default language, for customers who never told us theirs. */
-  locale?: 'th' | 'en';
+  locale?: 'th' | 'en' | undefined;
   /** Whether the customer hears of this change; false when the caller sends a fuller message itself. */
-  notify?: boolean;
-  /** How the invoice issued on 'paid' is made; without it the running shop's settings apply (billingDefaults). */
-  billing?: { vatRegistered: boolean; timeZone: string } | undefined;
-}
+  notify?: boolean | undefined;
+} & ({ to: Exclude<OrderStatus, 'paid'>; billing?: BillingOptions | undefined } | { to: OrderStatus; billing: BillingOptions });
+
+export type TransitionInput = MoveInput & { number: string };
 
 /** What the customer is told in chat when their order reaches a status; other moves are not news to them. */
 const toldOnArrival: Partial<Record<OrderStatus, Extract<OrderNotice['kind'], 'order.paid' | 'order.confirmed' | 'order.shipped' | 'order.delivered' | 'order.cancelled'>>> = {
@@ -41,7 +43,7 @@ export async function transitionOrder(db: Db, input: TransitionInput): Promise<O
   });
 }
 
-export async function transitionLockedOrder(tx: Tx, order: Order, input: Omit<TransitionInput, 'number'>): Promise<Order> {
+export async function transitionLockedOrder(tx: Tx, order: Order, input: MoveInput): Promise<Order> {
   const updated = await setOrderStatus(tx, order, input.to, input.actor, input.note);
   // A merchant deciding on a slip under review: approve (paid) or reject (back to pending, customer told why).
   if (decidesSlip(order.status)) {
@@ -64,7 +66,8 @@ export async function transitionLockedOrder(tx: Tx, order: Order, input: Omit<Tr
       });
     }
     // The receipt / tax invoice number is taken in this transaction: a rollback gives it back (no gap).
-    await issueInvoice(tx, order.id, input.billing ?? billingDefaults());
+    if (!input.billing) throw new Error('moving an order to paid needs the shop\'s billing settings');
+    await issueInvoice(tx, order.id, input.billing);
   } else if (cancels(input.to)) {
     await releaseOrderReservations(tx, order.id, input.actor, input.note ?? 'order cancelled');
     const paid = await paidAmount(tx, order.id);

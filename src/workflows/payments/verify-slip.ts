@@ -95,6 +95,7 @@ export async function verifySlip(
           to: 'paid',
           actor: 'system:slip',
           note: `slip ${reading.transRef ?? ''} verified`.trim(),
+          billing: config.shop,
           // The chat reply that carried the slip says it; a second "paid" message would repeat it.
           notify: false,
         });

@@ -6,6 +6,7 @@ import type { Db, DbOrTx, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { Order, ReturnRequest } from '#src/db/schema/index.ts';
 import { formatMoney } from '#src/lib/money.ts';
+import type { BillingOptions } from '#src/modules/billing/index.ts';
 import { tellCustomer } from '#src/modules/notify/index.ts';
 import { appendOrderNote, linesOf, lockOrderById } from '#src/modules/orders/index.ts';
 import { recordRefundDue, refundableAmount } from '#src/modules/payments/index.ts';
@@ -22,6 +23,8 @@ export async function returnValue(db: DbOrTx, ret: ReturnRequest): Promise<numbe
 
 export interface ExchangeReturnInput {
   id: number;
+  /** The shop's billing settings: an exchange the return pays for in full is paid, with its receipt. */
+  billing: BillingOptions;
   lines: { sku: string; qty: number }[];
   actor: string;
   locale: 'th' | 'en';
@@ -55,7 +58,7 @@ export async function exchangeReturn(db: Db, input: ExchangeReturnInput, within?
     const settlement = exchangeSettlement(value, exchange.subtotal);
     if (exchange.total === 0) {
       // Nothing to pay: the returned items paid for it.
-      exchange = await transitionLockedOrder(tx, exchange, { to: 'paid', actor: input.actor, note: `paid by return ${number}`, notify: false });
+      exchange = await transitionLockedOrder(tx, exchange, { to: 'paid', actor: input.actor, note: `paid by return ${number}`, notify: false, billing: input.billing });
     }
     const refundDue = Math.min(settlement.toRefund, await refundableAmount(tx, order.id));
     if (refundDue > 0) {
