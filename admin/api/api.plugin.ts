@@ -7,7 +7,8 @@ import { importOrder } from '#src/workflows/orders/import-order.ts';
 import { orderDetails, orderSummaries } from '#src/workflows/orders/order-details.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { shipOrder } from '#src/workflows/orders/ship-order.ts';
-import { adjustStock, createProductWithStock } from '#src/workflows/stock/adjust-stock.ts';
+import { createProductWithStock } from '#src/workflows/catalog/create-product.ts';
+import { adjustStock } from '#src/workflows/stock/adjust-stock.ts';
 import { requireApiToken } from './api-auth.ts';
 
 const numberParams = z.object({ number: z.string().min(1).max(32) });

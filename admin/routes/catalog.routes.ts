@@ -31,7 +31,9 @@ import {
 import { discardImportRun, findImportRun, listImportRuns, rowsOfRun } from '#src/modules/imports/index.ts';
 import { listWarehouses } from '#src/modules/inventory/index.ts';
 import { payloadOf, previewProductFile, startProductImport } from '#src/workflows/imports/catalog-import.ts';
-import { addVariant, createProductWithVariant, editVariant } from '#src/workflows/catalog/create-product.ts';
+import { addVariant } from '#src/workflows/catalog/add-variant.ts';
+import { createProductWithVariant } from '#src/workflows/catalog/create-product.ts';
+import { editVariant } from '#src/workflows/catalog/edit-variant.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { baht, formValues, optional, parseForm, text, type FieldErrors } from '../forms.ts';

@@ -147,24 +147,8 @@ export function formatOptions(options: Record<string, string>): string {
 }
 
 /** A variant with its product's fields and category name: what a catalog file's row is compared with. */
-export interface VariantWithProduct {
-  variantId: number;
-  productId: number;
-  sku: string;
-  options: Record<string, string>;
-  price: number;
-  compareAtPrice: number | null;
-  cost: number | null;
-  weightGrams: number | null;
-  barcode: string | null;
-  active: boolean;
-  nameTh: string;
-  nameEn: string;
-  descriptionTh: string;
-  descriptionEn: string;
-  lastsDays: number | null;
-  category: string | null;
-}
+export type VariantWithProduct = Pick<ProductVariant, 'sku' | 'options' | 'price' | 'compareAtPrice' | 'cost' | 'weightGrams' | 'barcode' | 'active'> &
+  Pick<Product, 'nameTh' | 'nameEn' | 'descriptionTh' | 'descriptionEn' | 'lastsDays'> & { variantId: number; productId: number; category: string | null };
 
 /** The variants with these SKUs (compared without case), keyed by lower-cased SKU. */
 export async function variantsBySku(db: DbOrTx, skus: string[]): Promise<Map<string, VariantWithProduct>> {
@@ -220,4 +204,11 @@ export async function variantCountsByName(db: DbOrTx, names: string[]): Promise<
 export async function firstProductNamed(db: DbOrTx, nameTh: string): Promise<{ id: number } | undefined> {
   const [row] = await db.select({ id: products.id }).from(products).where(eq(products.nameTh, nameTh)).orderBy(products.id).limit(1);
   return row;
+}
+
+/** A product has one variant without options, or several variants that each have options. */
+export function checkOptionsRule(variants: { id: number; options: Record<string, string> }[]) {
+  if (variants.length > 1 && variants.some((v) => Object.keys(v.options).length === 0)) {
+    throw new AppError('VALIDATION_ERROR', 'Every variant of a product with several variants needs option values', { reason: 'optionsNeeded' });
+  }
 }

@@ -1,13 +1,11 @@
-// Products made and changed in the back office: a product with its first variant and opening stock
-// (received into a warehouse with a ledger row), and the rule that a product without options has
-// exactly one variant.
+// A new product with its first variant and its opening stock (received into a warehouse with a ledger
+// row), from the back office's form or from the API.
 
 import type { Db } from '#src/db/client.ts';
 import { withTransaction, type Tx } from '#src/db/client.ts';
 import type { Product, ProductVariant } from '#src/db/schema/index.ts';
-import { AppError } from '#src/errors.ts';
-import { categoryByName, insertProduct, insertVariant, updateVariant, variantsOf, type ProductFields, type VariantFields } from '#src/modules/catalog/index.ts';
-import { changeStock } from '#src/modules/inventory/index.ts';
+import { categoryByName, createProduct, ensureCategory, insertProduct, insertVariant, type CreateProductInput, type ProductFields, type VariantFields } from '#src/modules/catalog/index.ts';
+import { changeStock, warehouseByCodeOrDefault } from '#src/modules/inventory/index.ts';
 
 export interface NewProductForm {
   product: ProductFields;
@@ -47,29 +45,50 @@ export async function createProductWithVariant(
   });
 }
 
-/** A product has one variant without options, or several variants that each have options. */
-function checkOptionsRule(variants: { id: number; options: Record<string, string> }[]) {
-  if (variants.length > 1 && variants.some((v) => Object.keys(v.options).length === 0)) {
-    throw new AppError('VALIDATION_ERROR', 'Every variant of a product with several variants needs option values', { reason: 'optionsNeeded' });
-  }
-}
-
-export async function addVariant(db: Db, productId: number, fields: VariantFields, currency: string, after?: (tx: Tx, v: ProductVariant) => Promise<void>) {
+/** A product with one SKU, and its opening stock received into a warehouse (a ledger row says so). */
+export async function createProductWithStock(db: Db, input: CreateProductInput, actor: string) {
   return withTransaction(db, async (tx) => {
-    const existing = await variantsOf(tx, productId);
-    checkOptionsRule([...existing, { id: 0, options: fields.options }]);
-    const variant = await insertVariant(tx, productId, fields, currency);
-    await after?.(tx, variant);
-    return variant;
+    const categoryId = input.category ? await ensureCategory(tx, input.category) : undefined;
+    const [nameTh, nameEn] = splitBilingualName(input.name, input.nameEn);
+    const { product, variants } = await createProduct(tx, {
+      nameTh,
+      nameEn,
+      descriptionTh: input.description,
+      descriptionEn: input.description,
+      categoryId,
+      variants: [
+        {
+          sku: input.sku,
+          price: input.price.amount,
+          currency: input.price.currency,
+          compareAtPrice: input.compareAtPrice?.amount,
+          barcode: input.barcode,
+        },
+      ],
+    });
+    const variant = variants[0]!;
+    if (input.stock) {
+      const warehouse = await warehouseByCodeOrDefault(tx, input.stock.warehouse);
+      if (input.stock.onHand > 0) {
+        await changeStock(tx, {
+          warehouseId: warehouse.id,
+          variantId: variant.id,
+          onHandDelta: input.stock.onHand,
+          reason: 'receive',
+          refType: 'product',
+          refId: String(product.id),
+          actor,
+          note: 'opening stock',
+        });
+      }
+    }
+    return { product, variant };
   });
 }
 
-export async function editVariant(db: Db, productId: number, variantId: number, fields: VariantFields, after?: (tx: Tx) => Promise<void>) {
-  return withTransaction(db, async (tx) => {
-    const existing = await variantsOf(tx, productId);
-    if (!existing.some((v) => v.id === variantId)) throw new AppError('NOT_FOUND', 'No such variant');
-    checkOptionsRule(existing.map((v) => (v.id === variantId ? { id: v.id, options: fields.options } : v)));
-    await updateVariant(tx, variantId, fields);
-    await after?.(tx);
-  });
+/** "ไทย / English" in one field gives both names; a single name serves both languages. */
+function splitBilingualName(name: string, nameEn: string | undefined): [string, string] {
+  if (nameEn) return [name, nameEn];
+  const parts = name.split(/\s+\/\s+/);
+  return parts.length === 2 ? [parts[0]!, parts[1]!] : [name, name];
 }
