@@ -2,6 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
 import { orders, refunds, type OrderChannel } from '#src/db/schema/index.ts';
 import { cancelledStatus } from '#src/modules/orders/index.ts';
+import { refundOwed } from '#src/modules/payments/index.ts';
 
 /** Refunds owed and not paid yet, newest first, optionally of one channel's orders. */
 export async function refundsDue(db: DbOrTx, filter: { channel?: OrderChannel | undefined } = {}) {
@@ -16,7 +17,7 @@ export async function refundsDue(db: DbOrTx, filter: { channel?: OrderChannel | 
     })
     .from(refunds)
     .innerJoin(orders, eq(orders.id, refunds.orderId))
-    .where(and(eq(refunds.status, 'due'), filter.channel ? eq(orders.channel, filter.channel) : undefined))
+    .where(and(eq(refunds.status, refundOwed), filter.channel ? eq(orders.channel, filter.channel) : undefined))
     .orderBy(desc(refunds.createdAt))
     .limit(500);
 }

@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
 import type { OrderChannel, PaymentMethod } from '#src/db/schema/index.ts';
 import { andOrderChannel, cancelledStatus } from '#src/modules/orders/index.ts';
-import { paymentReceived } from '#src/modules/payments/index.ts';
+import { paymentReceived, refundPaidBack } from '#src/modules/payments/index.ts';
 
 /** A shop-calendar day, "2026-03-14". */
 export type Day = string;
@@ -52,7 +52,7 @@ function ledgerSql(tz: string, f: LedgerFilter): SQL {
       select 'refund', r.paid_at, o.number, o.channel::text, o.customer_name, coalesce(r.method, 'other'), r.reference, -r.amount::bigint, r.currency,
              r.id, r.id, r.slip_path is not null
       from refunds r join orders o on o.id = r.order_id
-      where r.status = 'paid' and r.paid_at is not null and ${within(sql`r.paid_at`, tz, f.from, f.to)} ${andOrderChannel(f.channel)}
+      where r.status = ${refundPaidBack} and r.paid_at is not null and ${within(sql`r.paid_at`, tz, f.from, f.to)} ${andOrderChannel(f.channel)}
     ) e where true ${method}`;
 }
 
@@ -131,7 +131,7 @@ export async function reconciliation(db: DbOrTx, tz: string, day: Day, now = new
       where p.status = ${paymentReceived} and ${within(sql`p.confirmed_at`, tz, day, day)} ${andOrderChannel(channel)} group by p.method`),
     db.execute<{ total: number | string }>(sql`
       select coalesce(sum(r.amount), 0)::bigint as total from refunds r join orders o on o.id = r.order_id
-      where r.status = 'paid' and ${within(sql`r.paid_at`, tz, day, day)} ${andOrderChannel(channel)}`),
+      where r.status = ${refundPaidBack} and ${within(sql`r.paid_at`, tz, day, day)} ${andOrderChannel(channel)}`),
     db.execute<{ number: string; customer_name: string; payment_method: PaymentMethod; status: string; total: number | string; currency: string; created_at: Date | string; paid: number | string }>(sql`
       select o.number, o.customer_name, o.payment_method, o.status, o.total, o.currency, o.created_at,
              coalesce((select sum(p.amount) from payments p where p.order_id = o.id and p.status = ${paymentReceived}), 0)::bigint as paid

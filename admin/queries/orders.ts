@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm
 import type { DbOrTx } from '#src/db/client.ts';
 import { orders, type Order, type OrderChannel, type OrderLine, type OrderStatus } from '#src/db/schema/index.ts';
 import { cancelledStatus, linesOfOrders, orderSearchCondition, parseOrderNumber, placedStatus, waitingFor } from '#src/modules/orders/index.ts';
-import { paymentReceived } from '#src/modules/payments/index.ts';
+import { paymentReceived, refundOwed } from '#src/modules/payments/index.ts';
 
 export const sorts = ['newest', 'oldest', 'total_desc', 'total_asc'] as const;
 export type OrderSort = (typeof sorts)[number];
@@ -38,7 +38,7 @@ function paymentCondition(state: PaymentState): SQL {
     case 'cod_to_collect':
       return sql`${orders.paymentMethod} = 'cod' and ${orders.status} <> ${cancelledStatus} and not ${confirmedPayment}`;
     case 'refund_due':
-      return sql`exists (select 1 from refunds r where r.order_id = ${orders.id} and r.status = 'due')`;
+      return sql`exists (select 1 from refunds r where r.order_id = ${orders.id} and r.status = ${refundOwed})`;
   }
 }
 

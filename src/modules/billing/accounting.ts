@@ -3,7 +3,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import type { OrderChannel } from '../../db/schema/index.ts';
 import { andOrderChannel, cancelledStatus } from '../orders/index.ts';
-import { paymentReceived } from '../payments/index.ts';
+import { paymentReceived, refundPaidBack } from '../payments/index.ts';
 import { vatIncluded } from './invoices.ts';
 
 /**
@@ -101,7 +101,7 @@ export async function accountingRefunds(db: DbOrTx, r: AccountingRange) {
   const { rows } = await db.execute<Record<string, unknown>>(sql`
     select o.number, rf.paid_at, rf.method, rf.reference, rf.reason, rf.amount
     from refunds rf join orders o on o.id = rf.order_id
-    where rf.status = 'paid' and o.status <> ${cancelledStatus} and ${inRange(sql`rf.paid_at`, r)} ${andOrderChannel(r.channel)}
+    where rf.status = ${refundPaidBack} and o.status <> ${cancelledStatus} and ${inRange(sql`rf.paid_at`, r)} ${andOrderChannel(r.channel)}
     order by rf.paid_at, rf.id`);
   return rows.map((f) => ({
     orderNumber: String(f.number),

@@ -2,8 +2,14 @@
 // order cheaper, a return to refund later) and marked paid with how it was paid.
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
-import { refunds, type Refund } from '../../db/schema/index.ts';
+import { refunds, type Refund, type refundStatus } from '../../db/schema/index.ts';
 import { paidAmount } from './payments.repository.ts';
+
+type RefundStatus = (typeof refundStatus.enumValues)[number];
+/** Owed to the customer, not paid back yet: the refunds-due list. */
+export const refundOwed = 'due' satisfies RefundStatus;
+/** Paid back. */
+export const refundPaidBack = 'paid' satisfies RefundStatus;
 
 /** How the shop pays money back. */
 export const refundMethods = ['transfer', 'promptpay', 'cash', 'other'] as const;
@@ -23,13 +29,13 @@ type NewRefund = {
 };
 
 export async function recordRefundDue(tx: Tx, input: NewRefund): Promise<Refund> {
-  const [row] = await tx.insert(refunds).values({ ...input, status: 'due' }).returning();
+  const [row] = await tx.insert(refunds).values({ ...input, status: refundOwed }).returning();
   return row!;
 }
 
 /** A refund paid at once (a return refunded on the spot): how, with what reference and slip photo. */
 export async function recordRefundPaid(tx: Tx, input: NewRefund & { method: RefundMethod; paidAt: Date }): Promise<Refund> {
-  const [row] = await tx.insert(refunds).values({ ...input, status: 'paid' }).returning();
+  const [row] = await tx.insert(refunds).values({ ...input, status: refundPaidBack }).returning();
   return row!;
 }
 
@@ -45,8 +51,8 @@ export async function payDueRefund(
   const [updated] = await tx
     .update(refunds)
     // A slip sent with the return's refund stays unless a new one replaces it.
-    .set({ status: 'paid', paidAt: new Date(), method: input.method, reference: input.reference ?? null, ...(input.slipPath ? { slipPath: input.slipPath } : {}) })
-    .where(and(eq(refunds.id, refundId), eq(refunds.status, 'due')))
+    .set({ status: refundPaidBack, paidAt: new Date(), method: input.method, reference: input.reference ?? null, ...(input.slipPath ? { slipPath: input.slipPath } : {}) })
+    .where(and(eq(refunds.id, refundId), eq(refunds.status, refundOwed)))
     .returning();
   return updated;
 }
