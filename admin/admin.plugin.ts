@@ -17,6 +17,8 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import type { UserRole } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { escapeHtml } from '#src/lib/html.ts';
+import { notFoundRateLimit } from '#src/http/error-handler.ts';
+import { httpStatusOf } from '#src/http/error-status.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { authenticate, checkCsrf } from './auth/guard.ts';
 import { translator } from './i18n/index.ts';
@@ -104,7 +106,7 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
     let status = 500;
     let message = t('error.server');
     if (isAppError(err)) {
-      status = err.kind === 'not_found' ? 404 : err.kind === 'forbidden' ? 403 : err.kind === 'invalid' ? 400 : 409;
+      status = httpStatusOf[err.kind];
       message = t('error.generic', { message: err.message });
       request.log.info({ code: err.code }, err.message);
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
@@ -119,7 +121,7 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
     return render(request, reply, 'error', { title: t('error.title'), message }, status);
   });
 
-  app.setNotFoundHandler(async (request, reply) => {
+  app.setNotFoundHandler({ preHandler: app.rateLimit(notFoundRateLimit) }, async (request, reply) => {
     const t = translator(languageOf(request));
     if (wantsData(request)) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: t('error.notFound') } });
     return render(request, reply, 'error', { title: t('error.notFound.title'), message: t('error.notFound') }, 404);

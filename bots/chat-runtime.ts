@@ -11,7 +11,7 @@ import { formatMoney } from '#src/lib/money.ts';
 import { createEasySlipVerifier } from '#src/modules/payments/remote-verifier.ts';
 import type { SlipReader } from '#src/modules/payments/slips/index.ts';
 import type { OutMessage } from '#src/ports/messages.ts';
-import { messages } from '#templates/messages/index.ts';
+import { messages, renderNotice } from '#templates/messages/index.ts';
 import { createSlipHandling } from './engine/slips.ts';
 import type { Config } from '#src/config.ts';
 import type { Database } from '#src/db/client.ts';
@@ -57,7 +57,7 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
     remote,
   });
   const engine = createChatEngine({ config, logger: logger.child({ part: 'chat' }), onSlip: slips.onSlip, paymentQr, ...engineOpts });
-  const dispatcher = createOutboxDispatcher({ db, logger: logger.child({ part: 'outbox' }), senders });
+  const dispatcher = createOutboxDispatcher({ db, logger: logger.child({ part: 'outbox' }), senders, render: renderNotice });
   const processor = createInboxProcessor({
     db,
     logger: logger.child({ part: 'inbox' }),

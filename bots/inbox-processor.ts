@@ -9,7 +9,7 @@ import type { ChatInboxRow } from '#src/db/schema/index.ts';
 import type { Logger } from '#src/logger.ts';
 import { claimInbound, markInbound, markInboundDone } from '#src/modules/conversations/index.ts';
 import { AppError } from '#src/errors.ts';
-import { enqueueMessage, enqueueMessages, type OutboundMessage } from '#src/modules/notify/index.ts';
+import { tellCustomer, type ChatAddress, type Delivery, type ReadyMessages } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
 import type { ChatEvent, ChatPerson, createChatEngine } from './engine/engine.ts';
 
@@ -26,6 +26,16 @@ export interface InboundDecoder {
 }
 
 type EngineBatch = ReturnType<ReturnType<typeof createChatEngine>['batch']>;
+
+/** The engine's answer to one event, queued as the chat's reply. */
+interface Reply {
+  to: ChatAddress;
+  notice: ReadyMessages;
+  delivery: Delivery;
+}
+
+/** One reply per inbound event: a redelivered or retried event never answers twice. */
+const replyKey = (row: ChatInboxRow) => `reply:${row.channel}:${row.eventId}`;
 
 export interface InboxProcessorOptions {
   db: Db;
@@ -57,17 +67,14 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
   }
 
   /** Runs the engine on one decoded event; the reply to queue, if there is one. */
-  async function reply(tx: Tx, row: ChatInboxRow, decoded: DecodedEvent | null, batch?: EngineBatch): Promise<OutboundMessage | undefined> {
+  async function reply(tx: Tx, row: ChatInboxRow, decoded: DecodedEvent | null, batch?: EngineBatch): Promise<Reply | undefined> {
     if (!decoded) return undefined;
     const answer = await opts.engine.handle(tx, decoded.person, decoded.event, batch);
     if (answer.messages.length === 0) return undefined;
     return {
-      channel: decoded.person.channel,
-      recipient: decoded.person.userId,
-      payload: { messages: answer.messages, locale: answer.locale },
-      dedupeKey: `reply:${row.channel}:${row.eventId}`,
-      replyToken: decoded.replyToken,
-      replyTokenExpiresAt: decoded.replyTokenExpiresAt,
+      to: { channel: decoded.person.channel, recipient: decoded.person.userId, locale: answer.locale },
+      notice: { kind: 'chat.messages', messages: answer.messages },
+      delivery: { key: replyKey(row), replyToken: decoded.replyToken, replyTokenExpiresAt: decoded.replyTokenExpiresAt },
     };
   }
 
@@ -88,13 +95,13 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
         const decoded = await Promise.all(claimed.map(decode));
         const batch = opts.engine.batch(tx);
         await batch.load(decoded.flatMap((d) => (d ? [d.person] : [])));
-        const replies: OutboundMessage[] = [];
+        const replies: Reply[] = [];
         for (const [i, row] of claimed.entries()) {
           const out = await reply(tx, row, decoded[i]!, batch);
           if (out) replies.push(out);
         }
         await batch.flush();
-        await enqueueMessages(tx, replies);
+        await tellCustomer(tx, replies);
         await markInboundDone(tx, claimed.map((r) => r.id));
         queued = replies.length > 0;
       });
@@ -118,7 +125,7 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
         if (!row) return;
         try {
           const out = await reply(tx, row, await decode(row));
-          if (out) await enqueueMessage(tx, out);
+          if (out) await tellCustomer(tx, out.to, out.notice, out.delivery);
           queued = out !== undefined;
           await markInbound(tx, row.id, { status: 'done' });
         } catch (err) {
@@ -155,12 +162,12 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
     const decoded = await decoder?.decode(row.payload).catch(() => null);
     if (!decoded) return false;
     const locale = decoded.person.language ?? 'th';
-    await enqueueMessage(tx, {
-      channel: decoded.person.channel,
-      recipient: decoded.person.userId,
-      payload: { messages: [{ type: 'text', text: allMessages[locale].somethingWrong }], locale },
-      dedupeKey: `reply:${row.channel}:${row.eventId}`,
-    });
+    await tellCustomer(
+      tx,
+      { channel: decoded.person.channel, recipient: decoded.person.userId, locale },
+      { kind: 'chat.messages', messages: [{ type: 'text', text: allMessages[locale].somethingWrong }] },
+      { key: replyKey(row) },
+    );
     return true;
   }
 

@@ -8,7 +8,8 @@ import { sql } from 'drizzle-orm';
 import { withTransaction } from '#src/db/client.ts';
 import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
 import { createRateLimiter } from '#src/lib/rate-limiter.ts';
-import { enqueueMessage } from '#src/modules/notify/index.ts';
+import { tellCustomer } from '#src/modules/notify/index.ts';
+import { renderNotice } from '#templates/messages/index.ts';
 import { createLineClients, createLineSender } from '#bots/line/line.sender.ts';
 import { createTelegramSender } from '#bots/telegram/telegram.bot.ts';
 import { lineUserId, startFakeLineApi } from '#tests/fakes/line-api.ts';
@@ -51,7 +52,7 @@ export function flakyChannelsDrill(opts: DrillOptions) {
         // Telegram's published limits scaled up tenfold so the drill takes seconds; the shape is the same.
         telegram: createTelegramSender(t.app.chat.telegramBot!, createRateLimiter({ overall: { perSecond: 300, burst: 30 }, perKey: { perSecond: 10, burst: 3 } })),
       };
-      const dispatcher = createOutboxDispatcher({ db, logger: t.logs.logger, senders: sender, backoffBaseMs: 20, maxAttempts: 20, batchSize: 200 });
+      const dispatcher = createOutboxDispatcher({ db, logger: t.logs.logger, senders: sender, render: renderNotice, backoffBaseMs: 20, maxAttempts: 20, batchSize: 200 });
 
       const unsent = async () => {
         const { rows } = await t.database.pool.query<{ n: number }>(`select count(*)::int as n from outbox where dedupe_key like $1 and status in ('pending', 'sending')`, [`${tag}:%`]);
@@ -66,12 +67,12 @@ export function flakyChannelsDrill(opts: DrillOptions) {
           await withTransaction(db, async (tx) => {
             for (let i = Math.floor((w * total) / waves); i < Math.floor(((w + 1) * total) / waves); i++) {
               const channel = channelOf[i]!;
-              await enqueueMessage(tx, {
-                channel,
-                recipient: channel === 'line' ? lineUsers[i % lineUsers.length]! : tgChats[i % tgChats.length]!,
-                payload: { messages: [{ type: 'text', text: texts[i]! }], locale: 'th' },
-                dedupeKey: `${tag}:${i}`,
-              });
+              await tellCustomer(
+                tx,
+                { channel, recipient: channel === 'line' ? lineUsers[i % lineUsers.length]! : tgChats[i % tgChats.length]!, locale: 'th' },
+                { kind: 'chat.messages', messages: [{ type: 'text', text: texts[i]! }] },
+                { key: `${tag}:${i}` },
+              );
             }
           });
           void dispatcher.kick();
@@ -124,13 +125,13 @@ export function flakyChannelsDrill(opts: DrillOptions) {
       tg.setFailureRate(1, ['reset'], opts.seed + 2);
       const iso = `${tag}-isolation`;
       await withTransaction(db, (tx) =>
-        enqueueMessage(tx, { channel: 'telegram', recipient: tgChats[0]!, payload: { messages: [{ type: 'text', text: `${iso} telegram` }], locale: 'th' }, dedupeKey: `${iso}:tg` }),
+        tellCustomer(tx, { channel: 'telegram', recipient: tgChats[0]!, locale: 'th' }, { kind: 'chat.messages', messages: [{ type: 'text', text: `${iso} telegram` }] }, { key: `${iso}:tg` }),
       );
       const stuck = dispatcher.kick();
       await sleep(300);
       await withTransaction(db, async (tx) => {
         for (let i = 0; i < 5; i++) {
-          await enqueueMessage(tx, { channel: 'line', recipient: lineUsers[i]!, payload: { messages: [{ type: 'text', text: `${iso} line ${i}` }], locale: 'th' }, dedupeKey: `${iso}:line:${i}` });
+          await tellCustomer(tx, { channel: 'line', recipient: lineUsers[i]!, locale: 'th' }, { kind: 'chat.messages', messages: [{ type: 'text', text: `${iso} line ${i}` }] }, { key: `${iso}:line:${i}` });
         }
       });
       void dispatcher.kick();

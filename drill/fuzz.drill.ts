@@ -16,7 +16,7 @@ import { ensureChatIdentity } from '#src/modules/customers/index.ts';
 import { inspectImage } from '#src/lib/image-guard.ts';
 import { createSlipReader } from '#src/modules/payments/slips/index.ts';
 import { ImageRejectedError } from '#src/lib/image-guard.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { makeProduct, orderInput } from '#tests/helpers/factories.ts';
 import {
   lineFollowEvent,

@@ -1,34 +1,21 @@
 import swagger from '@fastify/swagger';
+import rateLimit from '@fastify/rate-limit';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { adminPlugin } from '../admin/admin.plugin.ts';
 import { apiPlugin } from '../admin/api/api.plugin.ts';
 import chatPlugin, { type ChatPluginOptions } from '../bots/chat.plugin.ts';
-import { bootstrap } from './bootstrap.ts';
 import type { Config } from './config.ts';
-import { createDatabase, type Database, type Db } from './db/client.ts';
-import { runMigrations } from './db/migrate.ts';
+import { createCore, type Core, type CoreOverrides } from './core.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { payRoutes } from './http/pay.routes.ts';
 import { mediaRoutes } from './http/media.routes.ts';
-import { loadOrCreateSecret } from './lib/secrets.ts';
-import { createScheduler } from './jobs/scheduler.ts';
-import { useBillingDefaults } from './modules/billing/index.ts';
-import { createSettingsService, type SettingsService } from './modules/settings/index.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createScheduler } from './jobs/agenda.ts';
 
-export interface AppDeps {
-  config: Config;
-  database: Database;
-  db: Db;
-  logger: Logger;
-  /** Signs cookies and links (web chat visitor, payment QR). */
-  secret: string;
-  /** The shop's settings from the back office, applied onto `config` (load at start, poll for other processes' saves). */
-  settings: SettingsService;
-}
+/** What every plugin and route reads from `app.deps`: the core the web app and the worker share. */
+export type AppDeps = Omit<Core, 'close'>;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,27 +23,20 @@ declare module 'fastify' {
   }
 }
 
-export interface BuildOverrides {
-  /** A database the caller owns (tests); it is not closed with the app. */
-  database?: Database;
-  logger?: Logger;
-  /** Skip migrations and first-run data (the caller prepared the database). */
-  skipBootstrap?: boolean;
+export interface BuildOverrides extends Omit<CoreOverrides, 'firstRun'> {
   chat?: ChatPluginOptions;
   /** Run the scheduled jobs (Agenda) in this process; default: config.workers. */
   scheduler?: boolean;
 }
 
 /**
- * The composition root: the only place that knows every part. It builds the database, migrates it,
- * runs the first-start steps, and registers plugins in order: external → app → routes.
- * (src/ imports bots/ and admin/ here and nowhere else.)
+ * The composition root of the web app: the core (database, settings ...) from createCore, then the
+ * plugins in order: external → app → routes. (src/ imports bots/ and admin/ here, in src/worker.ts
+ * and in src/core.ts, and nowhere else: tests/architecture.test.ts holds that.)
  */
 export async function buildApp(config: Config, overrides: BuildOverrides = {}): Promise<FastifyInstance> {
-  const logger = overrides.logger ?? createLogger(config);
-  const ownsDatabase = !overrides.database;
-  const database =
-    overrides.database ?? (await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger }));
+  const core = await createCore(config, overrides);
+  const { logger } = core;
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -75,29 +55,15 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
-  const settings = createSettingsService({ db: database.db, config, logger });
-  app.decorate('deps', { config, database, db: database.db, logger, secret, settings });
-  if (ownsDatabase) app.addHook('onClose', async () => database.close());
-
-  try {
-    if (!overrides.skipBootstrap) {
-      await runMigrations(database);
-      await bootstrap(database.db, config, logger);
-    }
-    await settings.load();
-  } catch (err) {
-    if (ownsDatabase) await database.close();
-    throw err;
-  }
+  const { close, ...deps } = core;
+  app.decorate('deps', deps);
+  app.addHook('onClose', close);
 
   if (config.line && !config.publicUrl.startsWith('https://')) {
     logger.warn('PUBLIC_URL is not https: LINE cannot show images (product photos, payment QR) and will refuse those messages');
   }
-  settings.start();
-  // Receipts issued when an order is paid follow the shop's live VAT registration and time zone.
-  useBillingDefaults(() => ({ vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone }));
-  app.addHook('onClose', async () => settings.stop());
+  // Limits are opted into per route (webhooks, web chat, unknown addresses): nothing is limited by default.
+  await app.register(rateLimit, { global: false });
   registerErrorHandler(app);
   await app.register(swagger, {
     openapi: {
@@ -121,7 +87,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(adminPlugin, { prefix: '/admin' });
   await app.register(chatPlugin, { workers: config.workers, ...overrides.chat });
   if (overrides.scheduler ?? config.workers) {
-    const scheduler = createScheduler({ database, config, logger, onQueued: () => void app.chat.dispatcher.kick() });
+    const scheduler = createScheduler({ database: core.database, config, logger, onQueued: () => void app.chat.dispatcher.kick() });
     app.addHook('onReady', () => scheduler.start());
     app.addHook('onClose', () => scheduler.stop());
   }

@@ -5,13 +5,8 @@
  */
 import { createChatRuntime } from '../bots/chat-runtime.ts';
 import { loadConfigOrExit } from './config.ts';
-import { createDatabase } from './db/client.ts';
-import { runMigrations } from './db/migrate.ts';
-import { createScheduler } from './jobs/scheduler.ts';
-import { loadOrCreateSecret } from './lib/secrets.ts';
-import { createLogger } from './logger.ts';
-import { useBillingDefaults } from './modules/billing/index.ts';
-import { createSettingsService } from './modules/settings/index.ts';
+import { createCore } from './core.ts';
+import { createScheduler } from './jobs/agenda.ts';
 
 const config = loadConfigOrExit();
 if (!config.databaseUrl) {
@@ -20,16 +15,9 @@ if (!config.databaseUrl) {
   );
   process.exit(78);
 }
-const logger = createLogger(config);
-const database = await createDatabase({ url: config.databaseUrl, logger });
-await runMigrations(database);
-// The shop's settings from the back office, applied onto config; the poll picks up later saves.
-const settings = createSettingsService({ db: database.db, config, logger });
-await settings.load();
-settings.start();
-// Receipts issued when an order is paid follow the shop's live VAT registration and time zone.
-useBillingDefaults(() => ({ vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone }));
-const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
+// Migrated here too; the owner account and first-run data are the web app's to create.
+const core = await createCore(config, { firstRun: false });
+const { database, logger, secret } = core;
 const chat = createChatRuntime({ config, database, logger, secret });
 const scheduler = createScheduler({ database, config, logger, onQueued: () => void chat.dispatcher.kick() });
 chat.start();
@@ -42,10 +30,9 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'worker stopping');
   setTimeout(() => process.exit(1), 15_000).unref();
-  settings.stop();
   await scheduler.stop();
   await chat.stop();
-  await database.close();
+  await core.close();
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

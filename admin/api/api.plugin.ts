@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { createProductInput, listSellables } from '#src/modules/catalog/index.ts';
 import { availableByVariant, listStock, stockAdjustmentInput } from '#src/modules/inventory/index.ts';
 import { createOrderInput, listOrders, listOrdersQuery, transitionInput } from '#src/modules/orders/index.ts';
-import { importOrder } from '#src/workflows/import-order.workflow.ts';
-import { orderDetails, orderSummaries } from '#src/workflows/order-details.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { shipOrder } from '#src/workflows/ship-order.workflow.ts';
-import { adjustStock, createProductWithStock } from '#src/workflows/stock.workflow.ts';
+import { importOrder } from '#src/workflows/orders/import-order.ts';
+import { orderDetails, orderSummaries } from '#src/workflows/orders/order-details.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { shipOrder } from '#src/workflows/orders/ship-order.ts';
+import { createProductWithStock } from '#src/workflows/catalog/create-product.ts';
+import { adjustStock } from '#src/workflows/stock/adjust-stock.ts';
 import { requireApiToken } from './api-auth.ts';
 
 const numberParams = z.object({ number: z.string().min(1).max(32) });
@@ -128,6 +129,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
         note: request.body.note,
         actor: request.apiActor,
         locale: config.shop.locale,
+        billing: config.shop,
       });
       return orderDetails(db, order.number);
     },
@@ -150,6 +152,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
       const { order, shipment } = await shipOrder(db, {
         number: request.params.number,
         carrier: request.body.carrier,
+        carriers: config.shop.carriers,
         trackingNumber: request.body.trackingNumber,
         actor: request.apiActor,
         locale: config.shop.locale,

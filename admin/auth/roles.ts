@@ -1,4 +1,5 @@
 import type { UserRole } from '#src/db/schema/index.ts';
+import { shippableStatuses } from '#src/modules/orders/index.ts';
 
 export const roles = ['owner', 'admin', 'staff', 'packer'] as const satisfies readonly UserRole[];
 
@@ -66,4 +67,4 @@ export function can(role: UserRole, capability: Capability): boolean {
 }
 
 /** Packers work on orders that are ready to pack or to hand to the carrier; nothing else is theirs. */
-export const packerStatuses = ['confirmed', 'packed'] as const;
+export const packerStatuses = shippableStatuses;

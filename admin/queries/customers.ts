@@ -3,6 +3,7 @@ import type { DbOrTx } from '#src/db/client.ts';
 import { customerAddresses, customerIdentities, customers, orders, type Customer } from '#src/db/schema/index.ts';
 import { likePattern } from '#src/lib/like-pattern.ts';
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
+import { cancelledStatus } from '#src/modules/orders/index.ts';
 
 export interface CustomerFilter {
   q?: string | undefined;
@@ -34,7 +35,7 @@ function searchCondition(q: string): SQL {
 }
 
 /** Orders that count for the money a customer brought: every one not cancelled. */
-const notCancelled = sql`o.status <> 'cancelled'`;
+const notCancelled = sql`o.status <> ${cancelledStatus}`;
 
 export interface CustomerListRow {
   customer: Customer;
@@ -110,7 +111,7 @@ export async function customerPage(db: DbOrTx, id: number) {
       last: sql<string | null>`max(${orders.createdAt})`,
     })
     .from(orders)
-    .where(and(eq(orders.customerId, id), sql`${orders.status} <> 'cancelled'`));
+    .where(and(eq(orders.customerId, id), sql`${orders.status} <> ${cancelledStatus}`));
   const averageDays =
     stats && stats.n >= 2 && stats.first && stats.last ? averageDaysBetween([new Date(stats.first), new Date(stats.last)], stats.n) : null;
   return { customer, identities, addresses, orders: history, lifetimeValue: stats?.value ?? 0, averageDays };

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
 import type { OrderChannel, OrderStatus } from '#src/db/schema/index.ts';
+import { cancelledStatus, statusList, waitingStatuses } from '#src/modules/orders/index.ts';
 
 /** Midnight today in the shop's time zone, as a timestamptz the orders index can use. */
 const shopMidnight = (tz: string, daysBack = 0) =>
@@ -9,19 +10,17 @@ const shopMidnight = (tz: string, daysBack = 0) =>
 export async function todayTotals(db: DbOrTx, tz: string): Promise<{ orders: number; revenue: number }> {
   const { rows } = await db.execute<{ orders: number; revenue: number | string }>(sql`
     select count(*)::int as orders, coalesce(sum(total), 0)::bigint as revenue
-    from orders where created_at >= ${shopMidnight(tz)} and status <> 'cancelled'`);
+    from orders where created_at >= ${shopMidnight(tz)} and status <> ${cancelledStatus}`);
   return { orders: Number(rows[0]?.orders ?? 0), revenue: Number(rows[0]?.revenue ?? 0) };
 }
 
-export const waitingStatuses = ['payment_review', 'paid', 'confirmed', 'packed'] as const satisfies readonly OrderStatus[];
-
 /** Orders waiting for someone's action, per status: slips to review, to confirm, to pack, to ship. */
-export async function waitingCounts(db: DbOrTx): Promise<Record<(typeof waitingStatuses)[number], number>> {
+export async function waitingCounts(db: DbOrTx): Promise<Partial<Record<OrderStatus, number>>> {
   const { rows } = await db.execute<{ status: OrderStatus; n: number }>(sql`
     select status, count(*)::int as n from orders
-    where status in ('payment_review', 'paid', 'confirmed', 'packed') group by status`);
-  const counts = { payment_review: 0, paid: 0, confirmed: 0, packed: 0 };
-  for (const r of rows) if (r.status in counts) counts[r.status as keyof typeof counts] = Number(r.n);
+    where status in (${statusList(waitingStatuses)}) group by status`);
+  const counts: Partial<Record<OrderStatus, number>> = Object.fromEntries(waitingStatuses.map((s) => [s, 0]));
+  for (const r of rows) if (r.status in counts) counts[r.status] = Number(r.n);
   return counts;
 }
 
@@ -53,7 +52,7 @@ export async function dailyByChannel(db: DbOrTx, tz: string, days = 30): Promise
     select to_char((created_at at time zone ${tz})::date, 'YYYY-MM-DD') as day, channel,
            count(*)::int as orders, coalesce(sum(total), 0)::bigint as revenue
     from orders
-    where created_at >= ${shopMidnight(tz, days - 1)} and status <> 'cancelled'
+    where created_at >= ${shopMidnight(tz, days - 1)} and status <> ${cancelledStatus}
     group by 1, 2`);
   const { rows: today } = await db.execute<{ day: string }>(sql`select to_char((now() at time zone ${tz})::date, 'YYYY-MM-DD') as day`);
   const last = new Date(`${today[0]!.day}T00:00:00Z`);

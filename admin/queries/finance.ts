@@ -1,6 +1,8 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
 import { orders, refunds, type OrderChannel } from '#src/db/schema/index.ts';
+import { cancelledStatus } from '#src/modules/orders/index.ts';
+import { refundOwed } from '#src/modules/payments/index.ts';
 
 /** Refunds owed and not paid yet, newest first, optionally of one channel's orders. */
 export async function refundsDue(db: DbOrTx, filter: { channel?: OrderChannel | undefined } = {}) {
@@ -15,7 +17,7 @@ export async function refundsDue(db: DbOrTx, filter: { channel?: OrderChannel | 
     })
     .from(refunds)
     .innerJoin(orders, eq(orders.id, refunds.orderId))
-    .where(and(eq(refunds.status, 'due'), filter.channel ? eq(orders.channel, filter.channel) : undefined))
+    .where(and(eq(refunds.status, refundOwed), filter.channel ? eq(orders.channel, filter.channel) : undefined))
     .orderBy(desc(refunds.createdAt))
     .limit(500);
 }
@@ -26,7 +28,7 @@ export async function revenueByChannel(db: DbOrTx, tz: string, days = 30) {
     select channel, currency, count(*)::int as orders, coalesce(sum(total), 0)::bigint as revenue
     from orders
     where created_at >= ((date_trunc('day', now() at time zone ${tz}) - make_interval(days => ${days - 1})) at time zone ${tz})
-      and status <> 'cancelled'
+      and status <> ${cancelledStatus}
     group by channel, currency
     order by 4 desc`);
   return rows.map((r) => ({ channel: r.channel, currency: r.currency, orders: Number(r.orders), revenue: Number(r.revenue) }));

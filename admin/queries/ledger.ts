@@ -1,7 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
 import type { OrderChannel, PaymentMethod } from '#src/db/schema/index.ts';
-import { andOrderChannel } from '#src/modules/orders/index.ts';
+import { andOrderChannel, cancelledStatus } from '#src/modules/orders/index.ts';
+import { paymentReceived, refundPaidBack } from '#src/modules/payments/index.ts';
 
 /** A shop-calendar day, "2026-03-14". */
 export type Day = string;
@@ -46,12 +47,12 @@ function ledgerSql(tz: string, f: LedgerFilter): SQL {
              o.channel::text as order_channel, o.customer_name, p.method::text as m, p.reference, p.amount::bigint as amount, p.currency,
              p.id as sort_id, null::int as refund_id, false as has_slip
       from payments p join orders o on o.id = p.order_id
-      where p.status = 'confirmed' and p.confirmed_at is not null and ${within(sql`p.confirmed_at`, tz, f.from, f.to)} ${andOrderChannel(f.channel)}
+      where p.status = ${paymentReceived} and p.confirmed_at is not null and ${within(sql`p.confirmed_at`, tz, f.from, f.to)} ${andOrderChannel(f.channel)}
       union all
       select 'refund', r.paid_at, o.number, o.channel::text, o.customer_name, coalesce(r.method, 'other'), r.reference, -r.amount::bigint, r.currency,
              r.id, r.id, r.slip_path is not null
       from refunds r join orders o on o.id = r.order_id
-      where r.status = 'paid' and r.paid_at is not null and ${within(sql`r.paid_at`, tz, f.from, f.to)} ${andOrderChannel(f.channel)}
+      where r.status = ${refundPaidBack} and r.paid_at is not null and ${within(sql`r.paid_at`, tz, f.from, f.to)} ${andOrderChannel(f.channel)}
     ) e where true ${method}`;
 }
 
@@ -124,19 +125,19 @@ export async function reconciliation(db: DbOrTx, tz: string, day: Day, now = new
   const [{ rows: expected }, { rows: received }, { rows: refunded }, { rows: unpaid }] = await Promise.all([
     db.execute<{ m: PaymentMethod; n: number; total: number | string }>(sql`
       select o.payment_method as m, count(*)::int as n, coalesce(sum(o.total), 0)::bigint as total from orders o
-      where o.status <> 'cancelled' and ${within(sql`o.created_at`, tz, day, day)} ${andOrderChannel(channel)} group by o.payment_method`),
+      where o.status <> ${cancelledStatus} and ${within(sql`o.created_at`, tz, day, day)} ${andOrderChannel(channel)} group by o.payment_method`),
     db.execute<{ m: PaymentMethod; total: number | string }>(sql`
       select p.method as m, coalesce(sum(p.amount), 0)::bigint as total from payments p join orders o on o.id = p.order_id
-      where p.status = 'confirmed' and ${within(sql`p.confirmed_at`, tz, day, day)} ${andOrderChannel(channel)} group by p.method`),
+      where p.status = ${paymentReceived} and ${within(sql`p.confirmed_at`, tz, day, day)} ${andOrderChannel(channel)} group by p.method`),
     db.execute<{ total: number | string }>(sql`
       select coalesce(sum(r.amount), 0)::bigint as total from refunds r join orders o on o.id = r.order_id
-      where r.status = 'paid' and ${within(sql`r.paid_at`, tz, day, day)} ${andOrderChannel(channel)}`),
+      where r.status = ${refundPaidBack} and ${within(sql`r.paid_at`, tz, day, day)} ${andOrderChannel(channel)}`),
     db.execute<{ number: string; customer_name: string; payment_method: PaymentMethod; status: string; total: number | string; currency: string; created_at: Date | string; paid: number | string }>(sql`
       select o.number, o.customer_name, o.payment_method, o.status, o.total, o.currency, o.created_at,
-             coalesce((select sum(p.amount) from payments p where p.order_id = o.id and p.status = 'confirmed'), 0)::bigint as paid
+             coalesce((select sum(p.amount) from payments p where p.order_id = o.id and p.status = ${paymentReceived}), 0)::bigint as paid
       from orders o
-      where o.status <> 'cancelled' and ${within(sql`o.created_at`, tz, day, day)} ${andOrderChannel(channel)}
-        and coalesce((select sum(p.amount) from payments p where p.order_id = o.id and p.status = 'confirmed'), 0) < o.total
+      where o.status <> ${cancelledStatus} and ${within(sql`o.created_at`, tz, day, day)} ${andOrderChannel(channel)}
+        and coalesce((select sum(p.amount) from payments p where p.order_id = o.id and p.status = ${paymentReceived}), 0) < o.total
       order by o.created_at limit 500`),
   ]);
   const methods = reconciledMethods.map((method) => {

@@ -4,7 +4,7 @@ import { orderRevisions, shipmentLines } from '#src/db/schema/index.ts';
 import { findOrderByNumber, historyOf, linesOf } from '#src/modules/orders/index.ts';
 import { paymentsOf, refundsOf, slipsOf } from '#src/modules/payments/index.ts';
 import { shipmentsOf } from '#src/modules/shipping/index.ts';
-import { chatTargetFor } from '#src/workflows/customer-chat.ts';
+import { chatTargetFor } from '#src/modules/customers/index.ts';
 import { auditOfOrder } from '../audit.ts';
 
 /** Everything the order page shows, read in one go; undefined when there is no such order. */

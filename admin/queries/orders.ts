@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
 import { orders, type Order, type OrderChannel, type OrderLine, type OrderStatus } from '#src/db/schema/index.ts';
-import { linesOfOrders, orderSearchCondition, parseOrderNumber } from '#src/modules/orders/index.ts';
+import { cancelledStatus, linesOfOrders, orderSearchCondition, parseOrderNumber, placedStatus, waitingFor } from '#src/modules/orders/index.ts';
+import { paymentReceived, refundOwed } from '#src/modules/payments/index.ts';
 
 export const sorts = ['newest', 'oldest', 'total_desc', 'total_asc'] as const;
 export type OrderSort = (typeof sorts)[number];
@@ -24,20 +25,20 @@ export interface DeskFilter {
 export const paymentStates = ['unpaid', 'in_review', 'paid', 'cod_to_collect', 'refund_due'] as const;
 export type PaymentState = (typeof paymentStates)[number];
 
-const confirmedPayment = sql`exists (select 1 from payments p where p.order_id = ${orders.id} and p.status = 'confirmed')`;
+const confirmedPayment = sql`exists (select 1 from payments p where p.order_id = ${orders.id} and p.status = ${paymentReceived})`;
 
 function paymentCondition(state: PaymentState): SQL {
   switch (state) {
     case 'unpaid':
-      return sql`${orders.status} = 'pending_payment' and ${orders.paymentMethod} <> 'cod'`;
+      return sql`${orders.status} = ${placedStatus} and ${orders.paymentMethod} <> 'cod'`;
     case 'in_review':
-      return sql`${orders.status} = 'payment_review'`;
+      return sql`${orders.status} = ${waitingFor.review}`;
     case 'paid':
       return confirmedPayment;
     case 'cod_to_collect':
-      return sql`${orders.paymentMethod} = 'cod' and ${orders.status} <> 'cancelled' and not ${confirmedPayment}`;
+      return sql`${orders.paymentMethod} = 'cod' and ${orders.status} <> ${cancelledStatus} and not ${confirmedPayment}`;
     case 'refund_due':
-      return sql`exists (select 1 from refunds r where r.order_id = ${orders.id} and r.status = 'due')`;
+      return sql`exists (select 1 from refunds r where r.order_id = ${orders.id} and r.status = ${refundOwed})`;
   }
 }
 

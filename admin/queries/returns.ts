@@ -3,7 +3,7 @@ import type { DbOrTx } from '#src/db/client.ts';
 import { customers, orders, returnLines, returnRequests, returnStatus, warehouses, type OrderChannel, type ReturnStatus } from '#src/db/schema/index.ts';
 import { findOrderById, historyOf, linesOf } from '#src/modules/orders/index.ts';
 import { findReturn, returnLinesOf, returnedValue } from '#src/modules/returns/index.ts';
-import { refundableAmount, refundsOfReturn } from '#src/workflows/returns.ts';
+import { refundableAmount, refundsOfReturn } from '#src/modules/payments/index.ts';
 
 export interface ReturnListRow {
   id: number;

@@ -5,7 +5,7 @@ import { withTransaction } from '#src/db/client.ts';
 import { customers } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { findCustomer } from '#src/modules/customers/index.ts';
-import { mergeCustomers } from '#src/workflows/merge-customers.ts';
+import { mergeCustomers } from '#src/workflows/customers/merge-customers.ts';
 import { writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { customerPage, listCustomers } from '../queries/customers.ts';

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
+import { awaitsPacking, awaitsReview, isUnpacking } from '#src/modules/orders/index.ts';
 import { allowed, can } from '../auth/roles.ts';
 import { databaseNow, orderEventsSince, type OrderEvent } from '../queries/orders.ts';
 import { SECURITY_HEADERS } from '../auth/guard.ts';
@@ -21,8 +22,8 @@ export type LiveKind = 'new' | 'slip' | 'to_pack' | 'status';
  */
 export function liveKind(event: OrderEvent, packer: boolean): LiveKind | undefined {
   if (event.from === null) return packer ? undefined : 'new';
-  if (event.to === 'payment_review' && !packer) return 'slip';
-  if (event.to === 'confirmed' && event.from !== 'packed' && packer) return 'to_pack';
+  if (awaitsReview(event.to) && !packer) return 'slip';
+  if (awaitsPacking(event.to) && !isUnpacking(event.from, event.to) && packer) return 'to_pack';
   return 'status';
 }
 

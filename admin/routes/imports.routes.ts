@@ -23,8 +23,8 @@ import {
   type MappingKind,
   type MarketplaceKind,
 } from '#src/modules/imports/index.ts';
-import { previewCodFile, previewCodRun, startCodImport } from '#src/workflows/cod-remittance.ts';
-import { previewMarketplaceFile, previewMarketplaceRun, startMarketplaceImport } from '#src/workflows/marketplace-import.ts';
+import { previewCodFile, previewCodRun, startCodImport } from '#src/workflows/payments/cod-remittance.ts';
+import { previewMarketplaceFile, previewMarketplaceRun, startMarketplaceImport } from '#src/workflows/imports/marketplace-import.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { formValues, parseForm, text, type FieldErrors } from '../forms.ts';
@@ -280,7 +280,7 @@ export const importsRoutes: FastifyPluginAsync = async (app) => {
     const run = await runOf(request, false);
     if (!run) return notFound(request, reply);
     const me = request.admin!.user;
-    const started = await startMarketplaceImport(db, run, { actor: actorOf(me), currency: config.shop.currency, logger: request.log });
+    const started = await startMarketplaceImport(db, run, { actor: actorOf(me), currency: config.shop.currency, billing: config.shop, logger: request.log });
     if (!started) return showRun(request, reply, run, { error: helpers(request).t('imports.notWaiting') }, 409);
     await writeAudit(db, me, { action: 'imports.apply', target: `import:${run.id}`, details: { kind: run.kind, filename: run.filename } });
     return reply.redirect(`/admin/imports/${run.id}?done=importsStarted`, 303);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { inArray } from 'drizzle-orm';
 import { customers } from '#src/db/schema/index.ts';
-import { upcomingReminders } from '#src/jobs/reorder-reminders.job.ts';
+import { upcomingReminders } from '#src/jobs/customers.remind-reorder.job.ts';
 import { deadMessages, resendDeadMessage } from '#src/modules/notify/index.ts';
 import { writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';

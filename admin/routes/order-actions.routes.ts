@@ -3,31 +3,34 @@ import { z } from 'zod';
 import { withTransaction } from '#src/db/client.ts';
 import { orderStatus, type OrderStatus } from '#src/db/schema/index.ts';
 import { AppError, isAppError } from '#src/errors.ts';
-import { findOrderByNumber, lockOrder } from '#src/modules/orders/index.ts';
-import { messageCustomer } from '#src/workflows/message-customer.workflow.ts';
-import { addOrderNote } from '#src/workflows/order-note.workflow.ts';
-import { transitionLockedOrder } from '#src/workflows/order-status.workflow.ts';
-import { shipOrder } from '#src/workflows/ship-order.workflow.ts';
+import { httpStatusOf } from '#src/http/error-status.ts';
+import type { CarrierSetting } from '#src/modules/shipping/index.ts';
+import { findOrderByNumber, isShippable, lockOrder, packingStatuses, ships } from '#src/modules/orders/index.ts';
+import { messageCustomer } from '#src/workflows/orders/message-customer.ts';
+import { addOrderNote } from '#src/workflows/orders/add-note.ts';
+import { transitionLockedOrder } from '#src/workflows/orders/transition-order.ts';
+import { shipOrder } from '#src/workflows/orders/ship-order.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { formValues, optional, parseForm, text } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { helpers } from '../view.ts';
-import { carrierName, carrierOptions, needsReason, showOrderPage } from './order-view.ts';
+import { carrierField, carrierName, needsReason, showOrderPage } from './order-view.ts';
 
 const statusBody = z
   .object({
-    to: z.enum(orderStatus.enumValues).refine((to) => to !== 'shipped', 'field.choice'),
+    to: z.enum(orderStatus.enumValues).refine((to) => !ships(to), 'field.choice'),
     note: optional(z.string().trim().max(1000)),
   })
   .refine((b) => !needsReason(b.to) || (b.note ?? '') !== '', { message: 'field.reasonRequired', path: ['note'] });
 
-const packBody = z.object({ to: z.enum(['packed', 'confirmed']) });
+const packBody = z.object({ to: z.enum(packingStatuses) });
 
-const shipBody = z.object({
-  carrier: z.string().refine((c) => carrierOptions().some((o) => o.code === c), 'field.choice'),
-  trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{4,64}$/, 'field.tracking'),
-});
+const shipBody = (carriers: readonly CarrierSetting[]) =>
+  z.object({
+    carrier: carrierField(carriers),
+    trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{4,64}$/, 'field.tracking'),
+  });
 
 const noteBody = z.object({ note: text(2000) });
 
@@ -52,7 +55,7 @@ export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
     } else {
       error = h.t('error.generic', { message: err.message });
     }
-    return showOrderPage(request, reply, number, { error }, err.kind === 'not_found' ? 404 : 409);
+    return showOrderPage(request, reply, number, { error }, httpStatusOf[err.kind]);
   }
 
   async function move(request: FastifyRequest, reply: FastifyReply, number: string, to: OrderStatus, note: string | undefined) {
@@ -60,7 +63,7 @@ export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
     try {
       const updated = await withTransaction(db, async (tx) => {
         const order = await lockOrder(tx, number);
-        const moved = await transitionLockedOrder(tx, order, { to, note, actor: actorOf(user), locale: config.shop.locale });
+        const moved = await transitionLockedOrder(tx, order, { to, note, actor: actorOf(user), locale: config.shop.locale, billing: config.shop });
         await writeAudit(tx, user, { action: 'order.transition', orderNumber: order.number, details: { from: order.status, to, note } });
         return moved;
       });
@@ -88,7 +91,7 @@ export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
     if (!parsed.success) return showOrderPage(request, reply, number, { error: helpers(request).t('field.choice') }, 400);
     // Packers may only move between confirmed and packed; anything else is someone else's job.
     const order = await findOrderByNumber(db, number);
-    if (order && !['confirmed', 'packed'].includes(order.status)) {
+    if (order && !isShippable(order)) {
       return refused(request, reply, number, illegal(order.status, parsed.data.to));
     }
     return move(request, reply, number, parsed.data.to, undefined);
@@ -98,13 +101,14 @@ export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
     const { number } = request.params as { number: string };
     const { user } = request.admin!;
     const { t } = helpers(request);
-    const parsed = parseForm(shipBody, request.body, t);
+    const parsed = parseForm(shipBody(config.shop.carriers), request.body, t);
     if (!parsed.ok) return showOrderPage(request, reply, number, { form: 'ship', errors: parsed.errors, values: formValues(request.body) }, 400);
     try {
       const { order, shipment } = await shipOrder(db, {
         number,
         // The carrier's name, not its code, so the history reads "Kerry Express KEX-123".
-        carrier: carrierName(parsed.data.carrier),
+        carrier: carrierName(config.shop.carriers, parsed.data.carrier),
+        carriers: config.shop.carriers,
         trackingNumber: parsed.data.trackingNumber,
         actor: actorOf(user),
         locale: config.shop.locale,

@@ -1,17 +1,23 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { and, desc, eq, ne } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { orders, warehouses } from '#src/db/schema/index.ts';
+import { warehouses } from '#src/db/schema/index.ts';
 import { isAppError, type AppError } from '#src/errors.ts';
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
-import { findOrderByNumber, linesOf } from '#src/modules/orders/index.ts';
-import { editableStatuses, editOrder, mergeOrders, parcelsByWarehouse, shipParcel, splitOrder } from '#src/workflows/amend-order.workflow.ts';
+import { heldByWarehouse } from '#src/modules/inventory/index.ts';
+import { httpStatusOf } from '#src/http/error-status.ts';
+import type { CarrierSetting } from '#src/modules/shipping/index.ts';
+import { findOrderByNumber, isEditable, isMergeable, isSplittable, linesOf, mergeCandidates } from '#src/modules/orders/index.ts';
+import { editOrder } from '#src/workflows/orders/edit-order.ts';
+import { mergeOrders } from '#src/workflows/orders/merge-orders.ts';
+import { shipParcel } from '#src/workflows/orders/ship-order.ts';
+import { splitOrder } from '#src/workflows/orders/split-order.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { baht, formValues, list, optional, parseForm, text, type FieldErrors } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { helpers, render } from '../view.ts';
-import { carrierName, carrierOptions, showOrderPage } from './order-view.ts';
+import { carrierField, carrierName, showOrderPage } from './order-view.ts';
 
 const sku = z.string().trim().max(64);
 const qty = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? '0' : v), z.coerce.number().int('field.qty').min(0, 'field.qty').max(10_000, 'field.qty'));
@@ -41,10 +47,11 @@ const splitBody = z.object({
 
 const mergeBody = z.object({ absorb: z.string().trim().min(1).max(32) });
 
-const parcelBody = z.object({
-  carrier: z.string().refine((c) => carrierOptions().some((o) => o.code === c), 'field.choice'),
-  trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{4,64}$/, 'field.tracking'),
-});
+const parcelBody = (carriers: readonly CarrierSetting[]) =>
+  z.object({
+    carrier: carrierField(carriers),
+    trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{4,64}$/, 'field.tracking'),
+  });
 
 const orderUrl = (number: string, done: string, anchor = '') => `/admin/orders/${encodeURIComponent(number)}?done=${done}${anchor}`;
 
@@ -84,7 +91,7 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
       request,
       reply,
       'orders/edit',
-      { order, lines, values, errors: extra.errors ?? {}, error: extra.error, editable: editableStatuses.includes(order.status) },
+      { order, lines, values, errors: extra.errors ?? {}, error: extra.error, editable: isEditable(order) },
       status,
     );
   }
@@ -134,7 +141,7 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
     const order = await findOrderByNumber(db, number);
     if (!order) return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('error.orderNotFound', { number }) }, 404);
     const lines = await linesOf(db, order.id);
-    const suggestion = await parcelsByWarehouse(db, order.id);
+    const suggestion = await heldByWarehouse(db, order.id);
     const houses = await db.select().from(warehouses).where(eq(warehouses.active, true));
     // Where the stock is held in two warehouses, the proposal ships each part from its own; otherwise all in parcel 1.
     const firstQty = (lineId: number) =>
@@ -143,7 +150,7 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
       request,
       reply,
       'orders/split',
-      { order, lines, firstQty, warehouses: houses, suggested: suggestion.map((p) => p.warehouseId), error: extra.error },
+      { order, lines, firstQty, warehouses: houses, suggested: suggestion.map((p) => p.warehouseId), splittable: isSplittable(order), error: extra.error },
       status,
     );
   }
@@ -178,16 +185,8 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
     const h = helpers(request);
     const order = await findOrderByNumber(db, number);
     if (!order) return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('error.orderNotFound', { number }) }, 404);
-    const candidates =
-      order.status === 'pending_payment'
-        ? await db
-            .select()
-            .from(orders)
-            .where(and(eq(orders.customerId, order.customerId), eq(orders.status, 'pending_payment'), ne(orders.id, order.id)))
-            .orderBy(desc(orders.createdAt))
-            .limit(20)
-        : [];
-    return render(request, reply, 'orders/merge', { order, candidates, error: extra.error }, status);
+    const candidates = await mergeCandidates(db, order);
+    return render(request, reply, 'orders/merge', { order, candidates, mergeable: isMergeable(order), error: extra.error }, status);
   }
 
   app.get('/orders/:number/merge', { config: edit }, async (request, reply) => mergePage(request, reply, (request.params as { number: string }).number));
@@ -203,7 +202,7 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
       await writeAudit(db, user, { action: 'order.merge', orderNumber: order.number, details: { absorbed: absorbed.number, total: order.total } });
       return reply.redirect(orderUrl(order.number, 'orderMerged'), 303);
     } catch (err) {
-      if (isAppError(err)) return mergePage(request, reply, number, { error: explain(request, err) }, err.kind === 'not_found' ? 404 : 409);
+      if (isAppError(err)) return mergePage(request, reply, number, { error: explain(request, err) }, httpStatusOf[err.kind]);
       throw err;
     }
   });
@@ -213,7 +212,7 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
     const { user } = request.admin!;
     const { t } = helpers(request);
     const shipmentId = Number(id);
-    const parsed = parseForm(parcelBody, request.body, t);
+    const parsed = parseForm(parcelBody(config.shop.carriers), request.body, t);
     if (!parsed.ok || !Number.isSafeInteger(shipmentId)) {
       return showOrderPage(request, reply, number, { form: `parcel:${id}`, errors: parsed.ok ? {} : parsed.errors, values: formValues(request.body) }, 400);
     }
@@ -221,7 +220,8 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
       const { order, shipment } = await shipParcel(db, {
         number,
         shipmentId,
-        carrier: carrierName(parsed.data.carrier),
+        carrier: carrierName(config.shop.carriers, parsed.data.carrier),
+        carriers: config.shop.carriers,
         trackingNumber: parsed.data.trackingNumber,
         actor: actorOf(user),
         locale: config.shop.locale,
@@ -229,7 +229,7 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
       await writeAudit(db, user, { action: 'order.ship', orderNumber: order.number, details: { carrier: shipment.carrier, trackingNumber: shipment.trackingNumber } });
       return reply.redirect(orderUrl(order.number, 'shipped', '#shipments'), 303);
     } catch (err) {
-      if (isAppError(err)) return showOrderPage(request, reply, number, { error: explain(request, err) }, err.kind === 'not_found' ? 404 : 409);
+      if (isAppError(err)) return showOrderPage(request, reply, number, { error: explain(request, err) }, httpStatusOf[err.kind]);
       throw err;
     }
   });

@@ -4,15 +4,10 @@ import { z } from 'zod';
 import { paymentMethod } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
-import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
-import {
-  enterOrder,
-  findSellableByCode,
-  orderSources,
-  searchCustomers,
-  searchSellables,
-  suggestedShippingFee,
-} from '#src/workflows/order-entry.ts';
+import { findSellableByCode, findSellablesBySku, searchSellables, variantName } from '#src/modules/catalog/index.ts';
+import { searchCustomers } from '#src/modules/customers/index.ts';
+import { shippingFeeForSkus } from '#src/modules/shipping/index.ts';
+import { enterOrder, orderSources } from '#src/workflows/orders/enter-order.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { baht, list, optional, parseForm, type FieldErrors } from '../forms.ts';
@@ -132,7 +127,7 @@ export const orderEntryRoutes: FastifyPluginAsync = async (app) => {
     });
     const subtotal = lines.reduce((n, l) => n + l.lineTotal, 0);
     const valid = lines.filter((l) => l.known && l.qty > 0);
-    const feeSuggested = body.pickup === '1' ? 0 : await suggestedShippingFee(db, valid.map((l) => ({ sku: l.sku, qty: l.qty })), config.shop.shipping);
+    const feeSuggested = body.pickup === '1' ? 0 : await shippingFeeForSkus(db, valid.map((l) => ({ sku: l.sku, qty: l.qty })), config.shop.shipping);
     // The typed fee is kept unless it is empty or still the previous suggestion.
     const typedFee = body.shippingFee;
     const previous = parseBaht(body.feeSuggested);

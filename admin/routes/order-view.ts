@@ -1,8 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Order, OrderStatus, UserRole } from '#src/db/schema/index.ts';
-import { allowedTransitions } from '#src/modules/orders/index.ts';
-import { carrierChoices, resolveCarrier } from '#src/modules/shipping/index.ts';
+import {
+  allowedTransitions,
+  approvesSlip,
+  cancels,
+  isEditable,
+  isMergeable,
+  isPackingMove,
+  isShippable,
+  isSplittable,
+  isUnpacking,
+  mayReceipt,
+  returnsToUnpaid,
+  ships,
+} from '#src/modules/orders/index.ts';
+import { carrierChoices, nothingShipped, resolveCarrier, type CarrierSetting } from '#src/modules/shipping/index.ts';
 import { can } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -19,33 +33,34 @@ export interface OrderAction {
 }
 
 /** A reason is asked where someone else will want to know why: a cancellation, a rejected slip. */
-export const needsReason = (to: OrderStatus) => to === 'cancelled' || to === 'pending_payment';
-
-const isPackingMove = (from: OrderStatus, to: OrderStatus) =>
-  (from === 'confirmed' && to === 'packed') || (from === 'packed' && to === 'confirmed');
+export const needsReason = (to: OrderStatus) => cancels(to) || returnsToUnpaid(to);
 
 /** One control per legal move of the order (transitions.ts), and only those the role may use. */
 export function actionsFor(order: Order, role: UserRole): OrderAction[] {
   const actions: OrderAction[] = [];
   for (const to of allowedTransitions(order.status, order.paymentMethod)) {
-    const route = to === 'shipped' ? 'ship' : isPackingMove(order.status, to) ? 'pack' : 'status';
+    const route = ships(to) ? 'ship' : isPackingMove(order.status, to) ? 'pack' : 'status';
     if (!can(role, route === 'status' ? 'orders.manage' : 'orders.pack')) continue;
     const label: MessageKey =
-      to === 'paid' && order.status === 'payment_review'
+      approvesSlip(order.status, to)
         ? 'action.paid.fromReview'
-        : to === 'confirmed' && order.status === 'packed'
+        : isUnpacking(order.status, to)
           ? 'action.confirmed.unpack'
           : (`action.${to}` as MessageKey);
-    const tone = to === 'cancelled' || to === 'pending_payment' ? 'danger' : to === 'confirmed' && order.status === 'packed' ? 'normal' : 'primary';
+    const tone = needsReason(to) ? 'danger' : isUnpacking(order.status, to) ? 'normal' : 'primary';
     actions.push({ to, label, route, needsReason: needsReason(to), tone });
   }
   return actions;
 }
 
-/** The carriers the shipping forms offer: the enabled ones of the shop's settings, read at each use. */
-export const carrierOptions = () => carrierChoices();
+/** The carriers the shipping forms offer: the enabled ones of the shop's settings (config.shop.carriers), read at each use. */
+export const carrierOptions = (carriers: readonly CarrierSetting[]) => carrierChoices(carriers);
 
-export const carrierName = (code: string) => resolveCarrier(code).name;
+/** A shipping form's carrier field: the code of a carrier the shop offers. */
+export const carrierField = (carriers: readonly CarrierSetting[]) =>
+  z.string().refine((c) => carrierOptions(carriers).some((o) => o.code === c), 'field.choice');
+
+export const carrierName = (carriers: readonly CarrierSetting[], code: string) => resolveCarrier(code, carriers).name;
 
 export interface OrderPageProblems {
   error?: string | undefined;
@@ -74,8 +89,16 @@ export async function showOrderPage(
     {
       ...data,
       actions: actionsFor(data.order, role),
-      carriers: carrierOptions(),
-      trackingUrl: (carrier: string | null, n: string | null) => (carrier && n ? resolveCarrier(carrier).trackingUrl(n) : null),
+      // What the page offers, by the orders policy: the templates only show it.
+      may: {
+        edit: isEditable(data.order) && nothingShipped(data.shipments),
+        split: isSplittable(data.order),
+        merge: isMergeable(data.order),
+        receipt: mayReceipt(data.order),
+        ship: isShippable(data.order),
+      },
+      carriers: carrierOptions(config.shop.carriers),
+      trackingUrl: (carrier: string | null, n: string | null) => (carrier && n ? resolveCarrier(carrier, config.shop.carriers).trackingUrl(n) : null),
       showMoney: can(role, 'revenue.view'),
       messageId: randomUUID(),
       problems: { errors: {}, values: {}, ...problems },

@@ -5,10 +5,10 @@ import { z } from 'zod';
 import { withTransaction } from '#src/db/client.ts';
 import { orderChannel, orderStatus, type OrderStatus } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
-import { findOrderByNumber, lockOrder } from '#src/modules/orders/index.ts';
+import { awaitsConfirmation, findOrderByNumber, isShippable, lockOrder } from '#src/modules/orders/index.ts';
 import { slipsOf } from '#src/modules/payments/index.ts';
-import { transitionLockedOrder } from '#src/workflows/order-status.workflow.ts';
-import { shipOrder } from '#src/workflows/ship-order.workflow.ts';
+import { transitionLockedOrder } from '#src/workflows/orders/transition-order.ts';
+import { shipOrder } from '#src/workflows/orders/ship-order.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed, can, packerStatuses } from '../auth/roles.ts';
 import { list, optional, parseForm } from '../forms.ts';
@@ -113,7 +113,7 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
     const row = await deskRow(db, number);
     if (!row) return reply.code(404).type('text/plain').send('');
     const packer = !can(request.admin!.user.role, 'revenue.view');
-    if (packer && !(packerStatuses as readonly string[]).includes(row.order.status)) return reply.code(204).send();
+    if (packer && !packerStatuses.includes(row.order.status)) return reply.code(204).send();
     return render(request, reply, 'orders/row', { row, showMoney: !packer, selectable: true });
   });
 
@@ -144,7 +144,7 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
     const numbers = parsed.success ? parsed.data.numbers : [];
     const results: { number: string; outcome: 'done' | 'skipped' | 'failed'; reason?: string }[] = [];
     for (const order of await ordersByNumbers(db, numbers)) {
-      if (order.status !== 'paid') {
+      if (!awaitsConfirmation(order)) {
         results.push({ number: order.number, outcome: 'skipped', reason: `${h.status(order.status)}: ${h.t('bulk.notPaid')}` });
         continue;
       }
@@ -188,7 +188,7 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
       const tn = tracking[i] ?? '';
       values[number] = { carrier: c, tracking: tn };
       if (tn === '') return;
-      if (!carrierOptions().some((o) => o.code === c)) errors[number] = h.t('field.choice');
+      if (!carrierOptions(config.shop.carriers).some((o) => o.code === c)) errors[number] = h.t('field.choice');
       else if (!trackingNumber.safeParse(tn).success) errors[number] = h.t('field.tracking');
     });
     if (Object.keys(errors).length > 0) return showBulkShip(request, reply, numbers, { errors, values }, 400);
@@ -203,7 +203,8 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
       try {
         const { order, shipment } = await shipOrder(db, {
           number,
-          carrier: carrierName(carrier[i]!),
+          carrier: carrierName(config.shop.carriers, carrier[i]!),
+          carriers: config.shop.carriers,
           trackingNumber: tn,
           actor: actorOf(user),
           locale: config.shop.locale,
@@ -230,13 +231,13 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
     status = 200,
   ) {
     const orders = await ordersByNumbers(db, numbers);
-    const shippable = orders.filter((o) => o.status === 'confirmed' || o.status === 'packed');
+    const shippable = orders.filter(isShippable);
     const skipped = orders.filter((o) => !shippable.includes(o));
     return render(
       request,
       reply,
       'orders/bulk-ship',
-      { shippable, skipped, carriers: carrierOptions(), errors: problems.errors ?? {}, values: problems.values ?? {} },
+      { shippable, skipped, carriers: carrierOptions(config.shop.carriers), errors: problems.errors ?? {}, values: problems.values ?? {} },
       status,
     );
   }

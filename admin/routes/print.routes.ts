@@ -3,8 +3,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { withTransaction } from '#src/db/client.ts';
 import type { Invoice } from '#src/db/schema/index.ts';
-import { invoiceOf, issueInvoice, receiptAllowed, vatIncluded } from '#src/modules/billing/index.ts';
-import { lockOrder } from '#src/modules/orders/index.ts';
+import { invoiceOf, issueInvoice, vatIncluded } from '#src/modules/billing/index.ts';
+import { lockOrder, mayReceipt } from '#src/modules/orders/index.ts';
 import {
   buildPickingList,
   buyerTaxId,
@@ -101,10 +101,10 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
                 order: p.order,
                 phone: displayPhone(p.order.shippingAddress.phone || p.order.customerPhone),
                 cod: p.order.paymentMethod === 'cod',
-                paid: receiptAllowed({ status: p.order.status, paymentMethod: p.order.paymentMethod }),
+                paid: mayReceipt({ status: p.order.status, paymentMethod: p.order.paymentMethod }),
                 items: p.lines.reduce((n, l) => n + l.qty, 0),
                 tracking: parcels
-                  .map((s) => [s.carrier ? resolveCarrier(s.carrier).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
+                  .map((s) => [s.carrier ? resolveCarrier(s.carrier, config.shop.carriers).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
                   .join(' · '),
                 barcode: code128Svg(p.order.number, { height: 14 }),
                 qr: await qrSvg(p.order.number),
@@ -121,7 +121,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
   async function receipts(request: FastifyRequest, found: PrintOrder[]) {
     const h = helpers(request);
     const user = request.admin!.user;
-    const unpaid = found.filter((p) => !receiptAllowed(p.order)).map((p) => p.order.number);
+    const unpaid = found.filter((p) => !mayReceipt(p.order)).map((p) => p.order.number);
     if (unpaid.length) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: unpaid.join(', ') }));
     const dateFormat = new Intl.DateTimeFormat(h.lang === 'th' ? 'th-TH' : 'en-GB', { timeZone: config.shop.timeZone, dateStyle: 'long' });
     const docs = [];
@@ -131,7 +131,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
         (await withTransaction(db, async (tx) => {
           // The status is checked again under the order's lock: it may have been cancelled meanwhile.
           const locked = await lockOrder(tx, p.order.number);
-          if (!receiptAllowed(locked)) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: locked.number }));
+          if (!mayReceipt(locked)) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: locked.number }));
           const had = await invoiceOf(tx, locked.id);
           const issued = await issueInvoice(tx, locked.id, { vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone });
           if (!had) await writeAudit(tx, user, { action: 'invoice.issued', orderNumber: locked.number, target: issued.number, details: { total: issued.total, vat: issued.vat } });

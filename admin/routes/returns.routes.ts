@@ -7,8 +7,11 @@ import { orderChannel, returnStatus } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
 import { MAX_IMAGE_BYTES } from '#src/lib/image-guard.ts';
-import { checkRefundSlip, refundSlipFile, refundSlipType, removeRefundSlip, saveRefundSlip } from '#src/workflows/refund-payments.ts';
-import { decideReturn, exchangeReturn, receiveReturn, refundMethods, refundReturn, type ReceiptChoice } from '#src/workflows/returns.ts';
+import { checkRefundSlip, refundMethods, refundSlipFile, refundSlipType, removeRefundSlip, saveRefundSlip } from '#src/modules/payments/index.ts';
+import { decideReturn } from '#src/workflows/returns/decide-return.ts';
+import { exchangeReturn } from '#src/workflows/returns/exchange-return.ts';
+import { receiveReturn, type ReceiptChoice } from '#src/workflows/returns/receive-return.ts';
+import { refundReturn } from '#src/workflows/returns/refund-return.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { refuse } from '../auth/guard.ts';
 import { allowed } from '../auth/roles.ts';
@@ -278,7 +281,7 @@ export const returnsRoutes: FastifyPluginAsync = async (app) => {
     if (!lines) return show(request, reply, id, { form: 'exchange', errors: { skus: parsed.ok ? h.t('returns.badLines') : parsed.errors.skus }, values: formValues(request.body) }, 400);
     const me = request.admin!.user;
     try {
-      await exchangeReturn(db, { id, lines, actor: actorOf(me), locale: config.shop.locale }, (tx, ret, order, exchange) =>
+      await exchangeReturn(db, { id, lines, actor: actorOf(me), locale: config.shop.locale, billing: config.shop }, (tx, ret, order, exchange) =>
         writeAudit(tx, me, { action: 'return.exchange', orderNumber: order.number, target: `return:${ret.id}`, details: { exchangeOrder: exchange.number, lines } }),
       );
     } catch (err) {

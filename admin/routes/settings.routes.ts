@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { withTransaction } from '#src/db/client.ts';
 import { isAppError } from '#src/errors.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
-import { enqueueMessage } from '#src/modules/notify/index.ts';
+import { merchantTargets, notifyMerchant } from '#src/modules/notify/index.ts';
 import { BANKS } from '#src/modules/payments/banks.ts';
 import { buildPromptPayPayload, renderPromptPayQrPng } from '#src/modules/payments/promptpay.ts';
 import {
@@ -22,7 +22,6 @@ import {
   type SettingsAudit,
   type SettingsSection,
 } from '#src/modules/settings/index.ts';
-import { merchantTargets } from '#src/workflows/merchant.ts';
 import { writeAudit } from '../audit.ts';
 import { refuse } from '../auth/guard.ts';
 import { allowed } from '../auth/roles.ts';
@@ -325,17 +324,9 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
     const { t } = helpers(request);
     const targets = merchantTargets(config);
     if (targets.length === 0) return show(request, reply, 'notifications', { error: t('settings.notify.noTargets') }, 400);
-    const locale = config.shop.locale;
     const text = helpers(request).t('settings.notify.testText', { shop: config.shop.name });
-    const key = randomUUID();
     await withTransaction(db, async (tx) => {
-      for (const target of targets) {
-        await enqueueMessage(tx, {
-          ...target,
-          payload: { messages: [{ type: 'text', text }], locale },
-          dedupeKey: `merchant:settings-test:${key}:${target.channel}`,
-        });
-      }
+      await notifyMerchant(tx, config, { kind: 'chat.messages', messages: [{ type: 'text', text }] }, `settings-test:${randomUUID()}`);
       await writeAudit(tx, request.admin!.user, { action: 'settings.test_message', target: 'settings:notifications', details: { targets: targets.map((x) => x.channel) } });
     });
     return reply.redirect('/admin/settings/notifications?done=settingsTestQueued', 303);

@@ -18,11 +18,11 @@ import {
   type Sellable,
 } from '#src/modules/catalog/index.ts';
 import { lastAddress, saveAddress, updateCustomerContact } from '#src/modules/customers/index.ts';
-import { linesOf, lockOrder, openStatuses, ordersOfCustomer } from '#src/modules/orders/index.ts';
+import { awaitingPaymentStatuses, customerMayCancel, linesOf, lockOrder, openStatuses, ordersOfCustomer, unpaidStatuses } from '#src/modules/orders/index.ts';
 import { shippingFeeOf } from '#src/modules/shipping/index.ts';
-import { transitionLockedOrder } from '#src/workflows/order-status.workflow.ts';
-import { notifyMerchant } from '#src/workflows/merchant.ts';
-import { placeOrderInTx } from '#src/workflows/place-order.workflow.ts';
+import { transitionLockedOrder } from '#src/workflows/orders/transition-order.ts';
+import { notifyMerchant } from '#src/modules/notify/index.ts';
+import { placeOrderInTx } from '#src/workflows/orders/place-order.ts';
 import { messages as allMessages, type Messages } from '#templates/messages/index.ts';
 import type { CartLineText } from '#templates/messages/types.ts';
 import { createChatBatch, type Cart, type ChatBatch } from './batch.ts';
@@ -488,8 +488,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
     await notifyMerchant(
       tx,
       config,
-      'merchant.new_order',
       {
+        kind: 'merchant.new_order',
         orderNumber: order.number,
         total: order.total,
         currency: order.currency,
@@ -534,7 +534,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
     if (orders.length === 0) return [text(m.noOrders, [{ label: m.button.menu, command: 'menu' }, { label: m.button.reorder, command: 'reorder' }])];
     const fmt = dateFormat(ctx.locale);
     const buttons = orders
-      .filter((o) => o.status === 'pending_payment')
+      .filter(customerMayCancel)
       .slice(0, 3)
       .map((o) => ({ label: m.button.cancelOrder(o.number), command: `cancel ${o.number}` }));
     return [
@@ -576,7 +576,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
   async function cancel(ctx: Ctx, number: string | undefined): Promise<OutMessage[]> {
     const { m } = ctx;
     if (!number) {
-      const pending = await ordersOfCustomer(ctx.tx, ctx.customer.id, { statuses: ['pending_payment'], limit: 5 });
+      const pending = await ordersOfCustomer(ctx.tx, ctx.customer.id, { statuses: unpaidStatuses, limit: 5 });
       return [text(m.cancelWhich, pending.map((o) => ({ label: m.button.cancelOrder(o.number), command: `cancel ${o.number}` })))];
     }
     let order: Order;
@@ -587,7 +587,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
       throw err;
     }
     if (order.customerId !== ctx.customer.id) return [text(m.orderNotFound(number))];
-    if (order.status !== 'pending_payment') return [text(m.cannotCancel(order.number, m.statusName[order.status]))];
+    if (!customerMayCancel(order)) return [text(m.cannotCancel(order.number, m.statusName[order.status]))];
     await transitionLockedOrder(ctx.tx, order, {
       to: 'cancelled',
       actor: `customer:${ctx.channel}`,
@@ -601,7 +601,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
   async function handleImage(ctx: Ctx, image: Extract<ChatEvent, { kind: 'image' }>): Promise<OutMessage[]> {
     // While a return is under way, a photo shows the items: it is kept with the request, never read as a slip.
     if (ctx.state.step === 'return' && ctx.state.ret) return returns.photo(ctx, image);
-    const [order] = await ordersOfCustomer(ctx.tx, ctx.customer.id, { statuses: ['pending_payment', 'payment_review'], limit: 1 });
+    const [order] = await ordersOfCustomer(ctx.tx, ctx.customer.id, { statuses: awaitingPaymentStatuses, limit: 1 });
     if (!order) return [text(ctx.m.imageWithoutOrder, [{ label: ctx.m.button.menu, command: 'menu' }])];
     if (deps.onSlip) {
       return deps.onSlip(ctx.tx, { customer: ctx.customer, order, reference: image.reference, fetch: image.fetch, locale: ctx.locale });

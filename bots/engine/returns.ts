@@ -13,7 +13,7 @@ import type { Logger } from '#src/logger.ts';
 import { findOrderByNumber } from '#src/modules/orders/index.ts';
 import { inspectImage } from '#src/lib/image-guard.ts';
 import { formatReturnNumber } from '#src/modules/returns/index.ts';
-import { checkReturnable, requestReturn, returnableOrders, type Returnability } from '#src/workflows/returns.ts';
+import { checkReturnable, requestReturn, returnableOrders, type Returnability } from '#src/workflows/returns/request-return.ts';
 import type { Messages } from '#templates/messages/index.ts';
 import { MAX_QUICK_REPLIES, type Button, type OutMessage } from './messages.ts';
 import { normalizeText, type Command, type ReturnReason } from './text.ts';

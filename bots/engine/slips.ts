@@ -11,8 +11,8 @@ import { formatMoney } from '#src/lib/money.ts';
 import { inspectImage } from '#src/lib/image-guard.ts';
 import type { RemoteSlipVerifier } from '#src/modules/payments/remote-verifier.ts';
 import { createSlipReader, type SlipReader, type SlipReading } from '#src/modules/payments/slips/index.ts';
-import { lockOrder } from '#src/modules/orders/index.ts';
-import { verifySlip } from '#src/workflows/verify-slip.workflow.ts';
+import { awaitsPayment, lockOrder } from '#src/modules/orders/index.ts';
+import { verifySlip } from '#src/workflows/payments/verify-slip.ts';
 import { messages } from '#templates/messages/index.ts';
 import type { SlipHandler } from './engine.ts';
 import type { OutMessage } from './messages.ts';
@@ -72,7 +72,7 @@ export function createSlipHandling(opts: SlipHandlingOptions) {
     if (!prepared.ok) return [{ type: 'text', text: m.imageRefused[prepared.code] }];
     if (!prepared.reading.isSlip) return [{ type: 'text', text: m.notASlip }];
     const order = await lockOrder(tx, ctx.order.number);
-    if (order.status !== 'pending_payment' && order.status !== 'payment_review') return [{ type: 'text', text: m.imageWithoutOrder }];
+    if (!awaitsPayment(order)) return [{ type: 'text', text: m.imageWithoutOrder }];
 
     const file = path.join(opts.dir, `${prepared.reading.sha256}.${prepared.format}`);
     await mkdir(opts.dir, { recursive: true });

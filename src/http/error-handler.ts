@@ -2,15 +2,21 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
 import { pgErrorCode } from '../db/client.ts';
-import { AppError, type ErrorKind } from '../errors.ts';
+import { AppError } from '../errors.ts';
+import { httpStatusOf } from './error-status.ts';
 
-const statusOf: Record<ErrorKind, number> = {
-  invalid: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  unprocessable: 422,
+/**
+ * Unknown addresses are answered like everything else, but a client probing for them is slowed down:
+ * both 404 handlers (this one and the back office's) take their preHandler from here.
+ */
+export const notFoundRateLimit = {
+  max: 300,
+  timeWindow: '1 minute',
+  errorResponseBuilder: (_request: FastifyRequest, context: { after: string }) => ({
+    statusCode: 429,
+    code: 'RATE_LIMITED',
+    message: `Too many requests for unknown addresses; try again in ${context.after}`,
+  }),
 };
 
 export interface ErrorBody {
@@ -57,7 +63,7 @@ export function registerErrorHandler(app: FastifyInstance) {
 
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof AppError) {
-      const status = statusOf[err.kind];
+      const status = httpStatusOf[err.kind];
       request.log.info({ code: err.code }, err.message);
       return reply.status(status).send(body(err.code, err.message, err.details));
     }
@@ -89,7 +95,7 @@ export function registerErrorHandler(app: FastifyInstance) {
     return reply.status(500).send(body('INTERNAL', 'Something went wrong on our side; it has been logged'));
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler({ preHandler: app.rateLimit(notFoundRateLimit) }, (request, reply) => {
     reply.status(404).send(body('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 }

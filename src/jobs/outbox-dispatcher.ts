@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { renderTemplate } from '#templates/messages/index.ts';
 import type { Db } from '../db/client.ts';
 import type { OutboxRow } from '../db/schema/index.ts';
 import type { Logger } from '../logger.ts';
+import { noticeOf, type RenderNotice } from '../modules/notify/index.ts';
 import { SendError, type ChannelSender } from '../ports/channel.ts';
 import type { OutMessage } from '../ports/messages.ts';
 
@@ -10,6 +10,8 @@ export interface DispatcherOptions {
   db: Db;
   logger: Logger;
   senders: Partial<Record<string, ChannelSender>>;
+  /** The words of a notice in a language: the chat runtime passes the one built from templates/messages. */
+  render: RenderNotice;
   /** After this many failed attempts a row is dead: shown in the back office, resent by hand. */
   maxAttempts?: number;
   batchSize?: number;
@@ -118,7 +120,8 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
     if (!sender) return finish(row, { sent: false, error: `channel ${row.channel} is not configured`, dead: true });
     let messages: OutMessage[];
     try {
-      messages = 'template' in row.payload ? renderTemplate(row.payload.template, row.payload.locale, row.payload.params) : (row.payload.messages as OutMessage[]);
+      const { notice, locale } = noticeOf(row.payload);
+      messages = opts.render(notice, locale);
     } catch (err) {
       return finish(row, { sent: false, error: (err as Error).message, dead: true });
     }

@@ -5,7 +5,7 @@ import { changeStock, createWarehouse, findWarehouseByCode } from '#src/modules/
 import { eq } from 'drizzle-orm';
 import { orders, type ChatChannel } from '#src/db/schema/index.ts';
 import { ensureChatIdentity, findOrCreateCustomerByPhone } from '#src/modules/customers/index.ts';
-import { placeOrder, type PlaceOrderInput } from '#src/workflows/place-order.workflow.ts';
+import { placeOrder, type PlaceOrderInput } from '#src/workflows/orders/place-order.ts';
 
 let seq = 0;
 const next = () => ++seq;

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '#src/db/client.ts';
 import { orders, outbox } from '#src/db/schema/index.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
-import { enqueueMessage } from '#src/modules/notify/index.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { tellCustomer } from '#src/modules/notify/index.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { lineEnv, settle } from '../helpers/chat.ts';
 import { makeProduct, orderInput } from '../helpers/factories.ts';
@@ -28,7 +28,7 @@ describe('the messages desk', () => {
   it('shows a dead message with its error and sends it once when staff press "send again"', async () => {
     const userId = lineUserId('desk-dead');
     await withTransaction(t.database.db, (tx) =>
-      enqueueMessage(tx, { channel: 'line', recipient: userId, payload: { messages: [{ type: 'text', text: 'สินค้าพร้อมส่งแล้ว' }], locale: 'th' }, dedupeKey: 'desk-dead:1' }),
+      tellCustomer(tx, { channel: 'line', recipient: userId, locale: 'th' }, { kind: 'chat.messages', messages: [{ type: 'text', text: 'สินค้าพร้อมส่งแล้ว' }] }, { key: 'desk-dead:1' }),
     );
     await t.database.db.update(outbox).set({ status: 'dead', attempts: 8, lastError: 'LINE answered 500 Internal Server Error' }).where(eq(outbox.dedupeKey, 'desk-dead:1'));
     const staff = await signIn(t.app, (await makeUser(t.database.db, 'staff', { language: 'en' })).email);
@@ -51,7 +51,7 @@ describe('the messages desk', () => {
     );
     for (const daysAgo of [20, 10]) {
       const { order } = await placeOrder(t.database.db, { ...orderInput(customer, [{ sku, qty: 1 }]), channel: 'line' });
-      await transitionOrder(t.database.db, { number: order.number, to: 'paid', actor: 't', notify: false });
+      await transitionOrder(t.database.db, { number: order.number, to: 'paid', actor: 't', notify: false, billing: t.config.shop });
       await t.database.db.update(orders).set({ createdAt: new Date(Date.now() - daysAgo * 86_400_000) }).where(eq(orders.id, order.id));
     }
     const owner = await signIn(t.app, (await makeUser(t.database.db, 'owner', { language: 'th' })).email);

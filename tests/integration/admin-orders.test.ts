@@ -5,7 +5,7 @@ import { withTransaction } from '#src/db/client.ts';
 import { adminAuditLog, outbox } from '#src/db/schema/index.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
 import { setLowStockThreshold } from '#src/modules/inventory/index.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeProduct, orderInput } from '../helpers/factories.ts';
 import { alertText, apiOrder, clientFor, decodeEntities, makeApiOrder, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';

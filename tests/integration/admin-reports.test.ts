@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orders, type Order } from '#src/db/schema/index.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { parseReportQuery, presetRange, zonedMidnight } from '#admin/queries/reports.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeCustomer, makeProduct, orderInput } from '../helpers/factories.ts';
@@ -24,7 +24,7 @@ async function order(
   const db = t.database.db;
   const { order: placed } = await placeOrder(db, { ...orderInput(customer, lines), channel: opts.channel, paymentMethod: opts.method });
   await db.update(orders).set({ createdAt: new Date(at) }).where(eq(orders.id, placed.id));
-  if (opts.to !== 'pending_payment') await transitionOrder(db, { number: placed.number, to: opts.to, actor: 'test', notify: false });
+  if (opts.to !== 'pending_payment') await transitionOrder(db, { number: placed.number, to: opts.to, actor: 'test', notify: false, billing: t.config.shop });
   const [row] = await db.select().from(orders).where(eq(orders.id, placed.id));
   return row!;
 }

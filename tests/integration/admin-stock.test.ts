@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuditLog, lowStockThresholds, productVariants, stockLedger, stockLevels, warehouses, type Warehouse } from '#src/db/schema/index.ts';
 import { findOrderByNumber } from '#src/modules/orders/index.ts';
 import { orderReservations } from '#src/modules/inventory/index.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { buildTestApp, auth, type TestApp } from '../helpers/app.ts';
 import { makeCustomer, makeProduct, makeWarehouse, orderInput } from '../helpers/factories.ts';
 import { decodeEntities, makeApiOrder, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';

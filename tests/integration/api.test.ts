@@ -3,7 +3,8 @@ import { createUser, createApiKey } from '#src/modules/accounts/index.ts';
 import { outboxFor } from '#src/modules/notify/index.ts';
 import { findOrCreateCustomerByIdentity } from '#src/modules/customers/index.ts';
 import { withTransaction } from '#src/db/client.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
+import { makeUser, signIn } from '../helpers/admin.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { apiOrderBody, makeProduct, orderInput } from '../helpers/factories.ts';
 
@@ -266,5 +267,29 @@ describe('orders', () => {
     const res = await inject({ method: 'GET', url: '/api/v1/orders/TL-99999999' });
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe('ORDER_NOT_FOUND');
+  });
+});
+
+describe('unknown addresses', () => {
+  it('slows down a client probing unknown addresses, on the API and in the back office, without touching others', async () => {
+    const probe = (url: string, remoteAddress: string) => t.app.inject({ method: 'GET', url, remoteAddress });
+    const first = await probe('/no-such-page-0', '10.44.0.1');
+    expect(first.statusCode).toBe(404);
+    expect(first.json().error.code).toBe('NOT_FOUND');
+    const answers: number[] = [];
+    for (let i = 1; i <= 300; i++) answers.push((await probe(`/no-such-page-${i}`, '10.44.0.1')).statusCode);
+    expect(answers.slice(0, 299).every((s) => s === 404)).toBe(true);
+    expect(answers.at(-1)).toBe(429);
+    const limited = await probe('/no-such-page-x', '10.44.0.1');
+    expect(limited.json().error.code).toBe('RATE_LIMITED');
+    // Another client, and known routes of the same client, are not held up.
+    expect((await probe('/no-such-page-x', '10.44.0.2')).statusCode).toBe(404);
+    expect((await probe('/healthz', '10.44.0.1')).statusCode).toBe(200);
+
+    const staff = await signIn(t.app, (await makeUser(t.database.db, 'staff')).email);
+    const page = (url: string) => t.app.inject({ method: 'GET', url, remoteAddress: '10.44.0.3', headers: { cookie: staff.cookie } });
+    for (let i = 0; i < 300; i++) expect((await page(`/admin/no-such-page-${i}`)).statusCode).toBe(404);
+    expect((await page('/admin/no-such-page-x')).statusCode).toBe(429);
+    expect((await page('/admin/orders')).statusCode).toBe(200);
   });
 });

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '#src/db/client.ts';
 import { orderHistory, paymentSlips, returnLines, returnRequests, type ChatChannel } from '#src/db/schema/index.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { lineEnv, sendLine, sendTelegram, settle } from '../helpers/chat.ts';
 import { makeProduct, orderInput } from '../helpers/factories.ts';
@@ -56,7 +56,7 @@ async function deliveredOrder(channel: ChatChannel, externalId: string, language
     channel,
   });
   const path = status === 'paid' ? ['paid'] : ['paid', 'confirmed', 'shipped', 'delivered'];
-  for (const to of path) await transitionOrder(db, { number: order.number, to: to as 'paid', actor: 'test', notify: false });
+  for (const to of path) await transitionOrder(db, { number: order.number, to: to as 'paid', actor: 'test', notify: false, billing: t.config.shop });
   return order;
 }
 

@@ -6,8 +6,8 @@ import { withTransaction, type Database } from '#src/db/client.ts';
 import { invoices, orders } from '#src/db/schema/index.ts';
 import { invoiceOf, issueInvoice } from '#src/modules/billing/index.ts';
 import { lockOrder } from '#src/modules/orders/index.ts';
-import { transitionLockedOrder, transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { transitionLockedOrder, transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { createTestDatabase, onRealPostgres } from '../helpers/db.ts';
 import { makeCustomer, makeProduct, orderInput } from '../helpers/factories.ts';
 

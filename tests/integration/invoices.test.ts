@@ -3,7 +3,7 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoices, orders } from '#src/db/schema/index.ts';
-import { receiptAllowed } from '#src/modules/billing/index.ts';
+import { mayReceipt } from '#src/modules/orders/index.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { makeApiOrder, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
@@ -81,14 +81,14 @@ describe('receipts printed from the back office', () => {
 
   it('allows a receipt for a paid order at any later step, and for a COD order only once delivered', () => {
     for (const status of ['paid', 'confirmed', 'packed', 'shipped', 'delivered', 'completed'] as const) {
-      expect(receiptAllowed({ status, paymentMethod: 'promptpay' }), status).toBe(true);
+      expect(mayReceipt({ status, paymentMethod: 'promptpay' }), status).toBe(true);
     }
     for (const status of ['pending_payment', 'payment_review', 'cancelled'] as const) {
-      expect(receiptAllowed({ status, paymentMethod: 'transfer' }), status).toBe(false);
+      expect(mayReceipt({ status, paymentMethod: 'transfer' }), status).toBe(false);
     }
-    expect(receiptAllowed({ status: 'shipped', paymentMethod: 'cod' })).toBe(false);
-    expect(receiptAllowed({ status: 'confirmed', paymentMethod: 'cod' })).toBe(false);
-    expect(receiptAllowed({ status: 'delivered', paymentMethod: 'cod' })).toBe(true);
-    expect(receiptAllowed({ status: 'completed', paymentMethod: 'cod' })).toBe(true);
+    expect(mayReceipt({ status: 'shipped', paymentMethod: 'cod' })).toBe(false);
+    expect(mayReceipt({ status: 'confirmed', paymentMethod: 'cod' })).toBe(false);
+    expect(mayReceipt({ status: 'delivered', paymentMethod: 'cod' })).toBe(true);
+    expect(mayReceipt({ status: 'completed', paymentMethod: 'cod' })).toBe(true);
   });
 });

@@ -2,19 +2,22 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '#src/db/client.ts';
 import { chatInbox, orders, outbox } from '#src/db/schema/index.ts';
-import { INBOX_RETENTION_DAYS } from '#src/jobs/scheduler.ts';
+import { INBOX_RETENTION_DAYS } from '#src/jobs/conversations.prune-inbox.job.ts';
 import { pruneInbound, recordInbound } from '#src/modules/conversations/index.ts';
-import { alertLowStock, sendDailySummary } from '#src/jobs/merchant-alerts.job.ts';
+import { alertLowStock } from '#src/jobs/inventory.alert-low-stock.job.ts';
+import { sendDailySummary } from '#src/jobs/reports.send-daily-summary.job.ts';
 import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
-import { sendReorderReminders, upcomingReminders } from '#src/jobs/reorder-reminders.job.ts';
-import { expireUnpaidOrders, remindUnpaidOrders } from '#src/jobs/unpaid-orders.job.ts';
+import { sendReorderReminders, upcomingReminders } from '#src/jobs/customers.remind-reorder.job.ts';
+import { expireUnpaidOrders } from '#src/jobs/orders.expire-unpaid.job.ts';
+import { remindUnpaidOrders } from '#src/jobs/orders.remind-unpaid.job.ts';
 import { ensureChatIdentity, updateCustomerContact } from '#src/modules/customers/index.ts';
 import { setLowStockThreshold, listStock } from '#src/modules/inventory/index.ts';
-import { deadMessages, enqueueMessage, resendDeadMessage } from '#src/modules/notify/index.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { deadMessages, resendDeadMessage, tellCustomer } from '#src/modules/notify/index.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { createLineClients, createLineSender } from '#bots/line/line.sender.ts';
 import { createTelegramSender } from '#bots/telegram/telegram.bot.ts';
+import { renderNotice } from '#templates/messages/index.ts';
 import { createRateLimiter } from '#src/lib/rate-limiter.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { settle, lineEnv } from '../helpers/chat.ts';
@@ -103,7 +106,7 @@ describe('tracking numbers reach the customer', () => {
   it('sends one Telegram message for a Telegram customer', async () => {
     const { sku } = await makeProduct(db(), { stock: { MAIN: 5 } });
     const { order } = await chatOrder('telegram', '777001', sku);
-    await transitionOrder(db(), { number: order.number, to: 'paid', actor: 'test', notify: false });
+    await transitionOrder(db(), { number: order.number, to: 'paid', actor: 'test', notify: false, billing: t.config.shop });
     await transitionOrder(db(), { number: order.number, to: 'confirmed', actor: 'test', notify: false });
     await t.app.inject({ method: 'POST', url: `/api/v1/orders/${order.number}/shipments`, headers: auth, payload: { carrier: 'Flash', trackingNumber: 'TH99887766' } });
     await settle(t.app);
@@ -119,7 +122,7 @@ describe('unpaid orders', () => {
     const now = noonBangkok();
     const unpaid = await chatOrder('line', lineUserId('unpaid'), sku, 1, 3, now);
     const paid = await chatOrder('line', lineUserId('paid-meanwhile'), sku, 1, 3, now);
-    await transitionOrder(db(), { number: paid.order.number, to: 'paid', actor: 'test', notify: false });
+    await transitionOrder(db(), { number: paid.order.number, to: 'paid', actor: 'test', notify: false, billing: t.config.shop });
     const fresh = await chatOrder('line', lineUserId('fresh'), sku, 1, 0, now);
 
     await remindUnpaidOrders(db(), t.config, now);
@@ -159,8 +162,8 @@ describe('reorder reminders', () => {
     const userId = lineUserId('regular-rice');
     const first = await chatOrder('line', userId, sku, 1, 24 * 20);
     const second = await chatOrder('line', userId, sku, 1, 24 * 10);
-    await transitionOrder(db(), { number: first.order.number, to: 'paid', actor: 't', notify: false });
-    await transitionOrder(db(), { number: second.order.number, to: 'paid', actor: 't', notify: false });
+    await transitionOrder(db(), { number: first.order.number, to: 'paid', actor: 't', notify: false, billing: t.config.shop });
+    await transitionOrder(db(), { number: second.order.number, to: 'paid', actor: 't', notify: false, billing: t.config.shop });
 
     const upcoming = await upcomingReminders(db(), t.config, new Date(), first.customer.id);
     expect(upcoming).toHaveLength(1);
@@ -250,12 +253,12 @@ describe('delivery machinery', () => {
   async function queue(n: number, tag: string) {
     await withTransaction(db(), async (tx) => {
       for (let i = 0; i < n; i++) {
-        await enqueueMessage(tx, {
-          channel: 'line',
-          recipient: lineUserId(`${tag}-${i % 20}`),
-          payload: { messages: [{ type: 'text', text: `${tag} message ${i}` }], locale: 'th' },
-          dedupeKey: `${tag}:${i}`,
-        });
+        await tellCustomer(
+          tx,
+          { channel: 'line', recipient: lineUserId(`${tag}-${i % 20}`), locale: 'th' },
+          { kind: 'chat.messages', messages: [{ type: 'text', text: `${tag} message ${i}` }] },
+          { key: `${tag}:${i}` },
+        );
       }
     });
   }
@@ -269,7 +272,7 @@ describe('delivery machinery', () => {
     await queue(200, 'flaky');
     line.setFailureRate(0.3, [500, 429, 'timeout', 'lost-response'], 42, { hangMs: 300, retryAfterSeconds: 0 });
     const sender = createLineSender(createLineClients({ ...t.config.line! }), { timeoutMs: 150 });
-    const dispatcher = createOutboxDispatcher({ db: db(), logger: t.app.log as never, senders: { line: sender }, backoffBaseMs: 10, maxAttempts: 30 });
+    const dispatcher = createOutboxDispatcher({ db: db(), logger: t.app.log as never, render: renderNotice, senders: { line: sender }, backoffBaseMs: 10, maxAttempts: 30 });
     for (let round = 0; round < 200 && (await pending('flaky')) > 0; round++) {
       await dispatcher.flush();
       await new Promise((r) => setTimeout(r, 30));
@@ -284,12 +287,12 @@ describe('delivery machinery', () => {
   it('spreads a burst of 1,000 Telegram messages within the rate limits and drops none', async () => {
     await withTransaction(db(), async (tx) => {
       for (let i = 0; i < 1000; i++) {
-        await enqueueMessage(tx, {
-          channel: 'telegram',
-          recipient: String(900_000 + (i % 50)),
-          payload: { messages: [{ type: 'text', text: `burst message ${i}` }], locale: 'th' },
-          dedupeKey: `burst:${i}`,
-        });
+        await tellCustomer(
+          tx,
+          { channel: 'telegram', recipient: String(900_000 + (i % 50)), locale: 'th' },
+          { kind: 'chat.messages', messages: [{ type: 'text', text: `burst message ${i}` }] },
+          { key: `burst:${i}` },
+        );
       }
     });
     // Telegram's limits scaled up tenfold so the test takes seconds, not a minute; the shape is the same.
@@ -303,6 +306,7 @@ describe('delivery machinery', () => {
     const dispatcher = createOutboxDispatcher({
       db: db(),
       logger: t.app.log as never,
+      render: renderNotice,
       senders: { telegram: createTelegramSender(bot, recording) },
       batchSize: 200,
     });
@@ -329,11 +333,11 @@ describe('delivery machinery', () => {
   it('marks a message dead after its last attempt, and sends it once when resent', async () => {
     const userId = lineUserId('dead-letter');
     await withTransaction(db(), (tx) =>
-      enqueueMessage(tx, { channel: 'line', recipient: userId, payload: { messages: [{ type: 'text', text: 'dead letter' }], locale: 'th' }, dedupeKey: 'dead:1' }),
+      tellCustomer(tx, { channel: 'line', recipient: userId, locale: 'th' }, { kind: 'chat.messages', messages: [{ type: 'text', text: 'dead letter' }] }, { key: 'dead:1' }),
     );
     line.failNext(3, 500);
     const sender = createLineSender(createLineClients({ ...t.config.line! }));
-    const dispatcher = createOutboxDispatcher({ db: db(), logger: t.app.log as never, senders: { line: sender }, maxAttempts: 3, backoffBaseMs: 1 });
+    const dispatcher = createOutboxDispatcher({ db: db(), logger: t.app.log as never, render: renderNotice, senders: { line: sender }, maxAttempts: 3, backoffBaseMs: 1 });
     for (let i = 0; i < 10 && (await pending('dead')) > 0; i++) {
       await dispatcher.flush();
       const [row] = await db().select().from(outbox).where(eq(outbox.dedupeKey, 'dead:1'));
@@ -353,20 +357,19 @@ describe('delivery machinery', () => {
     const userId = lineUserId('reply-crash');
     const replyToken = line.issueReplyToken(userId);
     await withTransaction(db(), (tx) =>
-      enqueueMessage(tx, {
-        channel: 'line',
-        recipient: userId,
-        payload: { messages: [{ type: 'text', text: 'reply-crash answer' }], locale: 'th' },
-        dedupeKey: 'reply-crash:1',
-        replyToken,
-        replyTokenExpiresAt: new Date(Date.now() + 50_000),
-      }),
+      tellCustomer(
+        tx,
+        { channel: 'line', recipient: userId, locale: 'th' },
+        { kind: 'chat.messages', messages: [{ type: 'text', text: 'reply-crash answer' }] },
+        { key: 'reply-crash:1', replyToken, replyTokenExpiresAt: new Date(Date.now() + 50_000) },
+      ),
     );
     // The worker's reply reaches LINE, then the process dies before it writes "sent".
     const real = createLineSender(createLineClients({ ...t.config.line! }));
     const dying = createOutboxDispatcher({
       db: db(),
       logger: t.app.log as never,
+      render: renderNotice,
       senders: { line: { send: async (delivery) => { await real.send(delivery); await new Promise(() => undefined); } } },
       leaseMs: 300,
     });
@@ -374,7 +377,7 @@ describe('delivery machinery', () => {
     for (let i = 0; i < 100 && line.sentTexts(userId).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(line.sentTexts(userId)).toEqual(['reply-crash answer']);
     await new Promise((r) => setTimeout(r, 400));
-    const restarted = createOutboxDispatcher({ db: db(), logger: t.app.log as never, senders: { line: real } });
+    const restarted = createOutboxDispatcher({ db: db(), logger: t.app.log as never, render: renderNotice, senders: { line: real } });
     await restarted.flush();
     expect(await pending('reply-crash')).toBe(0);
     // The retry tried the same reply token, LINE refused it as used: delivered once, never pushed.
@@ -388,6 +391,7 @@ describe('delivery machinery', () => {
     const crashed = createOutboxDispatcher({
       db: db(),
       logger: t.app.log as never,
+      render: renderNotice,
       senders: { line: { send: () => new Promise(() => undefined) } },
       leaseMs: 300,
     });
@@ -397,7 +401,7 @@ describe('delivery machinery', () => {
     expect(claimed.rows[0]!.n).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 400));
     const sender = createLineSender(createLineClients({ ...t.config.line! }));
-    const restarted = createOutboxDispatcher({ db: db(), logger: t.app.log as never, senders: { line: sender } });
+    const restarted = createOutboxDispatcher({ db: db(), logger: t.app.log as never, render: renderNotice, senders: { line: sender } });
     await restarted.flush();
     expect(await pending('crash')).toBe(0);
     const texts = line.sentTexts().filter((x) => x.startsWith('crash message'));

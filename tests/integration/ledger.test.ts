@@ -9,8 +9,8 @@ import { adminAuditLog, orderHistory, orders, refunds } from '#src/db/schema/ind
 import { localDate } from '#src/lib/shop-time.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeCustomer, makeProduct, orderInput } from '../helpers/factories.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { decodeEntities, makeApiOrder, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
 import { parse } from 'csv-parse/sync';
 
@@ -257,7 +257,7 @@ describe('the money pages by channel', () => {
   async function channelOrder(channel: Channel, sku: string, qty: number, path: ('paid' | 'cancelled')[]) {
     const customer = await makeCustomer(t.database.db, { name: `ลูกค้า ${channel}` });
     const { order } = await placeOrder(t.database.db, { ...orderInput(customer, [{ sku, qty }]), channel, paymentMethod: 'promptpay' });
-    for (const to of path) await transitionOrder(t.database.db, { number: order.number, to, actor: 'test', notify: false });
+    for (const to of path) await transitionOrder(t.database.db, { number: order.number, to, actor: 'test', notify: false, billing: t.config.shop });
     return order.number;
   }
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRows, importRuns, marketplaceMappings, orders, outbox, payments, skuAliases, stockLevels } from '#src/db/schema/index.ts';
 import { importsIdle, type ParsedOrder } from '#src/modules/imports/index.ts';
 import { linesOf } from '#src/modules/orders/index.ts';
-import { importOne } from '#src/workflows/marketplace-import.ts';
+import { importOne } from '#src/workflows/imports/marketplace-import.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { decodeEntities, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
@@ -356,7 +356,7 @@ describe('stock and concurrency', () => {
 
   it('the same marketplace order imported by four uploads at once is created once', async () => {
     const results = await Promise.all(
-      [1, 2, 3, 4].map(() => importOne(t.database.db, 'tiktok', order('RACE-1', 'MP-TEA', 1), { actor: 'test', currency: 'THB' })),
+      [1, 2, 3, 4].map(() => importOne(t.database.db, 'tiktok', order('RACE-1', 'MP-TEA', 1), { actor: 'test', currency: 'THB', billing: t.config.shop })),
     );
     const statuses = results.map((r) => r[0]!.status).sort();
     expect(statuses).toEqual(['created', 'duplicate', 'duplicate', 'duplicate']);

@@ -4,15 +4,18 @@ import type { Database } from '#src/db/client.ts';
 import { orders, stockLedger, stockReservations } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { listStock, orderReservations } from '#src/modules/inventory/index.ts';
+import { builtInCarriers } from '#src/modules/shipping/index.ts';
 import { historyOf } from '#src/modules/orders/index.ts';
 import { refundsOf } from '#src/modules/payments/index.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
-import { shipOrder } from '#src/workflows/ship-order.workflow.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
+import { shipOrder } from '#src/workflows/orders/ship-order.ts';
 import { createTestDatabase, onRealPostgres } from '../helpers/db.ts';
 import { makeCustomer, makeProduct, makeWarehouse, orderInput } from '../helpers/factories.ts';
 
 let database: Database;
+/** The shop's billing settings as an app without back-office settings has them. */
+const billing = { vatRegistered: false, timeZone: 'Asia/Bangkok' };
 beforeAll(async () => {
   database = await createTestDatabase({ poolSize: 20 });
   await makeWarehouse(database.db, { code: 'BKK', priority: 10 });
@@ -118,7 +121,7 @@ describe('the order lifecycle and stock', () => {
     const { sku } = await makeProduct(database.db, { price: 5_000, stock: { BKK: 4 } });
     const customer = await makeCustomer(database.db);
     const { order } = await placeOrder(database.db, orderInput(customer, [{ sku, qty: 3 }]));
-    await transitionOrder(database.db, { number: order.number, to: 'paid', actor: 'staff:a' });
+    await transitionOrder(database.db, { number: order.number, to: 'paid', actor: 'staff:a', billing });
     await transitionOrder(database.db, { number: order.number, to: 'cancelled', actor: 'staff:a', note: 'customer changed mind' });
     expect(await stockOf(sku)).toEqual({ BKK: { onHand: 4, reserved: 0, available: 4 } });
     expect(await refundsOf(database.db, order.id)).toMatchObject([{ amount: 15_000, status: 'due', reason: 'customer changed mind' }]);
@@ -133,9 +136,9 @@ describe('the order lifecycle and stock', () => {
     const { sku, variant } = await makeProduct(database.db, { stock: { BKK: 10 } });
     const customer = await makeCustomer(database.db);
     const { order } = await placeOrder(database.db, orderInput(customer, [{ sku, qty: 4 }]));
-    await transitionOrder(database.db, { number: order.number, to: 'paid', actor: 'staff' });
+    await transitionOrder(database.db, { number: order.number, to: 'paid', actor: 'staff', billing });
     await transitionOrder(database.db, { number: order.number, to: 'confirmed', actor: 'staff' });
-    await shipOrder(database.db, { number: order.number, carrier: 'Kerry', trackingNumber: 'KEX123456', actor: 'staff' });
+    await shipOrder(database.db, { number: order.number, carrier: 'Kerry', trackingNumber: 'KEX123456', actor: 'staff', carriers: builtInCarriers });
     expect(await stockOf(sku)).toEqual({ BKK: { onHand: 6, reserved: 0, available: 6 } });
     const ledger = await database.db.select().from(stockLedger).where(eq(stockLedger.variantId, variant.id));
     expect(ledger.map((l) => [l.reason, l.onHandDelta, l.reservedDelta])).toEqual([

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '#src/db/client.ts';
 import { orders } from '#src/db/schema/index.ts';
 import { salesByChannel, salesByPeriod, salesByProduct, salesSummary, slowMovers, toCsv, topCustomers } from '#src/modules/reports/index.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeProduct, makeWarehouse, orderInput } from '../helpers/factories.ts';
 
@@ -21,7 +21,7 @@ afterAll(() => database?.close());
 async function sale(customer: { id: number; name: string }, lines: { sku: string; qty: number }[], at: string, channel: 'line' | 'shopee' = 'line', paid = true) {
   const { order } = await placeOrder(database.db, { ...orderInput(customer, lines), channel });
   await database.db.update(orders).set({ createdAt: new Date(at) }).where(eq(orders.id, order.id));
-  if (paid) await transitionOrder(database.db, { number: order.number, to: 'paid', actor: 't', notify: false });
+  if (paid) await transitionOrder(database.db, { number: order.number, to: 'paid', actor: 't', notify: false, billing: { vatRegistered: false, timeZone: 'Asia/Bangkok' } });
   return order;
 }
 

@@ -19,9 +19,9 @@ import { ensureChatIdentity } from '#src/modules/customers/index.ts';
 import { availableByVariant, findWarehouseByCode } from '#src/modules/inventory/index.ts';
 import { linesOf } from '#src/modules/orders/index.ts';
 import { exchangeSettlement, parseReturnNumber, returnedValue, withinReturnWindow } from '#src/modules/returns/index.ts';
-import { transitionOrder } from '#src/workflows/order-status.workflow.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
-import { requestReturn } from '#src/workflows/returns.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
+import { requestReturn } from '#src/workflows/returns/request-return.ts';
 import { parseSkuLines } from '#admin/routes/returns.routes.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { lineEnv, settle } from '../helpers/chat.ts';
@@ -70,7 +70,7 @@ async function deliveredWithReturn(returned: { sku: string; qty: number }[] = [{
     ]),
     channel,
   });
-  for (const to of ['paid', 'confirmed', 'shipped', 'delivered'] as const) await transitionOrder(db, { number: order.number, to, actor: 'test', notify: false });
+  for (const to of ['paid', 'confirmed', 'shipped', 'delivered'] as const) await transitionOrder(db, { number: order.number, to, actor: 'test', notify: false, billing: t.config.shop });
   const ol = await linesOf(db, order.id);
   const { request } = await withTransaction(db, (tx) =>
     requestReturn(tx, {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '#src/db/client.ts';
 import { orders, paymentSlips } from '#src/db/schema/index.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
-import { placeOrder } from '#src/workflows/place-order.workflow.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { sendLine, settle, lineEnv } from '../helpers/chat.ts';
 import { makeProduct, orderInput, unpaidChatOrder } from '../helpers/factories.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isReminderDue, predictRunOut, reminderDueAt } from '#src/jobs/reorder-prediction.ts';
+import { isReminderDue, predictRunOut, reminderDueAt } from '#src/modules/customers/reorder-prediction.ts';
 import { isQuietHour, localDate, startOfLocalDay } from '#src/lib/shop-time.ts';
 
 const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000);

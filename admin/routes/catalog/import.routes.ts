@@ -3,7 +3,7 @@ import type { ImportRun } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import type { CsvRowError } from '#src/modules/catalog/index.ts';
 import { discardImportRun, findImportRun, listImportRuns, rowsOfRun } from '#src/modules/imports/index.ts';
-import { payloadOf, previewProductFile, startProductImport } from '#src/workflows/catalog-import.ts';
+import { payloadOf, previewProductFile, startProductImport } from '#src/workflows/imports/catalog-import.ts';
 import { actorOf, writeAudit } from '../../audit.ts';
 import { isMessageKey, type Translate } from '../../i18n/index.ts';
 import { helpers, isHtmx, render } from '../../view.ts';

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { withTransaction } from '#src/db/client.ts';
 import { categoryByName, findCategory, listCategories, productCsv, productImagePath, updateProduct, type ProductFields } from '#src/modules/catalog/index.ts';
 import { listWarehouses } from '#src/modules/inventory/index.ts';
-import { createProductWithVariant } from '#src/workflows/catalog.workflow.ts';
+import { createProductWithVariant } from '#src/workflows/catalog/create-product.ts';
 import { actorOf, writeAudit } from '../../audit.ts';
 import { formValues, parseForm, type FieldErrors } from '../../forms.ts';
 import { exportVariants, listProducts } from '../../queries/catalog.ts';

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { findProduct, findVariant } from '#src/modules/catalog/index.ts';
-import { addVariant, editVariant } from '#src/workflows/catalog.workflow.ts';
+import { addVariant } from '#src/workflows/catalog/add-variant.ts';
+import { editVariant } from '#src/workflows/catalog/edit-variant.ts';
 import { writeAudit } from '../../audit.ts';
 import { formValues, parseForm, type FieldErrors } from '../../forms.ts';
 import { helpers, render } from '../../view.ts';

@@ -2,7 +2,8 @@ import { stringify } from 'csv-stringify/sync';
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import type { OrderChannel } from '../../db/schema/index.ts';
-import { andOrderChannel } from '../orders/index.ts';
+import { andOrderChannel, cancelledStatus } from '../orders/index.ts';
+import { paymentReceived, refundPaidBack } from '../payments/index.ts';
 import { vatIncluded } from './invoices.ts';
 
 /**
@@ -46,7 +47,7 @@ export async function accountingOrders(db: DbOrTx, r: AccountingRange): Promise<
     select o.id, o.number, o.created_at, o.channel, o.customer_name, i.number as invoice_number, o.subtotal, o.shipping_fee,
            o.discount, o.total, o.status, o.payment_method, o.currency
     from orders o left join invoices i on i.order_id = o.id
-    where o.status <> 'cancelled' and ${inRange(sql`o.created_at`, r)} ${andOrderChannel(r.channel)}
+    where o.status <> ${cancelledStatus} and ${inRange(sql`o.created_at`, r)} ${andOrderChannel(r.channel)}
     order by o.created_at, o.id`);
   return rows.map((o) => ({
     id: Number(o.id),
@@ -69,7 +70,7 @@ export async function accountingLines(db: DbOrTx, r: AccountingRange) {
   const { rows } = await db.execute<Record<string, unknown>>(sql`
     select o.number, l.sku, l.name, l.qty, l.unit_price, l.line_total
     from order_lines l join orders o on o.id = l.order_id
-    where o.status <> 'cancelled' and ${inRange(sql`o.created_at`, r)} ${andOrderChannel(r.channel)}
+    where o.status <> ${cancelledStatus} and ${inRange(sql`o.created_at`, r)} ${andOrderChannel(r.channel)}
     order by o.created_at, o.id, l.id`);
   return rows.map((l) => ({
     orderNumber: String(l.number),
@@ -85,7 +86,7 @@ export async function accountingPayments(db: DbOrTx, r: AccountingRange) {
   const { rows } = await db.execute<Record<string, unknown>>(sql`
     select o.number, p.confirmed_at, p.method, p.reference, p.amount
     from payments p join orders o on o.id = p.order_id
-    where p.status = 'confirmed' and ${inRange(sql`p.confirmed_at`, r)} ${andOrderChannel(r.channel)}
+    where p.status = ${paymentReceived} and ${inRange(sql`p.confirmed_at`, r)} ${andOrderChannel(r.channel)}
     order by p.confirmed_at, p.id`);
   return rows.map((p) => ({
     orderNumber: String(p.number),
@@ -100,7 +101,7 @@ export async function accountingRefunds(db: DbOrTx, r: AccountingRange) {
   const { rows } = await db.execute<Record<string, unknown>>(sql`
     select o.number, rf.paid_at, rf.method, rf.reference, rf.reason, rf.amount
     from refunds rf join orders o on o.id = rf.order_id
-    where rf.status = 'paid' and o.status <> 'cancelled' and ${inRange(sql`rf.paid_at`, r)} ${andOrderChannel(r.channel)}
+    where rf.status = ${refundPaidBack} and o.status <> ${cancelledStatus} and ${inRange(sql`rf.paid_at`, r)} ${andOrderChannel(r.channel)}
     order by rf.paid_at, rf.id`);
   return rows.map((f) => ({
     orderNumber: String(f.number),

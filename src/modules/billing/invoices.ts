@@ -4,6 +4,12 @@ import { documentCounters, invoices, orders, type Invoice } from '#src/db/schema
 import { AppError } from '#src/errors.ts';
 import { localDate } from '#src/lib/shop-time.ts';
 
+/** How invoices are made: VAT registration, and the time zone whose year names the series (the shop's live settings). */
+export interface BillingOptions {
+  vatRegistered: boolean;
+  timeZone: string;
+}
+
 /** Thai VAT is 7% and shop prices include it: the VAT inside an amount. */
 export function vatIncluded(total: number): { net: number; vat: number } {
   const vat = Math.round((total * 7) / 107);
@@ -22,7 +28,7 @@ export function invoiceNumber(series: string, seq: number): string {
 export async function issueInvoice(
   tx: Tx,
   orderId: number,
-  opts: { vatRegistered: boolean; timeZone: string; now?: Date },
+  opts: BillingOptions & { now?: Date },
 ): Promise<Invoice> {
   const existing = await tx.select().from(invoices).where(eq(invoices.orderId, orderId));
   if (existing[0]) return existing[0];
@@ -59,4 +65,15 @@ export async function issueInvoice(
 export async function invoiceOf(db: DbOrTx, orderId: number): Promise<Invoice | undefined> {
   const [row] = await db.select().from(invoices).where(eq(invoices.orderId, orderId));
   return row;
+}
+
+/**
+ * A receipt already issued follows its order's new amount under the same number (an edit, a merge);
+ * its VAT stays 0 when the shop was not VAT-registered when it was issued.
+ */
+export async function retotalInvoice(tx: Tx, orderId: number, total: number): Promise<void> {
+  await tx
+    .update(invoices)
+    .set({ total, vat: sql`case when ${invoices.vat} = 0 then 0 else ${vatIncluded(total).vat} end` })
+    .where(eq(invoices.orderId, orderId));
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import {
   categories,
@@ -151,4 +151,42 @@ export async function createProduct(
 export async function countProducts(db: DbOrTx): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(products);
   return row!.n;
+}
+
+/** A product by what a scanner or a person typed: the SKU (any case) or the barcode. */
+export async function findSellableByCode(db: DbOrTx, code: string): Promise<Sellable | undefined> {
+  const trimmed = code.trim();
+  if (!trimmed) return undefined;
+  const bySku = await findSellablesBySku(db, [trimmed]);
+  const hit = bySku.get(trimmed.toLowerCase());
+  if (hit) return hit;
+  const [byBarcode] = await db
+    .select({ sku: productVariants.sku })
+    .from(productVariants)
+    .where(eq(productVariants.barcode, trimmed))
+    .limit(1);
+  if (!byBarcode) return undefined;
+  return (await findSellablesBySku(db, [byBarcode.sku])).get(byBarcode.sku.toLowerCase());
+}
+
+/** Up to `limit` active products whose SKU, barcode or Thai/English name contains the text. */
+export async function searchSellables(db: DbOrTx, q: string, limit = 10): Promise<Sellable[]> {
+  const text = q.trim();
+  if (!text) return [];
+  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await db
+    .select({ sku: productVariants.sku })
+    .from(productVariants)
+    .innerJoin(products, eq(products.id, productVariants.productId))
+    .where(
+      and(
+        eq(products.active, true),
+        eq(productVariants.active, true),
+        or(ilike(productVariants.sku, like), ilike(products.nameTh, like), ilike(products.nameEn, like), eq(productVariants.barcode, text)),
+      ),
+    )
+    .orderBy(productVariants.sku)
+    .limit(limit);
+  const found = await findSellablesBySku(db, rows.map((r) => r.sku));
+  return rows.map((r) => found.get(r.sku.toLowerCase())!).filter(Boolean);
 }

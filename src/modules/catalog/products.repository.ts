@@ -1,4 +1,4 @@
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { categories, productVariants, products, type Category, type Product, type ProductVariant } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
@@ -118,4 +118,71 @@ export function formatOptions(options: Record<string, string>): string {
   return Object.entries(options)
     .map(([k, v]) => `${k}=${v}`)
     .join('; ');
+}
+
+/** A variant with its product's fields and category name: what a catalog file's row is compared with. */
+export type VariantWithProduct = Pick<ProductVariant, 'sku' | 'options' | 'price' | 'compareAtPrice' | 'cost' | 'weightGrams' | 'barcode' | 'active'> &
+  Pick<Product, 'nameTh' | 'nameEn' | 'descriptionTh' | 'descriptionEn' | 'lastsDays'> & { variantId: number; productId: number; category: string | null };
+
+/** The variants with these SKUs (compared without case), keyed by lower-cased SKU. */
+export async function variantsBySku(db: DbOrTx, skus: string[]): Promise<Map<string, VariantWithProduct>> {
+  const out = new Map<string, VariantWithProduct>();
+  const lowered = [...new Set(skus.map((s) => s.toLowerCase()))];
+  for (let i = 0; i < lowered.length; i += 1000) {
+    const rows = await db
+      .select({
+        variantId: productVariants.id,
+        productId: products.id,
+        sku: productVariants.sku,
+        options: productVariants.options,
+        price: productVariants.price,
+        compareAtPrice: productVariants.compareAtPrice,
+        cost: productVariants.cost,
+        weightGrams: productVariants.weightGrams,
+        barcode: productVariants.barcode,
+        active: productVariants.active,
+        nameTh: products.nameTh,
+        nameEn: products.nameEn,
+        descriptionTh: products.descriptionTh,
+        descriptionEn: products.descriptionEn,
+        lastsDays: products.lastsDays,
+        category: categories.nameTh,
+      })
+      .from(productVariants)
+      .innerJoin(products, eq(products.id, productVariants.productId))
+      .leftJoin(categories, eq(categories.id, products.categoryId))
+      .where(inArray(sql`lower(${productVariants.sku})`, lowered.slice(i, i + 1000)));
+    for (const r of rows) out.set(r.sku.toLowerCase(), r);
+  }
+  return out;
+}
+
+/** How many variants the products with these Thai names have (the product a new SKU would join). */
+export async function variantCountsByName(db: DbOrTx, names: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < names.length; i += 1000) {
+    const rows = await db
+      .select({ nameTh: products.nameTh, n: sql<number>`count(${productVariants.id})::int` })
+      .from(products)
+      .innerJoin(productVariants, eq(productVariants.productId, products.id))
+      .where(inArray(products.nameTh, names.slice(i, i + 1000)))
+      .groupBy(products.id, products.nameTh)
+      .orderBy(products.id);
+    // A new SKU joins the first product of that name (applyRow picks the lowest id).
+    for (const r of rows) if (!out.has(r.nameTh)) out.set(r.nameTh, r.n);
+  }
+  return out;
+}
+
+/** The first product (lowest id) with this Thai name: the one a new SKU of that name joins. */
+export async function firstProductNamed(db: DbOrTx, nameTh: string): Promise<{ id: number } | undefined> {
+  const [row] = await db.select({ id: products.id }).from(products).where(eq(products.nameTh, nameTh)).orderBy(products.id).limit(1);
+  return row;
+}
+
+/** A product has one variant without options, or several variants that each have options. */
+export function checkOptionsRule(variants: { id: number; options: Record<string, string> }[]) {
+  if (variants.length > 1 && variants.some((v) => Object.keys(v.options).length === 0)) {
+    throw new AppError('VALIDATION_ERROR', 'Every variant of a product with several variants needs option values', { reason: 'optionsNeeded' });
+  }
 }

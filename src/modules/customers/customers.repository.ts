@@ -1,9 +1,10 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
   customerAddresses,
   customerIdentities,
   customers,
+  reorderReminders,
   type ChatChannel,
   type Customer,
   type CustomerAddress,
@@ -154,4 +155,92 @@ export async function keptCustomer(db: DbOrTx, customer: Customer): Promise<Cust
     current = await findCustomer(db, current.mergedIntoId);
   }
   return current;
+}
+
+export interface CustomerHit {
+  id: number;
+  name: string;
+  phone: string | null;
+  chats: string[];
+  address: { name: string; phone: string; address: string; postcode: string | null } | undefined;
+}
+
+/** Customers by name or phone (any way it is typed), merged records left out; with their chats and last address. */
+export async function searchCustomers(db: DbOrTx, q: string, limit = 8): Promise<CustomerHit[]> {
+  const text = q.trim();
+  if (text.length < 2) return [];
+  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const digits = text.replace(/\D/g, '');
+  const phone = normalizeThaiPhone(text);
+  const byPhone = phone ? [eq(customers.phone, phone)] : digits.length >= 4 ? [sql`${customers.phone} like ${`%${digits.replace(/^0/, '')}%`}`] : [];
+  const rows = await db
+    .select()
+    .from(customers)
+    .where(and(isNull(customers.mergedIntoId), or(ilike(customers.name, like), ...byPhone)))
+    .orderBy(customers.name)
+    .limit(limit);
+  return Promise.all(
+    rows.map(async (c) => {
+      const chats = await db.select({ channel: customerIdentities.channel }).from(customerIdentities).where(eq(customerIdentities.customerId, c.id));
+      const addr = await lastAddress(db, c.id);
+      return {
+        id: c.id,
+        name: c.name,
+        phone: c.phone,
+        chats: [...new Set(chats.map((x) => x.channel))],
+        address: addr ? { name: addr.name, phone: addr.phone, address: addr.address, postcode: addr.postcode ?? null } : undefined,
+      };
+    }),
+  );
+}
+
+/** Row-locks a customer for a change that must not interleave (a merge). */
+export async function lockCustomer(tx: Tx, id: number): Promise<Customer | undefined> {
+  const [row] = await tx.select().from(customers).where(eq(customers.id, id)).for('update');
+  return row;
+}
+
+/**
+ * Moves a duplicate customer's chat identities (and with them carts and chat sessions, which hang on the
+ * identity), saved addresses and reorder reminders to the kept record; returns how many of each moved.
+ */
+export async function moveCustomerRecords(tx: Tx, fromId: number, toId: number): Promise<{ identities: number; addresses: number; reminders: number }> {
+  const move = async <T extends typeof customerIdentities | typeof customerAddresses | typeof reorderReminders>(table: T) => {
+    const rows = await tx
+      .update(table)
+      .set({ customerId: toId } as never)
+      .where(eq(table.customerId, fromId))
+      .returning({ id: table.id });
+    return rows.length;
+  };
+  return { identities: await move(customerIdentities), addresses: await move(customerAddresses), reminders: await move(reorderReminders) };
+}
+
+/**
+ * The kept record takes what only the duplicate knew (phone, email, language, name; an opt-out from
+ * reminders on either stays), and the duplicate keeps only a pointer to where it went. Returns the
+ * kept record and which contact fields were filled.
+ */
+export async function absorbCustomer(tx: Tx, keep: Customer, dup: Customer): Promise<{ kept: Customer; filled: string[] }> {
+  const patch: Partial<Customer> = {};
+  const filled: string[] = [];
+  if (!keep.phone && dup.phone) {
+    patch.phone = dup.phone;
+    filled.push('phone');
+  }
+  if (!keep.email && dup.email) {
+    patch.email = dup.email;
+    filled.push('email');
+  }
+  if (!keep.language && dup.language) patch.language = dup.language;
+  if (!keep.name && dup.name) patch.name = dup.name;
+  // A customer who opted out of reminders on either account stays opted out.
+  if (dup.reminderOptOut && !keep.reminderOptOut) patch.reminderOptOut = true;
+  const [kept] = await tx
+    .update(customers)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(customers.id, keep.id))
+    .returning();
+  await tx.update(customers).set({ mergedIntoId: keep.id, updatedAt: new Date() }).where(eq(customers.id, dup.id));
+  return { kept: kept!, filled };
 }

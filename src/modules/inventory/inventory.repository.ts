@@ -5,13 +5,12 @@ import {
   productVariants,
   stockLedger,
   stockLevels,
-  stockReservations,
   warehouses,
   type StockReason,
   type Warehouse,
 } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
-import type { Allocation, AvailableStock } from './allocation.ts';
+import type { AvailableStock } from './allocation.ts';
 
 export interface StockChange {
   warehouseId: number;
@@ -109,87 +108,14 @@ export async function lockAvailableStock(tx: Tx, variantIds: number[]): Promise<
   }));
 }
 
-export async function reserveForOrder(
-  tx: Tx,
-  orderId: number,
-  allocations: (Allocation & { orderLineId: number })[],
-  actor: string,
-): Promise<void> {
-  for (const a of allocations) {
-    await changeStock(tx, {
-      warehouseId: a.warehouseId,
-      variantId: a.variantId,
-      reservedDelta: a.qty,
-      reason: 'reserve',
-      refType: 'order',
-      refId: String(orderId),
-      actor,
-    });
-  }
-  if (allocations.length > 0) {
-    await tx.insert(stockReservations).values(
-      allocations.map((a) => ({
-        orderId,
-        orderLineId: a.orderLineId,
-        warehouseId: a.warehouseId,
-        variantId: a.variantId,
-        qty: a.qty,
-      })),
-    );
-  }
-}
-
-async function settleReservations(
-  tx: Tx,
-  orderId: number,
-  outcome: 'released' | 'consumed',
-  actor: string,
-  note?: string,
-): Promise<number> {
-  const active = await tx
-    .select()
-    .from(stockReservations)
-    .where(and(eq(stockReservations.orderId, orderId), eq(stockReservations.status, 'active')))
-    .orderBy(asc(stockReservations.variantId), asc(stockReservations.warehouseId))
-    .for('update');
-  for (const r of active) {
-    await changeStock(tx, {
-      warehouseId: r.warehouseId,
-      variantId: r.variantId,
-      reservedDelta: -r.qty,
-      onHandDelta: outcome === 'consumed' ? -r.qty : 0,
-      reason: outcome === 'consumed' ? 'ship' : 'release',
-      refType: 'order',
-      refId: String(orderId),
-      actor,
-      note,
-    });
-  }
-  if (active.length > 0) {
-    await tx
-      .update(stockReservations)
-      .set({ status: outcome })
-      .where(inArray(stockReservations.id, active.map((r) => r.id)));
-  }
-  return active.length;
-}
-
-/** Gives an order's held stock back (cancel, expiry). Safe to call twice: only active reservations move. */
-export function releaseOrderReservations(tx: Tx, orderId: number, actor: string, note?: string) {
-  return settleReservations(tx, orderId, 'released', actor, note);
-}
-
-/** Turns an order's held stock into a deduction when it ships. */
-export function consumeOrderReservations(tx: Tx, orderId: number, actor: string) {
-  return settleReservations(tx, orderId, 'consumed', actor);
-}
-
-export async function orderReservations(db: DbOrTx, orderId: number) {
-  return db.select().from(stockReservations).where(eq(stockReservations.orderId, orderId));
-}
-
 export async function listWarehouses(db: DbOrTx): Promise<Warehouse[]> {
   return db.select().from(warehouses).orderBy(desc(warehouses.priority), asc(warehouses.id));
+}
+
+/** The warehouses with these ids (unknown ids are left out). */
+export async function warehousesByIds(db: DbOrTx, ids: readonly number[]): Promise<Warehouse[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(warehouses).where(inArray(warehouses.id, [...new Set(ids)]));
 }
 
 export async function findWarehouseByCode(db: DbOrTx, code: string): Promise<Warehouse | undefined> {

@@ -1,3 +1,6 @@
-// Notify owns the outbox: messages to customers and merchants, queued in the transaction of the change
-// that causes them and delivered afterwards by the dispatcher, once each.
-export * from './outbox.repository.ts';
+// Notify owns the outbox and what goes in it: typed notices to customers and the merchant, queued in the
+// transaction of the change that causes them (tellCustomer, notifyMerchant) and delivered afterwards by
+// the dispatcher, once each, in words the chat runtime renders.
+export * from './notices.ts';
+export { deadMessages, outboxFor, resendDeadMessage } from './outbox.repository.ts';
+export * from './tell.ts';

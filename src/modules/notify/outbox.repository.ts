@@ -5,7 +5,7 @@ import { outbox, type OutboxPayload, type OutboxRow } from '../../db/schema/inde
 export interface OutboundMessage {
   channel: 'line' | 'telegram' | 'webchat' | 'facebook' | 'instagram';
   recipient: string;
-  /** A template key and its values rendered in the recipient's language when sent, or messages already written. */
+  /** A notice and the recipient's language (notices.ts: payloadOf), rendered when sent. */
   payload: OutboxPayload;
   /** Names the event, e.g. "order:TL-10001:shipped:3"; the same key is never queued twice. */
   dedupeKey: string;
@@ -14,14 +14,10 @@ export interface OutboundMessage {
 }
 
 /**
- * Queues a message in the caller's transaction: it is sent only if the change that caused it commits,
- * and at most once per dedupe key. Returns false when this message was already queued.
+ * Queues messages in the caller's transaction, in one statement: each is sent only if the change that
+ * caused it commits, and at most once per dedupe key. Returns how many were new. (Callers go through
+ * tellCustomer and notifyMerchant.)
  */
-export async function enqueueMessage(tx: Tx, msg: OutboundMessage): Promise<boolean> {
-  return (await enqueueMessages(tx, [msg])) > 0;
-}
-
-/** Queues many messages in one statement, each at most once per dedupe key; returns how many were new. */
 export async function enqueueMessages(tx: Tx, msgs: OutboundMessage[]): Promise<number> {
   if (msgs.length === 0) return 0;
   const inserted = await tx

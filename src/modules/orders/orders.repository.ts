@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
   idempotencyKeys,
@@ -15,6 +15,7 @@ import {
 import { AppError } from '../../errors.ts';
 import { normalizeThaiPhone } from '../../lib/phone.ts';
 import { formatOrderNumber, parseOrderNumber } from './order-number.ts';
+import { isMergeable, unpaidStatuses } from './policy.ts';
 import { assertTransition } from './transitions.ts';
 
 export interface NewOrder {
@@ -98,6 +99,17 @@ export async function linesOf(db: DbOrTx, orderId: number): Promise<OrderLine[]>
   return db.select().from(orderLines).where(eq(orderLines.orderId, orderId)).orderBy(asc(orderLines.id));
 }
 
+/** When the order last moved to this status (a note, which keeps the status, does not count). */
+export async function lastMovedTo(db: DbOrTx, orderId: number, status: OrderStatus): Promise<Date | undefined> {
+  const [moved] = await db
+    .select({ at: orderHistory.createdAt })
+    .from(orderHistory)
+    .where(and(eq(orderHistory.orderId, orderId), eq(orderHistory.toStatus, status), sql`${orderHistory.fromStatus} is distinct from ${orderHistory.toStatus}`))
+    .orderBy(desc(orderHistory.id))
+    .limit(1);
+  return moved?.at;
+}
+
 export async function historyOf(db: DbOrTx, orderId: number) {
   return db.select().from(orderHistory).where(eq(orderHistory.orderId, orderId)).orderBy(asc(orderHistory.id));
 }
@@ -150,6 +162,11 @@ export async function listOrders(
 /** `and o.channel = $n` for raw SQL over the orders row aliased `o`, or nothing when every channel is wanted. */
 export function andOrderChannel(channel: OrderChannel | undefined): SQL {
   return channel ? sql`and o.channel = ${channel}` : sql``;
+}
+
+/** Statuses as SQL literals for raw queries, e.g. `o.status in (${statusList(paidStatuses)})` (enum values, never input). */
+export function statusList(statuses: readonly OrderStatus[]): SQL {
+  return sql.raw(statuses.map((s) => `'${s}'`).join(', '));
 }
 
 /** An order number, a phone however typed, or part of a name or number: the search of the API and the desk. */
@@ -207,6 +224,26 @@ export async function bindIdempotencyKey(tx: Tx, key: string, orderId: number) {
   await tx.update(idempotencyKeys).set({ orderId }).where(eq(idempotencyKeys.key, key));
 }
 
+/** Orders by id or by number, for matching a file's rows (missing ones are left out). */
+export async function ordersByIds(db: DbOrTx, ids: readonly number[]): Promise<Order[]> {
+  return inChunks([...new Set(ids)], (chunk) => db.select().from(orders).where(inArray(orders.id, chunk)));
+}
+
+export async function ordersByNumbers(db: DbOrTx, numbers: readonly string[]): Promise<Order[]> {
+  return inChunks([...new Set(numbers)], (chunk) => db.select().from(orders).where(inArray(orders.number, chunk)));
+}
+
+/** The orders of a marketplace with these external ids, by external id. */
+export async function ordersByExternalIds(db: DbOrTx, channel: OrderChannel, externalIds: readonly string[]): Promise<Order[]> {
+  return inChunks([...new Set(externalIds)], (chunk) => db.select().from(orders).where(and(eq(orders.channel, channel), inArray(orders.externalId, chunk))));
+}
+
+async function inChunks<T, R>(list: T[], query: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < list.length; i += 500) out.push(...(await query(list.slice(i, i + 500))));
+  return out;
+}
+
 export async function findOrderById(db: DbOrTx, id: number) {
   const [order] = await db.select().from(orders).where(eq(orders.id, id));
   return order;
@@ -224,6 +261,50 @@ export async function ordersOfCustomer(
     .where(and(eq(orders.customerId, customerId), opts.statuses ? inArray(orders.status, [...opts.statuses]) : undefined))
     .orderBy(sql`${orders.createdAt} desc nulls last`, sql`${orders.id} desc nulls last`)
     .limit(opts.limit ?? 10);
+}
+
+/** A duplicate customer's orders now belong to the kept record (a merge of customers); returns how many moved. */
+export async function moveOrdersToCustomer(tx: Tx, fromId: number, toId: number): Promise<number> {
+  const rows = await tx.update(orders).set({ customerId: toId }).where(eq(orders.customerId, fromId)).returning({ id: orders.id });
+  return rows.length;
+}
+
+/** Loads and row-locks an order by its id. */
+export async function lockOrderById(tx: Tx, id: number): Promise<Order> {
+  const [order] = await tx.select().from(orders).where(eq(orders.id, id)).for('update');
+  if (!order) throw new AppError('ORDER_NOT_FOUND', `Order ${id} does not exist`);
+  return order;
+}
+
+/**
+ * Unpaid orders that are not cash on delivery (those are paid at the door), placed before
+ * `placedBefore` and, when given, after `placedAfter`: what the unpaid-order jobs remind and expire.
+ */
+export async function unpaidOrderNumbers(db: DbOrTx, window: { placedBefore: Date; placedAfter?: Date | undefined }, limit = 500): Promise<string[]> {
+  const rows = await db
+    .select({ number: orders.number })
+    .from(orders)
+    .where(
+      and(
+        inArray(orders.status, [...unpaidStatuses]),
+        ne(orders.paymentMethod, 'cod'),
+        lte(orders.createdAt, window.placedBefore),
+        window.placedAfter ? sql`${orders.createdAt} > ${window.placedAfter}` : undefined,
+      ),
+    )
+    .limit(limit);
+  return rows.map((r) => r.number);
+}
+
+/** The customer's other unpaid orders, newest first: what an order may be merged with. */
+export async function mergeCandidates(db: DbOrTx, order: Order, limit = 20): Promise<Order[]> {
+  if (!isMergeable(order)) return [];
+  return db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.customerId, order.customerId), inArray(orders.status, [...unpaidStatuses]), ne(orders.id, order.id)))
+    .orderBy(desc(orders.createdAt))
+    .limit(limit);
 }
 
 /**

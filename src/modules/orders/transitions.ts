@@ -14,15 +14,6 @@ export const transitions: Readonly<Record<OrderStatus, readonly OrderStatus[]>> 
   cancelled: [],
 };
 
-export const openStatuses: readonly OrderStatus[] = [
-  'pending_payment',
-  'payment_review',
-  'paid',
-  'confirmed',
-  'packed',
-  'shipped',
-];
-
 export function allowedTransitions(from: OrderStatus, paymentMethod: PaymentMethod): OrderStatus[] {
   return transitions[from].filter((to) => !(from === 'pending_payment' && to === 'confirmed' && paymentMethod !== 'cod'));
 }

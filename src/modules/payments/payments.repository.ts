@@ -1,6 +1,9 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
-import { payments, refunds, type Payment, type PaymentMethod, type Refund } from '../../db/schema/index.ts';
+import { payments, type Payment, type PaymentMethod, type PaymentStatus } from '../../db/schema/index.ts';
+
+/** A payment whose money the shop has: a slip accepted, an order marked paid, cash on delivery collected. */
+export const paymentReceived = 'confirmed' satisfies PaymentStatus;
 
 export async function recordPayment(
   tx: Tx,
@@ -9,7 +12,7 @@ export async function recordPayment(
     method: PaymentMethod;
     amount: number;
     currency: string;
-    status?: 'pending' | 'confirmed';
+    status?: 'pending' | typeof paymentReceived;
     reference?: string | undefined;
     actor: string;
     note?: string | undefined;
@@ -17,10 +20,10 @@ export async function recordPayment(
     confirmedAt?: Date | undefined;
   },
 ): Promise<Payment> {
-  const status = input.status ?? 'confirmed';
+  const status = input.status ?? paymentReceived;
   const [row] = await tx
     .insert(payments)
-    .values({ ...input, status, confirmedAt: status === 'confirmed' ? (input.confirmedAt ?? new Date()) : null })
+    .values({ ...input, status, confirmedAt: status === paymentReceived ? (input.confirmedAt ?? new Date()) : null })
     .returning();
   return row!;
 }
@@ -30,22 +33,10 @@ export async function paidAmount(db: DbOrTx, orderId: number): Promise<number> {
   const [row] = await db
     .select({ sum: sql<number>`coalesce(sum(${payments.amount}), 0)::bigint` })
     .from(payments)
-    .where(and(eq(payments.orderId, orderId), eq(payments.status, 'confirmed')));
+    .where(and(eq(payments.orderId, orderId), eq(payments.status, paymentReceived)));
   return Number(row!.sum);
 }
 
 export async function paymentsOf(db: DbOrTx, orderId: number): Promise<Payment[]> {
   return db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(asc(payments.id));
-}
-
-export async function recordRefundDue(
-  tx: Tx,
-  input: { orderId: number; amount: number; currency: string; reason: string; actor: string },
-): Promise<Refund> {
-  const [row] = await tx.insert(refunds).values({ ...input, status: 'due' }).returning();
-  return row!;
-}
-
-export async function refundsOf(db: DbOrTx, orderId: number): Promise<Refund[]> {
-  return db.select().from(refunds).where(eq(refunds.orderId, orderId)).orderBy(asc(refunds.id));
 }

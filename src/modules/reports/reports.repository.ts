@@ -1,9 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import type { OrderChannel } from '../../db/schema/index.ts';
+import { cancelledStatus, paidStatuses, statusList } from '../orders/index.ts';
 
 /** Orders that count as sales: money received or promised (cash on delivery confirmed), not cancelled. */
-export const SALE_STATUSES = ['paid', 'confirmed', 'packed', 'shipped', 'delivered', 'completed'] as const;
+const saleStatuses = statusList(paidStatuses);
 
 export interface ReportRange {
   from: Date;
@@ -16,7 +17,7 @@ export interface ReportRange {
 const saleFilter = (r: ReportRange, alias = 'o'): SQL =>
   sql.join(
     [
-      sql.raw(`${alias}.status in (${SALE_STATUSES.map((s) => `'${s}'`).join(',')})`),
+      sql`${sql.raw(alias)}.status in (${saleStatuses})`,
       sql`${sql.raw(alias)}.created_at >= ${r.from} and ${sql.raw(alias)}.created_at < ${r.to}`,
       r.channel ? sql`${sql.raw(alias)}.channel = ${r.channel}` : sql`true`,
     ],
@@ -86,7 +87,7 @@ export async function salesSummary(db: DbOrTx, r: ReportRange) {
     db,
     sql`with sales as (select o.customer_id, o.total, o.created_at from orders o where ${saleFilter(r)}),
              firsts as (select o.customer_id, min(o.created_at) as first_at from orders o
-                        where o.status in (${sql.raw(SALE_STATUSES.map((s) => `'${s}'`).join(','))})
+                        where o.status in (${saleStatuses})
                         group by o.customer_id)
         select count(*)::int as orders, coalesce(sum(total), 0)::bigint as revenue,
                count(distinct s.customer_id)::int as customers,
@@ -123,12 +124,12 @@ export function slowMovers(db: DbOrTx, now: Date, days: number) {
     db,
     sql`select v.sku, p.name_th as name, coalesce(sum(sl.on_hand), 0)::int as "onHand",
                (select max(o.created_at) from order_lines l join orders o on o.id = l.order_id
-                 where l.variant_id = v.id and o.status <> 'cancelled') as "lastSoldAt"
+                 where l.variant_id = v.id and o.status <> ${cancelledStatus}) as "lastSoldAt"
         from product_variants v join products p on p.id = v.product_id
         left join stock_levels sl on sl.variant_id = v.id
         where v.active and p.active
           and not exists (select 1 from order_lines l join orders o on o.id = l.order_id
-                          where l.variant_id = v.id and o.status <> 'cancelled' and o.created_at >= ${since})
+                          where l.variant_id = v.id and o.status <> ${cancelledStatus} and o.created_at >= ${since})
         group by v.id, v.sku, p.name_th
         having coalesce(sum(sl.on_hand), 0) > 0
         order by "lastSoldAt" nulls first, v.sku`,
@@ -144,7 +145,7 @@ export async function newVsReturningCustomers(db: DbOrTx, r: ReportRange) {
     db,
     sql`with sales as (select o.customer_id, o.total from orders o where ${saleFilter(r)}),
              firsts as (select o.customer_id, min(o.created_at) as first_at from orders o
-                        where o.status <> 'cancelled' and o.customer_id in (select customer_id from sales)
+                        where o.status <> ${cancelledStatus} and o.customer_id in (select customer_id from sales)
                         group by o.customer_id)
         select case when f.first_at >= ${r.from} then 'new' else 'returning' end as kind,
                count(distinct s.customer_id)::int as customers, count(*)::int as orders,

@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
-import { returnLines, returnRequests, type ReturnLine, type ReturnRequest } from '../../db/schema/index.ts';
+import { returnLines, returnRequests, type ReturnLine, type ReturnRequest, type ReturnStatus } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
-import { openReturnStatuses } from './rules.ts';
+import { canMoveReturn, formatReturnNumber, openReturnStatuses } from './rules.ts';
 
 export interface NewReturn {
   orderId: number;
@@ -75,4 +75,19 @@ export async function updateReturn(
 
 export async function recordLineReceipt(tx: Tx, lineId: number, receipt: { condition: 'sellable' | 'damaged'; warehouseId: number }) {
   await tx.update(returnLines).set(receipt).where(eq(returnLines.id, lineId));
+}
+
+/** A duplicate customer's return requests now belong to the kept record (a merge of customers); returns how many moved. */
+export async function moveReturnsToCustomer(tx: Tx, fromId: number, toId: number): Promise<number> {
+  const rows = await tx.update(returnRequests).set({ customerId: toId }).where(eq(returnRequests.customerId, fromId)).returning({ id: returnRequests.id });
+  return rows.length;
+}
+
+/** Locks a return for a move, refusing (RETURN_STATE) one its status does not allow. */
+export async function lockReturnForMove(tx: Tx, id: number, to: ReturnStatus): Promise<ReturnRequest> {
+  const ret = await lockReturn(tx, id);
+  if (!canMoveReturn(ret.status, to)) {
+    throw new AppError('RETURN_STATE', `Return ${formatReturnNumber(id)} is ${ret.status} and cannot become ${to}`, { from: ret.status, to });
+  }
+  return ret;
 }

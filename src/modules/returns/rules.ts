@@ -50,10 +50,5 @@ export function exchangeSettlement(returnedAmount: number, newItemsTotal: number
   return { discount, toPay: newItemsTotal - discount, toRefund: returnedAmount - discount };
 }
 
-/** The most a refund may be: what was paid, less what has been or will be refunded already. */
-export function refundCeiling(paid: number, refundedBefore: number): number {
-  return Math.max(0, paid - refundedBefore);
-}
-
 export const returnReasons = ['damaged', 'wrong_item', 'not_as_described', 'changed_mind', 'other'] as const;
 export type ReturnReasonCode = (typeof returnReasons)[number];

@@ -4,7 +4,6 @@ import { withTransaction, type Db, type Tx } from '../../db/client.ts';
 import { shopSettings } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
-import { useCarriers } from '../shipping/carriers.ts';
 import { applySettings, currentValues, defaultsOf, parseRows } from './apply.ts';
 import { sectionSchemas, type SectionData, type SettingsSection } from './settings.schemas.ts';
 
@@ -66,7 +65,6 @@ export function createSettingsService(deps: SettingsServiceDeps): SettingsServic
     const { invalid } = applySettings(config, rows);
     if (invalid.length > 0) logger.warn({ sections: invalid }, 'stored settings no longer valid; the environment values apply');
     stored = parseRows(rows).sections;
-    useCarriers(config.shop.carriers);
     fingerprint = fp;
   }
 

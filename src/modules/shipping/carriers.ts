@@ -1,7 +1,7 @@
 /**
  * Carriers and where a customer tracks a parcel; `{tracking}` in a template is replaced by the
  * tracking number. The built-in Thai carriers are the default; the shop's settings may switch them off,
- * change their links and add its own (config.shop.carriers, made active by the settings service).
+ * change their links and add its own: callers pass the live list, config.shop.carriers.
  */
 export interface CarrierSetting {
   /** Short and stable: what the shipping forms send and what aliases resolve to. */
@@ -31,22 +31,8 @@ export const carriers = Object.fromEntries(builtInCarriers.map((c) => [c.code, {
 
 export type CarrierCode = string;
 
-/**
- * The shop's effective carrier list. One shop per process: the settings service sets it whenever the
- * settings are (re)loaded, so the shipping workflows, which get no config, resolve against it.
- */
-let active: readonly CarrierSetting[] = builtInCarriers;
-
-export function useCarriers(list: readonly CarrierSetting[]): void {
-  active = list;
-}
-
-export function activeCarriers(): readonly CarrierSetting[] {
-  return active;
-}
-
 /** The carriers the shipping forms offer: the enabled ones. */
-export function carrierChoices(list: readonly CarrierSetting[] = active): { code: string; name: string }[] {
+export function carrierChoices(list: readonly CarrierSetting[]): { code: string; name: string }[] {
   return list.filter((c) => c.enabled).map((c) => ({ code: c.code, name: c.name }));
 }
 
@@ -74,7 +60,7 @@ export function trackingLink(template: string, trackingNumber: string): string |
  */
 export function resolveCarrier(
   input: string,
-  list: readonly CarrierSetting[] = active,
+  list: readonly CarrierSetting[],
 ): { code: string | null; name: string; trackingUrl: (n: string) => string | null } {
   const key = normalize(input);
   const found =

@@ -1,6 +1,7 @@
 import { inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { productVariants } from '../../db/schema/index.ts';
+import { findSellablesBySku } from '../catalog/index.ts';
 import { shippingFeeFor, type Parcel, type ShippingRules } from './fees.ts';
 
 /** A cart or order as a parcel: its subtotal, its weight (unit weight × qty; no weight = 0 g) and its item count. */
@@ -21,4 +22,19 @@ export async function parcelOf(db: DbOrTx, lines: readonly { variantId: number; 
 /** The shop's shipping fee for these lines under its rules. */
 export async function shippingFeeOf(db: DbOrTx, lines: readonly { variantId: number; qty: number; unitPrice: number }[], rules: ShippingRules): Promise<number> {
   return shippingFeeFor(await parcelOf(db, lines), rules);
+}
+
+/**
+ * The shop's shipping fee for lines given by SKU, at catalog prices: what staff are offered for a
+ * typed-in order and what an imported order without a fee of its own pays. Unknown SKUs count for
+ * nothing (placing the order refuses them); with none known the fee is 0.
+ */
+export async function shippingFeeForSkus(db: DbOrTx, lines: readonly { sku: string; qty: number }[], rules: ShippingRules): Promise<number> {
+  const found = await findSellablesBySku(db, lines.map((l) => l.sku));
+  const priced = lines.flatMap((l) => {
+    const s = found.get(l.sku.toLowerCase());
+    return s ? [{ variantId: s.variantId, qty: l.qty, unitPrice: s.price }] : [];
+  });
+  if (priced.length === 0) return 0;
+  return shippingFeeOf(db, priced, rules);
 }

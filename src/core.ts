@@ -1,0 +1,68 @@
+/**
+ * What the web app (src/app.ts) and the worker (src/worker.ts) both build, built once here: the logger,
+ * the database (migrated, and on the web app's first start given its owner account, warehouse and demo
+ * catalog), the secret that signs cookies and links, and the shop's settings applied onto `config` (loaded
+ * now and polled for other processes' saves). Everything downstream gets these passed in; nothing reads
+ * a module-level copy of the live settings.
+ */
+import { bootstrap } from './bootstrap.ts';
+import type { Config } from './config.ts';
+import { createDatabase, type Database, type Db } from './db/client.ts';
+import { runMigrations } from './db/migrate.ts';
+import { loadOrCreateSecret } from './lib/secrets.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createSettingsService, type SettingsService } from './modules/settings/index.ts';
+
+export interface Core {
+  config: Config;
+  database: Database;
+  db: Db;
+  logger: Logger;
+  /** Signs cookies and links (web chat visitor, payment QR). */
+  secret: string;
+  /** The shop's settings from the back office, applied onto `config` (loaded at start, polled for other processes' saves). */
+  settings: SettingsService;
+  /** Stops the settings poll and closes the database when the core opened it. */
+  close(): Promise<void>;
+}
+
+export interface CoreOverrides {
+  /** A database the caller owns (tests); it is not closed with the core. */
+  database?: Database | undefined;
+  logger?: Logger | undefined;
+  /** Migrate only, no first-run data (the worker: the web app creates the owner account). */
+  firstRun?: boolean | undefined;
+  /** Neither migrations nor first-run data: the caller prepared the database. */
+  skipBootstrap?: boolean | undefined;
+}
+
+export async function createCore(config: Config, overrides: CoreOverrides = {}): Promise<Core> {
+  const logger = overrides.logger ?? createLogger(config);
+  const ownsDatabase = !overrides.database;
+  const database = overrides.database ?? (await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger }));
+  const settings = createSettingsService({ db: database.db, config, logger });
+  try {
+    if (!overrides.skipBootstrap) {
+      await runMigrations(database);
+      if (overrides.firstRun !== false) await bootstrap(database.db, config, logger);
+    }
+    await settings.load();
+  } catch (err) {
+    if (ownsDatabase) await database.close();
+    throw err;
+  }
+  const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
+  settings.start();
+  return {
+    config,
+    database,
+    db: database.db,
+    logger,
+    secret,
+    settings,
+    async close() {
+      settings.stop();
+      if (ownsDatabase) await database.close();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+// Stock held for orders: reserved when an order is placed or edited, moved when orders merge, released
+// when one is cancelled, and consumed (deducted) when it ships, whole or parcel by parcel. Every stock
+// change goes through changeStock, so each step has its ledger row.
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '../../db/client.ts';
+import { stockReservations, type OrderLine } from '../../db/schema/index.ts';
+import { AppError } from '../../errors.ts';
+import { allocate, type Allocation } from './allocation.ts';
+import { changeStock, lockAvailableStock } from './inventory.repository.ts';
+
+export async function reserveForOrder(
+  tx: Tx,
+  orderId: number,
+  allocations: (Allocation & { orderLineId: number })[],
+  actor: string,
+): Promise<void> {
+  for (const a of allocations) {
+    await changeStock(tx, {
+      warehouseId: a.warehouseId,
+      variantId: a.variantId,
+      reservedDelta: a.qty,
+      reason: 'reserve',
+      refType: 'order',
+      refId: String(orderId),
+      actor,
+    });
+  }
+  if (allocations.length > 0) {
+    await tx.insert(stockReservations).values(
+      allocations.map((a) => ({
+        orderId,
+        orderLineId: a.orderLineId,
+        warehouseId: a.warehouseId,
+        variantId: a.variantId,
+        qty: a.qty,
+      })),
+    );
+  }
+}
+
+async function settleReservations(
+  tx: Tx,
+  orderId: number,
+  outcome: 'released' | 'consumed',
+  actor: string,
+  note?: string,
+): Promise<number> {
+  const active = await tx
+    .select()
+    .from(stockReservations)
+    .where(and(eq(stockReservations.orderId, orderId), eq(stockReservations.status, 'active')))
+    .orderBy(asc(stockReservations.variantId), asc(stockReservations.warehouseId))
+    .for('update');
+  for (const r of active) {
+    await changeStock(tx, {
+      warehouseId: r.warehouseId,
+      variantId: r.variantId,
+      reservedDelta: -r.qty,
+      onHandDelta: outcome === 'consumed' ? -r.qty : 0,
+      reason: outcome === 'consumed' ? 'ship' : 'release',
+      refType: 'order',
+      refId: String(orderId),
+      actor,
+      note,
+    });
+  }
+  if (active.length > 0) {
+    await tx
+      .update(stockReservations)
+      .set({ status: outcome })
+      .where(inArray(stockReservations.id, active.map((r) => r.id)));
+  }
+  return active.length;
+}
+
+/** Gives an order's held stock back (cancel, expiry). Safe to call twice: only active reservations move. */
+export function releaseOrderReservations(tx: Tx, orderId: number, actor: string, note?: string) {
+  return settleReservations(tx, orderId, 'released', actor, note);
+}
+
+/** Turns an order's held stock into a deduction when it ships. */
+export function consumeOrderReservations(tx: Tx, orderId: number, actor: string) {
+  return settleReservations(tx, orderId, 'consumed', actor);
+}
+
+export async function orderReservations(db: DbOrTx, orderId: number) {
+  return db.select().from(stockReservations).where(eq(stockReservations.orderId, orderId));
+}
+
+/**
+ * Reserves stock for every line of an order (its earlier reservations must be released or moved
+ * first): the lines' stock rows are locked, the allocation picks the warehouses, and a shortage of any
+ * line refuses the whole with INSUFFICIENT_STOCK, naming each SKU with what is available.
+ */
+export async function reserveOrderLines(tx: Tx, orderId: number, lines: readonly Pick<OrderLine, 'id' | 'variantId' | 'sku' | 'qty'>[], actor: string): Promise<void> {
+  const stock = await lockAvailableStock(tx, [...new Set(lines.map((l) => l.variantId))]);
+  const plan = allocate(lines.map((l) => ({ lineKey: l.id, variantId: l.variantId, qty: l.qty })), stock);
+  if (!plan.ok) {
+    const shortages = plan.shortages.map((s) => ({ sku: lines.find((l) => l.variantId === s.variantId)!.sku, requested: s.requested, available: s.available }));
+    throw new AppError(
+      'INSUFFICIENT_STOCK',
+      `Not enough stock: ${shortages.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join('; ')}`,
+      { shortages },
+    );
+  }
+  await reserveForOrder(tx, orderId, plan.allocations.map((a) => ({ ...a, orderLineId: a.lineKey })), actor);
+}
+
+/** The stock held for one order line now belongs to another line (of another order): nothing is released and taken again. */
+export async function moveLineReservations(tx: Tx, fromLineId: number, to: { orderId: number; orderLineId: number }): Promise<void> {
+  await tx
+    .update(stockReservations)
+    .set({ orderId: to.orderId, orderLineId: to.orderLineId })
+    .where(and(eq(stockReservations.orderLineId, fromLineId), eq(stockReservations.status, 'active')));
+}
+
+/** Where an order's stock is held: per warehouse, how many of each line (a proposal for splitting it into parcels). */
+export async function heldByWarehouse(db: DbOrTx, orderId: number): Promise<{ warehouseId: number; lines: { orderLineId: number; qty: number }[] }[]> {
+  const held = await db
+    .select()
+    .from(stockReservations)
+    .where(and(eq(stockReservations.orderId, orderId), eq(stockReservations.status, 'active')))
+    .orderBy(asc(stockReservations.warehouseId), asc(stockReservations.orderLineId));
+  const byWarehouse = new Map<number, { warehouseId: number; lines: { orderLineId: number; qty: number }[] }>();
+  for (const r of held) {
+    const parcel = byWarehouse.get(r.warehouseId) ?? { warehouseId: r.warehouseId, lines: [] };
+    const line = parcel.lines.find((l) => l.orderLineId === r.orderLineId);
+    if (line) line.qty += r.qty;
+    else parcel.lines.push({ orderLineId: r.orderLineId, qty: r.qty });
+    byWarehouse.set(r.warehouseId, parcel);
+  }
+  return [...byWarehouse.values()];
+}
+
+/** Takes `qty` units of a line out of its held stock as shipped, preferring one warehouse (the parcel's). */
+export async function consumeLine(
+  tx: Tx,
+  input: { orderId: number; orderLineId: number; qty: number; preferWarehouseId: number | null; actor: string },
+): Promise<void> {
+  const { orderId, orderLineId, qty } = input;
+  const held = await tx
+    .select()
+    .from(stockReservations)
+    .where(and(eq(stockReservations.orderLineId, orderLineId), eq(stockReservations.orderId, orderId), eq(stockReservations.status, 'active')))
+    .orderBy(asc(stockReservations.variantId), asc(stockReservations.warehouseId))
+    .for('update');
+  held.sort((a, b) => Number(b.warehouseId === input.preferWarehouseId) - Number(a.warehouseId === input.preferWarehouseId));
+  let left = qty;
+  for (const r of held) {
+    if (left === 0) break;
+    const take = Math.min(left, r.qty);
+    await changeStock(tx, { warehouseId: r.warehouseId, variantId: r.variantId, reservedDelta: -take, onHandDelta: -take, reason: 'ship', refType: 'order', refId: String(orderId), actor: input.actor });
+    if (take === r.qty) {
+      await tx.update(stockReservations).set({ status: 'consumed' }).where(eq(stockReservations.id, r.id));
+    } else {
+      await tx.update(stockReservations).set({ qty: r.qty - take }).where(eq(stockReservations.id, r.id));
+      await tx.insert(stockReservations).values({ orderId, orderLineId, warehouseId: r.warehouseId, variantId: r.variantId, qty: take, status: 'consumed' });
+    }
+    left -= take;
+  }
+  if (left > 0) throw new AppError('INSUFFICIENT_STOCK', `Line ${orderLineId} has ${qty - left} of ${qty} units held`);
+}

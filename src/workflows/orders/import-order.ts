@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '#src/db/client.ts';
+import { pgErrorCode, withTransaction } from '#src/db/client.ts';
+import type { Order } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { findOrCreateCustomerByPhone, normalizeThaiPhone, saveAddress } from '#src/modules/customers/index.ts';
+import {
+  bindIdempotencyKey,
+  claimIdempotencyKey,
+  findOrderByExternalId,
+  findOrderById,
+  type CreateOrderInput,
+} from '#src/modules/orders/index.ts';
+import { shippingFeeForSkus, type ShippingRules } from '#src/modules/shipping/index.ts';
+import { placeOrderInTx } from './place-order.ts';
+
+export interface ImportOrderOptions {
+  idempotencyKey?: string | undefined;
+  actor: string;
+  currency: string;
+  /** The shop's shipping rule, for orders that do not say their shipping fee (an explicit fee is kept as sent). */
+  shipping?: ShippingRules | undefined;
+}
+
+/**
+ * An order sent by another system (a website, a marketplace, staff typing it in): the customer is
+ * found or created by phone, then the same place-order workflow as chat runs. With an Idempotency-Key
+ * a retried request returns the order the first one created, even when both arrive at once.
+ */
+export async function importOrder(
+  db: Db,
+  input: CreateOrderInput,
+  opts: ImportOrderOptions,
+): Promise<{ order: Order; created: boolean }> {
+  const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+  try {
+    return await withTransaction(db, async (tx) => {
+      if (opts.idempotencyKey) {
+        const claim = await claimIdempotencyKey(tx, opts.idempotencyKey, requestHash);
+        if (!claim.claimed) {
+          if (claim.requestHash !== requestHash) {
+            throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request');
+          }
+          const order = claim.orderId === null ? undefined : await findOrderById(tx, claim.orderId);
+          if (!order) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key belongs to a request that failed');
+          return { order, created: false };
+        }
+      }
+      if (input.externalId) {
+        const existing = await findOrderByExternalId(tx, input.channel, input.externalId);
+        if (existing) throw duplicateExternalId(input, existing.number);
+      }
+      const customer = await findOrCreateCustomerByPhone(tx, input.customer);
+      const phone = normalizeThaiPhone(input.shippingAddress.phone) ?? input.shippingAddress.phone;
+      const { order } = await placeOrderInTx(tx, {
+        channel: input.channel,
+        externalId: input.externalId,
+        customer: { id: customer.id, name: input.customer.name, phone: customer.phone ?? undefined },
+        lines: input.lines,
+        shippingAddress: { ...input.shippingAddress, phone },
+        paymentMethod: input.paymentMethod,
+        currency: opts.currency,
+        shippingFee: input.shippingFee?.amount ?? (opts.shipping ? await shippingFeeForSkus(tx, input.lines, opts.shipping) : 0),
+        discount: input.discount?.amount ?? 0,
+        note: input.note,
+        actor: opts.actor,
+      }, async (tx, placed) => {
+        await saveAddress(tx, customer.id, { ...input.shippingAddress, phone });
+        if (opts.idempotencyKey) await bindIdempotencyKey(tx, opts.idempotencyKey, placed.order.id);
+      });
+      return { order, created: true };
+    });
+  } catch (err) {
+    // Two requests with the same external id raced past the check; the unique index stopped the second.
+    if (pgErrorCode(err) === '23505' && input.externalId) {
+      const existing = await findOrderByExternalId(db, input.channel, input.externalId);
+      if (existing) throw duplicateExternalId(input, existing.number);
+    }
+    throw err;
+  }
+}
+
+function duplicateExternalId(input: CreateOrderInput, number: string) {
+  return new AppError(
+    'DUPLICATE_EXTERNAL_ID',
+    `A ${input.channel} order with external id ${input.externalId} already exists as ${number}`,
+    { number },
+  );
+}

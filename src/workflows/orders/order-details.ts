@@ -1,0 +1,81 @@
+import type { DbOrTx } from '#src/db/client.ts';
+import type { Order } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { findOrderByNumber, historyOf, linesOf, linesOfOrders } from '#src/modules/orders/index.ts';
+import { paymentsOf, refundsOf } from '#src/modules/payments/index.ts';
+import { shipmentsOf } from '#src/modules/shipping/index.ts';
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+const money = (amount: number, currency: string): Money => ({ amount, currency });
+
+/** The order as the JSON API shows it (DESIGN.md, "JSON API"). */
+export async function orderDetails(db: DbOrTx, number: string) {
+  const order = await findOrderByNumber(db, number);
+  if (!order) throw new AppError('ORDER_NOT_FOUND', `Order ${number} does not exist`);
+  const [lines, payments, shipments, history, refunds] = await Promise.all([
+    linesOf(db, order.id),
+    paymentsOf(db, order.id),
+    shipmentsOf(db, order.id),
+    historyOf(db, order.id),
+    refundsOf(db, order.id),
+  ]);
+  const c = order.currency;
+  return {
+    ...orderSummary(order, lines),
+    shippingAddress: order.shippingAddress,
+    paymentMethod: order.paymentMethod,
+    subtotal: money(order.subtotal, c),
+    shippingFee: money(order.shippingFee, c),
+    discount: money(order.discount, c),
+    payments: payments.map((p) => ({
+      method: p.method,
+      status: p.status,
+      amount: money(p.amount, p.currency),
+      reference: p.reference,
+      createdAt: p.createdAt.toISOString(),
+    })),
+    refunds: refunds.map((r) => ({ status: r.status, amount: money(r.amount, r.currency), reason: r.reason })),
+    shipments: shipments.map((s) => ({
+      carrier: s.carrier,
+      trackingNumber: s.trackingNumber,
+      status: s.status,
+      shippedAt: s.shippedAt?.toISOString() ?? null,
+    })),
+    history: history.map((h) => ({
+      from: h.fromStatus,
+      to: h.toStatus,
+      actor: h.actor,
+      note: h.note,
+      at: h.createdAt.toISOString(),
+    })),
+  };
+}
+
+export type OrderDetails = Awaited<ReturnType<typeof orderDetails>>;
+
+function orderSummary(order: Order, lines: Awaited<ReturnType<typeof linesOf>>) {
+  const c = order.currency;
+  return {
+    number: order.number,
+    status: order.status,
+    channel: order.channel,
+    externalId: order.externalId,
+    customer: { name: order.customerName, phone: order.customerPhone },
+    lines: lines.map((l) => ({ sku: l.sku, name: l.name, qty: l.qty, unitPrice: money(l.unitPrice, c) })),
+    total: money(order.total, c),
+    createdAt: order.createdAt.toISOString(),
+  };
+}
+
+/** List rows carry the lines too (one query for the whole page), but not payments and history. */
+export async function orderSummaries(db: DbOrTx, orders: Order[]) {
+  const lines = await linesOfOrders(
+    db,
+    orders.map((o) => o.id),
+  );
+  return orders.map((o) => orderSummary(o, lines.get(o.id) ?? []));
+}

@@ -1,0 +1,106 @@
+import type { Db, Tx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import type { Order, OrderChannel, OrderLine, PaymentMethod, ShippingAddress } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
+import { reserveOrderLines } from '#src/modules/inventory/index.ts';
+import { insertOrder } from '#src/modules/orders/index.ts';
+
+export interface PlaceOrderInput {
+  channel: OrderChannel;
+  externalId?: string | undefined;
+  customer: { id: number; name: string; phone?: string | undefined };
+  /** unitPrice overrides the catalog price (a marketplace order keeps the price the buyer paid there). */
+  lines: { sku: string; qty: number; unitPrice?: number | undefined }[];
+  shippingAddress: ShippingAddress;
+  paymentMethod: PaymentMethod;
+  currency: string;
+  shippingFee?: number;
+  discount?: number;
+  note?: string | undefined;
+  actor: string;
+  language?: 'th' | 'en';
+}
+
+export interface PlacedOrder {
+  order: Order;
+  lines: OrderLine[];
+}
+
+/**
+ * Places an order: checks every line, then reserves stock and writes the order in one transaction.
+ * Either every line is reserved and the order exists, or nothing changed (the rollback is the compensation).
+ * `within` lets a caller add its own writes (an address, an idempotency key) to the same transaction,
+ * before stock is locked.
+ */
+export async function placeOrder(
+  db: Db,
+  input: PlaceOrderInput,
+  within?: (tx: Tx, placed: PlacedOrder) => Promise<void>,
+): Promise<PlacedOrder> {
+  return withTransaction(db, (tx) => placeOrderInTx(tx, input, within));
+}
+
+export async function placeOrderInTx(
+  tx: Tx,
+  input: PlaceOrderInput,
+  within?: (tx: Tx, placed: PlacedOrder) => Promise<void>,
+): Promise<PlacedOrder> {
+  const merged = mergeLines(input.lines);
+  if (merged.length === 0) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
+
+  // Check first, without side effects.
+  const sellables = await findSellablesBySku(
+    tx,
+    merged.map((l) => l.sku),
+  );
+  const unknown = merged.filter((l) => !sellables.has(l.sku.toLowerCase())).map((l) => l.sku);
+  if (unknown.length > 0) {
+    throw new AppError('UNKNOWN_SKU', `Unknown SKU: ${unknown.join(', ')}`, { skus: unknown });
+  }
+  const resolved = merged.map((l) => ({ ...l, item: sellables.get(l.sku.toLowerCase())! }));
+  const inactive = resolved.filter((l) => !l.item.active).map((l) => l.item.sku);
+  if (inactive.length > 0) {
+    throw new AppError('INACTIVE_PRODUCT', `No longer sold: ${inactive.join(', ')}`, { skus: inactive });
+  }
+
+  // Then change. The stock rows are locked last: every order for a popular SKU waits on that lock
+  // until commit, so nothing else should happen while it is held (the order number may skip a value
+  // when stock turns out short and the transaction rolls back; order numbers need not be gapless).
+  const placed = await insertOrder(tx, {
+    channel: input.channel,
+    externalId: input.externalId,
+    customerId: input.customer.id,
+    customerName: input.customer.name,
+    customerPhone: input.customer.phone,
+    paymentMethod: input.paymentMethod,
+    currency: input.currency,
+    shippingFee: input.shippingFee ?? 0,
+    discount: input.discount ?? 0,
+    shippingAddress: input.shippingAddress,
+    note: input.note,
+    actor: input.actor,
+    lines: resolved.map((l) => ({
+      variantId: l.item.variantId,
+      sku: l.item.sku,
+      name: variantName(l.item, input.language ?? 'th'),
+      unitPrice: l.unitPrice ?? l.item.price,
+      qty: l.qty,
+    })),
+  });
+  if (within) await within(tx, placed);
+
+  await reserveOrderLines(tx, placed.order.id, placed.lines, input.actor);
+  return placed;
+}
+
+/** Two lines of the same SKU become one, so the customer sees "x3" rather than "x1" and "x2". */
+function mergeLines(lines: { sku: string; qty: number; unitPrice?: number | undefined }[]) {
+  const bySku = new Map<string, { sku: string; qty: number; unitPrice?: number | undefined }>();
+  for (const l of lines) {
+    const key = l.sku.toLowerCase();
+    const prev = bySku.get(key);
+    bySku.set(key, { sku: prev?.sku ?? l.sku, qty: (prev?.qty ?? 0) + l.qty, unitPrice: prev ? prev.unitPrice : l.unitPrice });
+  }
+  return [...bySku.values()];
+}

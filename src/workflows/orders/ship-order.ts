@@ -1,0 +1,95 @@
+import type { Db, Tx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import type { Order, Shipment } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import { consumeLine } from '#src/modules/inventory/index.ts';
+import { appendOrderNote, assertShippable, isShipped, lockOrder } from '#src/modules/orders/index.ts';
+import { addShipment, hasPlannedParcels, lockPlannedParcel, markParcelShipped, plannedParcelCount, resolveCarrier, type CarrierSetting } from '#src/modules/shipping/index.ts';
+import { tellCustomer } from '#src/modules/notify/index.ts';
+import { transitionLockedOrder } from './transition-order.ts';
+
+export interface ShipInput {
+  number: string;
+  carrier: string;
+  /** The shop's carriers (config.shop.carriers): the name and tracking link the carrier is told with. */
+  carriers: readonly CarrierSetting[];
+  trackingNumber: string;
+  actor: string;
+  locale?: 'th' | 'en';
+}
+
+/**
+ * Records a parcel with its tracking number. The first parcel ships the order (stock is deducted);
+ * later parcels of a shipped order are added to it. Each parcel's tracking number is told to the customer once.
+ */
+export async function shipOrder(db: Db, input: ShipInput): Promise<{ order: Order; shipment: Shipment }> {
+  return withTransaction(db, async (tx) => {
+    let order = await lockOrder(tx, input.number);
+    if (await hasPlannedParcels(tx, order.id)) {
+      throw new AppError('SHIP_BY_PARCEL', `Order ${order.number} is split into parcels; ship each parcel with its own tracking number`);
+    }
+    if (!isShipped(order)) {
+      assertShippable(order);
+      order = await transitionLockedOrder(tx, order, {
+        to: 'shipped',
+        actor: input.actor,
+        note: `${input.carrier} ${input.trackingNumber}`,
+        // The tracking message below tells the customer; a separate "shipped" message would say it twice.
+        notify: false,
+      });
+    }
+    const carrier = resolveCarrier(input.carrier, input.carriers);
+    const shipment = await addShipment(tx, {
+      orderId: order.id,
+      carrier: carrier.name,
+      trackingNumber: input.trackingNumber,
+    });
+    await tellTracking(tx, order, carrier, input.trackingNumber, shipment.id, input.locale);
+    return { order, shipment };
+  });
+}
+
+/**
+ * Ships one planned parcel of a split order with its tracking number: only its units leave the stock.
+ * The order moves to shipped with its last parcel; the customer gets each parcel's tracking number once.
+ */
+export async function shipParcel(
+  db: Db,
+  input: ShipInput & { shipmentId: number },
+): Promise<{ order: Order; shipment: Shipment }> {
+  return withTransaction(db, async (tx) => {
+    let order = await lockOrder(tx, input.number);
+    const { parcel, lines } = await lockPlannedParcel(tx, order, input.shipmentId);
+    assertShippable(order);
+    const carrier = resolveCarrier(input.carrier, input.carriers);
+    for (const l of lines) {
+      await consumeLine(tx, { orderId: order.id, orderLineId: l.orderLineId, qty: l.qty, preferWarehouseId: parcel.warehouseId, actor: input.actor });
+    }
+    const shipment = await markParcelShipped(tx, parcel.id, { carrier: carrier.name, trackingNumber: input.trackingNumber });
+    const waiting = await plannedParcelCount(tx, order.id);
+    if (waiting === 0) {
+      order = await transitionLockedOrder(tx, order, { to: 'shipped', actor: input.actor, note: `${carrier.name} ${input.trackingNumber} (last parcel)`, notify: false });
+    } else {
+      await appendOrderNote(tx, order, input.actor, `parcel shipped: ${carrier.name} ${input.trackingNumber}; ${waiting} still to ship`);
+    }
+    await tellTracking(tx, order, carrier, input.trackingNumber, shipment.id, input.locale);
+    return { order, shipment };
+  });
+}
+
+/** The customer hears each parcel's carrier and tracking number (with its tracking link) once. */
+function tellTracking(
+  tx: Tx,
+  order: Order,
+  carrier: ReturnType<typeof resolveCarrier>,
+  trackingNumber: string,
+  shipmentId: number,
+  locale: 'th' | 'en' = 'th',
+) {
+  return tellCustomer(
+    tx,
+    order,
+    { kind: 'order.shipped', carrier: carrier.name, trackingNumber, trackingUrl: carrier.trackingUrl(trackingNumber) },
+    { once: String(shipmentId), fallbackLocale: locale },
+  );
+}
