@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Minutes, never seconds: a loaded machine is slow, and a bound only matters when something hangs.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
+    expect: { poll: { timeout: 180_000 } },
     pool: 'forks',
     // Two cores: database suites each start their own embedded PostgreSQL.
     maxWorkers: 2,

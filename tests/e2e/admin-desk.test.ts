@@ -4,6 +4,7 @@ import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { chromiumMissingReason, hasChromium, launchBrowser } from './helpers/browser.ts';
 import { noHorizontalOverflow, watchProblems } from './helpers/page.ts';
+import { WAIT_MS } from '#tests/helpers/wait.ts';
 
 const SCREENSHOTS = '/tmp';
 
@@ -57,7 +58,7 @@ describe.skipIf(!hasChromium())(`the back office in a browser ${chromiumMissingR
 
     // It appears without a reload: the row is put on top of the list, and a toast says so.
     const row = page.locator(`#order-${number}`);
-    await row.waitFor({ state: 'visible', timeout: 20_000 });
+    await row.waitFor({ state: 'visible', timeout: WAIT_MS });
     await expect.poll(() => page.locator('#order-rows tr').first().getAttribute('id')).toBe(`order-${number}`);
     await page.locator('.toast', { hasText: number }).waitFor({ state: 'visible' });
 

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { WAIT_MS } from '#tests/helpers/wait.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const token = 'e2e-api-token-0123456789';
@@ -37,7 +38,7 @@ async function start(env: Record<string, string>): Promise<Running> {
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + WAIT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Talad exited with ${child.exitCode}:\n${out}`);
     const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
@@ -45,7 +46,7 @@ async function start(env: Record<string, string>): Promise<Running> {
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill('SIGKILL');
-  throw new Error(`Talad did not answer /healthz within 30 s:\n${out}`);
+  throw new Error(`Talad did not answer /healthz within ${WAIT_MS / 1000} s:\n${out}`);
 }
 
 async function stop(r: Running): Promise<number | null> {

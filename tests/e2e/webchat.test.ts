@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { chromiumMissingReason, hasChromium, launchBrowser } from './helpers/browser.ts';
+import { WAIT_MS } from '#tests/helpers/wait.ts';
 
 let t: TestApp;
 let browser: Browser;
@@ -32,7 +33,7 @@ describe.skipIf(!hasChromium())(`the web chat in Chromium${hasChromium() ? '' : 
     const before = await page.getByTestId('bot-message').count();
     await page.getByTestId('composer-input').fill(text);
     await page.getByTestId('send-button').click();
-    await expect.poll(() => page.getByTestId('bot-message').count(), { timeout: 15_000 }).toBeGreaterThan(before);
+    await expect.poll(() => page.getByTestId('bot-message').count(), { timeout: WAIT_MS }).toBeGreaterThan(before);
     return (await page.getByTestId('bot-message').last().innerText()).trim();
   }
 
@@ -43,10 +44,10 @@ describe.skipIf(!hasChromium())(`the web chat in Chromium${hasChromium() ? '' : 
     await expect.poll(() => page.getByTestId('shop-name').innerText()).toBe('ร้านป้าแดง');
 
     await send(page, 'เมนู');
-    await expect.poll(() => page.getByTestId('product-card').count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('product-card').count(), { timeout: WAIT_MS }).toBe(2);
     const before = await page.getByTestId('bot-message').count();
     await page.getByTestId('product-card').filter({ hasText: 'มะม่วงอบแห้ง' }).getByTestId('card-button').click();
-    await expect.poll(() => page.getByTestId('bot-message').count(), { timeout: 15_000 }).toBeGreaterThan(before);
+    await expect.poll(() => page.getByTestId('bot-message').count(), { timeout: WAIT_MS }).toBeGreaterThan(before);
     expect(await page.getByTestId('bot-message').last().innerText()).toContain('มะม่วงอบแห้ง x1');
 
     expect(await send(page, 'ชาไทย 2')).toContain('ชาไทย x2');
@@ -56,7 +57,7 @@ describe.skipIf(!hasChromium())(`the web chat in Chromium${hasChromium() ? '' : 
     const chips = page.getByTestId('quick-reply');
     const beforeConfirm = await page.getByTestId('bot-message').count();
     await chips.filter({ hasText: 'ยืนยัน' }).click();
-    await expect.poll(() => page.getByTestId('bot-message').count(), { timeout: 15_000 }).toBeGreaterThan(beforeConfirm);
+    await expect.poll(() => page.getByTestId('bot-message').count(), { timeout: WAIT_MS }).toBeGreaterThan(beforeConfirm);
     const placed = (await page.getByTestId('message-list').innerText());
     const number = /TL-\d+/.exec(placed)?.[0];
     expect(number).toBeDefined();
@@ -69,7 +70,7 @@ describe.skipIf(!hasChromium())(`the web chat in Chromium${hasChromium() ? '' : 
     await page.screenshot({ path: path.join(os.tmpdir(), 'talad-webchat-390.png') });
 
     await page.reload();
-    await expect.poll(async () => (await page.getByTestId('message-list').innerText()).includes(number!), { timeout: 15_000 }).toBe(true);
+    await expect.poll(async () => (await page.getByTestId('message-list').innerText()).includes(number!), { timeout: WAIT_MS }).toBe(true);
     await context.close();
   });
 
@@ -78,7 +79,7 @@ describe.skipIf(!hasChromium())(`the web chat in Chromium${hasChromium() ? '' : 
     const page = await context.newPage();
     await page.goto(`${base}/chat`);
     await page.getByTestId('attach-input').setInputFiles({ name: 'slip.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a picture') });
-    await expect.poll(() => page.getByTestId('message-list').innerText(), { timeout: 15_000 }).toContain('not a picture');
+    await expect.poll(() => page.getByTestId('message-list').innerText(), { timeout: WAIT_MS }).toContain('not a picture');
     await context.close();
   });
 });

@@ -41,7 +41,7 @@ beforeAll(async () => {
   });
   await makeProduct(t.database.db, { sku: 'COF-250', nameTh: 'กาแฟดอยช้าง คั่วกลาง 250 กรัม', nameEn: 'Doi Chang coffee 250 g', price: 32_000, stock: { MAIN: 50 } });
   await makeProduct(t.database.db, { sku: 'TEA-THAI', nameTh: 'ชาไทยตรามือ', nameEn: 'Thai tea mix', price: 14_500, stock: { MAIN: 50 } });
-}, 120_000);
+});
 afterAll(async () => {
   await t?.close();
   await graph?.close();

@@ -37,7 +37,7 @@ beforeAll(async () => {
   });
   await makeProduct(t.database.db, { sku: 'MUG-1', nameTh: 'แก้วมัคเซรามิก', nameEn: 'Ceramic mug', price: 25_000, stock: { MAIN: 50 } });
   await makeProduct(t.database.db, { sku: 'TEA-1', nameTh: 'ชาเขียวใบ', nameEn: 'Green tea leaves', price: 9_000, stock: { MAIN: 50 } });
-}, 60_000);
+});
 afterAll(async () => {
   await t?.close();
   await line?.close();

@@ -4,6 +4,7 @@ import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { sendTelegram, settle } from '../helpers/chat.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { startFakeTelegramApi, tgCallbackUpdate, tgStartUpdate, tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
+import { WAIT_MS } from '#tests/helpers/wait.ts';
 
 const SECRET = 'telegram-webhook-secret-123';
 let tg: FakeTelegramApi;
@@ -96,7 +97,7 @@ describe('Telegram by long polling', () => {
     try {
       await makeProduct(polled.database.db, { sku: 'POLL-1', nameTh: 'ขนมปัง', nameEn: 'Bread', stock: { MAIN: 5 } });
       fake.queueUpdate(tgTextUpdate({ chatId: 6001, text: 'POLL-1 x2', updateId: 1 }));
-      await expect.poll(() => fake.sentTexts(6001).join('\n'), { timeout: 20_000 }).toContain('ขนมปัง x2');
+      await expect.poll(() => fake.sentTexts(6001).join('\n'), { timeout: WAIT_MS }).toContain('ขนมปัง x2');
       expect((await sendTelegram(polled.app, SECRET, tgTextUpdate({ chatId: 6001, text: 'menu', updateId: 2 }))).statusCode).toBe(404);
     } finally {
       await polled.close();

@@ -30,7 +30,7 @@ describe('payment slips sent in LINE', () => {
       // LINE fetches images itself and only over HTTPS.
       PUBLIC_URL: 'https://shop.example.com',
     });
-  }, 120_000);
+  });
   afterAll(async () => {
     await t?.close();
     await line?.close();
@@ -158,7 +158,7 @@ describe('a bank-data slip API as a second opinion', () => {
       SLIP_VERIFIER_URL: fake.url,
       SLIP_VERIFIER_API_KEY: fake.apiKey,
     });
-  }, 120_000);
+  });
   afterAll(async () => {
     await app?.close();
     await lineApi?.close();

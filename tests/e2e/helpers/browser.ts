@@ -7,6 +7,7 @@
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, LaunchOptions } from 'playwright-core';
+import { WAIT_MS } from '#tests/helpers/wait.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -58,11 +59,20 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
   if (reason) throw new Error(reason);
   // Imported here, not at the top, so that a suite on a machine without it can still load and skip.
   const { chromium } = await import('playwright-core');
-  return chromium.launch({
-    timeout: 30_000,
+  const browser = await chromium.launch({
+    timeout: WAIT_MS,
     ...options,
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
   });
+  // Every page waits minutes, not Playwright's 30 s default: a loaded machine renders slowly.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (contextOptions) => {
+    const context = await newContext(contextOptions);
+    context.setDefaultTimeout(WAIT_MS);
+    context.setDefaultNavigationTimeout(WAIT_MS);
+    return context;
+  };
+  return browser;
 }
