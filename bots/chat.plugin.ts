@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { webhookCallback } from 'grammy';
+import { nestedDeeperThan } from '#src/http/error-handler.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
 import type { InboundRecord } from '#src/modules/conversations/index.ts';
 import { createForgeryGuard } from './forgery-guard.ts';
@@ -59,7 +60,7 @@ const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
           request.log.warn('Telegram webhook with a wrong secret refused');
           return reply.status(401).send({ error: { code: 'BAD_SECRET', message: 'X-Telegram-Bot-Api-Secret-Token is missing or wrong' } });
         }
-        if (!telegramUpdate.safeParse(request.body).success) {
+        if (nestedDeeperThan(request.body) || !telegramUpdate.safeParse(request.body).success) {
           return reply.status(400).send({ error: { code: 'BAD_BODY', message: 'Not a Telegram update' } });
         }
         return handle(request, reply);
