@@ -182,6 +182,8 @@ export function parseProductCsv(buf: Buffer): { rows: { line: number; row: Produ
       relax_column_count: false,
       trim: true,
       skip_empty_lines: true,
+      // Stops reading one record past the limit: a file of millions of short lines is refused at once.
+      to: MAX_PRODUCT_CSV_ROWS + 2,
       info: true,
       skip_records_with_error: true,
       on_skip: (err: { code?: string; lines?: number } | undefined) => {
