@@ -50,6 +50,8 @@ const matrix = {
   'reports.view': ['owner', 'admin'],
   /** Shop settings: profile, payments, shipping, carriers, notifications, reminders, language, time zone. */
   'settings.manage': ['owner', 'admin'],
+  /** Where customers pay (PromptPay id, receiving accounts and names): the owner's alone. */
+  'settings.payments': ['owner'],
   /** Staff accounts: create, change role, reset password, deactivate. */
   'users.manage': ['owner'],
   /** One's own account: password, language. */
