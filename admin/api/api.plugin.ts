@@ -9,19 +9,21 @@ import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { shipOrder } from '#src/workflows/orders/ship-order.ts';
 import { createProductWithStock } from '#src/workflows/catalog/create-product.ts';
 import { adjustStock } from '#src/workflows/stock/adjust-stock.ts';
-import { requireApiToken } from './api-auth.ts';
+import { requireApiToken, requireCapability } from './api-auth.ts';
 
 const numberParams = z.object({ number: z.string().min(1).max(32) });
 
 /** The JSON API of DESIGN.md: products, stock, orders; bearer-token auth on every route. */
 export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
   app.decorateRequest('apiActor', '');
+  app.decorateRequest('apiRole', 'packer');
   app.addHook('onRequest', requireApiToken);
+  app.addHook('preHandler', requireCapability);
   const { db, config } = app.deps;
 
   app.get(
     '/products',
-    { schema: { tags: ['products'], summary: 'Products on sale with what is available to sell' } },
+    { config: { capability: 'catalog.manage' }, schema: { tags: ['products'], summary: 'Products on sale with what is available to sell' } },
     async () => {
       const items = await listSellables(db, { activeOnly: true });
       const available = await availableByVariant(
@@ -42,7 +44,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/products',
-    { schema: { tags: ['products'], summary: 'Create a product (one SKU) with opening stock', body: createProductInput } },
+    { config: { capability: 'catalog.manage' }, schema: { tags: ['products'], summary: 'Create a product (one SKU) with opening stock', body: createProductInput } },
     async (request, reply) => {
       const { variant, product } = await createProductWithStock(db, request.body, request.apiActor);
       const available = (await availableByVariant(db, [variant.id])).get(variant.id) ?? 0;
@@ -59,6 +61,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/stock',
     {
+      config: { capability: 'stock.manage' },
       schema: {
         tags: ['stock'],
         summary: 'Stock per warehouse and SKU',
@@ -70,13 +73,13 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/stock/adjustments',
-    { schema: { tags: ['stock'], summary: 'Receive, count, write off or correct stock', body: stockAdjustmentInput } },
+    { config: { capability: 'stock.manage' }, schema: { tags: ['stock'], summary: 'Receive, count, write off or correct stock', body: stockAdjustmentInput } },
     async (request, reply) => reply.status(201).send(await adjustStock(db, request.body, request.apiActor)),
   );
 
   app.get(
     '/orders',
-    { schema: { tags: ['orders'], summary: 'Orders, newest first; pass nextCursor as cursor for the next page', querystring: listOrdersQuery } },
+    { config: { capability: 'revenue.view' }, schema: { tags: ['orders'], summary: 'Orders, newest first; pass nextCursor as cursor for the next page', querystring: listOrdersQuery } },
     async (request) => {
       const page = await listOrders(db, request.query);
       return { items: await orderSummaries(db, page.items), nextCursor: page.nextCursor ?? null };
@@ -85,13 +88,14 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/orders/:number',
-    { schema: { tags: ['orders'], summary: 'One order with lines, payments, shipments and history', params: numberParams } },
+    { config: { capability: 'revenue.view' }, schema: { tags: ['orders'], summary: 'One order with lines, payments, shipments and history', params: numberParams } },
     async (request) => orderDetails(db, request.params.number),
   );
 
   app.post(
     '/orders',
     {
+      config: { capability: 'orders.edit' },
       schema: {
         tags: ['orders'],
         summary: 'Create an order; send an Idempotency-Key so a retry never creates a second one',
@@ -102,7 +106,8 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       const { order, created } = await importOrder(db, request.body, {
-        idempotencyKey: key,
+        // Scoped to the caller: another client's key never replays (or reveals) this one's order.
+        idempotencyKey: key === undefined ? undefined : `${request.apiActor}\n${key}`,
         actor: request.apiActor,
         currency: config.shop.currency,
         shipping: config.shop.shipping,
@@ -115,6 +120,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/orders/:number/transitions',
     {
+      config: { capability: 'orders.manage' },
       schema: {
         tags: ['orders'],
         summary: 'Move an order to another status; 409 ILLEGAL_TRANSITION when the move is not allowed',
@@ -138,6 +144,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/orders/:number/shipments',
     {
+      config: { capability: 'orders.manage' },
       schema: {
         tags: ['orders'],
         summary: 'Record a parcel with its tracking number; ships the order and tells the customer in chat',

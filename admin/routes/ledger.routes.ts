@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import multipart from '@fastify/multipart';
-import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { orderChannel, refunds } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
+import { writeCsv } from '#src/lib/csv.ts';
 import { localDate } from '#src/lib/shop-time.ts';
 import { accountingCsv, accountingKinds, decimal } from '#src/modules/billing/index.ts';
 import { MAX_IMAGE_BYTES } from '#src/lib/image-guard.ts';
@@ -207,7 +207,7 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
     return reply
       .header('content-disposition', `attachment; filename="ledger-${filter.from ?? 'start'}-${filter.to ?? today()}${filter.channel ? `-${filter.channel}` : ''}.csv"`)
       .type('text/csv; charset=utf-8')
-      .send(`\uFEFF${stringify(rows, { record_delimiter: '\r\n' })}`);
+      .send(writeCsv(rows));
   });
 
   // ---------- daily reconciliation ----------

@@ -21,7 +21,7 @@ import {
 } from '#src/modules/printing/index.ts';
 import { resolveCarrier } from '#src/modules/shipping/index.ts';
 import { writeAudit } from '../audit.ts';
-import { allowed, type Capability } from '../auth/roles.ts';
+import { allowed, mayViewOrder, type Capability } from '../auth/roles.ts';
 import { list } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { helpers, render } from '../view.ts';
@@ -173,7 +173,10 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
       return showChooser(request, reply, kind, value, h.t('printing.tooMany', { max: MAX_PRINT_ORDERS, n: numbers.length }), 400);
     }
     const shaped = numbers.filter((n) => orderNumberShape.test(n));
-    const { found, missing } = await loadPrintOrders(db, shaped);
+    const { found, missing: absent } = await loadPrintOrders(db, shaped);
+    // A packer's documents hold only orders to pack and ship; any other is unknown to them.
+    const role = request.admin!.user.role;
+    const missing = [...absent, ...found.filter((p) => !mayViewOrder(role, p.order.status)).map((p) => p.order.number)];
     const unknown = [...numbers.filter((n) => !orderNumberShape.test(n)).map((n) => n.slice(0, 40)), ...missing];
     if (unknown.length) return showChooser(request, reply, kind, value, h.t('printing.unknown', { numbers: unknown.join(', ') }), 404);
 

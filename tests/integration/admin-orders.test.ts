@@ -134,15 +134,16 @@ describe('an order worked through the desk', () => {
 
 describe('notes and messages', () => {
   it('writes an internal note into the order history and the activity list', async () => {
-    const number = await makeApiOrder(t.app, 'DESK-1');
+    // An order to pack: packers write notes on those only (issue 23).
+    const number = await makeApiOrder(t.app, 'DESK-1', { status: 'confirmed' });
     const empty = await packer.post(`/admin/orders/${number}/notes`, { note: '' });
     expect(empty.statusCode).toBe(400);
     expect(empty.body).toContain('Please fill this in.');
     const res = await packer.post(`/admin/orders/${number}/notes`, { note: 'ลูกค้าขอห่อของขวัญ <b>ด่วน</b>' });
     expect(res.statusCode).toBe(303);
     const order = await apiOrder(t.app, number);
-    expect(order.status).toBe('pending_payment');
-    expect(order.history.at(-1)).toMatchObject({ from: 'pending_payment', to: 'pending_payment', note: 'ลูกค้าขอห่อของขวัญ <b>ด่วน</b>' });
+    expect(order.status).toBe('confirmed');
+    expect(order.history.at(-1)).toMatchObject({ from: 'confirmed', to: 'confirmed', note: 'ลูกค้าขอห่อของขวัญ <b>ด่วน</b>' });
     const page = await owner.get(`/admin/orders/${number}`);
     // User text is escaped, never markup.
     expect(page.body).toContain('ลูกค้าขอห่อของขวัญ &lt;b&gt;ด่วน&lt;/b&gt;');
