@@ -24,7 +24,7 @@ function searchCondition(q: string): SQL {
   const parts: SQL[] = [
     sql`${customers.name} ilike ${pattern}`,
     sql`${customers.email} ilike ${pattern}`,
-    sql`exists (select 1 from customer_identities ci where ci.customer_id = ${customers.id} and ci.display_name ilike ${pattern})`,
+    sql`exists (select 1 from customer_identities ci where ci.customer_id = ${outerCustomerId} and ci.display_name ilike ${pattern})`,
   ];
   if (phone) parts.push(sql`${customers.phone} = ${phone}`);
   // A partial number: "2345678" or "0812345" (a leading 0 is the national prefix, stored as 66).
@@ -36,6 +36,12 @@ function searchCondition(q: string): SQL {
 
 /** Orders that count for the money a customer brought: every one not cancelled. */
 const notCancelled = sql`o.status <> ${cancelledStatus}`;
+
+/**
+ * The list's own customer row, qualified with its table: inside a correlated sub-query Drizzle renders
+ * `${customers.id}` without the table, which then names the sub-query's own `id` column.
+ */
+const outerCustomerId = sql`${customers}.${sql.identifier('id')}`;
 
 export interface CustomerListRow {
   customer: Customer;
@@ -57,11 +63,15 @@ export async function listCustomers(db: DbOrTx, filter: CustomerFilter): Promise
   const rows = await db
     .select({
       customer: customers,
-      channels: sql<string[]>`coalesce((select array_agg(distinct ci.channel::text) from customer_identities ci where ci.customer_id = ${customers.id}), '{}')`,
-      displayNames: sql<string[]>`coalesce((select array_agg(ci.display_name order by ci.id) from customer_identities ci where ci.customer_id = ${customers.id} and ci.display_name is not null and ci.display_name <> ''), '{}')`,
-      orders: sql<number>`(select count(*)::int from orders o where o.customer_id = ${customers.id})`,
-      lifetimeValue: sql<number>`(select coalesce(sum(o.total), 0)::bigint from orders o where o.customer_id = ${customers.id} and ${notCancelled})`.mapWith(Number),
-      lastOrderAt: sql<Date | null>`(select max(o.created_at) from orders o where o.customer_id = ${customers.id})`.mapWith((v) =>
+      // Where the customer came from: their chat identities and the channels of their orders (a
+      // marketplace buyer or a customer entered by hand has no chat identity).
+      channels: sql<string[]>`coalesce((select array_agg(distinct ch order by ch) from (
+          select ci.channel::text as ch from customer_identities ci where ci.customer_id = ${outerCustomerId}
+          union select o.channel::text from orders o where o.customer_id = ${outerCustomerId}) chs), '{}')`,
+      displayNames: sql<string[]>`coalesce((select array_agg(ci.display_name order by ci.id) from customer_identities ci where ci.customer_id = ${outerCustomerId} and ci.display_name is not null and ci.display_name <> ''), '{}')`,
+      orders: sql<number>`(select count(*)::int from orders o where o.customer_id = ${outerCustomerId})`,
+      lifetimeValue: sql<number>`(select coalesce(sum(o.total), 0)::bigint from orders o where o.customer_id = ${outerCustomerId} and ${notCancelled})`.mapWith(Number),
+      lastOrderAt: sql<Date | null>`(select max(o.created_at) from orders o where o.customer_id = ${outerCustomerId})`.mapWith((v) =>
         v === null ? null : new Date(v as string),
       ),
     })
