@@ -127,6 +127,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
         number: request.params.number,
         to: request.body.to,
         note: request.body.note,
+        received: request.body.received,
         actor: request.apiActor,
         locale: config.shop.locale,
         billing: config.shop,

@@ -186,6 +186,10 @@ export const en: Messages = {
     merchantSlipReview: (n, reasons) => `🧾 The slip for order ${n} needs a look: ${reasons.join(', ')}`,
     orderEdited: (n, total, due, refund) =>
       `The shop updated order ${n}. New total: ${total}.${due ? `\nStill to pay: ${due}.` : ''}${refund ? `\nThe shop will refund ${refund}.` : ''}\nType "status" to see the details.`,
+    paymentReceived: (n, received, remaining, refund, id) =>
+      `We received ${received} for order ${n}.` +
+      (remaining ? `\n${remaining} is still to pay.${id ? `\nPay the rest by PromptPay to ${id}.` : ''}\nSend that slip here too.` : '\nPaid in full, thank you!') +
+      (refund ? `\nYou paid ${refund} too much; the shop will refund it.` : ''),
     ordersMerged: (kept, absorbed, total) => `The shop merged order ${absorbed} into ${kept}: one parcel, one payment of ${total}.`,
     slipRejected: (n, reason) => `Sorry, the slip for order ${n} could not be accepted.${reason ? `\nReason: ${reason}` : ''}\nPlease send a correct slip.`,
   },

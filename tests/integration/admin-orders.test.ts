@@ -70,7 +70,7 @@ describe('an order worked through the desk', () => {
   it('asks for a reason to reject a slip, and sends the order back to awaiting payment with it', async () => {
     const number = await makeApiOrder(t.app, 'DESK-1', { status: 'payment_review' });
     const page = await staff.get(`/admin/orders/${number}`);
-    expect(page.body).toContain('Approve slip (mark paid)');
+    expect(page.body).toContain('Approve slip (record what it shows)');
     expect(page.body).toContain('Reject slip');
     const noReason = await staff.post(`/admin/orders/${number}/status`, { to: 'pending_payment', note: '  ' });
     expect(noReason.statusCode).toBe(400);
