@@ -182,7 +182,9 @@ export const en: Messages = {
     reorderReminder: (product, days) => `Running low on ${product}? It has been about ${days} days. Order more with one tap 🛒\nType "stop" to turn reminders off.`,
     merchantLowStock: (items) => `⚠️ Low stock\n${items.map((i) => `• ${i.name} (${i.sku}): ${i.available} left (threshold ${i.threshold})`).join('\n')}`,
     merchantDailySummary: (p) =>
-      `📊 Daily summary ${p.date}\n${p.orders} orders, revenue ${p.revenue}\nSlips to review ${p.toReview} • to confirm ${p.toConfirm} • to pack ${p.toPack} • to ship ${p.toShip}`,
+      `📊 Daily summary ${p.date}\n${p.orders} orders, net sales ${p.revenue} (received less refunds)` +
+      (p.awaiting ? `\nAwaiting payment ${p.awaiting} • COD to collect ${p.cod ?? '-'}` : '') +
+      `\nSlips to review ${p.toReview} • to confirm ${p.toConfirm} • to pack ${p.toPack} • to ship ${p.toShip}`,
     merchantSlipReview: (n, reasons) => `🧾 The slip for order ${n} needs a look: ${reasons.join(', ')}`,
     orderEdited: (n, total, due, refund) =>
       `The shop updated order ${n}. New total: ${total}.${due ? `\nStill to pay: ${due}.` : ''}${refund ? `\nThe shop will refund ${refund}.` : ''}\nType "status" to see the details.`,

@@ -184,7 +184,9 @@ export const th: Messages = {
     reorderReminder: (product, days) => `${product} ที่สั่งไปน่าจะใกล้หมดแล้ว (ประมาณ ${days} วัน) สั่งเพิ่มได้เลยค่ะ 🛒\nพิมพ์ "หยุด" หากไม่ต้องการการแจ้งเตือน`,
     merchantLowStock: (items) => `⚠️ สินค้าใกล้หมด\n${items.map((i) => `• ${i.name} (${i.sku}) เหลือ ${i.available} (ขั้นต่ำ ${i.threshold})`).join('\n')}`,
     merchantDailySummary: (p) =>
-      `📊 สรุปประจำวัน ${p.date}\nคำสั่งซื้อ ${p.orders} รายการ ยอดขาย ${p.revenue}\nสลิปรอตรวจ ${p.toReview} • รอยืนยัน ${p.toConfirm} • รอแพ็ก ${p.toPack} • รอส่ง ${p.toShip}`,
+      `📊 สรุปประจำวัน ${p.date}\nคำสั่งซื้อ ${p.orders} รายการ ยอดขายสุทธิ ${p.revenue} (รับจริง หักคืนเงิน)` +
+      (p.awaiting ? `\nรอชำระ ${p.awaiting} • ปลายทางรอเก็บ ${p.cod ?? '-'}` : '') +
+      `\nสลิปรอตรวจ ${p.toReview} • รอยืนยัน ${p.toConfirm} • รอแพ็ก ${p.toPack} • รอส่ง ${p.toShip}`,
     merchantSlipReview: (n, reasons) => `🧾 สลิปของคำสั่งซื้อ ${n} ต้องตรวจสอบ: ${reasons.join(', ')}`,
     orderEdited: (n, total, due, refund) =>
       `ร้านได้แก้ไขคำสั่งซื้อ ${n} แล้วค่ะ ยอดรวมใหม่ ${total}${due ? `\nยอดที่ต้องชำระเพิ่ม ${due}` : ''}${refund ? `\nร้านจะคืนเงิน ${refund} ให้ค่ะ` : ''}\nพิมพ์ "สถานะ" เพื่อดูรายละเอียดค่ะ`,

@@ -76,10 +76,14 @@ describe('the customer list and page', () => {
 
   beforeAll(async () => {
     const customer = { name: 'สมศรี รักดี', phone: '081-555-1234' };
-    const first = await makeApiOrder(t.app, 'HONEY-1', { qty: 2, customer });
-    const second = await makeApiOrder(t.app, 'HONEY-1', { qty: 1, customer });
+    const first = await makeApiOrder(t.app, 'HONEY-1', { qty: 2, customer, status: 'paid' });
+    const second = await makeApiOrder(t.app, 'HONEY-1', { qty: 1, customer, status: 'paid' });
     const cancelled = await makeApiOrder(t.app, 'HONEY-1', { qty: 4, customer });
     await t.app.inject({ method: 'POST', url: `/api/v1/orders/${cancelled}/transitions`, headers: auth, payload: { to: 'cancelled' } });
+    // Paid, then cancelled: the refund owed is not paid back yet, so nothing is taken off.
+    const refunded = await makeApiOrder(t.app, 'HONEY-1', { qty: 1, customer, status: 'paid' });
+    await t.app.inject({ method: 'POST', url: `/api/v1/orders/${refunded}/transitions`, headers: auth, payload: { to: 'cancelled', note: 'ลูกค้าขอยกเลิก' } });
+    await t.database.db.execute(sql`update refunds set status = 'paid', paid_at = now() where order_id = (select id from orders where number = ${refunded})`);
     // Twenty days between the two orders that count.
     await t.database.db.execute(sql`update orders set created_at = now() - interval '30 days' where number = ${first}`);
     await t.database.db.execute(sql`update orders set created_at = now() - interval '10 days' where number = ${second}`);
@@ -102,15 +106,15 @@ describe('the customer list and page', () => {
     expect(byName.body).toContain(`data-customer="${identity!.customerId}"`);
   });
 
-  it('shows orders, lifetime value without cancelled orders and the average days between orders', async () => {
+  it('shows orders, lifetime value (paid less refunded) and the average days between orders', async () => {
     const page = await staff.get(`/admin/customers/${id}`);
     expect(page.statusCode).toBe(200);
     const body = decodeEntities(page.body);
-    // 2 x 250 + 1 x 250 = 750 baht; the cancelled order of 1,000 baht does not count.
+    // Paid 2 x 250 + 1 x 250 + 250 = 1,000 baht, 250 refunded: 750; the unpaid cancelled order brought nothing.
     expect(stat(body, 'lifetime')).toBe('THB 750.00');
     expect(stat(body, 'average')).toBe('20 days');
     const links = [...page.body.matchAll(/href="\/admin\/orders\/(TL-\d+)"/g)].map((m) => m[1]);
-    expect(links).toHaveLength(3);
+    expect(links).toHaveLength(4);
     const list = await staff.get(`/admin/customers?q=${encodeURIComponent('สมศรี')}`);
     expect(decodeEntities(list.body).replace(/\s/g, ' ')).toContain('THB 750.00');
   });

@@ -292,8 +292,9 @@ describe('the dashboard', () => {
     expect(Number(stat(after, 'payment_review'))).toBe(Number(stat(before, 'payment_review')) + 1);
     expect(Number(stat(after, 'paid'))).toBe(Number(stat(before, 'paid')) + 1);
     expect(Number(stat(after, 'low-stock'))).toBe(Number(stat(before, 'low-stock')) + 2);
-    const revenue = (html: string) => Number(stat(html, 'today-revenue').replace(/[^\d.]/g, ''));
-    expect(revenue(after) - revenue(before)).toBeCloseTo(450, 2);
+    const revenue = (html: string) => Number(stat(html, 'today-netSales').replace(/[^\d.]/g, ''));
+    // Net sales: the paid order's ฿300; the order whose slip is under review has brought no money yet.
+    expect(revenue(after) - revenue(before)).toBeCloseTo(300, 2);
     // The chart's data: 30 days, per channel, orders and revenue.
     const chart = JSON.parse(decodeEntities(/data-chart="([^"]+)" data-series="orders"/.exec(after)![1]!));
     expect(chart.days).toHaveLength(30);
@@ -306,9 +307,9 @@ describe('the dashboard', () => {
   it('shows Thai to Thai users, with money and dates formatted for them', async () => {
     const thai = await signIn(t.app, (await makeUser(t.database.db, 'admin', { language: 'th' })).email);
     const body = (await thai.get('/admin')).body;
-    expect(body).toContain('คำสั่งซื้อวันนี้');
+    expect(body).toContain('ยอดขายสุทธิ');
     expect(body).toContain('สลิปรอตรวจ');
-    expect(stat(body, 'today-revenue')).toMatch(/^฿[\d,]+\.\d\d$/);
+    expect(stat(body, 'today-netSales')).toMatch(/^฿[\d,]+\.\d\d$/);
   });
 });
 

@@ -74,7 +74,10 @@ export type MerchantNotice =
       kind: 'merchant.daily_summary';
       date: string;
       orders: number;
+      /** Net sales of the day (src/modules/reports/money.ts), and what is owed apart from it. */
       revenue: string;
+      awaiting?: string | undefined;
+      cod?: string | undefined;
       toReview: number;
       toConfirm: number;
       toPack: number;
