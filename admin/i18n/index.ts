@@ -8,6 +8,7 @@ import { errorsTexts } from './areas/errors.ts';
 import { financeTexts } from './areas/finance.ts';
 import { importsTexts } from './areas/imports.ts';
 import { messagesTexts } from './areas/messages.ts';
+import { moneyTexts } from './areas/money.ts';
 import { orderAmendTexts } from './areas/order-amend.ts';
 import { orderEntryTexts } from './areas/order-entry.ts';
 import { ordersTexts } from './areas/orders.ts';
@@ -38,6 +39,7 @@ const en = {
   ...catalogTexts.en,
   ...importsTexts.en,
   ...customersTexts.en,
+  ...moneyTexts.en,
   ...printingTexts.en,
   ...reportsTexts.en,
   ...returnsTexts.en,
@@ -61,6 +63,7 @@ const th: Record<MessageKey, string> = {
   ...catalogTexts.th,
   ...importsTexts.th,
   ...customersTexts.th,
+  ...moneyTexts.th,
   ...printingTexts.th,
   ...reportsTexts.th,
   ...returnsTexts.th,

@@ -16,6 +16,7 @@ import {
   returnsToUnpaid,
   ships,
 } from '#src/modules/orders/index.ts';
+import { paymentReceived } from '#src/modules/payments/index.ts';
 import { carrierChoices, nothingShipped, resolveCarrier, type CarrierSetting } from '#src/modules/shipping/index.ts';
 import { can, mayViewOrder } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
@@ -106,6 +107,10 @@ export async function showOrderPage(
       // Without money: notes and activity that name an amount (refunds paid, payments) are left out.
       ...(showMoney ? {} : withoutMoney(data)),
       actions: actionsFor(data.order, role),
+      // What is still owed, beside a slip's amount (the gap a reviewer must see), and what the slips
+      // under review show (the amount an approval records unless the reviewer types another).
+      owed: data.order.total - data.payments.filter((x) => x.status === paymentReceived).reduce((sum, x) => sum + x.amount, 0),
+      slipsShow: slipsUnderReviewShow(data.slips),
       // What the page offers, by the orders policy: the templates only show it.
       may: {
         edit: isEditable(data.order) && nothingShipped(data.shipments),
@@ -122,4 +127,11 @@ export async function showOrderPage(
     },
     status,
   );
+}
+
+/** The sum the slips under review show; null when none is under review or one shows no amount. */
+function slipsUnderReviewShow(slips: { verdict: string; amount: number | null }[]): number | null {
+  const review = slips.filter((s) => s.verdict === 'review');
+  if (review.length === 0 || review.some((s) => s.amount === null)) return null;
+  return review.reduce((sum, s) => sum + s.amount!, 0);
 }

@@ -36,7 +36,21 @@ export type OrderNotice =
   /** Another unpaid order of theirs became part of this one. */
   | { kind: 'order.merged'; absorbed: string }
   /** The slip under review was refused; a new one may be sent. */
-  | { kind: 'slip.rejected'; note?: string | undefined };
+  | { kind: 'slip.rejected'; note?: string | undefined }
+  /**
+   * A payment was recorded (a slip approved for what it shows): what was received, what is still owed
+   * (with where to pay it: the PromptPay id and the QR link for the rest) and what is owed back.
+   */
+  | {
+      kind: 'payment.received';
+      /** The payment's id: each one is told once. */
+      paymentId: number;
+      received: number;
+      remaining: number;
+      refund: number;
+      promptPayId?: string | undefined;
+      qrUrl?: string | undefined;
+    };
 
 /** What the shop decided on a return, and how it was settled. */
 export type ReturnNotice =
@@ -60,7 +74,10 @@ export type MerchantNotice =
       kind: 'merchant.daily_summary';
       date: string;
       orders: number;
+      /** Net sales of the day (src/modules/reports/money.ts), and what is owed apart from it. */
       revenue: string;
+      awaiting?: string | undefined;
+      cod?: string | undefined;
       toReview: number;
       toConfirm: number;
       toPack: number;
