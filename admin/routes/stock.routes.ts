@@ -139,7 +139,7 @@ export const stockRoutes: FastifyPluginAsync = async (app) => {
 
   // ---- operations ----------------------------------------------------------------------------
 
-  async function showOperation(request: FastifyRequest, reply: FastifyReply, op: Operation, extra: { errors?: FieldErrors; values?: Record<string, string>; done?: unknown } = {}, status = 200) {
+  async function showOperation(request: FastifyRequest, reply: FastifyReply, op: Operation, extra: { errors?: FieldErrors; values?: Record<string, string>; moved?: unknown } = {}, status = 200) {
     const query = (request.query ?? {}) as Record<string, unknown>;
     const values: Record<string, string> = extra.values ?? {};
     if (!extra.values) {
@@ -155,7 +155,7 @@ export const stockRoutes: FastifyPluginAsync = async (app) => {
       request,
       reply,
       'stock/operation',
-      { op, errors: extra.errors ?? {}, values, done: extra.done, scanned, warehouses: (await listWarehouses(db)).filter((w) => w.active) },
+      { op, errors: extra.errors ?? {}, values, moved: extra.moved, scanned, warehouses: (await listWarehouses(db)).filter((w) => w.active) },
       status,
     );
   }
@@ -165,8 +165,9 @@ export const stockRoutes: FastifyPluginAsync = async (app) => {
   for (const op of operations) {
     app.get(`/stock/${op}`, { config: stock }, async (request, reply) => {
       const ref = refPattern.exec(String((request.query as Record<string, unknown> | undefined)?.ref ?? ''));
-      const done = ref ? await operationRows(db, ref[1]!, ref[2]!) : undefined;
-      return showOperation(request, reply, op, { done: done && done.length > 0 ? done : undefined });
+      const moved = ref ? await operationRows(db, ref[1]!, ref[2]!) : undefined;
+      // Named apart from the layout's `done` flash (a text), which would print this list as "[object Object]".
+      return showOperation(request, reply, op, { moved: moved && moved.length > 0 ? moved : undefined });
     });
 
     app.post(`/stock/${op}`, { config: stock }, async (request, reply) => {

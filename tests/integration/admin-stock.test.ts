@@ -166,6 +166,8 @@ describe('transferring stock', () => {
     const done = await staff.get(res.headers.location as string);
     expect(done.body).toContain('data-done-warehouse="MAIN"');
     expect(done.body).toContain('data-done-warehouse="SUB"');
+    expect(done.body).not.toContain('[object Object]');
+    expect(done.body.match(/alert-ok/g)).toHaveLength(1);
   });
 
   it('refuses more than is available at the source, and the same warehouse twice, writing nothing', async () => {
