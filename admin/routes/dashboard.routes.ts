@@ -18,7 +18,7 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
       dailyByChannel(db, tz, 30),
     ]);
     const chart = {
-      days: series.days.map((d) => h.f.dayMonth(`${d}T12:00:00Z`)),
+      days: series.days.map((d) => h.f.dayShort(d)),
       currency: config.shop.currency,
       locale: h.lang === 'th' ? 'th-TH' : 'en-GB',
       datasets: series.channels.map((c) => ({

@@ -11,7 +11,7 @@ import { transferStock } from '#src/workflows/stock/transfer-stock.ts';
 import { writeOffDamage } from '#src/workflows/stock/write-off-damage.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
-import { formValues, optional, parseForm, text, type FieldErrors } from '../forms.ts';
+import { calendarDay, formValues, optional, parseForm, text, type FieldErrors } from '../forms.ts';
 import {
   findStockItem,
   ledgerOfVariant,
@@ -30,10 +30,7 @@ const MAX_QTY = 1_000_000;
 
 const id = z.coerce.number().int().positive().max(2_147_483_647);
 const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v);
-const isoDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'field.date')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'field.date');
+const isoDay = calendarDay;
 
 /** A whole number typed in a form, from `min` to a million. */
 const wholeNumber = (min: 0 | 1) =>

@@ -248,7 +248,7 @@ describe('the stock list and the ledger', () => {
     expect(future.body).not.toContain('<tr data-reason=');
     const bad = await staff.get(`/admin/stock/items/${p.variant.id}?from=yesterday`);
     expect(bad.statusCode).toBe(200);
-    expect(bad.body).toContain('Please enter a date as YYYY-MM-DD.');
+    expect(bad.body).toContain('Please enter a date such as 6 Dec 2026 or 6/12/2026.');
   });
 });
 
