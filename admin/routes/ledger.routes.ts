@@ -12,14 +12,14 @@ import { refundMethods, refundSlipFile, refundSlipType } from '#src/modules/paym
 import { payRefund } from '#src/workflows/payments/refund-payments.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
-import { optional, parseForm, type FieldErrors } from '../forms.ts';
+import { calendarDay, optional, parseForm, type FieldErrors } from '../forms.ts';
 import { addDays, localDate, shopDays } from '#src/lib/shop-time.ts';
 import { moneyByChannel, moneyFigures } from '#src/modules/reports/index.ts';
 import { refundsDue } from '../queries/finance.ts';
 import { ledgerAll, ledgerPage, reconciledMethods, reconciliation, type LedgerFilter } from '../queries/ledger.ts';
 import { helpers, isHtmx, render } from '../view.ts';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'field.date');
+const day = calendarDay;
 const ledgerMethods = ['promptpay', 'transfer', 'cod', 'cash', 'other'] as const;
 
 const channel = z.enum(orderChannel.enumValues);

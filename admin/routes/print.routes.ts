@@ -123,7 +123,6 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
     const user = request.admin!.user;
     const unpaid = found.filter((p) => !mayReceipt(p.order)).map((p) => p.order.number);
     if (unpaid.length) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: unpaid.join(', ') }));
-    const dateFormat = new Intl.DateTimeFormat(h.lang === 'th' ? 'th-TH' : 'en-GB', { timeZone: config.shop.timeZone, dateStyle: 'long' });
     const docs = [];
     for (const p of found) {
       const invoice: Invoice =
@@ -144,7 +143,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
         order: p.order,
         lines: p.lines,
         invoice,
-        issuedOn: dateFormat.format(invoice.issuedAt),
+        issuedOn: h.f.longDate(invoice.issuedAt),
         buyerTaxId: buyerTaxId(p.order.shippingAddress),
         taxInvoice: config.shop.vatRegistered,
         total,
