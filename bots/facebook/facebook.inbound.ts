@@ -122,7 +122,7 @@ export function createFacebookDecoder(graph: GraphClient, logger: Logger): Inbou
       const personId = item.sender.id;
       const event = toChatEvent(item, `${channel}:${item.message?.mid ?? item.postback?.mid ?? `${personId}:${item.timestamp}`}`, graph);
       if (!event) return null;
-      return { person: { channel, userId: personId, displayName: await nameOf(channel, personId) }, event };
+      return { person: { channel, userId: personId, displayName: await nameOf(channel, personId) }, event, sentAt: new Date(item.timestamp) };
     },
   };
 }
