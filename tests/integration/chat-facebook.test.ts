@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
@@ -10,7 +9,10 @@ import { sendReorderReminders, upcomingReminders } from '#src/jobs/customers.rem
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
 import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { buildApp } from '#src/app.ts';
 import { makeUser, signIn } from '../helpers/admin.ts';
+import { testLogger } from '../helpers/db.ts';
+import { loadSlipManifest, slipFixturesDir } from '../fixtures/slips/fixtures.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { facebookEnv, sendFacebook, settle } from '../helpers/chat.ts';
 import { makeProduct, orderInput, unpaidChatOrder } from '../helpers/factories.ts';
@@ -205,13 +207,14 @@ describe.each([messenger, instagram])('ordering over $name', (channel) => {
   });
 });
 
-const fixtures = path.resolve(import.meta.dirname, '../../../shared/fixtures/slips');
-const haveFixtures = existsSync(path.join(fixtures, 'manifest.json'));
+// Throws when the fixtures are missing: a fresh clone runs these tests, never skips them.
+loadSlipManifest();
+const fixtures = slipFixturesDir;
 
-describe.skipIf(!haveFixtures)('slip photos over Messenger', () => {
+describe('slip photos over Messenger and Instagram', () => {
   async function orderFor(seed: string, amount: number, paidAt: string) {
     const personId = psid(seed);
-    return { personId, order: await unpaidChatOrder(t.database.db, { channel: 'facebook', externalId: personId, amount, paidAt }) };
+    return { personId, order: await unpaidChatOrder(t.database.db, { channel: seed.startsWith('ig-') ? 'instagram' : 'facebook', externalId: personId, amount, paidAt }) };
   }
   const statusOf = async (number: string) => (await t.app.inject({ method: 'GET', url: `/api/v1/orders/${number}`, headers: auth })).json().status as string;
 
@@ -221,6 +224,28 @@ describe.skipIf(!haveFixtures)('slip photos over Messenger', () => {
     const answer = textsOf(await post(messenger, personId, [fbImage({ from: personId, url })]));
     expect(answer).toContain('Slip checked');
     expect(await statusOf(order.number)).toBe('paid');
+  });
+
+  it('downloads the photo when the webhook arrives: a worker that reads it after the URL expired still pays the order', async () => {
+    const { personId, order } = await orderFor('ig-slip-late', 12_800, '2026-06-24T14:44:00+07:00');
+    const url = graph.cdnUrl(await readFile(path.join(fixtures, '10_ktb_clean.jpg')));
+    // A web-only instance on the same database and data folder takes the webhook; no worker runs yet.
+    const web = await buildApp(t.config, { database: t.database, logger: testLogger, skipBootstrap: true, scheduler: false, chat: { workers: false } });
+    try {
+      await web.ready();
+      const res = await sendFacebook(web, graph.webhookRequest('instagram', [fbImage({ from: personId, to: FAKE_INSTAGRAM_ID, url })]));
+      expect(res.statusCode).toBe(200);
+      await web.chat.facebookMedia!.settled();
+    } finally {
+      await web.close();
+    }
+    graph.expireAttachments();
+    const before = graph.sent(personId).length;
+    await settle(t.app);
+    expect(textsOf(graph.sent(personId).slice(before))).toContain('Slip checked');
+    expect(await statusOf(order.number)).toBe('paid');
+    // Fetched from the CDN once, on receipt.
+    expect(graph.calls.filter((c) => c.path.startsWith('/cdn/') && url.includes(c.path))).toMatchObject([{ ok: true, status: 200 }]);
   });
 
   it('tells the customer when the photo could not be fetched, and the order still waits', async () => {
