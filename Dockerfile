@@ -1,12 +1,12 @@
 # syntax=docker/dockerfile:1
 # Build stage: install production dependencies (argon2 and sharp ship prebuilt binaries for glibc).
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # Run stage: the sources run through tsx, as `npm start` does; migrations are applied on start.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \
