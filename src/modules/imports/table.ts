@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { AppError } from '../../errors.ts';
+import { loadExcel } from '../../lib/lazy.ts';
 
 /** A spreadsheet read into header names and rows; `line` is the row's number in the file (the header is 1). */
 export interface Table {
@@ -61,7 +62,8 @@ function readCsv(buf: Buffer): string[][] {
 }
 
 async function readXlsx(buf: Buffer): Promise<string[][]> {
-  const workbook = new ExcelJS.Workbook();
+  const Excel = await loadExcel();
+  const workbook = new Excel.Workbook();
   try {
     await workbook.xlsx.load(buf as unknown as ArrayBuffer);
   } catch {
