@@ -131,6 +131,7 @@ export function purposeOf(notice: Notice): DeliveryPurpose {
       return notice.by === 'staff' ? 'human' : 'response';
     case 'reminder.reorder':
       return 'promotional';
+    case 'payment.received':
     case 'order.paid':
     case 'order.confirmed':
     case 'order.shipped':
