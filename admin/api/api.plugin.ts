@@ -17,7 +17,7 @@ const numberParams = z.object({ number: z.string().min(1).max(32) });
 export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
   app.decorateRequest('apiActor', '');
   app.addHook('onRequest', requireApiToken);
-  const { db, config } = app.deps;
+  const { db, config, carriers } = app.deps;
 
   app.get(
     '/products',
@@ -152,7 +152,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
       const { order, shipment } = await shipOrder(db, {
         number: request.params.number,
         carrier: request.body.carrier,
-        carriers: config.shop.carriers,
+        carriers: carriers.registry(),
         trackingNumber: request.body.trackingNumber,
         actor: request.apiActor,
         locale: config.shop.locale,
