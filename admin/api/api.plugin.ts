@@ -33,7 +33,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
   app.decorateRequest('apiRole', 'packer');
   app.addHook('onRequest', requireApiToken);
   app.addHook('preHandler', requireCapability);
-  const { db, config } = app.deps;
+  const { db, config, carriers } = app.deps;
 
   app.get(
     '/products',
@@ -202,7 +202,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
       const { order, shipment } = await shipOrder(db, {
         number: request.params.number,
         carrier: request.body.carrier,
-        carriers: config.shop.carriers,
+        carriers: carriers.registry(),
         trackingNumber: request.body.trackingNumber,
         actor: request.apiActor,
         locale: config.shop.locale,

@@ -26,6 +26,8 @@ export type OrderNotice =
       trackingUrl?: string | null | undefined;
       note?: string | undefined;
     }
+  /** A parcel is with the courier on its way to the door today. */
+  | { kind: 'order.out_for_delivery'; carrier: string; trackingNumber: string; trackingUrl?: string | null | undefined }
   | { kind: 'order.delivered'; note?: string | undefined }
   | { kind: 'order.cancelled'; note?: string | undefined }
   /** Cancelled by the shop's clock: not paid in time. */
@@ -85,6 +87,15 @@ export type MerchantNotice =
       toConfirm: number;
       toPack: number;
       toShip: number;
+    }
+  /** A carrier could not deliver a parcel, is sending it back, has it back, or has a problem with it. */
+  | {
+      kind: 'merchant.parcel_problem';
+      orderNumber: string;
+      carrier: string;
+      trackingNumber: string;
+      status: 'failed_attempt' | 'returning' | 'returned' | 'exception';
+      description: string;
     }
   | { kind: 'merchant.return_requested'; returnNumber: string; orderNumber: string; customer: string; reason: string; lines: string[] };
 
