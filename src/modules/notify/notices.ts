@@ -146,6 +146,7 @@ export function purposeOf(notice: Notice): DeliveryPurpose {
     case 'order.paid':
     case 'order.confirmed':
     case 'order.shipped':
+    case 'order.out_for_delivery':
     case 'order.delivered':
     case 'order.cancelled':
     case 'order.expired':
@@ -161,6 +162,7 @@ export function purposeOf(notice: Notice): DeliveryPurpose {
     case 'merchant.slip_review':
     case 'merchant.low_stock':
     case 'merchant.daily_summary':
+    case 'merchant.parcel_problem':
     case 'merchant.return_requested':
       return 'update';
   }
