@@ -54,12 +54,12 @@ export const facebookWebhookPlugin: FastifyPluginAsync<FacebookWebhookOptions> =
   });
 
   app.post('/webhooks/facebook', { schema: { hide: true } }, async (request, reply) => {
-    if (forgeries.blocked(request.ip)) {
-      return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: 'Too many requests with bad signatures' } });
-    }
+    // The signature first: a correctly signed delivery is never limited, whoever else shares its address.
     const raw = request.body;
     if (!Buffer.isBuffer(raw) || !validFacebookSignature(raw, opts.appSecret, request.headers['x-hub-signature-256'])) {
-      forgeries.count(request.ip);
+      if (forgeries.refuse(request.ip)) {
+        return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: 'Too many requests with bad signatures' } });
+      }
       request.log.warn('Facebook webhook with a bad signature refused');
       return reply.status(401).send({ error: { code: 'BAD_SIGNATURE', message: 'X-Hub-Signature-256 does not match this body' } });
     }

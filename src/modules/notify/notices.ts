@@ -26,6 +26,8 @@ export type OrderNotice =
       trackingUrl?: string | null | undefined;
       note?: string | undefined;
     }
+  /** A parcel is with the courier on its way to the door today. */
+  | { kind: 'order.out_for_delivery'; carrier: string; trackingNumber: string; trackingUrl?: string | null | undefined }
   | { kind: 'order.delivered'; note?: string | undefined }
   | { kind: 'order.cancelled'; note?: string | undefined }
   /** Cancelled by the shop's clock: not paid in time. */
@@ -37,7 +39,21 @@ export type OrderNotice =
   /** Another unpaid order of theirs became part of this one. */
   | { kind: 'order.merged'; absorbed: string }
   /** The slip under review was refused; a new one may be sent. */
-  | { kind: 'slip.rejected'; note?: string | undefined };
+  | { kind: 'slip.rejected'; note?: string | undefined }
+  /**
+   * A payment was recorded (a slip approved for what it shows): what was received, what is still owed
+   * (with where to pay it: the PromptPay id and the QR link for the rest) and what is owed back.
+   */
+  | {
+      kind: 'payment.received';
+      /** The payment's id: each one is told once. */
+      paymentId: number;
+      received: number;
+      remaining: number;
+      refund: number;
+      promptPayId?: string | undefined;
+      qrUrl?: string | undefined;
+    };
 
 /** What the shop decided on a return, and how it was settled. */
 export type ReturnNotice =
@@ -63,11 +79,23 @@ export type MerchantNotice =
       kind: 'merchant.daily_summary';
       date: string;
       orders: number;
+      /** Net sales of the day (src/modules/reports/money.ts), and what is owed apart from it. */
       revenue: string;
+      awaiting?: string | undefined;
+      cod?: string | undefined;
       toReview: number;
       toConfirm: number;
       toPack: number;
       toShip: number;
+    }
+  /** A carrier could not deliver a parcel, is sending it back, has it back, or has a problem with it. */
+  | {
+      kind: 'merchant.parcel_problem';
+      orderNumber: string;
+      carrier: string;
+      trackingNumber: string;
+      status: 'failed_attempt' | 'returning' | 'returned' | 'exception';
+      description: string;
     }
   | { kind: 'merchant.return_requested'; returnNumber: string; orderNumber: string; customer: string; reason: string; lines: string[] };
 
@@ -114,9 +142,11 @@ export function purposeOf(notice: Notice): DeliveryPurpose {
       return notice.by === 'staff' ? 'human' : 'response';
     case 'reminder.reorder':
       return 'promotional';
+    case 'payment.received':
     case 'order.paid':
     case 'order.confirmed':
     case 'order.shipped':
+    case 'order.out_for_delivery':
     case 'order.delivered':
     case 'order.cancelled':
     case 'order.expired':
@@ -132,6 +162,7 @@ export function purposeOf(notice: Notice): DeliveryPurpose {
     case 'merchant.slip_review':
     case 'merchant.low_stock':
     case 'merchant.daily_summary':
+    case 'merchant.parcel_problem':
     case 'merchant.return_requested':
       return 'update';
   }
