@@ -55,7 +55,7 @@ export function createWebchatDecoder(): InboundDecoder {
       const person = { channel: 'webchat' as const, userId: p.visitorId, language: p.lang };
       if (p.imagePath) {
         const file = p.imagePath;
-        return { person, event: { kind: 'image', reference: `webchat:${p.id}`, fetch: () => readFile(file) } };
+        return { person, event: { kind: 'image', reference: `webchat:${p.id}`, fetch: () => readFile(file), file } };
       }
       return { person, event: { kind: 'text', text: p.text ?? '' } };
     },
