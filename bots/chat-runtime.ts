@@ -84,8 +84,7 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
       apiRoot: config.telegram.apiRoot,
       logger,
       store: async (update) => {
-        const record = { channel: 'telegram', eventId: String(update.update_id), userKey: userKeyOf(update), payload: storableText(update) as unknown as Record<string, unknown> };
-        if (await recordInbound(db, [record])) received([record]);
+        await receive([{ channel: 'telegram', eventId: String(update.update_id), userKey: userKeyOf(update), payload: storableText(update) as unknown as Record<string, unknown> }]);
       },
     });
     rememberApiRoot(telegramBot, config.telegram.apiRoot);
@@ -93,15 +92,21 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
     senders.telegram = createTelegramSender(telegramBot);
   }
 
-  /** New events were stored: process them (photos are fetched and read then, before each event's transaction). */
-  function received(_records: InboundRecord[]) {
-    processor.kick();
+  /**
+   * The one way in for every channel: verified records are stored once each (a redelivery adds
+   * nothing) and, unless this is a web-only instance leaving them to the workers, processed at once
+   * (photos are fetched and read then, before each event's transaction). Resolves to how many were new.
+   */
+  async function receive(records: InboundRecord[], opts: { process?: boolean } = {}): Promise<number> {
+    const stored = await recordInbound(db, records);
+    if (stored > 0 && opts.process !== false) processor.kick();
+    return stored;
   }
 
   let polling = false;
   return {
     engine,
-    received,
+    receive,
     processor,
     dispatcher,
     telegramBot,
