@@ -39,6 +39,13 @@ export const ErrorCodes = {
   COUNT_BELOW_RESERVED: 'conflict',
   TRANSFER_INVALID: 'invalid',
   REFUND_SLIP_INVALID: 'invalid',
+  /** The carrier refused a booking (its reason in the message) or cannot be reached; the parcel stays reserved for a retry. */
+  CARRIER_REFUSED: 'unprocessable',
+  CARRIER_UNAVAILABLE: 'unprocessable',
+  CARRIER_CANNOT_BOOK: 'invalid',
+  ALREADY_SHIPPED: 'conflict',
+  /** A typed or scanned tracking number the carrier's format refuses (Thailand Post: the S10 check digit). */
+  TRACKING_INVALID: 'invalid',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
