@@ -12,7 +12,7 @@ import { runMigrations } from './db/migrate.ts';
 import { loadOrCreateSecret } from './lib/secrets.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createSettingsService, type SettingsService } from './modules/settings/index.ts';
-import { createCarrierDirectory, createCarrierTokenStore, type CarrierDirectory } from './modules/shipping/index.ts';
+import { createCarrierDirectory, createCarrierTokenStore, effectiveCarrierCredentials, type CarrierDirectory } from './modules/shipping/index.ts';
 import { loadSecretBox, type SecretBox } from './lib/secret-box.ts';
 
 export interface Core {
@@ -62,7 +62,7 @@ export async function createCore(config: Config, overrides: CoreOverrides = {}):
   const secretBox = await loadSecretBox({ settingsKey: config.settingsKey, dataDir: config.dataDir });
   const carriers = createCarrierDirectory({
     settings: () => config.shop.carriers,
-    credentials: () => config.carrierApis,
+    credentials: () => effectiveCarrierCredentials(config.carrierApis, config.shop.carrierSecrets, secretBox, config.carrierApiUrls),
     deps: { thaipostTokenStore: createCarrierTokenStore(database.db, secretBox, 'thaipost') },
   });
   return {

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '#src/db/client.ts';
-import { orders, shipmentEvents, shipments } from '#src/db/schema/index.ts';
+import { orders, shipmentEvents, shipments, shopSettings } from '#src/db/schema/index.ts';
+import { builtInCarriers } from '#src/modules/shipping/index.ts';
+import { makeUser, signIn } from '#tests/helpers/admin.ts';
 import { trackOpenParcels } from '#src/jobs/shipping.track-parcels.job.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
 import { s10CheckDigit, shipmentTimeline } from '#src/modules/shipping/index.ts';
@@ -303,5 +305,42 @@ describe('Thailand Post', () => {
     expect(post.trackCalls().slice(calls).flatMap((c) => c.barcodes)).not.toContain(number);
     await settle(t.app);
     expect(pushesTo(userId).filter((m) => m.includes('ส่งถึงแล้ว'))).toHaveLength(1);
+  });
+});
+
+describe('carrier settings', () => {
+  it('keeps Flash credentials sealed, never shows them back, books with them, and lets the shop turn the booking message off', async () => {
+    const owner = await signIn(t.app, (await makeUser(db(), 'owner')).email);
+    const carriersForm = (extra: Record<string, string | string[]>) => ({
+      carrierIndex: builtInCarriers.map((_, i) => String(i)),
+      carrierCode: builtInCarriers.map((c) => c.code),
+      carrierName: builtInCarriers.map((c) => c.name),
+      carrierUrl: builtInCarriers.map((c) => c.trackingUrl),
+      carrierEnabled: builtInCarriers.map((_, i) => String(i)),
+      defaultWeightGrams: '750',
+      msgOutForDelivery: '1',
+      msgDelivered: '1',
+      ...extra,
+    });
+    const saved = await owner.post('/admin/settings/carriers', carriersForm({ flashMchId: flash.mchId, flashSecretKey: flash.secretKey }));
+    expect(saved.statusCode).toBeLessThan(400);
+    const [row] = await db().select().from(shopSettings).where(eq(shopSettings.section, 'carriers'));
+    const stored = JSON.stringify(row!.data);
+    expect(stored).not.toContain(flash.secretKey);
+    expect(stored).toMatch(/"secretKey":"sb1\./);
+    const page = await owner.get('/admin/settings/carriers');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain(flash.secretKey);
+    expect(page.body).not.toContain('sb1.');
+    // Saved again without a secret: the saved one is kept.
+    await owner.post('/admin/settings/carriers', carriersForm({ flashMchId: flash.mchId }));
+    await t.app.deps.settings.load();
+    expect(t.config.shop.parcels).toMatchObject({ defaultWeightGrams: 750, messages: { booked: false, outForDelivery: true, delivered: true } });
+
+    const { order, userId } = await confirmedLineOrder();
+    const booked = await bookParcel(db(), deps(), { number: order.number, carrier: 'flash', actor: 'staff' });
+    expect(flash.parcel(booked.shipment.trackingNumber!)?.order.weight).toBe('750');
+    await settle(t.app);
+    expect(pushesTo(userId).filter((m) => m.includes(booked.shipment.trackingNumber!))).toHaveLength(0);
   });
 });
