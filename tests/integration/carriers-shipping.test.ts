@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '#src/db/client.ts';
 import { orders, shipmentEvents, shipments, shopSettings } from '#src/db/schema/index.ts';
 import { builtInCarriers } from '#src/modules/shipping/index.ts';
+import { code128Svg } from '#src/modules/printing/index.ts';
 import { makeUser, signIn } from '#tests/helpers/admin.ts';
 import { trackOpenParcels } from '#src/jobs/shipping.track-parcels.job.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
@@ -124,6 +125,14 @@ describe('booking with Flash', () => {
     expect(told).toHaveLength(1);
     expect(told[0]).toContain(`flashexpress.co.th/fle/tracking?se=${parcel.pno}`);
     expect(flash.parcels().filter((p) => p.outTradeNo.startsWith(`${order.number}-`))).toHaveLength(1);
+
+    // The printed label carries Flash's number as its barcode, and the sort code.
+    const owner = await signIn(t.app, (await makeUser(db(), 'owner')).email);
+    const label = await owner.get(`/admin/print/labels?order=${order.number}`);
+    expect(label.statusCode).toBe(200);
+    expect(label.body).toContain(code128Svg(parcel.pno, { height: 14 }));
+    expect(label.body).not.toContain(code128Svg(order.number, { height: 14 }));
+    expect(label.body).toContain(parcel.sortCode);
   });
 
   it('retries a booking whose answer never came and ends with one parcel', async () => {
