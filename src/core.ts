@@ -10,7 +10,7 @@ import type { Config } from './config.ts';
 import { createDatabase, type Database, type Db } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { loadOrCreateSecret } from './lib/secrets.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, hideInLog, type Logger } from './logger.ts';
 import { createSettingsService, type SettingsService } from './modules/settings/index.ts';
 import { createCarrierDirectory, createCarrierTokenStore, effectiveCarrierCredentials, type CarrierDirectory } from './modules/shipping/index.ts';
 import { loadSecretBox, type SecretBox } from './lib/secret-box.ts';
@@ -58,6 +58,7 @@ export async function createCore(config: Config, overrides: CoreOverrides = {}):
     throw err;
   }
   const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
+  hideInLog(logger, secret);
   settings.start();
   const secretBox = await loadSecretBox({ settingsKey: config.settingsKey, dataDir: config.dataDir });
   const carriers = createCarrierDirectory({

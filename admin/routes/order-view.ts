@@ -16,8 +16,9 @@ import {
   returnsToUnpaid,
   ships,
 } from '#src/modules/orders/index.ts';
+import { paymentReceived } from '#src/modules/payments/index.ts';
 import { nothingShipped, type CarrierRegistry } from '#src/modules/shipping/index.ts';
-import { can } from '../auth/roles.ts';
+import { can, mayViewOrder } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { orderPageData } from '../queries/order-page.ts';
@@ -70,6 +71,18 @@ export interface OrderPageProblems {
 }
 
 /** The order page, also shown again with a problem (a refused move, a form with errors) and that status. */
+/** An amount of money written in a note: "330.00 THB", "฿1,250", "120 บาท". */
+const MONEY_IN_TEXT = /\d[\d,]*(\.\d{1,2})?\s*(THB|บาท|฿)|฿\s*\d/i;
+const namesMoney = (text: unknown) => typeof text === 'string' && MONEY_IN_TEXT.test(text);
+
+function withoutMoney<H extends { note: string | null; fromStatus: string | null; toStatus: string }, T extends { history: H[]; audit: { details: unknown }[] }>(data: T) {
+  return {
+    // A note naming money is left out; a status change keeps its line without its note.
+    history: data.history.flatMap((h) => (!namesMoney(h.note) ? [h] : h.fromStatus === h.toStatus ? [] : [{ ...h, note: null }])),
+    audit: data.audit.filter((a) => !Object.values((a.details ?? {}) as Record<string, unknown>).some(namesMoney)),
+  };
+}
+
 export async function showOrderPage(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -80,15 +93,24 @@ export async function showOrderPage(
   const { db, config, carriers } = request.server.deps;
   const h = helpers(request);
   const data = await orderPageData(db, number, config.shop.locale);
-  if (!data) return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('error.orderNotFound', { number }) }, 404);
   const role = request.admin!.user.role;
+  if (!data || !mayViewOrder(role, data.order.status)) {
+    return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('error.orderNotFound', { number }) }, 404);
+  }
+  const showMoney = can(role, 'revenue.view');
   return render(
     request,
     reply,
     'orders/detail',
     {
       ...data,
+      // Without money: notes and activity that name an amount (refunds paid, payments) are left out.
+      ...(showMoney ? {} : withoutMoney(data)),
       actions: actionsFor(data.order, role),
+      // What is still owed, beside a slip's amount (the gap a reviewer must see), and what the slips
+      // under review show (the amount an approval records unless the reviewer types another).
+      owed: data.order.total - data.payments.filter((x) => x.status === paymentReceived).reduce((sum, x) => sum + x.amount, 0),
+      slipsShow: slipsUnderReviewShow(data.slips),
       // What the page offers, by the orders policy: the templates only show it.
       may: {
         edit: isEditable(data.order) && nothingShipped(data.shipments),
@@ -99,10 +121,17 @@ export async function showOrderPage(
       },
       carriers: carrierOptions(carriers.registry()),
       trackingUrl: (carrier: string | null, n: string | null) => (carrier && n ? carriers.registry().describe(carrier).trackingUrl(n) : null),
-      showMoney: can(role, 'revenue.view'),
+      showMoney,
       messageId: randomUUID(),
       problems: { errors: {}, values: {}, ...problems },
     },
     status,
   );
+}
+
+/** The sum the slips under review show; null when none is under review or one shows no amount. */
+function slipsUnderReviewShow(slips: { verdict: string; amount: number | null }[]): number | null {
+  const review = slips.filter((s) => s.verdict === 'review');
+  if (review.length === 0 || review.some((s) => s.amount === null)) return null;
+  return review.reduce((sum, s) => sum + s.amount!, 0);
 }

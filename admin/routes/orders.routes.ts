@@ -11,7 +11,7 @@ import { transitionLockedOrder } from '#src/workflows/orders/transition-order.ts
 import { shipOrder } from '#src/workflows/orders/ship-order.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed, can, packerStatuses } from '../auth/roles.ts';
-import { list, optional, parseForm } from '../forms.ts';
+import { calendarDay, list, optional, parseForm } from '../forms.ts';
 import { databaseNow, deskRow, listDeskOrders, ordersByNumbers, paymentStates, sorts } from '../queries/orders.ts';
 import { listWarehouses } from '#src/modules/inventory/index.ts';
 import { helpers, render } from '../view.ts';
@@ -19,10 +19,7 @@ import { carrierName, carrierOptions, showOrderPage } from './order-view.ts';
 
 const PER_PAGE = 25;
 
-const isoDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'field.date')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'field.date');
+const isoDay = calendarDay;
 
 const listQuery = z
   .object({

@@ -20,7 +20,7 @@ import {
   type PrintOrder,
 } from '#src/modules/printing/index.ts';
 import { writeAudit } from '../audit.ts';
-import { allowed, type Capability } from '../auth/roles.ts';
+import { allowed, mayViewOrder, type Capability } from '../auth/roles.ts';
 import { list } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { helpers, render } from '../view.ts';
@@ -126,7 +126,6 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
     const user = request.admin!.user;
     const unpaid = found.filter((p) => !mayReceipt(p.order)).map((p) => p.order.number);
     if (unpaid.length) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: unpaid.join(', ') }));
-    const dateFormat = new Intl.DateTimeFormat(h.lang === 'th' ? 'th-TH' : 'en-GB', { timeZone: config.shop.timeZone, dateStyle: 'long' });
     const docs = [];
     for (const p of found) {
       const invoice: Invoice =
@@ -147,7 +146,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
         order: p.order,
         lines: p.lines,
         invoice,
-        issuedOn: dateFormat.format(invoice.issuedAt),
+        issuedOn: h.f.longDate(invoice.issuedAt),
         buyerTaxId: buyerTaxId(p.order.shippingAddress),
         taxInvoice: config.shop.vatRegistered,
         total,
@@ -176,7 +175,10 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
       return showChooser(request, reply, kind, value, h.t('printing.tooMany', { max: MAX_PRINT_ORDERS, n: numbers.length }), 400);
     }
     const shaped = numbers.filter((n) => orderNumberShape.test(n));
-    const { found, missing } = await loadPrintOrders(db, shaped);
+    const { found, missing: absent } = await loadPrintOrders(db, shaped);
+    // A packer's documents hold only orders to pack and ship; any other is unknown to them.
+    const role = request.admin!.user.role;
+    const missing = [...absent, ...found.filter((p) => !mayViewOrder(role, p.order.status)).map((p) => p.order.number)];
     const unknown = [...numbers.filter((n) => !orderNumberShape.test(n)).map((n) => n.slice(0, 40)), ...missing];
     if (unknown.length) return showChooser(request, reply, kind, value, h.t('printing.unknown', { numbers: unknown.join(', ') }), 404);
 

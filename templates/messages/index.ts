@@ -47,6 +47,19 @@ export function renderNotice(notice: Notice, locale: 'th' | 'en'): OutMessage[] 
       return text(m.notify.ordersMerged(notice.orderNumber, notice.absorbed, money(notice.total, notice.currency)));
     case 'slip.rejected':
       return text(m.notify.slipRejected(notice.orderNumber, notice.note));
+    case 'payment.received': {
+      const rest = notice.remaining > 0 ? money(notice.remaining, notice.currency) : undefined;
+      const said = text(
+        m.notify.paymentReceived(
+          notice.orderNumber,
+          money(notice.received, notice.currency),
+          rest,
+          notice.refund > 0 ? money(notice.refund, notice.currency) : undefined,
+          notice.promptPayId,
+        ),
+      );
+      return rest && notice.qrUrl ? [...said, { type: 'image', url: notice.qrUrl, altText: m.payQrAlt(rest) }] : said;
+    }
     case 'return.approved':
       return text(m.returns.approved(notice.returnNumber, notice.orderNumber, notice.note));
     case 'return.rejected':

@@ -49,6 +49,8 @@ function orderKeyTail(order: Order, notice: OrderNotice | ReadyMessages): string
       return `${order.status}:edited:${notice.revision}`;
     case 'order.merged':
       return `${order.status}:merged:${notice.absorbed}`;
+    case 'payment.received':
+      return `${order.status}:payment:${notice.paymentId}`;
     case 'chat.messages':
       return 'staff-message';
     default:
