@@ -12,6 +12,7 @@ import { registerErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { payRoutes } from './http/pay.routes.ts';
 import { mediaRoutes } from './http/media.routes.ts';
+import { carrierWebhookRoutes } from './http/carrier-webhooks.routes.ts';
 import { createScheduler } from './jobs/agenda.ts';
 
 /** What every plugin and route reads from `app.deps`: the core the web app and the worker share. */
@@ -83,11 +84,12 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   await app.register(healthRoutes);
   await app.register(payRoutes);
   await app.register(mediaRoutes);
+  await app.register(carrierWebhookRoutes);
   await app.register(apiPlugin, { prefix: '/api/v1' });
   await app.register(adminPlugin, { prefix: '/admin' });
   await app.register(chatPlugin, { workers: config.workers, ...overrides.chat });
   if (overrides.scheduler ?? config.workers) {
-    const scheduler = createScheduler({ database: core.database, config, logger, onQueued: () => void app.chat.dispatcher.kick() });
+    const scheduler = createScheduler({ database: core.database, config, logger, carriers: core.carriers, onQueued: () => void app.chat.dispatcher.kick() });
     app.addHook('onReady', () => scheduler.start());
     app.addHook('onClose', () => scheduler.stop());
   }

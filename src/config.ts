@@ -1,5 +1,5 @@
 import { builtInCarriers, type CarrierSetting } from './modules/shipping/carriers/link-only.ts';
-import { defaultParcelOptions, type ParcelOptions } from './modules/shipping/parcel-options.ts';
+import { defaultParcelOptions, type CarrierSecrets, type ParcelOptions } from './modules/shipping/parcel-options.ts';
 import type { ShippingRules } from './modules/shipping/fees.ts';
 import path from 'node:path';
 import { z } from 'zod';
@@ -231,6 +231,8 @@ function toConfig(e: Env) {
       carriers: builtInCarriers.map((c) => ({ ...c })) as CarrierSetting[],
       /** Booking and following parcels: customer messages, default weight, each warehouse's carrier. */
       parcels: structuredClone(defaultParcelOptions) as ParcelOptions,
+      /** Carrier credentials saved in Settings, secrets sealed; opened only to build the carriers (never shown back in full). */
+      carrierSecrets: {} as CarrierSecrets,
     },
     /** Carrier API credentials from the environment; Settings may override them (stored encrypted). */
     carrierApis: {
@@ -238,6 +240,8 @@ function toConfig(e: Env) {
         e.FLASH_MCH_ID && e.FLASH_SECRET_KEY ? { mchId: e.FLASH_MCH_ID, secretKey: e.FLASH_SECRET_KEY, baseUrl: e.FLASH_API_BASE_URL } : undefined,
       thaipost: e.THAIPOST_API_KEY ? { apiKey: e.THAIPOST_API_KEY, baseUrl: e.THAIPOST_API_BASE_URL } : undefined,
     },
+    /** Where the carrier APIs are, also for credentials saved in Settings. */
+    carrierApiUrls: { flash: e.FLASH_API_BASE_URL, thaipost: e.THAIPOST_API_BASE_URL },
     merchant: { lineTo: e.MERCHANT_LINE_TO, telegramChatId: e.MERCHANT_TELEGRAM_CHAT_ID },
     jobs: {
       unpaidReminderMs: e.UNPAID_REMINDER_HOURS * 3_600_000,

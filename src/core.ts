@@ -12,7 +12,8 @@ import { runMigrations } from './db/migrate.ts';
 import { loadOrCreateSecret } from './lib/secrets.ts';
 import { createLogger, hideInLog, type Logger } from './logger.ts';
 import { createSettingsService, type SettingsService } from './modules/settings/index.ts';
-import { createCarrierDirectory, type CarrierDirectory } from './modules/shipping/index.ts';
+import { createCarrierDirectory, createCarrierTokenStore, effectiveCarrierCredentials, type CarrierDirectory } from './modules/shipping/index.ts';
+import { loadSecretBox, type SecretBox } from './lib/secret-box.ts';
 
 export interface Core {
   config: Config;
@@ -25,6 +26,8 @@ export interface Core {
   settings: SettingsService;
   /** The shop's carriers as adapters, from the carrier settings and credentials as they are now. */
   carriers: CarrierDirectory;
+  /** Seals secrets kept in the database (carrier credentials and tokens) under SETTINGS_KEY or a key in DATA_DIR. */
+  secretBox: SecretBox;
   /** Stops the settings poll and closes the database when the core opened it. */
   close(): Promise<void>;
 }
@@ -57,7 +60,12 @@ export async function createCore(config: Config, overrides: CoreOverrides = {}):
   const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
   hideInLog(logger, secret);
   settings.start();
-  const carriers = createCarrierDirectory({ settings: () => config.shop.carriers, credentials: () => config.carrierApis });
+  const secretBox = await loadSecretBox({ settingsKey: config.settingsKey, dataDir: config.dataDir });
+  const carriers = createCarrierDirectory({
+    settings: () => config.shop.carriers,
+    credentials: () => effectiveCarrierCredentials(config.carrierApis, config.shop.carrierSecrets, secretBox, config.carrierApiUrls),
+    deps: { thaipostTokenStore: createCarrierTokenStore(database.db, secretBox, 'thaipost') },
+  });
   return {
     config,
     database,
@@ -66,6 +74,7 @@ export async function createCore(config: Config, overrides: CoreOverrides = {}):
     secret,
     settings,
     carriers,
+    secretBox,
     async close() {
       settings.stop();
       if (ownsDatabase) await database.close();

@@ -39,6 +39,13 @@ export const ErrorCodes = {
   COUNT_BELOW_RESERVED: 'conflict',
   TRANSFER_INVALID: 'invalid',
   REFUND_SLIP_INVALID: 'invalid',
+  /** The carrier refused a booking (its reason in the message) or cannot be reached; the parcel stays reserved for a retry. */
+  CARRIER_REFUSED: 'unprocessable',
+  CARRIER_UNAVAILABLE: 'unprocessable',
+  CARRIER_CANNOT_BOOK: 'invalid',
+  ALREADY_SHIPPED: 'conflict',
+  /** A typed or scanned tracking number the carrier's format refuses (Thailand Post: the S10 check digit). */
+  TRACKING_INVALID: 'invalid',
   /** An approval must say how much came in: the slip's amount could not be read, or none was typed. */
   SLIP_AMOUNT_UNKNOWN: 'invalid',
   /** An approved amount other than the slip's needs a reason. */

@@ -19,7 +19,7 @@ if (!config.databaseUrl) {
 const core = await createCore(config, { firstRun: false });
 const { database, logger, secret } = core;
 const chat = createChatRuntime({ config, database, logger, secret });
-const scheduler = createScheduler({ database, config, logger, onQueued: () => void chat.dispatcher.kick() });
+const scheduler = createScheduler({ database, config, logger, carriers: core.carriers, onQueued: () => void chat.dispatcher.kick() });
 chat.start();
 await scheduler.start();
 logger.info('worker started');

@@ -7,6 +7,7 @@ import { importOrder } from '#src/workflows/orders/import-order.ts';
 import { orderDetails, orderSummaries } from '#src/workflows/orders/order-details.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { shipOrder } from '#src/workflows/orders/ship-order.ts';
+import { bookParcel } from '#src/workflows/shipping/book-parcel.ts';
 import { createProductWithStock } from '#src/workflows/catalog/create-product.ts';
 import { adjustStock } from '#src/workflows/stock/adjust-stock.ts';
 import { orderChannel } from '#src/db/schema/index.ts';
@@ -190,23 +191,29 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
       config: { capability: 'orders.manage' },
       schema: {
         tags: ['orders'],
-        summary: 'Record a parcel with its tracking number; ships the order and tells the customer in chat',
+        summary:
+          'Record a parcel with its tracking number, or without one book it with a carrier that books (flash) and answer with its number; ships the order and tells the customer in chat',
         params: numberParams,
         body: z.object({
           carrier: z.string().trim().min(1).max(100),
-          trackingNumber: z.string().trim().min(4).max(64).regex(/^[A-Za-z0-9-]+$/, 'may hold letters, digits and dashes'),
+          trackingNumber: z.string().trim().min(4).max(64).regex(/^[A-Za-z0-9-]+$/, 'may hold letters, digits and dashes').optional(),
         }),
       },
     },
     async (request, reply) => {
-      const { order, shipment } = await shipOrder(db, {
-        number: request.params.number,
-        carrier: request.body.carrier,
-        carriers: carriers.registry(),
-        trackingNumber: request.body.trackingNumber,
-        actor: request.apiActor,
-        locale: config.shop.locale,
-      });
+      const { trackingNumber } = request.body;
+      const { order, shipment } =
+        trackingNumber === undefined
+          ? await bookParcel(db, { config, carriers: carriers.registry(), logger: app.deps.logger }, { number: request.params.number, carrier: request.body.carrier, actor: request.apiActor })
+          : await shipOrder(db, {
+              number: request.params.number,
+              carrier: request.body.carrier,
+              carriers: carriers.registry(),
+              trackingNumber,
+              actor: request.apiActor,
+              locale: config.shop.locale,
+            });
+      void app.chat?.dispatcher.kick();
       return reply.status(201).send({
         carrier: shipment.carrier,
         trackingNumber: shipment.trackingNumber,

@@ -96,6 +96,8 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
           docs: await Promise.all(
             found.map(async (p) => {
               const parcels = p.shipments.filter((s) => s.carrier || s.trackingNumber);
+              // A parcel booked with a carrier is scanned by the carrier: its number is the barcode, its sort code printed big.
+              const booked = parcels.find((s) => s.outTradeNo && s.trackingNumber && s.status !== 'cancelled');
               return {
                 order: p.order,
                 phone: displayPhone(p.order.shippingAddress.phone || p.order.customerPhone),
@@ -105,7 +107,9 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
                 tracking: parcels
                   .map((s) => [s.carrier ? carriers.registry().describe(s.carrier).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
                   .join(' · '),
-                barcode: code128Svg(p.order.number, { height: 14 }),
+                barcode: code128Svg(booked?.trackingNumber ?? p.order.number, { height: 14 }),
+                carrierNumber: booked?.trackingNumber ?? undefined,
+                sortCode: booked ? [booked.sortCode, booked.sortingLineCode].filter(Boolean).join(' ') : '',
                 qr: await qrSvg(p.order.number),
               };
             }),

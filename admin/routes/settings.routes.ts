@@ -8,9 +8,8 @@ import { safeEqual } from '#src/modules/accounts/index.ts';
 import { merchantTargets, notifyMerchant } from '#src/modules/notify/index.ts';
 import { BANKS } from '#src/modules/payments/banks.ts';
 import { buildPromptPayPayload, renderPromptPayQrPng } from '#src/modules/payments/promptpay.ts';
-import {
-  builtInCarriers,
-} from '#src/modules/shipping/index.ts';
+import { builtInCarriers, carrierSecretLabel } from '#src/modules/shipping/index.ts';
+import type { SecretBox } from '#src/lib/secret-box.ts';
 import {
   MAX_LOGO_BYTES,
   promptPayIdSchema,
@@ -66,6 +65,23 @@ function rows<K extends string>(body: Body, fields: Record<K, string>): Record<K
   return out;
 }
 
+/**
+ * The carrier credentials of the carriers form: a secret typed now is sealed; left empty, the saved one is
+ * kept; "remove" forgets it (the environment's apply again). Secrets are never sent back to the page.
+ */
+function carrierCredentialsFromForm(b: Body, saved: SectionData<'carriers'>, box: SecretBox) {
+  const flashKey = str(b.flashSecretKey);
+  const mchId = str(b.flashMchId);
+  const flash = checked(b.flashRemove) || !mchId
+    ? undefined
+    : flashKey
+      ? { mchId, secretKey: box.seal(flashKey, carrierSecretLabel.flash) }
+      : saved.flash && { mchId, secretKey: saved.flash.secretKey };
+  const postKey = str(b.thaipostApiKey);
+  const thaipost = checked(b.thaipostRemove) ? undefined : postKey ? { apiKey: box.seal(postKey, carrierSecretLabel.thaipost) } : saved.thaipost;
+  return { flash, thaipost, warehouseCarriers: saved.warehouseCarriers };
+}
+
 /** Per section: the stored data as form values, and form fields as data for the section's schema. */
 const forms: { [S in SettingsSection]: { toForm(d: SectionData<S>): Body; fromForm(b: Body): unknown } } = {
   profile: {
@@ -108,7 +124,17 @@ const forms: { [S in SettingsSection]: { toForm(d: SectionData<S>): Body; fromFo
     },
   },
   carriers: {
-    toForm: (d) => ({ carriers: d.carriers }),
+    toForm: (d) => ({
+      carriers: d.carriers,
+      msgBooked: d.messages.booked,
+      msgOutForDelivery: d.messages.outForDelivery,
+      msgDelivered: d.messages.delivered,
+      defaultWeightGrams: String(d.defaultWeightGrams),
+      // Only whether a secret is saved, never the secret (nor its sealed form).
+      flashMchId: d.flash?.mchId ?? '',
+      flashSaved: d.flash ? '1' : '',
+      thaipostSaved: d.thaipost ? '1' : '',
+    }),
     fromForm: (b) => {
       const enabled = new Set(arr(b.carrierEnabled));
       const builtIn = new Map(builtInCarriers.map((c) => [c.code, c]));
@@ -127,7 +153,11 @@ const forms: { [S in SettingsSection]: { toForm(d: SectionData<S>): Body; fromFo
         });
       // A built-in carrier is never removed, only switched off.
       for (const c of builtInCarriers) if (!list.some((x) => x.code === c.code)) list.push({ ...c, enabled: false });
-      return { carriers: list };
+      return {
+        carriers: list,
+        messages: { booked: checked(b.msgBooked), outForDelivery: checked(b.msgOutForDelivery), delivered: checked(b.msgDelivered) },
+        defaultWeightGrams: num(b.defaultWeightGrams),
+      };
     },
   },
   notifications: {
@@ -244,6 +274,7 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
       const data = forms[section].fromForm(body) as Body;
       // The logo has its own form; the profile form keeps the one stored.
       if (section === 'profile') data.logoPath = app.deps.settings.values('profile').logoPath;
+      if (section === 'carriers') Object.assign(data, carrierCredentialsFromForm(body, app.deps.settings.values('carriers'), app.deps.secretBox));
       const parsed = sectionSchemas[section].safeParse(data);
       const again = (errors: FieldErrors) =>
         show(request, reply, section, { errors, values: { ...(forms[section].toForm as (d: unknown) => Body)(data), ...rawValues(section, body, data) } }, 400);

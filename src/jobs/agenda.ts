@@ -10,11 +10,15 @@ import { alertLowStock } from './inventory.alert-low-stock.job.ts';
 import { expireUnpaidOrders } from './orders.expire-unpaid.job.ts';
 import { remindUnpaidOrders } from './orders.remind-unpaid.job.ts';
 import { sendDailySummary } from './reports.send-daily-summary.job.ts';
+import { trackOpenParcels } from './shipping.track-parcels.job.ts';
+import type { CarrierDirectory } from '../modules/shipping/index.ts';
 
 export interface SchedulerOptions {
   database: Database;
   config: Config;
   logger: Logger;
+  /** The shop's carriers, for following parcels (absent: no tracking jobs). */
+  carriers?: CarrierDirectory | undefined;
   /** Runs after a job queued messages, so they go out at once. */
   onQueued?: () => void;
 }
@@ -24,7 +28,7 @@ export interface SchedulerOptions {
  * Agenda's locking runs each job on one worker at a time. Every job is idempotent anyway (dedupe keys,
  * status checks under lock), so a run repeated after a crash sends nothing twice.
  */
-export function createScheduler({ database, config, logger, onQueued }: SchedulerOptions) {
+export function createScheduler({ database, config, logger, carriers, onQueued }: SchedulerOptions) {
   const log = logger.child({ part: 'jobs' });
   // The embedded database has one connection; LISTEN would hold it for good, so poll instead.
   const backend = new PostgresBackend({ pool: database.pool, disableNotifications: database.kind === 'embedded' });
@@ -50,6 +54,12 @@ export function createScheduler({ database, config, logger, onQueued }: Schedule
     'alerts.daily-summary': { every: '15 minutes', run: (now) => sendDailySummary(db, config, now) },
     'housekeeping.chat-inbox': { every: '1 hour', run: (now) => pruneChatInbox(db, now) },
   };
+  if (carriers) {
+    const deps = () => ({ config, carriers: carriers.registry(), logger: log });
+    jobs['shipping.track-parcels'] = { every: '1 hour', run: () => trackOpenParcels(db, deps()) };
+    // On the day of delivery the news comes in hours: parcels out for delivery are asked about more often.
+    jobs['shipping.track-out-for-delivery'] = { every: '15 minutes', run: () => trackOpenParcels(db, deps(), { outForDelivery: true }) };
+  }
   for (const [name, job] of Object.entries(jobs)) {
     agenda.define(name, async () => {
       const result = await job.run(new Date());

@@ -5,7 +5,7 @@ import { sectionSchemas, isSettingsSection, type SectionData, type SettingsSecti
 export interface SettingsTarget {
   shop: Pick<
     Config['shop'],
-    'name' | 'address' | 'phone' | 'taxId' | 'vatRegistered' | 'logoPath' | 'returnWindowDays' | 'timeZone' | 'locale' | 'shipping' | 'carriers'
+    'name' | 'address' | 'phone' | 'taxId' | 'vatRegistered' | 'logoPath' | 'returnWindowDays' | 'timeZone' | 'locale' | 'shipping' | 'carriers' | 'parcels' | 'carrierSecrets'
   >;
   promptPayId: Config['promptPayId'];
   receivers: Config['receivers'];
@@ -37,6 +37,8 @@ export function defaultsOf(config: SettingsTarget): SettingsTarget {
         locale: config.shop.locale,
         shipping: config.shop.shipping,
         carriers: config.shop.carriers,
+        parcels: config.shop.parcels,
+        carrierSecrets: config.shop.carrierSecrets,
       },
       promptPayId: config.promptPayId,
       receivers: config.receivers,
@@ -97,6 +99,9 @@ export function applySettings(config: SettingsTarget, rows: readonly SettingsRow
     : env.shop.shipping;
 
   shop.carriers = s.carriers ? s.carriers.carriers : env.shop.carriers;
+  const c = s.carriers;
+  shop.parcels = c ? { messages: c.messages, defaultWeightGrams: c.defaultWeightGrams, warehouseCarriers: c.warehouseCarriers } : env.shop.parcels;
+  shop.carrierSecrets = c ? { flash: c.flash, thaipost: c.thaipost } : env.shop.carrierSecrets;
 
   const n = s.notifications;
   config.merchant.lineTo = n ? n.lineTo : env.merchant.lineTo;
@@ -140,7 +145,14 @@ export function currentValues(config: SettingsTarget): { [S in SettingsSection]:
       weightTiers: shop.shipping.weightTiers,
       countTiers: shop.shipping.countTiers,
     },
-    carriers: { carriers: shop.carriers.map((c) => ({ ...c })) },
+    carriers: {
+      carriers: shop.carriers.map((c) => ({ ...c })),
+      messages: { ...shop.parcels.messages },
+      defaultWeightGrams: shop.parcels.defaultWeightGrams,
+      warehouseCarriers: { ...shop.parcels.warehouseCarriers },
+      flash: shop.carrierSecrets.flash,
+      thaipost: shop.carrierSecrets.thaipost,
+    },
     notifications: { lineTo: config.merchant.lineTo, telegramChatId: config.merchant.telegramChatId },
     reminders: {
       unpaidReminderHours: jobs.unpaidReminderMs / 3_600_000,

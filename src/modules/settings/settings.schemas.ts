@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BANKS } from '../payments/banks.ts';
+import { isSealed } from '../../lib/secret-box.ts';
 
 /**
  * One schema per section of the shop's settings, as stored in shop_settings.data (money in satang,
@@ -120,6 +121,15 @@ export const carriersSchema = z.object({
     .max(40)
     .refine((list) => new Set(list.map((c) => c.code)).size === list.length, 'settings.error.carrierDuplicate')
     .refine((list) => list.some((c) => c.enabled), 'settings.error.carrierNone'),
+  /** Which carrier news the customer hears in chat. */
+  messages: z.object({ booked: z.boolean(), outForDelivery: z.boolean(), delivered: z.boolean() }).default({ booked: true, outForDelivery: true, delivered: true }),
+  /** Grams sent for a parcel whose products have no weight. */
+  defaultWeightGrams: z.number().int('settings.error.positive').min(1, 'settings.error.positive').max(100_000).default(500),
+  /** Warehouse id → the carrier code it books with by default. */
+  warehouseCarriers: z.record(z.string().regex(/^\d+$/), z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/)).default({}),
+  /** Credentials saved in Settings, the secrets sealed (lib/secret-box); they override the environment's. */
+  flash: z.object({ mchId: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/), secretKey: z.string().refine(isSealed) }).optional(),
+  thaipost: z.object({ apiKey: z.string().refine(isSealed) }).optional(),
 });
 
 export const notificationsSchema = z.object({

@@ -32,6 +32,8 @@ const lifeOrder: Record<CarrierEventStatus, number> = {
 
 /** Whether event a happened after event b (the carrier's time first, then the order a parcel lives them). */
 export function happenedAfter(a: Pick<CarrierEvent, 'at' | 'status'>, b: Pick<CarrierEvent, 'at' | 'status'>): boolean {
+  // Booked is our own clock's news and comes before anything the carrier reports, whatever the clocks say.
+  if ((a.status === 'booked') !== (b.status === 'booked')) return b.status === 'booked';
   const dt = a.at.getTime() - b.at.getTime();
   return dt === 0 ? lifeOrder[a.status] > lifeOrder[b.status] : dt > 0;
 }
@@ -113,7 +115,13 @@ export async function shipmentsByTracking(db: DbOrTx, trackingNumbers: readonly 
 }
 
 /** Parcels of a carrier (by the name shipments store) still on their way: what a tracking run asks about, oldest first. */
-export async function openParcelsOf(db: DbOrTx, carrierNames: readonly string[], limit: number, afterId = 0): Promise<Pick<Shipment, 'id' | 'trackingNumber'>[]> {
+export async function openParcelsOf(
+  db: DbOrTx,
+  carrierNames: readonly string[],
+  limit: number,
+  afterId = 0,
+  onlyStatus?: ShipmentStatus | undefined,
+): Promise<Pick<Shipment, 'id' | 'trackingNumber'>[]> {
   if (carrierNames.length === 0) return [];
   return db
     .select({ id: shipments.id, trackingNumber: shipments.trackingNumber })
@@ -124,6 +132,7 @@ export async function openParcelsOf(db: DbOrTx, carrierNames: readonly string[],
         isNotNull(shipments.trackingNumber),
         notInArray(shipments.status, [...finishedParcelStatuses, ...notFollowed]),
         sql`${shipments.id} > ${afterId}`,
+        onlyStatus === undefined ? undefined : eq(shipments.status, onlyStatus),
       ),
     )
     .orderBy(asc(shipments.id))

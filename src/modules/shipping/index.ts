@@ -5,4 +5,7 @@ export * from './fees.ts';
 export * from './parcel.ts';
 export * from './parcel-options.ts';
 export * from './events.repository.ts';
+export * from './labels.ts';
+export * from './carrier-tokens.repository.ts';
+export * from './thai-address.ts';
 export * from './carriers/index.ts';

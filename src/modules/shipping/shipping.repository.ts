@@ -115,3 +115,63 @@ export async function hasPlannedParcels(db: DbOrTx, orderId: number): Promise<bo
   const rows = await db.select({ id: shipments.id }).from(shipments).where(and(eq(shipments.orderId, orderId), eq(shipments.status, parcelPlanned))).limit(1);
   return rows.length > 0;
 }
+
+/** A parcel being booked with a carrier: reserved before the carrier is asked, kept (with its outTradeNo) until it is booked. */
+export const parcelBooking = 'booking' satisfies ShipmentStatus;
+
+/** The order's parcel waiting for its booking (reserved before, the call failed or never answered), if any. */
+export async function pendingBookingOf(tx: DbOrTx, orderId: number): Promise<Shipment | undefined> {
+  const [row] = await tx
+    .select()
+    .from(shipments)
+    .where(and(eq(shipments.orderId, orderId), eq(shipments.status, parcelBooking)))
+    .orderBy(asc(shipments.id))
+    .limit(1);
+  return row;
+}
+
+/** Reserves a parcel for booking: our outTradeNo is the order number and the parcel's id, so a retry sends the same one. */
+export async function reserveBooking(
+  tx: Tx,
+  input: { order: Pick<Order, 'id' | 'number'>; carrier: string; warehouseId?: number | undefined; codAmount: number; weightGrams: number },
+): Promise<Shipment> {
+  const [row] = await tx
+    .insert(shipments)
+    .values({ orderId: input.order.id, carrier: input.carrier, warehouseId: input.warehouseId, status: parcelBooking, codAmount: input.codAmount, weightGrams: input.weightGrams })
+    .returning();
+  const [named] = await tx
+    .update(shipments)
+    .set({ outTradeNo: `${input.order.number}-${row!.id}` })
+    .where(eq(shipments.id, row!.id))
+    .returning();
+  return named!;
+}
+
+/** Why the last booking attempt failed (shown on the order and in the bulk results); the parcel stays reserved for a retry. */
+export async function recordBookingError(db: DbOrTx, shipmentId: number, reason: string): Promise<void> {
+  await db.update(shipments).set({ bookingError: reason.slice(0, 500) }).where(and(eq(shipments.id, shipmentId), eq(shipments.status, parcelBooking)));
+}
+
+/** The carrier booked the parcel: its number, what goes on the label, booked now. */
+export async function markParcelBooked(
+  tx: Tx,
+  shipmentId: number,
+  input: { carrier: string; trackingNumber: string; sortCode?: string | undefined; sortingLineCode?: string | undefined; destinationStore?: string | undefined; labelPath?: string | undefined },
+): Promise<Shipment> {
+  const now = new Date();
+  const [row] = await tx
+    .update(shipments)
+    .set({ ...input, status: 'booked', bookingError: null, shippedAt: now, statusAt: now })
+    .where(eq(shipments.id, shipmentId))
+    .returning();
+  return row!;
+}
+
+export async function findShipment(db: DbOrTx, shipmentId: number): Promise<Shipment | undefined> {
+  const [row] = await db.select().from(shipments).where(eq(shipments.id, shipmentId));
+  return row;
+}
+
+export async function setLabelPath(db: DbOrTx, shipmentId: number, labelPath: string): Promise<void> {
+  await db.update(shipments).set({ labelPath }).where(eq(shipments.id, shipmentId));
+}

@@ -23,6 +23,7 @@ export interface ShipInput {
  * later parcels of a shipped order are added to it. Each parcel's tracking number is told to the customer once.
  */
 export async function shipOrder(db: Db, input: ShipInput): Promise<{ order: Order; shipment: Shipment }> {
+  const trackingNumber = checkedTrackingNumber(input);
   return withTransaction(db, async (tx) => {
     let order = await lockOrder(tx, input.number);
     if (await hasPlannedParcels(tx, order.id)) {
@@ -33,7 +34,7 @@ export async function shipOrder(db: Db, input: ShipInput): Promise<{ order: Orde
       order = await transitionLockedOrder(tx, order, {
         to: 'shipped',
         actor: input.actor,
-        note: `${input.carrier} ${input.trackingNumber}`,
+        note: `${input.carrier} ${trackingNumber}`,
         // The tracking message below tells the customer; a separate "shipped" message would say it twice.
         notify: false,
       });
@@ -42,9 +43,9 @@ export async function shipOrder(db: Db, input: ShipInput): Promise<{ order: Orde
     const shipment = await addShipment(tx, {
       orderId: order.id,
       carrier: carrier.name,
-      trackingNumber: input.trackingNumber,
+      trackingNumber: trackingNumber,
     });
-    await tellTracking(tx, order, carrier, input.trackingNumber, shipment.id, input.locale);
+    await tellTracking(tx, order, carrier, trackingNumber, shipment.id, input.locale);
     return { order, shipment };
   });
 }
@@ -57,6 +58,7 @@ export async function shipParcel(
   db: Db,
   input: ShipInput & { shipmentId: number },
 ): Promise<{ order: Order; shipment: Shipment }> {
+  const trackingNumber = checkedTrackingNumber(input);
   return withTransaction(db, async (tx) => {
     let order = await lockOrder(tx, input.number);
     const { parcel, lines } = await lockPlannedParcel(tx, order, input.shipmentId);
@@ -65,16 +67,27 @@ export async function shipParcel(
     for (const l of lines) {
       await consumeLine(tx, { orderId: order.id, orderLineId: l.orderLineId, qty: l.qty, preferWarehouseId: parcel.warehouseId, actor: input.actor });
     }
-    const shipment = await markParcelShipped(tx, parcel.id, { carrier: carrier.name, trackingNumber: input.trackingNumber });
+    const shipment = await markParcelShipped(tx, parcel.id, { carrier: carrier.name, trackingNumber: trackingNumber });
     const waiting = await plannedParcelCount(tx, order.id);
     if (waiting === 0) {
-      order = await transitionLockedOrder(tx, order, { to: 'shipped', actor: input.actor, note: `${carrier.name} ${input.trackingNumber} (last parcel)`, notify: false });
+      order = await transitionLockedOrder(tx, order, { to: 'shipped', actor: input.actor, note: `${carrier.name} ${trackingNumber} (last parcel)`, notify: false });
     } else {
-      await appendOrderNote(tx, order, input.actor, `parcel shipped: ${carrier.name} ${input.trackingNumber}; ${waiting} still to ship`);
+      await appendOrderNote(tx, order, input.actor, `parcel shipped: ${carrier.name} ${trackingNumber}; ${waiting} still to ship`);
     }
-    await tellTracking(tx, order, carrier, input.trackingNumber, shipment.id, input.locale);
+    await tellTracking(tx, order, carrier, trackingNumber, shipment.id, input.locale);
     return { order, shipment };
   });
+}
+
+/**
+ * A typed or scanned number as the carrier writes it (Thailand Post: upper case, its S10 check digit
+ * right), so the tracking job can follow it; refused with the reason in Thai and English otherwise.
+ */
+function checkedTrackingNumber(input: ShipInput): string {
+  const check = input.carriers.resolve(input.carrier)?.validateTrackingNumber?.(input.trackingNumber);
+  if (!check) return input.trackingNumber.trim();
+  if (!check.valid) throw new AppError('TRACKING_INVALID', check.message.th, { en: check.message.en, reason: check.reason });
+  return check.trackingNumber;
 }
 
 /** The customer hears each parcel's carrier and tracking number (with its tracking link) once. */

@@ -1,0 +1,248 @@
+import type { Config } from '#src/config.ts';
+import type { Db, DbOrTx } from '#src/db/client.ts';
+import { withTransaction } from '#src/db/client.ts';
+import type { Order, Shipment } from '#src/db/schema/index.ts';
+import { AppError } from '#src/errors.ts';
+import type { Logger } from '#src/logger.ts';
+import { defaultWarehouse, findWarehouse, heldByWarehouse } from '#src/modules/inventory/index.ts';
+import { tellCustomer } from '#src/modules/notify/index.ts';
+import { assertShippable, findOrderByNumber, isShipped, linesOf, lockOrder } from '#src/modules/orders/index.ts';
+import { paidAmount } from '#src/modules/payments/index.ts';
+import {
+  canBook,
+  findShipment,
+  hasPlannedParcels,
+  isCarrierError,
+  markParcelBooked,
+  parcelOf,
+  parseThaiAddress,
+  pendingBookingOf,
+  recordBookingError,
+  recordShipmentEvents,
+  reserveBooking,
+  saveCarrierLabel,
+  setLabelPath,
+  shipmentsOf,
+  type BookingCarrier,
+  type BookingResult,
+  type CarrierRegistry,
+  type ParcelBooking,
+  type ParcelParty,
+} from '#src/modules/shipping/index.ts';
+import { transitionLockedOrder } from '../orders/transition-order.ts';
+
+export interface BookParcelDeps {
+  config: Pick<Config, 'shop' | 'dataDir'>;
+  carriers: CarrierRegistry;
+  logger?: Logger | undefined;
+  /** Tries of one booking while the carrier's failure says it may pass (timeouts, outages); default 3. */
+  attempts?: number | undefined;
+  /** Pause before the second try, doubled after each; default 500 ms. */
+  backoffMs?: number | undefined;
+}
+
+export interface BookParcelInput {
+  number: string;
+  /** A carrier code or name that books (flash). */
+  carrier: string;
+  actor: string;
+}
+
+export interface BookedParcel {
+  order: Order;
+  shipment: Shipment;
+  /** True when the order's parcel was booked before (a retry after a lost answer, a second click): nothing new was made. */
+  alreadyBooked: boolean;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Books the order's parcel with a carrier, in three steps so no network call happens inside a
+ * transaction: (1) a short transaction reserves the parcel and its outTradeNo (or finds the one a failed
+ * try left); (2) the carrier is asked, retried while the failure may pass; (3) a short transaction records
+ * the number, ships the order (stock deducted) and queues the customer's message with the number and
+ * link. The outTradeNo is the idempotency key: however often this runs for an order, the carrier makes
+ * one parcel. A refusal is kept on the parcel with the carrier's reason, for the merchant and a retry.
+ */
+export async function bookParcel(db: Db, deps: BookParcelDeps, input: BookParcelInput): Promise<BookedParcel> {
+  const carrier = deps.carriers.resolve(input.carrier);
+  if (!carrier || !canBook(carrier)) {
+    throw new AppError('CARRIER_CANNOT_BOOK', `${input.carrier} does not book parcels here; connect it in Settings or type the tracking number`);
+  }
+
+  // (1) Reserve, or find what an earlier try reserved.
+  const reserved = await withTransaction(db, async (tx) => {
+    const order = await lockOrder(tx, input.number);
+    const earlier = await pendingBookingOf(tx, order.id);
+    if (earlier) return { order, parcel: earlier };
+    const booked = (await shipmentsOf(tx, order.id)).find((s) => s.outTradeNo && s.trackingNumber && s.status !== 'cancelled');
+    if (booked) return { order, parcel: booked, done: true as const };
+    if (await hasPlannedParcels(tx, order.id)) {
+      throw new AppError('SHIP_BY_PARCEL', `Order ${order.number} is split into parcels; ship each parcel on its own`);
+    }
+    if (isShipped(order)) throw new AppError('ALREADY_SHIPPED', `Order ${order.number} has left already`);
+    assertShippable(order);
+    const weight = (await parcelOf(tx, await linesOf(tx, order.id))).weightGrams;
+    const cod = order.paymentMethod === 'cod' ? Math.max(0, order.total - (await paidAmount(tx, order.id))) : 0;
+    const parcel = await reserveBooking(tx, {
+      order,
+      carrier: carrier.name,
+      warehouseId: (await shippingWarehouseId(tx, order.id)) ?? undefined,
+      codAmount: cod,
+      weightGrams: weight > 0 ? weight : deps.config.shop.parcels.defaultWeightGrams,
+    });
+    return { order, parcel };
+  });
+  if ('done' in reserved) return { order: reserved.order, shipment: reserved.parcel, alreadyBooked: true };
+
+  // (2) Ask the carrier, outside any transaction.
+  const booking = await bookingOf(db, deps, reserved.order, reserved.parcel);
+  let result: BookingResult;
+  try {
+    result = await callWithRetries(carrier, booking, deps);
+  } catch (err) {
+    const reason = isCarrierError(err) ? err.message : 'the carrier could not be reached';
+    await recordBookingError(db, reserved.parcel.id, reason);
+    deps.logger?.warn({ err, order: reserved.order.number, outTradeNo: booking.outTradeNo }, 'carrier booking failed');
+    if (isCarrierError(err)) {
+      throw new AppError(err.retryable ? 'CARRIER_UNAVAILABLE' : 'CARRIER_REFUSED', `${carrier.name}: ${err.message}`, { carrierCode: err.code, retryable: err.retryable });
+    }
+    throw err;
+  }
+
+  // (3) Record it: the order ships and the customer hears the number once.
+  const recorded = await withTransaction(db, async (tx) => {
+    let order = await lockOrder(tx, input.number);
+    const parcel = (await shipmentsOf(tx, order.id)).find((s) => s.id === reserved.parcel.id);
+    // Another try got here first with the same parcel.
+    if (!parcel || parcel.status !== 'booking') return { order, shipment: parcel ?? reserved.parcel, alreadyBooked: true };
+    if (!isShipped(order)) {
+      assertShippable(order);
+      order = await transitionLockedOrder(tx, order, { to: 'shipped', actor: input.actor, note: `${carrier.name} ${result.trackingNumber}`, notify: false });
+    }
+    const shipment = await markParcelBooked(tx, parcel.id, {
+      carrier: carrier.name,
+      trackingNumber: result.trackingNumber,
+      sortCode: result.sortCode,
+      sortingLineCode: result.sortingLineCode,
+      destinationStore: result.destinationStore,
+    });
+    await recordShipmentEvents(tx, shipment.id, [{ status: 'booked', at: shipment.shippedAt!, description: `${carrier.name} ${result.trackingNumber}`, rawCode: 'booked' }], 'booking');
+    if (deps.config.shop.parcels.messages.booked) {
+      await tellCustomer(
+        tx,
+        order,
+        { kind: 'order.shipped', carrier: carrier.name, trackingNumber: result.trackingNumber, trackingUrl: carrier.trackingUrl(result.trackingNumber) },
+        { once: String(shipment.id), fallbackLocale: deps.config.shop.locale },
+      );
+    }
+    return { order, shipment, alreadyBooked: result.alreadyBooked };
+  });
+
+  // The label is kept for printing; without it now, printing fetches it again.
+  if (result.label && !recorded.shipment.labelPath) {
+    try {
+      const pdf = 'bytes' in result.label ? result.label.bytes : await result.label.fetch();
+      const labelPath = await saveCarrierLabel(deps.config.dataDir, result.trackingNumber, pdf);
+      await setLabelPath(db, recorded.shipment.id, labelPath);
+      recorded.shipment = (await findShipment(db, recorded.shipment.id)) ?? recorded.shipment;
+    } catch (err) {
+      deps.logger?.warn({ err, trackingNumber: result.trackingNumber }, 'carrier label not fetched; printing will ask again');
+    }
+  }
+  return recorded;
+}
+
+async function callWithRetries(carrier: BookingCarrier, booking: ParcelBooking, deps: BookParcelDeps): Promise<BookingResult> {
+  const attempts = deps.attempts ?? 3;
+  let pause = deps.backoffMs ?? 500;
+  for (let i = 1; ; i++) {
+    try {
+      return await carrier.book(booking);
+    } catch (err) {
+      if (!isCarrierError(err) || !err.retryable || i >= attempts) throw err;
+      await sleep(pause);
+      pause *= 2;
+    }
+  }
+}
+
+/** The warehouse the parcel leaves from: the one holding the order's stock, else the default one. */
+async function shippingWarehouseId(db: DbOrTx, orderId: number): Promise<number | undefined> {
+  const held = await heldByWarehouse(db, orderId);
+  return held[0]?.warehouseId ?? (await defaultWarehouse(db))?.id;
+}
+
+function partyOf(name: string, phone: string, address: string, postcode?: string | undefined): ParcelParty {
+  const parts = parseThaiAddress(address, postcode);
+  return {
+    name,
+    phone,
+    address: parts.detail,
+    province: parts.province,
+    district: parts.district,
+    subdistrict: parts.subdistrict || undefined,
+    postcode: parts.postcode,
+  };
+}
+
+/** What the carrier is sent: sender = the shipping warehouse's address (else the shop's), receiver = the order's address. */
+async function bookingOf(db: Db, deps: BookParcelDeps, order: Order, parcel: Shipment): Promise<ParcelBooking> {
+  const shop = deps.config.shop;
+  const warehouse = parcel.warehouseId ? await findWarehouse(db, parcel.warehouseId) : undefined;
+  const warehouseParty = warehouse?.address ? partyOf(shop.name, shop.phone, warehouse.address) : undefined;
+  const sender = warehouseParty && warehouseParty.province && warehouseParty.postcode ? warehouseParty : partyOf(shop.name, shop.phone, shop.address);
+  const to = order.shippingAddress;
+  const fresh = await findOrderByNumber(db, order.number);
+  return {
+    outTradeNo: parcel.outTradeNo!,
+    sender,
+    receiver: partyOf(to.name || order.customerName, to.phone || order.customerPhone || '', to.address, to.postcode),
+    weightGrams: parcel.weightGrams ?? shop.parcels.defaultWeightGrams,
+    codAmount: parcel.codAmount ?? 0,
+    remark: fresh?.note?.slice(0, 200) || undefined,
+    itemCategory: 'other',
+  };
+}
+
+export interface BulkBookingResult {
+  number: string;
+  ok: boolean;
+  trackingNumber?: string | undefined;
+  /** The carrier's reason (or ours) when it failed; the order keeps its reserved parcel for a retry. */
+  reason?: string | undefined;
+  alreadyBooked?: boolean | undefined;
+}
+
+/**
+ * Books many orders (the orders desk's "book with Flash"), a few at a time, each on its own: one
+ * failure does not stop the rest, and each result is listed. Running it again for the failed ones (or
+ * all of them) makes no second parcel: every order keeps its outTradeNo.
+ */
+export async function bookParcels(
+  db: Db,
+  deps: BookParcelDeps,
+  input: { numbers: readonly string[]; carrier: string; actor: string; concurrency?: number | undefined },
+  onResult?: (result: BulkBookingResult) => void,
+): Promise<BulkBookingResult[]> {
+  const numbers = [...new Set(input.numbers)];
+  const results: BulkBookingResult[] = new Array(numbers.length);
+  let next = 0;
+  async function worker() {
+    while (next < numbers.length) {
+      const i = next++;
+      const number = numbers[i]!;
+      try {
+        const booked = await bookParcel(db, deps, { number, carrier: input.carrier, actor: input.actor });
+        results[i] = { number, ok: true, trackingNumber: booked.shipment.trackingNumber ?? undefined, alreadyBooked: booked.alreadyBooked };
+      } catch (err) {
+        if (!(err instanceof AppError)) deps.logger?.error({ err, number }, 'bulk booking failed unexpectedly');
+        results[i] = { number, ok: false, reason: err instanceof AppError ? err.message : 'unexpected error' };
+      }
+      onResult?.(results[i]!);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency ?? 4, numbers.length)) }, worker));
+  return results;
+}
