@@ -32,6 +32,8 @@ export interface NewOrder {
   shippingAddress: ShippingAddress;
   note?: string | undefined;
   lines: { variantId: number; sku: string; name: string; unitPrice: number; qty: number }[];
+  /** When it was placed, if not now (a marketplace order's own time). */
+  placedAt?: Date | undefined;
   actor: string;
 }
 
@@ -59,6 +61,7 @@ export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Ord
       total: subtotal + input.shippingFee - discount,
       shippingAddress: input.shippingAddress,
       note: input.note,
+      ...(input.placedAt ? { createdAt: input.placedAt } : {}),
     })
     .returning();
   const lines = await tx
