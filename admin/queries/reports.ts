@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { orderChannel, type OrderChannel } from '#src/db/schema/index.ts';
 import { addDays, localDate, zonedMidnight } from '#src/lib/shop-time.ts';
+import { calendarDay } from '../forms.ts';
 import type { ReportRange } from '#src/modules/reports/index.ts';
 
 export { addDays, zonedMidnight };
@@ -10,11 +11,7 @@ export type Granularity = (typeof granularities)[number];
 export const presets = ['today', '7d', '30d', 'thisMonth', 'lastMonth'] as const;
 export type Preset = (typeof presets)[number];
 
-const isoDay = z
-  .string()
-  .trim()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'field.date')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'field.date');
+const isoDay = calendarDay;
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -24,6 +21,31 @@ export interface ReportFilter {
   channel: OrderChannel | undefined;
   granularity: Granularity;
   slowDays: number;
+}
+
+/** The first day of the period (day, Monday-started week, month) a calendar day falls in, as Postgres' date_trunc. */
+function periodStart(day: string, granularity: Granularity): string {
+  if (granularity === 'day') return day;
+  if (granularity === 'month') return `${day.slice(0, 7)}-01`;
+  const weekday = (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7;
+  return addDays(day, -weekday);
+}
+
+/** Every period of the filter's range in order, with the sales found and zeros for the rest. */
+export function fillPeriods<T extends { period: string; orders: number; revenue: number }>(found: T[], filter: Pick<ReportFilter, 'from' | 'to' | 'granularity'>) {
+  const byPeriod = new Map(found.map((p) => [p.period, p]));
+  const all: { period: string; orders: number; revenue: number }[] = [];
+  for (let p = periodStart(filter.from, filter.granularity); p <= filter.to; ) {
+    const hit = byPeriod.get(p);
+    all.push({ period: p, orders: hit?.orders ?? 0, revenue: hit?.revenue ?? 0 });
+    if (filter.granularity === 'day') p = addDays(p, 1);
+    else if (filter.granularity === 'week') p = addDays(p, 7);
+    else {
+      const [y, m] = p.split('-').map(Number) as [number, number];
+      p = `${m === 12 ? y + 1 : y}-${String(m === 12 ? 1 : m + 1).padStart(2, '0')}-01`;
+    }
+  }
+  return all;
 }
 
 /** The day range of a preset, in the shop's calendar. */

@@ -25,7 +25,7 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
     const channels = [...new Set([...series.channels, ...net.map((n) => n.channel)])].sort();
     const netOf = (c: string) => series.days.map((d) => net.filter((n) => n.channel === c && n.day === d).reduce((s, n) => s + n.netSales, 0));
     const chart = {
-      days: series.days.map((d) => h.f.dayMonth(`${d}T12:00:00Z`)),
+      days: series.days.map((d) => h.f.dayShort(d)),
       currency: config.shop.currency,
       locale: h.lang === 'th' ? 'th-TH' : 'en-GB',
       datasets: channels.map((c) => ({

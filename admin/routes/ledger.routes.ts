@@ -1,25 +1,25 @@
 import { readFile } from 'node:fs/promises';
 import multipart from '@fastify/multipart';
-import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { orderChannel, refunds } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
+import { writeCsv } from '#src/lib/csv.ts';
 import { accountingCsv, accountingKinds, decimal } from '#src/modules/billing/index.ts';
 import { MAX_IMAGE_BYTES } from '#src/lib/image-guard.ts';
 import { refundMethods, refundSlipFile, refundSlipType } from '#src/modules/payments/index.ts';
 import { payRefund } from '#src/workflows/payments/refund-payments.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
-import { optional, parseForm, type FieldErrors } from '../forms.ts';
+import { calendarDay, optional, parseForm, type FieldErrors } from '../forms.ts';
 import { addDays, localDate, shopDays } from '#src/lib/shop-time.ts';
 import { moneyByChannel, moneyFigures } from '#src/modules/reports/index.ts';
 import { refundsDue } from '../queries/finance.ts';
 import { ledgerAll, ledgerPage, reconciledMethods, reconciliation, type LedgerFilter } from '../queries/ledger.ts';
 import { helpers, isHtmx, render } from '../view.ts';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'field.date');
+const day = calendarDay;
 const ledgerMethods = ['promptpay', 'transfer', 'cod', 'cash', 'other'] as const;
 
 const channel = z.enum(orderChannel.enumValues);
@@ -213,7 +213,7 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
     return reply
       .header('content-disposition', `attachment; filename="ledger-${filter.from ?? 'start'}-${filter.to ?? today()}${filter.channel ? `-${filter.channel}` : ''}.csv"`)
       .type('text/csv; charset=utf-8')
-      .send(`\uFEFF${stringify(rows, { record_delimiter: '\r\n' })}`);
+      .send(writeCsv(rows));
   });
 
   // ---------- daily reconciliation ----------

@@ -4,7 +4,7 @@ import { withTransaction } from '#src/db/client.ts';
 import { orderStatus, type OrderStatus } from '#src/db/schema/index.ts';
 import { AppError, isAppError } from '#src/errors.ts';
 import { httpStatusOf } from '#src/http/error-status.ts';
-import type { CarrierSetting } from '#src/modules/shipping/index.ts';
+import type { CarrierRegistry } from '#src/modules/shipping/index.ts';
 import { payQrUrl } from '#src/modules/payments/pay-qr.ts';
 import { findOrderByNumber, isShippable, lockOrder, packingStatuses, ships } from '#src/modules/orders/index.ts';
 import { messageCustomer } from '#src/workflows/orders/message-customer.ts';
@@ -29,7 +29,7 @@ const statusBody = z
 
 const packBody = z.object({ to: z.enum(packingStatuses) });
 
-const shipBody = (carriers: readonly CarrierSetting[]) =>
+const shipBody = (carriers: CarrierRegistry) =>
   z.object({
     carrier: carrierField(carriers),
     trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{4,64}$/, 'field.tracking'),
@@ -43,7 +43,7 @@ const orderUrl = (number: string, done: string, anchor = '') => `/admin/orders/$
 
 /** State changes on one order. Each answers with a redirect to the order page, or shows it again with what went wrong. */
 export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
-  const { db, config, secret } = app.deps;
+  const { db, config, secret, carriers } = app.deps;
   /** Where a customer pays what is still owed: the shop's PromptPay id and the QR for the rest. */
   const payTo = (number: string) =>
     config.promptPayId ? { promptPayId: config.promptPayId, qrUrl: payQrUrl(config.publicUrl, secret, number) } : undefined;
@@ -116,14 +116,14 @@ export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
     const { number } = request.params as { number: string };
     const { user } = request.admin!;
     const { t } = helpers(request);
-    const parsed = parseForm(shipBody(config.shop.carriers), request.body, t);
+    const parsed = parseForm(shipBody(carriers.registry()), request.body, t);
     if (!parsed.ok) return showOrderPage(request, reply, number, { form: 'ship', errors: parsed.errors, values: formValues(request.body) }, 400);
     try {
       const { order, shipment } = await shipOrder(db, {
         number,
         // The carrier's name, not its code, so the history reads "Kerry Express KEX-123".
-        carrier: carrierName(config.shop.carriers, parsed.data.carrier),
-        carriers: config.shop.carriers,
+        carrier: carrierName(carriers.registry(), parsed.data.carrier),
+        carriers: carriers.registry(),
         trackingNumber: parsed.data.trackingNumber,
         actor: actorOf(user),
         locale: config.shop.locale,

@@ -19,9 +19,8 @@ import {
   qrSvg,
   type PrintOrder,
 } from '#src/modules/printing/index.ts';
-import { resolveCarrier } from '#src/modules/shipping/index.ts';
 import { writeAudit } from '../audit.ts';
-import { allowed, type Capability } from '../auth/roles.ts';
+import { allowed, mayViewOrder, type Capability } from '../auth/roles.ts';
 import { list } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { helpers, render } from '../view.ts';
@@ -65,7 +64,7 @@ export class PrintRefused extends Error {
  * format=pdf, rendered by a shared headless Chromium into a PDF download.
  */
 export const printRoutes: FastifyPluginAsync = async (app) => {
-  const { db, config, logger } = app.deps;
+  const { db, config, logger, carriers } = app.deps;
   const pdf = createPdfRenderer({ executablePath: config.chromiumPath, concurrency: 2, logger });
   app.addHook('onClose', async () => pdf.close());
 
@@ -104,7 +103,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
                 paid: mayReceipt({ status: p.order.status, paymentMethod: p.order.paymentMethod }),
                 items: p.lines.reduce((n, l) => n + l.qty, 0),
                 tracking: parcels
-                  .map((s) => [s.carrier ? resolveCarrier(s.carrier, config.shop.carriers).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
+                  .map((s) => [s.carrier ? carriers.registry().describe(s.carrier).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
                   .join(' · '),
                 barcode: code128Svg(p.order.number, { height: 14 }),
                 qr: await qrSvg(p.order.number),
@@ -131,7 +130,6 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
     const skipped = found.filter((p) => !mayReceipt(p.order)).map((p) => ({ number: p.order.number, reason: h.t(`printing.skip.${skipReason(p.order)}`) }));
     const printable = found.filter((p) => mayReceipt(p.order));
     if (printable.length === 0) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: skipped.map((s) => s.number).join(', ') }));
-    const dateFormat = new Intl.DateTimeFormat(h.lang === 'th' ? 'th-TH' : 'en-GB', { timeZone: config.shop.timeZone, dateStyle: 'long' });
     const docs = [];
     for (const p of printable) {
       const invoice: Invoice | undefined =
@@ -156,7 +154,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
         order: p.order,
         lines: p.lines,
         invoice,
-        issuedOn: dateFormat.format(invoice.issuedAt),
+        issuedOn: h.f.longDate(invoice.issuedAt),
         buyerTaxId: buyerTaxId(p.order.shippingAddress),
         taxInvoice: config.shop.vatRegistered,
         total,
@@ -186,7 +184,10 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
       return showChooser(request, reply, kind, value, h.t('printing.tooMany', { max: MAX_PRINT_ORDERS, n: numbers.length }), 400);
     }
     const shaped = numbers.filter((n) => orderNumberShape.test(n));
-    const { found, missing } = await loadPrintOrders(db, shaped);
+    const { found, missing: absent } = await loadPrintOrders(db, shaped);
+    // A packer's documents hold only orders to pack and ship; any other is unknown to them.
+    const role = request.admin!.user.role;
+    const missing = [...absent, ...found.filter((p) => !mayViewOrder(role, p.order.status)).map((p) => p.order.number)];
     const unknown = [...numbers.filter((n) => !orderNumberShape.test(n)).map((n) => n.slice(0, 40)), ...missing];
     if (unknown.length) return showChooser(request, reply, kind, value, h.t('printing.unknown', { numbers: unknown.join(', ') }), 404);
 

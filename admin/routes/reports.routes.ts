@@ -17,7 +17,7 @@ import {
 import type { DbOrTx } from '#src/db/client.ts';
 import { allowed } from '../auth/roles.ts';
 import type { MessageKey, Translate } from '../i18n/index.ts';
-import { filterQuery, granularities, parseReportQuery, presetRange, presets, reportRange, type ReportFilter } from '../queries/reports.ts';
+import { fillPeriods, filterQuery, granularities, parseReportQuery, presetRange, presets, reportRange, type ReportFilter } from '../queries/reports.ts';
 import { decimalAmount } from '#src/lib/money.ts';
 import { localDate } from '#src/lib/shop-time.ts';
 import { helpers, render, type ViewHelpers } from '../view.ts';
@@ -150,9 +150,11 @@ export const reportsRoutes: FastifyPluginAsync = async (app) => {
     const data = {} as Record<TableName, Row[]>;
     // One after another: the pool is shared with the shop's own work.
     for (const name of tableNames) data[name] = await tables[name].load(db, range, filter, h);
-    const period = data.period as { period: string; orders: number; revenue: number }[];
+    // The chart has every period of the range, empty ones at zero, so its axis always reads as dates.
+    const period = fillPeriods(data.period as { period: string; orders: number; revenue: number }[], filter);
+    const periodLabel = (p: string) => (filter.granularity === 'month' ? h.f.month(p) : h.f.day(p));
     const chart = {
-      labels: period.map((p) => (filter.granularity === 'month' ? p.period.slice(0, 7) : h.f.dayMonth(`${p.period}T12:00:00Z`))),
+      labels: period.map((p) => (filter.granularity === 'month' ? h.f.month(p.period) : h.f.dayShort(p.period))),
       orders: period.map((p) => p.orders),
       revenue: period.map((p) => p.revenue / 100),
       currency: config.shop.currency,
@@ -173,6 +175,7 @@ export const reportsRoutes: FastifyPluginAsync = async (app) => {
       granularities,
       presets: presets.map((p) => ({ key: p, ...presetRange(p, today) })),
       query: (patch: Record<string, string | undefined> = {}) => filterQuery(filter, patch),
+      periodLabel,
       withChart: true,
     });
   });

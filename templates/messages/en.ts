@@ -173,6 +173,10 @@ export const en: Messages = {
     shipped: (n, carrier, tracking, url) =>
       `Order ${n} is on its way 🚚${carrier ? `\nCarrier: ${carrier}` : ''}${tracking ? `\nTracking number: ${tracking}` : ''}${url ? `\nTrack it: ${url}` : ''}`,
     delivered: (n) => `Order ${n} was delivered. Thank you for shopping with us!`,
+    outForDelivery: (n, carrier, tracking, url) =>
+      `The parcel of order ${n} is out for delivery today 🛵\nCarrier: ${carrier}\nTracking number: ${tracking}${url ? `\nTrack it: ${url}` : ''}`,
+    merchantParcelProblem: (n, carrier, tracking, status, description) =>
+      `📦 ${{ failed_attempt: 'Delivery attempt failed', returning: 'Parcel on its way back', returned: 'Parcel returned to the shop', exception: 'Parcel problem' }[status]}\nOrder ${n} • ${carrier} ${tracking}\n${description}`,
     cancelled: (n, note) => `Order ${n} was cancelled.${note ? `\nReason: ${note}` : ''}`,
     merchantNewOrder: (n, total, customer, channel, lines) =>
       `🛎️ New order ${n}\n${customer} (${channel}) ${total}\n${lines.map((l) => `• ${l}`).join('\n')}`,

@@ -26,6 +26,8 @@ export function renderNotice(notice: Notice, locale: 'th' | 'en'): OutMessage[] 
       return text(m.notify.shipped(notice.orderNumber, notice.carrier, notice.trackingNumber, notice.trackingUrl ?? undefined));
     case 'order.delivered':
       return text(m.notify.delivered(notice.orderNumber));
+    case 'order.out_for_delivery':
+      return text(m.notify.outForDelivery(notice.orderNumber, notice.carrier, notice.trackingNumber, notice.trackingUrl ?? undefined));
     case 'order.cancelled':
       return text(m.notify.cancelled(notice.orderNumber, notice.note));
     case 'order.expired':
@@ -94,6 +96,8 @@ export function renderNotice(notice: Notice, locale: 'th' | 'en'): OutMessage[] 
       return text(m.notify.merchantLowStock(notice.items));
     case 'merchant.daily_summary':
       return text(m.notify.merchantDailySummary(notice));
+    case 'merchant.parcel_problem':
+      return text(m.notify.merchantParcelProblem(notice.orderNumber, notice.carrier, notice.trackingNumber, notice.status, notice.description));
     case 'merchant.return_requested':
       return text(m.returns.merchantRequested(notice.returnNumber, notice.orderNumber, notice.customer, notice.reason, notice.lines));
     default:

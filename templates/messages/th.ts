@@ -175,6 +175,10 @@ export const th: Messages = {
     shipped: (n, carrier, tracking, url) =>
       `คำสั่งซื้อ ${n} จัดส่งแล้วค่ะ 🚚${carrier ? `\nขนส่ง: ${carrier}` : ''}${tracking ? `\nเลขพัสดุ: ${tracking}` : ''}${url ? `\nติดตามพัสดุ: ${url}` : ''}`,
     delivered: (n) => `คำสั่งซื้อ ${n} ส่งถึงแล้วค่ะ ขอบคุณที่อุดหนุนค่ะ`,
+    outForDelivery: (n, carrier, tracking, url) =>
+      `พัสดุของคำสั่งซื้อ ${n} กำลังนำส่งถึงคุณวันนี้ค่ะ 🛵\nขนส่ง: ${carrier}\nเลขพัสดุ: ${tracking}${url ? `\nติดตามพัสดุ: ${url}` : ''}`,
+    merchantParcelProblem: (n, carrier, tracking, status, description) =>
+      `📦 ${{ failed_attempt: 'ส่งพัสดุไม่สำเร็จ', returning: 'พัสดุกำลังตีกลับ', returned: 'พัสดุตีกลับถึงร้านแล้ว', exception: 'พัสดุมีปัญหา' }[status]}\nคำสั่งซื้อ ${n} • ${carrier} ${tracking}\n${description}`,
     cancelled: (n, note) => `คำสั่งซื้อ ${n} ถูกยกเลิกแล้วค่ะ${note ? `\nเหตุผล: ${note}` : ''}`,
     merchantNewOrder: (n, total, customer, channel, lines) =>
       `🛎️ คำสั่งซื้อใหม่ ${n}\n${customer} (${channel}) ${total}\n${lines.map((l) => `• ${l}`).join('\n')}`,

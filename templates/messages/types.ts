@@ -160,6 +160,8 @@ export interface Messages {
     confirmed: (number: string) => string;
     shipped: (number: string, carrier: string | undefined, tracking: string | undefined, url: string | undefined) => string;
     delivered: (number: string) => string;
+    outForDelivery: (number: string, carrier: string, tracking: string, url: string | undefined) => string;
+    merchantParcelProblem: (number: string, carrier: string, tracking: string, status: 'failed_attempt' | 'returning' | 'returned' | 'exception', description: string) => string;
     cancelled: (number: string, note: string | undefined) => string;
     merchantNewOrder: (number: string, total: string, customer: string, channel: string, lines: string[]) => string;
     paymentReminder: (number: string, total: string, promptPayId: string | undefined) => string;

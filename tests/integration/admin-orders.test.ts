@@ -134,15 +134,16 @@ describe('an order worked through the desk', () => {
 
 describe('notes and messages', () => {
   it('writes an internal note into the order history and the activity list', async () => {
-    const number = await makeApiOrder(t.app, 'DESK-1');
+    // An order to pack: packers write notes on those only (issue 23).
+    const number = await makeApiOrder(t.app, 'DESK-1', { status: 'confirmed' });
     const empty = await packer.post(`/admin/orders/${number}/notes`, { note: '' });
     expect(empty.statusCode).toBe(400);
     expect(empty.body).toContain('Please fill this in.');
     const res = await packer.post(`/admin/orders/${number}/notes`, { note: 'ลูกค้าขอห่อของขวัญ <b>ด่วน</b>' });
     expect(res.statusCode).toBe(303);
     const order = await apiOrder(t.app, number);
-    expect(order.status).toBe('pending_payment');
-    expect(order.history.at(-1)).toMatchObject({ from: 'pending_payment', to: 'pending_payment', note: 'ลูกค้าขอห่อของขวัญ <b>ด่วน</b>' });
+    expect(order.status).toBe('confirmed');
+    expect(order.history.at(-1)).toMatchObject({ from: 'confirmed', to: 'confirmed', note: 'ลูกค้าขอห่อของขวัญ <b>ด่วน</b>' });
     const page = await owner.get(`/admin/orders/${number}`);
     // User text is escaped, never markup.
     expect(page.body).toContain('ลูกค้าขอห่อของขวัญ &lt;b&gt;ด่วน&lt;/b&gt;');
@@ -193,6 +194,12 @@ describe('the order list', () => {
     expect(await list('?channel=api')).toContain(a);
     const day = shopDay((await apiOrder(t.app, a)).createdAt);
     expect(await list(`?from=${day}&to=${day}`)).toContain(a);
+    // Typed as a Thai merchant writes it (Buddhist era), and shown back the same way, not as ISO.
+    const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+    const typed = await list(`?from=${encodeURIComponent(`${d}/${m}/${y + 543}`)}&to=${encodeURIComponent(`${d}/${m}/${y + 543}`)}`);
+    expect(typed).toContain(a);
+    expect(typed).not.toContain(`value="${day}"`);
+    expect(typed).toMatch(new RegExp(`name="from" value="${d} [A-Z][a-z]{2} ${y}"`)); // this staff member reads English
     expect(await list(`?to=2000-01-01`)).not.toContain(`>${a}<`);
     const byTotal = await list('?sort=total_desc');
     expect(byTotal.indexOf(a)).toBeLessThan(byTotal.indexOf(b));
@@ -205,7 +212,7 @@ describe('the order list', () => {
   it('shows a bad filter beside its field and still lists', async () => {
     const res = await staff.get('/admin/orders?from=2024-13-45&status=nonsense');
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('Please enter a date as YYYY-MM-DD.');
+    expect(res.body).toContain('Please enter a date such as 6 Dec 2026 or 6/12/2026.');
     const reversed = await staff.get('/admin/orders?from=2030-01-02&to=2030-01-01');
     expect(reversed.body).toContain('The first date must not be after the second.');
   });

@@ -48,7 +48,7 @@ async function setBin(sku: string, code: string, bin: string) {
 const bearer = () => ({ authorization: `Bearer ${t.config.apiToken}` });
 
 /** An API order with several lines for the Thai test customer, moved along to `to`. */
-async function order(lines: { sku: string; qty: number }[], opts: { paymentMethod?: string; path?: string[] } = {}) {
+async function order(lines: { sku: string; qty: number }[], opts: { paymentMethod?: string; path?: string[]; address?: string } = {}) {
   const res = await t.app.inject({
     method: 'POST',
     url: '/api/v1/orders',
@@ -57,7 +57,7 @@ async function order(lines: { sku: string; qty: number }[], opts: { paymentMetho
       channel: 'api',
       customer: { name: NAME, phone: '081-234-5678' },
       lines,
-      shippingAddress: { name: NAME, phone: '0812345678', address: ADDRESS, postcode: '10110' },
+      shippingAddress: { name: NAME, phone: '0812345678', address: opts.address ?? ADDRESS, postcode: '10110' },
       paymentMethod: opts.paymentMethod ?? 'promptpay',
     },
   });
@@ -136,6 +136,16 @@ describe('the packing slip', () => {
     expect(res.body).not.toMatch(/(src|href)="https?:/);
     expect(res.body).toContain('@media print');
   });
+
+  it('prints the postcode once when the typed address already ends with it, on the packing slip, receipt and order page', async () => {
+    const number = await order([{ sku: 'PR-A', qty: 1 }], { path: ['paid', 'confirmed'], address: `${ADDRESS} 10110` });
+    for (const url of [`/admin/print/packing?orders=${number}`, `/admin/print/invoices?orders=${number}`, `/admin/orders/${number}`]) {
+      const page = text((await owner.get(url)).body);
+      expect(page, url).toContain(`${ADDRESS} 10110`);
+      expect(page, url).not.toContain('10110 10110');
+    }
+  });
+
   it('carries the shop logo inside the page, once, and none when the logo file is not an image', async () => {
     const number = await order([{ sku: 'PR-A', qty: 1 }]);
     const dir = path.join(t.config.dataDir, 'media', 'shop');
@@ -146,11 +156,11 @@ describe('the packing slip', () => {
     await writeFile(path.join(t.config.dataDir, fake), 'not an image at all');
     try {
       t.config.shop.logoPath = logo;
-      const res = await packer.get(`/admin/print/packing?orders=${number}`);
+      const res = await staff.get(`/admin/print/packing?orders=${number}`);
       expect(res.body.match(/url\("data:image\/png;base64,/g)).toHaveLength(1);
       expect(res.body).toContain('<div class="shop-logo" role="img"');
       t.config.shop.logoPath = fake;
-      expect((await packer.get(`/admin/print/packing?orders=${number}`)).body).not.toContain('shop-logo');
+      expect((await staff.get(`/admin/print/packing?orders=${number}`)).body).not.toContain('shop-logo');
     } finally {
       t.config.shop.logoPath = undefined;
     }
@@ -180,15 +190,17 @@ describe('the shipping label', () => {
     const number = await order([{ sku: 'PR-B', qty: 1 }], { path: ['paid', 'confirmed', 'packed'] });
     const shipped = await t.app.inject({ method: 'POST', url: `/api/v1/orders/${number}/shipments`, headers: bearer(), payload: { carrier: 'kerry', trackingNumber: 'KEX0000123' } });
     expect(shipped.statusCode, shipped.body).toBe(201);
-    const page = text((await packer.get(`/admin/print/labels?orders=${number}`)).body);
+    // Shipped, it is no longer a packer's (issue 23): staff reprint its label.
+    expect((await packer.get(`/admin/print/labels?orders=${number}`)).statusCode).toBe(404);
+    const page = text((await staff.get(`/admin/print/labels?orders=${number}`)).body);
     expect(page).toContain('PAID / ชำระแล้ว');
     expect(page).not.toContain('COD');
     expect(page).toContain('Kerry Express KEX0000123');
   });
 
   it('prints many orders in one document, one label each', async () => {
-    const a = await order([{ sku: 'PR-B', qty: 1 }], { path: ['paid'] });
-    const b = await order([{ sku: 'PR-B', qty: 1 }], { path: ['paid'] });
+    const a = await order([{ sku: 'PR-B', qty: 1 }], { path: ['paid', 'confirmed'] });
+    const b = await order([{ sku: 'PR-B', qty: 1 }], { path: ['paid', 'confirmed'] });
     const res = await packer.get(`/admin/print/labels?order=${a}&order=${b}`);
     expect([...res.body.matchAll(/<section class="sheet label" data-order="([^"]+)"/g)].map((m) => m[1])).toEqual([a, b]);
   });

@@ -97,6 +97,23 @@ describe('the reports page', () => {
     expect(satangCells(months.body, 'period')).toEqual([sum(sales)]);
   });
 
+  it('reads its dates in Thai: the range, the period rows and the chart axis; an empty range still has dated days', async () => {
+    const thai = await signIn(t.app, (await makeUser(t.database.db, 'admin', { language: 'th' })).email);
+    const res = await thai.get(`/admin/reports?${october}&channel=line`);
+    expect(res.body).toContain('1 ต.ค. 2569 ถึง 31 ต.ค. 2569');
+    expect(res.body).toContain('>3 ต.ค. 2569<'); // 23:30 on 3 October in Bangkok
+    expect(res.body).not.toMatch(/>\s*2026-\d\d-\d\d/);
+    const chart = JSON.parse(decodeEntities(/data-report-chart="([^"]+)"/.exec(res.body)![1]!)) as { labels: string[]; revenue: number[] };
+    expect(chart.labels).toHaveLength(31);
+    expect(chart.labels[0]).toBe('1 ต.ค.');
+    const months = JSON.parse(decodeEntities(/data-report-chart="([^"]+)"/.exec((await thai.get(`/admin/reports?${october}&granularity=month`)).body)![1]!));
+    expect(months.labels).toEqual(['ต.ค. 2569']);
+    const empty = await thai.get('/admin/reports?from=2031-01-01&to=2031-01-07');
+    const emptyChart = JSON.parse(decodeEntities(/data-report-chart="([^"]+)"/.exec(empty.body)![1]!)) as { labels: string[]; revenue: number[] };
+    expect(emptyChart.labels).toEqual(['1 ม.ค.', '2 ม.ค.', '3 ม.ค.', '4 ม.ค.', '5 ม.ค.', '6 ม.ค.', '7 ม.ค.']);
+    expect(emptyChart.revenue).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  });
+
   it('exports each table as CSV with a BOM whose totals equal the orders they cover', async () => {
     const summary = await admin.get(`/admin/reports/summary.csv?${october}`);
     expect(summary.statusCode).toBe(200);

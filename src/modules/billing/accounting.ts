@@ -1,4 +1,4 @@
-import { stringify } from 'csv-stringify/sync';
+import { writeCsv } from '../../lib/csv.ts';
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import type { OrderChannel } from '../../db/schema/index.ts';
@@ -216,5 +216,5 @@ export async function accountingCsv(db: DbOrTx, r: AccountingRange, kind: Accoun
   ]);
   // The summary covers the same orders as the sections: one channel's when the export is of one channel.
   rows.push(['summary', `${r.from}..${r.to}`, 'orders_total', decimal(ordersTotal), 'refunds_total', decimal(refundsTotal), 'net', decimal(ordersTotal - refundsTotal), ...(r.channel ? ['channel', r.channel] : [])]);
-  return `\uFEFF${stringify(rows, { record_delimiter: '\r\n' })}`;
+  return writeCsv(rows);
 }
