@@ -53,6 +53,8 @@ export interface ViewHelpers {
   can: (capability: Capability) => boolean;
   status: (s: OrderStatus) => string;
   channel: (c: OrderChannel | string) => string;
+  /** How an order is paid, as a person says it: "Paid on Shopee", "COD through Lazada", "Cash". */
+  payment: (method: string, channel?: OrderChannel | string) => string;
   role: (r: UserRole) => string;
   phone: (p: string | null | undefined) => string;
   /** An address with its postcode once. */
@@ -83,6 +85,13 @@ export function helpers(request: FastifyRequest): ViewHelpers {
     can: (capability) => (admin ? can(admin.user.role, capability) : false),
     status: (s) => t(`status.${s}` as MessageKey),
     channel: (c) => (isMessageKey(`channel.${c}`) ? t(`channel.${c}` as MessageKey) : c),
+    payment: (method, channel) => {
+      const marketplace = channel === 'shopee' || channel === 'lazada' || channel === 'tiktok';
+      const name = channel && isMessageKey(`channel.${channel}`) ? t(`channel.${channel}` as MessageKey) : String(channel ?? '');
+      if (marketplace && method === 'marketplace') return t('payment.paidOn', { marketplace: name });
+      if (marketplace && method === 'cod') return t('payment.codThrough', { marketplace: name });
+      return isMessageKey(`payment.${method}`) ? t(`payment.${method}` as MessageKey) : method;
+    },
     role: (r) => t(`role.${r}` as MessageKey),
     phone: (p) => (p ? (/^66\d{8,9}$/.test(p) ? formatThaiPhone(p) : p) : t('common.none')),
     address: addressText,

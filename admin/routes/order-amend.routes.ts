@@ -118,6 +118,7 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
         reason: f.reason,
         actor: actorOf(user),
         locale: config.shop.locale,
+        timeZone: config.shop.timeZone,
       });
       if (result.changed) {
         await writeAudit(db, user, {

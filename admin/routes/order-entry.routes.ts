@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { paymentMethod } from '#src/db/schema/index.ts';
+import type { PaymentMethod } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
 import { findSellableByCode, findSellablesBySku, searchSellables, variantName } from '#src/modules/catalog/index.ts';
@@ -13,6 +13,9 @@ import { allowed } from '../auth/roles.ts';
 import { baht, list, optional, parseForm, type FieldErrors } from '../forms.ts';
 import type { Translate } from '../i18n/index.ts';
 import { helpers, isHtmx, render } from '../view.ts';
+
+/** How a typed-in order is paid: a slip, cash (a walk-in paid on the spot), or cash on delivery; never a marketplace's. */
+const enteredPaymentMethods = ['promptpay', 'transfer', 'cash', 'cod'] as const satisfies readonly PaymentMethod[];
 
 const MAX_LINES = 100;
 const MAX_QTY = 10_000;
@@ -40,7 +43,7 @@ const orderBody = z.object({
   shipPhone: optional(z.string().trim().max(30)),
   shipAddress: optional(z.string().trim().max(1000)),
   shipPostcode: optional(z.string().trim().regex(/^\d{5}$/, 'orderEntry.error.postcode')),
-  paymentMethod: z.enum(paymentMethod.enumValues),
+  paymentMethod: z.enum(enteredPaymentMethods),
   shippingFee: optional(baht(100_000)),
   discount: optional(baht(10_000_000)),
   note: optional(z.string().trim().max(1000)),
@@ -143,7 +146,7 @@ export const orderEntryRoutes: FastifyPluginAsync = async (app) => {
   async function showForm(request: FastifyRequest, reply: FastifyReply, data: { values: Record<string, string>; errors: FieldErrors; cart: Cart; customer?: unknown }, status = 200) {
     return render(request, reply, 'order-entry/new', {
       sources: orderSources,
-      methods: paymentMethod.enumValues,
+      methods: enteredPaymentMethods,
       currency: config.shop.currency,
       promptPay: Boolean(config.promptPayId),
       ...data,

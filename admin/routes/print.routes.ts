@@ -116,32 +116,44 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
           ),
         };
       case 'invoices':
-        return { docs: await receipts(request, found) };
+        return receipts(request, found);
     }
   }
 
-  /** Every order must be paid (COD: delivered); each gets its invoice number now if it has none yet. */
+  /** Why an order gets no receipt yet: cancelled, cash on delivery not collected, or not paid. */
+  const skipReason = (order: PrintOrder['order']): 'cancelled' | 'codNotCollected' | 'notPaid' =>
+    order.status === 'cancelled' ? 'cancelled' : order.paymentMethod === 'cod' ? 'codNotCollected' : 'notPaid';
+
+  /**
+   * The receipts that can be printed (paid; COD: delivered), each numbered now if it has none yet, and
+   * the orders skipped with why; refused only when none can be printed.
+   */
   async function receipts(request: FastifyRequest, found: PrintOrder[]) {
     const h = helpers(request);
     const user = request.admin!.user;
-    const unpaid = found.filter((p) => !mayReceipt(p.order)).map((p) => p.order.number);
-    if (unpaid.length) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: unpaid.join(', ') }));
+    const skipped = found.filter((p) => !mayReceipt(p.order)).map((p) => ({ number: p.order.number, reason: h.t(`printing.skip.${skipReason(p.order)}`) }));
+    const printable = found.filter((p) => mayReceipt(p.order));
+    if (printable.length === 0) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: skipped.map((s) => s.number).join(', ') }));
     const docs = [];
-    for (const p of found) {
-      const invoice: Invoice =
+    for (const p of printable) {
+      const invoice: Invoice | undefined =
         (await invoiceOf(db, p.order.id)) ??
         (await withTransaction(db, async (tx) => {
           // The status is checked again under the order's lock: it may have been cancelled meanwhile.
           const locked = await lockOrder(tx, p.order.number);
-          if (!mayReceipt(locked)) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: locked.number }));
+          if (!mayReceipt(locked)) return undefined;
           const had = await invoiceOf(tx, locked.id);
           const issued = await issueInvoice(tx, locked.id, { vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone });
           if (!had) await writeAudit(tx, user, { action: 'invoice.issued', orderNumber: locked.number, target: issued.number, details: { total: issued.total, vat: issued.vat } });
           return issued;
         }));
-      const total = p.order.total;
-      // The VAT issued with the invoice, unless the order was changed since (then it is worked out again).
-      const vat = invoice.total === total && invoice.vat > 0 ? invoice.vat : vatIncluded(total).vat;
+      if (!invoice) {
+        skipped.push({ number: p.order.number, reason: h.t('printing.skip.changed') });
+        continue;
+      }
+      // The receipt as issued: a later change is a credit note, never a new amount under the same number.
+      const total = invoice.total;
+      const vat = invoice.vat > 0 ? invoice.vat : vatIncluded(total).vat;
       docs.push({
         order: p.order,
         lines: p.lines,
@@ -154,7 +166,8 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
         net: total - vat,
       });
     }
-    return docs;
+    if (docs.length === 0) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: skipped.map((s) => s.number).join(', ') }));
+    return { docs, skipped };
   }
 
   async function showChooser(request: FastifyRequest, reply: FastifyReply, kind: Kind, value: string, problem?: string, status = 200) {

@@ -256,7 +256,7 @@ export const returnsRoutes: FastifyPluginAsync = async (app) => {
     try {
       await refundReturn(
         db,
-        { id, amount: data.amount, method: data.method, reference: data.reference, slipPath, later: data.later !== undefined, actor: actorOf(me), locale: config.shop.locale },
+        { id, amount: data.amount, method: data.method, reference: data.reference, slipPath, later: data.later !== undefined, actor: actorOf(me), locale: config.shop.locale, timeZone: config.shop.timeZone },
         (tx, ret, order, refund) =>
           writeAudit(tx, me, {
             action: 'return.refund',

@@ -60,17 +60,20 @@ describe('receipts printed from the back office', () => {
     await seriesIsGapFree();
   });
 
-  it('issues nothing for a batch that holds an unpaid order; a paid order has its number from the moment it was paid', async () => {
+  it('prints the paid order of a batch and lists the unpaid one as skipped; a paid order has its number from the moment it was paid', async () => {
     const paid = await makeApiOrder(t.app, 'INV-1', { status: 'paid' });
     const unpaid = await makeApiOrder(t.app, 'INV-1');
     // The receipt number is taken when the payment is confirmed.
     const [atPayment] = await invoicesOf([paid]);
     expect(atPayment).toBeDefined();
     const before = await t.database.db.select({ seq: invoices.seq }).from(invoices);
-    const refused = await staff.get(`/admin/print/invoices?orders=${paid},${unpaid}`);
-    expect(refused.statusCode).toBe(409);
-    expect(refused.body).toContain(unpaid);
+    const partly = await staff.get(`/admin/print/invoices?orders=${paid},${unpaid}`);
+    expect(partly.statusCode).toBe(200);
+    expect(partly.body).toContain(`data-skipped-order="${unpaid}"`);
+    expect(partly.body).toContain(`data-order="${paid}"`);
+    expect(partly.body).not.toContain(`data-order="${unpaid}"`);
     expect(await invoicesOf([unpaid])).toEqual([]);
+    expect((await staff.get(`/admin/print/invoices?orders=${unpaid}`)).statusCode).toBe(409);
     expect(await t.database.db.select({ seq: invoices.seq }).from(invoices)).toHaveLength(before.length);
 
     const ok = await staff.get(`/admin/print/invoices?orders=${paid}`);

@@ -135,7 +135,9 @@ describe('a Shopee export', () => {
 
     const o1 = (await marketplaceOrder('shopee', '250301ABCD0001'))!;
     expect(o1.status).toBe('paid');
-    expect(o1.paymentMethod).toBe('transfer');
+    // Paid on Shopee, on the marketplace's order date (10:15 in Bangkok), not the import's.
+    expect(o1.paymentMethod).toBe('marketplace');
+    expect(o1.createdAt.toISOString()).toBe('2025-03-01T03:15:00.000Z');
     expect(o1.customerName).toBe('สมหญิง ใจดี');
     expect(o1.shippingAddress).toEqual({
       name: 'สมหญิง ใจดี',
@@ -154,7 +156,8 @@ describe('a Shopee export', () => {
     ]);
     const paid = await t.database.db.select().from(payments).where(eq(payments.orderId, o1.id));
     expect(paid).toHaveLength(1);
-    expect(paid[0]).toMatchObject({ method: 'transfer', status: 'confirmed', amount: 2459_00, reference: 'shopee:250301ABCD0001' });
+    expect(paid[0]).toMatchObject({ method: 'marketplace', status: 'confirmed', amount: 2459_00, reference: 'shopee:250301ABCD0001' });
+    expect(paid[0]!.confirmedAt!.toISOString()).toBe('2025-03-01T03:15:00.000Z');
 
     // A lower-case seller SKU matches ours; the address keeps its line break; the phone is normalised.
     const o2 = (await marketplaceOrder('shopee', '250302EFGH0002'))!;
@@ -246,6 +249,9 @@ describe('other marketplaces and files', () => {
     const run = await apply(lazRun);
     expect(run.summary.created).toBe(3);
     const o = (await marketplaceOrder('lazada', '4012345678'))!;
+    // Cash on delivery through Lazada: accepted to ship, nothing received yet, said as such.
+    expect(o).toMatchObject({ paymentMethod: 'cod', status: 'confirmed' });
+    expect(o.createdAt.toISOString()).toBe('2025-03-01T03:00:00.000Z');
     expect(o.customerName).toBe('พิมพ์ชนก สายสุข');
     expect(o.shippingAddress.address).toBe(addr);
     expect(o.shippingFee).toBe(40_00);

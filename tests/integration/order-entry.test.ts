@@ -19,7 +19,7 @@ beforeAll(async () => {
   owner = await signIn(t.app, 'owner@example.com', 'correct horse battery');
   staff = await signIn(t.app, (await makeUser(t.database.db, 'staff')).email);
   packer = await signIn(t.app, (await makeUser(t.database.db, 'packer')).email);
-  const { variant } = await makeProduct(t.database.db, { sku: 'ENT-Mug', price: 12_000, stock: { MAIN: 10 } });
+  const { variant } = await makeProduct(t.database.db, { sku: 'ENT-Mug', price: 12_000, stock: { MAIN: 20 } });
   await t.database.db.update(productVariants).set({ barcode: '8850001112223' }).where(eq(productVariants.id, variant.id));
   await makeProduct(t.database.db, { sku: 'ENT-LAST', price: 5_000, stock: { MAIN: 2 } });
 });
@@ -164,6 +164,24 @@ describe('placing an order typed in by staff', () => {
     const history = await t.database.db.select().from(orderHistory).where(eq(orderHistory.orderId, row!.id));
     expect(history.map((h) => h.toStatus)).toContain('paid');
     expect(history.some((h) => h.note === 'entered by staff, source: walkin (pickup)')).toBe(true);
+  });
+
+  it('takes cash from a walk-in: the payment is cash, the order paid, and the page says so', async () => {
+    const res = await staff.post(
+      '/admin/orders/new',
+      orderForm(await freshToken(), { source: 'walkin', pickup: '1', paidNow: '1', paymentMethod: 'cash', shipName: '', shipPhone: '', shipAddress: '', shipPostcode: '' }),
+    );
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(303);
+    const number = /\/admin\/orders\/([^?]+)/.exec(res.headers.location as string)![1]!;
+    const [row] = await t.database.db.select().from(orders).where(eq(orders.number, number));
+    expect(row).toMatchObject({ status: 'paid', paymentMethod: 'cash' });
+    const paid = await t.database.db.select().from(payments).where(eq(payments.orderId, row!.id));
+    expect(paid).toEqual([expect.objectContaining({ status: 'confirmed', amount: row!.total, method: 'cash' })]);
+    const page = await staff.get(`/admin/orders/${number}`);
+    expect(page.body).toMatch(/data-payment-method>(Cash|เงินสด)</);
+    // A typed-in order is never "paid on the marketplace".
+    const refused = await staff.post('/admin/orders/new', orderForm(await freshToken(), { paymentMethod: 'marketplace' }));
+    expect(refused.statusCode).toBe(400);
   });
 
   it('sends the payment details to the chat of a customer known on LINE', async () => {

@@ -160,3 +160,31 @@ describe('a slip that does not cover the order', () => {
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/orders/${number}`, headers: auth })).json().status).toBe('paid');
   });
 });
+
+describe('the API shows payments as they are', () => {
+  it('lists the slip of an order in review with its reasons, and the payment booked from it once approved', async () => {
+    const number = await placeOrder({ name: 'ทองใบ มีสุข', phone: '081-777-3333' });
+    const order = await withChat(number);
+    const paidAt = new Date(order.createdAt.getTime() - 3 * 3_600_000);
+    await sendSlip(number, reading(50_000, '015349170000API', paidAt));
+    const inReview = (await t.app.inject({ method: 'GET', url: `/api/v1/orders/${number}`, headers: auth })).json();
+    expect(inReview.status).toBe('payment_review');
+    expect(inReview.payments).toEqual([]);
+    expect(inReview.slips).toEqual([
+      { bank: '004', amount: { amount: 50_000, currency: 'THB' }, transRef: '015349170000API', paidAt: paidAt.toISOString(), verdict: 'review', reasons: ['amount', 'too_early'] },
+    ]);
+
+    expect((await t.app.inject({ method: 'POST', url: `/api/v1/orders/${number}/transitions`, headers: auth, payload: { to: 'paid' } })).statusCode).toBe(200);
+    const approved = (await t.app.inject({ method: 'GET', url: `/api/v1/orders/${number}`, headers: auth })).json();
+    expect(approved.status).toBe('pending_payment');
+    expect(approved.slips).toEqual([]);
+    expect(approved.payments).toHaveLength(1);
+    expect(approved.payments[0]).toMatchObject({
+      method: 'promptpay',
+      status: 'confirmed',
+      amount: { amount: 50_000, currency: 'THB' },
+      slip: { bank: '004', transRef: '015349170000API', verdict: 'approved', reasons: ['amount', 'too_early'] },
+    });
+    expect(Date.parse(approved.payments[0].receivedAt)).not.toBeNaN();
+  });
+});

@@ -40,3 +40,39 @@ export const invoices = pgTable(
 );
 
 export type Invoice = typeof invoices.$inferSelect;
+
+/**
+ * A credit note (ใบลดหนี้): money taken off a receipt already issued (an order edited down, a partial
+ * refund, a return), numbered from its own gap-free yearly series (CN2026-000001), referring to the
+ * receipt. Amounts in satang, VAT inside the amount (0 when the shop is not VAT-registered).
+ */
+export const creditNotes = pgTable(
+  'credit_notes',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    invoiceId: integer('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    series: text('series').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    number: text('number').notNull(),
+    amount: money('amount').notNull(),
+    vat: money('vat').notNull().default(0),
+    reason: text('reason').notNull(),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('credit_notes_number_key').on(t.number),
+    uniqueIndex('credit_notes_series_seq_key').on(t.series, t.seq),
+    index('credit_notes_order_idx').on(t.orderId),
+    index('credit_notes_issued_idx').on(t.issuedAt),
+    check('credit_notes_amount_pos', sql`${t.amount} > 0`),
+    check('credit_notes_vat_nonneg', sql`${t.vat} >= 0`),
+  ],
+);
+
+export type CreditNote = typeof creditNotes.$inferSelect;

@@ -6,7 +6,6 @@ import {
   integer,
   jsonb,
   pgEnum,
-  pgSequence,
   pgTable,
   serial,
   text,
@@ -42,10 +41,15 @@ export const orderChannel = pgEnum('order_channel', [
   'api',
 ]);
 
-export const paymentMethod = pgEnum('payment_method', ['promptpay', 'transfer', 'cod']);
+/**
+ * How an order is paid: PromptPay or a bank transfer (a slip), cash on delivery, cash on the spot (a
+ * walk-in, a manual order paid in cash), or on the marketplace the order came from (Shopee, Lazada,
+ * TikTok pay the shop out; their cash on delivery is `cod` on a marketplace channel).
+ */
+export const paymentMethod = pgEnum('payment_method', ['promptpay', 'transfer', 'cod', 'cash', 'marketplace']);
 
 /** Feeds the human order number (TL-10001, TL-10002, ...): short, unique, easy to read out on the phone. */
-export const orderNumberSeq = pgSequence('order_number_seq', { startWith: 10001, increment: 1 });
+
 
 export interface ShippingAddress {
   name: string;

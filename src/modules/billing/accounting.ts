@@ -13,7 +13,7 @@ import { moneyFigures } from '../reports/money.ts';
  * and not cancelled. Refunds: paid in the range, of orders that are not cancelled (a cancelled order
  * was never counted as a sale, so its refund is not deducted either). Net = orders − refunds.
  */
-export const accountingKinds = ['all', 'orders', 'lines', 'payments', 'refunds'] as const;
+export const accountingKinds = ['all', 'orders', 'lines', 'payments', 'refunds', 'credit_notes'] as const;
 export type AccountingKind = (typeof accountingKinds)[number];
 
 export interface AccountingRange {
@@ -99,6 +99,24 @@ export async function accountingPayments(db: DbOrTx, r: AccountingRange) {
   }));
 }
 
+/** Credit notes issued in the range, with the receipt each refers to and its VAT. */
+export async function accountingCreditNotes(db: DbOrTx, r: AccountingRange) {
+  const { rows } = await db.execute<Record<string, unknown>>(sql`
+    select cn.number, cn.issued_at, o.number as order_number, i.number as invoice_number, cn.reason, cn.amount, cn.vat
+    from credit_notes cn join orders o on o.id = cn.order_id join invoices i on i.id = cn.invoice_id
+    where ${inRange(sql`cn.issued_at`, r)} ${andOrderChannel(r.channel)}
+    order by cn.issued_at, cn.id`);
+  return rows.map((c) => ({
+    number: String(c.number),
+    at: new Date(c.issued_at as string),
+    orderNumber: String(c.order_number),
+    invoiceNumber: String(c.invoice_number),
+    reason: String(c.reason),
+    amount: Number(c.amount),
+    vat: Number(c.vat),
+  }));
+}
+
 export async function accountingRefunds(db: DbOrTx, r: AccountingRange) {
   const { rows } = await db.execute<Record<string, unknown>>(sql`
     select o.number, rf.paid_at, rf.method, rf.reference, rf.reason, rf.amount
@@ -173,6 +191,17 @@ export async function accountingCsv(db: DbOrTx, r: AccountingRange, kind: Accoun
     section('refunds');
     rows.push(['order_number', 'date', 'method', 'reference', 'reason', 'amount']);
     for (const f of refunds) rows.push([f.orderNumber, localStamp(f.at, r.timeZone), f.method, f.reference, f.reason, decimal(-f.amount)]);
+    blank();
+  }
+  if (want('credit_notes')) {
+    section('credit_notes');
+    rows.push(['number', 'date', 'order_number', 'invoice_number', 'reason', 'amount', ...(opts.vatRegistered ? ['net_excluding_vat', 'vat_7'] : [])]);
+    for (const c of await accountingCreditNotes(db, r)) {
+      rows.push([
+        c.number, localStamp(c.at, r.timeZone), c.orderNumber, c.invoiceNumber, c.reason, decimal(-c.amount),
+        ...(opts.vatRegistered ? [decimal(-(c.amount - c.vat)), decimal(-c.vat)] : []),
+      ]);
+    }
     blank();
   }
   const ordersTotal = orders.reduce((n, o) => n + o.total, 0);

@@ -1,8 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '#src/db/client.ts';
-import { documentCounters, invoices, orders, type Invoice } from '#src/db/schema/index.ts';
+import { invoices, orders, type Invoice } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { localDate } from '#src/lib/shop-time.ts';
+import { nextInSeries } from '#src/db/series.ts';
 
 /** How invoices are made: VAT registration, and the time zone whose year names the series (the shop's live settings). */
 export interface BillingOptions {
@@ -40,13 +41,7 @@ export async function issueInvoice(
 
   const now = opts.now ?? new Date();
   const series = `INV${localDate(now, opts.timeZone).slice(0, 4)}`;
-  await tx.insert(documentCounters).values({ series, nextValue: 1 }).onConflictDoNothing();
-  const [counter] = await tx
-    .update(documentCounters)
-    .set({ nextValue: sql`${documentCounters.nextValue} + 1` })
-    .where(eq(documentCounters.series, series))
-    .returning({ seq: sql<number>`(${documentCounters.nextValue} - 1)::int` });
-  const seq = Number(counter!.seq);
+  const seq = await nextInSeries(tx, series);
   const [created] = await tx
     .insert(invoices)
     .values({

@@ -11,6 +11,7 @@ import {
   type ImportRun,
 } from '../../db/schema/index.ts';
 import { mergeMapping, type MappingKind } from './marketplaces.ts';
+import { inTransaction, nextInSeries, series } from '../../db/series.ts';
 
 export type ImportRowStatus = ImportRow['status'];
 
@@ -20,9 +21,13 @@ export type NewImportRun = Pick<ImportRun, 'kind' | 'filename' | 'fileSha256' | 
 /** One row's outcome: its line in the file, what happened, and what it made or touched. */
 export type ImportRowResult = Pick<ImportRow, 'line' | 'status'> & { message?: string | undefined; ref?: string | undefined };
 
+/** Runs are numbered from a gap-free series (the number in the list and the address). */
 export async function createImportRun(db: DbOrTx, input: NewImportRun): Promise<ImportRun> {
-  const [run] = await db.insert(importRuns).values({ ...input, status: 'preview' }).returning();
-  return run!;
+  return inTransaction(db, async (tx) => {
+    const id = await nextInSeries(tx, series.importRun);
+    const [run] = await tx.insert(importRuns).values({ ...input, id, status: 'preview' }).returning();
+    return run!;
+  });
 }
 
 export async function findImportRun(db: DbOrTx, id: number): Promise<ImportRun | undefined> {

@@ -1,6 +1,7 @@
 import { normalizeThaiPhone } from '../../lib/phone.ts';
 import { isSkippedStatus, perUnitRows, type MarketplaceKind } from './marketplaces.ts';
 import type { Table } from './table.ts';
+import { zonedMidnight } from '../../lib/shop-time.ts';
 
 /** Money as marketplaces print it ("1,234.50", "฿1,234.50", "THB 90", "1234") to satang; null when it is not an amount. */
 export function parseAmount(input: string | undefined): number | null {
@@ -45,6 +46,32 @@ export function parseDay(input: string | undefined): string | null {
   if (date.getUTCDate() !== d) return null;
   return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
+
+const monthNames = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * A marketplace's order time as the shop lives it: "2025-03-01 10:15", "15/03/2025 19:45:02",
+ * "01 Mar 2025 10:00" (the shop's time zone), or an ISO instant with its offset. Null when unreadable.
+ */
+export function parseShopTime(input: string | undefined, timeZone: string): Date | null {
+  if (!input) return null;
+  const s = input.trim();
+  if (/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(s)) {
+    const at = Date.parse(s);
+    return Number.isNaN(at) ? null : new Date(at);
+  }
+  const named = /^(\d{1,2}) ([A-Za-z]{3})[a-z]* (\d{4})(.*)$/.exec(s);
+  const month = named ? monthNames.indexOf(named[2]!.toLowerCase()) + 1 : 0;
+  const day = named ? (month > 0 ? parseDay(`${named[1]}/${month}/${named[3]}`) : null) : parseDay(s);
+  if (!day) return null;
+  const time = /(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$/.exec(named ? named[4]! : s);
+  const [h, m, sec] = time ? [Number(time[1]), Number(time[2]), Number(time[3] ?? 0)] : [0, 0, 0];
+  if (h > 23 || m > 59 || sec > 59) return null;
+  return new Date(zonedMidnight(day, timeZone).getTime() + ((h * 60 + m) * 60 + sec) * 1000);
+}
+
+/** A marketplace order paid in cash at the door, through the marketplace's carrier. */
+export const isMarketplaceCod = (method: string | undefined): boolean => /\bcod\b|cash on delivery|เก็บเงินปลายทาง/i.test(method ?? '');
 
 export interface RowProblem {
   line: number;

@@ -1,6 +1,9 @@
 /** TL-10001: the prefix tells staff it is a Talad order; the number is short enough to read out on the phone. */
 export const ORDER_NUMBER_PREFIX = 'TL-';
 
+/** The first order's number: TL-10001. */
+export const FIRST_ORDER_NUMBER = 10001;
+
 export function formatOrderNumber(seq: number): string {
   return `${ORDER_NUMBER_PREFIX}${seq}`;
 }

@@ -14,9 +14,10 @@ import {
 } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
 import { normalizeThaiPhone } from '../../lib/phone.ts';
-import { formatOrderNumber, parseOrderNumber } from './order-number.ts';
+import { FIRST_ORDER_NUMBER, formatOrderNumber, parseOrderNumber } from './order-number.ts';
 import { isMergeable, unpaidStatuses } from './policy.ts';
 import { assertTransition } from './transitions.ts';
+import { nextInSeries, series } from '../../db/series.ts';
 
 export interface NewOrder {
   channel: OrderChannel;
@@ -31,6 +32,8 @@ export interface NewOrder {
   shippingAddress: ShippingAddress;
   note?: string | undefined;
   lines: { variantId: number; sku: string; name: string; unitPrice: number; qty: number }[];
+  /** When it was placed, if not now (a marketplace order's own time). */
+  placedAt?: Date | undefined;
   actor: string;
 }
 
@@ -39,11 +42,12 @@ export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Ord
   if (input.lines.length === 0) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
   const subtotal = input.lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0);
   const discount = Math.min(input.discount, subtotal + input.shippingFee);
-  const { rows } = await tx.execute<{ n: number }>(sql`select nextval('order_number_seq')::int as n`);
+  // Gap-free: taken in this transaction, given back by a rollback (a placement refused for stock).
+  const seq = await nextInSeries(tx, series.order, FIRST_ORDER_NUMBER);
   const [order] = await tx
     .insert(orders)
     .values({
-      number: formatOrderNumber(rows[0]!.n),
+      number: formatOrderNumber(seq),
       channel: input.channel,
       externalId: input.externalId,
       customerId: input.customerId,
@@ -57,6 +61,7 @@ export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Ord
       total: subtotal + input.shippingFee - discount,
       shippingAddress: input.shippingAddress,
       note: input.note,
+      ...(input.placedAt ? { createdAt: input.placedAt } : {}),
     })
     .returning();
   const lines = await tx

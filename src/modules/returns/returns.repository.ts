@@ -3,6 +3,7 @@ import type { DbOrTx, Tx } from '../../db/client.ts';
 import { returnLines, returnRequests, type ReturnLine, type ReturnRequest, type ReturnStatus } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
 import { canMoveReturn, formatReturnNumber, openReturnStatuses } from './rules.ts';
+import { nextInSeries, series } from '../../db/series.ts';
 
 export interface NewReturn {
   orderId: number;
@@ -14,9 +15,11 @@ export interface NewReturn {
 
 export async function insertReturn(tx: Tx, input: NewReturn): Promise<{ request: ReturnRequest; lines: ReturnLine[] }> {
   if (input.lines.length === 0) throw new AppError('RETURN_INVALID', 'A return needs at least one item');
+  // R-<id>: the id is the next of a gap-free series, so the numbers staff and customers read have no holes.
+  const id = await nextInSeries(tx, series.return);
   const [request] = await tx
     .insert(returnRequests)
-    .values({ orderId: input.orderId, customerId: input.customerId, reason: input.reason, photos: input.photos })
+    .values({ id, orderId: input.orderId, customerId: input.customerId, reason: input.reason, photos: input.photos })
     .returning();
   const lines = await tx
     .insert(returnLines)

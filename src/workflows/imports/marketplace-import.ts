@@ -12,6 +12,8 @@ import {
   claimImportRun,
   createImportRun,
   customerPhone,
+  isMarketplaceCod,
+  parseShopTime,
   finishImportRun,
   groupOrders,
   importProgress,
@@ -229,6 +231,10 @@ export async function importOne(db: Db, kind: MarketplaceKind, order: ParsedOrde
   const postcode = order.postcode ?? /(?:^|\D)(\d{5})(?!.*\d{5})/.exec(order.address)?.[1];
   const shippingAddress = { name: order.recipientName, phone, address: order.address, ...(postcode ? { postcode } : {}) };
   const label = `${kind}:${order.externalId}`;
+  // The marketplace's own order time (the import's time when the file has none), and how it was paid:
+  // on the marketplace, or cash on delivery collected by the marketplace's carrier.
+  const placedAt = parseShopTime(order.createdAt, opts.billing.timeZone) ?? undefined;
+  const viaCod = isMarketplaceCod(order.paymentMethod);
   // The marketplace's own tracking number goes on the order, where the packer sees it when shipping.
   const noteParts = [
     `${kind} ${order.externalId}`,
@@ -249,8 +255,9 @@ export async function importOne(db: Db, kind: MarketplaceKind, order: ParsedOrde
           customer: { id: customer.id, name: order.recipientName, phone: customer.phone ?? undefined },
           lines,
           shippingAddress,
-          paymentMethod: 'transfer',
+          paymentMethod: viaCod ? 'cod' : 'marketplace',
           currency: opts.currency,
+          placedAt,
           shippingFee: order.shippingFee,
           discount,
           note: noteParts.filter(Boolean).join(' · '),
@@ -260,17 +267,24 @@ export async function importOne(db: Db, kind: MarketplaceKind, order: ParsedOrde
           await saveAddress(tx2, customer.id, shippingAddress);
         },
       );
-      // The marketplace collected the money: the payment is confirmed, then the order moves to paid
-      // (which then finds nothing outstanding). Marketplace buyers are not chat customers: no message.
+      // Cash on delivery through the marketplace: accepted to ship; the money comes with the carrier.
+      if (viaCod) {
+        const accepted = await transitionLockedOrder(tx, created, { to: 'confirmed', actor: opts.actor, note: `COD through ${kind}`, notify: false });
+        return { number: accepted.number };
+      }
+      // The marketplace collected the money when the buyer ordered: the payment is confirmed at that
+      // time, then the order moves to paid (which then finds nothing outstanding). Marketplace buyers
+      // are not chat customers: no message.
       if (created.total > 0) {
         await recordPayment(tx, {
           orderId: created.id,
-          method: 'transfer',
+          method: 'marketplace',
           amount: created.total,
           currency: created.currency,
           reference: label,
           actor: opts.actor,
           note: `paid on ${kind}`,
+          confirmedAt: placedAt,
         });
       }
       const paid = await transitionLockedOrder(tx, created, { to: 'paid', actor: opts.actor, note: `paid on ${kind}`, notify: false, billing: opts.billing });

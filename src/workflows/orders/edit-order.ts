@@ -3,7 +3,7 @@ import { withTransaction } from '#src/db/client.ts';
 import type { Order, ShippingAddress } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { formatMoney } from '#src/lib/money.ts';
-import { retotalInvoice } from '#src/modules/billing/index.ts';
+import { issueCreditNote } from '#src/modules/billing/index.ts';
 import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
 import { releaseOrderReservations, reserveOrderLines } from '#src/modules/inventory/index.ts';
 import { addLines, appendOrderNote, assertEditable, keepRevision, linesOf, lockOrder, removeLine, saveTotals, setLineQty } from '#src/modules/orders/index.ts';
@@ -23,6 +23,8 @@ export interface EditOrderInput {
   reason?: string | undefined;
   actor: string;
   locale?: 'th' | 'en';
+  /** The shop's time zone: the year of a credit note's series. */
+  timeZone: string;
 }
 
 export interface EditResult {
@@ -86,7 +88,8 @@ export async function editOrder(db: Db, input: EditOrderInput): Promise<EditResu
     );
     await reserveOrderLines(tx, order.id, await linesOf(tx, order.id), input.actor);
     const updated = await saveTotals(tx, order, { shippingFee: input.shippingFee, discount: input.discount, shippingAddress: input.shippingAddress });
-    await retotalInvoice(tx, order.id, updated.total);
+    // A receipt already issued keeps its number and amounts; what the edit takes off is a credit note.
+    await issueCreditNote(tx, order.id, { amount: order.total - updated.total, reason: `order edited (revision ${revision})${input.reason ? `: ${input.reason}` : ''}`, timeZone: input.timeZone });
 
     const paid = await paidAmount(tx, order.id);
     const refund = Math.max(0, paid - updated.total);

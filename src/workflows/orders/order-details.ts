@@ -2,7 +2,8 @@ import type { DbOrTx } from '#src/db/client.ts';
 import type { Order } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { findOrderByNumber, historyOf, linesOf, linesOfOrders } from '#src/modules/orders/index.ts';
-import { paymentsOf, refundsOf } from '#src/modules/payments/index.ts';
+import { paymentsOf, refundsOf, slipsOf } from '#src/modules/payments/index.ts';
+import type { PaymentSlip } from '#src/db/schema/index.ts';
 import { shipmentsOf } from '#src/modules/shipping/index.ts';
 
 export interface Money {
@@ -16,14 +17,23 @@ const money = (amount: number, currency: string): Money => ({ amount, currency }
 export async function orderDetails(db: DbOrTx, number: string) {
   const order = await findOrderByNumber(db, number);
   if (!order) throw new AppError('ORDER_NOT_FOUND', `Order ${number} does not exist`);
-  const [lines, payments, shipments, history, refunds] = await Promise.all([
+  const [lines, payments, shipments, history, refunds, slips] = await Promise.all([
     linesOf(db, order.id),
     paymentsOf(db, order.id),
     shipmentsOf(db, order.id),
     historyOf(db, order.id),
     refundsOf(db, order.id),
+    slipsOf(db, [order.id]),
   ]);
   const c = order.currency;
+  const slipOf = (s: PaymentSlip) => ({
+    bank: s.bank,
+    amount: s.amount === null ? null : money(s.amount, c),
+    transRef: s.transRef,
+    paidAt: s.slipAt?.toISOString() ?? null,
+    verdict: s.verdict,
+    reasons: s.reasons,
+  });
   return {
     ...orderSummary(order, lines),
     shippingAddress: order.shippingAddress,
@@ -31,13 +41,22 @@ export async function orderDetails(db: DbOrTx, number: string) {
     subtotal: money(order.subtotal, c),
     shippingFee: money(order.shippingFee, c),
     discount: money(order.discount, c),
-    payments: payments.map((p) => ({
-      method: p.method,
-      status: p.status,
-      amount: money(p.amount, p.currency),
-      reference: p.reference,
-      createdAt: p.createdAt.toISOString(),
-    })),
+    // Each payment as it is: how, how much, when the money came in, and the slip(s) it was booked from.
+    payments: payments.map((p) => {
+      const from = slips.filter((s) => s.paymentId === p.id);
+      return {
+        method: p.method,
+        status: p.status,
+        amount: money(p.amount, p.currency),
+        reference: p.reference,
+        note: p.note,
+        createdAt: p.createdAt.toISOString(),
+        receivedAt: p.confirmedAt?.toISOString() ?? null,
+        ...(from.length > 0 ? { slip: slipOf(from[0]!), slips: from.map(slipOf) } : {}),
+      };
+    }),
+    // Slips no payment was booked from: waiting for review, or rejected.
+    slips: slips.filter((s) => s.paymentId === null).map(slipOf),
     refunds: refunds.map((r) => ({ status: r.status, amount: money(r.amount, r.currency), reason: r.reason })),
     shipments: shipments.map((s) => ({
       carrier: s.carrier,

@@ -20,6 +20,8 @@ export interface PlaceOrderInput {
   note?: string | undefined;
   actor: string;
   language?: 'th' | 'en';
+  /** When the order was placed, if not now: a marketplace order keeps the marketplace's order time. */
+  placedAt?: Date | undefined;
 }
 
 export interface PlacedOrder {
@@ -64,9 +66,9 @@ export async function placeOrderInTx(
     throw new AppError('INACTIVE_PRODUCT', `No longer sold: ${inactive.join(', ')}`, { skus: inactive });
   }
 
-  // Then change. The stock rows are locked last: every order for a popular SKU waits on that lock
-  // until commit, so nothing else should happen while it is held (the order number may skip a value
-  // when stock turns out short and the transaction rolls back; order numbers need not be gapless).
+  // Then change. The order number is the next of a gap-free counter (taken here, given back when stock
+  // turns out short and the transaction rolls back), and the stock rows are locked last: placements
+  // queue on both until commit, so nothing slow should happen after this point.
   const placed = await insertOrder(tx, {
     channel: input.channel,
     externalId: input.externalId,
@@ -80,6 +82,7 @@ export async function placeOrderInTx(
     shippingAddress: input.shippingAddress,
     note: input.note,
     actor: input.actor,
+    placedAt: input.placedAt,
     lines: resolved.map((l) => ({
       variantId: l.item.variantId,
       sku: l.item.sku,

@@ -1,7 +1,7 @@
 import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { Order, OrderStatus } from '#src/db/schema/index.ts';
-import { issueInvoice, type BillingOptions } from '#src/modules/billing/index.ts';
+import { issueCreditNote, issueInvoice, type BillingOptions } from '#src/modules/billing/index.ts';
 import { consumeOrderReservations, releaseOrderReservations } from '#src/modules/inventory/index.ts';
 import { tellCustomer, type OrderNotice } from '#src/modules/notify/index.ts';
 import { approvesSlip, cancels, decidesSlip, lockOrder, marksPaid, placedStatus, rejectsSlip, setOrderStatus, ships } from '#src/modules/orders/index.ts';
@@ -86,6 +86,8 @@ export async function transitionLockedOrder(tx: Tx, order: Order, input: MoveInp
         reason: input.note ?? 'order cancelled after payment',
         actor: input.actor,
       });
+      // A receipted order cancelled: its receipt is credited in full.
+      if (input.billing) await issueCreditNote(tx, order.id, { amount: order.total, reason: `cancelled${input.note ? `: ${input.note}` : ''}`, timeZone: input.billing.timeZone });
     }
   } else if (ships(input.to)) {
     await consumeOrderReservations(tx, order.id, input.actor);

@@ -8,6 +8,7 @@ import { tellCustomer } from '#src/modules/notify/index.ts';
 import { appendOrderNote, lockOrderById } from '#src/modules/orders/index.ts';
 import { recordRefundDue, recordRefundPaid, refundableAmount, type RefundMethod } from '#src/modules/payments/index.ts';
 import { formatReturnNumber, lockReturnForMove, updateReturn } from '#src/modules/returns/index.ts';
+import { issueCreditNote } from '#src/modules/billing/index.ts';
 
 export interface RefundReturnInput {
   id: number;
@@ -19,6 +20,8 @@ export interface RefundReturnInput {
   later: boolean;
   actor: string;
   locale: 'th' | 'en';
+  /** The shop's time zone: the year of the credit note's series. */
+  timeZone: string;
 }
 
 export async function refundReturn(db: Db, input: RefundReturnInput, within?: (tx: Tx, ret: ReturnRequest, order: Order, refund: Refund) => Promise<void>) {
@@ -45,6 +48,8 @@ export async function refundReturn(db: Db, input: RefundReturnInput, within?: (t
       actor: input.actor,
     };
     const refund = input.later ? await recordRefundDue(tx, refundInput) : await recordRefundPaid(tx, { ...refundInput, paidAt: now });
+    // Money given back on a receipted order: a credit note against its receipt.
+    await issueCreditNote(tx, order.id, { amount: input.amount, reason: `return ${number}`, timeZone: input.timeZone });
     const updated = await updateReturn(tx, ret.id, { status: 'refunded' });
     const amount = formatMoney(input.amount, order.currency, 'en');
     await appendOrderNote(tx, order, input.actor, `return ${number} refund ${amount} ${input.later ? 'due' : `paid (${input.method}${input.reference ? ` ${input.reference}` : ''})`}`);
