@@ -2,6 +2,7 @@ import { builtInCarriers, type CarrierSetting } from './modules/shipping/carrier
 import type { ShippingRules } from './modules/shipping/fees.ts';
 import path from 'node:path';
 import { z } from 'zod';
+import { MIN_PASSWORD_LENGTH, passwordProblem } from './modules/accounts/password-policy.ts';
 
 /** An unset variable and an empty one (`FOO=` in a .env file) both mean "not set". */
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -32,7 +33,12 @@ export const envSchema = z
     DATA_DIR: z.string().default('./data'),
     PUBLIC_URL: httpUrl('http://localhost:3000'),
     ADMIN_EMAIL: z.email().default('owner@talad.local'),
-    ADMIN_PASSWORD: optional(z.string().min(8, 'must be at least 8 characters')),
+    ADMIN_PASSWORD: optional(
+      z
+        .string()
+        .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+        .refine((p) => passwordProblem(p) === undefined, 'is a common password that is guessed first; choose a longer phrase of your own'),
+    ),
     API_TOKEN: optional(z.string().trim().min(16, 'must be at least 16 characters')),
     LINE_CHANNEL_SECRET: optional(z.string().trim()),
     LINE_CHANNEL_ACCESS_TOKEN: optional(z.string().trim()),
