@@ -15,7 +15,7 @@ import { lineTextEvent, lineUserId, lineWebhookRequest, signLineBody, startFakeL
 import { startFakeTelegramApi, tgTextUpdate } from '#tests/fakes/telegram-api.ts';
 import { apiAuth, buildDrillApp, drillConfig, timed, waitFor, type Checks, type DrillOptions } from './lib/common.ts';
 
-const TG_SECRET = 'security-drill-secret';
+const TG_SECRET = 'security-drill-secret-0123456789abcdef';
 const SHOP_NAME = '<script>alert("shop")</script> & Co';
 
 export const INJECTIONS = [
