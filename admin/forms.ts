@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDay } from '#src/lib/dates.ts';
 import { isMessageKey, type MessageKey, type Translate } from './i18n/index.ts';
 
 export type FieldErrors = Record<string, string>;
@@ -6,6 +7,15 @@ export type FieldErrors = Record<string, string>;
 /** An empty form field means "not given", as for an unset environment variable. */
 export const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
+
+/** A calendar day as people type it ("6 ธ.ค. 2569", "6/12/2569", "6 Dec 2026" or ISO), kept as ISO. */
+export const calendarDay = z.preprocess(
+  (v) => (typeof v === 'string' ? (parseDay(v) ?? v.trim()) : v),
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'field.date')
+    .refine((d) => parseDay(d) === d, 'field.date'),
+);
 
 /** A required text field; an empty one says "please fill this in" rather than "too short". */
 export const text = (max: number, min = 1) =>

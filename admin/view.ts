@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OrderChannel, OrderStatus, UserRole } from '#src/db/schema/index.ts';
+import { addressText } from '#src/lib/address.ts';
 import { formatThaiPhone } from '#src/lib/phone.ts';
 import { can, type Capability } from './auth/roles.ts';
 import { formatters, isMessageKey, translator, type Lang, type MessageKey, type Translate } from './i18n/index.ts';
@@ -54,6 +55,8 @@ export interface ViewHelpers {
   channel: (c: OrderChannel | string) => string;
   role: (r: UserRole) => string;
   phone: (p: string | null | undefined) => string;
+  /** An address with its postcode once. */
+  address: (a: { address: string; postcode?: string | null }) => string;
   user: { id: number; name: string; email: string; role: UserRole } | null;
   csrf: string;
   shopName: string;
@@ -82,6 +85,7 @@ export function helpers(request: FastifyRequest): ViewHelpers {
     channel: (c) => (isMessageKey(`channel.${c}`) ? t(`channel.${c}` as MessageKey) : c),
     role: (r) => t(`role.${r}` as MessageKey),
     phone: (p) => (p ? (/^66\d{8,9}$/.test(p) ? formatThaiPhone(p) : p) : t('common.none')),
+    address: addressText,
     user: admin ? { id: admin.user.id, name: admin.user.name, email: admin.user.email, role: admin.user.role } : null,
     csrf: admin?.session.csrfToken ?? '',
     shopName: config.shop.name,

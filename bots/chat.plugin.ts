@@ -39,7 +39,7 @@ const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
     await app.register(lineWebhookPlugin, { channelSecret: config.line.channelSecret, onStored });
   }
   if (config.facebook) {
-    await app.register(facebookWebhookPlugin, { appSecret: config.facebook.appSecret, verifyToken: config.facebook.verifyToken, onStored });
+    await app.register(facebookWebhookPlugin, { appSecret: config.facebook.appSecret, verifyToken: config.facebook.verifyToken, onStored, media: chat.facebookMedia });
   }
   const bot = chat.telegramBot;
   if (bot && config.telegram?.mode === 'webhook') {

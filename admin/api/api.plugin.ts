@@ -9,9 +9,23 @@ import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { shipOrder } from '#src/workflows/orders/ship-order.ts';
 import { createProductWithStock } from '#src/workflows/catalog/create-product.ts';
 import { adjustStock } from '#src/workflows/stock/adjust-stock.ts';
+import { orderChannel } from '#src/db/schema/index.ts';
+import { shopDays } from '#src/lib/shop-time.ts';
+import { moneyFigures } from '#src/modules/reports/index.ts';
 import { requireApiToken, requireCapability } from './api-auth.ts';
 
 const numberParams = z.object({ number: z.string().min(1).max(32) });
+
+const shopDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD (วันที่ในรูปแบบ YYYY-MM-DD)')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar day (ไม่มีวันที่นี้)');
+
+/** Whole days in the shop's time zone, both included; at most about two years. */
+const salesQuery = z
+  .object({ from: shopDay, to: shopDay, channel: z.enum(orderChannel.enumValues).optional() })
+  .refine((q) => q.from <= q.to, { message: 'from must not be after to (วันเริ่มต้องไม่อยู่หลังวันสิ้นสุด)', path: ['from'] })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 800 * 86_400_000, { message: 'at most 800 days (ไม่เกิน 800 วัน)', path: ['to'] });
 
 /** The JSON API of DESIGN.md: products, stock, orders; bearer-token auth on every route. */
 export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
@@ -19,7 +33,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
   app.decorateRequest('apiRole', 'packer');
   app.addHook('onRequest', requireApiToken);
   app.addHook('preHandler', requireCapability);
-  const { db, config } = app.deps;
+  const { db, config, carriers } = app.deps;
 
   app.get(
     '/products',
@@ -78,6 +92,34 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get(
+    '/reports/sales',
+    {
+      config: { capability: 'revenue.view' },
+      schema: {
+        tags: ['reports'],
+        summary: "Money of a range of the shop's days: net sales (received less refunds paid), received, refunds, awaiting payment, COD to collect, orders",
+        querystring: salesQuery,
+      },
+    },
+    async (request) => {
+      const { from, to, channel } = request.query;
+      const figures = await moneyFigures(db, { ...shopDays(from, to, config.shop.timeZone), channel });
+      const money = (amount: number) => ({ amount, currency: config.shop.currency });
+      return {
+        from,
+        to,
+        timeZone: config.shop.timeZone,
+        netSales: money(figures.netSales),
+        paid: money(figures.paid),
+        refunds: money(figures.refunds),
+        awaitingPayment: money(figures.awaitingPayment),
+        codToCollect: money(figures.codToCollect),
+        orders: figures.orders,
+      };
+    },
+  );
+
+  app.get(
     '/orders',
     { config: { capability: 'revenue.view' }, schema: { tags: ['orders'], summary: 'Orders, newest first; pass nextCursor as cursor for the next page', querystring: listOrdersQuery } },
     async (request) => {
@@ -133,6 +175,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
         number: request.params.number,
         to: request.body.to,
         note: request.body.note,
+        received: request.body.received,
         actor: request.apiActor,
         locale: config.shop.locale,
         billing: config.shop,
@@ -159,7 +202,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
       const { order, shipment } = await shipOrder(db, {
         number: request.params.number,
         carrier: request.body.carrier,
-        carriers: config.shop.carriers,
+        carriers: carriers.registry(),
         trackingNumber: request.body.trackingNumber,
         actor: request.apiActor,
         locale: config.shop.locale,

@@ -1,3 +1,4 @@
+import { dateFormats } from '#src/lib/dates.ts';
 import { formatMoney } from '#src/lib/money.ts';
 import { appTexts } from './areas/app.ts';
 import { authTexts } from './areas/auth.ts';
@@ -8,6 +9,7 @@ import { errorsTexts } from './areas/errors.ts';
 import { financeTexts } from './areas/finance.ts';
 import { importsTexts } from './areas/imports.ts';
 import { messagesTexts } from './areas/messages.ts';
+import { moneyTexts } from './areas/money.ts';
 import { orderAmendTexts } from './areas/order-amend.ts';
 import { orderEntryTexts } from './areas/order-entry.ts';
 import { ordersTexts } from './areas/orders.ts';
@@ -38,6 +40,7 @@ const en = {
   ...catalogTexts.en,
   ...importsTexts.en,
   ...customersTexts.en,
+  ...moneyTexts.en,
   ...printingTexts.en,
   ...reportsTexts.en,
   ...returnsTexts.en,
@@ -61,6 +64,7 @@ const th: Record<MessageKey, string> = {
   ...catalogTexts.th,
   ...importsTexts.th,
   ...customersTexts.th,
+  ...moneyTexts.th,
   ...printingTexts.th,
   ...reportsTexts.th,
   ...returnsTexts.th,
@@ -87,16 +91,10 @@ export function isMessageKey(key: string): key is MessageKey {
   return Object.hasOwn(en, key);
 }
 
-/** Formatters in the shop's time zone; Thai dates use the Buddhist era as Thai merchants write them. */
+/** Formatters in the shop's time zone (dates from src/lib/dates.ts, the one date formatter); money in satang. */
 export function formatters(lang: Lang, timeZone: string) {
-  const intlLocale = lang === 'th' ? 'th-TH' : 'en-GB';
-  const dateTime = new Intl.DateTimeFormat(intlLocale, { timeZone, dateStyle: 'medium', timeStyle: 'short' });
-  const dateOnly = new Intl.DateTimeFormat(intlLocale, { timeZone, day: 'numeric', month: 'short' });
-  const time = new Intl.DateTimeFormat(intlLocale, { timeZone, hour: '2-digit', minute: '2-digit' });
   return {
-    dateTime: (d: Date | string) => dateTime.format(new Date(d)),
-    dayMonth: (d: Date | string) => dateOnly.format(new Date(d)),
-    time: (d: Date | string) => time.format(new Date(d)),
+    ...dateFormats(lang, timeZone),
     money: (amount: number, currency: string) => formatMoney(amount, currency, lang),
   };
 }

@@ -1,18 +1,17 @@
 import { z } from 'zod';
 import { orderChannel, type OrderChannel } from '#src/db/schema/index.ts';
-import { localDate } from '#src/lib/shop-time.ts';
+import { addDays, localDate, zonedMidnight } from '#src/lib/shop-time.ts';
+import { calendarDay } from '../forms.ts';
 import type { ReportRange } from '#src/modules/reports/index.ts';
+
+export { addDays, zonedMidnight };
 
 export const granularities = ['day', 'week', 'month'] as const;
 export type Granularity = (typeof granularities)[number];
 export const presets = ['today', '7d', '30d', 'thisMonth', 'lastMonth'] as const;
 export type Preset = (typeof presets)[number];
 
-const isoDay = z
-  .string()
-  .trim()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'field.date')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'field.date');
+const isoDay = calendarDay;
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -24,11 +23,29 @@ export interface ReportFilter {
   slowDays: number;
 }
 
-/** Adds days to a calendar day, in the calendar (no time zone involved). */
-export function addDays(day: string, n: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
+/** The first day of the period (day, Monday-started week, month) a calendar day falls in, as Postgres' date_trunc. */
+function periodStart(day: string, granularity: Granularity): string {
+  if (granularity === 'day') return day;
+  if (granularity === 'month') return `${day.slice(0, 7)}-01`;
+  const weekday = (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7;
+  return addDays(day, -weekday);
+}
+
+/** Every period of the filter's range in order, with the sales found and zeros for the rest. */
+export function fillPeriods<T extends { period: string; orders: number; revenue: number }>(found: T[], filter: Pick<ReportFilter, 'from' | 'to' | 'granularity'>) {
+  const byPeriod = new Map(found.map((p) => [p.period, p]));
+  const all: { period: string; orders: number; revenue: number }[] = [];
+  for (let p = periodStart(filter.from, filter.granularity); p <= filter.to; ) {
+    const hit = byPeriod.get(p);
+    all.push({ period: p, orders: hit?.orders ?? 0, revenue: hit?.revenue ?? 0 });
+    if (filter.granularity === 'day') p = addDays(p, 1);
+    else if (filter.granularity === 'week') p = addDays(p, 7);
+    else {
+      const [y, m] = p.split('-').map(Number) as [number, number];
+      p = `${m === 12 ? y + 1 : y}-${String(m === 12 ? 1 : m + 1).padStart(2, '0')}-01`;
+    }
+  }
+  return all;
 }
 
 /** The day range of a preset, in the shop's calendar. */
@@ -86,27 +103,6 @@ export function parseReportQuery(query: unknown, now: Date, timeZone: string): {
     },
     errors,
   };
-}
-
-/** The instant a calendar day begins in a time zone (correct across offset changes). */
-export function zonedMidnight(day: string, timeZone: string): Date {
-  const utc = Date.parse(`${day}T00:00:00Z`);
-  const offsetAt = (instant: number) => {
-    const f = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    const p = Object.fromEntries(f.formatToParts(new Date(instant)).map((x) => [x.type, x.value]));
-    return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - instant;
-  };
-  const guess = utc - offsetAt(utc);
-  return new Date(utc - offsetAt(guess));
 }
 
 export function reportRange(filter: ReportFilter, timeZone: string): ReportRange {

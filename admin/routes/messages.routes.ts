@@ -3,18 +3,32 @@ import { z } from 'zod';
 import { inArray } from 'drizzle-orm';
 import { customers } from '#src/db/schema/index.ts';
 import { upcomingReminders } from '#src/jobs/customers.remind-reorder.job.ts';
-import { deadMessages, resendDeadMessage } from '#src/modules/notify/index.ts';
+import { deadMessages, resendDeadMessage, skippedMessages } from '#src/modules/notify/index.ts';
+import type { OutboxRow } from '#src/db/schema/index.ts';
 import { writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { render } from '../view.ts';
 
-/** What the outbox could not deliver (with a resend button), and the reorder reminders coming up. */
+/** An outbox row as the page lists it: to whom, when, and a short look at what it says. */
+const listed = (m: OutboxRow) => ({
+  id: m.id,
+  channel: m.channel,
+  recipient: m.recipient,
+  error: m.lastError ?? '',
+  at: m.updatedAt,
+  text: 'messages' in m.payload ? JSON.stringify(m.payload.messages).slice(0, 200) : m.payload.template,
+});
+
+/**
+ * What the outbox could not deliver (with a resend button), what a channel's rules kept from being
+ * sent (with the reason), and the reorder reminders coming up.
+ */
 export const messagesRoutes: FastifyPluginAsync = async (app) => {
   const { db, config } = app.deps;
 
   app.get('/messages', { config: { roles: allowed('messages.manage') } }, async (request, reply) => {
     const now = new Date();
-    const [dead, upcoming] = await Promise.all([deadMessages(db, 200), upcomingReminders(db, config, now)]);
+    const [dead, skipped, upcoming] = await Promise.all([deadMessages(db, 200), skippedMessages(db, 200), upcomingReminders(db, config, now)]);
     const soon = upcoming.filter((r) => r.prediction.runOutAt.getTime() >= now.getTime() - 7 * 86_400_000).slice(0, 200);
     const people = soon.length
       ? await db
@@ -24,15 +38,8 @@ export const messagesRoutes: FastifyPluginAsync = async (app) => {
       : [];
     const byId = new Map(people.map((p) => [p.id, p]));
     return render(request, reply, 'messages', {
-      dead: dead.map((m) => ({
-        id: m.id,
-        channel: m.channel,
-        recipient: m.recipient,
-        attempts: m.attempts,
-        error: m.lastError ?? '',
-        at: m.updatedAt,
-        text: 'messages' in m.payload ? JSON.stringify(m.payload.messages).slice(0, 200) : m.payload.template,
-      })),
+      dead: dead.map((m) => ({ ...listed(m), attempts: m.attempts })),
+      skipped: skipped.map((m) => ({ ...listed(m), reason: m.skipReason })),
       reminders: soon.map((r) => ({ ...r, customer: byId.get(r.customerId) })),
       resent: (request.query as { resent?: string }).resent === '1',
     });

@@ -16,7 +16,8 @@ import {
   returnsToUnpaid,
   ships,
 } from '#src/modules/orders/index.ts';
-import { carrierChoices, nothingShipped, resolveCarrier, type CarrierSetting } from '#src/modules/shipping/index.ts';
+import { paymentReceived } from '#src/modules/payments/index.ts';
+import { nothingShipped, type CarrierRegistry } from '#src/modules/shipping/index.ts';
 import { can, mayViewOrder } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -53,14 +54,14 @@ export function actionsFor(order: Order, role: UserRole): OrderAction[] {
   return actions;
 }
 
-/** The carriers the shipping forms offer: the enabled ones of the shop's settings (config.shop.carriers), read at each use. */
-export const carrierOptions = (carriers: readonly CarrierSetting[]) => carrierChoices(carriers);
+/** The carriers the shipping forms offer: the enabled ones of the shop's carrier registry, read at each use. */
+export const carrierOptions = (carriers: CarrierRegistry) => carriers.choices();
 
 /** A shipping form's carrier field: the code of a carrier the shop offers. */
-export const carrierField = (carriers: readonly CarrierSetting[]) =>
+export const carrierField = (carriers: CarrierRegistry) =>
   z.string().refine((c) => carrierOptions(carriers).some((o) => o.code === c), 'field.choice');
 
-export const carrierName = (carriers: readonly CarrierSetting[], code: string) => resolveCarrier(code, carriers).name;
+export const carrierName = (carriers: CarrierRegistry, code: string) => carriers.describe(code).name;
 
 export interface OrderPageProblems {
   error?: string | undefined;
@@ -89,7 +90,7 @@ export async function showOrderPage(
   problems: OrderPageProblems = {},
   status = 200,
 ) {
-  const { db, config } = request.server.deps;
+  const { db, config, carriers } = request.server.deps;
   const h = helpers(request);
   const data = await orderPageData(db, number, config.shop.locale);
   const role = request.admin!.user.role;
@@ -106,6 +107,10 @@ export async function showOrderPage(
       // Without money: notes and activity that name an amount (refunds paid, payments) are left out.
       ...(showMoney ? {} : withoutMoney(data)),
       actions: actionsFor(data.order, role),
+      // What is still owed, beside a slip's amount (the gap a reviewer must see), and what the slips
+      // under review show (the amount an approval records unless the reviewer types another).
+      owed: data.order.total - data.payments.filter((x) => x.status === paymentReceived).reduce((sum, x) => sum + x.amount, 0),
+      slipsShow: slipsUnderReviewShow(data.slips),
       // What the page offers, by the orders policy: the templates only show it.
       may: {
         edit: isEditable(data.order) && nothingShipped(data.shipments),
@@ -114,12 +119,19 @@ export async function showOrderPage(
         receipt: mayReceipt(data.order),
         ship: isShippable(data.order),
       },
-      carriers: carrierOptions(config.shop.carriers),
-      trackingUrl: (carrier: string | null, n: string | null) => (carrier && n ? resolveCarrier(carrier, config.shop.carriers).trackingUrl(n) : null),
+      carriers: carrierOptions(carriers.registry()),
+      trackingUrl: (carrier: string | null, n: string | null) => (carrier && n ? carriers.registry().describe(carrier).trackingUrl(n) : null),
       showMoney,
       messageId: randomUUID(),
       problems: { errors: {}, values: {}, ...problems },
     },
     status,
   );
+}
+
+/** The sum the slips under review show; null when none is under review or one shows no amount. */
+function slipsUnderReviewShow(slips: { verdict: string; amount: number | null }[]): number | null {
+  const review = slips.filter((s) => s.verdict === 'review');
+  if (review.length === 0 || review.some((s) => s.amount === null)) return null;
+  return review.reduce((sum, s) => sum + s.amount!, 0);
 }

@@ -19,7 +19,6 @@ import {
   qrSvg,
   type PrintOrder,
 } from '#src/modules/printing/index.ts';
-import { resolveCarrier } from '#src/modules/shipping/index.ts';
 import { writeAudit } from '../audit.ts';
 import { allowed, mayViewOrder, type Capability } from '../auth/roles.ts';
 import { list } from '../forms.ts';
@@ -65,7 +64,7 @@ export class PrintRefused extends Error {
  * format=pdf, rendered by a shared headless Chromium into a PDF download.
  */
 export const printRoutes: FastifyPluginAsync = async (app) => {
-  const { db, config, logger } = app.deps;
+  const { db, config, logger, carriers } = app.deps;
   const pdf = createPdfRenderer({ executablePath: config.chromiumPath, concurrency: 2, logger });
   app.addHook('onClose', async () => pdf.close());
 
@@ -104,7 +103,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
                 paid: mayReceipt({ status: p.order.status, paymentMethod: p.order.paymentMethod }),
                 items: p.lines.reduce((n, l) => n + l.qty, 0),
                 tracking: parcels
-                  .map((s) => [s.carrier ? resolveCarrier(s.carrier, config.shop.carriers).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
+                  .map((s) => [s.carrier ? carriers.registry().describe(s.carrier).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
                   .join(' · '),
                 barcode: code128Svg(p.order.number, { height: 14 }),
                 qr: await qrSvg(p.order.number),
@@ -123,7 +122,6 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
     const user = request.admin!.user;
     const unpaid = found.filter((p) => !mayReceipt(p.order)).map((p) => p.order.number);
     if (unpaid.length) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: unpaid.join(', ') }));
-    const dateFormat = new Intl.DateTimeFormat(h.lang === 'th' ? 'th-TH' : 'en-GB', { timeZone: config.shop.timeZone, dateStyle: 'long' });
     const docs = [];
     for (const p of found) {
       const invoice: Invoice =
@@ -144,7 +142,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
         order: p.order,
         lines: p.lines,
         invoice,
-        issuedOn: dateFormat.format(invoice.issuedAt),
+        issuedOn: h.f.longDate(invoice.issuedAt),
         buyerTaxId: buyerTaxId(p.order.shippingAddress),
         taxInvoice: config.shop.vatRegistered,
         total,

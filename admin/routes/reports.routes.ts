@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { orderChannel } from '#src/db/schema/index.ts';
 import {
+  moneyFigures,
   newVsReturningCustomers,
   salesByCategory,
   salesByChannel,
@@ -16,7 +17,7 @@ import {
 import type { DbOrTx } from '#src/db/client.ts';
 import { allowed } from '../auth/roles.ts';
 import type { MessageKey, Translate } from '../i18n/index.ts';
-import { filterQuery, granularities, parseReportQuery, presetRange, presets, reportRange, type ReportFilter } from '../queries/reports.ts';
+import { fillPeriods, filterQuery, granularities, parseReportQuery, presetRange, presets, reportRange, type ReportFilter } from '../queries/reports.ts';
 import { decimalAmount } from '#src/lib/money.ts';
 import { localDate } from '#src/lib/shop-time.ts';
 import { helpers, render, type ViewHelpers } from '../view.ts';
@@ -35,16 +36,21 @@ interface Table {
 
 /** Every table of the reports page; each is also a CSV at /admin/reports/<name>.csv with the same filter. */
 const tables = {
+  // The money figures (src/modules/reports/money.ts), then what the paid orders of the range were like.
   summary: {
     columns: [
-      { key: 'orders', header: 'reports.col.orders' },
-      { key: 'revenue', header: 'reports.col.revenue', money: true },
+      { key: 'netSales', header: 'money.netSales', money: true },
+      { key: 'paid', header: 'money.paid', money: true },
+      { key: 'refunds', header: 'money.refunds', money: true },
+      { key: 'awaitingPayment', header: 'money.awaitingPayment', money: true },
+      { key: 'codToCollect', header: 'money.codToCollect', money: true },
+      { key: 'orders', header: 'money.orders' },
       { key: 'averageOrderValue', header: 'reports.col.aov', money: true },
       { key: 'customers', header: 'reports.col.customers' },
     ],
     load: async (db, r) => {
-      const s = await salesSummary(db, r);
-      return [{ orders: s.orders, revenue: s.revenue, averageOrderValue: s.averageOrderValue, customers: s.customers }];
+      const [figures, s] = await Promise.all([moneyFigures(db, r), salesSummary(db, r)]);
+      return [{ ...figures, averageOrderValue: s.averageOrderValue, customers: s.customers }];
     },
   },
   period: {
@@ -144,9 +150,11 @@ export const reportsRoutes: FastifyPluginAsync = async (app) => {
     const data = {} as Record<TableName, Row[]>;
     // One after another: the pool is shared with the shop's own work.
     for (const name of tableNames) data[name] = await tables[name].load(db, range, filter, h);
-    const period = data.period as { period: string; orders: number; revenue: number }[];
+    // The chart has every period of the range, empty ones at zero, so its axis always reads as dates.
+    const period = fillPeriods(data.period as { period: string; orders: number; revenue: number }[], filter);
+    const periodLabel = (p: string) => (filter.granularity === 'month' ? h.f.month(p) : h.f.day(p));
     const chart = {
-      labels: period.map((p) => (filter.granularity === 'month' ? p.period.slice(0, 7) : h.f.dayMonth(`${p.period}T12:00:00Z`))),
+      labels: period.map((p) => (filter.granularity === 'month' ? h.f.month(p.period) : h.f.dayShort(p.period))),
       orders: period.map((p) => p.orders),
       revenue: period.map((p) => p.revenue / 100),
       currency: config.shop.currency,
@@ -167,6 +175,7 @@ export const reportsRoutes: FastifyPluginAsync = async (app) => {
       granularities,
       presets: presets.map((p) => ({ key: p, ...presetRange(p, today) })),
       query: (patch: Record<string, string | undefined> = {}) => filterQuery(filter, patch),
+      periodLabel,
       withChart: true,
     });
   });

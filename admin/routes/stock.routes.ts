@@ -11,7 +11,7 @@ import { transferStock } from '#src/workflows/stock/transfer-stock.ts';
 import { writeOffDamage } from '#src/workflows/stock/write-off-damage.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
-import { formValues, optional, parseForm, text, type FieldErrors } from '../forms.ts';
+import { calendarDay, formValues, optional, parseForm, text, type FieldErrors } from '../forms.ts';
 import {
   findStockItem,
   ledgerOfVariant,
@@ -30,10 +30,7 @@ const MAX_QTY = 1_000_000;
 
 const id = z.coerce.number().int().positive().max(2_147_483_647);
 const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v);
-const isoDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'field.date')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'field.date');
+const isoDay = calendarDay;
 
 /** A whole number typed in a form, from `min` to a million. */
 const wholeNumber = (min: 0 | 1) =>
@@ -139,7 +136,7 @@ export const stockRoutes: FastifyPluginAsync = async (app) => {
 
   // ---- operations ----------------------------------------------------------------------------
 
-  async function showOperation(request: FastifyRequest, reply: FastifyReply, op: Operation, extra: { errors?: FieldErrors; values?: Record<string, string>; done?: unknown } = {}, status = 200) {
+  async function showOperation(request: FastifyRequest, reply: FastifyReply, op: Operation, extra: { errors?: FieldErrors; values?: Record<string, string>; moved?: unknown } = {}, status = 200) {
     const query = (request.query ?? {}) as Record<string, unknown>;
     const values: Record<string, string> = extra.values ?? {};
     if (!extra.values) {
@@ -155,7 +152,7 @@ export const stockRoutes: FastifyPluginAsync = async (app) => {
       request,
       reply,
       'stock/operation',
-      { op, errors: extra.errors ?? {}, values, done: extra.done, scanned, warehouses: (await listWarehouses(db)).filter((w) => w.active) },
+      { op, errors: extra.errors ?? {}, values, moved: extra.moved, scanned, warehouses: (await listWarehouses(db)).filter((w) => w.active) },
       status,
     );
   }
@@ -165,8 +162,9 @@ export const stockRoutes: FastifyPluginAsync = async (app) => {
   for (const op of operations) {
     app.get(`/stock/${op}`, { config: stock }, async (request, reply) => {
       const ref = refPattern.exec(String((request.query as Record<string, unknown> | undefined)?.ref ?? ''));
-      const done = ref ? await operationRows(db, ref[1]!, ref[2]!) : undefined;
-      return showOperation(request, reply, op, { done: done && done.length > 0 ? done : undefined });
+      const moved = ref ? await operationRows(db, ref[1]!, ref[2]!) : undefined;
+      // Named apart from the layout's `done` flash (a text), which would print this list as "[object Object]".
+      return showOperation(request, reply, op, { moved: moved && moved.length > 0 ? moved : undefined });
     });
 
     app.post(`/stock/${op}`, { config: stock }, async (request, reply) => {

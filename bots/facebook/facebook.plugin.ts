@@ -6,12 +6,15 @@ import { safeEqual } from '#src/modules/accounts/index.ts';
 import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
 import { createForgeryGuard } from '../forgery-guard.ts';
 import { channelOf, facebookWebhookBody, messagingItem, recordOf } from './facebook.inbound.ts';
+import type { FacebookMedia } from './facebook.media.ts';
 
 export interface FacebookWebhookOptions {
   appSecret: string;
   verifyToken: string;
   /** Called with the items newly stored, to process them after the answer. */
   onStored: (records: InboundRecord[]) => void;
+  /** Downloads the photos of stored items at once, before their CDN URLs expire (facebook.media.ts). */
+  media?: Pick<FacebookMedia, 'keep'> | undefined;
 }
 
 const verification = z.object({
@@ -82,6 +85,8 @@ export const facebookWebhookPlugin: FastifyPluginAsync<FacebookWebhookOptions> =
       }),
     );
     const stored = await recordInbound(app.deps.db, records);
+    // A redelivery too: a photo whose first download failed gets another chance while its URL works.
+    opts.media?.keep(records);
     if (stored > 0) opts.onStored(records);
     request.log.info({ channel: channelOf(object), items: records.length, stored }, 'Facebook webhook');
     return reply.status(200).send('EVENT_RECEIVED');

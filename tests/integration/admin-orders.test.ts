@@ -70,7 +70,7 @@ describe('an order worked through the desk', () => {
   it('asks for a reason to reject a slip, and sends the order back to awaiting payment with it', async () => {
     const number = await makeApiOrder(t.app, 'DESK-1', { status: 'payment_review' });
     const page = await staff.get(`/admin/orders/${number}`);
-    expect(page.body).toContain('Approve slip (mark paid)');
+    expect(page.body).toContain('Approve slip (record what it shows)');
     expect(page.body).toContain('Reject slip');
     const noReason = await staff.post(`/admin/orders/${number}/status`, { to: 'pending_payment', note: '  ' });
     expect(noReason.statusCode).toBe(400);
@@ -194,6 +194,12 @@ describe('the order list', () => {
     expect(await list('?channel=api')).toContain(a);
     const day = shopDay((await apiOrder(t.app, a)).createdAt);
     expect(await list(`?from=${day}&to=${day}`)).toContain(a);
+    // Typed as a Thai merchant writes it (Buddhist era), and shown back the same way, not as ISO.
+    const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+    const typed = await list(`?from=${encodeURIComponent(`${d}/${m}/${y + 543}`)}&to=${encodeURIComponent(`${d}/${m}/${y + 543}`)}`);
+    expect(typed).toContain(a);
+    expect(typed).not.toContain(`value="${day}"`);
+    expect(typed).toMatch(new RegExp(`name="from" value="${d} [A-Z][a-z]{2} ${y}"`)); // this staff member reads English
     expect(await list(`?to=2000-01-01`)).not.toContain(`>${a}<`);
     const byTotal = await list('?sort=total_desc');
     expect(byTotal.indexOf(a)).toBeLessThan(byTotal.indexOf(b));
@@ -206,7 +212,7 @@ describe('the order list', () => {
   it('shows a bad filter beside its field and still lists', async () => {
     const res = await staff.get('/admin/orders?from=2024-13-45&status=nonsense');
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('Please enter a date as YYYY-MM-DD.');
+    expect(res.body).toContain('Please enter a date such as 6 Dec 2026 or 6/12/2026.');
     const reversed = await staff.get('/admin/orders?from=2030-01-02&to=2030-01-01');
     expect(reversed.body).toContain('The first date must not be after the second.');
   });
@@ -293,8 +299,9 @@ describe('the dashboard', () => {
     expect(Number(stat(after, 'payment_review'))).toBe(Number(stat(before, 'payment_review')) + 1);
     expect(Number(stat(after, 'paid'))).toBe(Number(stat(before, 'paid')) + 1);
     expect(Number(stat(after, 'low-stock'))).toBe(Number(stat(before, 'low-stock')) + 2);
-    const revenue = (html: string) => Number(stat(html, 'today-revenue').replace(/[^\d.]/g, ''));
-    expect(revenue(after) - revenue(before)).toBeCloseTo(450, 2);
+    const revenue = (html: string) => Number(stat(html, 'today-netSales').replace(/[^\d.]/g, ''));
+    // Net sales: the paid order's ฿300; the order whose slip is under review has brought no money yet.
+    expect(revenue(after) - revenue(before)).toBeCloseTo(300, 2);
     // The chart's data: 30 days, per channel, orders and revenue.
     const chart = JSON.parse(decodeEntities(/data-chart="([^"]+)" data-series="orders"/.exec(after)![1]!));
     expect(chart.days).toHaveLength(30);
@@ -307,9 +314,9 @@ describe('the dashboard', () => {
   it('shows Thai to Thai users, with money and dates formatted for them', async () => {
     const thai = await signIn(t.app, (await makeUser(t.database.db, 'admin', { language: 'th' })).email);
     const body = (await thai.get('/admin')).body;
-    expect(body).toContain('คำสั่งซื้อวันนี้');
+    expect(body).toContain('ยอดขายสุทธิ');
     expect(body).toContain('สลิปรอตรวจ');
-    expect(stat(body, 'today-revenue')).toMatch(/^฿[\d,]+\.\d\d$/);
+    expect(stat(body, 'today-netSales')).toMatch(/^฿[\d,]+\.\d\d$/);
   });
 });
 

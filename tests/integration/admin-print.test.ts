@@ -48,7 +48,7 @@ async function setBin(sku: string, code: string, bin: string) {
 const bearer = () => ({ authorization: `Bearer ${t.config.apiToken}` });
 
 /** An API order with several lines for the Thai test customer, moved along to `to`. */
-async function order(lines: { sku: string; qty: number }[], opts: { paymentMethod?: string; path?: string[] } = {}) {
+async function order(lines: { sku: string; qty: number }[], opts: { paymentMethod?: string; path?: string[]; address?: string } = {}) {
   const res = await t.app.inject({
     method: 'POST',
     url: '/api/v1/orders',
@@ -57,7 +57,7 @@ async function order(lines: { sku: string; qty: number }[], opts: { paymentMetho
       channel: 'api',
       customer: { name: NAME, phone: '081-234-5678' },
       lines,
-      shippingAddress: { name: NAME, phone: '0812345678', address: ADDRESS, postcode: '10110' },
+      shippingAddress: { name: NAME, phone: '0812345678', address: opts.address ?? ADDRESS, postcode: '10110' },
       paymentMethod: opts.paymentMethod ?? 'promptpay',
     },
   });
@@ -136,6 +136,16 @@ describe('the packing slip', () => {
     expect(res.body).not.toMatch(/(src|href)="https?:/);
     expect(res.body).toContain('@media print');
   });
+
+  it('prints the postcode once when the typed address already ends with it, on the packing slip, receipt and order page', async () => {
+    const number = await order([{ sku: 'PR-A', qty: 1 }], { path: ['paid', 'confirmed'], address: `${ADDRESS} 10110` });
+    for (const url of [`/admin/print/packing?orders=${number}`, `/admin/print/invoices?orders=${number}`, `/admin/orders/${number}`]) {
+      const page = text((await owner.get(url)).body);
+      expect(page, url).toContain(`${ADDRESS} 10110`);
+      expect(page, url).not.toContain('10110 10110');
+    }
+  });
+
   it('carries the shop logo inside the page, once, and none when the logo file is not an image', async () => {
     const number = await order([{ sku: 'PR-A', qty: 1 }]);
     const dir = path.join(t.config.dataDir, 'media', 'shop');

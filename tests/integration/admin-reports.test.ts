@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orders, type Order } from '#src/db/schema/index.ts';
+import { orders, payments, type Order } from '#src/db/schema/index.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { parseReportQuery, presetRange, zonedMidnight } from '#admin/queries/reports.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeCustomer, makeProduct, orderInput } from '../helpers/factories.ts';
-import { makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
+import { decodeEntities, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
 
 let t: TestApp;
 let owner: AdminClient;
@@ -25,6 +25,8 @@ async function order(
   const { order: placed } = await placeOrder(db, { ...orderInput(customer, lines), channel: opts.channel, paymentMethod: opts.method });
   await db.update(orders).set({ createdAt: new Date(at) }).where(eq(orders.id, placed.id));
   if (opts.to !== 'pending_payment') await transitionOrder(db, { number: placed.number, to: opts.to, actor: 'test', notify: false, billing: t.config.shop });
+  // The money came in when the order was placed (net sales count money on the day it moved).
+  await db.update(payments).set({ confirmedAt: new Date(at) }).where(eq(payments.orderId, placed.id));
   const [row] = await db.select().from(orders).where(eq(orders.id, placed.id));
   return row!;
 }
@@ -63,7 +65,15 @@ describe('the reports page', () => {
   it('adds up to exactly the paid and confirmed orders of the range: cancelled, unpaid and outside orders left out', async () => {
     const res = await owner.get(`/admin/reports?${october}`);
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('data-stat="orders">3<');
+    // The money figures: received = the two prepaid sales, COD to collect = the COD sale, awaiting = the
+    // unpaid order; orders = every one placed in October but the cancelled one.
+    const money = (name: string) => Number(decodeEntities(new RegExp(`data-stat="${name}">([^<]*)<`).exec(res.body)![1]!).replace(/[^\d.]/g, ''));
+    expect(res.body).toContain('data-stat="orders">4<');
+    expect(Math.round(money('netSales') * 100)).toBe(sales[0]!.total + sales[1]!.total);
+    expect(Math.round(money('paid') * 100)).toBe(sales[0]!.total + sales[1]!.total);
+    expect(Math.round(money('codToCollect') * 100)).toBe(sales[2]!.total);
+    expect(Math.round(money('awaitingPayment') * 100)).toBe(4 * 8_550);
+    expect(res.body).toContain('เงินที่ได้รับ หักเงินที่คืนลูกค้าแล้ว');
     const total = sum(sales);
     expect(total).toBeGreaterThan(0);
     expect(satangCells(res.body, 'channels').reduce((a, b) => a + b, 0)).toBe(total);
@@ -81,10 +91,27 @@ describe('the reports page', () => {
 
   it('splits days in the shop time zone and filters by channel', async () => {
     const days = await owner.get(`/admin/reports?${october}&channel=line`);
-    expect(days.body).toContain('data-stat="orders">1<');
+    expect(days.body).toContain('data-stat="orders">2<');
     expect(satangCells(days.body, 'period')).toEqual([sales[0]!.total]);
     const months = await owner.get(`/admin/reports?${october}&granularity=month`);
     expect(satangCells(months.body, 'period')).toEqual([sum(sales)]);
+  });
+
+  it('reads its dates in Thai: the range, the period rows and the chart axis; an empty range still has dated days', async () => {
+    const thai = await signIn(t.app, (await makeUser(t.database.db, 'admin', { language: 'th' })).email);
+    const res = await thai.get(`/admin/reports?${october}&channel=line`);
+    expect(res.body).toContain('1 ต.ค. 2569 ถึง 31 ต.ค. 2569');
+    expect(res.body).toContain('>3 ต.ค. 2569<'); // 23:30 on 3 October in Bangkok
+    expect(res.body).not.toMatch(/>\s*2026-\d\d-\d\d/);
+    const chart = JSON.parse(decodeEntities(/data-report-chart="([^"]+)"/.exec(res.body)![1]!)) as { labels: string[]; revenue: number[] };
+    expect(chart.labels).toHaveLength(31);
+    expect(chart.labels[0]).toBe('1 ต.ค.');
+    const months = JSON.parse(decodeEntities(/data-report-chart="([^"]+)"/.exec((await thai.get(`/admin/reports?${october}&granularity=month`)).body)![1]!));
+    expect(months.labels).toEqual(['ต.ค. 2569']);
+    const empty = await thai.get('/admin/reports?from=2031-01-01&to=2031-01-07');
+    const emptyChart = JSON.parse(decodeEntities(/data-report-chart="([^"]+)"/.exec(empty.body)![1]!)) as { labels: string[]; revenue: number[] };
+    expect(emptyChart.labels).toEqual(['1 ม.ค.', '2 ม.ค.', '3 ม.ค.', '4 ม.ค.', '5 ม.ค.', '6 ม.ค.', '7 ม.ค.']);
+    expect(emptyChart.revenue).toEqual([0, 0, 0, 0, 0, 0, 0]);
   });
 
   it('exports each table as CSV with a BOM whose totals equal the orders they cover', async () => {
@@ -92,9 +119,10 @@ describe('the reports page', () => {
     expect(summary.statusCode).toBe(200);
     expect(summary.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(summary.headers['content-disposition']).toContain('attachment; filename="summary-2026-10-01-2026-10-31.csv"');
-    const [, row] = csvRows(summary.body);
-    expect(row![0]).toBe('3');
-    expect(Math.round(Number(row![1]) * 100)).toBe(sum(sales));
+    const [header, row] = csvRows(summary.body);
+    expect(header!.slice(0, 6)).toEqual(['Net sales', 'Received', 'Refunds paid', 'Awaiting payment', 'COD to collect', 'Orders']);
+    expect(Math.round(Number(row![0]) * 100)).toBe(sales[0]!.total + sales[1]!.total);
+    expect(row![5]).toBe('4');
 
     const channels = csvRows((await admin.get(`/admin/reports/channels.csv?${october}`)).body);
     expect(channels[0]).toEqual(['Channel', 'Orders', 'Revenue']);

@@ -119,6 +119,8 @@ describe('saved settings apply at once', () => {
     const res = await flat('50', { freeOver: '1000' });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/admin/settings/shipping?done=settingsSaved');
+    const saved = await owner.get(res.headers.location as string);
+    expect(saved.body.match(/alert-ok/g), 'the success banner shows once').toHaveLength(1);
     expect(t.app.deps.config.shop.shipping).toMatchObject({ mode: 'flat', flatFee: 5000, freeOver: 100_000 });
 
     const summary = await chatCheckout(sku, 2, 'fee-buyer-1');

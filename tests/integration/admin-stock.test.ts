@@ -166,6 +166,8 @@ describe('transferring stock', () => {
     const done = await staff.get(res.headers.location as string);
     expect(done.body).toContain('data-done-warehouse="MAIN"');
     expect(done.body).toContain('data-done-warehouse="SUB"');
+    expect(done.body).not.toContain('[object Object]');
+    expect(done.body.match(/alert-ok/g)).toHaveLength(1);
   });
 
   it('refuses more than is available at the source, and the same warehouse twice, writing nothing', async () => {
@@ -246,7 +248,7 @@ describe('the stock list and the ledger', () => {
     expect(future.body).not.toContain('<tr data-reason=');
     const bad = await staff.get(`/admin/stock/items/${p.variant.id}?from=yesterday`);
     expect(bad.statusCode).toBe(200);
-    expect(bad.body).toContain('Please enter a date as YYYY-MM-DD.');
+    expect(bad.body).toContain('Please enter a date such as 6 Dec 2026 or 6/12/2026.');
   });
 });
 

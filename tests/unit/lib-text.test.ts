@@ -1,9 +1,19 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { addressText } from '#src/lib/address.ts';
 import { escapeHtml } from '#src/lib/html.ts';
 import { likePattern } from '#src/lib/like-pattern.ts';
 import { decimalAmount } from '#src/lib/money.ts';
 import { withTimeout } from '#src/lib/timeout.ts';
+
+describe('addressText', () => {
+  it('prints the postcode once, whether or not the typed address already ends with it', () => {
+    expect(addressText({ address: '99/1 ถ.พระราม 9 ห้วยขวาง กรุงเทพฯ 10310', postcode: '10310' })).toBe('99/1 ถ.พระราม 9 ห้วยขวาง กรุงเทพฯ 10310');
+    expect(addressText({ address: '99/1 ถ.พระราม 9 ห้วยขวาง กรุงเทพฯ', postcode: '10310' })).toBe('99/1 ถ.พระราม 9 ห้วยขวาง กรุงเทพฯ 10310');
+    expect(addressText({ address: 'บ้านเลขที่ 110310 ซอย 5', postcode: '10310' })).toBe('บ้านเลขที่ 110310 ซอย 5 10310');
+    expect(addressText({ address: '12 หมู่ 3 เชียงใหม่', postcode: null })).toBe('12 หมู่ 3 เชียงใหม่');
+  });
+});
 
 describe('likePattern', () => {
   it('finds the text anywhere and takes % and _ typed by the user literally', () => {

@@ -1,3 +1,17 @@
+/**
+ * A y axis from zero in whole steps: money in whole baht, counts in whole orders, at most six ticks; an
+ * empty chart gets a small fixed scale instead of fractions that round to "฿1 ฿1 ฿0".
+ */
+function moneyAxis(money, seriesList, extra) {
+  var max = 0;
+  seriesList.forEach(function (list) { list.forEach(function (v) { if (v > max) max = v; }); });
+  var axis = { beginAtZero: true, ticks: { precision: 0, maxTicksLimit: 6 } };
+  if (max === 0) axis.suggestedMax = money ? 1000 : 5;
+  if (money) axis.ticks.callback = function (v) { return money.format(v); };
+  Object.keys(extra || {}).forEach(function (k) { axis[k] = extra[k]; });
+  return axis;
+}
+
 // Talad back office: the little the server cannot do. The pages work without it; this adds the
 // mobile menu, select-all, the charts and live order events.
 (function () {
@@ -52,11 +66,7 @@
           plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
           scales: {
             x: { stacked: true, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },
-            y: {
-              stacked: true,
-              beginAtZero: true,
-              ticks: series === 'revenue' ? { callback: function (v) { return money.format(v); } } : { precision: 0 },
-            },
+            y: moneyAxis(series === 'revenue' ? money : null, data.datasets.map(function (d) { return d[series] || []; }), { stacked: true }),
           },
         },
       });
@@ -236,8 +246,8 @@
           plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
           scales: {
             x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },
-            revenue: { position: 'left', beginAtZero: true, ticks: { callback: function (v) { return money.format(v); } } },
-            orders: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 } },
+            revenue: moneyAxis(money, [data.revenue], { position: 'left' }),
+            orders: moneyAxis(null, [data.orders], { position: 'right', grid: { drawOnChartArea: false } }),
           },
         },
       });
@@ -245,4 +255,45 @@
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', drawReportCharts);
   else drawReportCharts();
+})();
+
+// ---- date fields: typed as people write dates ("6 ธ.ค. 2569"); a calendar button fills them ----
+(function () {
+  'use strict';
+  var lang = document.body.dataset.lang === 'en' ? 'en-GB' : 'th-TH';
+  var shown = new Intl.DateTimeFormat(lang, { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+  function enhance(root) {
+    root.querySelectorAll('input[data-date-input]').forEach(function (input) {
+      if (input.dataset.enhanced) return;
+      input.dataset.enhanced = '1';
+      var picker = document.createElement('input');
+      picker.type = 'date';
+      picker.className = 'date-picker';
+      picker.tabIndex = -1;
+      picker.setAttribute('aria-hidden', 'true');
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'date-button';
+      button.textContent = '📅';
+      button.setAttribute('aria-label', input.dataset.pickLabel || '');
+      button.title = input.dataset.pickLabel || '';
+      button.addEventListener('click', function () {
+        if (typeof picker.showPicker === 'function') picker.showPicker();
+        else picker.click();
+      });
+      picker.addEventListener('change', function () {
+        if (!picker.value) return;
+        input.value = shown.format(new Date(picker.value + 'T00:00:00Z'));
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+      });
+      var wrap = document.createElement('span');
+      wrap.className = 'date-field';
+      input.parentNode.insertBefore(wrap, input);
+      wrap.appendChild(input);
+      wrap.appendChild(button);
+      wrap.appendChild(picker);
+    });
+  }
+  enhance(document);
+  document.addEventListener('htmx:afterSwap', function (e) { enhance(e.target); });
 })();
