@@ -35,7 +35,7 @@ export function flakyChannelsDrill(opts: DrillOptions) {
         LINE_API_BASE_URL: line.baseUrl,
         LINE_DATA_API_BASE_URL: line.dataBaseUrl,
         TELEGRAM_BOT_TOKEN: tg.token,
-        TELEGRAM_WEBHOOK_SECRET: 'flaky-drill-secret',
+        TELEGRAM_WEBHOOK_SECRET: 'flaky-drill-secret-0123456789abcdef',
         TELEGRAM_API_ROOT: tg.apiRoot,
         FACEBOOK_APP_SECRET: graph.appSecret,
         FACEBOOK_PAGE_ACCESS_TOKEN: graph.pageAccessToken,

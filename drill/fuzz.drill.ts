@@ -37,7 +37,7 @@ import { DRILL_PRODUCTS } from './lib/conversation.ts';
 import { mutate, mutation, NASTY_STRINGS, nastyString, show } from './lib/fuzz-values.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../tests/fixtures/slips');
-const TG_SECRET = 'fuzz-telegram-secret';
+const TG_SECRET = 'fuzz-telegram-secret-0123456789abcdef';
 
 const COMMAND_KINDS = new Set(['greeting', 'help', 'menu', 'cart', 'clear_cart', 'remove', 'checkout', 'use_saved_address', 'confirm', 'back', 'status', 'reorder', 'cancel', 'lang', 'stop', 'start']);
 

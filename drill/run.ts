@@ -20,6 +20,7 @@ import { duplicatesDrill } from './duplicates.drill.ts';
 import { flakyChannelsDrill } from './flaky-channels.drill.ts';
 import { fuzzDrill } from './fuzz.drill.ts';
 import { securityDrill } from './security.drill.ts';
+import { abuseDrill } from './abuse.drill.ts';
 
 export const drills: [string, Drill][] = [
   ['duplicates', duplicatesDrill],
@@ -28,6 +29,7 @@ export const drills: [string, Drill][] = [
   ['db-restart', dbRestartDrill],
   ['fuzz', fuzzDrill],
   ['security', securityDrill],
+  ['abuse', abuseDrill],
 ];
 
 function table(results: DrillResult[], opts: DrillOptions): string {

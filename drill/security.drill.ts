@@ -10,13 +10,15 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { makeProduct } from '#tests/helpers/factories.ts';
-import { decodeEntities, signIn } from '#tests/helpers/admin.ts';
+import { decodeEntities, makeApiOrder, makeUser, signIn } from '#tests/helpers/admin.ts';
+import { secretsOf } from '#src/logger.ts';
+import { shippableStatuses } from '#src/modules/orders/index.ts';
 import { lineTextEvent, lineUserId, lineWebhookRequest, signLineBody, startFakeLineApi } from '#tests/fakes/line-api.ts';
 import { startFakeTelegramApi, tgTextUpdate } from '#tests/fakes/telegram-api.ts';
 import { facebookWebhookRequest, fbText, psid, signFacebookBody, startFakeGraphApi, type FakeGraphApi } from '#tests/fakes/graph-api.ts';
 import { apiAuth, buildDrillApp, drillConfig, timed, waitFor, type Checks, type DrillApp, type DrillOptions } from './lib/common.ts';
 
-const TG_SECRET = 'security-drill-secret';
+const TG_SECRET = 'security-drill-secret-0123456789abcdef';
 const SHOP_NAME = '<script>alert("shop")</script> & Co';
 
 export const INJECTIONS = [
@@ -205,6 +207,13 @@ export function securityDrill(opts: DrillOptions) {
         flood.set(res.statusCode, (flood.get(res.statusCode) ?? 0) + 1);
       }
       c.check([...flood.keys()].every((s) => s === 401 || s === 429), `a flood of forged LINE webhooks got ${JSON.stringify(Object.fromEntries(flood))}`);
+      c.check((flood.get(429) ?? 0) > 0, `40 forged LINE webhooks from one address were never limited: ${JSON.stringify(Object.fromEntries(flood))}`);
+      // The signature comes before the limiter: LINE's own delivery through the same address (a proxy) is answered.
+      const signedAfterFlood = lineWebhookRequest([lineTextEvent({ userId: lineUserId(`sec-proxy-${opts.seed}`), text: 'เมนู' })], line.channelSecret);
+      const genuine = await app.inject({ method: 'POST', url: '/webhooks/line', payload: signedAfterFlood.body, headers: signedAfterFlood.headers, remoteAddress: '10.8.1.1' });
+      c.equal(genuine.statusCode, 200, 'a signed LINE delivery from the address that sent 40 forgeries');
+      await app.chat.processor.drain();
+      const inboxAfterGenuine = await count('chat_inbox');
       const update = tgTextUpdate({ chatId: 730_001, text: 'menu' });
       const tgForgeries: [string, Record<string, string>][] = [
         ['no secret', {}],
@@ -223,7 +232,8 @@ export function securityDrill(opts: DrillOptions) {
       c.group('forged Telegram webhooks not refused with 401', refusedTg);
       const fbForgeries = await forgeFacebook(c, app, graph, opts.seed);
       await t.app.chat.processor.drain();
-      c.equal(await count('chat_inbox'), inboxBefore, 'chat events stored from forged webhooks');
+      c.equal(await count('chat_inbox'), inboxAfterGenuine, 'chat events stored from forged webhooks');
+      c.equal(inboxAfterGenuine, inboxBefore + 1, 'chat events stored: the one signed delivery');
       numbers['forged webhooks'] = lineForgeries.length + 40 + tgForgeries.length + fbForgeries;
 
       // -- 3. Sessions: no replay after sign-out, no state change without the CSRF token.
@@ -351,8 +361,47 @@ export function securityDrill(opts: DrillOptions) {
       c.group('tables gone after the chat injection attempts', (await pool.query<{ t: string }>(`select t from unnest($1::text[]) t where to_regclass(t) is null`, [tables])).rows.map((r) => r.t));
       numbers['injection strings'] = INJECTIONS.length;
       numbers['pages checked'] = pages.length + 1;
+      // -- 5. Packers: the order page and every shipping document only for orders to pack and ship (404 otherwise).
+      const packerUser = await makeUser(database.db, 'packer', { name: 'สมปอง แพ็คของ' });
+      const packer = await signIn(app, packerUser.email);
+      const byStatus: Record<string, string> = {};
+      for (const status of ['pending_payment', 'payment_review', 'paid', 'confirmed', 'packed'] as const) byStatus[status] = await makeApiOrder(app, 'SEC-1', { status, customer: { name: `ลูกค้า ${status}`, phone: '0812223344' } });
+      const toCancel = await makeApiOrder(app, 'SEC-1', { status: 'paid' });
+      await app.inject({ method: 'POST', url: `/api/v1/orders/${toCancel}/transitions`, headers: apiAuth, payload: { to: 'cancelled' } });
+      byStatus.cancelled = toCancel;
+      const matrix: string[] = [];
+      for (const [status, number] of Object.entries(byStatus)) {
+        const expected = (shippableStatuses as readonly string[]).includes(status) ? 200 : 404;
+        for (const url of [`/admin/orders/${number}`, `/admin/print/picking?orders=${number}`, `/admin/print/packing?orders=${number}`, `/admin/print/labels?orders=${number}`]) {
+          const res = await packer.get(url);
+          if (res.statusCode !== expected) matrix.push(`${status} ${url.split('?')[0]}: ${res.statusCode} (expected ${expected})`);
+        }
+        const noted = await packer.post(`/admin/orders/${number}/notes`, { note: 'ตรวจแล้ว' });
+        if (noted.statusCode !== (expected === 200 ? 303 : 404)) matrix.push(`${status} note: ${noted.statusCode}`);
+      }
+      c.group('packer order matrix', matrix);
+      numbers['packer checks'] = Object.keys(byStatus).length * 5;
+
       const errors = t.logs.errors();
       c.group('errors logged by the app', errors.map((e) => `${e.msg}: ${e.err?.message?.split('\n')[0] ?? ''}`));
+
+      // -- 6. No secret in the log, even when the channels' APIs fail (replies, pushes, profiles) and the app logs it.
+      const linesBefore = t.logs.lines.length;
+      line.failNext(10, 500);
+      tg.failNext(10, 500);
+      await app.inject({ method: 'POST', url: '/webhooks/telegram', payload: tgTextUpdate({ chatId: 730_002, text: 'menu' }), headers: { 'x-telegram-bot-api-secret-token': TG_SECRET } });
+      const signed = lineWebhookRequest([lineTextEvent({ userId: lineUserId(`sec-down-${opts.seed}`), text: 'เมนู' })], line.channelSecret);
+      await app.inject({ method: 'POST', url: '/webhooks/line', payload: signed.body, headers: signed.headers });
+      await app.inject({ method: 'GET', url: '/api/v1/orders', headers: { authorization: `Bearer ${t.config.apiToken}` } });
+      for (let k = 0; k < 3; k++) {
+        await app.chat.processor.drain();
+        await app.chat.dispatcher.flush();
+      }
+      const logText = t.logs.text();
+      c.check(t.logs.lines.length > linesBefore, 'the failing channel calls were not logged at all');
+      const leaked = secretsOf(t.config).filter((s) => logText.includes(s)).map((s) => `${s.slice(0, 4)}…`);
+      c.group('configured secrets written to the log', leaked);
+      numbers['secrets checked in the log'] = secretsOf(t.config).length;
     } finally {
       await t.close();
       await line.close();

@@ -38,6 +38,11 @@ export interface BuildOverrides extends Omit<CoreOverrides, 'firstRun'> {
 export async function buildApp(config: Config, overrides: BuildOverrides = {}): Promise<FastifyInstance> {
   const core = await createCore(config, overrides);
   const { logger } = core;
+  if (config.trustProxy === true) {
+    logger.warn(
+      'TRUST_PROXY=true trusts any X-Forwarded-For a client sends: rate limits and sign-in lockouts can then be dodged. Set TRUST_PROXY to the reverse proxy\'s address instead (docker-compose.yml shows how).',
+    );
+  }
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -80,7 +85,14 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(async (docs) => {
+    // The API description is a page like any other: no framing, no sniffing, its own CSP.
+    docs.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('x-frame-options', 'DENY').header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin');
+      return payload;
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  });
   await app.register(healthRoutes);
   await app.register(payRoutes);
   await app.register(mediaRoutes);

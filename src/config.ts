@@ -1,8 +1,10 @@
 import { builtInCarriers, type CarrierSetting } from './modules/shipping/carriers/link-only.ts';
 import { defaultParcelOptions, type CarrierSecrets, type ParcelOptions } from './modules/shipping/parcel-options.ts';
 import type { ShippingRules } from './modules/shipping/fees.ts';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { MIN_PASSWORD_LENGTH, passwordProblem } from './modules/accounts/password-policy.ts';
 
 /** An unset variable and an empty one (`FOO=` in a .env file) both mean "not set". */
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -28,12 +30,24 @@ export const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
     /** Behind a reverse proxy, trust its X-Forwarded-For (true, or the proxy's addresses); off otherwise so clients cannot fake their address. */
-    TRUST_PROXY: z.string().trim().default('false'),
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .default('false')
+      .refine(
+        (v) => ['true', 'false', ''].includes(v) || v.split(',').every((a) => isProxyAddress(a.trim())),
+        'must be false, true, or the reverse proxy\'s addresses (IPs or CIDR ranges, comma-separated), such as 172.28.0.10',
+      ),
     DATABASE_URL: postgresUrl,
     DATA_DIR: z.string().default('./data'),
     PUBLIC_URL: httpUrl('http://localhost:3000'),
     ADMIN_EMAIL: z.email().default('owner@talad.local'),
-    ADMIN_PASSWORD: optional(z.string().min(8, 'must be at least 8 characters')),
+    ADMIN_PASSWORD: optional(
+      z
+        .string()
+        .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+        .refine((p) => passwordProblem(p) === undefined, 'is a common password that is guessed first; choose a longer phrase of your own'),
+    ),
     API_TOKEN: optional(z.string().trim().min(16, 'must be at least 16 characters')),
     LINE_CHANNEL_SECRET: optional(z.string().trim()),
     LINE_CHANNEL_ACCESS_TOKEN: optional(z.string().trim()),
@@ -41,7 +55,10 @@ export const envSchema = z
     LINE_DATA_API_BASE_URL: httpUrl('https://api-data.line.me'),
     TELEGRAM_BOT_TOKEN: optional(z.string().trim().regex(/^\d+:[A-Za-z0-9_-]+$/, 'must look like 123456:ABC-DEF... (from @BotFather)')),
     TELEGRAM_WEBHOOK_SECRET: optional(
-      z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'may hold only A-Z, a-z, 0-9, _ and - (Telegram rule)'),
+      z
+        .string()
+        .min(32, 'must be at least 32 characters (openssl rand -hex 16 makes one)')
+        .regex(/^[A-Za-z0-9_-]{1,256}$/, 'may hold only A-Z, a-z, 0-9, _ and - (Telegram rule)'),
     ),
     TELEGRAM_API_ROOT: httpUrl('https://api.telegram.org'),
     TELEGRAM_MODE: z.enum(['webhook', 'polling']).default('webhook'),
@@ -66,6 +83,12 @@ export const envSchema = z
     RECEIVER_NAMES: z.string().default(''),
     /** Thai + English OCR workers for slips (~100 MB each); unset = by memory: 1 under 3 GB, else up to 2. */
     OCR_WORKERS: optional(z.coerce.number().int().min(1).max(8)),
+    /** Sites allowed to show the web chat in a frame (the shop's own website), comma-separated origins; none by default. */
+    WEBCHAT_FRAME_ORIGINS: z
+      .string()
+      .trim()
+      .default('')
+      .refine((v) => v === '' || v.split(',').every((o) => /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(o.trim())), 'must be https origins such as https://shop.example.com, comma-separated'),
     SHOP_NAME: z.string().trim().min(1).max(100).default('Talad Shop'),
     /** The shop's profile for receipts, invoices and labels until it is set in the back office. */
     SHOP_ADDRESS: z.string().trim().max(500).default(''),
@@ -118,6 +141,15 @@ export const GRAPH_API_VERSION = 'v23.0';
 
 const isSet = (v: string | undefined) => v !== undefined && v.trim() !== '';
 
+/** An IP address or a CIDR range (10.0.0.0/8, fd00::/8), or one of proxy-addr's names (loopback, linklocal, uniquelocal). */
+function isProxyAddress(a: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(a)) return true;
+  const [ip, bits, ...rest] = a.split('/');
+  if (rest.length > 0 || !ip || isIP(ip) === 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(ip) === 4 ? 32 : 128);
+}
+
 /** Rules across variables; checked on the raw values so they are reported with every other problem. */
 function crossChecks(src: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
@@ -169,7 +201,8 @@ function toConfig(e: Env) {
     logLevel: e.LOG_LEVEL,
     port: e.PORT,
     host: e.HOST,
-    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' || e.TRUST_PROXY === '' ? false : e.TRUST_PROXY,
+    /** false, true (trusts any X-Forwarded-For: warned about at start), or the proxy's addresses. */
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' || e.TRUST_PROXY === '' ? false : e.TRUST_PROXY.split(',').map((a) => a.trim()),
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR),
     publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
@@ -251,6 +284,7 @@ function toConfig(e: Env) {
       /** Reorder reminders to customers; switched off in the back office's settings. */
       reorderReminders: true,
     },
+    webchatFrameOrigins: e.WEBCHAT_FRAME_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     workers: e.WORKERS === 'true',
     sessionSecret: e.SESSION_SECRET,
     settingsKey: e.SETTINGS_KEY,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { withTransaction } from '#src/db/client.ts';
-import { hashPassword, safeEqual, verifyPassword } from '#src/modules/accounts/index.ts';
+import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem, safeEqual, verifyPassword } from '#src/modules/accounts/index.ts';
 import { setUserLanguage, setUserPassword } from '#src/modules/accounts/index.ts';
 import { writeAudit } from '../audit.ts';
 import { formValues, parseForm, text } from '../forms.ts';
@@ -11,7 +11,7 @@ import { findUserByEmail, isDeactivated } from '../queries/users.ts';
 import { helpers, LANG_COOKIE, languageOf, render, safeNext } from '../view.ts';
 import { allowed } from './roles.ts';
 import { createSession, destroySession, destroySessionsOf, loadSession, newToken, SESSION_COOKIE } from './sessions.ts';
-import { beginAttempt, forgetAttempt, latestLock, markSucceeded, throttleKeys } from './throttle.ts';
+import { beginAttempt, forgetAttempt, latestLock, markSucceeded, signedInFrom, throttleKeys } from './throttle.ts';
 
 /** The login form's token, before there is a session to hold one: the cookie and the form must agree. */
 const LOGIN_CSRF_COOKIE = 'talad_admin_login';
@@ -23,7 +23,12 @@ const loginBody = z.object({
   _csrf: z.string().optional(),
 });
 
-export const passwordSchema = z.string().min(10).max(200);
+/** Every password set in the back office: MIN_PASSWORD_LENGTH and not a common one (password-policy.ts). */
+export const passwordSchema = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH)
+  .max(MAX_PASSWORD_LENGTH)
+  .refine((p) => passwordProblem(p) !== 'field.passwordCommon', { message: 'field.passwordCommon' });
 
 const passwordBody = z
   .object({ current: text(500), next: passwordSchema, confirm: z.string() })
@@ -82,7 +87,8 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
     if (!parsed.ok) return showLogin(request, reply, { next, error: t('login.failed'), email: formValues(body).email }, 400);
     const email = parsed.data.email.toLowerCase();
 
-    const keys = throttleKeys(email, request.ip);
+    const user = await findUserByEmail(db, email);
+    const keys = throttleKeys(email, request.ip, user ? await signedInFrom(db, user.id, request.ip) : false);
     const attempt = await beginAttempt(db, keys);
     const lockedBefore = await latestLock(db, keys, attempt, 'before');
     if (lockedBefore) {
@@ -91,18 +97,15 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
       return showLogin(request, reply, { next, email, error: lockMessage(lang, lockedBefore) }, 429);
     }
 
-    const user = await findUserByEmail(db, email);
     // Without a user the password is still checked against a throwaway hash, so the answer takes as
     // long as for a real account and does not tell which emails exist.
     dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
     const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash), parsed.data.password);
-    if (!user || !ok) {
+    // A switched-off account gets the answer of a wrong password: the page never tells that the password was right.
+    if (!user || !ok || (await isDeactivated(db, user.id))) {
       const lockedNow = await latestLock(db, keys, attempt, 'through');
       if (lockedNow) return showLogin(request, reply, { next, email, error: lockMessage(lang, lockedNow) }, 429);
       return showLogin(request, reply, { next, email, error: t('login.failed') }, 401);
-    }
-    if (await isDeactivated(db, user.id)) {
-      return showLogin(request, reply, { next, email, error: t('login.deactivated') }, 403);
     }
     await markSucceeded(db, attempt);
     const { token } = await withTransaction(db, async (tx) => {
@@ -134,9 +137,18 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
     const { t } = helpers(request);
     const parsed = parseForm(passwordBody, request.body, t);
     if (!parsed.ok) return render(request, reply, 'account', { errors: parsed.errors, values: {} }, 400);
+    // The current password is throttled like a sign-in: a stolen session cannot guess it at speed.
+    const keys = [`password-change:user:${user.id}`];
+    const attempt = await beginAttempt(db, keys);
+    const locked = await latestLock(db, keys, attempt, 'before');
+    if (locked) {
+      await forgetAttempt(db, attempt);
+      return render(request, reply, 'account', { errors: { current: lockMessage(helpers(request).lang as Lang, locked) }, values: {} }, 429);
+    }
     if (!(await verifyPassword(user.passwordHash, parsed.data.current))) {
       return render(request, reply, 'account', { errors: { current: t('field.currentPassword') }, values: {} }, 400);
     }
+    await markSucceeded(db, attempt);
     await withTransaction(db, async (tx) => {
       await setUserPassword(tx, user.id, parsed.data.next);
       // A changed password is often a reaction to a lost phone: every other session ends.

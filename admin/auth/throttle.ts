@@ -5,7 +5,23 @@ import { adminLoginAttempts } from '#src/db/schema/index.ts';
 /** Five wrong passwords within 15 minutes lock that email (or that address) for 15 minutes. */
 export const LOCKOUT = { maxFailures: 5, windowMinutes: 15, lockMinutes: 15 } as const;
 
-export const throttleKeys = (email: string, ip: string) => [`email:${email.trim().toLowerCase()}`, `ip:${ip}`];
+/**
+ * The keys an attempt counts against: the email from this address, and the address. The email alone
+ * (guesses spread over many addresses) counts too, except from an address the account has signed in
+ * from before: whoever knows the owner's email cannot keep the owner out of their own shop.
+ */
+export const throttleKeys = (email: string, ip: string, knownAddress = false) => {
+  const e = email.trim().toLowerCase();
+  return [`email-ip:${e}|${ip}`, `ip:${ip}`, ...(knownAddress ? [] : [`email:${e}`])];
+};
+
+/** Has this user signed in from this address before (within the audit log)? */
+export async function signedInFrom(db: Db, userId: number, ip: string): Promise<boolean> {
+  const { rows } = await db.execute(
+    sql`select 1 from admin_audit_log where user_id = ${userId} and action = 'session.login' and details->>'ip' = ${ip} limit 1`,
+  );
+  return rows.length > 0;
+}
 
 /**
  * Records an attempt before its password is checked, as a failure until proven right. A burst of

@@ -21,6 +21,7 @@ import { appendWebchat, webchatAfter, type InboundRecord } from '#src/modules/co
 import { inspectImage } from '#src/lib/image-guard.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import { messages } from '#templates/messages/index.ts';
+import { createForgeryGuard as createWindowCounter } from '../forgery-guard.ts';
 import type { InboundDecoder } from '../inbox-processor.ts';
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/webchat');
@@ -75,6 +76,18 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
   await app.register(cookie, { secret: opts.secret });
   await app.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 4 } });
   await app.register(rateLimit, { max: 120, timeWindow: '1 minute', keyGenerator: (req) => visitorOf(req) ?? req.ip });
+  // A visitor cookie is free to mint: the client's address is limited as well, and so is minting.
+  app.addHook('onRequest', app.rateLimit({ max: 300, timeWindow: '1 minute', keyGenerator: (req) => `ip:${req.ip}` }));
+  const mints = createWindowCounter({ limit: 100, windowMs: 10 * 60_000 });
+  // Framed only by the shop's own sites (WEBCHAT_FRAME_ORIGINS); nothing served here is content-sniffed.
+  const frameAncestors = ["'self'", ...config.webchatFrameOrigins].join(' ');
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    const csp = reply.getHeader('content-security-policy');
+    reply.header('content-security-policy', `${typeof csp === 'string' ? csp : "default-src 'none'"}; frame-ancestors ${frameAncestors}`);
+    if (config.webchatFrameOrigins.length === 0) reply.header('x-frame-options', 'SAMEORIGIN');
+    return payload;
+  });
   await app.register(fastifyStatic, { root: templatesDir, prefix: '/chat/assets/', decorateReply: false, allowedPath: (p) => /\.(css|js)$/.test(p) });
   const page = await readFile(path.join(templatesDir, 'chat.html'), 'utf8');
   const csrfFor = (visitorId: string) => createHmac('sha256', opts.secret).update(`csrf:${visitorId}`).digest('base64url');
@@ -107,6 +120,9 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
   app.get('/chat', { schema: { hide: true } }, async (request, reply) => {
     let visitorId = visitorOf(request);
     if (!visitorId) {
+      if (mints.refuse(request.ip)) {
+        return reply.status(429).type('text/plain; charset=utf-8').send(messages[langOf(request)].webchat.refused.RATE_LIMITED);
+      }
       visitorId = randomUUID();
       reply.setCookie(COOKIE, visitorId, {
         signed: true,

@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import { buildApp } from '#src/app.ts';
 import { bootstrap } from '#src/bootstrap.ts';
 import { loadConfig, type Config } from '#src/config.ts';
+import { createLogger } from '#src/logger.ts';
 import type { Database } from '#src/db/client.ts';
 import { createTestDatabase } from '#tests/helpers/db.ts';
 
@@ -139,13 +140,19 @@ export function drillConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-/** Log lines at warn and above, kept so a drill can show what the app said about a 500. */
-export function captureLogger(level = process.env.DRILL_LOG_LEVEL ?? 'warn') {
+/**
+ * Log lines at warn and above, kept so a drill can show what the app said about a 500. Given the
+ * app's config, the logger is the app's own (createLogger: redaction, secrets cut out by value), so a
+ * drill can also read the raw text for secrets.
+ */
+export function captureLogger(level = process.env.DRILL_LOG_LEVEL ?? 'warn', config?: Config) {
   const lines: { level: number; msg: string; reqId?: string; err?: { message?: string; type?: string; stack?: string }; time: number }[] = [];
+  const text: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
       for (const raw of String(chunk).split('\n')) {
         if (!raw) continue;
+        text.push(raw);
         try {
           lines.push(JSON.parse(raw));
         } catch {
@@ -156,10 +163,12 @@ export function captureLogger(level = process.env.DRILL_LOG_LEVEL ?? 'warn') {
       done();
     },
   });
-  const logger: Logger = pino({ level }, stream);
+  const logger: Logger = config ? createLogger({ ...config, logLevel: level as Config['logLevel'] }, stream) : pino({ level }, stream);
   return {
     logger,
     lines,
+    /** Every line as written, for a search for secrets. */
+    text: () => text.join('\n'),
     errors: () => lines.filter((l) => l.level >= 50),
   };
 }
@@ -175,7 +184,7 @@ export interface DrillApp {
 /** The real app (buildApp) on a fresh database: a new one on the server when set, else an in-memory PGlite. */
 export async function buildDrillApp(env: Record<string, string>, opts: { workers?: boolean; poolSize?: number } = {}): Promise<DrillApp> {
   const config = drillConfig(env);
-  const logs = captureLogger();
+  const logs = captureLogger(undefined, config);
   const database = await createTestDatabase({ url: serverUrl(), poolSize: opts.poolSize ?? 20 });
   try {
     await bootstrap(database.db, config, logs.logger);

@@ -163,6 +163,7 @@ export const en: Messages = {
       NO_FILE: 'No picture was attached.',
       BAD_TOKEN: 'This chat page has expired. Please reload it.',
       NOT_FOUND: 'No such picture',
+      RATE_LIMITED: 'Too many new chats from this connection. Please try again in a few minutes.',
     },
   },
   payQrAlt: (total) => `PromptPay QR for ${total}`,

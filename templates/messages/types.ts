@@ -84,7 +84,7 @@ export interface WebchatTexts {
     genericError: string;
     quickReplies: string;
   };
-  refused: Record<'NOT_AN_IMAGE' | 'UNSUPPORTED_FORMAT' | 'TOO_LARGE' | 'TOO_MANY_PIXELS' | 'CORRUPT_IMAGE' | 'NO_FILE' | 'BAD_TOKEN' | 'NOT_FOUND', string>;
+  refused: Record<'NOT_AN_IMAGE' | 'UNSUPPORTED_FORMAT' | 'TOO_LARGE' | 'TOO_MANY_PIXELS' | 'CORRUPT_IMAGE' | 'NO_FILE' | 'BAD_TOKEN' | 'NOT_FOUND' | 'RATE_LIMITED', string>;
 }
 
 /** Every text the bot says, one implementation per language. Amounts arrive formatted. */

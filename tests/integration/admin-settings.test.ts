@@ -18,7 +18,7 @@ const jsQR: JsQr = (jsQRModule as unknown as { default?: JsQr }).default ?? (jsQ
 const ENV = {
   SHOP_NAME: 'ร้านจาก env',
   TELEGRAM_BOT_TOKEN: '123456:TEST-token',
-  TELEGRAM_WEBHOOK_SECRET: 'test-secret',
+  TELEGRAM_WEBHOOK_SECRET: 'test-secret-0123456789abcdef0123456',
   // No chat workers: queued messages stay in the outbox for the test to read.
   WORKERS: 'false',
 };

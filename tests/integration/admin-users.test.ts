@@ -37,7 +37,7 @@ describe('staff accounts', () => {
     expect(res.statusCode).toBe(400);
     // The owner was created with the shop's language, Thai.
     expect(res.body).toContain('กรุณากรอกอีเมล เช่น name@example.com');
-    expect(res.body).toContain('สั้นเกินไป (อย่างน้อย 10 ตัวอักษร)');
+    expect(res.body).toContain('สั้นเกินไป (อย่างน้อย 12 ตัวอักษร)');
     expect(res.body).toContain('กรุณากรอกช่องนี้');
     expect(res.body).toContain('value="not an email"');
     expect(res.body).not.toContain('value="short"');

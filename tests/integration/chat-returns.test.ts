@@ -14,7 +14,7 @@ import { lineImageEvent, lineTextEvent, lineUserId, startFakeLineApi, type FakeL
 import { startFakeTelegramApi, tgPhotoUpdate, tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
 
 const MERCHANT_GROUP = `C${'fedcba9876543210'.repeat(2)}`;
-const TG_SECRET = 'telegram-webhook-secret-returns';
+const TG_SECRET = 'telegram-webhook-secret-returns-0123';
 let line: FakeLineApi;
 let tg: FakeTelegramApi;
 let t: TestApp;

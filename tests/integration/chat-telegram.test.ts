@@ -6,7 +6,7 @@ import { makeProduct } from '../helpers/factories.ts';
 import { startFakeTelegramApi, tgCallbackUpdate, tgStartUpdate, tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
 import { WAIT_MS } from '#tests/helpers/wait.ts';
 
-const SECRET = 'telegram-webhook-secret-123';
+const SECRET = 'telegram-webhook-secret-1234567890';
 let tg: FakeTelegramApi;
 let t: TestApp;
 let updateId = 1000;

@@ -37,7 +37,7 @@ beforeAll(async () => {
   t = await buildTestApp({
     ...lineEnv(line),
     TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_WEBHOOK_SECRET: 'jobs-secret',
+    TELEGRAM_WEBHOOK_SECRET: 'jobs-secret-0123456789abcdef012345',
     TELEGRAM_API_ROOT: tg.apiRoot,
     MERCHANT_LINE_TO: MERCHANT_GROUP,
     PROMPTPAY_ID: '0812223333',

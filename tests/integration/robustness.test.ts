@@ -9,7 +9,7 @@ import { lineTextEvent, lineUserId, startFakeLineApi, type FakeLineApi } from '.
 import { startFakeTelegramApi, tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
 
 /** Regressions the reliability drills found: each of these once crashed a process or leaked a connection. */
-const TG_SECRET = 'robustness-secret';
+const TG_SECRET = 'robustness-secret-0123456789abcdef';
 let line: FakeLineApi;
 let tg: FakeTelegramApi;
 let t: TestApp;
