@@ -1,6 +1,6 @@
 import type { Messages } from './types.ts';
 
-const missingName = { name: "the recipient's name", phone: 'a mobile number (e.g. 0812345678)', address: 'the delivery address with postcode' };
+const missingName = { name: "the recipient's name", phone: 'a mobile number (e.g. 0812345678)', address: 'the delivery address', postcode: 'the postcode' };
 
 export const en: Messages = {
   returns: {
@@ -64,6 +64,12 @@ export const en: Messages = {
     reorder: 'Reorder',
     help: 'How to order',
     cancelOrder: (n) => `Cancel ${n}`,
+    editCart: 'Edit cart',
+    editAddress: 'Edit address',
+    cancel: 'Cancel',
+    human: 'Talk to the shop',
+    backToBot: 'Back to bot',
+    addNamed: (name) => `Add ${name}`,
   },
   greeting: (shop) =>
     `Hello and welcome to ${shop} 🙏\nType "menu" to see our products, or just type a product and quantity, e.g. "coffee x2".\nType "cart" to see your cart and "checkout" when you are ready.`,
@@ -89,7 +95,20 @@ export const en: Messages = {
   noLongerSold: (name) => `${name} is no longer sold.`,
   askAddress: (saved) =>
     `Please send your delivery details in one message, one per line:\nname\nphone\naddress (with postcode)${saved ? `\n\nOr use your saved address:\n${saved}` : ''}`,
-  addressMissing: (missing) => `I still need ${missing.map((m) => missingName[m]).join(', ')}.\nPlease send again: name / phone / address, one per line.`,
+  deliveryEcho: (d) => [`Name: ${d.name ?? '-'}`, `Phone: ${d.phone ?? '-'}`, `Address: ${d.address ?? '-'}`, `Province: ${d.province ?? '-'}`].join('\n'),
+  deliveryAsk: (echo, missing) => `Got your delivery details:\n${echo}\n\nI still need ${missing.map((m) => missingName[m]).join(', ')}. Just send what is missing.`,
+  postcodeUnknown: (echo, postcode) => `${echo}\n\nPostcode ${postcode} is not a Thai postcode. Please check and send the address again (if it is right, send it again as it is).`,
+  postcodeMismatch: (echo, postcode, province) =>
+    `${echo}\n\nPostcode ${postcode} is not in ${province}. Please check and send the address again (if it is right, send it again as it is).`,
+  checkoutCancelled: 'Checkout cancelled. Your cart is kept; check out again whenever you are ready.',
+  smalltalk: 'Thanks for the message 😊 Type "menu" to see the products, or a product name and quantity.',
+  askWhichProduct: 'Which product do you mean? Type its name or tap "Menu".',
+  productFacts: (name, price, available) => `${name}: ${price}, ${available > 0 ? `${available} in stock` : 'sold out'}`,
+  handedOver: (minutes) => `I have asked the shop to answer you here. The bot stays quiet for ${minutes} minutes (tap "Back to bot" to order with the bot again).`,
+  handedBack: 'The bot is back. How can I help?',
+  questionForwarded: 'I have passed your question to the shop; they will answer you here soon.',
+  merchantHandover: (customer, said, minutes) => `🙋 ${customer} asks for a person: "${said}"\nThe bot stays quiet in that chat for ${minutes} minutes.`,
+  merchantQuestion: (customer, said) => `❓ ${customer} asks: "${said}"`,
   summary: (p) =>
     `Order summary\n${p.lines.map((l) => `• ${l.name} x${l.qty} = ${l.total}`).join('\n')}\nItems ${p.subtotal}\nShipping ${p.shipping}\nTotal ${p.total}\n\nDeliver to:\n${p.address}\n\nType "confirm" to place the order or "edit" to change it.`,
   nothingToConfirm: 'There is nothing to confirm yet. Type "checkout" when you are ready.',

@@ -56,7 +56,7 @@ export function createOrders({ config }: FeatureDeps) {
     commands: {
       status: showStatus,
       reorder,
-      cancel: (ctx, cmd) => cancel(ctx, cmd.number),
+      cancel: (ctx, cmd) => cancel(ctx, cmd.order),
     } satisfies CommandHandlers,
   };
 }
