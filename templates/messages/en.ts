@@ -1,4 +1,5 @@
 import type { Messages } from './types.ts';
+import { accountLines } from './accounts.ts';
 
 const missingName = { name: "the recipient's name", phone: 'a mobile number (e.g. 0812345678)', address: 'the delivery address', postcode: 'the postcode' };
 
@@ -114,7 +115,10 @@ export const en: Messages = {
   nothingToConfirm: 'There is nothing to confirm yet. Type "checkout" when you are ready.',
   orderPlaced: (n, total) => `Thank you, your order is in 🎉\nOrder number ${n}\nAmount to pay ${total}`,
   payByPromptPay: (total, id) => `Pay ${total} by PromptPay to ${id} (scan the QR above), then send a photo of the slip here.`,
-  payByTransfer: (total) => `Please transfer ${total} and send a photo of the slip here; we will confirm it shortly.`,
+  payByTransfer: (total, accounts) =>
+    accounts.length > 0
+      ? `Please transfer ${total} to\n${accountLines(accounts, 'en')}\nand send a photo of the slip here; we will confirm it shortly.`
+      : `The amount to pay is ${total}. The shop will send you the payment details here shortly.`,
   stockChanged: (lines) => `Sorry, some items ran short:\n${lines.map((l) => `• ${l}`).join('\n')}\nPlease adjust your cart and check out again.`,
   orders: (orders) => `Your orders\n${orders.map((o) => `• ${o.number} (${o.date}) ${o.total} — ${en.statusName[o.status]}`).join('\n')}`,
   noOrders: 'You have no open orders.',
@@ -199,8 +203,8 @@ export const en: Messages = {
     cancelled: (n, note) => `Order ${n} was cancelled.${note ? `\nReason: ${note}` : ''}`,
     merchantNewOrder: (n, total, customer, channel, lines) =>
       `🛎️ New order ${n}\n${customer} (${channel}) ${total}\n${lines.map((l) => `• ${l}`).join('\n')}`,
-    paymentReminder: (n, total, id) =>
-      `Order ${n} is still waiting for payment of ${total}.${id ? `\nPay by PromptPay to ${id}.` : ''}\nSend the slip here, or type "cancel ${n}" if you no longer want it.`,
+    paymentReminder: (n, total, id, accounts) =>
+      `Order ${n} is still waiting for payment of ${total}.${id ? `\nPay by PromptPay to ${id}.` : accounts.length > 0 ? `\nTransfer to\n${accountLines(accounts, 'en')}` : ''}\nSend the slip here, or type "cancel ${n}" if you no longer want it.`,
     expired: (n) => `Order ${n} was cancelled because it was not paid in time. Type "reorder" to order it again.`,
     reorderReminder: (product, days) => `Running low on ${product}? It has been about ${days} days. Order more with one tap 🛒\nType "stop" to turn reminders off.`,
     merchantLowStock: (items) => `⚠️ Low stock\n${items.map((i) => `• ${i.name} (${i.sku}): ${i.available} left (threshold ${i.threshold})`).join('\n')}`,

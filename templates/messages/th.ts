@@ -1,4 +1,5 @@
 import type { Messages } from './types.ts';
+import { accountLines } from './accounts.ts';
 
 const missingName = { name: 'ชื่อผู้รับ', phone: 'เบอร์โทรศัพท์มือถือ (เช่น 0812345678)', address: 'ที่อยู่จัดส่ง', postcode: 'รหัสไปรษณีย์' };
 
@@ -117,7 +118,10 @@ export const th: Messages = {
   nothingToConfirm: 'ยังไม่มีคำสั่งซื้อรอยืนยันค่ะ พิมพ์ "สั่งซื้อ" เมื่อพร้อมค่ะ',
   orderPlaced: (n, total) => `ได้รับคำสั่งซื้อแล้วค่ะ 🎉\nเลขที่คำสั่งซื้อ ${n}\nยอดที่ต้องชำระ ${total}`,
   payByPromptPay: (total, id) => `ชำระ ${total} ผ่านพร้อมเพย์ ${id} (สแกน QR ด้านบนได้เลย) แล้วส่งรูปสลิปในแชทนี้ค่ะ`,
-  payByTransfer: (total) => `กรุณาโอนเงิน ${total} แล้วส่งรูปสลิปในแชทนี้ค่ะ ทางร้านจะยืนยันให้โดยเร็ว`,
+  payByTransfer: (total, accounts) =>
+    accounts.length > 0
+      ? `กรุณาโอนเงิน ${total} เข้าบัญชี\n${accountLines(accounts, 'th')}\nแล้วส่งรูปสลิปในแชทนี้ค่ะ ทางร้านจะยืนยันให้โดยเร็ว`
+      : `ยอดชำระ ${total} ค่ะ ทางร้านจะส่งรายละเอียดการชำระเงินให้ในแชทนี้โดยเร็วค่ะ`,
   stockChanged: (lines) => `ขออภัยค่ะ สินค้าบางรายการไม่พอแล้ว:\n${lines.map((l) => `• ${l}`).join('\n')}\nกรุณาแก้ไขตะกร้าแล้วสั่งซื้ออีกครั้งค่ะ`,
   orders: (orders) =>
     `คำสั่งซื้อของคุณ\n${orders.map((o) => `• ${o.number} (${o.date}) ${o.total} — ${th.statusName[o.status]}`).join('\n')}`,
@@ -203,8 +207,8 @@ export const th: Messages = {
     cancelled: (n, note) => `คำสั่งซื้อ ${n} ถูกยกเลิกแล้วค่ะ${note ? `\nเหตุผล: ${note}` : ''}`,
     merchantNewOrder: (n, total, customer, channel, lines) =>
       `🛎️ คำสั่งซื้อใหม่ ${n}\n${customer} (${channel}) ${total}\n${lines.map((l) => `• ${l}`).join('\n')}`,
-    paymentReminder: (n, total, id) =>
-      `คำสั่งซื้อ ${n} ยังรอชำระเงิน ${total} ค่ะ${id ? `\nชำระผ่านพร้อมเพย์ ${id}` : ''}\nส่งรูปสลิปในแชทนี้ได้เลย หากไม่ต้องการแล้ว พิมพ์ "ยกเลิก ${n}" ค่ะ`,
+    paymentReminder: (n, total, id, accounts) =>
+      `คำสั่งซื้อ ${n} ยังรอชำระเงิน ${total} ค่ะ${id ? `\nชำระผ่านพร้อมเพย์ ${id}` : accounts.length > 0 ? `\nโอนเข้าบัญชี\n${accountLines(accounts, 'th')}` : ''}\nส่งรูปสลิปในแชทนี้ได้เลย หากไม่ต้องการแล้ว พิมพ์ "ยกเลิก ${n}" ค่ะ`,
     expired: (n) => `คำสั่งซื้อ ${n} ถูกยกเลิกอัตโนมัติ เนื่องจากไม่ได้ชำระเงินภายในเวลาที่กำหนดค่ะ หากยังต้องการ พิมพ์ "สั่งซ้ำ" ได้เลย`,
     reorderReminder: (product, days) => `${product} ที่สั่งไปน่าจะใกล้หมดแล้ว (ประมาณ ${days} วัน) สั่งเพิ่มได้เลยค่ะ 🛒\nพิมพ์ "หยุด" หากไม่ต้องการการแจ้งเตือน`,
     merchantLowStock: (items) => `⚠️ สินค้าใกล้หมด\n${items.map((i) => `• ${i.name} (${i.sku}) เหลือ ${i.available} (ขั้นต่ำ ${i.threshold})`).join('\n')}`,

@@ -1,3 +1,4 @@
+import type { PayAccount } from '#src/modules/payments/banks.ts';
 import type { OrderStatus } from '#src/db/schema/index.ts';
 
 export interface CartLineText {
@@ -153,7 +154,8 @@ export interface Messages {
   nothingToConfirm: string;
   orderPlaced: (number: string, total: string) => string;
   payByPromptPay: (total: string, promptPayId: string) => string;
-  payByTransfer: (total: string) => string;
+  /** Without PromptPay: the shop's accounts (bank, number, holder); none set = the shop will send the details. */
+  payByTransfer: (total: string, accounts: PayAccount[]) => string;
   stockChanged: (lines: string[]) => string;
   orders: (orders: OrderLineText[]) => string;
   noOrders: string;
@@ -186,7 +188,7 @@ export interface Messages {
     merchantParcelProblem: (number: string, carrier: string, tracking: string, status: 'failed_attempt' | 'returning' | 'returned' | 'exception', description: string) => string;
     cancelled: (number: string, note: string | undefined) => string;
     merchantNewOrder: (number: string, total: string, customer: string, channel: string, lines: string[]) => string;
-    paymentReminder: (number: string, total: string, promptPayId: string | undefined) => string;
+    paymentReminder: (number: string, total: string, promptPayId: string | undefined, accounts: PayAccount[]) => string;
     expired: (number: string) => string;
     reorderReminder: (product: string, days: number) => string;
     merchantLowStock: (items: { sku: string; name: string; available: number; threshold: number }[]) => string;

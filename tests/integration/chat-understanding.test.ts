@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { lineEnv, sendLine, sendTelegram, settle } from '../helpers/chat.ts';
 import { makeProduct } from '../helpers/factories.ts';
+import { applySettings } from '#src/modules/settings/index.ts';
 import { lineTextEvent, lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
 import { startFakeTelegramApi, tgStartUpdate, tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
 
@@ -152,5 +153,27 @@ describe('chat in ordinary Thai', () => {
     await settle(t.app);
     expect(tg.sentTexts(chatId).join('\n').match(/ยินดีต้อนรับ/g)).toHaveLength(1);
     expect(await tgSay(chatId, 'ขอชาเขียว 1 ค่ะ')).toContain('ชาเขียว x1');
+  });
+
+  it('without PromptPay names the shop\'s bank account from Settings in the order reply and the status; with none, says the shop will send details', async () => {
+    expect(t.config.promptPayId).toBeUndefined();
+    const u = lineUserId('understanding-bank');
+    await say(u, 'สบู่ขมิ้น 1');
+    await say(u, 'สั่งซื้อ');
+    await say(u, 'ชื่อ ปรีชา ดวงดี โทร 0845556666 ที่อยู่ 5 ถ.มิตรภาพ ต.ในเมือง อ.เมืองขอนแก่น จ.ขอนแก่น 40000');
+    // Nothing set: told that the shop will send the payment details.
+    expect(await say(u, 'ยืนยัน')).toContain('ทางร้านจะส่งรายละเอียดการชำระเงิน');
+    applySettings(t.config, [{ section: 'payments', data: { accounts: [{ bank: '004', number: '123-4-56789-0', name: 'บจก. ใบชา' }] } }]);
+    try {
+      await say(u, 'สบู่ขมิ้น 1');
+      await say(u, 'สั่งซื้อ');
+      await say(u, 'ใช้ที่อยู่เดิม');
+      const placed = await say(u, 'ยืนยัน');
+      expect(placed).toMatch(/TL-\d+/);
+      expect(placed).toContain('ธนาคารกสิกรไทย 123-4-56789-0 ชื่อบัญชี บจก. ใบชา');
+      expect(await say(u, 'สถานะ')).toContain('ธนาคารกสิกรไทย 123-4-56789-0');
+    } finally {
+      applySettings(t.config, []);
+    }
   });
 });

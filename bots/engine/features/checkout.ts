@@ -39,6 +39,11 @@ function formatPromptPayId(id: string): string {
   return phone ? formatThaiPhone(`66${phone[1]}`) : id;
 }
 
+/** Where to pay: PromptPay when set, else the shop's bank accounts from Settings, else that the shop will send the details. */
+export function payHow(ctx: Pick<Ctx, 'm'>, config: FeatureDeps['config'], total: string): string {
+  return config.promptPayId ? ctx.m.payByPromptPay(total, formatPromptPayId(config.promptPayId)) : ctx.m.payByTransfer(total, config.receivers.payTo);
+}
+
 export function createCheckout(deps: FeatureDeps) {
   const { config } = deps;
 
@@ -149,7 +154,7 @@ export function createCheckout(deps: FeatureDeps) {
     const qr = deps.paymentQr?.(order.number, order.total, ctx.locale);
     if (qr) reply.push(qr);
     reply.push(
-      text(config.promptPayId ? m.payByPromptPay(total, formatPromptPayId(config.promptPayId)) : m.payByTransfer(total), [
+      text(payHow(ctx, config, total), [
         { label: m.button.status, command: 'status' },
         menuButton(m),
       ]),
