@@ -12,12 +12,12 @@ import { createEasySlipVerifier } from '#src/modules/payments/remote-verifier.ts
 import type { SlipReader } from '#src/modules/payments/slips/index.ts';
 import type { OutMessage } from '#src/ports/messages.ts';
 import { messages, renderNotice } from '#templates/messages/index.ts';
-import { createSlipHandling } from './engine/slips.ts';
+import { createPhotoIntake } from './photo-intake.ts';
 import type { Config } from '#src/config.ts';
 import type { Database } from '#src/db/client.ts';
 import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
 import type { Logger } from '#src/logger.ts';
-import { conversationStep, recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
+import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import { createChatEngine, type ChatEngineDeps } from './engine/engine.ts';
 import { createInboxProcessor, type InboundDecoder } from './inbox-processor.ts';
@@ -36,7 +36,7 @@ export interface ChatRuntimeOptions {
   logger: Logger;
   /** Signs the payment QR links. */
   secret: string;
-  engine?: Partial<Pick<ChatEngineDeps, 'onSlip' | 'paymentQr'>>;
+  engine?: Partial<Pick<ChatEngineDeps, 'paymentQr'>>;
   slipReader?: () => SlipReader;
 }
 
@@ -49,21 +49,15 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
       ? { type: 'image', url: payQrUrl(config.publicUrl, secret, number), altText: messages[locale].payQrAlt(formatMoney(amount, config.shop.currency, locale)) }
       : undefined;
   const remote = config.slipVerifier ? createEasySlipVerifier({ baseUrl: config.slipVerifier.url, apiKey: config.slipVerifier.apiKey }) : undefined;
-  const slips = createSlipHandling({
-    config,
-    logger: logger.child({ part: 'slips' }),
-    dir: path.join(config.dataDir, 'slips'),
-    reader: slipReader,
-    paymentQr,
-    remote,
-  });
-  const engine = createChatEngine({ config, logger: logger.child({ part: 'chat' }), onSlip: slips.onSlip, paymentQr, ...engineOpts });
+  const photos = createPhotoIntake({ db, config, logger: logger.child({ part: 'photos' }), reader: slipReader, remote });
+  const engine = createChatEngine({ config, logger: logger.child({ part: 'chat' }), paymentQr, ...engineOpts });
   const dispatcher = createOutboxDispatcher({ db, logger: logger.child({ part: 'outbox' }), senders, render: renderNotice });
   const processor = createInboxProcessor({
     db,
     logger: logger.child({ part: 'inbox' }),
     engine,
     decoders,
+    preparePhoto: photos.prepare,
     onQueued: () => void dispatcher.kick(),
     // One connection serves the embedded database: more workers would only queue for it. On a server,
     // a few workers with batches of up to 50 people beat many small ones: fewer transactions, and the
@@ -95,8 +89,7 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
       apiRoot: config.telegram.apiRoot,
       logger,
       store: async (update) => {
-        const record = { channel: 'telegram', eventId: String(update.update_id), userKey: userKeyOf(update), payload: storableText(update) as unknown as Record<string, unknown> };
-        if (await recordInbound(db, [record])) received([record]);
+        await receive([{ channel: 'telegram', eventId: String(update.update_id), userKey: userKeyOf(update), payload: storableText(update) as unknown as Record<string, unknown> }]);
       },
     });
     rememberApiRoot(telegramBot, config.telegram.apiRoot);
@@ -105,29 +98,20 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
   }
 
   /**
-   * New events were stored: process them, and start reading any slip photo now, so the event's
-   * transaction only waits for the result (reading takes about a second).
+   * The one way in for every channel: verified records are stored once each (a redelivery adds
+   * nothing) and, unless this is a web-only instance leaving them to the workers, processed at once
+   * (photos are fetched and read then, before each event's transaction). Resolves to how many were new.
    */
-  function received(records: InboundRecord[]) {
-    processor.kick();
-    for (const r of records) {
-      if (!mayBeImage(r.payload)) continue;
-      void decoders[r.channel]
-        ?.decode(r.payload)
-        .then(async (d) => {
-          if (d?.event.kind !== 'image') return;
-          // A photo sent while asking for a return is a picture of the items, never a slip: no reading.
-          if ((await conversationStep(db, d.person.channel, d.person.userId)) === 'return') return;
-          void slips.prepare(d.event.reference, d.event.fetch);
-        })
-        .catch(() => undefined);
-    }
+  async function receive(records: InboundRecord[], opts: { process?: boolean } = {}): Promise<number> {
+    const stored = await recordInbound(db, records);
+    if (stored > 0 && opts.process !== false) processor.kick();
+    return stored;
   }
 
   let polling = false;
   return {
     engine,
-    received,
+    receive,
     processor,
     dispatcher,
     telegramBot,
@@ -149,16 +133,9 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
       await processor.stop();
       await dispatcher.stop();
       await facebookMedia?.settled();
-      await slips.close();
+      await photos.close();
     },
   };
 }
 
 export type ChatRuntime = ReturnType<typeof createChatRuntime>;
-
-/** A cheap look at a stored payload of any channel: could it carry a photo? */
-function mayBeImage(payload: Record<string, unknown>): boolean {
-  const message = payload.message as Record<string, unknown> | undefined;
-  if (Array.isArray(message?.attachments)) return true; // Messenger and Instagram: read at once, their CDN URLs expire
-  return message?.type === 'image' || Boolean(message?.photo) || Boolean(message?.document) || typeof payload.imagePath === 'string';
-}

@@ -32,14 +32,14 @@ const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
   const { config, logger, database, secret } = app.deps;
   const chat = createChatRuntime({ config, database, logger, secret, engine: opts.engine });
   // A web-only instance stores events and leaves them to the worker processes.
-  const onStored = opts.workers === false ? () => undefined : (records: InboundRecord[]) => chat.received(records);
+  const receive = (records: InboundRecord[]) => chat.receive(records, { process: opts.workers !== false });
   app.decorate('chat', chat);
 
   if (config.line) {
-    await app.register(lineWebhookPlugin, { channelSecret: config.line.channelSecret, onStored });
+    await app.register(lineWebhookPlugin, { channelSecret: config.line.channelSecret, receive });
   }
   if (config.facebook) {
-    await app.register(facebookWebhookPlugin, { appSecret: config.facebook.appSecret, verifyToken: config.facebook.verifyToken, onStored, media: chat.facebookMedia });
+    await app.register(facebookWebhookPlugin, { appSecret: config.facebook.appSecret, verifyToken: config.facebook.verifyToken, receive, media: chat.facebookMedia });
   }
   const bot = chat.telegramBot;
   if (bot && config.telegram?.mode === 'webhook') {
@@ -72,7 +72,7 @@ const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
     secret,
     dataDir: config.dataDir,
     secureCookies: config.publicUrl.startsWith('https://'),
-    onStored,
+    receive,
   });
 
   if (opts.workers !== false) app.addHook('onReady', async () => chat.start());

@@ -1,22 +1,24 @@
 /**
- * Turns stored inbound events into conversation: claims each event, lets its channel's adapter read
- * it, runs the engine, and queues the reply in the same transaction that marks the event done. A crash
- * anywhere before the commit leaves the event pending, and it is processed again, exactly once.
+ * Turns stored inbound events into conversation: leases a batch of events, lets each channel's adapter
+ * read its event (which may call the channel: a LINE profile, Telegram's answerCallbackQuery) and
+ * fetches and reads any photo, all outside any transaction; then, in one short transaction, claims the
+ * leased events, runs the engine and queues the replies with the events marked done. A crash anywhere
+ * before the commit leaves an event pending, and it is processed again (after its lease), exactly once.
  */
 import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { ChatInboxRow } from '#src/db/schema/index.ts';
 import type { Logger } from '#src/logger.ts';
-import { claimInbound, markInbound, markInboundDone } from '#src/modules/conversations/index.ts';
+import { claimInbound, leaseInbound, markInbound, markInboundDone } from '#src/modules/conversations/index.ts';
 import { noteChatInbound, type ChatInbound } from '#src/modules/customers/index.ts';
 import { AppError } from '#src/errors.ts';
 import { tellCustomer, type ChatAddress, type Delivery, type ReadyMessages } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
-import type { ChatEvent, ChatPerson, createChatEngine } from './engine/engine.ts';
+import type { ChatEvent, ChatPerson, createChatEngine, InboundEvent, InboundImage, PreparedPhoto } from './engine/engine.ts';
 
-export interface DecodedEvent {
+export interface DecodedEvent<E = InboundEvent> {
   person: ChatPerson;
-  event: ChatEvent;
+  event: E;
   /** When the person sent it, by the channel's clock (Meta's 24-hour window counts from there). */
   sentAt?: Date | undefined;
   replyToken?: string | undefined;
@@ -42,7 +44,7 @@ interface Reply {
  * event someone sent, at the time the channel says it was sent (a redelivery hours later is not a new
  * message), never later than we received it; leaving (unfollow) is not writing.
  */
-const inboundOf = (rows: ChatInboxRow[], decoded: (DecodedEvent | null)[]): ChatInbound[] =>
+const inboundOf = (rows: ChatInboxRow[], decoded: (DecodedEvent<{ kind: string }> | null)[]): ChatInbound[] =>
   rows.flatMap((row, i) => {
     const d = decoded[i];
     if (!d || d.event.kind === 'unfollow') return [];
@@ -58,6 +60,10 @@ export interface InboxProcessorOptions {
   logger: Logger;
   engine: ReturnType<typeof createChatEngine>;
   decoders: Partial<Record<string, InboundDecoder>>;
+  /** Fetches, checks and reads a photo before the transaction; without it a photo is refused as unreadable. */
+  preparePhoto?: (person: ChatPerson, image: InboundImage) => Promise<PreparedPhoto>;
+  /** How long a worker holds events it prepares outside a transaction before others may take them. */
+  leaseMs?: number;
   /** Called after a commit that queued messages, so they go out at once. */
   onQueued: () => void;
   concurrency?: number;
@@ -76,14 +82,30 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
   let timer: NodeJS.Timeout | undefined;
   const idle: (() => void)[] = [];
 
-  async function decode(row: ChatInboxRow): Promise<DecodedEvent | null> {
-    const decoder = opts.decoders[row.channel];
-    if (!decoder) throw new Error(`no decoder for channel ${row.channel}`);
-    return decoder.decode(row.payload);
+  /** An event made ready outside any transaction: decoded (null = nothing to do), or what failed. */
+  type Ready = { decoded: DecodedEvent<ChatEvent> | null } | { error: unknown };
+
+  async function prepare(row: ChatInboxRow): Promise<Ready> {
+    try {
+      const decoder = opts.decoders[row.channel];
+      if (!decoder) throw new Error(`no decoder for channel ${row.channel}`);
+      const decoded = await decoder.decode(row.payload);
+      if (!decoded || decoded.event.kind !== 'image') return { decoded: decoded as DecodedEvent<ChatEvent> | null };
+      const image = decoded.event;
+      const photo: PreparedPhoto = opts.preparePhoto ? await opts.preparePhoto(decoded.person, image) : { kind: 'refused', code: 'UNREADABLE' };
+      return { decoded: { ...decoded, event: { kind: 'image', reference: image.reference, photo } } };
+    } catch (error) {
+      return { error };
+    }
   }
 
+  const decodedOf = (ready: Ready) => {
+    if ('error' in ready) throw ready.error;
+    return ready.decoded;
+  };
+
   /** Runs the engine on one decoded event; the reply to queue, if there is one. */
-  async function reply(tx: Tx, row: ChatInboxRow, decoded: DecodedEvent | null, batch?: EngineBatch): Promise<Reply | undefined> {
+  async function reply(tx: Tx, row: ChatInboxRow, decoded: DecodedEvent<ChatEvent> | null, batch?: EngineBatch): Promise<Reply | undefined> {
     if (!decoded) return undefined;
     const answer = await opts.engine.handle(tx, decoded.person, decoded.event, batch);
     if (answer.messages.length === 0) return undefined;
@@ -95,20 +117,24 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
   }
 
   /**
-   * Claims the next events of up to `batchSize` people (one event each) and handles them in one
-   * transaction as one batch: their conversations are read in one query and their writes and replies
-   * go out in a few statements before one commit, which is what lets intake keep up under load.
-   * Should any event fail, the whole batch rolls back and each of its events is handled again on its
-   * own, so one bad event costs the others nothing but a retry, and is itself recorded as failed.
-   * False when nothing was due.
+   * Leases the next events of up to `batchSize` people (one event each), makes them ready outside any
+   * transaction, then handles them in one transaction as one batch: their conversations are read in one
+   * query and their writes and replies go out in a few statements before one commit, which is what lets
+   * intake keep up under load. Should any event fail, the whole batch rolls back and each of its events
+   * is handled again on its own (with what was already fetched and read), so one bad event costs the
+   * others nothing but a retry, and is itself recorded as failed. False when nothing was due.
    */
   async function processNext(): Promise<boolean> {
+    const leased = await leaseInbound(db, { limit: opts.batchSize ?? 20, leaseMs: opts.leaseMs ?? 120_000 });
+    if (leased.length === 0) return false;
+    const ready = new Map<number, Ready>();
+    await Promise.all(leased.map(async (row) => ready.set(row.id, await prepare(row))));
     let claimed: ChatInboxRow[] = [];
     let queued = false;
     try {
       await withTransaction(db, async (tx) => {
-        claimed = await claimInbound(tx, { limit: opts.batchSize ?? 20 });
-        const decoded = await Promise.all(claimed.map(decode));
+        claimed = await claimInbound(tx, [...ready.keys()]);
+        const decoded = claimed.map((row) => decodedOf(ready.get(row.id)!));
         const batch = opts.engine.batch(tx);
         await batch.load(decoded.flatMap((d) => (d ? [d.person] : [])));
         const replies: Reply[] = [];
@@ -126,22 +152,22 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
       if (claimed.length === 0) throw err;
       logger.debug({ err, events: claimed.length }, 'chat batch failed; handling its events one by one');
       queued = false;
-      for (const row of claimed) if (await processOne(row.id)) queued = true;
+      for (const row of claimed) if (await processOne(row, ready.get(row.id)!)) queued = true;
     }
     if (queued) opts.onQueued();
-    return claimed.length > 0;
+    return true;
   }
 
   /** One event in its own transaction; a failure is recorded (and retried later, or apologised for). */
-  async function processOne(id: number): Promise<boolean> {
+  async function processOne(leased: ChatInboxRow, ready: Ready): Promise<boolean> {
     let failure: { row: ChatInboxRow; err: unknown } | undefined;
     let queued = false;
     try {
       await withTransaction(db, async (tx) => {
-        const [row] = await claimInbound(tx, { limit: 1, onlyId: id });
+        const [row] = await claimInbound(tx, [leased.id]);
         if (!row) return;
         try {
-          const decoded = await decode(row);
+          const decoded = decodedOf(ready);
           const out = await reply(tx, row, decoded);
           await noteChatInbound(tx, inboundOf([row], [decoded]));
           if (out) await tellCustomer(tx, out.to, out.notice, out.delivery);
@@ -156,34 +182,39 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
       if (!failure) throw err;
     }
     // The event's transaction rolled back whole; its attempt is recorded in a short one of its own.
-    if (failure) queued = (await recordFailure(failure.row, failure.err)) || queued;
+    if (failure) queued = (await recordFailure(failure.row, failure.err, ready)) || queued;
     return queued;
   }
 
-  async function recordFailure(row: ChatInboxRow, err: unknown): Promise<boolean> {
+  async function recordFailure(row: ChatInboxRow, err: unknown, ready: Ready): Promise<boolean> {
     const log = logger.child({ channel: row.channel, eventId: row.eventId });
     // A refusal by the domain (an AppError) will not change on a retry; anything else may be passing.
     const last = err instanceof AppError || row.attempts + 1 >= maxAttempts;
     (err instanceof AppError ? log.warn : log.error).call(log, { err, attempt: row.attempts + 1 }, 'chat event failed');
+    // Who to apologise to is known before the transaction: decoding again may call the channel.
+    const person = last ? await personOf(row, ready) : undefined;
     return withTransaction(db, async (tx) => {
       await markInbound(
         tx,
         row.id,
         last ? { status: 'failed', error: String(err) } : { status: 'pending', error: String(err), retryInMs: 1000 * 2 ** row.attempts },
       );
-      return last ? apologise(tx, row) : false;
+      return person ? apologise(tx, row, person) : false;
     });
   }
 
+  async function personOf(row: ChatInboxRow, ready: Ready): Promise<ChatPerson | undefined> {
+    if ('decoded' in ready) return ready.decoded?.person;
+    const decoded = await opts.decoders[row.channel]?.decode(row.payload).catch(() => null);
+    return decoded?.person;
+  }
+
   /** After the last attempt the customer still hears something, never silence. */
-  async function apologise(tx: Tx, row: ChatInboxRow): Promise<boolean> {
-    const decoder = opts.decoders[row.channel];
-    const decoded = await decoder?.decode(row.payload).catch(() => null);
-    if (!decoded) return false;
-    const locale = decoded.person.language ?? 'th';
+  async function apologise(tx: Tx, row: ChatInboxRow, person: ChatPerson): Promise<boolean> {
+    const locale = person.language ?? 'th';
     await tellCustomer(
       tx,
-      { channel: decoded.person.channel, recipient: decoded.person.userId, locale },
+      { channel: person.channel, recipient: person.userId, locale },
       { kind: 'chat.messages', messages: [{ type: 'text', text: allMessages[locale].somethingWrong }] },
       { key: replyKey(row) },
     );

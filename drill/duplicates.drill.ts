@@ -9,7 +9,8 @@ import { sql } from 'drizzle-orm';
 import type { webhook } from '@line/bot-sdk';
 import { makeProduct } from '#tests/helpers/factories.ts';
 import { asLineRedelivery, lineWebhookRequest, startFakeLineApi } from '#tests/fakes/line-api.ts';
-import { buildDrillApp, createRandom, perSec, timed, waitFor, type DrillOptions } from './lib/common.ts';
+import { FAKE_INSTAGRAM_ID, FAKE_PAGE_ID, fbText, psid, startFakeGraphApi, type MessagingItemInput } from '#tests/fakes/graph-api.ts';
+import { buildDrillApp, createRandom, perSec, timed, waitFor, type Checks, type DrillApp, type DrillOptions, type DrillResult, type Random } from './lib/common.ts';
 import { DRILL_PRODUCTS, describe, eventsOf, interleave, makeCustomer, sameLines, type Customer } from './lib/conversation.ts';
 
 interface Delivery {
@@ -26,11 +27,16 @@ export function duplicatesDrill(opts: DrillOptions) {
     const users = opts.short ? 30 : 100;
     const random = createRandom(opts.seed);
     const line = await startFakeLineApi({ unknownProfiles: 'generate' });
+    const graph = await startFakeGraphApi();
     const t = await buildDrillApp({
       LINE_CHANNEL_SECRET: line.channelSecret,
       LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
       LINE_API_BASE_URL: line.baseUrl,
       LINE_DATA_API_BASE_URL: line.dataBaseUrl,
+      FACEBOOK_APP_SECRET: graph.appSecret,
+      FACEBOOK_PAGE_ACCESS_TOKEN: graph.pageAccessToken,
+      FACEBOOK_VERIFY_TOKEN: graph.verifyToken,
+      FACEBOOK_GRAPH_API_BASE_URL: graph.baseUrl,
     });
     try {
       const db = t.database.db;
@@ -192,9 +198,99 @@ export function duplicatesDrill(opts: DrillOptions) {
       c.group('errors logged by the app', errors.map((e) => `${e.msg}: ${e.err?.message ?? ''}`));
       const dupAcks = await t.database.db.execute<{ n: number }>(sql`select count(*)::int as n from chat_inbox where payload->'deliveryContext'->>'isRedelivery' = 'true'`);
       numbers['stored as redelivery'] = dupAcks.rows[0]!.n;
+
+      await messengerDuplicates(t, graph, c, numbers, random, opts);
     } finally {
       await t.close();
       await line.close();
+      await graph.close();
     }
   });
+}
+
+/**
+ * The same over Messenger and Instagram: signed POSTs, each customer's messages in order, 20% of the
+ * items posted again later (same mid, as Meta redelivers), some POSTs carrying several people's items
+ * as separate entries. Every message stored and processed once, answered once, orders as asked.
+ */
+async function messengerDuplicates(t: DrillApp, graph: Awaited<ReturnType<typeof startFakeGraphApi>>, c: Checks, numbers: DrillResult['numbers'], random: Random, opts: DrillOptions) {
+  const people = opts.short ? 8 : 24;
+  const perPerson = opts.short ? 7 : 9;
+  const customers = Array.from({ length: people }, (_, i) => {
+    const cu = makeCustomer(random, `fb-dup-${opts.seed}-${i}`, perPerson);
+    return { ...cu, userId: psid(`fb-dup-${opts.seed}-${i}`), object: (i % 2 === 0 ? 'page' : 'instagram') as 'page' | 'instagram' };
+  });
+  const started = Date.now() - 60_000;
+  const items = interleave(
+    random,
+    customers.map((cu) => cu.steps.map((s, i) => ({ object: cu.object, item: fbText({ from: cu.userId, to: cu.object === 'page' ? FAKE_PAGE_ID : FAKE_INSTAGRAM_ID, text: s.text, timestamp: started + i }) }))),
+  );
+  const unique = items.length;
+  const sequence = [...items];
+  for (let i = 0; i < Math.round(unique * 0.2); i++) {
+    const original = items[random.int(0, items.length - 1)]!;
+    sequence.splice(random.int(sequence.indexOf(original) + 1, sequence.length), 0, original);
+  }
+  // POSTs of one object: mostly one item, some with 2-3 people's items as separate entries.
+  const posts: { object: 'page' | 'instagram'; entries: MessagingItemInput[][] }[] = [];
+  for (let i = 0; i < sequence.length; ) {
+    const first = sequence[i++]!;
+    const post = { object: first.object, entries: [[first.item]] };
+    const senders = new Set([first.item.sender.id]);
+    while (random.chance(0.3) && i < sequence.length && sequence[i]!.object === first.object && !senders.has(sequence[i]!.item.sender.id) && post.entries.length < 3) {
+      senders.add(sequence[i]!.item.sender.id);
+      post.entries.push([sequence[i++]!.item]);
+    }
+    posts.push(post);
+  }
+  const statuses = new Map<number, number>();
+  for (const post of posts) {
+    const { body, headers } = graph.webhookRequest(post.object, post.entries);
+    const res = await t.app.inject({ method: 'POST', url: '/webhooks/facebook', payload: body, headers });
+    statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+  }
+  const pool = t.database.pool;
+  const caughtUp = await waitFor(async () => {
+    await t.app.chat.processor.drain();
+    await t.app.chat.dispatcher.flush();
+    const { rows } = await pool.query<{ n: number }>(
+      `select (select count(*) from chat_inbox where status = 'pending' and channel in ('facebook', 'instagram'))::int
+            + (select count(*) from outbox where status in ('pending', 'sending') and channel in ('facebook', 'instagram'))::int as n`,
+    );
+    return rows[0]!.n === 0;
+  }, 600, 100);
+  c.check(caughtUp, 'Messenger: the app did not catch up with the stored events and their answers');
+  numbers['messenger events'] = sequence.length;
+  numbers['messenger unique'] = unique;
+  c.equal(statuses.get(200) ?? 0, posts.length, `Messenger webhooks answered 200 (statuses ${JSON.stringify(Object.fromEntries(statuses))})`);
+
+  const inbox = await pool.query<{ rows: number; done: number; retried: number }>(
+    `select count(*)::int as rows, count(*) filter (where status = 'done')::int as done, count(*) filter (where attempts > 1 or last_error is not null)::int as retried
+     from chat_inbox where channel in ('facebook', 'instagram')`,
+  );
+  c.equal(inbox.rows[0]!.rows, unique, 'Messenger chat_inbox rows (one per unique mid)');
+  c.equal(inbox.rows[0]!.done, unique, 'Messenger chat_inbox rows done');
+  c.equal(inbox.rows[0]!.retried, 0, 'Messenger events that needed more than one attempt');
+  const answers = await pool.query<{ recipient: string; status: string; attempts: number }>(
+    `select recipient, status::text, attempts from outbox where dedupe_key like 'reply:facebook:%' or dedupe_key like 'reply:instagram:%'`,
+  );
+  c.equal(answers.rows.length, unique, 'Messenger answers queued (one per unique mid)');
+  c.group('Messenger answers not sent exactly once', answers.rows.filter((r) => r.status !== 'sent' || r.attempts !== 1).map((r) => `${r.recipient} ${r.status} after ${r.attempts}`));
+  c.group('Send API calls Meta refused', graph.calls.filter((x) => x.path.endsWith('/me/messages') && x.status !== 200).map((x) => `${x.status} ${JSON.stringify(x.response).slice(0, 120)}`));
+  const perCustomer = customers.flatMap((cu) => {
+    const got = answers.rows.filter((r) => r.recipient === cu.userId).length;
+    return got === cu.steps.length ? [] : [`${cu.userId} sent ${cu.steps.length} messages, got ${got} answers`];
+  });
+  c.group('Messenger customers whose answers ≠ their messages', perCustomer);
+  const orderRows = await pool.query<{ external_id: string; lines: { sku: string; qty: number }[] }>(`
+    select ci.external_id, coalesce((select json_agg(json_build_object('sku', l.sku, 'qty', l.qty)) from order_lines l where l.order_id = o.id), '[]') as lines
+    from orders o join customer_identities ci on ci.customer_id = o.customer_id and ci.channel in ('facebook', 'instagram')`);
+  const problems = customers.flatMap((cu) => {
+    const got = orderRows.rows.filter((r) => r.external_id === cu.userId);
+    if (got.length !== (cu.confirms ? 1 : 0)) return [`${cu.userId} has ${got.length} orders, expected ${cu.confirms ? 1 : 0}`];
+    const lines = new Map((got[0]?.lines ?? []).map((l) => [l.sku, l.qty]));
+    return cu.confirms && !sameLines(lines, cu.expectedOrder) ? [`${cu.userId}: ${describe(lines)}, asked for ${describe(cu.expectedOrder)}`] : [];
+  });
+  numbers['messenger orders'] = orderRows.rows.length;
+  c.group('Messenger orders wrong (missing, doubled or with other lines)', problems);
 }

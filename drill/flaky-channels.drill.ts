@@ -1,8 +1,9 @@
 /**
- * Drill 2 — flaky channels. The fake LINE and Telegram APIs fail 30% of calls (500, 429 with a
- * retry hint, timeouts; LINE also answers lost on the way back, which its retry key exists for)
- * while outbox messages keep arriving. Every message must reach its customer exactly once and none
- * may end dead.
+ * Drill 2 — flaky channels. The fake LINE, Telegram and Graph (Messenger) APIs fail 30% of calls
+ * (500, 429 / Meta's rate limit, timeouts, connection resets; LINE also answers lost on the way back,
+ * which its retry key exists for — the Send API has no such key, so a lost answer there could repeat
+ * a message and is not drilled) while outbox messages keep arriving. Every message must reach its
+ * customer exactly once and none may end dead.
  */
 import { sql } from 'drizzle-orm';
 import { withTransaction } from '#src/db/client.ts';
@@ -12,6 +13,9 @@ import { tellCustomer } from '#src/modules/notify/index.ts';
 import { renderNotice } from '#templates/messages/index.ts';
 import { createLineClients, createLineSender } from '#bots/line/line.sender.ts';
 import { createTelegramSender } from '#bots/telegram/telegram.bot.ts';
+import { createFacebookSender, FACEBOOK_LIMITS } from '#bots/facebook/facebook.sender.ts';
+import { createGraphClient } from '#bots/facebook/graph.client.ts';
+import { psid, startFakeGraphApi } from '#tests/fakes/graph-api.ts';
 import { lineUserId, startFakeLineApi } from '#tests/fakes/line-api.ts';
 import { startFakeTelegramApi } from '#tests/fakes/telegram-api.ts';
 import { buildDrillApp, createRandom, perSec, sleep, timed, waitFor, type DrillOptions } from './lib/common.ts';
@@ -22,6 +26,7 @@ export function flakyChannelsDrill(opts: DrillOptions) {
     const random = createRandom(opts.seed);
     const line = await startFakeLineApi({ unknownProfiles: 'generate' });
     const tg = await startFakeTelegramApi();
+    const graph = await startFakeGraphApi();
     // The app's own workers stay off: this drill's dispatcher is the only sender.
     const t = await buildDrillApp(
       {
@@ -32,6 +37,10 @@ export function flakyChannelsDrill(opts: DrillOptions) {
         TELEGRAM_BOT_TOKEN: tg.token,
         TELEGRAM_WEBHOOK_SECRET: 'flaky-drill-secret',
         TELEGRAM_API_ROOT: tg.apiRoot,
+        FACEBOOK_APP_SECRET: graph.appSecret,
+        FACEBOOK_PAGE_ACCESS_TOKEN: graph.pageAccessToken,
+        FACEBOOK_VERIFY_TOKEN: graph.verifyToken,
+        FACEBOOK_GRAPH_API_BASE_URL: graph.baseUrl,
       },
       { workers: false },
     );
@@ -40,17 +49,28 @@ export function flakyChannelsDrill(opts: DrillOptions) {
       const db = t.database.db;
       const lineUsers = Array.from({ length: 20 }, (_, i) => lineUserId(`${tag}-${i}`));
       const tgChats = Array.from({ length: 20 }, (_, i) => String(810_000 + i));
+      const messengerPeople = Array.from({ length: 20 }, (_, i) => psid(`${tag}-${i}`));
+      // They all wrote a moment ago: inside Meta's 24-hour window.
+      for (const p of messengerPeople) graph.personWrote(p, Date.now());
       const texts = Array.from({ length: total }, (_, i) => `${tag} message ${i}`);
-      const channelOf = texts.map(() => (random.chance(0.5) ? 'line' : 'telegram') as 'line' | 'telegram');
+      type Channel = 'line' | 'telegram' | 'facebook';
+      const channelOf = texts.map((): Channel => random.pick(['line', 'telegram', 'facebook'] as const));
+      const recipientOf = (channel: Channel, i: number) =>
+        channel === 'line' ? lineUsers[i % lineUsers.length]! : channel === 'telegram' ? tgChats[i % tgChats.length]! : messengerPeople[i % messengerPeople.length]!;
 
       const faults = { hangMs: 300, retryAfterSeconds: 1 } as const;
       line.setFailureRate(0.3, [500, 429, 'timeout', 'lost-response'], opts.seed, faults);
       tg.setFailureRate(0.3, [500, 429, 'timeout'], opts.seed + 1, faults);
+      // The Send API has no idempotency key: a call our side gives up on while Meta still delivers it would
+      // repeat the message, so the client waits well past a busy answer, and a hang outlasts the client.
+      graph.setFailureRate(0.3, [500, 429, 'timeout', 'reset'], opts.seed + 3, { ...faults, hangMs: 1_200 });
 
       const sender = {
         line: createLineSender(createLineClients({ ...t.config.line! }), { timeoutMs: 200 }),
         // Telegram's published limits scaled up tenfold so the drill takes seconds; the shape is the same.
         telegram: createTelegramSender(t.app.chat.telegramBot!, createRateLimiter({ overall: { perSecond: 300, burst: 30 }, perKey: { perSecond: 10, burst: 3 } })),
+        // Meta's limits as the app uses them; its minutes-long wait after a rate limit scaled down to a second.
+        facebook: createFacebookSender(createGraphClient(t.config.facebook!, { sendTimeoutMs: 1_000 }), { limiter: createRateLimiter(FACEBOOK_LIMITS), rateLimitWaitMs: 1_000 }),
       };
       const dispatcher = createOutboxDispatcher({ db, logger: t.logs.logger, senders: sender, render: renderNotice, backoffBaseMs: 20, maxAttempts: 20, batchSize: 200 });
 
@@ -69,7 +89,7 @@ export function flakyChannelsDrill(opts: DrillOptions) {
               const channel = channelOf[i]!;
               await tellCustomer(
                 tx,
-                { channel, recipient: channel === 'line' ? lineUsers[i % lineUsers.length]! : tgChats[i % tgChats.length]!, locale: 'th' },
+                { channel, recipient: recipientOf(channel, i), locale: 'th' },
                 { kind: 'chat.messages', messages: [{ type: 'text', text: texts[i]! }] },
                 { key: `${tag}:${i}` },
               );
@@ -91,6 +111,7 @@ export function flakyChannelsDrill(opts: DrillOptions) {
       const ms = performance.now() - started;
       line.setFailureRate(0, []);
       tg.setFailureRate(0, []);
+      graph.setFailureRate(0, []);
 
       const status = await t.database.db.execute<{ status: string; n: number; attempts: number; max: number }>(sql`
         select status::text, count(*)::int as n, sum(attempts)::int as attempts, max(attempts)::int as max
@@ -99,8 +120,9 @@ export function flakyChannelsDrill(opts: DrillOptions) {
       numbers.messages = total;
       numbers.sent = by.sent?.n ?? 0;
       numbers.dead = by.dead?.n ?? 0;
-      numbers['calls failed'] = line.calls.filter((x) => x.failure).length + tg.calls.filter((x) => x.failure).length;
-      numbers['calls total'] = line.calls.length + tg.calls.length;
+      numbers['calls failed'] = line.calls.filter((x) => x.failure).length + tg.calls.filter((x) => x.failure).length + graph.calls.filter((x) => x.failure).length;
+      numbers['calls total'] = line.calls.length + tg.calls.length + graph.calls.length;
+      numbers['Send API calls failed'] = graph.calls.filter((x) => x.failure).length;
       numbers['attempts'] = status.rows.reduce((n, r) => n + r.attempts, 0);
       numbers['max attempts'] = Math.max(0, ...status.rows.map((r) => r.max));
       numbers['msgs/s'] = perSec(total, ms);
@@ -108,15 +130,16 @@ export function flakyChannelsDrill(opts: DrillOptions) {
       c.equal(by.dead?.n ?? 0, 0, 'outbox rows dead');
 
       // Delivered exactly once, counted where the customers are: at the fakes, by message text.
-      const delivered = [...line.sentTexts(), ...tg.sentTexts()].filter((x) => x.startsWith(`${tag} message `));
+      const delivered = [...line.sentTexts(), ...tg.sentTexts(), ...graph.sentTexts()].filter((x) => x.startsWith(`${tag} message `));
       const count = new Map<string, number>();
       for (const x of delivered) count.set(x, (count.get(x) ?? 0) + 1);
       numbers.delivered = delivered.length;
-      c.group('messages delivered more than once', [...count.entries()].filter(([, n]) => n > 1).map(([x, n]) => `"${x}" ×${n}`));
+      c.group('messages delivered more than once', [...count.entries()].filter(([, n]) => n > 1).map(([x, n]) => `"${x}" ×${n} on ${channelOf[texts.indexOf(x)]}`));
       c.group('messages never delivered', texts.filter((x) => !count.has(x)).map((x) => `"${x}"`));
       const onLine = new Set(line.sentTexts());
       const onTelegram = new Set(tg.sentTexts());
-      const wrongChannel = texts.filter((x, i) => count.has(x) && !(channelOf[i] === 'line' ? onLine : onTelegram).has(x));
+      const onMessenger = new Set(graph.sentTexts());
+      const wrongChannel = texts.filter((x, i) => count.has(x) && !(channelOf[i] === 'line' ? onLine : channelOf[i] === 'telegram' ? onTelegram : onMessenger).has(x));
       c.group('messages delivered on the wrong channel', wrongChannel);
       if (rounds >= 3000) c.check(false, `the dispatcher did not finish within ${rounds} rounds: ${await unsent()} messages unsent`);
 
@@ -156,6 +179,7 @@ export function flakyChannelsDrill(opts: DrillOptions) {
       await t.close();
       await line.close();
       await tg.close();
+      await graph.close();
     }
   });
 }

@@ -30,6 +30,7 @@ import {
   startFakeLineApi,
 } from '#tests/fakes/line-api.ts';
 import { startFakeTelegramApi, tgCallbackUpdate, tgPhotoUpdate, tgStartUpdate, tgTextUpdate } from '#tests/fakes/telegram-api.ts';
+import { facebookWebhookBody, fbImage, fbPostback, fbQuickReply, fbSticker, fbText, psid, signFacebookBody, startFakeGraphApi } from '#tests/fakes/graph-api.ts';
 import { apiAuth, buildDrillApp, createRandom, timed, waitFor, type Checks, type DrillOptions, type DrillResult } from './lib/common.ts';
 import { DRILL_PRODUCTS } from './lib/conversation.ts';
 import { mutate, mutation, NASTY_STRINGS, nastyString, show } from './lib/fuzz-values.ts';
@@ -246,7 +247,12 @@ export function fuzzDrill(opts: DrillOptions) {
 
     const line = await startFakeLineApi({ unknownProfiles: 'generate' });
     const tg = await startFakeTelegramApi();
+    const graph = await startFakeGraphApi();
     const t = await buildDrillApp({
+      FACEBOOK_APP_SECRET: graph.appSecret,
+      FACEBOOK_PAGE_ACCESS_TOKEN: graph.pageAccessToken,
+      FACEBOOK_VERIFY_TOKEN: graph.verifyToken,
+      FACEBOOK_GRAPH_API_BASE_URL: graph.baseUrl,
       LINE_CHANNEL_SECRET: line.channelSecret,
       LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
       LINE_API_BASE_URL: line.baseUrl,
@@ -268,7 +274,8 @@ export function fuzzDrill(opts: DrillOptions) {
       const lineUsers = Array.from({ length: 10 }, (_, i) => lineUserId(`fuzz-${opts.seed}-${i}`));
       // Many chats: Telegram's one-message-a-second per chat limit would otherwise pace the answers.
       const tgChats = Array.from({ length: 16 }, (_, i) => 720_001 + i);
-      for (const [channel, id] of [['line', lineUsers[0]!], ['telegram', String(tgChats[0])]] as const) {
+      const fbPeople = Array.from({ length: 8 }, (_, i) => psid(`fuzz-fb-${opts.seed}-${i}`));
+      for (const [channel, id] of [['line', lineUsers[0]!], ['telegram', String(tgChats[0])], ['facebook', fbPeople[0]!]] as const) {
         const { customer } = await withTransaction(db, (tx) => ensureChatIdentity(tx, { channel, externalId: id, language: 'th' }));
         await placeOrder(db, { ...orderInput(customer, [{ sku: 'DRL-COF', qty: 1 }]), channel });
       }
@@ -388,6 +395,32 @@ export function fuzzDrill(opts: DrillOptions) {
       }
 
       lap('Telegram webhooks');
+
+      // -- Messenger and Instagram: signed bodies, random and mutated; unsigned and forged ones.
+      for (const p of fbPeople) graph.personWrote(p, Date.now());
+      const photo = () => graph.cdnUrl(Buffer.from(Array.from({ length: random.int(0, 3000) }, () => random.int(0, 255))), { ttlMs: random.chance(0.2) ? -1 : 3_600_000 });
+      const fbItem = fc.oneof(
+        { weight: 4, arbitrary: fc.record({ u: fc.constantFrom(...fbPeople), s: text }).map(({ u, s }) => fbText({ from: u, text: s })) },
+        { weight: 1, arbitrary: fc.record({ u: fc.constantFrom(...fbPeople), s: text }).map(({ u, s }) => fbPostback({ from: u, title: 'x', payload: s || 'menu' })) },
+        { weight: 1, arbitrary: fc.record({ u: fc.constantFrom(...fbPeople), s: text }).map(({ u, s }) => fbQuickReply({ from: u, title: 'x', payload: s || 'cart' })) },
+        { weight: 1, arbitrary: fc.constantFrom(...fbPeople).map((u) => fbSticker({ from: u, like: true })) },
+        { weight: 1, arbitrary: fc.constantFrom(...fbPeople).map((u) => fbImage({ from: u, url: photo() })) },
+      );
+      const fbBody = fc.oneof(
+        { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? 'null') },
+        { weight: 1, arbitrary: nastyString },
+        { weight: 3, arbitrary: fc.record({ o: fc.constantFrom('page', 'instagram' as const), items: fc.array(fbItem, { minLength: 0, maxLength: 3 }) }).map(({ o, items }) => JSON.stringify(facebookWebhookBody(o, items))) },
+        { weight: 5, arbitrary: fc.record({ items: fc.array(fbItem, { minLength: 1, maxLength: 3 }), m: mutation }).map(({ items, m }) => JSON.stringify(mutate(facebookWebhookBody('page', items), m.seed, m.values)) ?? 'null') },
+      );
+      for (const body of fc.sample(fbBody, { numRuns: n(80, 700), seed: opts.seed + 5 })) {
+        const headers = { 'content-type': 'application/json', 'x-hub-signature-256': signFacebookBody(body, graph.appSecret) };
+        await hit('Messenger webhook (signed)', body, { method: 'POST', url: '/webhooks/facebook', payload: body, headers }, (s) => s === 200 || (s >= 400 && s < 500));
+        if (random.chance(0.25)) {
+          const forged = random.chance(0.5) ? signFacebookBody(body, 'not-the-secret') : random.chance(0.5) ? '' : `sha256=${Buffer.from(body.slice(0, 32)).toString('hex')}`;
+          await hit('Messenger webhook (forged)', body, { method: 'POST', url: '/webhooks/facebook', payload: body, headers: { ...headers, 'x-hub-signature-256': forged }, remoteAddress: `10.9.${random.int(0, 255)}.${random.int(1, 254)}` }, (s) => s === 401 || s === 429);
+        }
+      }
+      lap('Messenger webhooks');
       // The engine works through what was stored: every event tried once, none may have thrown. While it
       // does, look for a stall: events of other people waiting although nothing is being processed.
       let last = -1;
@@ -432,7 +465,9 @@ export function fuzzDrill(opts: DrillOptions) {
       await t.app.chat.dispatcher.flush();
       const dead = await t.database.pool.query<{ channel: string; recipient: string; last_error: string; payload: unknown }>(`select channel, recipient, last_error, payload from outbox where status = 'dead'`);
       // A mutated update may name a chat that cannot exist (1.5, 1e+21): the channel refusing that answer is right.
-      const impossible = (r: { channel: string; recipient: string }) => r.channel === 'telegram' && !/^-?\d{1,15}$/.test(r.recipient);
+      // Likewise a Messenger person Meta never heard of (a mutated sender id).
+      const impossible = (r: { channel: string; recipient: string }) =>
+        (r.channel === 'telegram' && !/^-?\d{1,15}$/.test(r.recipient)) || ((r.channel === 'facebook' || r.channel === 'instagram') && !fbPeople.includes(r.recipient));
       for (const r of dead.rows.filter((x) => !impossible(x))) found.add(`${r.channel} answer refused by the channel for good: ${r.last_error.slice(0, 200)}`, r.payload);
       const toNowhere = dead.rows.filter(impossible);
       if (toNowhere.length > 0) c.note(`${toNowhere.length} answer(s) to chats that cannot exist (${toNowhere.map((r) => r.recipient).slice(0, 3).join(', ')}) were refused by the channel, as they should`);
@@ -501,6 +536,7 @@ export function fuzzDrill(opts: DrillOptions) {
       await t.close();
       await line.close();
       await tg.close();
+      await graph.close();
     }
   });
 }

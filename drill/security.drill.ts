@@ -1,6 +1,6 @@
 /**
- * Drill 6 — security. Forged LINE signatures and Telegram secrets are refused with 401 and store
- * nothing; SQL and HTML injection in search, product names, customer names and chat texts is stored
+ * Drill 6 — security. Forged LINE and Messenger signatures and Telegram secrets are refused with 401
+ * and store nothing; Meta's verification GET answers only the right token; SQL and HTML injection in search, product names, customer names and chat texts is stored
  * and shown verbatim as data (escaped in HTML), never executed; sessions cannot be replayed after
  * sign-out and state changes need the CSRF token; and every route the app registers is listed (an
  * onRoute hook added before any route exists) and shown to demand the right credentials.
@@ -13,7 +13,8 @@ import { makeProduct } from '#tests/helpers/factories.ts';
 import { decodeEntities, signIn } from '#tests/helpers/admin.ts';
 import { lineTextEvent, lineUserId, lineWebhookRequest, signLineBody, startFakeLineApi } from '#tests/fakes/line-api.ts';
 import { startFakeTelegramApi, tgTextUpdate } from '#tests/fakes/telegram-api.ts';
-import { apiAuth, buildDrillApp, drillConfig, timed, waitFor, type Checks, type DrillOptions } from './lib/common.ts';
+import { facebookWebhookRequest, fbText, psid, signFacebookBody, startFakeGraphApi, type FakeGraphApi } from '#tests/fakes/graph-api.ts';
+import { apiAuth, buildDrillApp, drillConfig, timed, waitFor, type Checks, type DrillApp, type DrillOptions } from './lib/common.ts';
 
 const TG_SECRET = 'security-drill-secret';
 const SHOP_NAME = '<script>alert("shop")</script> & Co';
@@ -88,6 +89,12 @@ async function checkRoutes(c: Checks, app: FastifyInstance, routes: Route[], num
         break;
       }
       case 'webhook': {
+        if ((r.method === 'GET' || r.method === 'HEAD') && r.url === '/webhooks/facebook') {
+          // Meta's verification: without the verify token, 403 and never the challenge.
+          const res = await app.inject({ method: r.method as 'GET', url: '/webhooks/facebook?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=31337' });
+          expect(res, res.statusCode === 403 && !res.body.includes('31337'), 'without the verify token should be 403 without the challenge');
+          break;
+        }
         const res = await call(r, {}, { payload: '{"destination":"x","events":[]}', remoteAddress: `10.7.0.${++n % 250}` });
         expect(res, res.statusCode === 401, 'without a signature or secret should be 401');
         break;
@@ -126,6 +133,7 @@ export function securityDrill(opts: DrillOptions) {
   return timed('security', opts, async (c, numbers) => {
     const line = await startFakeLineApi({ unknownProfiles: 'generate' });
     const tg = await startFakeTelegramApi();
+    const graph = await startFakeGraphApi();
     // Every fastify instance is announced on this channel when it is created: the hook is in place before any route.
     const routes: Route[] = [];
     const seen = new WeakSet<object>();
@@ -148,6 +156,10 @@ export function securityDrill(opts: DrillOptions) {
         TELEGRAM_BOT_TOKEN: tg.token,
         TELEGRAM_WEBHOOK_SECRET: TG_SECRET,
         TELEGRAM_API_ROOT: tg.apiRoot,
+        FACEBOOK_APP_SECRET: graph.appSecret,
+        FACEBOOK_PAGE_ACCESS_TOKEN: graph.pageAccessToken,
+        FACEBOOK_VERIFY_TOKEN: graph.verifyToken,
+        FACEBOOK_GRAPH_API_BASE_URL: graph.baseUrl,
         SHOP_NAME,
       });
     } finally {
@@ -209,9 +221,10 @@ export function securityDrill(opts: DrillOptions) {
         if (res.statusCode !== 401) refusedTg.push(`${what}: ${res.statusCode}`);
       }
       c.group('forged Telegram webhooks not refused with 401', refusedTg);
+      const fbForgeries = await forgeFacebook(c, app, graph, opts.seed);
       await t.app.chat.processor.drain();
       c.equal(await count('chat_inbox'), inboxBefore, 'chat events stored from forged webhooks');
-      numbers['forged webhooks'] = lineForgeries.length + 40 + tgForgeries.length;
+      numbers['forged webhooks'] = lineForgeries.length + 40 + tgForgeries.length + fbForgeries;
 
       // -- 3. Sessions: no replay after sign-out, no state change without the CSRF token.
       const config = drillConfig();
@@ -333,6 +346,7 @@ export function securityDrill(opts: DrillOptions) {
         if (!row) chatProblems.push(`LINE text ${JSON.stringify(payload)} not stored verbatim`);
         else if (row.status !== 'done') chatProblems.push(`LINE text ${JSON.stringify(payload)} is ${row.status}`);
       }
+      chatProblems.push(...(await injectOverMessenger(app, database, graph, opts.seed)));
       c.group('chat texts not handled as plain data', chatProblems);
       c.group('tables gone after the chat injection attempts', (await pool.query<{ t: string }>(`select t from unnest($1::text[]) t where to_regclass(t) is null`, [tables])).rows.map((r) => r.t));
       numbers['injection strings'] = INJECTIONS.length;
@@ -343,6 +357,60 @@ export function securityDrill(opts: DrillOptions) {
       await t.close();
       await line.close();
       await tg.close();
+      await graph.close();
     }
   });
 }
+
+/** Forged Messenger and Instagram POSTs (X-Hub-Signature-256), each refused with 401; how many were tried. */
+async function forgeFacebook(c: Checks, app: FastifyInstance, graph: FakeGraphApi, seed: number): Promise<number> {
+  const person = psid(`sec-fb-${seed}`);
+  const real = facebookWebhookRequest('page', [fbText({ from: person, text: 'เมนู' })], graph.appSecret);
+  const other = facebookWebhookRequest('instagram', [fbText({ from: person, text: 'ยืนยัน' })], graph.appSecret);
+  const sig = real.headers['x-hub-signature-256'];
+  const hex = sig.slice('sha256='.length);
+  const json = { 'content-type': 'application/json' };
+  const forgeries: [string, string, Record<string, string>][] = [
+    ['no signature', real.body, json],
+    ['empty signature', real.body, { ...json, 'x-hub-signature-256': '' }],
+    ['signed with another secret', real.body, { ...json, 'x-hub-signature-256': signFacebookBody(real.body, 'another-app-secret') }],
+    ['signed with the page token', real.body, { ...json, 'x-hub-signature-256': signFacebookBody(real.body, graph.pageAccessToken) }],
+    ['signature of another body (replayed)', real.body, { ...json, 'x-hub-signature-256': other.headers['x-hub-signature-256'] }],
+    ['hex without sha256=', real.body, { ...json, 'x-hub-signature-256': hex }],
+    ['sha1= prefix', real.body, { ...json, 'x-hub-signature-256': `sha1=${hex}` }],
+    ['signature in base64', real.body, { ...json, 'x-hub-signature-256': `sha256=${Buffer.from(hex, 'hex').toString('base64')}` }],
+    ['signature cut short', real.body, { ...json, 'x-hub-signature-256': sig.slice(0, 40) }],
+    ['body with a space added', `${real.body} `, real.headers],
+  ];
+  const refused: string[] = [];
+  let i = 0;
+  for (const [what, body, headers] of forgeries) {
+    const res = await app.inject({ method: 'POST', url: '/webhooks/facebook', payload: body, headers, remoteAddress: `10.8.2.${++i}` });
+    if (res.statusCode !== 401) refused.push(`${what}: ${res.statusCode}`);
+  }
+  c.group('forged Messenger webhooks not refused with 401', refused);
+  return forgeries.length;
+}
+
+/** The injection strings as Messenger texts: answered 200, stored verbatim, handled. */
+async function injectOverMessenger(app: FastifyInstance, database: DrillApp['database'], graph: FakeGraphApi, seed: number): Promise<string[]> {
+  const problems: string[] = [];
+  const person = psid(`sec-fb-inject-${seed}`);
+  for (const payload of INJECTIONS) {
+    const res = await app.inject({ method: 'POST', url: '/webhooks/facebook', ...asInject(graph.webhookRequest('page', [fbText({ from: person, text: payload })])) });
+    if (res.statusCode !== 200) problems.push(`Messenger text ${JSON.stringify(payload)}: ${res.statusCode}`);
+  }
+  await waitFor(async () => {
+    await app.chat.processor.drain();
+    return (await database.pool.query<{ n: number }>(`select count(*)::int as n from chat_inbox where status = 'pending'`)).rows[0]!.n === 0;
+  }, 100, 100);
+  const stored = await database.db.execute<{ text: string; status: string }>(sql`select payload->'message'->>'text' as text, status::text from chat_inbox where channel = 'facebook' and user_key = ${`facebook:${person}`}`);
+  for (const payload of INJECTIONS) {
+    const row = stored.rows.find((r) => r.text === payload);
+    if (!row) problems.push(`Messenger text ${JSON.stringify(payload)} not stored verbatim`);
+    else if (row.status !== 'done') problems.push(`Messenger text ${JSON.stringify(payload)} is ${row.status}`);
+  }
+  return problems;
+}
+
+const asInject = (w: { body: string; headers: Record<string, string> }) => ({ payload: w.body, headers: w.headers });

@@ -40,7 +40,10 @@ export async function measureProductionIdle(opts: {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'talad-bench-idle-'));
   const port = await freePort();
   let out = '';
-  const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
+  // The node flags of package.json's start script (the young generation's size), then its script.
+  const startScript = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const [, ...args] = startScript.split(/\s+/);
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: {
       PATH: process.env.PATH,

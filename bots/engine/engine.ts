@@ -20,11 +20,11 @@ import { createHandover } from './features/handover.ts';
 import { createOrders } from './features/orders.ts';
 import { createReturnChat } from './features/returns.ts';
 import { createSettings } from './features/settings.ts';
-import { createSlips, type ImageEvent, type SlipHandler } from './features/slips.ts';
+import { createSlips, type ImageEvent, type InboundImage } from './features/slips.ts';
 import type { OutMessage } from './messages.ts';
 import { understand, type Step } from './understanding/index.ts';
 
-export type { SlipHandler } from './features/slips.ts';
+export type { ImageEvent, InboundImage, PreparedPhoto } from './features/slips.ts';
 
 export interface ChatPerson {
   channel: ChatChannel;
@@ -43,15 +43,16 @@ export type ChatEvent =
   | { kind: 'follow' }
   | { kind: 'unfollow' };
 
+/** An event as a channel's decoder hands it over: a photo is still to be fetched (before the transaction). */
+export type InboundEvent = Exclude<ChatEvent, ImageEvent> | InboundImage;
+
 export interface EngineReply {
   locale: 'th' | 'en';
   messages: OutMessage[];
   customerId: number;
 }
 
-export interface ChatEngineDeps extends FeatureDeps {
-  onSlip?: SlipHandler;
-}
+export type ChatEngineDeps = FeatureDeps;
 
 export function createChatEngine(deps: ChatEngineDeps) {
   const { config } = deps;
@@ -61,7 +62,7 @@ export function createChatEngine(deps: ChatEngineDeps) {
   const orders = createOrders(deps);
   const settings = createSettings();
   const handover = createHandover(deps);
-  const slips = createSlips({ onSlip: deps.onSlip, returns });
+  const slips = createSlips({ ...deps, returns });
   // Every command kind has exactly one feature answering it: a kind nobody answers is a type error here.
   const commands: Required<CommandHandlers> = {
     ...browse.commands,

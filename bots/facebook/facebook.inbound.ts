@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Logger } from '#src/logger.ts';
 import type { InboundRecord } from '#src/modules/conversations/index.ts';
-import type { ChatEvent } from '../engine/engine.ts';
+import type { InboundEvent as ChatEvent } from '../engine/engine.ts';
 import type { InboundDecoder } from '../inbox-processor.ts';
 import type { GraphClient } from './graph.client.ts';
 

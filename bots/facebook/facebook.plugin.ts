@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { storableText } from '#src/http/error-handler.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
-import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
+import type { InboundRecord } from '#src/modules/conversations/index.ts';
 import { createForgeryGuard } from '../forgery-guard.ts';
 import { channelOf, facebookWebhookBody, messagingItem, recordOf } from './facebook.inbound.ts';
 import type { FacebookMedia } from './facebook.media.ts';
@@ -11,8 +11,8 @@ import type { FacebookMedia } from './facebook.media.ts';
 export interface FacebookWebhookOptions {
   appSecret: string;
   verifyToken: string;
-  /** Called with the items newly stored, to process them after the answer. */
-  onStored: (records: InboundRecord[]) => void;
+  /** Hands verified records to the chat runtime, which stores each once and processes them after the answer. */
+  receive: (records: InboundRecord[]) => Promise<number>;
   /** Downloads the photos of stored items at once, before their CDN URLs expire (facebook.media.ts). */
   media?: Pick<FacebookMedia, 'keep'> | undefined;
 }
@@ -84,10 +84,9 @@ export const facebookWebhookPlugin: FastifyPluginAsync<FacebookWebhookOptions> =
         return record ? [record] : [];
       }),
     );
-    const stored = await recordInbound(app.deps.db, records);
+    const stored = await opts.receive(records);
     // A redelivery too: a photo whose first download failed gets another chance while its URL works.
     opts.media?.keep(records);
-    if (stored > 0) opts.onStored(records);
     request.log.info({ channel: channelOf(object), items: records.length, stored }, 'Facebook webhook');
     return reply.status(200).send('EVENT_RECEIVED');
   });

@@ -48,7 +48,8 @@ export const SKIP_TEXT: Record<SkipReason, string> = {
 const RATE_LIMIT_WAIT_MS: Record<number, number> = { 4: 5 * 60_000, 17: 5 * 60_000, 32: 5 * 60_000, 613: 60_000 };
 const OUTSIDE_WINDOW = 2018278;
 
-export function asSendError(err: unknown): SendError {
+/** `rateLimitWaitMs` replaces Meta's waits after a rate limit (drills scale them down). */
+export function asSendError(err: unknown, rateLimitWaitMs?: number): SendError {
   if (err instanceof SendError) return err;
   if (err instanceof GraphApiError) {
     const { code, subcode, status } = err;
@@ -56,7 +57,7 @@ export function asSendError(err: unknown): SendError {
       return new SendError(`Send API: ${SKIP_TEXT.outside_messaging_window} — ${err.message}`, { retryable: false, skipped: 'outside_messaging_window' });
     }
     if (code !== undefined && code in RATE_LIMIT_WAIT_MS) {
-      return new SendError(`Send API rate limit: ${err.message}`, { retryable: true, retryAfterMs: RATE_LIMIT_WAIT_MS[code] });
+      return new SendError(`Send API rate limit: ${err.message}`, { retryable: true, retryAfterMs: rateLimitWaitMs ?? RATE_LIMIT_WAIT_MS[code] });
     }
     // 1 and 2 are Meta's "unknown error" and "service temporarily unavailable": passing.
     if (status >= 500 || status === 429 || code === 1 || code === 2) return new SendError(`Send API: ${err.message}`, { retryable: true });
@@ -75,6 +76,8 @@ export const FACEBOOK_LIMITS = { overall: { perSecond: 40, burst: 40 }, perKey: 
 export interface FacebookSenderOptions {
   limiter?: RateLimiter;
   now?: () => Date;
+  /** How long to wait after Meta's rate-limit answer, instead of its usual minutes (drills). */
+  rateLimitWaitMs?: number;
 }
 
 export function createFacebookSender(graph: GraphClient, opts: FacebookSenderOptions = {}): ChannelSender {
@@ -93,7 +96,7 @@ export function createFacebookSender(graph: GraphClient, opts: FacebookSenderOpt
         try {
           await graph.sendMessage({ recipient: { id: delivery.recipient }, ...how, message: messages[i] });
         } catch (err) {
-          const e = asSendError(err);
+          const e = asSendError(err, opts.rateLimitWaitMs);
           if (!e.opts.retryable) progress.delete(delivery.id);
           else if (progress.size > 10_000) progress.clear();
           throw e;

@@ -1,7 +1,7 @@
 /** LINE webhook events: their shape (validated with zod) and what each means to the engine. */
 import { z } from 'zod';
 import type { Logger } from '#src/logger.ts';
-import type { ChatEvent } from '../engine/engine.ts';
+import type { InboundEvent as ChatEvent } from '../engine/engine.ts';
 import type { DecodedEvent, InboundDecoder } from '../inbox-processor.ts';
 import { withLineTimeout, type LineClients } from './line.sender.ts';
 

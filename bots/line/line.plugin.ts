@@ -1,14 +1,14 @@
 import { validateSignature } from '@line/bot-sdk';
 import type { FastifyPluginAsync } from 'fastify';
 import { storableText } from '#src/http/error-handler.ts';
-import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
+import type { InboundRecord } from '#src/modules/conversations/index.ts';
 import { createForgeryGuard } from '../forgery-guard.ts';
 import { lineEvent, lineWebhookBody } from './line.inbound.ts';
 
 export interface LineWebhookOptions {
   channelSecret: string;
-  /** Called with the events newly stored, to process them after the answer. */
-  onStored: (records: InboundRecord[]) => void;
+  /** Hands verified records to the chat runtime, which stores each once and processes them after the answer. */
+  receive: (records: InboundRecord[]) => Promise<number>;
 }
 
 /**
@@ -49,8 +49,7 @@ export const lineWebhookPlugin: FastifyPluginAsync<LineWebhookOptions> = async (
       const userId = parsed.data.source?.userId ?? parsed.data.source?.type ?? 'unknown';
       return [{ channel: 'line', eventId: parsed.data.webhookEventId, userKey: `line:${userId}`, payload: storableText(parsed.data) as Record<string, unknown> }];
     });
-    const stored = await recordInbound(app.deps.db, events);
-    if (stored > 0) opts.onStored(events);
+    const stored = await opts.receive(events);
     request.log.info({ events: events.length, stored }, 'LINE webhook');
     return reply.status(200).send({});
   });

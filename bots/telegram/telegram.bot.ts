@@ -6,7 +6,7 @@ import type { Logger } from '#src/logger.ts';
 import { createRateLimiter, type RateLimiter } from '#src/lib/rate-limiter.ts';
 import { SendError, type ChannelSender } from '#src/ports/channel.ts';
 import type { Button, OutMessage } from '../engine/messages.ts';
-import type { ChatEvent } from '../engine/engine.ts';
+import type { InboundEvent as ChatEvent } from '../engine/engine.ts';
 import type { DecodedEvent, InboundDecoder } from '../inbox-processor.ts';
 
 export interface TelegramOptions {

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import type { Db } from '#src/db/client.ts';
 import { escapeHtml } from '#src/lib/html.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
-import { appendWebchat, recordInbound, webchatAfter, type InboundRecord } from '#src/modules/conversations/index.ts';
+import { appendWebchat, webchatAfter, type InboundRecord } from '#src/modules/conversations/index.ts';
 import { inspectImage } from '#src/lib/image-guard.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import { messages } from '#templates/messages/index.ts';
@@ -55,7 +55,7 @@ export function createWebchatDecoder(): InboundDecoder {
       const person = { channel: 'webchat' as const, userId: p.visitorId, language: p.lang };
       if (p.imagePath) {
         const file = p.imagePath;
-        return { person, event: { kind: 'image', reference: `webchat:${p.id}`, fetch: () => readFile(file) } };
+        return { person, event: { kind: 'image', reference: `webchat:${p.id}`, fetch: () => readFile(file), file } };
       }
       return { person, event: { kind: 'text', text: p.text ?? '' } };
     },
@@ -66,7 +66,8 @@ export interface WebchatOptions {
   secret: string;
   dataDir: string;
   secureCookies: boolean;
-  onStored: (records: InboundRecord[]) => void;
+  /** Hands verified records to the chat runtime, which stores each once and processes them. */
+  receive: (records: InboundRecord[]) => Promise<number>;
 }
 
 export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opts) => {
@@ -144,7 +145,7 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
       userKey: `webchat:${visitorId}`,
       payload: { visitorId, id: body.id, lang: langOf(request), text: body.text },
     };
-    if (await recordInbound(db, [record])) opts.onStored([record]);
+    await opts.receive([record]);
     webchatEvents.emit(visitorId);
     return reply.status(202).send({ ok: true });
   });
@@ -181,7 +182,7 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
     await writeFile(file, bytes);
     await appendWebchat(db, { visitorId, sender: 'me', clientId: id, parts: [{ type: 'image', url: `/chat/api/uploads/${id}.${checked.format}`, altText: '' }] });
     const record = { channel: 'webchat', eventId: `${visitorId}:${id}`, userKey: `webchat:${visitorId}`, payload: { visitorId, id, lang, imagePath: file } };
-    if (await recordInbound(db, [record])) opts.onStored([record]);
+    await opts.receive([record]);
     webchatEvents.emit(visitorId);
     return reply.status(202).send({ ok: true });
   });

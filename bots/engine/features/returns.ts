@@ -3,19 +3,17 @@
  * optional photos, then send. The conversation keeps its place in the session state (never in memory);
  * the request itself is written by the returns workflow, which checks everything again.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Config } from '#src/config.ts';
 import type { Tx } from '#src/db/client.ts';
 import type { ChatChannel, Customer, Order } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import type { Logger } from '#src/logger.ts';
 import { findOrderByNumber } from '#src/modules/orders/index.ts';
-import { inspectImage } from '#src/lib/image-guard.ts';
 import { formatReturnNumber } from '#src/modules/returns/index.ts';
 import { checkReturnable, requestReturn, returnableOrders, type Returnability } from '#src/workflows/returns/request-return.ts';
 import type { Messages } from '#templates/messages/index.ts';
 import { MAX_QUICK_REPLIES, type Button, type OutMessage } from '../messages.ts';
+import type { PreparedPhoto } from './slips.ts';
 import { shortLabel as short, type ReturnChatState } from '../context.ts';
 
 export type { ReturnChatState } from '../context.ts';
@@ -256,25 +254,13 @@ export function createReturnChat(deps: { config: Config; logger: Logger }) {
     },
 
     /** A photo while a return is under way: kept with the request (never read as a payment slip). */
-    async photo(ctx: ReturnChatCtx, image: { reference: string; fetch: () => Promise<Buffer> }): Promise<OutMessage[]> {
+    photo(ctx: ReturnChatCtx, photo: PreparedPhoto): OutMessage[] {
       const ret = ctx.state.ret!;
       const r = ctx.m.returns;
       const sendButtons = [{ label: r.button.send, command: 'send' }, cancelButton(ctx.m)];
       if (ret.photos.length >= MAX_RETURN_PHOTOS) return [text(r.tooManyPhotos(MAX_RETURN_PHOTOS), sendButtons)];
-      let bytes: Buffer;
-      try {
-        bytes = await image.fetch();
-      } catch (err) {
-        deps.logger.warn({ err }, 'return photo could not be fetched');
-        return [text(ctx.m.imageRefused.UNREADABLE)];
-      }
-      const checked = await inspectImage(bytes);
-      if (!checked.ok) return [text(ctx.m.imageRefused[checked.code])];
-      const dir = path.join(config.dataDir, 'return-photos');
-      const file = path.join(dir, `${checked.sha256}.${checked.format}`);
-      await mkdir(dir, { recursive: true });
-      await writeFile(file, bytes);
-      if (!ret.photos.includes(file)) ret.photos.push(file);
+      if (photo.kind === 'refused') return [text(ctx.m.imageRefused[photo.code])];
+      if (!ret.photos.includes(photo.file)) ret.photos.push(photo.file);
       return [text(r.photoSaved(ret.photos.length), sendButtons)];
     },
   };

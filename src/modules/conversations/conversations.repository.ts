@@ -32,35 +32,57 @@ export async function recordInbound(db: DbOrTx, events: InboundRecord[]): Promis
   return inserted.length;
 }
 
-/**
- * Claims, inside the caller's transaction, the oldest pending event of up to `limit` different people
- * (or the one event `onlyId`, when it is its person's oldest). Only a person's oldest pending event is
- * ever a candidate, and it is row-locked with SKIP LOCKED: while one worker serves it, nobody else can
- * take that person's next event, so each person's events are handled in order across workers and
- * instances while different people are served in parallel. The status is checked again on the locked
- * row, so an event finished by another worker a moment ago is never taken twice. Candidates are ten
- * times the batch, so workers claiming at the same moment pass over each other's locked rows instead of
- * all waiting for the same oldest few. A person whose oldest event waits for a retry is held back alone.
- */
-export async function claimInbound(tx: Tx, opts: { limit: number; onlyId?: number | undefined }): Promise<ChatInboxRow[]> {
-  const heads = sql`
+/** The oldest pending event of each person whose event is due: the only candidates to take next. */
+const dueHeads = (limit: number) => sql`
+  select id from (
     select distinct on (user_key) id, available_at from ${chatInbox}
     where status = 'pending'
-    order by user_key, id`;
-  const { rows } = await tx.execute<{ id: number }>(sql`
-    select c.id from ${chatInbox} c
-    join (select id from (${heads}) h where available_at <= now() ${opts.onlyId === undefined ? sql`` : sql`and id = ${opts.onlyId}`} order by id limit ${opts.limit * 10}) due
-      on due.id = c.id
-    where c.status = 'pending'
-    order by c.id
-    limit ${opts.limit}
-    for update of c skip locked`);
+    order by user_key, id) h
+  where available_at <= now()
+  order by id
+  limit ${limit}`;
+
+/**
+ * Leases, in one short statement of its own, the oldest pending event of up to `limit` different
+ * people for `leaseMs`: their availability moves past the lease, so no other worker or instance takes
+ * them (nor those people's next events) while this one reads photos and calls channels outside any
+ * transaction. Only a person's oldest pending event is ever a candidate, so each person's events are
+ * handled in order while different people are served in parallel. Candidates are ten times the batch
+ * and locked with SKIP LOCKED, so workers leasing at the same moment pass over each other's rows. A
+ * worker that dies holding a lease loses it when the lease runs out; the event is then taken again.
+ */
+export async function leaseInbound(db: DbOrTx, opts: { limit: number; leaseMs: number; onlyId?: number | undefined }): Promise<ChatInboxRow[]> {
+  const candidates = opts.onlyId === undefined ? dueHeads(opts.limit * 10) : sql`select id from (${dueHeads(opts.limit * 10)}) d where id = ${opts.onlyId}`;
+  const { rows } = await db.execute<{ id: number }>(sql`
+    update ${chatInbox} set available_at = now() + ${`${opts.leaseMs} milliseconds`}::interval
+    where id in (
+      select c.id from ${chatInbox} c
+      where c.id in (${candidates}) and c.status = 'pending'
+      order by c.id
+      limit ${opts.limit}
+      for update of c skip locked)
+    returning id`);
   if (rows.length === 0) return [];
-  return tx
+  return db
     .select()
     .from(chatInbox)
     .where(inArray(chatInbox.id, rows.map((r) => Number(r.id))))
     .orderBy(asc(chatInbox.id));
+}
+
+/**
+ * Claims, inside the caller's transaction, leased events that are still pending: each is row-locked
+ * and its status checked again on the locked row, so an event finished by another worker a moment ago
+ * (after its lease ran out) is never handled twice.
+ */
+export async function claimInbound(tx: Tx, ids: number[]): Promise<ChatInboxRow[]> {
+  if (ids.length === 0) return [];
+  return tx
+    .select()
+    .from(chatInbox)
+    .where(and(inArray(chatInbox.id, ids), eq(chatInbox.status, 'pending')))
+    .orderBy(asc(chatInbox.id))
+    .for('update', { skipLocked: true });
 }
 
 /** Marks events handled, in one statement. */
@@ -153,13 +175,14 @@ export async function findConversations<T extends Record<string, unknown>>(
 
 export const conversationKey = (channel: string, externalId: string) => `${channel}:${externalId}`;
 
-/** The step a person's conversation is at, found by their chat id (no row when they never wrote). */
-export async function conversationStep(db: DbOrTx, channel: string, externalId: string): Promise<string | undefined> {
-  const { rows } = await db.execute<{ step: string | null }>(sql`
-    select s.state->>'step' as step from ${chatSessions} s
-    join customer_identities i on i.id = s.identity_id
+/** Who a chat id belongs to and the step their conversation is at (undefined when they never wrote). */
+export async function conversationOf(db: DbOrTx, channel: string, externalId: string): Promise<{ customerId: number; step: string | undefined } | undefined> {
+  const { rows } = await db.execute<{ customer_id: number; step: string | null }>(sql`
+    select i.customer_id, s.state->>'step' as step from customer_identities i
+    left join ${chatSessions} s on s.identity_id = i.id
     where i.channel = ${channel} and i.external_id = ${externalId}`);
-  return rows[0]?.step ?? undefined;
+  const row = rows[0];
+  return row ? { customerId: Number(row.customer_id), step: row.step ?? undefined } : undefined;
 }
 
 /** Conversation states of many identities in one statement. */

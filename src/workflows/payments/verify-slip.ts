@@ -1,5 +1,5 @@
 import type { Config } from '#src/config.ts';
-import type { Tx } from '#src/db/client.ts';
+import type { DbOrTx, Tx } from '#src/db/client.ts';
 import { pgErrorCode } from '#src/db/client.ts';
 import type { Order } from '#src/db/schema/index.ts';
 import { isUnpaid } from '#src/modules/orders/index.ts';
@@ -40,20 +40,15 @@ export async function verifySlip(
     imagePath: string | undefined;
     config: Config;
     now: Date;
-    remote?: RemoteSlipVerifier | undefined;
+    /**
+     * The bank's answer when a remote verifier is switched on, asked before the transaction by
+     * askBankFirst (undefined when it was not asked: the slip then goes to review).
+     */
+    bank?: { answer: SlipCheckReason[] | undefined } | undefined;
   },
 ): Promise<SlipOutcome> {
   const { order, reading, config } = input;
-  const owed = order.total - (await paidAmount(tx, order.id));
-  const seen = await slipSeenBefore(tx, reading.transRef, reading.sha256);
-  const check = checkSlip(reading, {
-    owed,
-    orderCreatedAt: order.createdAt,
-    now: input.now,
-    receivers: config.receivers,
-    refSeenBefore: seen.ref,
-    imageSeenBefore: seen.image,
-  });
+  const { owed, check } = await localCheck(tx, order, reading, config, input.now);
   const base = {
     orderId: order.id,
     imagePath: input.imagePath,
@@ -71,7 +66,7 @@ export async function verifySlip(
   };
 
   let reasons = check.reasons;
-  if (reasons.length === 0 && input.remote && reading.qr) reasons = await askRemote(input.remote, reading);
+  if (reasons.length === 0 && input.bank && reading.qr) reasons = input.bank.answer ?? ['remote_unavailable'];
   if (reasons.length === 0) {
     try {
       const accepted = await tx.transaction(async (sp) => {
@@ -119,6 +114,34 @@ export async function verifySlip(
   }
   await notifyMerchant(tx, config, { kind: 'merchant.slip_review', orderNumber: order.number, reasons }, `slip-review:${order.number}:${reading.sha256.slice(0, 16)}`);
   return { verdict: 'review', order: current, reasons };
+}
+
+async function localCheck(db: DbOrTx, order: Order, reading: SlipReadingInput, config: Pick<Config, 'receivers'>, now: Date) {
+  const owed = order.total - (await paidAmount(db, order.id));
+  const seen = await slipSeenBefore(db, reading.transRef, reading.sha256);
+  const check = checkSlip(reading, {
+    owed,
+    orderCreatedAt: order.createdAt,
+    now,
+    receivers: config.receivers,
+    refSeenBefore: seen.ref,
+    imageSeenBefore: seen.image,
+  });
+  return { owed, check };
+}
+
+/**
+ * Outside any transaction (a network call): the bank's answer on a slip, asked only when the local
+ * checks pass, so a re-used or wrong slip never reaches the bank. Undefined when not asked.
+ */
+export async function askBankFirst(
+  db: DbOrTx,
+  input: { order: Order; reading: SlipReadingInput; config: Pick<Config, 'receivers'>; now: Date; remote: RemoteSlipVerifier },
+): Promise<SlipCheckReason[] | undefined> {
+  if (!input.reading.qr) return undefined;
+  const { check } = await localCheck(db, input.order, input.reading, input.config, input.now);
+  if (check.reasons.length > 0) return undefined;
+  return askRemote(input.remote, input.reading);
 }
 
 /** The bank's record must exist and agree with the slip on reference and amount. */
