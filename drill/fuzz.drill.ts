@@ -9,8 +9,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { parseCommand, parseDeliveryDetails, parseItemLines, normalizeText, matchKey } from '#bots/engine/text.ts';
-import { createMatcher } from '#bots/engine/matcher.ts';
+import { indexCatalog, parseAddress, understand, type Interpretation, type Step } from '#bots/engine/understanding/index.ts';
 import { withTransaction } from '#src/db/client.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
 import { inspectImage } from '#src/lib/image-guard.ts';
@@ -39,7 +38,7 @@ import { mutate, mutation, NASTY_STRINGS, nastyString, show } from './lib/fuzz-v
 const fixtures = path.resolve(import.meta.dirname, '../tests/fixtures/slips');
 const TG_SECRET = 'fuzz-telegram-secret-0123456789abcdef';
 
-const COMMAND_KINDS = new Set(['greeting', 'help', 'menu', 'cart', 'clear_cart', 'remove', 'checkout', 'use_saved_address', 'confirm', 'back', 'status', 'reorder', 'cancel', 'lang', 'stop', 'start']);
+const STEPS: Step[] = ['browse', 'address', 'summary', 'return'];
 
 /** Pieces of what customers really type, so random text also reaches the parsers' deeper branches. */
 const VOCABULARY = [
@@ -87,8 +86,8 @@ class Findings {
 // ---- 1. chat text parsers ---------------------------------------------------------------------
 
 function fuzzParsers(c: Checks, numbers: DrillResult['numbers'], runs: number, seed: number) {
-  const catalog = DRILL_PRODUCTS.map((p, i) => ({ ...p, variantId: i + 1, options: {} }));
-  const match = createMatcher(catalog);
+  const catalog = indexCatalog(DRILL_PRODUCTS.map((p) => ({ ...p, options: {} })));
+  const skus = new Set(DRILL_PRODUCTS.map((p) => p.sku));
   let slowest = 0;
   let slowestInput = '';
   const timedCall = <T>(input: string, fn: () => T): T => {
@@ -99,31 +98,27 @@ function fuzzParsers(c: Checks, numbers: DrillResult['numbers'], runs: number, s
     return out;
   };
   const problems: string[] = [];
-  // Never throws, whatever is typed.
+  const readAll = (s: string): Interpretation[] => STEPS.map((step) => timedCall(s, () => understand(s, { step, catalog })));
+  // Never throws, whatever is typed, at any step.
   const noThrow = fc.property(text, (s) => {
-    const items = timedCall(s, () => parseItemLines(s));
-    timedCall(s, () => parseCommand(s));
-    timedCall(s, () => parseDeliveryDetails(s));
-    for (const item of items ?? []) timedCall(s, () => match(item.query));
-    timedCall(s, () => matchKey(normalizeText(s)));
+    readAll(s);
+    timedCall(s, () => parseAddress(s));
   });
   // What comes out is something the engine can use.
   const sane = fc.property(text, (s) => {
-    const command = parseCommand(s);
-    if (command && !COMMAND_KINDS.has(command.kind)) throw new Error(`unknown command kind ${command.kind}`);
-    if (command?.kind === 'menu' && !(Number.isSafeInteger(command.page) && command.page >= 1)) throw new Error(`menu page ${command.page}`);
-    if (command?.kind === 'menu' && command.categoryId !== undefined && !(Number.isSafeInteger(command.categoryId) && command.categoryId <= 2 ** 31 - 1)) {
-      throw new Error(`menu category id ${command.categoryId} is not a possible database id (integer column)`);
+    for (const meant of readAll(s)) {
+      if (meant.intent === 'menu' && meant.page !== undefined && !(Number.isSafeInteger(meant.page) && meant.page >= 1)) throw new Error(`menu page ${meant.page}`);
+      if (meant.intent === 'menu' && meant.category !== undefined && !(Number.isSafeInteger(meant.category) && meant.category <= 2 ** 31 - 1)) {
+        throw new Error(`menu category id ${meant.category} is not a possible database id (integer column)`);
+      }
+      for (const item of meant.intent === 'add' ? meant.items : []) {
+        if (!Number.isInteger(item.qty) || item.qty < 0 || item.qty > 9999) throw new Error(`qty ${item.qty}`);
+        if (!skus.has(item.sku)) throw new Error(`unknown sku ${item.sku}`);
+      }
     }
-    for (const item of parseItemLines(s) ?? []) {
-      if (!Number.isInteger(item.qty) || item.qty < 0 || item.qty > 9999) throw new Error(`qty ${item.qty}`);
-      if (item.query.trim() === '') throw new Error('empty item query');
-    }
-    const details = parseDeliveryDetails(s);
-    if (details.ok) {
-      if (details.details.name.length < 2 || details.details.address.length < 10) throw new Error('details accepted without a name or an address');
-      if (!/^66\d{8,9}$/.test(details.details.phone)) throw new Error(`phone ${details.details.phone}`);
-    }
+    const details = parseAddress(s);
+    if (details.phone !== undefined && !/^0\d{8,9}$/.test(details.phone)) throw new Error(`phone ${details.phone}`);
+    if (details.postcode !== undefined && !/^\d{5}$/.test(details.postcode)) throw new Error(`postcode ${details.postcode}`);
   });
   let inputs = 0;
   for (const [name, property] of [['throws', noThrow], ['gives unusable output', sane]] as const) {
@@ -136,9 +131,8 @@ function fuzzParsers(c: Checks, numbers: DrillResult['numbers'], runs: number, s
   numbers['parser inputs'] = inputs;
   // The longest inputs customers can send (LINE allows 5,000 characters), built to make regexes backtrack.
   for (const s of [' '.repeat(5000) + 'x', `${'a '.repeat(2500)}x1`, `${'1'.repeat(4999)}x`, `${'ก '.repeat(2500)}`, `${'0 '.repeat(2500)}`, `${'x'.repeat(2500)}*${'1'.repeat(2500)}`, `menu ${'c1 '.repeat(1600)}`]) {
-    timedCall(s, () => parseCommand(s));
-    timedCall(s, () => parseItemLines(s));
-    timedCall(s, () => parseDeliveryDetails(s));
+    readAll(s);
+    timedCall(s, () => parseAddress(s));
   }
   numbers['slowest parse ms'] = Math.round(slowest * 10) / 10;
   if (slowest > 200) c.note(`the slowest parse took ${Math.round(slowest)} ms, on ${show(slowestInput, 80)}`);

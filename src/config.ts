@@ -242,6 +242,8 @@ function toConfig(e: Env) {
     receivers: {
       accounts: e.RECEIVER_ACCOUNTS.split(',').map((a) => a.replace(/\D/g, '')).filter((a) => a.length >= 4),
       names: e.RECEIVER_NAMES.split(',').map((n) => n.trim()).filter(Boolean),
+      /** The accounts customers are told to transfer to (Settings → payments); from the environment only whole numbers. */
+      payTo: payToFromEnv(e.RECEIVER_ACCOUNTS, e.RECEIVER_NAMES),
     },
     shop: {
       name: e.SHOP_NAME,
@@ -306,4 +308,13 @@ export function loadConfigOrExit(source: Record<string, string | undefined> = pr
     }
     throw err;
   }
+}
+
+/** RECEIVER_ACCOUNTS and RECEIVER_NAMES as accounts to tell customers: whole numbers only (slip checks may use the last digits), bank unknown. */
+function payToFromEnv(accounts: string, names: string): { bank: string; number: string; name: string }[] {
+  const holders = names.split(',').map((n) => n.trim());
+  return accounts
+    .split(',')
+    .map((a, i) => ({ bank: '', number: a.replace(/\D/g, ''), name: holders[i] || holders[0] || '' }))
+    .filter((a) => a.number.length >= 10);
 }

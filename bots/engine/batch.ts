@@ -21,7 +21,7 @@ import {
 } from '#src/modules/conversations/index.ts';
 import { createChatIdentities } from '#src/modules/customers/index.ts';
 import { availableByVariant } from '#src/modules/inventory/index.ts';
-import { createMatcher, type MatchResult } from './matcher.ts';
+import { indexCatalog, type CatalogIndex } from './understanding/index.ts';
 
 export interface BatchPerson {
   channel: ChatChannel;
@@ -61,7 +61,7 @@ export function createChatBatch<State extends Record<string, unknown>>(tx: Tx) {
   const carts = new Map<number, { stored: Map<number, number>; cart: Cart }>();
   const states = new Map<number, State>();
   const available = new Map<number, number>();
-  let catalog: Promise<{ cards: CatalogCard[]; match: (query: string) => MatchResult<CatalogCard> }> | undefined;
+  let catalog: Promise<{ cards: CatalogCard[]; index: CatalogIndex<CatalogCard>; bySku: Map<string, CatalogCard> }> | undefined;
 
   return {
     tx,
@@ -107,7 +107,7 @@ export function createChatBatch<State extends Record<string, unknown>>(tx: Tx) {
     },
     /** Every product on sale, read (and indexed for matching) once per batch. */
     async catalog() {
-      catalog ??= listCatalogCards(tx).then((cards) => ({ cards, match: createMatcher(cards) }));
+      catalog ??= listCatalogCards(tx).then((cards) => ({ cards, index: indexCatalog(cards), bySku: new Map(cards.map((c) => [c.sku, c])) }));
       return catalog;
     },
     /** Units available per variant, each variant read once per batch until stock moves. */

@@ -10,7 +10,7 @@ import { variantName, type Sellable } from '#src/modules/catalog/index.ts';
 import type { Messages } from '#templates/messages/index.ts';
 import type { Cart, ChatBatch } from './batch.ts';
 import { MAX_MESSAGES_PER_REPLY, MAX_QUICK_REPLIES, type Button, type OutMessage } from './messages.ts';
-import type { Command, DeliveryDetails } from './text.ts';
+import type { Interpretation } from './understanding/index.ts';
 
 /** Where a return conversation stands, kept in the session state between messages. */
 export interface ReturnChatState {
@@ -23,9 +23,25 @@ export interface ReturnChatState {
   photos: string[];
 }
 
+/** What the customer means, as the understanding layer reads it; each intent is one feature's to answer. */
+export type Command = Interpretation;
+
+/** Where an order goes, as the checkout keeps it between the address and the summary. */
+export interface DeliveryDetails {
+  name: string;
+  phone: string;
+  address: string;
+  postcode?: string | undefined;
+  province?: string | undefined;
+}
+
 export interface SessionState extends Record<string, unknown> {
   step: 'idle' | 'await_address' | 'await_confirm' | 'return';
   delivery?: DeliveryDetails;
+  /** Delivery details given so far at the address step; `checked` is the postcode already asked about. */
+  draft?: Partial<DeliveryDetails> & { checked?: string | undefined };
+  /** A person answers this conversation until then (ISO time): the bot stays quiet. */
+  handover?: string | undefined;
   ret?: ReturnChatState;
 }
 
@@ -42,6 +58,8 @@ export interface Ctx {
   /** The person chose a language: this reply and every later one speak it. */
   setLocale(locale: 'th' | 'en'): void;
   state: SessionState;
+  /** The words of the event being answered (a text or a button), as the customer sent them. */
+  said?: string | undefined;
   money: (amount: number) => string;
 }
 
@@ -54,7 +72,7 @@ export interface FeatureDeps {
 
 /** A feature's answers to commands, one per command kind it owns (the router checks every kind has one). */
 export type CommandHandlers = {
-  [K in Command['kind']]?: (ctx: Ctx, command: Extract<Command, { kind: K }>) => Promise<OutMessage[]> | OutMessage[];
+  [K in Command['intent']]?: (ctx: Ctx, command: Extract<Command, { intent: K }>) => Promise<OutMessage[]> | OutMessage[];
 };
 
 export const text = (t: string, buttons?: Button[]): OutMessage => ({ type: 'text', text: t, buttons: buttons?.slice(0, MAX_QUICK_REPLIES) });

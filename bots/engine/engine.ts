@@ -12,16 +12,17 @@ import type { ChatChannel } from '#src/db/schema/index.ts';
 import { formatMoney } from '#src/lib/money.ts';
 import { messages as allMessages, type Messages } from '#templates/messages/index.ts';
 import { createChatBatch, type ChatBatch } from './batch.ts';
-import { fitReply, mainButtons, text, type CommandHandlers, type Ctx, type FeatureDeps, type SessionState } from './context.ts';
+import { fitReply, mainButtons, text, type Command, type CommandHandlers, type Ctx, type FeatureDeps, type SessionState } from './context.ts';
 import { createBrowse } from './features/browse.ts';
 import { createCart } from './features/cart.ts';
 import { createCheckout } from './features/checkout.ts';
+import { createHandover } from './features/handover.ts';
 import { createOrders } from './features/orders.ts';
 import { createReturnChat } from './features/returns.ts';
 import { createSettings } from './features/settings.ts';
 import { createSlips, type ImageEvent, type InboundImage } from './features/slips.ts';
 import type { OutMessage } from './messages.ts';
-import { parseCommand, type Command } from './text.ts';
+import { understand, type Step } from './understanding/index.ts';
 
 export type { ImageEvent, InboundImage, PreparedPhoto } from './features/slips.ts';
 
@@ -57,22 +58,42 @@ export function createChatEngine(deps: ChatEngineDeps) {
   const { config } = deps;
   const returns = createReturnChat({ config, logger: deps.logger });
   const browse = createBrowse(deps);
-  const cart = createCart();
   const checkout = createCheckout(deps);
   const orders = createOrders(deps);
   const settings = createSettings();
+  const handover = createHandover(deps);
   const slips = createSlips({ ...deps, returns });
   // Every command kind has exactly one feature answering it: a kind nobody answers is a type error here.
   const commands: Required<CommandHandlers> = {
     ...browse.commands,
-    ...cart.commands,
+    ...createCart().commands,
     ...checkout.commands,
     ...orders.commands,
     ...settings.commands,
-    return: returns.command,
+    ...handover.commands,
+    return: (ctx, command) => (command.action === 'reply' ? returns.reply(ctx, command.text) : returns.command(ctx, command)),
   };
-  const run = <K extends Command['kind']>(ctx: Ctx, command: Extract<Command, { kind: K }>) =>
-    (commands[command.kind] as (ctx: Ctx, command: Extract<Command, { kind: K }>) => Promise<OutMessage[]> | OutMessage[])(ctx, command);
+  const run = <K extends Command['intent']>(ctx: Ctx, command: Extract<Command, { intent: K }>) =>
+    (commands[command.intent] as (ctx: Ctx, command: Extract<Command, { intent: K }>) => Promise<OutMessage[]> | OutMessage[])(ctx, command);
+
+  /** What the customer may say in the middle of checkout without leaving it: answered, then checkout goes on. */
+  const onTheWay = new Set<Command['intent']>(['add', 'price', 'stock', 'question', 'smalltalk', 'help']);
+
+  async function answer(ctx: Ctx, command: Command): Promise<OutMessage[]> {
+    const during = ctx.state.step === 'await_address' || ctx.state.step === 'await_confirm';
+    const out = await run(ctx, command);
+    if (!during || !onTheWay.has(command.intent)) return out;
+    return [...out, ...(await checkout.resume(ctx))];
+  }
+
+  /** How the understanding layer names where the conversation stands. */
+  const steps: Record<SessionState['step'], Step> = { idle: 'browse', await_address: 'address', await_confirm: 'summary', return: 'return' };
+
+  /** What a text or a button means, read against the catalog and the conversation's step. */
+  async function interpret(ctx: Ctx, said: string): Promise<Command> {
+    const { index } = await ctx.batch.catalog();
+    return understand(said, { step: steps[ctx.state.step], catalog: index });
+  }
 
   /**
    * One event of one person. In a batch (the inbox processor's), the conversation was loaded with the
@@ -110,14 +131,18 @@ export function createChatEngine(deps: ChatEngineDeps) {
       state,
       money: (amount: number) => formatMoney(amount, config.shop.currency, locale),
     };
+    const said = event.kind === 'text' ? event.text : event.kind === 'postback' ? event.data : undefined;
+    const command = said === undefined ? undefined : await interpret(ctx, said);
+    ctx.said = said;
     const out: OutMessage[] = [];
-    if (created && event.kind !== 'follow' && event.kind !== 'unfollow') out.push(text(ctx.m.greeting(config.shop.name)));
-    out.push(...(await route(ctx, event)));
+    // Someone new is welcomed once: not again when their first words are a greeting ("สวัสดี", /start).
+    if (created && event.kind !== 'follow' && event.kind !== 'unfollow' && command?.intent !== 'greeting') out.push(text(ctx.m.greeting(config.shop.name)));
+    out.push(...(await route(ctx, event, command)));
     if (!stored || JSON.stringify(state) !== before) batch.saveState(identityId, state);
     return { locale, messages: fitReply(out), customerId: customer.id };
   }
 
-  async function route(ctx: Ctx, event: ChatEvent): Promise<OutMessage[]> {
+  async function route(ctx: Ctx, event: ChatEvent, command: Command | undefined): Promise<OutMessage[]> {
     const { m, state } = ctx;
     switch (event.kind) {
       case 'follow':
@@ -128,18 +153,14 @@ export function createChatEngine(deps: ChatEngineDeps) {
       case 'sticker':
         return [text(m.sticker, mainButtons(m))];
       case 'location':
-        return [state.step === 'await_address' ? text(m.addressMissing(['name', 'phone'])) : text(m.notUnderstood, mainButtons(m))];
+        return state.step === 'await_address' ? checkout.location(ctx, event.address) : [text(m.notUnderstood, mainButtons(m))];
       case 'image':
         return slips.image(ctx, event);
       case 'text':
-      case 'postback': {
-        const said = event.kind === 'text' ? event.text : event.data;
-        const command = parseCommand(said);
-        if (command) return run(ctx, command);
-        if (state.step === 'return') return returns.reply(ctx, said);
-        if (state.step === 'await_address') return checkout.delivery(ctx, said);
-        return cart.text(ctx, said);
-      }
+      case 'postback':
+        // A person is answering: the bot stays quiet unless the customer asks for it back.
+        if (handover.quiet(ctx, command!)) return [];
+        return answer(ctx, command!);
     }
   }
 

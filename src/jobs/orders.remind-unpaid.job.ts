@@ -21,7 +21,7 @@ export async function remindUnpaidOrders(db: Db, config: Config, now: Date): Pro
       const order = await lockOrder(tx, number);
       if (!isUnpaid(order)) return;
       // The reminder's key names the order: a second run queues nothing.
-      await tellCustomer(tx, order, { kind: 'order.payment_reminder', promptPayId: config.promptPayId }, { once: 'reminder', fallbackLocale: config.shop.locale });
+      await tellCustomer(tx, order, { kind: 'order.payment_reminder', promptPayId: config.promptPayId, accounts: config.receivers.payTo }, { once: 'reminder', fallbackLocale: config.shop.locale });
       sent++;
     });
   }

@@ -1,6 +1,7 @@
 import type { Messages } from './types.ts';
+import { accountLines } from './accounts.ts';
 
-const missingName = { name: "the recipient's name", phone: 'a mobile number (e.g. 0812345678)', address: 'the delivery address with postcode' };
+const missingName = { name: "the recipient's name", phone: 'a mobile number (e.g. 0812345678)', address: 'the delivery address', postcode: 'the postcode' };
 
 export const en: Messages = {
   returns: {
@@ -64,6 +65,12 @@ export const en: Messages = {
     reorder: 'Reorder',
     help: 'How to order',
     cancelOrder: (n) => `Cancel ${n}`,
+    editCart: 'Edit cart',
+    editAddress: 'Edit address',
+    cancel: 'Cancel',
+    human: 'Talk to the shop',
+    backToBot: 'Back to bot',
+    addNamed: (name) => `Add ${name}`,
   },
   greeting: (shop) =>
     `Hello and welcome to ${shop} 🙏\nType "menu" to see our products, or just type a product and quantity, e.g. "coffee x2".\nType "cart" to see your cart and "checkout" when you are ready.`,
@@ -89,13 +96,29 @@ export const en: Messages = {
   noLongerSold: (name) => `${name} is no longer sold.`,
   askAddress: (saved) =>
     `Please send your delivery details in one message, one per line:\nname\nphone\naddress (with postcode)${saved ? `\n\nOr use your saved address:\n${saved}` : ''}`,
-  addressMissing: (missing) => `I still need ${missing.map((m) => missingName[m]).join(', ')}.\nPlease send again: name / phone / address, one per line.`,
+  deliveryEcho: (d) => [`Name: ${d.name ?? '-'}`, `Phone: ${d.phone ?? '-'}`, `Address: ${d.address ?? '-'}`, `Province: ${d.province ?? '-'}`].join('\n'),
+  deliveryAsk: (echo, missing) => `Got your delivery details:\n${echo}\n\nI still need ${missing.map((m) => missingName[m]).join(', ')}. Just send what is missing.`,
+  postcodeUnknown: (echo, postcode) => `${echo}\n\nPostcode ${postcode} is not a Thai postcode. Please check and send the address again (if it is right, send it again as it is).`,
+  postcodeMismatch: (echo, postcode, province) =>
+    `${echo}\n\nPostcode ${postcode} is not in ${province}. Please check and send the address again (if it is right, send it again as it is).`,
+  checkoutCancelled: 'Checkout cancelled. Your cart is kept; check out again whenever you are ready.',
+  smalltalk: 'Thanks for the message 😊 Type "menu" to see the products, or a product name and quantity.',
+  askWhichProduct: 'Which product do you mean? Type its name or tap "Menu".',
+  productFacts: (name, price, available) => `${name}: ${price}, ${available > 0 ? `${available} in stock` : 'sold out'}`,
+  handedOver: (minutes) => `I have asked the shop to answer you here. The bot stays quiet for ${minutes} minutes (tap "Back to bot" to order with the bot again).`,
+  handedBack: 'The bot is back. How can I help?',
+  questionForwarded: 'I have passed your question to the shop; they will answer you here soon.',
+  merchantHandover: (customer, said, minutes) => `🙋 ${customer} asks for a person: "${said}"\nThe bot stays quiet in that chat for ${minutes} minutes.`,
+  merchantQuestion: (customer, said) => `❓ ${customer} asks: "${said}"`,
   summary: (p) =>
     `Order summary\n${p.lines.map((l) => `• ${l.name} x${l.qty} = ${l.total}`).join('\n')}\nItems ${p.subtotal}\nShipping ${p.shipping}\nTotal ${p.total}\n\nDeliver to:\n${p.address}\n\nType "confirm" to place the order or "edit" to change it.`,
   nothingToConfirm: 'There is nothing to confirm yet. Type "checkout" when you are ready.',
   orderPlaced: (n, total) => `Thank you, your order is in 🎉\nOrder number ${n}\nAmount to pay ${total}`,
   payByPromptPay: (total, id) => `Pay ${total} by PromptPay to ${id} (scan the QR above), then send a photo of the slip here.`,
-  payByTransfer: (total) => `Please transfer ${total} and send a photo of the slip here; we will confirm it shortly.`,
+  payByTransfer: (total, accounts) =>
+    accounts.length > 0
+      ? `Please transfer ${total} to\n${accountLines(accounts, 'en')}\nand send a photo of the slip here; we will confirm it shortly.`
+      : `The amount to pay is ${total}. The shop will send you the payment details here shortly.`,
   stockChanged: (lines) => `Sorry, some items ran short:\n${lines.map((l) => `• ${l}`).join('\n')}\nPlease adjust your cart and check out again.`,
   orders: (orders) => `Your orders\n${orders.map((o) => `• ${o.number} (${o.date}) ${o.total} — ${en.statusName[o.status]}`).join('\n')}`,
   noOrders: 'You have no open orders.',
@@ -181,8 +204,8 @@ export const en: Messages = {
     cancelled: (n, note) => `Order ${n} was cancelled.${note ? `\nReason: ${note}` : ''}`,
     merchantNewOrder: (n, total, customer, channel, lines) =>
       `🛎️ New order ${n}\n${customer} (${channel}) ${total}\n${lines.map((l) => `• ${l}`).join('\n')}`,
-    paymentReminder: (n, total, id) =>
-      `Order ${n} is still waiting for payment of ${total}.${id ? `\nPay by PromptPay to ${id}.` : ''}\nSend the slip here, or type "cancel ${n}" if you no longer want it.`,
+    paymentReminder: (n, total, id, accounts) =>
+      `Order ${n} is still waiting for payment of ${total}.${id ? `\nPay by PromptPay to ${id}.` : accounts.length > 0 ? `\nTransfer to\n${accountLines(accounts, 'en')}` : ''}\nSend the slip here, or type "cancel ${n}" if you no longer want it.`,
     expired: (n) => `Order ${n} was cancelled because it was not paid in time. Type "reorder" to order it again.`,
     reorderReminder: (product, days) => `Running low on ${product}? It has been about ${days} days. Order more with one tap 🛒\nType "stop" to turn reminders off.`,
     merchantLowStock: (items) => `⚠️ Low stock\n${items.map((i) => `• ${i.name} (${i.sku}): ${i.available} left (threshold ${i.threshold})`).join('\n')}`,

@@ -33,7 +33,7 @@ export function renderNotice(notice: Notice, locale: 'th' | 'en'): OutMessage[] 
     case 'order.expired':
       return text(m.notify.expired(notice.orderNumber));
     case 'order.payment_reminder':
-      return text(m.notify.paymentReminder(notice.orderNumber, money(notice.total, notice.currency), notice.promptPayId));
+      return text(m.notify.paymentReminder(notice.orderNumber, money(notice.total, notice.currency), notice.promptPayId, notice.accounts ?? []));
     case 'order.edited':
       return text(
         m.notify.orderEdited(

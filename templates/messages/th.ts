@@ -1,6 +1,7 @@
 import type { Messages } from './types.ts';
+import { accountLines } from './accounts.ts';
 
-const missingName = { name: 'ชื่อผู้รับ', phone: 'เบอร์โทรศัพท์มือถือ (เช่น 0812345678)', address: 'ที่อยู่จัดส่งพร้อมรหัสไปรษณีย์' };
+const missingName = { name: 'ชื่อผู้รับ', phone: 'เบอร์โทรศัพท์มือถือ (เช่น 0812345678)', address: 'ที่อยู่จัดส่ง', postcode: 'รหัสไปรษณีย์' };
 
 export const th: Messages = {
   returns: {
@@ -64,6 +65,12 @@ export const th: Messages = {
     reorder: 'สั่งซ้ำ',
     help: 'วิธีสั่ง',
     cancelOrder: (n) => `ยกเลิก ${n}`,
+    editCart: 'แก้ตะกร้า',
+    editAddress: 'แก้ที่อยู่',
+    cancel: 'ยกเลิก',
+    human: 'คุยกับแอดมิน',
+    backToBot: 'คุยกับบอท',
+    addNamed: (name) => `ใส่ตะกร้า ${name}`,
   },
   greeting: (shop) =>
     `สวัสดีค่ะ ยินดีต้อนรับสู่ ${shop} 🙏\nพิมพ์ "เมนู" เพื่อดูสินค้า หรือพิมพ์ชื่อสินค้าและจำนวนได้เลย เช่น "กาแฟ x2"\nพิมพ์ "ตะกร้า" เพื่อดูตะกร้า และ "สั่งซื้อ" เมื่อพร้อมค่ะ`,
@@ -90,13 +97,31 @@ export const th: Messages = {
   noLongerSold: (name) => `${name} ไม่มีจำหน่ายแล้วค่ะ`,
   askAddress: (saved) =>
     `กรุณาส่งข้อมูลจัดส่งในข้อความเดียว บรรทัดละรายการค่ะ\nชื่อผู้รับ\nเบอร์โทร\nที่อยู่ (พร้อมรหัสไปรษณีย์)${saved ? `\n\nหรือใช้ที่อยู่เดิม:\n${saved}` : ''}`,
-  addressMissing: (missing) => `ยังขาด${missing.map((m) => missingName[m]).join(', ')} ค่ะ\nกรุณาส่งใหม่: ชื่อ / เบอร์โทร / ที่อยู่ บรรทัดละรายการ`,
+  deliveryEcho: (d) =>
+    [`ชื่อ: ${d.name ?? '-'}`, `โทร: ${d.phone ?? '-'}`, `ที่อยู่: ${d.address ?? '-'}`, `จังหวัด: ${d.province ?? '-'}`].join('\n'),
+  deliveryAsk: (echo, missing) =>
+    `ได้รับข้อมูลจัดส่งแล้วค่ะ\n${echo}\n\nยังขาด${missing.map((m) => missingName[m]).join(', ')} ค่ะ ส่งเฉพาะส่วนที่ขาดมาได้เลยค่ะ`,
+  postcodeUnknown: (echo, postcode) => `${echo}\n\nรหัสไปรษณีย์ ${postcode} ไม่มีในรายชื่อรหัสไปรษณีย์ไทยค่ะ รบกวนตรวจสอบแล้วส่งที่อยู่อีกครั้ง (ถ้าถูกต้องแล้ว ส่งซ้ำได้เลยค่ะ)`,
+  postcodeMismatch: (echo, postcode, province) =>
+    `${echo}\n\nรหัสไปรษณีย์ ${postcode} ไม่ใช่ของจังหวัด${province}ค่ะ รบกวนตรวจสอบแล้วส่งที่อยู่อีกครั้ง (ถ้าถูกต้องแล้ว ส่งซ้ำได้เลยค่ะ)`,
+  checkoutCancelled: 'ยกเลิกการสั่งซื้อแล้วค่ะ สินค้ายังอยู่ในตะกร้า สั่งซื้อต่อเมื่อพร้อมได้เลยค่ะ',
+  smalltalk: 'ขอบคุณที่ทักมานะคะ 😊 พิมพ์ "เมนู" เพื่อดูสินค้า หรือพิมพ์ชื่อสินค้าและจำนวนได้เลยค่ะ',
+  askWhichProduct: 'สอบถามสินค้าตัวไหนคะ พิมพ์ชื่อสินค้ามาได้เลย หรือกด "ดูสินค้า" ค่ะ',
+  productFacts: (name, price, available) => `${name} ราคา ${price} ${available > 0 ? `มีพร้อมส่ง ${available} ชิ้น` : 'สินค้าหมดค่ะ'}`,
+  handedOver: (minutes) => `ส่งเรื่องให้แอดมินแล้วค่ะ แอดมินจะมาตอบในแชทนี้ (ระหว่างนี้บอทจะเงียบไว้ ${minutes} นาที หรือกด "คุยกับบอท" เพื่อกลับมาสั่งกับบอทค่ะ)`,
+  handedBack: 'กลับมาคุยกับบอทแล้วค่ะ มีอะไรให้ช่วยคะ',
+  questionForwarded: 'ส่งคำถามให้ทางร้านแล้วค่ะ แอดมินจะตอบกลับในแชทนี้โดยเร็วค่ะ',
+  merchantHandover: (customer, said, minutes) => `🙋 ลูกค้า ${customer} ขอคุยกับแอดมิน: "${said}"\nบอทจะเงียบในแชทนี้ ${minutes} นาที`,
+  merchantQuestion: (customer, said) => `❓ ลูกค้า ${customer} ถาม: "${said}"`,
   summary: (p) =>
     `สรุปคำสั่งซื้อ\n${p.lines.map((l) => `• ${l.name} x${l.qty} = ${l.total}`).join('\n')}\nค่าสินค้า ${p.subtotal}\nค่าจัดส่ง ${p.shipping}\nยอดรวม ${p.total}\n\nจัดส่งถึง:\n${p.address}\n\nพิมพ์ "ยืนยัน" เพื่อสั่งซื้อ หรือ "แก้ไข" เพื่อเปลี่ยนค่ะ`,
   nothingToConfirm: 'ยังไม่มีคำสั่งซื้อรอยืนยันค่ะ พิมพ์ "สั่งซื้อ" เมื่อพร้อมค่ะ',
   orderPlaced: (n, total) => `ได้รับคำสั่งซื้อแล้วค่ะ 🎉\nเลขที่คำสั่งซื้อ ${n}\nยอดที่ต้องชำระ ${total}`,
   payByPromptPay: (total, id) => `ชำระ ${total} ผ่านพร้อมเพย์ ${id} (สแกน QR ด้านบนได้เลย) แล้วส่งรูปสลิปในแชทนี้ค่ะ`,
-  payByTransfer: (total) => `กรุณาโอนเงิน ${total} แล้วส่งรูปสลิปในแชทนี้ค่ะ ทางร้านจะยืนยันให้โดยเร็ว`,
+  payByTransfer: (total, accounts) =>
+    accounts.length > 0
+      ? `กรุณาโอนเงิน ${total} เข้าบัญชี\n${accountLines(accounts, 'th')}\nแล้วส่งรูปสลิปในแชทนี้ค่ะ ทางร้านจะยืนยันให้โดยเร็ว`
+      : `ยอดชำระ ${total} ค่ะ ทางร้านจะส่งรายละเอียดการชำระเงินให้ในแชทนี้โดยเร็วค่ะ`,
   stockChanged: (lines) => `ขออภัยค่ะ สินค้าบางรายการไม่พอแล้ว:\n${lines.map((l) => `• ${l}`).join('\n')}\nกรุณาแก้ไขตะกร้าแล้วสั่งซื้ออีกครั้งค่ะ`,
   orders: (orders) =>
     `คำสั่งซื้อของคุณ\n${orders.map((o) => `• ${o.number} (${o.date}) ${o.total} — ${th.statusName[o.status]}`).join('\n')}`,
@@ -183,8 +208,8 @@ export const th: Messages = {
     cancelled: (n, note) => `คำสั่งซื้อ ${n} ถูกยกเลิกแล้วค่ะ${note ? `\nเหตุผล: ${note}` : ''}`,
     merchantNewOrder: (n, total, customer, channel, lines) =>
       `🛎️ คำสั่งซื้อใหม่ ${n}\n${customer} (${channel}) ${total}\n${lines.map((l) => `• ${l}`).join('\n')}`,
-    paymentReminder: (n, total, id) =>
-      `คำสั่งซื้อ ${n} ยังรอชำระเงิน ${total} ค่ะ${id ? `\nชำระผ่านพร้อมเพย์ ${id}` : ''}\nส่งรูปสลิปในแชทนี้ได้เลย หากไม่ต้องการแล้ว พิมพ์ "ยกเลิก ${n}" ค่ะ`,
+    paymentReminder: (n, total, id, accounts) =>
+      `คำสั่งซื้อ ${n} ยังรอชำระเงิน ${total} ค่ะ${id ? `\nชำระผ่านพร้อมเพย์ ${id}` : accounts.length > 0 ? `\nโอนเข้าบัญชี\n${accountLines(accounts, 'th')}` : ''}\nส่งรูปสลิปในแชทนี้ได้เลย หากไม่ต้องการแล้ว พิมพ์ "ยกเลิก ${n}" ค่ะ`,
     expired: (n) => `คำสั่งซื้อ ${n} ถูกยกเลิกอัตโนมัติ เนื่องจากไม่ได้ชำระเงินภายในเวลาที่กำหนดค่ะ หากยังต้องการ พิมพ์ "สั่งซ้ำ" ได้เลย`,
     reorderReminder: (product, days) => `${product} ที่สั่งไปน่าจะใกล้หมดแล้ว (ประมาณ ${days} วัน) สั่งเพิ่มได้เลยค่ะ 🛒\nพิมพ์ "หยุด" หากไม่ต้องการการแจ้งเตือน`,
     merchantLowStock: (items) => `⚠️ สินค้าใกล้หมด\n${items.map((i) => `• ${i.name} (${i.sku}) เหลือ ${i.available} (ขั้นต่ำ ${i.threshold})`).join('\n')}`,

@@ -1,3 +1,4 @@
+import type { PayAccount } from '#src/modules/payments/banks.ts';
 import type { OrderStatus } from '#src/db/schema/index.ts';
 
 export interface CartLineText {
@@ -105,6 +106,13 @@ export interface Messages {
     reorder: string;
     help: string;
     cancelOrder: (number: string) => string;
+    editCart: string;
+    editAddress: string;
+    cancel: string;
+    human: string;
+    backToBot: string;
+    /** "Add <product>" under a price or stock answer (LINE: at most 20 characters). */
+    addNamed: (name: string) => string;
   };
   greeting: (shop: string) => string;
   help: string;
@@ -126,12 +134,28 @@ export interface Messages {
   notEnough: (name: string, available: number) => string;
   noLongerSold: (name: string) => string;
   askAddress: (saved: string | undefined) => string;
-  addressMissing: (missing: ('name' | 'phone' | 'address')[]) => string;
+  /** What was understood of the delivery details (any may be absent), one labelled line each. */
+  deliveryEcho: (d: { name?: string | undefined; phone?: string | undefined; address?: string | undefined; province?: string | undefined }) => string;
+  /** What was understood so far, echoed, and only what is still missing asked. */
+  deliveryAsk: (echo: string, missing: ('name' | 'phone' | 'address' | 'postcode')[]) => string;
+  postcodeUnknown: (echo: string, postcode: string) => string;
+  postcodeMismatch: (echo: string, postcode: string, province: string) => string;
+  checkoutCancelled: string;
+  smalltalk: string;
+  askWhichProduct: string;
+  /** One product's price and what is left (0 = sold out). */
+  productFacts: (name: string, price: string, available: number) => string;
+  handedOver: (minutes: number) => string;
+  handedBack: string;
+  questionForwarded: string;
+  merchantHandover: (customer: string, said: string, minutes: number) => string;
+  merchantQuestion: (customer: string, said: string) => string;
   summary: (p: { lines: CartLineText[]; subtotal: string; shipping: string; total: string; address: string }) => string;
   nothingToConfirm: string;
   orderPlaced: (number: string, total: string) => string;
   payByPromptPay: (total: string, promptPayId: string) => string;
-  payByTransfer: (total: string) => string;
+  /** Without PromptPay: the shop's accounts (bank, number, holder); none set = the shop will send the details. */
+  payByTransfer: (total: string, accounts: PayAccount[]) => string;
   stockChanged: (lines: string[]) => string;
   orders: (orders: OrderLineText[]) => string;
   noOrders: string;
@@ -164,7 +188,7 @@ export interface Messages {
     merchantParcelProblem: (number: string, carrier: string, tracking: string, status: 'failed_attempt' | 'returning' | 'returned' | 'exception', description: string) => string;
     cancelled: (number: string, note: string | undefined) => string;
     merchantNewOrder: (number: string, total: string, customer: string, channel: string, lines: string[]) => string;
-    paymentReminder: (number: string, total: string, promptPayId: string | undefined) => string;
+    paymentReminder: (number: string, total: string, promptPayId: string | undefined, accounts: PayAccount[]) => string;
     expired: (number: string) => string;
     reorderReminder: (product: string, days: number) => string;
     merchantLowStock: (items: { sku: string; name: string; available: number; threshold: number }[]) => string;

@@ -130,7 +130,7 @@ describe('ordering through LINE', () => {
     expect(res.statusCode).toBe(200);
     await settle(t.app);
     expect(line.sentTexts(userId).at(-1)).toContain('สติกเกอร์');
-    expect(await say(userId, 'อากาศดีจังวันนี้')).toContain('ไม่เข้าใจ');
+    expect(await say(userId, 'อากาศดีจังวันนี้')).toContain('เมนู');
   });
 
   it('reorders the last order and cancels an unpaid one, releasing its stock', async () => {

@@ -1,16 +1,33 @@
 /** Looking around the shop: the greeting, help, and the menu by category, page and search. */
 import type { CatalogCard } from '#src/modules/catalog/index.ts';
 import { listCategoriesInUse } from '#src/modules/catalog/index.ts';
-import { createMatcher } from '../matcher.ts';
 import { MAX_CARDS, MAX_QUICK_REPLIES, type Button, type OutMessage, type ProductCard } from '../messages.ts';
-import type { Command } from '../text.ts';
-import { menuButton, nameOf, text, type CommandHandlers, type Ctx, type FeatureDeps } from '../context.ts';
+import { understand } from '../understanding/index.ts';
+import { mainButtons, menuButton, nameOf, text, type Command, type CommandHandlers, type Ctx, type FeatureDeps } from '../context.ts';
 
 const PAGE_SIZE = 10;
 
+/** The products a reading of a search names. */
+function found(meant: Command): string[] {
+  switch (meant.intent) {
+    case 'add':
+      return [...meant.items.map((i) => i.sku), ...(meant.unresolved ?? []).flatMap((u) => (u.kind === 'choose' ? u.candidates : u.suggestions))];
+    case 'choose':
+      return meant.candidates;
+    case 'not_found':
+      return meant.suggestions;
+    case 'price':
+    case 'stock':
+      return meant.sku ? [meant.sku] : (meant.candidates ?? []);
+    default:
+      return [];
+  }
+}
+
 export function createBrowse({ config }: FeatureDeps) {
-  async function showMenu(ctx: Ctx, cmd: Extract<Command, { kind: 'menu' }>): Promise<OutMessage[]> {
+  async function showMenu(ctx: Ctx, command: Extract<Command, { intent: 'menu' }>): Promise<OutMessage[]> {
     const { m, locale } = ctx;
+    const cmd = { categoryId: command.category, page: command.page ?? 1, search: command.search };
     const categories = await listCategoriesInUse(ctx.tx);
     if (cmd.categoryId === undefined && !cmd.search && categories.length > 1) {
       return [
@@ -23,10 +40,11 @@ export function createBrowse({ config }: FeatureDeps) {
         ),
       ];
     }
-    let items = (await ctx.batch.catalog()).cards.filter((i) => cmd.categoryId === undefined || i.categoryId === cmd.categoryId);
+    const catalog = await ctx.batch.catalog();
+    let items = catalog.cards.filter((i) => cmd.categoryId === undefined || i.categoryId === cmd.categoryId);
     if (cmd.search) {
-      const found = createMatcher(items)(cmd.search);
-      items = found.kind === 'one' ? [found.item] : found.kind === 'many' ? found.items : found.suggestions;
+      const skus = new Set(found(understand(cmd.search, { catalog: catalog.index })));
+      items = items.filter((i) => skus.has(i.sku));
     }
     if (items.length === 0) return [text(m.noProducts, [menuButton(m)])];
     const start = (cmd.page - 1) * PAGE_SIZE;
@@ -61,8 +79,27 @@ export function createBrowse({ config }: FeatureDeps) {
     };
   }
 
+  /** "ชาเขียวราคาเท่าไหร่", "กาแฟหมดยัง": the price and what is left, from the catalog. */
+  async function aboutProducts(ctx: Ctx, skus: string[], ask: 'price' | 'stock'): Promise<OutMessage[]> {
+    const { m, locale } = ctx;
+    if (skus.length === 0) return ask === 'price' ? showMenu(ctx, { intent: 'menu' }) : [text(m.askWhichProduct, [menuButton(m)])];
+    const { bySku } = await ctx.batch.catalog();
+    const items = skus.flatMap((sku) => bySku.get(sku) ?? []).slice(0, MAX_CARDS);
+    const available = await ctx.batch.available(items.map((i) => i.variantId));
+    const lines = items.map((i) => m.productFacts(nameOf(i, locale), ctx.money(i.price), available.get(i.variantId) ?? 0));
+    const buttons: Button[] = items
+      .filter((i) => (available.get(i.variantId) ?? 0) > 0)
+      .slice(0, MAX_QUICK_REPLIES - 2)
+      .map((i) => ({ label: m.button.addNamed(nameOf(i, locale)), command: `${i.sku} x1` }));
+    return [text(lines.join('\n'), [...buttons, menuButton(m), { label: m.button.cart, command: 'cart' }])];
+  }
+
   return {
     commands: {
+      price: (ctx, cmd) => aboutProducts(ctx, cmd.sku ? [cmd.sku] : (cmd.candidates ?? []), 'price'),
+      stock: (ctx, cmd) => aboutProducts(ctx, cmd.sku ? [cmd.sku] : (cmd.candidates ?? []), 'stock'),
+      smalltalk: ({ m }) => [text(m.smalltalk, mainButtons(m))],
+      unknown: ({ m }) => [text(m.notUnderstood, [menuButton(m), { label: m.button.help, command: 'help' }])],
       greeting: ({ m }) => [text(m.greeting(config.shop.name), [menuButton(m), { label: m.button.help, command: 'help' }])],
       help: ({ m }) => [text(m.help, [menuButton(m)])],
       menu: showMenu,

@@ -2,6 +2,7 @@
 import { customerMayCancel, openStatuses, ordersOfCustomer, unpaidStatuses } from '#src/modules/orders/index.ts';
 import { cancelByCustomer, reorderLast } from '#src/workflows/orders/customer-orders.ts';
 import type { OutMessage } from '../messages.ts';
+import { payHow } from './checkout.ts';
 import { cartButtons, menuButton, nameOf, text, type CommandHandlers, type Ctx, type FeatureDeps } from '../context.ts';
 
 export function createOrders({ config }: FeatureDeps) {
@@ -17,12 +18,10 @@ export function createOrders({ config }: FeatureDeps) {
       .filter(customerMayCancel)
       .slice(0, 3)
       .map((o) => ({ label: m.button.cancelOrder(o.number), command: `cancel ${o.number}` }));
-    return [
-      text(
-        m.orders(orders.map((o) => ({ number: o.number, status: o.status, total: ctx.money(o.total), date: fmt.format(o.createdAt) }))),
-        [...buttons, menuButton(m)],
-      ),
-    ];
+    const list = m.orders(orders.map((o) => ({ number: o.number, status: o.status, total: ctx.money(o.total), date: fmt.format(o.createdAt) })));
+    // An order still to pay: where to pay it, every time the customer looks.
+    const unpaid = orders.find((o) => (unpaidStatuses as readonly string[]).includes(o.status));
+    return [text(unpaid ? `${list}\n\n${payHow(ctx, config, ctx.money(unpaid.total))}` : list, [...buttons, menuButton(m)])];
   }
 
   async function reorder(ctx: Ctx): Promise<OutMessage[]> {
@@ -56,7 +55,7 @@ export function createOrders({ config }: FeatureDeps) {
     commands: {
       status: showStatus,
       reorder,
-      cancel: (ctx, cmd) => cancel(ctx, cmd.number),
+      cancel: (ctx, cmd) => cancel(ctx, cmd.order),
     } satisfies CommandHandlers,
   };
 }

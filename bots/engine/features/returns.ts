@@ -17,7 +17,9 @@ import type { PreparedPhoto } from './slips.ts';
 import { shortLabel as short, type ReturnChatState } from '../context.ts';
 
 export type { ReturnChatState } from '../context.ts';
-import { normalizeText, type Command, type ReturnReason } from '../text.ts';
+import { normalizeText } from '../understanding/normalize.ts';
+import type { ReturnReason } from '../understanding/index.ts';
+import type { Command } from '../context.ts';
 
 export interface ReturnChatCtx {
   tx: Tx;
@@ -196,10 +198,10 @@ export function createReturnChat(deps: { config: Config; logger: Logger }) {
 
   return {
     /** A return command (start, pick, reason, done, send, cancel). */
-    async command(ctx: ReturnChatCtx, command: Extract<Command, { kind: 'return' }>): Promise<OutMessage[]> {
+    async command(ctx: ReturnChatCtx, command: Exclude<Extract<Command, { intent: 'return' }>, { action: 'reply' }>): Promise<OutMessage[]> {
       switch (command.action) {
         case 'start':
-          return start(ctx, command.number);
+          return start(ctx, command.order);
         case 'cancel':
           if (!ctx.state.ret) return notInFlow(ctx);
           end(ctx);

@@ -10,11 +10,11 @@ export function createSettings() {
         await updateCustomerContact(ctx.tx, ctx.customer.id, { language: cmd.lang });
         return [text(ctx.m.languageSet, mainButtons(ctx.m))];
       },
-      stop: async (ctx) => {
+      stop_reminders: async (ctx) => {
         await updateCustomerContact(ctx.tx, ctx.customer.id, { reminderOptOut: true });
         return [text(ctx.m.remindersOff)];
       },
-      start: async (ctx) => {
+      start_reminders: async (ctx) => {
         await updateCustomerContact(ctx.tx, ctx.customer.id, { reminderOptOut: false });
         return [text(ctx.m.remindersOn)];
       },

@@ -19,6 +19,7 @@ const EXACT: [RegExp, Interpretation][] = [
   [/^(?:\/reorder|reorder|again|order again|สั่งซ้ำ|สั่งอีก)$/, { intent: 'reorder' }],
   [/^(?:\/stop|unsubscribe)$/, { intent: 'stop_reminders' }],
   [/^(?:subscribe|รับการแจ้งเตือน)$/, { intent: 'start_reminders' }],
+  [/^(?:\/bot|back to (?:the )?bot|คุยกับบอท|กลับมาคุยกับบอท)$/, { intent: 'resume_bot' }],
 ];
 
 const RETURN_REASONS: [RegExp, ReturnReason][] = [

@@ -4,7 +4,16 @@
  * Intl.Segmenter('th') (measured against the npm `wordcut` breaker: no better on shop words, see
  * tests/unit/understanding/segment.test.ts).
  */
-import { normalizeText } from '../text.ts';
+
+/** NFC, sara am written as nikhahit + sara aa (as OCR and some keyboards do) made one character, spaces collapsed. */
+export function normalizeText(s: string): string {
+  return s
+    .normalize('NFC')
+    .replace(/\u0E4D\u0E32/g, '\u0E33')
+    .replace(/[\u200B-\u200D\uFEFF]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
 
 const THAI_DIGIT_ZERO = 0x0e50;
 

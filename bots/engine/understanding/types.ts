@@ -93,6 +93,8 @@ export type Interpretation =
   | { intent: 'stock'; sku?: string | undefined; candidates?: string[] | undefined }
   | { intent: 'question'; topic: QuestionTopic }
   | { intent: 'human' }
+  /** After a hand-over: the customer wants the bot back ("คุยกับบอท"). */
+  | { intent: 'resume_bot' }
   | { intent: 'stop_reminders' }
   | { intent: 'start_reminders' }
   | { intent: 'lang'; lang: Lang }

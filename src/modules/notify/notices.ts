@@ -1,3 +1,4 @@
+import type { PayAccount } from '../payments/banks.ts';
 // What the shop tells people, as data: one typed notice per thing worth telling. The outbox stores the
 // notice with the recipient's language, and the words are chosen only when it is sent (the chat
 // runtime renders it from templates/messages), so src/ never holds a sentence meant for a customer.
@@ -33,7 +34,7 @@ export type OrderNotice =
   /** Cancelled by the shop's clock: not paid in time. */
   | { kind: 'order.expired' }
   /** How much to pay and where (the unpaid-order reminder, and the details sent for an order typed in by staff). */
-  | { kind: 'order.payment_reminder'; promptPayId?: string | undefined }
+  | { kind: 'order.payment_reminder'; promptPayId?: string | undefined; accounts?: PayAccount[] | undefined }
   /** The shop changed the order: its new total, what is still to pay (0 when paid in full) and what is owed back. */
   | { kind: 'order.edited'; revision: number; due: number; refund: number }
   /** Another unpaid order of theirs became part of this one. */

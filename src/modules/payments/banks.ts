@@ -15,6 +15,19 @@ export type BankInfo = {
   nameKeywords: string[];
 };
 
+/** A bank account the shop takes transfers to, as Settings keeps it: the bank's code ('' when unknown), number and holder. */
+export interface PayAccount {
+  bank: string;
+  number: string;
+  name: string;
+}
+
+/** The bank's name for a customer to read ("ธนาคารกสิกรไทย"); '' for an unknown code. */
+export function bankName(code: string, locale: 'th' | 'en'): string {
+  const bank = BANKS.find((b) => b.code === code);
+  return bank ? (locale === 'th' ? bank.nameTh : bank.nameEn) : '';
+}
+
 export const BANKS: readonly BankInfo[] = [
   {
     code: '002',

@@ -86,6 +86,7 @@ export function applySettings(config: SettingsTarget, rows: readonly SettingsRow
   config.promptPayId = pay ? pay.promptPayId : env.promptPayId;
   config.receivers.accounts = pay ? pay.accounts.map((a) => a.number) : env.receivers.accounts;
   config.receivers.names = pay ? [...new Set(pay.accounts.map((a) => a.name))] : env.receivers.names;
+  config.receivers.payTo = pay ? pay.accounts.map((a) => ({ bank: a.bank, number: a.number, name: a.name })) : env.receivers.payTo;
 
   const sh = s.shipping;
   shop.shipping = sh
