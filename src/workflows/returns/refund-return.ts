@@ -46,8 +46,9 @@ export async function refundReturn(db: Db, input: RefundReturnInput, within?: (t
     };
     const refund = input.later ? await recordRefundDue(tx, refundInput) : await recordRefundPaid(tx, { ...refundInput, paidAt: now });
     const updated = await updateReturn(tx, ret.id, { status: 'refunded' });
-    const amount = formatMoney(input.amount, order.currency, 'en');
-    await appendOrderNote(tx, order, input.actor, `return ${number} refund ${amount} ${input.later ? 'due' : `paid (${input.method}${input.reference ? ` ${input.reference}` : ''})`}`);
+    await appendOrderNote(tx, order, input.actor, {
+      event: { kind: 'return.refund', params: { number, amount: input.amount, currency: order.currency, due: Boolean(input.later), method: input.method, reference: input.reference } },
+    });
     await tellCustomer(
       tx,
       order,
