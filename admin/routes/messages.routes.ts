@@ -1,14 +1,29 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { inArray } from 'drizzle-orm';
-import { customers } from '#src/db/schema/index.ts';
+import { customers, type OutboxPayload } from '#src/db/schema/index.ts';
 import { upcomingReminders } from '#src/jobs/customers.remind-reorder.job.ts';
-import { deadMessages, resendDeadMessage } from '#src/modules/notify/index.ts';
+import { deadMessages, noticeOf, resendDeadMessage } from '#src/modules/notify/index.ts';
+import { renderNotice } from '#templates/messages/index.ts';
 import { writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { render } from '../view.ts';
 
 /** What the outbox could not deliver (with a resend button), and the reorder reminders coming up. */
+/** A queued message as its customer would read it: the texts of its messages, in their language. */
+function customerText(payload: OutboxPayload): string {
+  try {
+    const { notice, locale } = noticeOf(payload);
+    const out = notice.kind === 'chat.messages' ? notice.messages : renderNotice(notice, locale);
+    return out
+      .map((x) => (x.type === 'text' ? x.text : x.type === 'image' ? (x.caption ?? x.altText) : x.altText))
+      .join(' · ')
+      .slice(0, 300);
+  } catch {
+    return '';
+  }
+}
+
 export const messagesRoutes: FastifyPluginAsync = async (app) => {
   const { db, config } = app.deps;
 
@@ -31,7 +46,9 @@ export const messagesRoutes: FastifyPluginAsync = async (app) => {
         attempts: m.attempts,
         error: m.lastError ?? '',
         at: m.updatedAt,
-        text: 'messages' in m.payload ? JSON.stringify(m.payload.messages).slice(0, 200) : m.payload.template,
+        // What the customer would have read, in their language (the row is marked with it).
+        locale: m.payload.locale,
+        text: customerText(m.payload),
       })),
       reminders: soon.map((r) => ({ ...r, customer: byId.get(r.customerId) })),
       resent: (request.query as { resent?: string }).resent === '1',
