@@ -1,12 +1,21 @@
 # syntax=docker/dockerfile:1
-# Build stage: install production dependencies (argon2 and sharp ship prebuilt binaries for glibc).
-FROM node:20-bookworm-slim AS deps
+# Build stage: install every dependency, compile the sources to JavaScript (dist/), then drop the dev
+# dependencies (argon2 and sharp ship prebuilt binaries for glibc).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+COPY bots ./bots
+COPY admin ./admin
+COPY templates ./templates
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-# Run stage: the sources run through tsx, as `npm start` does; migrations are applied on start.
-FROM node:20-bookworm-slim
+# Run stage: the compiled JavaScript, as `npm start` runs it (no TypeScript loader in memory); migrations
+# are applied on start. `npm run worker` runs dist/src/worker.js the same way.
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \
@@ -16,15 +25,15 @@ ENV NODE_ENV=production \
 RUN apt-get update && apt-get install -y --no-install-recommends chromium fonts-thai-tlwg fonts-noto-core fontconfig \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
-COPY src ./src
-COPY bots ./bots
-COPY admin ./admin
-COPY templates ./templates
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY scripts ./scripts
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# 8 MB semi-spaces, as `npm start`: Node 24 sizes the young generation by the machine (up to 64 MB
+# each), which left ~100 MB more RSS at rest than Node 20 for no gain in a chat shop's load.
+CMD ["node", "--max-semi-space-size=8", "dist/src/main.js"]

@@ -21,6 +21,8 @@ import { notFoundRateLimit } from '#src/http/error-handler.ts';
 import { httpStatusOf } from '#src/http/error-status.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { authenticate, checkCsrf } from './auth/guard.ts';
+import { can, mayViewOrder } from './auth/roles.ts';
+import { findOrderByNumber } from '#src/modules/orders/index.ts';
 import { translator } from './i18n/index.ts';
 import { dashboardRoutes } from './routes/dashboard.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
@@ -100,6 +102,18 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
   app.decorateRequest('admin', null);
   app.addHook('onRequest', authenticate);
   app.addHook('preValidation', checkCsrf);
+  // Packers see only orders to pack and ship: every order route (page, notes, actions) answers any
+  // other order as if it did not exist. The live list's row keeps its own answer (204, nothing to show).
+  app.addHook('preHandler', async (request, reply) => {
+    const number = (request.params as { number?: unknown } | undefined)?.number;
+    const role = request.admin?.user.role;
+    if (!role || typeof number !== 'string' || can(role, 'revenue.view') || request.routeOptions.url?.endsWith('/row')) return;
+    const order = await findOrderByNumber(app.deps.db, number.slice(0, 40));
+    if (order && !mayViewOrder(role, order.status)) {
+      const t = translator(languageOf(request));
+      return render(request, reply, 'error', { title: t('error.notFound.title'), message: t('error.orderNotFound', { number: order.number }) }, 404);
+    }
+  });
 
   app.setErrorHandler(async (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const t = translator(languageOf(request));

@@ -3,9 +3,11 @@
  * writes bench/results.md and bench/results.json. Uses the PostgreSQL named by TEST_DATABASE_URL or
  * DATABASE_URL (a throw-away database is created on it and dropped), else the embedded PGlite.
  *
- * Phases: a bare-INSERT baseline, the checkout storm, API order intake, chat intake, the back
- * office's order list on 100,000 orders, slip reading; the process's RSS is sampled all along
- * (the app runs in this process, so its memory is the app's).
+ * Phases: the idle app as production runs it (compiled, in a child process), a bare-INSERT baseline,
+ * the checkout storm, API order intake, chat intake, the back office's order list on 100,000 orders,
+ * slip reading, and the mixed phase on the embedded database (chat while slips are read); this
+ * process's RSS is sampled all along (the app runs in it through tsx, beside the load generator and
+ * the fakes, so its peaks are an upper bound of the app's).
  */
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,7 +22,9 @@ import { bootstrap } from '../src/bootstrap.ts';
 import { percentile, runLoad, type LoadResult } from './load.ts';
 import { lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi } from '../tests/fakes/line-api.ts';
 import { addBaselineRoute, recordServerTimes, runAdminListPhase, type AdminListResult, type Explained } from './phases/admin-list.ts';
+import { measureProductionIdle } from './phases/idle.ts';
 import { startRssSampler } from './phases/memory.ts';
+import { runMixedPhase, type MixedResult } from './phases/mixed.ts';
 import { defaultSlipDir, runSlipBench, type SlipBenchResult } from './slips.ts';
 
 const logger = pino({ level: 'warn' });
@@ -66,8 +70,31 @@ const orderBody = (sku: string, i: number) => ({
   shippingAddress: { name: `ลูกค้า ${i}`, phone: '0812345678', address: '99 ถนนสุขุมวิท กรุงเทพฯ', postcode: '10110' },
 });
 
+/** A throw-away database on the server for the idle app (dropped afterwards), or none on the embedded database. */
+async function idleDatabaseUrl(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
+  if (!serverUrl) return { url: undefined, drop: async () => {} };
+  const { default: pg } = await import('pg');
+  const name = `talad_bench_idle_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
 async function main() {
   const benchStarted = performance.now();
+  // First, alone on the machine's share: the app at rest as `npm start` runs it.
+  say('phase: idle app (npm start: compiled JavaScript, child process)');
+  const idleDb = await idleDatabaseUrl();
+  const idle = await measureProductionIdle({ databaseUrl: idleDb.url, log: say }).finally(() => idleDb.drop());
   const rss = startRssSampler(100);
   rss.phase('startup');
   const { database, label } = await benchDatabase();
@@ -94,7 +121,7 @@ async function main() {
   const warmUp = 300;
   // What the app holds at rest, before any load: the baseline for the peaks.
   await new Promise((r) => setTimeout(r, 300));
-  const idleRssMb = Math.round((process.memoryUsage.rss() / 2 ** 20) * 10) / 10;
+  const inProcessIdleRssMb = Math.round((process.memoryUsage.rss() / 2 ** 20) * 10) / 10;
 
   say('phase: baseline (bare INSERT route)');
   rss.phase('baseline');
@@ -188,6 +215,12 @@ async function main() {
   say('phase: slip reading');
   rss.phase('slips');
   const slips: SlipBenchResult | null = await runSlipBench({ dir: defaultSlipDir });
+
+  // Chat while slips are read, on the embedded database whatever the run's database (its one
+  // connection is where a slow transaction stalls everyone).
+  say('phase: mixed (embedded database: 200 people chatting while 10 slips are read)');
+  rss.phase('mixed');
+  const mixed: MixedResult = await runMixedPhase({ log: say });
   rss.stop();
 
   await baseline.app.close();
@@ -235,6 +268,8 @@ async function main() {
     orders: { ordersPerSec: orders.perSec, ratio: ratio(orders), p50Ms: orders.p50Ms, p99Ms: orders.p99Ms, statuses: orders.statuses },
     slips: slips
       ? {
+          p50: slips.p50,
+          p95: slips.p95,
           p50Sec: slips.p50,
           p95Sec: slips.p95,
           accuracy: slips.accuracy,
@@ -265,9 +300,26 @@ async function main() {
       baseline: timing(adminList.baseline),
       explain: adminList.explains.map((e) => ({ label: e.label, usesIndex: e.usesIndex, sorted: e.sorted, sql: e.sql, plan: e.plan })),
     },
+    mixed: {
+      ackP50Ms: mixed.ackP50Ms,
+      ackP99Ms: mixed.ackP99Ms,
+      healthzNon200: mixed.healthzNon200,
+      slipsRead: mixed.slipsRead,
+      slipsSent: mixed.slipsSent,
+      healthzChecks: mixed.healthzChecks,
+      healthzMaxMs: mixed.healthzMaxMs,
+      chatEvents: mixed.chatEvents,
+      webhookNon200: mixed.webhookNon200,
+      durationSec: mixed.durationSec,
+      database: 'embedded PGlite (one connection)',
+    },
     peakRssMb: rss.overallMb(),
     peakRssMbByPhase: peaks,
-    idleRssMb,
+    /** The app at rest as `npm start` runs it (compiled, its own process). */
+    idleRssMb: idle.rssMb,
+    idle: { ...idle, measuredAs: 'VmRSS of `node scripts/start.mjs` 10 s after /healthz first answered' },
+    /** This process (the app through tsx, the fakes, the load generator) before any load. */
+    inProcessIdleRssMb,
   };
 
   const f = (n: number | null | undefined, d = 1) => (n === null || n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(d));
@@ -275,7 +327,7 @@ async function main() {
   const listRow = (what: string, t: AdminListResult['statusFilter']) =>
     `| ${what} (server ms) | ${f(t.p50Ms)} | ${f(adminList.baseline.p50Ms, 2)} ms (one order by primary key) | ${f(t.p50Ms / adminList.baseline.p50Ms, 1)} | ${f(t.p50Ms)} | p95 ${f(t.p95Ms)} |`;
   const rssRow = (phase: string, what: string) =>
-    `| peak RSS: ${what} (MB) | ${f(peaks[phase])} | ${f(idleRssMb)} MB (app idle, before load) | ${f((peaks[phase] ?? NaN) / idleRssMb, 2)} | | |`;
+    `| peak RSS: ${what} (MB) | ${f(peaks[phase])} | ${f(inProcessIdleRssMb)} MB (bench process idle, before load) | ${f((peaks[phase] ?? NaN) / inProcessIdleRssMb, 2)} | | |`;
   const md = [
     `# Talad benchmark`,
     ``,
@@ -303,7 +355,11 @@ async function main() {
       : []),
     rssRow('intake', 'chat intake'),
     rssRow('slips', 'slip reading'),
-    `| peak RSS: whole run (MB) | ${f(results.peakRssMb)} | ${f(idleRssMb)} MB | ${f(results.peakRssMb / idleRssMb, 2)} | | |`,
+    rssRow('mixed', 'mixed phase'),
+    `| peak RSS: whole run, bench process (MB) | ${f(results.peakRssMb)} | ${f(inProcessIdleRssMb)} MB | ${f(results.peakRssMb / inProcessIdleRssMb, 2)} | | |`,
+    `| idle RSS: \`npm start\` (compiled), ${idle.database} (MB) | ${f(idle.rssMb)} | 150 MB (target) | ${f((idle.rssMb ?? NaN) / 150, 2)} | | ready in ${f(idle.readySec)} s |`,
+    `| mixed phase, embedded database: webhook ack while ${mixed.slipsSent} slips are read (ms) | ${f(mixed.ackP50Ms)} | 200 ms (p99 target) | ${f(mixed.ackP99Ms / 200, 2)} | ${f(mixed.ackP50Ms)} ms | p99 ${f(mixed.ackP99Ms)} ms |`,
+    `| mixed phase: /healthz not 200 / checks; slips read | ${mixed.healthzNon200} / ${mixed.healthzChecks} (slowest ${f(mixed.healthzMaxMs, 0)} ms); ${mixed.slipsRead} of ${mixed.slipsSent} | must be 0; all | | | |`,
     ``,
     `Peak RSS per phase (MB): ${Object.entries(peaks).map(([k, v]) => `${k} ${f(v)}`).join(', ')}.`,
     `Order list times are the server's (Fastify reply.elapsedTime in an onResponse hook), ${adminList.statusFilter.requests} status and ${adminList.phoneSearch.requests} phone requests (${adminList.nameSearch.requests} name searches) one at a time, signed in as an owner over HTTP; client round trip p50: status ${f(adminList.statusFilter.roundTripP50Ms)} ms, phone ${f(adminList.phoneSearch.roundTripP50Ms)} ms, baseline ${f(adminList.baseline.roundTripP50Ms, 2)} ms. ${f(adminList.seeded.orders / 1000, 0)}k orders seeded in ${f(adminList.seeded.ms / 1000)} s.`,

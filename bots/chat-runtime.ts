@@ -26,6 +26,7 @@ import { createLineClients, createLineSender } from './line/line.sender.ts';
 import { createTelegramBot, createTelegramDecoder, createTelegramSender, rememberApiRoot, userKeyOf } from './telegram/telegram.bot.ts';
 import { createWebchatDecoder, createWebchatSender } from './webchat/webchat.plugin.ts';
 import { createFacebookDecoder } from './facebook/facebook.inbound.ts';
+import { createFacebookMedia, type FacebookMedia } from './facebook/facebook.media.ts';
 import { createFacebookSender } from './facebook/facebook.sender.ts';
 import { createGraphClient } from './facebook/graph.client.ts';
 
@@ -77,10 +78,13 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
     senders.line = createLineSender(clients);
   }
 
+  let facebookMedia: FacebookMedia | undefined;
   if (config.facebook) {
     // A Page's Messenger and its Instagram account share the Graph API, the decoder and the sender.
     const graph = createGraphClient(config.facebook);
-    decoders.facebook = decoders.instagram = createFacebookDecoder(graph, logger);
+    const media = createFacebookMedia({ dir: path.join(config.dataDir, 'chat-media'), download: (url) => graph.download(url), logger });
+    facebookMedia = media;
+    decoders.facebook = decoders.instagram = createFacebookDecoder(graph, logger, media.fetch);
     senders.facebook = senders.instagram = createFacebookSender(graph);
   }
 
@@ -127,6 +131,8 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
     processor,
     dispatcher,
     telegramBot,
+    /** Messenger and Instagram photos, downloaded when their webhook arrives. */
+    facebookMedia,
     /** Runs the workers: processing stored events, sending the outbox, and Telegram long polling when chosen. */
     start() {
       processor.start();
@@ -142,6 +148,7 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
       if (polling && telegramBot) await telegramBot.stop();
       await processor.stop();
       await dispatcher.stop();
+      await facebookMedia?.settled();
       await slips.close();
     },
   };

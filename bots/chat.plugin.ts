@@ -3,12 +3,13 @@
  * The runtime's workers start when the app is ready (unless a separate worker process runs them)
  * and stop before the database closes.
  */
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { webhookCallback } from 'grammy';
+import { nestedDeeperThan } from '#src/http/error-handler.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
 import type { InboundRecord } from '#src/modules/conversations/index.ts';
+import { createForgeryGuard } from './forgery-guard.ts';
 import { telegramUpdate } from './telegram/telegram.bot.ts';
 import { createChatRuntime, type ChatRuntime, type ChatRuntimeOptions } from './chat-runtime.ts';
 import { lineWebhookPlugin } from './line/line.plugin.ts';
@@ -38,23 +39,28 @@ const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
     await app.register(lineWebhookPlugin, { channelSecret: config.line.channelSecret, onStored });
   }
   if (config.facebook) {
-    await app.register(facebookWebhookPlugin, { appSecret: config.facebook.appSecret, verifyToken: config.facebook.verifyToken, onStored });
+    await app.register(facebookWebhookPlugin, { appSecret: config.facebook.appSecret, verifyToken: config.facebook.verifyToken, onStored, media: chat.facebookMedia });
   }
   const bot = chat.telegramBot;
   if (bot && config.telegram?.mode === 'webhook') {
     const secretToken = config.telegram.webhookSecret;
     await app.register(async (scope) => {
-      // Generous, per client address: Telegram's servers are never slowed, a flood from elsewhere is.
-      await scope.register(rateLimit, { max: 300, timeWindow: '1 second' });
+      // Only forgeries are limited, per client address, and only after the secret was found wrong:
+      // Telegram's own deliveries are never refused, whoever else shares their address.
+      const forgeries = createForgeryGuard();
       const handle = webhookCallback(bot, 'fastify', { secretToken });
       scope.post('/webhooks/telegram', { schema: { hide: true } }, async (request, reply) => {
         // grammY checks the secret too, but only after reading the update: refuse forgeries and
         // malformed bodies first, so neither reaches the bot.
         const given = request.headers['x-telegram-bot-api-secret-token'];
         if (!secretToken || typeof given !== 'string' || !safeEqual(given, secretToken)) {
+          if (forgeries.refuse(request.ip)) {
+            return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: 'Too many requests with a wrong secret' } });
+          }
+          request.log.warn('Telegram webhook with a wrong secret refused');
           return reply.status(401).send({ error: { code: 'BAD_SECRET', message: 'X-Telegram-Bot-Api-Secret-Token is missing or wrong' } });
         }
-        if (!telegramUpdate.safeParse(request.body).success) {
+        if (nestedDeeperThan(request.body) || !telegramUpdate.safeParse(request.body).success) {
           return reply.status(400).send({ error: { code: 'BAD_BODY', message: 'Not a Telegram update' } });
         }
         return handle(request, reply);

@@ -8,6 +8,7 @@ import { withTransaction } from '#src/db/client.ts';
 import type { ChatInboxRow } from '#src/db/schema/index.ts';
 import type { Logger } from '#src/logger.ts';
 import { claimInbound, markInbound, markInboundDone } from '#src/modules/conversations/index.ts';
+import { noteChatInbound, type ChatInbound } from '#src/modules/customers/index.ts';
 import { AppError } from '#src/errors.ts';
 import { tellCustomer, type ChatAddress, type Delivery, type ReadyMessages } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
@@ -16,6 +17,8 @@ import type { ChatEvent, ChatPerson, createChatEngine } from './engine/engine.ts
 export interface DecodedEvent {
   person: ChatPerson;
   event: ChatEvent;
+  /** When the person sent it, by the channel's clock (Meta's 24-hour window counts from there). */
+  sentAt?: Date | undefined;
   replyToken?: string | undefined;
   replyTokenExpiresAt?: Date | undefined;
 }
@@ -33,6 +36,19 @@ interface Reply {
   notice: ReadyMessages;
   delivery: Delivery;
 }
+
+/**
+ * The people who wrote, for their chats' last inbound time (Meta's 24-hour window starts there): every
+ * event someone sent, at the time the channel says it was sent (a redelivery hours later is not a new
+ * message), never later than we received it; leaving (unfollow) is not writing.
+ */
+const inboundOf = (rows: ChatInboxRow[], decoded: (DecodedEvent | null)[]): ChatInbound[] =>
+  rows.flatMap((row, i) => {
+    const d = decoded[i];
+    if (!d || d.event.kind === 'unfollow') return [];
+    const at = d.sentAt && d.sentAt < row.receivedAt ? d.sentAt : row.receivedAt;
+    return [{ channel: d.person.channel, externalId: d.person.userId, at }];
+  });
 
 /** One reply per inbound event: a redelivered or retried event never answers twice. */
 const replyKey = (row: ChatInboxRow) => `reply:${row.channel}:${row.eventId}`;
@@ -101,6 +117,7 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
           if (out) replies.push(out);
         }
         await batch.flush();
+        await noteChatInbound(tx, inboundOf(claimed, decoded));
         await tellCustomer(tx, replies);
         await markInboundDone(tx, claimed.map((r) => r.id));
         queued = replies.length > 0;
@@ -124,7 +141,9 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
         const [row] = await claimInbound(tx, { limit: 1, onlyId: id });
         if (!row) return;
         try {
-          const out = await reply(tx, row, await decode(row));
+          const decoded = await decode(row);
+          const out = await reply(tx, row, decoded);
+          await noteChatInbound(tx, inboundOf([row], [decoded]));
           if (out) await tellCustomer(tx, out.to, out.notice, out.delivery);
           queued = out !== undefined;
           await markInbound(tx, row.id, { status: 'done' });

@@ -1,4 +1,5 @@
-import { builtInCarriers, type CarrierSetting } from './modules/shipping/carriers.ts';
+import { builtInCarriers, type CarrierSetting } from './modules/shipping/carriers/link-only.ts';
+import { defaultParcelOptions, type ParcelOptions } from './modules/shipping/parcel-options.ts';
 import type { ShippingRules } from './modules/shipping/fees.ts';
 import path from 'node:path';
 import { z } from 'zod';
@@ -228,6 +229,8 @@ function toConfig(e: Env) {
       } as ShippingRules,
       /** Carriers offered when shipping and their tracking links; the back office's settings change them. */
       carriers: builtInCarriers.map((c) => ({ ...c })) as CarrierSetting[],
+      /** Booking and following parcels: customer messages, default weight, each warehouse's carrier. */
+      parcels: structuredClone(defaultParcelOptions) as ParcelOptions,
     },
     /** Carrier API credentials from the environment; Settings may override them (stored encrypted). */
     carrierApis: {

@@ -10,8 +10,9 @@ import type { Config } from './config.ts';
 import { createDatabase, type Database, type Db } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { loadOrCreateSecret } from './lib/secrets.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, hideInLog, type Logger } from './logger.ts';
 import { createSettingsService, type SettingsService } from './modules/settings/index.ts';
+import { createCarrierDirectory, type CarrierDirectory } from './modules/shipping/index.ts';
 
 export interface Core {
   config: Config;
@@ -22,6 +23,8 @@ export interface Core {
   secret: string;
   /** The shop's settings from the back office, applied onto `config` (loaded at start, polled for other processes' saves). */
   settings: SettingsService;
+  /** The shop's carriers as adapters, from the carrier settings and credentials as they are now. */
+  carriers: CarrierDirectory;
   /** Stops the settings poll and closes the database when the core opened it. */
   close(): Promise<void>;
 }
@@ -52,7 +55,9 @@ export async function createCore(config: Config, overrides: CoreOverrides = {}):
     throw err;
   }
   const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
+  hideInLog(logger, secret);
   settings.start();
+  const carriers = createCarrierDirectory({ settings: () => config.shop.carriers, credentials: () => config.carrierApis });
   return {
     config,
     database,
@@ -60,6 +65,7 @@ export async function createCore(config: Config, overrides: CoreOverrides = {}):
     logger,
     secret,
     settings,
+    carriers,
     async close() {
       settings.stop();
       if (ownsDatabase) await database.close();

@@ -39,6 +39,10 @@ export const ErrorCodes = {
   COUNT_BELOW_RESERVED: 'conflict',
   TRANSFER_INVALID: 'invalid',
   REFUND_SLIP_INVALID: 'invalid',
+  /** An approval must say how much came in: the slip's amount could not be read, or none was typed. */
+  SLIP_AMOUNT_UNKNOWN: 'invalid',
+  /** An approved amount other than the slip's needs a reason. */
+  SLIP_AMOUNT_REASON: 'invalid',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -9,19 +9,35 @@ import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { shipOrder } from '#src/workflows/orders/ship-order.ts';
 import { createProductWithStock } from '#src/workflows/catalog/create-product.ts';
 import { adjustStock } from '#src/workflows/stock/adjust-stock.ts';
-import { requireApiToken } from './api-auth.ts';
+import { orderChannel } from '#src/db/schema/index.ts';
+import { shopDays } from '#src/lib/shop-time.ts';
+import { moneyFigures } from '#src/modules/reports/index.ts';
+import { requireApiToken, requireCapability } from './api-auth.ts';
 
 const numberParams = z.object({ number: z.string().min(1).max(32) });
+
+const shopDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD (วันที่ในรูปแบบ YYYY-MM-DD)')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar day (ไม่มีวันที่นี้)');
+
+/** Whole days in the shop's time zone, both included; at most about two years. */
+const salesQuery = z
+  .object({ from: shopDay, to: shopDay, channel: z.enum(orderChannel.enumValues).optional() })
+  .refine((q) => q.from <= q.to, { message: 'from must not be after to (วันเริ่มต้องไม่อยู่หลังวันสิ้นสุด)', path: ['from'] })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 800 * 86_400_000, { message: 'at most 800 days (ไม่เกิน 800 วัน)', path: ['to'] });
 
 /** The JSON API of DESIGN.md: products, stock, orders; bearer-token auth on every route. */
 export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
   app.decorateRequest('apiActor', '');
+  app.decorateRequest('apiRole', 'packer');
   app.addHook('onRequest', requireApiToken);
-  const { db, config } = app.deps;
+  app.addHook('preHandler', requireCapability);
+  const { db, config, carriers } = app.deps;
 
   app.get(
     '/products',
-    { schema: { tags: ['products'], summary: 'Products on sale with what is available to sell' } },
+    { config: { capability: 'catalog.manage' }, schema: { tags: ['products'], summary: 'Products on sale with what is available to sell' } },
     async () => {
       const items = await listSellables(db, { activeOnly: true });
       const available = await availableByVariant(
@@ -42,7 +58,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/products',
-    { schema: { tags: ['products'], summary: 'Create a product (one SKU) with opening stock', body: createProductInput } },
+    { config: { capability: 'catalog.manage' }, schema: { tags: ['products'], summary: 'Create a product (one SKU) with opening stock', body: createProductInput } },
     async (request, reply) => {
       const { variant, product } = await createProductWithStock(db, request.body, request.apiActor);
       const available = (await availableByVariant(db, [variant.id])).get(variant.id) ?? 0;
@@ -59,6 +75,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/stock',
     {
+      config: { capability: 'stock.manage' },
       schema: {
         tags: ['stock'],
         summary: 'Stock per warehouse and SKU',
@@ -70,13 +87,41 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/stock/adjustments',
-    { schema: { tags: ['stock'], summary: 'Receive, count, write off or correct stock', body: stockAdjustmentInput } },
+    { config: { capability: 'stock.manage' }, schema: { tags: ['stock'], summary: 'Receive, count, write off or correct stock', body: stockAdjustmentInput } },
     async (request, reply) => reply.status(201).send(await adjustStock(db, request.body, request.apiActor)),
   );
 
   app.get(
+    '/reports/sales',
+    {
+      config: { capability: 'revenue.view' },
+      schema: {
+        tags: ['reports'],
+        summary: "Money of a range of the shop's days: net sales (received less refunds paid), received, refunds, awaiting payment, COD to collect, orders",
+        querystring: salesQuery,
+      },
+    },
+    async (request) => {
+      const { from, to, channel } = request.query;
+      const figures = await moneyFigures(db, { ...shopDays(from, to, config.shop.timeZone), channel });
+      const money = (amount: number) => ({ amount, currency: config.shop.currency });
+      return {
+        from,
+        to,
+        timeZone: config.shop.timeZone,
+        netSales: money(figures.netSales),
+        paid: money(figures.paid),
+        refunds: money(figures.refunds),
+        awaitingPayment: money(figures.awaitingPayment),
+        codToCollect: money(figures.codToCollect),
+        orders: figures.orders,
+      };
+    },
+  );
+
+  app.get(
     '/orders',
-    { schema: { tags: ['orders'], summary: 'Orders, newest first; pass nextCursor as cursor for the next page', querystring: listOrdersQuery } },
+    { config: { capability: 'revenue.view' }, schema: { tags: ['orders'], summary: 'Orders, newest first; pass nextCursor as cursor for the next page', querystring: listOrdersQuery } },
     async (request) => {
       const page = await listOrders(db, request.query);
       return { items: await orderSummaries(db, page.items), nextCursor: page.nextCursor ?? null };
@@ -85,13 +130,14 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/orders/:number',
-    { schema: { tags: ['orders'], summary: 'One order with lines, payments, shipments and history', params: numberParams } },
+    { config: { capability: 'revenue.view' }, schema: { tags: ['orders'], summary: 'One order with lines, payments, shipments and history', params: numberParams } },
     async (request) => orderDetails(db, request.params.number),
   );
 
   app.post(
     '/orders',
     {
+      config: { capability: 'orders.edit' },
       schema: {
         tags: ['orders'],
         summary: 'Create an order; send an Idempotency-Key so a retry never creates a second one',
@@ -102,7 +148,8 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       const { order, created } = await importOrder(db, request.body, {
-        idempotencyKey: key,
+        // Scoped to the caller: another client's key never replays (or reveals) this one's order.
+        idempotencyKey: key === undefined ? undefined : `${request.apiActor}\n${key}`,
         actor: request.apiActor,
         currency: config.shop.currency,
         shipping: config.shop.shipping,
@@ -115,6 +162,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/orders/:number/transitions',
     {
+      config: { capability: 'orders.manage' },
       schema: {
         tags: ['orders'],
         summary: 'Move an order to another status; 409 ILLEGAL_TRANSITION when the move is not allowed',
@@ -127,6 +175,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
         number: request.params.number,
         to: request.body.to,
         note: request.body.note,
+        received: request.body.received,
         actor: request.apiActor,
         locale: config.shop.locale,
         billing: config.shop,
@@ -138,6 +187,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/orders/:number/shipments',
     {
+      config: { capability: 'orders.manage' },
       schema: {
         tags: ['orders'],
         summary: 'Record a parcel with its tracking number; ships the order and tells the customer in chat',
@@ -152,7 +202,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
       const { order, shipment } = await shipOrder(db, {
         number: request.params.number,
         carrier: request.body.carrier,
-        carriers: config.shop.carriers,
+        carriers: carriers.registry(),
         trackingNumber: request.body.trackingNumber,
         actor: request.apiActor,
         locale: config.shop.locale,

@@ -50,6 +50,8 @@ const matrix = {
   'reports.view': ['owner', 'admin'],
   /** Shop settings: profile, payments, shipping, carriers, notifications, reminders, language, time zone. */
   'settings.manage': ['owner', 'admin'],
+  /** Where customers pay (PromptPay id, receiving accounts and names): the owner's alone. */
+  'settings.payments': ['owner'],
   /** Staff accounts: create, change role, reset password, deactivate. */
   'users.manage': ['owner'],
   /** One's own account: password, language. */
@@ -68,3 +70,11 @@ export function can(role: UserRole, capability: Capability): boolean {
 
 /** Packers work on orders that are ready to pack or to hand to the carrier; nothing else is theirs. */
 export const packerStatuses = shippableStatuses;
+
+/**
+ * May this role open this order (its page, notes, printed documents)? Roles that see money see every
+ * order; a packer only those to pack and ship, and any other is answered as if it did not exist (404).
+ */
+export function mayViewOrder(role: UserRole, status: string): boolean {
+  return can(role, 'revenue.view') || (packerStatuses as readonly string[]).includes(status);
+}

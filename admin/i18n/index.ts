@@ -10,6 +10,7 @@ import { eventsTexts } from './areas/events.ts';
 import { financeTexts } from './areas/finance.ts';
 import { importsTexts } from './areas/imports.ts';
 import { messagesTexts } from './areas/messages.ts';
+import { moneyTexts } from './areas/money.ts';
 import { orderAmendTexts } from './areas/order-amend.ts';
 import { orderEntryTexts } from './areas/order-entry.ts';
 import { ordersTexts } from './areas/orders.ts';
@@ -41,6 +42,7 @@ const en = {
   ...catalogTexts.en,
   ...importsTexts.en,
   ...customersTexts.en,
+  ...moneyTexts.en,
   ...printingTexts.en,
   ...reportsTexts.en,
   ...returnsTexts.en,
@@ -65,6 +67,7 @@ const th: Record<MessageKey, string> = {
   ...catalogTexts.th,
   ...importsTexts.th,
   ...customersTexts.th,
+  ...moneyTexts.th,
   ...printingTexts.th,
   ...reportsTexts.th,
   ...returnsTexts.th,

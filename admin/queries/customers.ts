@@ -4,6 +4,7 @@ import { customerAddresses, customerIdentities, customers, orders, type Customer
 import { likePattern } from '#src/lib/like-pattern.ts';
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
 import { cancelledStatus } from '#src/modules/orders/index.ts';
+import { customerNetPaid } from '#src/modules/reports/index.ts';
 
 export interface CustomerFilter {
   q?: string | undefined;
@@ -24,7 +25,7 @@ function searchCondition(q: string): SQL {
   const parts: SQL[] = [
     sql`${customers.name} ilike ${pattern}`,
     sql`${customers.email} ilike ${pattern}`,
-    sql`exists (select 1 from customer_identities ci where ci.customer_id = ${customers.id} and ci.display_name ilike ${pattern})`,
+    sql`exists (select 1 from customer_identities ci where ci.customer_id = ${outerCustomerId} and ci.display_name ilike ${pattern})`,
   ];
   if (phone) parts.push(sql`${customers.phone} = ${phone}`);
   // A partial number: "2345678" or "0812345" (a leading 0 is the national prefix, stored as 66).
@@ -34,8 +35,12 @@ function searchCondition(q: string): SQL {
   return sql`(${sql.join(parts, sql` or `)})`;
 }
 
-/** Orders that count for the money a customer brought: every one not cancelled. */
-const notCancelled = sql`o.status <> ${cancelledStatus}`;
+
+/**
+ * The list's own customer row, qualified with its table: inside a correlated sub-query Drizzle renders
+ * `${customers.id}` without the table, which then names the sub-query's own `id` column.
+ */
+const outerCustomerId = sql`${customers}.${sql.identifier('id')}`;
 
 export interface CustomerListRow {
   customer: Customer;
@@ -57,11 +62,15 @@ export async function listCustomers(db: DbOrTx, filter: CustomerFilter): Promise
   const rows = await db
     .select({
       customer: customers,
-      channels: sql<string[]>`coalesce((select array_agg(distinct ci.channel::text) from customer_identities ci where ci.customer_id = ${customers.id}), '{}')`,
-      displayNames: sql<string[]>`coalesce((select array_agg(ci.display_name order by ci.id) from customer_identities ci where ci.customer_id = ${customers.id} and ci.display_name is not null and ci.display_name <> ''), '{}')`,
-      orders: sql<number>`(select count(*)::int from orders o where o.customer_id = ${customers.id})`,
-      lifetimeValue: sql<number>`(select coalesce(sum(o.total), 0)::bigint from orders o where o.customer_id = ${customers.id} and ${notCancelled})`.mapWith(Number),
-      lastOrderAt: sql<Date | null>`(select max(o.created_at) from orders o where o.customer_id = ${customers.id})`.mapWith((v) =>
+      // Where the customer came from: their chat identities and the channels of their orders (a
+      // marketplace buyer or a customer entered by hand has no chat identity).
+      channels: sql<string[]>`coalesce((select array_agg(distinct ch order by ch) from (
+          select ci.channel::text as ch from customer_identities ci where ci.customer_id = ${outerCustomerId}
+          union select o.channel::text from orders o where o.customer_id = ${outerCustomerId}) chs), '{}')`,
+      displayNames: sql<string[]>`coalesce((select array_agg(ci.display_name order by ci.id) from customer_identities ci where ci.customer_id = ${outerCustomerId} and ci.display_name is not null and ci.display_name <> ''), '{}')`,
+      orders: sql<number>`(select count(*)::int from orders o where o.customer_id = ${outerCustomerId})`,
+      lifetimeValue: customerNetPaid(outerCustomerId).mapWith(Number),
+      lastOrderAt: sql<Date | null>`(select max(o.created_at) from orders o where o.customer_id = ${outerCustomerId})`.mapWith((v) =>
         v === null ? null : new Date(v as string),
       ),
     })
@@ -103,10 +112,10 @@ export async function customerPage(db: DbOrTx, id: number) {
     .where(eq(orders.customerId, id))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(500);
+  const [value] = await db.select({ n: customerNetPaid(sql`${id}`).mapWith(Number) }).from(sql`(select 1) one`);
   const [stats] = await db
     .select({
       n: sql<number>`count(*)::int`,
-      value: sql<number>`coalesce(sum(${orders.total}), 0)::bigint`.mapWith(Number),
       first: sql<string | null>`min(${orders.createdAt})`,
       last: sql<string | null>`max(${orders.createdAt})`,
     })
@@ -114,5 +123,6 @@ export async function customerPage(db: DbOrTx, id: number) {
     .where(and(eq(orders.customerId, id), sql`${orders.status} <> ${cancelledStatus}`));
   const averageDays =
     stats && stats.n >= 2 && stats.first && stats.last ? averageDaysBetween([new Date(stats.first), new Date(stats.last)], stats.n) : null;
-  return { customer, identities, addresses, orders: history, lifetimeValue: stats?.value ?? 0, averageDays };
+  // Lifetime value: what their orders brought in, net (the money figures' definition).
+  return { customer, identities, addresses, orders: history, lifetimeValue: value?.n ?? 0, averageDays };
 }

@@ -7,13 +7,6 @@ import { cancelledStatus, statusList, waitingStatuses } from '#src/modules/order
 const shopMidnight = (tz: string, daysBack = 0) =>
   sql`((date_trunc('day', now() at time zone ${tz}) - make_interval(days => ${daysBack})) at time zone ${tz})`;
 
-export async function todayTotals(db: DbOrTx, tz: string): Promise<{ orders: number; revenue: number }> {
-  const { rows } = await db.execute<{ orders: number; revenue: number | string }>(sql`
-    select count(*)::int as orders, coalesce(sum(total), 0)::bigint as revenue
-    from orders where created_at >= ${shopMidnight(tz)} and status <> ${cancelledStatus}`);
-  return { orders: Number(rows[0]?.orders ?? 0), revenue: Number(rows[0]?.revenue ?? 0) };
-}
-
 /** Orders waiting for someone's action, per status: slips to review, to confirm, to pack, to ship. */
 export async function waitingCounts(db: DbOrTx): Promise<Partial<Record<OrderStatus, number>>> {
   const { rows } = await db.execute<{ status: OrderStatus; n: number }>(sql`
@@ -43,14 +36,15 @@ export interface DailySeries {
   days: string[];
   channels: OrderChannel[];
   orders: Record<string, number[]>;
-  revenue: Record<string, number[]>;
 }
 
-/** Orders and revenue per shop-time-zone day and channel for the last `days` days, zeros included. */
-export async function dailyByChannel(db: DbOrTx, tz: string, days = 30): Promise<DailySeries> {
-  const { rows } = await db.execute<{ day: string; channel: OrderChannel; orders: number; revenue: number | string }>(sql`
-    select to_char((created_at at time zone ${tz})::date, 'YYYY-MM-DD') as day, channel,
-           count(*)::int as orders, coalesce(sum(total), 0)::bigint as revenue
+/**
+ * Orders placed per shop-time-zone day and channel for the last `days` days, zeros included (the
+ * money per day comes from the money figures: netSalesByDay).
+ */
+export async function dailyOrdersByChannel(db: DbOrTx, tz: string, days = 30): Promise<DailySeries> {
+  const { rows } = await db.execute<{ day: string; channel: OrderChannel; orders: number }>(sql`
+    select to_char((created_at at time zone ${tz})::date, 'YYYY-MM-DD') as day, channel, count(*)::int as orders
     from orders
     where created_at >= ${shopMidnight(tz, days - 1)} and status <> ${cancelledStatus}
     group by 1, 2`);
@@ -63,16 +57,10 @@ export async function dailyByChannel(db: DbOrTx, tz: string, days = 30): Promise
   });
   const channels = [...new Set(rows.map((r) => r.channel))].sort();
   const orders: Record<string, number[]> = {};
-  const revenue: Record<string, number[]> = {};
-  for (const c of channels) {
-    orders[c] = dayList.map(() => 0);
-    revenue[c] = dayList.map(() => 0);
-  }
+  for (const c of channels) orders[c] = dayList.map(() => 0);
   for (const r of rows) {
     const i = dayList.indexOf(r.day);
-    if (i < 0) continue;
-    orders[r.channel]![i] = Number(r.orders);
-    revenue[r.channel]![i] = Number(r.revenue);
+    if (i >= 0) orders[r.channel]![i] = Number(r.orders);
   }
-  return { days: dayList, channels, orders, revenue };
+  return { days: dayList, channels, orders };
 }

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { orderChannel, type OrderChannel } from '#src/db/schema/index.ts';
-import { localDate } from '#src/lib/shop-time.ts';
+import { addDays, localDate, zonedMidnight } from '#src/lib/shop-time.ts';
 import { calendarDay } from '../forms.ts';
 import type { ReportRange } from '#src/modules/reports/index.ts';
+
+export { addDays, zonedMidnight };
 
 export const granularities = ['day', 'week', 'month'] as const;
 export type Granularity = (typeof granularities)[number];
@@ -19,13 +21,6 @@ export interface ReportFilter {
   channel: OrderChannel | undefined;
   granularity: Granularity;
   slowDays: number;
-}
-
-/** Adds days to a calendar day, in the calendar (no time zone involved). */
-export function addDays(day: string, n: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
 }
 
 /** The first day of the period (day, Monday-started week, month) a calendar day falls in, as Postgres' date_trunc. */
@@ -108,27 +103,6 @@ export function parseReportQuery(query: unknown, now: Date, timeZone: string): {
     },
     errors,
   };
-}
-
-/** The instant a calendar day begins in a time zone (correct across offset changes). */
-export function zonedMidnight(day: string, timeZone: string): Date {
-  const utc = Date.parse(`${day}T00:00:00Z`);
-  const offsetAt = (instant: number) => {
-    const f = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    const p = Object.fromEntries(f.formatToParts(new Date(instant)).map((x) => [x.type, x.value]));
-    return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - instant;
-  };
-  const guess = utc - offsetAt(utc);
-  return new Date(utc - offsetAt(guess));
 }
 
 export function reportRange(filter: ReportFilter, timeZone: string): ReportRange {

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { allowed, can } from '../auth/roles.ts';
-import { dailyByChannel, lowStockCount, todayTotals, waitingCounts } from '../queries/dashboard.ts';
+import { localDate, shopDays } from '#src/lib/shop-time.ts';
+import { moneyFigures, netSalesByDay } from '#src/modules/reports/index.ts';
+import { dailyOrdersByChannel, lowStockCount, waitingCounts } from '../queries/dashboard.ts';
 import { helpers, render } from '../view.ts';
 
 export const dashboardRoutes: FastifyPluginAsync = async (app) => {
@@ -11,25 +13,31 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
     const h = helpers(request);
     const money = can(request.admin!.user.role, 'revenue.view');
     // Packers never receive revenue figures, not even hidden in the page.
+    const day = localDate(new Date(), tz);
     const [today, waiting, lowStock, series] = await Promise.all([
-      todayTotals(db, tz),
+      moneyFigures(db, shopDays(day, day, tz)),
       waitingCounts(db),
       lowStockCount(db),
-      dailyByChannel(db, tz, 30),
+      dailyOrdersByChannel(db, tz, 30),
     ]);
+    // Net sales per day and channel, from the same module as the figures above.
+    const net = money ? await netSalesByDay(db, { ...shopDays(series.days[0]!, day, tz), timeZone: tz }) : [];
+    const channels = [...new Set([...series.channels, ...net.map((n) => n.channel)])].sort();
+    const netOf = (c: string) => series.days.map((d) => net.filter((n) => n.channel === c && n.day === d).reduce((s, n) => s + n.netSales, 0));
     const chart = {
       days: series.days.map((d) => h.f.dayShort(d)),
       currency: config.shop.currency,
       locale: h.lang === 'th' ? 'th-TH' : 'en-GB',
-      datasets: series.channels.map((c) => ({
+      datasets: channels.map((c) => ({
         channel: c,
         label: h.channel(c),
-        orders: series.orders[c],
-        revenue: money ? series.revenue[c]!.map((v) => v / 100) : undefined,
+        orders: series.orders[c] ?? series.days.map(() => 0),
+        revenue: money ? netOf(c).map((v) => v / 100) : undefined,
       })),
     };
     return render(request, reply, 'dashboard', {
-      today: { orders: today.orders, revenue: money ? today.revenue : undefined },
+      // Packers never receive money figures.
+      today: money ? today : { orders: today.orders },
       waiting,
       lowStock,
       chart: JSON.stringify(chart),

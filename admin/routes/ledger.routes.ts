@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import multipart from '@fastify/multipart';
-import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { orderChannel, refunds } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
-import { localDate } from '#src/lib/shop-time.ts';
+import { writeCsv } from '#src/lib/csv.ts';
 import { accountingCsv, accountingKinds, decimal } from '#src/modules/billing/index.ts';
 import { MAX_IMAGE_BYTES } from '#src/lib/image-guard.ts';
 import { refundMethods, refundSlipFile, refundSlipType } from '#src/modules/payments/index.ts';
@@ -14,7 +13,9 @@ import { payRefund } from '#src/workflows/payments/refund-payments.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { calendarDay, optional, parseForm, type FieldErrors } from '../forms.ts';
-import { refundsDue, revenueByChannel } from '../queries/finance.ts';
+import { addDays, localDate, shopDays } from '#src/lib/shop-time.ts';
+import { moneyByChannel, moneyFigures } from '#src/modules/reports/index.ts';
+import { refundsDue } from '../queries/finance.ts';
 import { ledgerAll, ledgerPage, reconciledMethods, reconciliation, type LedgerFilter } from '../queries/ledger.ts';
 import { helpers, isHtmx, render } from '../view.ts';
 
@@ -66,13 +67,18 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
   async function showFinance(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
     const tz = config.shop.timeZone;
     const filter = financeQuery.parse(request.query ?? {});
-    const [byChannel, due] = await Promise.all([revenueByChannel(db, tz, 30), refundsDue(db, { channel: filter.channel })]);
+    // The last 30 shop days, today included: the money figures of src/modules/reports/money.ts.
+    const day = localDate(new Date(), tz);
+    const range = shopDays(addDays(day, -29), day, tz);
+    const [figures, byChannel, due] = await Promise.all([moneyFigures(db, range), moneyByChannel(db, range), refundsDue(db, { channel: filter.channel })]);
     return render(
       request,
       reply,
       'finance',
       {
+        figures,
         byChannel,
+        currency: config.shop.currency,
         refunds: due,
         filter,
         channelChoices: orderChannel.enumValues,
@@ -207,7 +213,7 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
     return reply
       .header('content-disposition', `attachment; filename="ledger-${filter.from ?? 'start'}-${filter.to ?? today()}${filter.channel ? `-${filter.channel}` : ''}.csv"`)
       .type('text/csv; charset=utf-8')
-      .send(`\uFEFF${stringify(rows, { record_delimiter: '\r\n' })}`);
+      .send(writeCsv(rows));
   });
 
   // ---------- daily reconciliation ----------

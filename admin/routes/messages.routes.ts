@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { inArray } from 'drizzle-orm';
 import { customers, type OutboxPayload } from '#src/db/schema/index.ts';
 import { upcomingReminders } from '#src/jobs/customers.remind-reorder.job.ts';
-import { deadMessages, noticeOf, resendDeadMessage } from '#src/modules/notify/index.ts';
+import { deadMessages, noticeOf, resendDeadMessage, skippedMessages } from '#src/modules/notify/index.ts';
+import type { OutboxRow } from '#src/db/schema/index.ts';
 import { renderNotice } from '#templates/messages/index.ts';
 import { writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { render } from '../view.ts';
 
-/** What the outbox could not deliver (with a resend button), and the reorder reminders coming up. */
 /** A queued message as its customer would read it: the texts of its messages, in their language. */
 function customerText(payload: OutboxPayload): string {
   try {
@@ -24,12 +24,27 @@ function customerText(payload: OutboxPayload): string {
   }
 }
 
+/** An outbox row as the page lists it: to whom, when, and what it says in the customer's language (marked with it). */
+const listed = (m: OutboxRow) => ({
+  id: m.id,
+  channel: m.channel,
+  recipient: m.recipient,
+  error: m.lastError ?? '',
+  at: m.updatedAt,
+  locale: m.payload.locale,
+  text: customerText(m.payload),
+});
+
+/**
+ * What the outbox could not deliver (with a resend button), what a channel's rules kept from being
+ * sent (with the reason), and the reorder reminders coming up.
+ */
 export const messagesRoutes: FastifyPluginAsync = async (app) => {
   const { db, config } = app.deps;
 
   app.get('/messages', { config: { roles: allowed('messages.manage') } }, async (request, reply) => {
     const now = new Date();
-    const [dead, upcoming] = await Promise.all([deadMessages(db, 200), upcomingReminders(db, config, now)]);
+    const [dead, skipped, upcoming] = await Promise.all([deadMessages(db, 200), skippedMessages(db, 200), upcomingReminders(db, config, now)]);
     const soon = upcoming.filter((r) => r.prediction.runOutAt.getTime() >= now.getTime() - 7 * 86_400_000).slice(0, 200);
     const people = soon.length
       ? await db
@@ -39,17 +54,8 @@ export const messagesRoutes: FastifyPluginAsync = async (app) => {
       : [];
     const byId = new Map(people.map((p) => [p.id, p]));
     return render(request, reply, 'messages', {
-      dead: dead.map((m) => ({
-        id: m.id,
-        channel: m.channel,
-        recipient: m.recipient,
-        attempts: m.attempts,
-        error: m.lastError ?? '',
-        at: m.updatedAt,
-        // What the customer would have read, in their language (the row is marked with it).
-        locale: m.payload.locale,
-        text: customerText(m.payload),
-      })),
+      dead: dead.map((m) => ({ ...listed(m), attempts: m.attempts })),
+      skipped: skipped.map((m) => ({ ...listed(m), reason: m.skipReason })),
       reminders: soon.map((r) => ({ ...r, customer: byId.get(r.customerId) })),
       resent: (request.query as { resent?: string }).resent === '1',
     });

@@ -4,7 +4,8 @@ import { withTransaction } from '#src/db/client.ts';
 import { orderStatus, type OrderStatus } from '#src/db/schema/index.ts';
 import { AppError, isAppError } from '#src/errors.ts';
 import { httpStatusOf } from '#src/http/error-status.ts';
-import type { CarrierSetting } from '#src/modules/shipping/index.ts';
+import type { CarrierRegistry } from '#src/modules/shipping/index.ts';
+import { payQrUrl } from '#src/modules/payments/pay-qr.ts';
 import { findOrderByNumber, isShippable, lockOrder, packingStatuses, ships } from '#src/modules/orders/index.ts';
 import { messageCustomer } from '#src/workflows/orders/message-customer.ts';
 import { addOrderNote } from '#src/workflows/orders/add-note.ts';
@@ -12,7 +13,7 @@ import { transitionLockedOrder } from '#src/workflows/orders/transition-order.ts
 import { shipOrder } from '#src/workflows/orders/ship-order.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
-import { formValues, optional, parseForm, text } from '../forms.ts';
+import { baht, formValues, optional, parseForm, text } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { helpers } from '../view.ts';
 import { carrierField, carrierName, needsReason, showOrderPage } from './order-view.ts';
@@ -21,12 +22,14 @@ const statusBody = z
   .object({
     to: z.enum(orderStatus.enumValues).refine((to) => !ships(to), 'field.choice'),
     note: optional(z.string().trim().max(1000)),
+    /** Approving a slip: the amount received, when the reviewer types one. */
+    received: optional(baht()),
   })
   .refine((b) => !needsReason(b.to) || (b.note ?? '') !== '', { message: 'field.reasonRequired', path: ['note'] });
 
 const packBody = z.object({ to: z.enum(packingStatuses) });
 
-const shipBody = (carriers: readonly CarrierSetting[]) =>
+const shipBody = (carriers: CarrierRegistry) =>
   z.object({
     carrier: carrierField(carriers),
     trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{4,64}$/, 'field.tracking'),
@@ -40,7 +43,10 @@ const orderUrl = (number: string, done: string, anchor = '') => `/admin/orders/$
 
 /** State changes on one order. Each answers with a redirect to the order page, or shows it again with what went wrong. */
 export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
-  const { db, config } = app.deps;
+  const { db, config, secret, carriers } = app.deps;
+  /** Where a customer pays what is still owed: the shop's PromptPay id and the QR for the rest. */
+  const payTo = (number: string) =>
+    config.promptPayId ? { promptPayId: config.promptPayId, qrUrl: payQrUrl(config.publicUrl, secret, number) } : undefined;
 
   /** A refused move is explained on the order page as it is now, so the user sees what is possible instead. */
   async function refused(request: FastifyRequest, reply: FastifyReply, number: string, err: AppError) {
@@ -50,7 +56,7 @@ export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
     if (err.code === 'ILLEGAL_TRANSITION') {
       const order = await findOrderByNumber(db, number);
       error = h.t('error.ILLEGAL_TRANSITION', { status: order ? h.status(order.status) : '' });
-    } else if (err.code === 'COD_ONLY' || err.code === 'INSUFFICIENT_STOCK') {
+    } else if (err.code === 'COD_ONLY' || err.code === 'INSUFFICIENT_STOCK' || err.code === 'SLIP_AMOUNT_UNKNOWN' || err.code === 'SLIP_AMOUNT_REASON') {
       error = h.t(`error.${err.code}` as MessageKey);
     } else {
       error = h.t('error.generic', { message: err.message });
@@ -58,16 +64,25 @@ export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
     return showOrderPage(request, reply, number, { error }, httpStatusOf[err.kind]);
   }
 
-  async function move(request: FastifyRequest, reply: FastifyReply, number: string, to: OrderStatus, note: string | undefined) {
+  async function move(request: FastifyRequest, reply: FastifyReply, number: string, to: OrderStatus, note: string | undefined, received?: number) {
     const { user } = request.admin!;
     try {
       const updated = await withTransaction(db, async (tx) => {
         const order = await lockOrder(tx, number);
-        const moved = await transitionLockedOrder(tx, order, { to, note, actor: actorOf(user), locale: config.shop.locale, billing: config.shop });
+        const moved = await transitionLockedOrder(tx, order, {
+          to,
+          note,
+          received,
+          payTo: payTo(order.number),
+          actor: actorOf(user),
+          locale: config.shop.locale,
+          billing: config.shop,
+        });
         await writeAudit(tx, user, { action: 'order.transition', orderNumber: order.number, details: { from: order.status, to, note } });
         return moved;
       });
-      return reply.redirect(orderUrl(updated.number, to), 303);
+      // An approved slip that does not cover the total leaves the order awaiting the rest.
+      return reply.redirect(orderUrl(updated.number, updated.status === to ? to : 'paymentPart'), 303);
     } catch (err) {
       if (isAppError(err)) return refused(request, reply, number, err);
       throw err;
@@ -82,7 +97,7 @@ export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
       const to = String((request.body as Record<string, unknown> | undefined)?.to ?? '');
       return showOrderPage(request, reply, number, { form: `status:${to}`, errors: parsed.errors, values: formValues(request.body) }, 400);
     }
-    return move(request, reply, number, parsed.data.to, parsed.data.note);
+    return move(request, reply, number, parsed.data.to, parsed.data.note, parsed.data.received);
   });
 
   app.post('/orders/:number/pack', { config: { roles: allowed('orders.pack') } }, async (request, reply) => {
@@ -101,14 +116,14 @@ export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
     const { number } = request.params as { number: string };
     const { user } = request.admin!;
     const { t } = helpers(request);
-    const parsed = parseForm(shipBody(config.shop.carriers), request.body, t);
+    const parsed = parseForm(shipBody(carriers.registry()), request.body, t);
     if (!parsed.ok) return showOrderPage(request, reply, number, { form: 'ship', errors: parsed.errors, values: formValues(request.body) }, 400);
     try {
       const { order, shipment } = await shipOrder(db, {
         number,
         // The carrier's name, not its code, so the history reads "Kerry Express KEX-123".
-        carrier: carrierName(config.shop.carriers, parsed.data.carrier),
-        carriers: config.shop.carriers,
+        carrier: carrierName(carriers.registry(), parsed.data.carrier),
+        carriers: carriers.registry(),
         trackingNumber: parsed.data.trackingNumber,
         actor: actorOf(user),
         locale: config.shop.locale,

@@ -6,7 +6,7 @@ import { isAppError, type AppError } from '#src/errors.ts';
 import { normalizeThaiPhone } from '#src/lib/phone.ts';
 import { heldByWarehouse } from '#src/modules/inventory/index.ts';
 import { httpStatusOf } from '#src/http/error-status.ts';
-import type { CarrierSetting } from '#src/modules/shipping/index.ts';
+import type { CarrierRegistry } from '#src/modules/shipping/index.ts';
 import { findOrderByNumber, isEditable, isMergeable, isSplittable, linesOf, mergeCandidates } from '#src/modules/orders/index.ts';
 import { editOrder } from '#src/workflows/orders/edit-order.ts';
 import { mergeOrders } from '#src/workflows/orders/merge-orders.ts';
@@ -47,7 +47,7 @@ const splitBody = z.object({
 
 const mergeBody = z.object({ absorb: z.string().trim().min(1).max(32) });
 
-const parcelBody = (carriers: readonly CarrierSetting[]) =>
+const parcelBody = (carriers: CarrierRegistry) =>
   z.object({
     carrier: carrierField(carriers),
     trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{4,64}$/, 'field.tracking'),
@@ -57,7 +57,7 @@ const orderUrl = (number: string, done: string, anchor = '') => `/admin/orders/$
 
 /** Changing an order before it ships: edit its lines, address and fee; split it into parcels; merge two unpaid orders. */
 export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
-  const { db, config } = app.deps;
+  const { db, config, carriers } = app.deps;
   const edit = { roles: allowed('orders.edit') };
 
   function explain(request: FastifyRequest, err: AppError): string {
@@ -212,7 +212,7 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
     const { user } = request.admin!;
     const { t } = helpers(request);
     const shipmentId = Number(id);
-    const parsed = parseForm(parcelBody(config.shop.carriers), request.body, t);
+    const parsed = parseForm(parcelBody(carriers.registry()), request.body, t);
     if (!parsed.ok || !Number.isSafeInteger(shipmentId)) {
       return showOrderPage(request, reply, number, { form: `parcel:${id}`, errors: parsed.ok ? {} : parsed.errors, values: formValues(request.body) }, 400);
     }
@@ -220,8 +220,8 @@ export const orderAmendRoutes: FastifyPluginAsync = async (app) => {
       const { order, shipment } = await shipParcel(db, {
         number,
         shipmentId,
-        carrier: carrierName(config.shop.carriers, parsed.data.carrier),
-        carriers: config.shop.carriers,
+        carrier: carrierName(carriers.registry(), parsed.data.carrier),
+        carriers: carriers.registry(),
         trackingNumber: parsed.data.trackingNumber,
         actor: actorOf(user),
         locale: config.shop.locale,

@@ -16,8 +16,9 @@ import {
   returnsToUnpaid,
   ships,
 } from '#src/modules/orders/index.ts';
-import { carrierChoices, nothingShipped, resolveCarrier, type CarrierSetting } from '#src/modules/shipping/index.ts';
-import { can } from '../auth/roles.ts';
+import { paymentReceived } from '#src/modules/payments/index.ts';
+import { nothingShipped, type CarrierRegistry } from '#src/modules/shipping/index.ts';
+import { can, mayViewOrder } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { orderPageData } from '../queries/order-page.ts';
@@ -53,14 +54,14 @@ export function actionsFor(order: Order, role: UserRole): OrderAction[] {
   return actions;
 }
 
-/** The carriers the shipping forms offer: the enabled ones of the shop's settings (config.shop.carriers), read at each use. */
-export const carrierOptions = (carriers: readonly CarrierSetting[]) => carrierChoices(carriers);
+/** The carriers the shipping forms offer: the enabled ones of the shop's carrier registry, read at each use. */
+export const carrierOptions = (carriers: CarrierRegistry) => carriers.choices();
 
 /** A shipping form's carrier field: the code of a carrier the shop offers. */
-export const carrierField = (carriers: readonly CarrierSetting[]) =>
+export const carrierField = (carriers: CarrierRegistry) =>
   z.string().refine((c) => carrierOptions(carriers).some((o) => o.code === c), 'field.choice');
 
-export const carrierName = (carriers: readonly CarrierSetting[], code: string) => resolveCarrier(code, carriers).name;
+export const carrierName = (carriers: CarrierRegistry, code: string) => carriers.describe(code).name;
 
 export interface OrderPageProblems {
   error?: string | undefined;
@@ -70,6 +71,18 @@ export interface OrderPageProblems {
 }
 
 /** The order page, also shown again with a problem (a refused move, a form with errors) and that status. */
+/** An amount of money written in a note: "330.00 THB", "฿1,250", "120 บาท". */
+const MONEY_IN_TEXT = /\d[\d,]*(\.\d{1,2})?\s*(THB|บาท|฿)|฿\s*\d/i;
+const namesMoney = (text: unknown) => typeof text === 'string' && MONEY_IN_TEXT.test(text);
+
+function withoutMoney<H extends { note: string | null; fromStatus: string | null; toStatus: string }, T extends { history: H[]; audit: { details: unknown }[] }>(data: T) {
+  return {
+    // A note naming money is left out; a status change keeps its line without its note.
+    history: data.history.flatMap((h) => (!namesMoney(h.note) ? [h] : h.fromStatus === h.toStatus ? [] : [{ ...h, note: null }])),
+    audit: data.audit.filter((a) => !Object.values((a.details ?? {}) as Record<string, unknown>).some(namesMoney)),
+  };
+}
+
 export async function showOrderPage(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -77,18 +90,27 @@ export async function showOrderPage(
   problems: OrderPageProblems = {},
   status = 200,
 ) {
-  const { db, config } = request.server.deps;
+  const { db, config, carriers } = request.server.deps;
   const h = helpers(request);
   const data = await orderPageData(db, number, config.shop.locale);
-  if (!data) return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('error.orderNotFound', { number }) }, 404);
   const role = request.admin!.user.role;
+  if (!data || !mayViewOrder(role, data.order.status)) {
+    return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('error.orderNotFound', { number }) }, 404);
+  }
+  const showMoney = can(role, 'revenue.view');
   return render(
     request,
     reply,
     'orders/detail',
     {
       ...data,
+      // Without money: notes and activity that name an amount (refunds paid, payments) are left out.
+      ...(showMoney ? {} : withoutMoney(data)),
       actions: actionsFor(data.order, role),
+      // What is still owed, beside a slip's amount (the gap a reviewer must see), and what the slips
+      // under review show (the amount an approval records unless the reviewer types another).
+      owed: data.order.total - data.payments.filter((x) => x.status === paymentReceived).reduce((sum, x) => sum + x.amount, 0),
+      slipsShow: slipsUnderReviewShow(data.slips),
       // What the page offers, by the orders policy: the templates only show it.
       may: {
         edit: isEditable(data.order) && nothingShipped(data.shipments),
@@ -97,12 +119,19 @@ export async function showOrderPage(
         receipt: mayReceipt(data.order),
         ship: isShippable(data.order),
       },
-      carriers: carrierOptions(config.shop.carriers),
-      trackingUrl: (carrier: string | null, n: string | null) => (carrier && n ? resolveCarrier(carrier, config.shop.carriers).trackingUrl(n) : null),
-      showMoney: can(role, 'revenue.view'),
+      carriers: carrierOptions(carriers.registry()),
+      trackingUrl: (carrier: string | null, n: string | null) => (carrier && n ? carriers.registry().describe(carrier).trackingUrl(n) : null),
+      showMoney,
       messageId: randomUUID(),
       problems: { errors: {}, values: {}, ...problems },
     },
     status,
   );
+}
+
+/** The sum the slips under review show; null when none is under review or one shows no amount. */
+function slipsUnderReviewShow(slips: { verdict: string; amount: number | null }[]): number | null {
+  const review = slips.filter((s) => s.verdict === 'review');
+  if (review.length === 0 || review.some((s) => s.amount === null)) return null;
+  return review.reduce((sum, s) => sum + s.amount!, 0);
 }

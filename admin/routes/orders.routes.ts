@@ -40,7 +40,7 @@ const numbersBody = z.object({ numbers: list(z.string().trim().min(1).max(32)).p
 const trackingNumber = z.string().trim().regex(/^[A-Za-z0-9-]{4,64}$/, 'field.tracking');
 
 export const ordersRoutes: FastifyPluginAsync = async (app) => {
-  const { db, config } = app.deps;
+  const { db, config, carriers } = app.deps;
   const view = { roles: allowed('orders.view') };
 
   app.get('/orders', { config: view }, async (request, reply) => {
@@ -185,7 +185,7 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
       const tn = tracking[i] ?? '';
       values[number] = { carrier: c, tracking: tn };
       if (tn === '') return;
-      if (!carrierOptions(config.shop.carriers).some((o) => o.code === c)) errors[number] = h.t('field.choice');
+      if (!carrierOptions(carriers.registry()).some((o) => o.code === c)) errors[number] = h.t('field.choice');
       else if (!trackingNumber.safeParse(tn).success) errors[number] = h.t('field.tracking');
     });
     if (Object.keys(errors).length > 0) return showBulkShip(request, reply, numbers, { errors, values }, 400);
@@ -200,8 +200,8 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
       try {
         const { order, shipment } = await shipOrder(db, {
           number,
-          carrier: carrierName(config.shop.carriers, carrier[i]!),
-          carriers: config.shop.carriers,
+          carrier: carrierName(carriers.registry(), carrier[i]!),
+          carriers: carriers.registry(),
           trackingNumber: tn,
           actor: actorOf(user),
           locale: config.shop.locale,
@@ -234,7 +234,7 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
       request,
       reply,
       'orders/bulk-ship',
-      { shippable, skipped, carriers: carrierOptions(config.shop.carriers), errors: problems.errors ?? {}, values: problems.values ?? {} },
+      { shippable, skipped, carriers: carrierOptions(carriers.registry()), errors: problems.errors ?? {}, values: problems.values ?? {} },
       status,
     );
   }

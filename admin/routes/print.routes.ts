@@ -19,9 +19,8 @@ import {
   qrSvg,
   type PrintOrder,
 } from '#src/modules/printing/index.ts';
-import { resolveCarrier } from '#src/modules/shipping/index.ts';
 import { writeAudit } from '../audit.ts';
-import { allowed, type Capability } from '../auth/roles.ts';
+import { allowed, mayViewOrder, type Capability } from '../auth/roles.ts';
 import { list } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { helpers, render } from '../view.ts';
@@ -65,7 +64,7 @@ export class PrintRefused extends Error {
  * format=pdf, rendered by a shared headless Chromium into a PDF download.
  */
 export const printRoutes: FastifyPluginAsync = async (app) => {
-  const { db, config, logger } = app.deps;
+  const { db, config, logger, carriers } = app.deps;
   const pdf = createPdfRenderer({ executablePath: config.chromiumPath, concurrency: 2, logger });
   app.addHook('onClose', async () => pdf.close());
 
@@ -104,7 +103,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
                 paid: mayReceipt({ status: p.order.status, paymentMethod: p.order.paymentMethod }),
                 items: p.lines.reduce((n, l) => n + l.qty, 0),
                 tracking: parcels
-                  .map((s) => [s.carrier ? resolveCarrier(s.carrier, config.shop.carriers).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
+                  .map((s) => [s.carrier ? carriers.registry().describe(s.carrier).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
                   .join(' · '),
                 barcode: code128Svg(p.order.number, { height: 14 }),
                 qr: await qrSvg(p.order.number),
@@ -172,7 +171,10 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
       return showChooser(request, reply, kind, value, h.t('printing.tooMany', { max: MAX_PRINT_ORDERS, n: numbers.length }), 400);
     }
     const shaped = numbers.filter((n) => orderNumberShape.test(n));
-    const { found, missing } = await loadPrintOrders(db, shaped);
+    const { found, missing: absent } = await loadPrintOrders(db, shaped);
+    // A packer's documents hold only orders to pack and ship; any other is unknown to them.
+    const role = request.admin!.user.role;
+    const missing = [...absent, ...found.filter((p) => !mayViewOrder(role, p.order.status)).map((p) => p.order.number)];
     const unknown = [...numbers.filter((n) => !orderNumberShape.test(n)).map((n) => n.slice(0, 40)), ...missing];
     if (unknown.length) return showChooser(request, reply, kind, value, h.t('printing.unknown', { numbers: unknown.join(', ') }), 404);
 

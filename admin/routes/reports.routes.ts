@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { orderChannel } from '#src/db/schema/index.ts';
 import {
+  moneyFigures,
   newVsReturningCustomers,
   salesByCategory,
   salesByChannel,
@@ -35,16 +36,21 @@ interface Table {
 
 /** Every table of the reports page; each is also a CSV at /admin/reports/<name>.csv with the same filter. */
 const tables = {
+  // The money figures (src/modules/reports/money.ts), then what the paid orders of the range were like.
   summary: {
     columns: [
-      { key: 'orders', header: 'reports.col.orders' },
-      { key: 'revenue', header: 'reports.col.revenue', money: true },
+      { key: 'netSales', header: 'money.netSales', money: true },
+      { key: 'paid', header: 'money.paid', money: true },
+      { key: 'refunds', header: 'money.refunds', money: true },
+      { key: 'awaitingPayment', header: 'money.awaitingPayment', money: true },
+      { key: 'codToCollect', header: 'money.codToCollect', money: true },
+      { key: 'orders', header: 'money.orders' },
       { key: 'averageOrderValue', header: 'reports.col.aov', money: true },
       { key: 'customers', header: 'reports.col.customers' },
     ],
     load: async (db, r) => {
-      const s = await salesSummary(db, r);
-      return [{ orders: s.orders, revenue: s.revenue, averageOrderValue: s.averageOrderValue, customers: s.customers }];
+      const [figures, s] = await Promise.all([moneyFigures(db, r), salesSummary(db, r)]);
+      return [{ ...figures, averageOrderValue: s.averageOrderValue, customers: s.customers }];
     },
   },
   period: {

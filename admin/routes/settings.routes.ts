@@ -24,7 +24,7 @@ import {
 } from '#src/modules/settings/index.ts';
 import { writeAudit } from '../audit.ts';
 import { refuse } from '../auth/guard.ts';
-import { allowed } from '../auth/roles.ts';
+import { allowed, can } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
 import { isMessageKey, type MessageKey, type Translate } from '../i18n/index.ts';
 import { helpers, render } from '../view.ts';
@@ -194,6 +194,8 @@ const sectionPath = (s: SettingsSection) => `/admin/settings/${s}`;
 export const settingsRoutes: FastifyPluginAsync = async (app) => {
   const { config, db } = app.deps;
   const manage = { roles: allowed('settings.manage') };
+  // Where customers pay is the owner's alone: an admin cannot redirect the shop's money.
+  const rolesFor = (section: SettingsSection) => ({ roles: allowed(section === 'payments' ? 'settings.payments' : 'settings.manage') });
   // Only the logo form uploads; the plugin stays inside this route module.
   await app.register(multipart, { limits: { fileSize: MAX_LOGO_BYTES, files: 1, fields: 5, parts: 6 } });
 
@@ -214,7 +216,7 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
     const values = extra.values ?? (forms[section].toForm as (d: unknown) => Body)(settings.values(section));
     const data: Record<string, unknown> = {
       section,
-      sections: settingsSections,
+      sections: settingsSections.filter((s) => s !== 'payments' || can(request.admin!.user.role, 'settings.payments')),
       values,
       errors: extra.errors ?? {},
       error: extra.error,
@@ -234,9 +236,9 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/settings', { config: manage }, async (request, reply) => show(request, reply, 'profile'));
 
   for (const section of settingsSections) {
-    app.get(`/settings/${section}`, { config: manage }, async (request, reply) => show(request, reply, section));
+    app.get(`/settings/${section}`, { config: rolesFor(section) }, async (request, reply) => show(request, reply, section));
 
-    app.post(`/settings/${section}`, { config: manage }, async (request, reply) => {
+    app.post(`/settings/${section}`, { config: rolesFor(section) }, async (request, reply) => {
       const { t } = helpers(request);
       const body = (request.body ?? {}) as Body;
       const data = forms[section].fromForm(body) as Body;
@@ -255,7 +257,7 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
       return reply.redirect(`${sectionPath(section)}?done=settingsSaved`, 303);
     });
 
-    app.post(`/settings/${section}/reset`, { config: manage }, async (request, reply) => {
+    app.post(`/settings/${section}/reset`, { config: rolesFor(section) }, async (request, reply) => {
       await app.deps.settings.reset(section, request.admin!.user, auditFor(request));
       return reply.redirect(`${sectionPath(section)}?done=settingsReset`, 303);
     });
@@ -311,7 +313,7 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
   });
 
   /** The PromptPay QR for 100 baht with the id being typed, so the merchant can scan it before saving. */
-  app.get('/settings/payments/preview', { config: manage }, async (request, reply) => {
+  app.get('/settings/payments/preview', { config: rolesFor('payments') }, async (request, reply) => {
     const { t } = helpers(request);
     const raw = str((request.query as Body | undefined)?.promptPayId).slice(0, 40);
     const id = raw ? promptPayIdSchema.safeParse(raw) : undefined;

@@ -99,7 +99,9 @@ export const usersRoutes: FastifyPluginAsync = async (app) => {
     await withTransaction(db, async (tx) => {
       const before = await findUserWithState(tx, id);
       await setUserRole(tx, id, parsed.data.role);
-      await writeAudit(tx, me, { action: 'user.role', target: `user:${id}`, details: { from: before?.user.role, to: parsed.data.role } });
+      // Keys made under the old role must not keep its rights: a role change revokes them.
+      const keys = before?.user.role === parsed.data.role ? 0 : await revokeApiKeysOf(tx, id);
+      await writeAudit(tx, me, { action: 'user.role', target: `user:${id}`, details: { from: before?.user.role, to: parsed.data.role, apiKeysRevoked: keys } });
     });
     return reply.redirect(`/admin/users/${id}?done=role`, 303);
   });

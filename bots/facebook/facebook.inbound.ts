@@ -70,29 +70,36 @@ export function recordOf(object: 'page' | 'instagram', pageId: string, item: Mes
   return { channel, eventId, userKey: `${channel}:${person}`, payload: payload as unknown as Record<string, unknown> };
 }
 
-const storedItem = messagingItem.extend({ object: z.enum(['page', 'instagram']), pageId: z.string() });
+export const storedItem = messagingItem.extend({ object: z.enum(['page', 'instagram']), pageId: z.string() });
 
-function toChatEvent(item: MessagingItem, reference: string, graph: GraphClient): ChatEvent | null {
+const isSticker = (a: z.infer<typeof attachment>) => a.payload?.sticker_id !== undefined || a.type === 'like_heart';
+
+/** The URL of the photo a message carries (its first image; a sticker is not a photo). */
+export function imageUrlOf(item: MessagingItem): string | undefined {
+  const m = item.message;
+  if (!m || m.is_echo || m.is_deleted || m.sticker_id !== undefined) return undefined;
+  return m.attachments?.find((a) => a.type === 'image' && !isSticker(a) && a.payload?.url)?.payload?.url;
+}
+
+/** Reads a photo by its message's key (`<channel>:<mid>`) and CDN URL (facebook.media.ts keeps it). */
+export type FetchImage = (key: string, url: string) => Promise<Buffer>;
+
+function toChatEvent(item: MessagingItem, key: string, fetchImage: FetchImage): ChatEvent | null {
   if (item.postback) return { kind: 'postback', data: item.postback.payload };
   const m = item.message;
   if (!m || m.is_deleted) return null;
   // A quick reply carries the command its button stands for; the text is only the button's title.
   if (m.quick_reply) return { kind: 'postback', data: m.quick_reply.payload };
-  const attachments = m.attachments ?? [];
   // Messenger's thumbs-up "like" is a sticker too; Instagram sends a heart.
-  if (m.sticker_id !== undefined || attachments.some((a) => a.payload?.sticker_id !== undefined || a.type === 'like_heart')) {
-    return { kind: 'sticker' };
-  }
-  const image = attachments.find((a) => a.type === 'image' && a.payload?.url);
-  if (image) {
-    const url = image.payload!.url!;
-    return { kind: 'image', reference, fetch: () => graph.download(url) };
-  }
+  if (m.sticker_id !== undefined || (m.attachments ?? []).some(isSticker)) return { kind: 'sticker' };
+  const url = imageUrlOf(item);
+  if (url) return { kind: 'image', reference: key, fetch: () => fetchImage(key, url) };
   if (m.text !== undefined) return { kind: 'text', text: m.text };
   return { kind: 'text', text: '' };
 }
 
-export function createFacebookDecoder(graph: GraphClient, logger: Logger): InboundDecoder {
+/** `fetchImage` reads a photo kept on receipt (facebook.media.ts); by default it downloads from the URL. */
+export function createFacebookDecoder(graph: GraphClient, logger: Logger, fetchImage: FetchImage = (_key, url) => graph.download(url)): InboundDecoder {
   // One profile look-up per person per process: the name the customer record starts with.
   const names = new Map<string, string | undefined>();
 
@@ -120,9 +127,9 @@ export function createFacebookDecoder(graph: GraphClient, logger: Logger): Inbou
       if (item.message?.is_echo) return null;
       const channel = channelOf(item.object)!;
       const personId = item.sender.id;
-      const event = toChatEvent(item, `${channel}:${item.message?.mid ?? item.postback?.mid ?? `${personId}:${item.timestamp}`}`, graph);
+      const event = toChatEvent(item, `${channel}:${item.message?.mid ?? item.postback?.mid ?? `${personId}:${item.timestamp}`}`, fetchImage);
       if (!event) return null;
-      return { person: { channel, userId: personId, displayName: await nameOf(channel, personId) }, event };
+      return { person: { channel, userId: personId, displayName: await nameOf(channel, personId) }, event, sentAt: new Date(item.timestamp) };
     },
   };
 }

@@ -6,12 +6,15 @@ import { safeEqual } from '#src/modules/accounts/index.ts';
 import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
 import { createForgeryGuard } from '../forgery-guard.ts';
 import { channelOf, facebookWebhookBody, messagingItem, recordOf } from './facebook.inbound.ts';
+import type { FacebookMedia } from './facebook.media.ts';
 
 export interface FacebookWebhookOptions {
   appSecret: string;
   verifyToken: string;
   /** Called with the items newly stored, to process them after the answer. */
   onStored: (records: InboundRecord[]) => void;
+  /** Downloads the photos of stored items at once, before their CDN URLs expire (facebook.media.ts). */
+  media?: Pick<FacebookMedia, 'keep'> | undefined;
 }
 
 const verification = z.object({
@@ -51,12 +54,12 @@ export const facebookWebhookPlugin: FastifyPluginAsync<FacebookWebhookOptions> =
   });
 
   app.post('/webhooks/facebook', { schema: { hide: true } }, async (request, reply) => {
-    if (forgeries.blocked(request.ip)) {
-      return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: 'Too many requests with bad signatures' } });
-    }
+    // The signature first: a correctly signed delivery is never limited, whoever else shares its address.
     const raw = request.body;
     if (!Buffer.isBuffer(raw) || !validFacebookSignature(raw, opts.appSecret, request.headers['x-hub-signature-256'])) {
-      forgeries.count(request.ip);
+      if (forgeries.refuse(request.ip)) {
+        return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: 'Too many requests with bad signatures' } });
+      }
       request.log.warn('Facebook webhook with a bad signature refused');
       return reply.status(401).send({ error: { code: 'BAD_SIGNATURE', message: 'X-Hub-Signature-256 does not match this body' } });
     }
@@ -82,6 +85,8 @@ export const facebookWebhookPlugin: FastifyPluginAsync<FacebookWebhookOptions> =
       }),
     );
     const stored = await recordInbound(app.deps.db, records);
+    // A redelivery too: a photo whose first download failed gets another chance while its URL works.
+    opts.media?.keep(records);
     if (stored > 0) opts.onStored(records);
     request.log.info({ channel: channelOf(object), items: records.length, stored }, 'Facebook webhook');
     return reply.status(200).send('EVENT_RECEIVED');

@@ -23,13 +23,13 @@ export const lineWebhookPlugin: FastifyPluginAsync<LineWebhookOptions> = async (
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
 
   app.post('/webhooks/line', { schema: { hide: true } }, async (request, reply) => {
-    if (forgeries.blocked(request.ip)) {
-      return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: 'Too many requests with bad signatures' } });
-    }
+    // The signature first: a correctly signed delivery is never limited, whoever else shares its address.
     const raw = request.body as Buffer | undefined;
     const signature = request.headers['x-line-signature'];
     if (!raw || typeof signature !== 'string' || !validateSignature(raw, opts.channelSecret, signature)) {
-      forgeries.count(request.ip);
+      if (forgeries.refuse(request.ip)) {
+        return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: 'Too many requests with bad signatures' } });
+      }
       request.log.warn('LINE webhook with a bad signature refused');
       return reply.status(401).send({ error: { code: 'BAD_SIGNATURE', message: 'X-Line-Signature does not match this body' } });
     }

@@ -46,8 +46,29 @@ export function hasUnstorableText(value: unknown, depth = 0): boolean {
   return Object.entries(value).some(([k, v]) => UNSTORABLE.test(k) || hasUnstorableText(v, depth + 1));
 }
 
-/** Strips what PostgreSQL cannot store from text that must be kept anyway (a chat message). */
+/** Deepest nesting of arrays and objects accepted in a body (a chat event needs about 8). */
+export const MAX_NESTING = 32;
+
+/** True when value nests arrays or objects deeper than max; walked without recursion, so any depth is safe. */
+export function nestedDeeperThan(value: unknown, max: number = MAX_NESTING): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+const tooDeep = () => new AppError('VALIDATION_ERROR', `ข้อมูลซ้อนกันลึกเกิน ${MAX_NESTING} ชั้น / The body nests deeper than ${MAX_NESTING} levels`);
+
+/**
+ * Strips what PostgreSQL cannot store from text that must be kept anyway (a chat message). A body nested
+ * deeper than MAX_NESTING is refused (400) before it is serialised, so no depth overflows the stack.
+ */
 export function storableText<T>(value: T): T {
+  if (nestedDeeperThan(value)) throw tooDeep();
   // JSON.stringify writes NUL and lone surrogates (only those) as \u escapes: drop them.
   return JSON.parse(JSON.stringify(value).replace(/\\u0000|\\ud[89a-f][0-9a-f]{2}/gi, '')) as T;
 }
@@ -56,6 +77,9 @@ export function registerErrorHandler(app: FastifyInstance) {
   app.addHook('preValidation', async (request, reply) => {
     // Webhooks are the channels' to send: their text is cleaned when stored, never refused.
     if (request.url.startsWith('/webhooks/')) return;
+    if (request.body !== undefined && !Buffer.isBuffer(request.body) && nestedDeeperThan(request.body)) {
+      return reply.status(400).send(body('VALIDATION_ERROR', tooDeep().message));
+    }
     if (hasUnstorableText(request.params) || hasUnstorableText(request.query) || (request.body !== undefined && !Buffer.isBuffer(request.body) && hasUnstorableText(request.body))) {
       return reply.status(400).send(body('VALIDATION_ERROR', 'Text must not contain NUL characters or broken Unicode'));
     }

@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import type { OutboxRow } from '../db/schema/index.ts';
 import type { Logger } from '../logger.ts';
-import { noticeOf, type RenderNotice } from '../modules/notify/index.ts';
-import { SendError, type ChannelSender } from '../ports/channel.ts';
+import { lastChatInbound } from '../modules/customers/index.ts';
+import { noticeOf, purposeOf, type RenderNotice } from '../modules/notify/index.ts';
+import { SendError, type ChannelSender, type DeliveryPurpose, type SkipReason } from '../ports/channel.ts';
 import type { OutMessage } from '../ports/messages.ts';
 
 export interface DispatcherOptions {
@@ -104,8 +105,18 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
     }
   }
 
-  async function finish(row: OutboxRow, outcome: { sent: true } | { sent: false; error: string; retryInMs?: number; dead?: boolean }): Promise<void> {
-    if (outcome.sent) return markSent(row);
+  type Outcome = { sent: true } | { sent: false; error: string; retryInMs?: number; dead?: boolean } | { skipped: SkipReason; error: string };
+
+  async function finish(row: OutboxRow, outcome: Outcome): Promise<void> {
+    if ('sent' in outcome && outcome.sent) return markSent(row);
+    if ('skipped' in outcome) {
+      // The channel's rules forbid this message now: kept with the reason for the back office, never retried.
+      await db.execute(sql`
+        update outbox set status = 'skipped', locked_until = null, skip_reason = ${outcome.skipped}, last_error = ${outcome.error.slice(0, 2000)}, updated_at = now()
+        where id = ${row.id} and attempts = ${row.attempts}`);
+      logger.info({ outboxId: row.id, channel: row.channel, reason: outcome.skipped }, 'message skipped by the channel rules');
+      return;
+    }
     const dead = outcome.dead || row.attempts >= maxAttempts;
     const retryIn = outcome.retryInMs ?? backoffMs(row.attempts, opts.backoffBaseMs);
     await db.execute(sql`
@@ -115,13 +126,16 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
     (dead ? logger.error : logger.warn).call(logger, { outboxId: row.id, channel: row.channel, attempts: row.attempts, err: outcome.error }, dead ? 'message dead after retries' : 'message will be retried');
   }
 
-  async function deliver(row: OutboxRow): Promise<void> {
+  /** `lastInboundAt`: when the recipient last wrote on this channel, if known (the 24-hour rule's start). */
+  async function deliver(row: OutboxRow, lastInboundAt: Date | undefined): Promise<void> {
     const sender = opts.senders[row.channel];
     if (!sender) return finish(row, { sent: false, error: `channel ${row.channel} is not configured`, dead: true });
     let messages: OutMessage[];
+    let purpose: DeliveryPurpose;
     try {
       const { notice, locale } = noticeOf(row.payload);
       messages = opts.render(notice, locale);
+      purpose = purposeOf(notice);
     } catch (err) {
       return finish(row, { sent: false, error: (err as Error).message, dead: true });
     }
@@ -136,10 +150,13 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
         replyToken: replyValid ? row.replyToken! : undefined,
         retryKey: row.retryKey,
         attempt: row.attempts,
+        purpose,
+        lastInboundAt,
       });
     } catch (err) {
       if (err instanceof SendError) {
         if (err.opts.alreadySent) return finish(row, { sent: true });
+        if (err.opts.skipped) return finish(row, { skipped: err.opts.skipped, error: err.message });
         return finish(row, { sent: false, error: err.message, retryInMs: err.opts.retryAfterMs, dead: !err.opts.retryable });
       }
       return finish(row, { sent: false, error: err instanceof Error ? err.message : String(err) });
@@ -150,11 +167,12 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
 
   /** Messages to one person go out in order; different people are served in parallel. */
   async function deliverBatch(rows: OutboxRow[]) {
+    const lastInbound = await lastChatInbound(db, rows.map((r) => ({ channel: r.channel, externalId: r.recipient })));
     const byRecipient = new Map<string, OutboxRow[]>();
     for (const r of rows) byRecipient.set(`${r.channel}:${r.recipient}`, [...(byRecipient.get(`${r.channel}:${r.recipient}`) ?? []), r]);
     await Promise.all(
       [...byRecipient.values()].map(async (queue) => {
-        for (const row of queue) await deliver(row);
+        for (const row of queue) await deliver(row, lastInbound.get(`${row.channel}:${row.recipient}`));
       }),
     );
   }
@@ -229,6 +247,7 @@ function toRow(r: Record<string, unknown>): OutboxRow {
     lockedUntil: date(r.locked_until),
     retryKey: String(r.retry_key),
     lastError: (r.last_error as string | null) ?? null,
+    skipReason: (r.skip_reason as SkipReason | null) ?? null,
     sentAt: date(r.sent_at),
     createdAt: date(r.created_at)!,
     updatedAt: date(r.updated_at)!,

@@ -2,7 +2,7 @@
 // format by magic bytes, byte size, and pixel count and shape from the header alone.
 
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import { loadSharp } from './lazy.ts';
 
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 export const MAX_IMAGE_PIXELS = 25_000_000;
@@ -84,6 +84,7 @@ export async function inspectImage(bytes: Buffer): Promise<ImageInspection> {
     return reject('TOO_LARGE', `the image is ${(bytes.length / 1048576).toFixed(1)} MB; the limit is 10 MB`);
   }
 
+  const sharp = await loadSharp();
   let width: number;
   let height: number;
   try {

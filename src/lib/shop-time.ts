@@ -38,3 +38,36 @@ export function isQuietHour(now: Date, timeZone: string, quiet: { from: number; 
   const h = localHour(now, timeZone);
   return quiet.from > quiet.to ? h >= quiet.from || h < quiet.to : h >= quiet.from && h < quiet.to;
 }
+
+/** Adds days to a calendar day, in the calendar (no time zone involved). */
+export function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The instant a calendar day begins in a time zone (correct across offset changes). */
+export function zonedMidnight(day: string, timeZone: string): Date {
+  const utc = Date.parse(`${day}T00:00:00Z`);
+  const offsetAt = (instant: number) => {
+    const f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    const p = Object.fromEntries(f.formatToParts(new Date(instant)).map((x) => [x.type, x.value]));
+    return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - instant;
+  };
+  const guess = utc - offsetAt(utc);
+  return new Date(utc - offsetAt(guess));
+}
+
+/** The instants a range of whole shop days covers: from the first day's midnight to the midnight after the last (exclusive). */
+export function shopDays(from: string, to: string, timeZone: string): { from: Date; to: Date } {
+  return { from: zonedMidnight(from, timeZone), to: zonedMidnight(addDays(to, 1), timeZone) };
+}

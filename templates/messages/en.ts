@@ -173,6 +173,10 @@ export const en: Messages = {
     shipped: (n, carrier, tracking, url) =>
       `Order ${n} is on its way 🚚${carrier ? `\nCarrier: ${carrier}` : ''}${tracking ? `\nTracking number: ${tracking}` : ''}${url ? `\nTrack it: ${url}` : ''}`,
     delivered: (n) => `Order ${n} was delivered. Thank you for shopping with us!`,
+    outForDelivery: (n, carrier, tracking, url) =>
+      `The parcel of order ${n} is out for delivery today 🛵\nCarrier: ${carrier}\nTracking number: ${tracking}${url ? `\nTrack it: ${url}` : ''}`,
+    merchantParcelProblem: (n, carrier, tracking, status, description) =>
+      `📦 ${{ failed_attempt: 'Delivery attempt failed', returning: 'Parcel on its way back', returned: 'Parcel returned to the shop', exception: 'Parcel problem' }[status]}\nOrder ${n} • ${carrier} ${tracking}\n${description}`,
     cancelled: (n, note) => `Order ${n} was cancelled.${note ? `\nReason: ${note}` : ''}`,
     merchantNewOrder: (n, total, customer, channel, lines) =>
       `🛎️ New order ${n}\n${customer} (${channel}) ${total}\n${lines.map((l) => `• ${l}`).join('\n')}`,
@@ -182,10 +186,16 @@ export const en: Messages = {
     reorderReminder: (product, days) => `Running low on ${product}? It has been about ${days} days. Order more with one tap 🛒\nType "stop" to turn reminders off.`,
     merchantLowStock: (items) => `⚠️ Low stock\n${items.map((i) => `• ${i.name} (${i.sku}): ${i.available} left (threshold ${i.threshold})`).join('\n')}`,
     merchantDailySummary: (p) =>
-      `📊 Daily summary ${p.date}\n${p.orders} orders, revenue ${p.revenue}\nSlips to review ${p.toReview} • to confirm ${p.toConfirm} • to pack ${p.toPack} • to ship ${p.toShip}`,
+      `📊 Daily summary ${p.date}\n${p.orders} orders, net sales ${p.revenue} (received less refunds)` +
+      (p.awaiting ? `\nAwaiting payment ${p.awaiting} • COD to collect ${p.cod ?? '-'}` : '') +
+      `\nSlips to review ${p.toReview} • to confirm ${p.toConfirm} • to pack ${p.toPack} • to ship ${p.toShip}`,
     merchantSlipReview: (n, reasons) => `🧾 The slip for order ${n} needs a look: ${reasons.join(', ')}`,
     orderEdited: (n, total, due, refund) =>
       `The shop updated order ${n}. New total: ${total}.${due ? `\nStill to pay: ${due}.` : ''}${refund ? `\nThe shop will refund ${refund}.` : ''}\nType "status" to see the details.`,
+    paymentReceived: (n, received, remaining, refund, id) =>
+      `We received ${received} for order ${n}.` +
+      (remaining ? `\n${remaining} is still to pay.${id ? `\nPay the rest by PromptPay to ${id}.` : ''}\nSend that slip here too.` : '\nPaid in full, thank you!') +
+      (refund ? `\nYou paid ${refund} too much; the shop will refund it.` : ''),
     ordersMerged: (kept, absorbed, total) => `The shop merged order ${absorbed} into ${kept}: one parcel, one payment of ${total}.`,
     slipRejected: (n, reason) => `Sorry, the slip for order ${n} could not be accepted.${reason ? `\nReason: ${reason}` : ''}\nPlease send a correct slip.`,
   },

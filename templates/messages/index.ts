@@ -26,6 +26,8 @@ export function renderNotice(notice: Notice, locale: 'th' | 'en'): OutMessage[] 
       return text(m.notify.shipped(notice.orderNumber, notice.carrier, notice.trackingNumber, notice.trackingUrl ?? undefined));
     case 'order.delivered':
       return text(m.notify.delivered(notice.orderNumber));
+    case 'order.out_for_delivery':
+      return text(m.notify.outForDelivery(notice.orderNumber, notice.carrier, notice.trackingNumber, notice.trackingUrl ?? undefined));
     case 'order.cancelled':
       return text(m.notify.cancelled(notice.orderNumber, notice.note));
     case 'order.expired':
@@ -45,6 +47,19 @@ export function renderNotice(notice: Notice, locale: 'th' | 'en'): OutMessage[] 
       return text(m.notify.ordersMerged(notice.orderNumber, notice.absorbed, money(notice.total, notice.currency)));
     case 'slip.rejected':
       return text(m.notify.slipRejected(notice.orderNumber, notice.note));
+    case 'payment.received': {
+      const rest = notice.remaining > 0 ? money(notice.remaining, notice.currency) : undefined;
+      const said = text(
+        m.notify.paymentReceived(
+          notice.orderNumber,
+          money(notice.received, notice.currency),
+          rest,
+          notice.refund > 0 ? money(notice.refund, notice.currency) : undefined,
+          notice.promptPayId,
+        ),
+      );
+      return rest && notice.qrUrl ? [...said, { type: 'image', url: notice.qrUrl, altText: m.payQrAlt(rest) }] : said;
+    }
     case 'return.approved':
       return text(m.returns.approved(notice.returnNumber, notice.orderNumber, notice.note));
     case 'return.rejected':
@@ -81,6 +96,8 @@ export function renderNotice(notice: Notice, locale: 'th' | 'en'): OutMessage[] 
       return text(m.notify.merchantLowStock(notice.items));
     case 'merchant.daily_summary':
       return text(m.notify.merchantDailySummary(notice));
+    case 'merchant.parcel_problem':
+      return text(m.notify.merchantParcelProblem(notice.orderNumber, notice.carrier, notice.trackingNumber, notice.status, notice.description));
     case 'merchant.return_requested':
       return text(m.returns.merchantRequested(notice.returnNumber, notice.orderNumber, notice.customer, notice.reason, notice.lines));
     default:

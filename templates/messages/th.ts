@@ -175,6 +175,10 @@ export const th: Messages = {
     shipped: (n, carrier, tracking, url) =>
       `คำสั่งซื้อ ${n} จัดส่งแล้วค่ะ 🚚${carrier ? `\nขนส่ง: ${carrier}` : ''}${tracking ? `\nเลขพัสดุ: ${tracking}` : ''}${url ? `\nติดตามพัสดุ: ${url}` : ''}`,
     delivered: (n) => `คำสั่งซื้อ ${n} ส่งถึงแล้วค่ะ ขอบคุณที่อุดหนุนค่ะ`,
+    outForDelivery: (n, carrier, tracking, url) =>
+      `พัสดุของคำสั่งซื้อ ${n} กำลังนำส่งถึงคุณวันนี้ค่ะ 🛵\nขนส่ง: ${carrier}\nเลขพัสดุ: ${tracking}${url ? `\nติดตามพัสดุ: ${url}` : ''}`,
+    merchantParcelProblem: (n, carrier, tracking, status, description) =>
+      `📦 ${{ failed_attempt: 'ส่งพัสดุไม่สำเร็จ', returning: 'พัสดุกำลังตีกลับ', returned: 'พัสดุตีกลับถึงร้านแล้ว', exception: 'พัสดุมีปัญหา' }[status]}\nคำสั่งซื้อ ${n} • ${carrier} ${tracking}\n${description}`,
     cancelled: (n, note) => `คำสั่งซื้อ ${n} ถูกยกเลิกแล้วค่ะ${note ? `\nเหตุผล: ${note}` : ''}`,
     merchantNewOrder: (n, total, customer, channel, lines) =>
       `🛎️ คำสั่งซื้อใหม่ ${n}\n${customer} (${channel}) ${total}\n${lines.map((l) => `• ${l}`).join('\n')}`,
@@ -184,10 +188,16 @@ export const th: Messages = {
     reorderReminder: (product, days) => `${product} ที่สั่งไปน่าจะใกล้หมดแล้ว (ประมาณ ${days} วัน) สั่งเพิ่มได้เลยค่ะ 🛒\nพิมพ์ "หยุด" หากไม่ต้องการการแจ้งเตือน`,
     merchantLowStock: (items) => `⚠️ สินค้าใกล้หมด\n${items.map((i) => `• ${i.name} (${i.sku}) เหลือ ${i.available} (ขั้นต่ำ ${i.threshold})`).join('\n')}`,
     merchantDailySummary: (p) =>
-      `📊 สรุปประจำวัน ${p.date}\nคำสั่งซื้อ ${p.orders} รายการ ยอดขาย ${p.revenue}\nสลิปรอตรวจ ${p.toReview} • รอยืนยัน ${p.toConfirm} • รอแพ็ก ${p.toPack} • รอส่ง ${p.toShip}`,
+      `📊 สรุปประจำวัน ${p.date}\nคำสั่งซื้อ ${p.orders} รายการ ยอดขายสุทธิ ${p.revenue} (รับจริง หักคืนเงิน)` +
+      (p.awaiting ? `\nรอชำระ ${p.awaiting} • ปลายทางรอเก็บ ${p.cod ?? '-'}` : '') +
+      `\nสลิปรอตรวจ ${p.toReview} • รอยืนยัน ${p.toConfirm} • รอแพ็ก ${p.toPack} • รอส่ง ${p.toShip}`,
     merchantSlipReview: (n, reasons) => `🧾 สลิปของคำสั่งซื้อ ${n} ต้องตรวจสอบ: ${reasons.join(', ')}`,
     orderEdited: (n, total, due, refund) =>
       `ร้านได้แก้ไขคำสั่งซื้อ ${n} แล้วค่ะ ยอดรวมใหม่ ${total}${due ? `\nยอดที่ต้องชำระเพิ่ม ${due}` : ''}${refund ? `\nร้านจะคืนเงิน ${refund} ให้ค่ะ` : ''}\nพิมพ์ "สถานะ" เพื่อดูรายละเอียดค่ะ`,
+    paymentReceived: (n, received, remaining, refund, id) =>
+      `ได้รับชำระเงิน ${received} สำหรับคำสั่งซื้อ ${n} แล้วค่ะ` +
+      (remaining ? `\nยังคงค้างชำระอีก ${remaining} ค่ะ${id ? `\nชำระส่วนที่เหลือผ่านพร้อมเพย์ ${id}` : ''}\nโอนแล้วส่งสลิปในแชทนี้ได้เลยค่ะ` : '\nชำระครบแล้ว ขอบคุณค่ะ') +
+      (refund ? `\nยอดที่โอนเกินมา ${refund} ร้านจะคืนให้ค่ะ` : ''),
     ordersMerged: (kept, absorbed, total) => `ร้านได้รวมคำสั่งซื้อ ${absorbed} เข้ากับ ${kept} แล้วค่ะ ส่งพร้อมกันในพัสดุเดียว ยอดที่ต้องชำระรวม ${total}`,
     slipRejected: (n, reason) => `ขออภัยค่ะ สลิปของคำสั่งซื้อ ${n} ยังไม่ผ่านการตรวจสอบ${reason ? `\nเหตุผล: ${reason}` : ''}\nกรุณาส่งสลิปที่ถูกต้องอีกครั้งค่ะ`,
   },

@@ -160,17 +160,21 @@ export interface Messages {
     confirmed: (number: string) => string;
     shipped: (number: string, carrier: string | undefined, tracking: string | undefined, url: string | undefined) => string;
     delivered: (number: string) => string;
+    outForDelivery: (number: string, carrier: string, tracking: string, url: string | undefined) => string;
+    merchantParcelProblem: (number: string, carrier: string, tracking: string, status: 'failed_attempt' | 'returning' | 'returned' | 'exception', description: string) => string;
     cancelled: (number: string, note: string | undefined) => string;
     merchantNewOrder: (number: string, total: string, customer: string, channel: string, lines: string[]) => string;
     paymentReminder: (number: string, total: string, promptPayId: string | undefined) => string;
     expired: (number: string) => string;
     reorderReminder: (product: string, days: number) => string;
     merchantLowStock: (items: { sku: string; name: string; available: number; threshold: number }[]) => string;
-    merchantDailySummary: (p: { date: string; orders: number; revenue: string; toReview: number; toConfirm: number; toPack: number; toShip: number }) => string;
+    merchantDailySummary: (p: { date: string; orders: number; revenue: string; awaiting?: string | undefined; cod?: string | undefined; toReview: number; toConfirm: number; toPack: number; toShip: number }) => string;
     merchantSlipReview: (number: string, reasons: string[]) => string;
     slipRejected: (number: string, reason: string | undefined) => string;
     /** The shop changed an order: the new total and what is still to pay (0 when paid in full) or to refund. */
     orderEdited: (number: string, total: string, due: string | undefined, refund: string | undefined) => string;
+    /** A payment recorded: what came in, what is still to pay (and where), what the shop gives back. */
+    paymentReceived: (number: string, received: string, remaining: string | undefined, refund: string | undefined, promptPayId: string | undefined) => string;
     /** Two orders became one: the absorbed order's number and the one total to pay. */
     ordersMerged: (kept: string, absorbed: string, total: string) => string;
   };

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -26,11 +27,11 @@ interface Running {
   output: () => string;
 }
 
-/** Starts Talad the way `npm start` does, and waits for /healthz. */
+/** Starts Talad the way `npm start` does (scripts/start.mjs: compiled JavaScript in dist/), and waits for /healthz. */
 async function start(env: Record<string, string>): Promise<Running> {
   const port = await freePort();
   let out = '';
-  const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
+  const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
     cwd: root,
     env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', API_TOKEN: token, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,6 +78,10 @@ describe('npm start', () => {
     const products = (await (await api(first, '/products')).json()) as { items: { sku: string; available: number }[] };
     expect(products.items.length).toBeGreaterThanOrEqual(12);
     expect(first.output()).toContain('owner account created');
+    // It ran the compiled JavaScript (built now, or earlier from these same sources), not the sources through tsx.
+    expect(first.output()).not.toContain('through tsx');
+    expect(existsSync(path.join(root, 'dist/src/main.js'))).toBe(true);
+    expect(existsSync(path.join(root, 'dist/.fingerprint'))).toBe(true);
 
     const sku = products.items[0]!.sku;
     const created = await api(first, '/orders', {

@@ -76,10 +76,14 @@ describe('the customer list and page', () => {
 
   beforeAll(async () => {
     const customer = { name: 'สมศรี รักดี', phone: '081-555-1234' };
-    const first = await makeApiOrder(t.app, 'HONEY-1', { qty: 2, customer });
-    const second = await makeApiOrder(t.app, 'HONEY-1', { qty: 1, customer });
+    const first = await makeApiOrder(t.app, 'HONEY-1', { qty: 2, customer, status: 'paid' });
+    const second = await makeApiOrder(t.app, 'HONEY-1', { qty: 1, customer, status: 'paid' });
     const cancelled = await makeApiOrder(t.app, 'HONEY-1', { qty: 4, customer });
     await t.app.inject({ method: 'POST', url: `/api/v1/orders/${cancelled}/transitions`, headers: auth, payload: { to: 'cancelled' } });
+    // Paid, then cancelled: the refund owed is not paid back yet, so nothing is taken off.
+    const refunded = await makeApiOrder(t.app, 'HONEY-1', { qty: 1, customer, status: 'paid' });
+    await t.app.inject({ method: 'POST', url: `/api/v1/orders/${refunded}/transitions`, headers: auth, payload: { to: 'cancelled', note: 'ลูกค้าขอยกเลิก' } });
+    await t.database.db.execute(sql`update refunds set status = 'paid', paid_at = now() where order_id = (select id from orders where number = ${refunded})`);
     // Twenty days between the two orders that count.
     await t.database.db.execute(sql`update orders set created_at = now() - interval '30 days' where number = ${first}`);
     await t.database.db.execute(sql`update orders set created_at = now() - interval '10 days' where number = ${second}`);
@@ -102,15 +106,15 @@ describe('the customer list and page', () => {
     expect(byName.body).toContain(`data-customer="${identity!.customerId}"`);
   });
 
-  it('shows orders, lifetime value without cancelled orders and the average days between orders', async () => {
+  it('shows orders, lifetime value (paid less refunded) and the average days between orders', async () => {
     const page = await staff.get(`/admin/customers/${id}`);
     expect(page.statusCode).toBe(200);
     const body = decodeEntities(page.body);
-    // 2 x 250 + 1 x 250 = 750 baht; the cancelled order of 1,000 baht does not count.
+    // Paid 2 x 250 + 1 x 250 + 250 = 1,000 baht, 250 refunded: 750; the unpaid cancelled order brought nothing.
     expect(stat(body, 'lifetime')).toBe('THB 750.00');
     expect(stat(body, 'average')).toBe('20 days');
     const links = [...page.body.matchAll(/href="\/admin\/orders\/(TL-\d+)"/g)].map((m) => m[1]);
-    expect(links).toHaveLength(3);
+    expect(links).toHaveLength(4);
     const list = await staff.get(`/admin/customers?q=${encodeURIComponent('สมศรี')}`);
     expect(decodeEntities(list.body).replace(/\s/g, ' ')).toContain('THB 750.00');
   });
@@ -211,5 +215,64 @@ describe('merging two records of the same person', () => {
     expect((await owner.post(`/admin/customers/${a}/merge`, { duplicateId: String(b) }, { csrf: false })).statusCode).toBe(403);
     const [c] = await t.database.db.select().from(customers).where(eq(customers.id, b));
     expect(c!.mergedIntoId).toBeNull();
+  });
+});
+
+describe('the customer list counts each customer by their own id', () => {
+  it('shows orders, lifetime value, last order and source for customers whose ids differ from their orders\' ids', async () => {
+    // Customers without orders first, and a burst of orders for one customer, so no customer id lines
+    // up with an order id or an identity id.
+    for (const n of [1, 2, 3, 4, 5]) await makeApiOrder(t.app, 'HONEY-1', { customer: { name: `ผู้สั่ง ${n}`, phone: `08700000${n}0` } });
+    for (let n = 0; n < 12; n++) await makeApiOrder(t.app, 'HONEY-1', { customer: { name: 'ผู้สั่ง 1', phone: '0870000010' } });
+    const order = (payload: Record<string, unknown>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/orders',
+        headers: auth,
+        payload: {
+          lines: [{ sku: 'HONEY-1', qty: 1 }],
+          shippingAddress: { name: 'วันดี ศรีสุข', phone: '0871112222', address: '45 หมู่ 3 ต.หนองหอย อ.เมือง เชียงใหม่', postcode: '50000' },
+          ...payload,
+        },
+      });
+    const shopee = { name: 'วันดี ศรีสุข', phone: '087-111-2222' };
+    for (const externalId of ['SHP-2401', 'SHP-2402', 'SHP-2403']) {
+      const res = await order({ channel: 'shopee', externalId, customer: shopee, paymentMethod: 'promptpay' });
+      expect(res.statusCode, res.body).toBe(201);
+      const moved = await t.app.inject({ method: 'POST', url: `/api/v1/orders/${res.json().number}/transitions`, headers: auth, payload: { to: 'paid' } });
+      expect(moved.statusCode).toBe(200);
+    }
+    const manual = { name: 'ประยุทธ ใจงาม', phone: '087-333-4444' };
+    const manualOrder = await order({ channel: 'manual', customer: manual, paymentMethod: 'promptpay' });
+    expect(manualOrder.statusCode).toBe(201);
+    await t.app.inject({ method: 'POST', url: `/api/v1/orders/${manualOrder.json().number}/transitions`, headers: auth, payload: { to: 'paid' } });
+    await t.database.db.execute(sql`update orders set created_at = '2026-11-02T03:00:00Z' where number = ${manualOrder.json().number}`);
+
+    const shopeeId = await customerIdByPhone('66871112222');
+    const manualId = await customerIdByPhone('66873334444');
+    const shopeeOrders = await t.database.db.select().from(orders).where(eq(orders.customerId, shopeeId));
+    expect(shopeeOrders.map((o) => o.id)).not.toContain(shopeeId);
+    const identities = await t.database.db.select({ id: customerIdentities.id }).from(customerIdentities);
+    expect(identities.map((i) => i.id)).not.toContain(shopeeId);
+
+    const row = async (id: number, q: string) => {
+      const list = decodeEntities((await staff.get(`/admin/customers?q=${encodeURIComponent(q)}`)).body).replace(/\s+/g, ' ');
+      const tr = new RegExp(`<tr data-customer="${id}">(.*?)</tr>`).exec(list)?.[1];
+      expect(tr, q).toBeDefined();
+      const cells = [...tr!.matchAll(/<td data-label="([^"]*)"[^>]*>(.*?)<\/td>/g)].map((m) => [m[1], m[2]!.replace(/<[^>]+>/g, '').trim()]);
+      return Object.fromEntries(cells) as Record<string, string>;
+    };
+    const s = await row(shopeeId, 'วันดี');
+    expect(s.Orders).toBe('3');
+    expect(s['Lifetime value']).toBe('THB 750.00');
+    expect(s.Channels).toBe('Shopee');
+    expect(s['Last order']).not.toBe('');
+
+    const m = await row(manualId, 'ประยุทธ');
+    expect(m.Orders).toBe('1');
+    expect(m['Lifetime value']).toBe('THB 250.00');
+    expect(m.Channels).toBe('Manual');
+    // 03:00 UTC is 10:00 in Bangkok.
+    expect(m['Last order']).toBe('2 Nov 2026, 10:00');
   });
 });

@@ -70,7 +70,7 @@ describe('an order worked through the desk', () => {
   it('asks for a reason to reject a slip, and sends the order back to awaiting payment with it', async () => {
     const number = await makeApiOrder(t.app, 'DESK-1', { status: 'payment_review' });
     const page = await staff.get(`/admin/orders/${number}`);
-    expect(page.body).toContain('Approve slip (mark paid)');
+    expect(page.body).toContain('Approve slip (record what it shows)');
     expect(page.body).toContain('Reject slip');
     const noReason = await staff.post(`/admin/orders/${number}/status`, { to: 'pending_payment', note: '  ' });
     expect(noReason.statusCode).toBe(400);
@@ -134,15 +134,16 @@ describe('an order worked through the desk', () => {
 
 describe('notes and messages', () => {
   it('writes an internal note into the order history and the activity list', async () => {
-    const number = await makeApiOrder(t.app, 'DESK-1');
+    // An order to pack: packers write notes on those only (issue 23).
+    const number = await makeApiOrder(t.app, 'DESK-1', { status: 'confirmed' });
     const empty = await packer.post(`/admin/orders/${number}/notes`, { note: '' });
     expect(empty.statusCode).toBe(400);
     expect(empty.body).toContain('Please fill this in.');
     const res = await packer.post(`/admin/orders/${number}/notes`, { note: 'ลูกค้าขอห่อของขวัญ <b>ด่วน</b>' });
     expect(res.statusCode).toBe(303);
     const order = await apiOrder(t.app, number);
-    expect(order.status).toBe('pending_payment');
-    expect(order.history.at(-1)).toMatchObject({ from: 'pending_payment', to: 'pending_payment', note: 'ลูกค้าขอห่อของขวัญ <b>ด่วน</b>' });
+    expect(order.status).toBe('confirmed');
+    expect(order.history.at(-1)).toMatchObject({ from: 'confirmed', to: 'confirmed', note: 'ลูกค้าขอห่อของขวัญ <b>ด่วน</b>' });
     const page = await owner.get(`/admin/orders/${number}`);
     // User text is escaped, never markup.
     expect(page.body).toContain('ลูกค้าขอห่อของขวัญ &lt;b&gt;ด่วน&lt;/b&gt;');
@@ -298,8 +299,9 @@ describe('the dashboard', () => {
     expect(Number(stat(after, 'payment_review'))).toBe(Number(stat(before, 'payment_review')) + 1);
     expect(Number(stat(after, 'paid'))).toBe(Number(stat(before, 'paid')) + 1);
     expect(Number(stat(after, 'low-stock'))).toBe(Number(stat(before, 'low-stock')) + 2);
-    const revenue = (html: string) => Number(stat(html, 'today-revenue').replace(/[^\d.]/g, ''));
-    expect(revenue(after) - revenue(before)).toBeCloseTo(450, 2);
+    const revenue = (html: string) => Number(stat(html, 'today-netSales').replace(/[^\d.]/g, ''));
+    // Net sales: the paid order's ฿300; the order whose slip is under review has brought no money yet.
+    expect(revenue(after) - revenue(before)).toBeCloseTo(300, 2);
     // The chart's data: 30 days, per channel, orders and revenue.
     const chart = JSON.parse(decodeEntities(/data-chart="([^"]+)" data-series="orders"/.exec(after)![1]!));
     expect(chart.days).toHaveLength(30);
@@ -312,9 +314,9 @@ describe('the dashboard', () => {
   it('shows Thai to Thai users, with money and dates formatted for them', async () => {
     const thai = await signIn(t.app, (await makeUser(t.database.db, 'admin', { language: 'th' })).email);
     const body = (await thai.get('/admin')).body;
-    expect(body).toContain('คำสั่งซื้อวันนี้');
+    expect(body).toContain('ยอดขายสุทธิ');
     expect(body).toContain('สลิปรอตรวจ');
-    expect(stat(body, 'today-revenue')).toMatch(/^฿[\d,]+\.\d\d$/);
+    expect(stat(body, 'today-netSales')).toMatch(/^฿[\d,]+\.\d\d$/);
   });
 });
 

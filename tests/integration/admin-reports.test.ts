@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orders, type Order } from '#src/db/schema/index.ts';
+import { orders, payments, type Order } from '#src/db/schema/index.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { parseReportQuery, presetRange, zonedMidnight } from '#admin/queries/reports.ts';
@@ -25,6 +25,8 @@ async function order(
   const { order: placed } = await placeOrder(db, { ...orderInput(customer, lines), channel: opts.channel, paymentMethod: opts.method });
   await db.update(orders).set({ createdAt: new Date(at) }).where(eq(orders.id, placed.id));
   if (opts.to !== 'pending_payment') await transitionOrder(db, { number: placed.number, to: opts.to, actor: 'test', notify: false, billing: t.config.shop });
+  // The money came in when the order was placed (net sales count money on the day it moved).
+  await db.update(payments).set({ confirmedAt: new Date(at) }).where(eq(payments.orderId, placed.id));
   const [row] = await db.select().from(orders).where(eq(orders.id, placed.id));
   return row!;
 }
@@ -63,7 +65,15 @@ describe('the reports page', () => {
   it('adds up to exactly the paid and confirmed orders of the range: cancelled, unpaid and outside orders left out', async () => {
     const res = await owner.get(`/admin/reports?${october}`);
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('data-stat="orders">3<');
+    // The money figures: received = the two prepaid sales, COD to collect = the COD sale, awaiting = the
+    // unpaid order; orders = every one placed in October but the cancelled one.
+    const money = (name: string) => Number(decodeEntities(new RegExp(`data-stat="${name}">([^<]*)<`).exec(res.body)![1]!).replace(/[^\d.]/g, ''));
+    expect(res.body).toContain('data-stat="orders">4<');
+    expect(Math.round(money('netSales') * 100)).toBe(sales[0]!.total + sales[1]!.total);
+    expect(Math.round(money('paid') * 100)).toBe(sales[0]!.total + sales[1]!.total);
+    expect(Math.round(money('codToCollect') * 100)).toBe(sales[2]!.total);
+    expect(Math.round(money('awaitingPayment') * 100)).toBe(4 * 8_550);
+    expect(res.body).toContain('เงินที่ได้รับ หักเงินที่คืนลูกค้าแล้ว');
     const total = sum(sales);
     expect(total).toBeGreaterThan(0);
     expect(satangCells(res.body, 'channels').reduce((a, b) => a + b, 0)).toBe(total);
@@ -81,7 +91,7 @@ describe('the reports page', () => {
 
   it('splits days in the shop time zone and filters by channel', async () => {
     const days = await owner.get(`/admin/reports?${october}&channel=line`);
-    expect(days.body).toContain('data-stat="orders">1<');
+    expect(days.body).toContain('data-stat="orders">2<');
     expect(satangCells(days.body, 'period')).toEqual([sales[0]!.total]);
     const months = await owner.get(`/admin/reports?${october}&granularity=month`);
     expect(satangCells(months.body, 'period')).toEqual([sum(sales)]);
@@ -109,9 +119,10 @@ describe('the reports page', () => {
     expect(summary.statusCode).toBe(200);
     expect(summary.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(summary.headers['content-disposition']).toContain('attachment; filename="summary-2026-10-01-2026-10-31.csv"');
-    const [, row] = csvRows(summary.body);
-    expect(row![0]).toBe('3');
-    expect(Math.round(Number(row![1]) * 100)).toBe(sum(sales));
+    const [header, row] = csvRows(summary.body);
+    expect(header!.slice(0, 6)).toEqual(['Net sales', 'Received', 'Refunds paid', 'Awaiting payment', 'COD to collect', 'Orders']);
+    expect(Math.round(Number(row![0]) * 100)).toBe(sales[0]!.total + sales[1]!.total);
+    expect(row![5]).toBe('4');
 
     const channels = csvRows((await admin.get(`/admin/reports/channels.csv?${october}`)).body);
     expect(channels[0]).toEqual(['Channel', 'Orders', 'Revenue']);

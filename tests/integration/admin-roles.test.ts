@@ -175,7 +175,7 @@ describe('packers', () => {
     expect((await packer.post('/admin/users', { name: 'x', email: 'x@example.com', role: 'owner', language: 'th', password: 'long enough password' })).statusCode).toBe(403);
     const dashboard = await packer.get('/admin');
     expect(dashboard.statusCode).toBe(200);
-    expect(dashboard.body).not.toContain('data-stat="today-revenue"');
+    expect(dashboard.body).not.toContain('data-stat="today-netSales"');
     expect(dashboard.body).not.toContain('chart-revenue');
     expect(dashboard.body).not.toContain('"revenue":[');
     const order = await packer.get(`/admin/orders/${number}`);

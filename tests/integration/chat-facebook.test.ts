@@ -1,12 +1,21 @@
-import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatInbox, customerIdentities } from '#src/db/schema/index.ts';
+import { withTransaction } from '#src/db/client.ts';
+import { chatInbox, customerIdentities, orders, outbox } from '#src/db/schema/index.ts';
+import { sendReorderReminders, upcomingReminders } from '#src/jobs/customers.remind-reorder.job.ts';
+import { ensureChatIdentity } from '#src/modules/customers/index.ts';
+import { placeOrder } from '#src/workflows/orders/place-order.ts';
+import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
+import { buildApp } from '#src/app.ts';
+import { makeUser, signIn } from '../helpers/admin.ts';
+import { testLogger } from '../helpers/db.ts';
+import { loadSlipManifest, slipFixturesDir } from '../fixtures/slips/fixtures.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { facebookEnv, sendFacebook, settle } from '../helpers/chat.ts';
-import { makeProduct, unpaidChatOrder } from '../helpers/factories.ts';
+import { makeProduct, orderInput, unpaidChatOrder } from '../helpers/factories.ts';
 import {
   FAKE_INSTAGRAM_ID,
   FAKE_PAGE_ID,
@@ -198,13 +207,14 @@ describe.each([messenger, instagram])('ordering over $name', (channel) => {
   });
 });
 
-const fixtures = path.resolve(import.meta.dirname, '../../../shared/fixtures/slips');
-const haveFixtures = existsSync(path.join(fixtures, 'manifest.json'));
+// Throws when the fixtures are missing: a fresh clone runs these tests, never skips them.
+loadSlipManifest();
+const fixtures = slipFixturesDir;
 
-describe.skipIf(!haveFixtures)('slip photos over Messenger', () => {
+describe('slip photos over Messenger and Instagram', () => {
   async function orderFor(seed: string, amount: number, paidAt: string) {
     const personId = psid(seed);
-    return { personId, order: await unpaidChatOrder(t.database.db, { channel: 'facebook', externalId: personId, amount, paidAt }) };
+    return { personId, order: await unpaidChatOrder(t.database.db, { channel: seed.startsWith('ig-') ? 'instagram' : 'facebook', externalId: personId, amount, paidAt }) };
   }
   const statusOf = async (number: string) => (await t.app.inject({ method: 'GET', url: `/api/v1/orders/${number}`, headers: auth })).json().status as string;
 
@@ -216,11 +226,160 @@ describe.skipIf(!haveFixtures)('slip photos over Messenger', () => {
     expect(await statusOf(order.number)).toBe('paid');
   });
 
+  it('downloads the photo when the webhook arrives: a worker that reads it after the URL expired still pays the order', async () => {
+    const { personId, order } = await orderFor('ig-slip-late', 12_800, '2026-06-24T14:44:00+07:00');
+    const url = graph.cdnUrl(await readFile(path.join(fixtures, '10_ktb_clean.jpg')));
+    // A web-only instance on the same database and data folder takes the webhook; no worker runs yet.
+    const web = await buildApp(t.config, { database: t.database, logger: testLogger, skipBootstrap: true, scheduler: false, chat: { workers: false } });
+    try {
+      await web.ready();
+      const res = await sendFacebook(web, graph.webhookRequest('instagram', [fbImage({ from: personId, to: FAKE_INSTAGRAM_ID, url })]));
+      expect(res.statusCode).toBe(200);
+      await web.chat.facebookMedia!.settled();
+    } finally {
+      await web.close();
+    }
+    graph.expireAttachments();
+    const before = graph.sent(personId).length;
+    await settle(t.app);
+    expect(textsOf(graph.sent(personId).slice(before))).toContain('Slip checked');
+    expect(await statusOf(order.number)).toBe('paid');
+    // Fetched from the CDN once, on receipt.
+    expect(graph.calls.filter((c) => c.path.startsWith('/cdn/') && url.includes(c.path))).toMatchObject([{ ok: true, status: 200 }]);
+  });
+
   it('tells the customer when the photo could not be fetched, and the order still waits', async () => {
     const { personId, order } = await orderFor('fb-expired', 5_826, '2026-01-22T07:04:00+07:00');
     const url = graph.cdnUrl(await readFile(path.join(fixtures, '02_bbl_clean.jpg')), { ttlMs: -1 });
     const answer = textsOf(await post(messenger, personId, [fbImage({ from: personId, url })]));
     expect(answer).toContain('We could not fetch this picture. Please send it again.');
     expect(await statusOf(order.number)).toBe('pending_payment');
+  });
+});
+
+describe('the 24-hour rule', () => {
+  const HOUR = 3_600_000;
+  const db = () => t.database.db;
+  const identityOf = async (channel: string, personId: string) =>
+    (await db().select().from(customerIdentities).where(eq(customerIdentities.externalId, personId))).find((i) => i.channel === channel)!;
+
+  /** Time passes: the person last wrote `hours` ago, for the shop and for Meta alike. */
+  async function quietFor(channel: Channel, personId: string, hours: number) {
+    const at = new Date(Date.now() - hours * HOUR);
+    await db()
+      .update(customerIdentities)
+      .set({ lastInboundAt: at })
+      .where(and(eq(customerIdentities.channel, channel.name), eq(customerIdentities.externalId, personId)));
+    graph.personWrote(personId, at);
+  }
+
+  const api = (method: 'GET' | 'POST', url: string, payload?: object) => t.app.inject({ method, url: `/api/v1${url}`, headers: auth, ...(payload ? { payload } : {}) });
+
+  it("keeps the time of each person's last message, as Meta sent it, on their chat identity", async () => {
+    const personId = psid('window-clock');
+    const wrote = Date.now() - 10 * 60_000;
+    await post(messenger, personId, [fbText({ from: personId, text: 'สวัสดีค่ะ', timestamp: wrote })]);
+    expect((await identityOf('facebook', personId)).lastInboundAt?.getTime()).toBe(wrote);
+    // Read receipts and the page's own echoes are not the person writing.
+    await post(messenger, personId, [fbRead({ from: personId }), ...graph.echoesOf(personId)]);
+    expect((await identityOf('facebook', personId)).lastInboundAt?.getTime()).toBe(wrote);
+    const later = Date.now() - 60_000;
+    await post(messenger, personId, [fbPostback({ from: personId, title: 'เมนู', payload: 'menu', timestamp: later })]);
+    expect((await identityOf('facebook', personId)).lastInboundAt?.getTime()).toBe(later);
+  });
+
+  it('sends order updates inside the window untagged, and a shipping update 30 hours after the last message tagged POST_PURCHASE_UPDATE', async () => {
+    const personId = psid('window-shipping');
+    const order = await unpaidChatOrder(db(), { channel: 'facebook', externalId: personId, amount: 45_000, paidAt: new Date().toISOString() });
+    await quietFor(messenger, personId, 2);
+    expect((await api('POST', `/orders/${order.number}/transitions`, { to: 'paid' })).statusCode).toBe(200);
+    await settle(t.app);
+    const paid = graph.sent(personId);
+    expect(paid).toHaveLength(1);
+    expect(paid[0]).toMatchObject({ messagingType: 'UPDATE', tag: undefined });
+    expect(paid[0]!.message.text).toContain(order.number);
+
+    expect((await api('POST', `/orders/${order.number}/transitions`, { to: 'confirmed' })).statusCode).toBe(200);
+    await settle(t.app);
+    await quietFor(messenger, personId, 30);
+    expect((await api('POST', `/orders/${order.number}/shipments`, { carrier: 'Flash', trackingNumber: 'TH0123456789' })).statusCode).toBe(201);
+    await settle(t.app);
+    const shipped = graph.sent(personId).at(-1)!;
+    expect(shipped).toMatchObject({ messagingType: 'MESSAGE_TAG', tag: 'POST_PURCHASE_UPDATE' });
+    expect(shipped.message.text).toContain('TH0123456789');
+    // Meta refused nothing: no call was answered with the outside-window error.
+    expect(graph.calls.filter((c) => c.refusal === 'outside-window')).toEqual([]);
+    const rows = await db().select().from(outbox).where(sql`${outbox.dedupeKey} like ${`order:${order.number}:shipped%`}`);
+    expect(rows).toMatchObject([{ status: 'sent', skipReason: null }]);
+  });
+
+  it("tags a staff member's reply HUMAN_AGENT after 24 hours, and holds it back after 7 days", async () => {
+    const personId = psid('window-staff');
+    const order = await unpaidChatOrder(db(), { channel: 'instagram', externalId: personId, amount: 14_500, paidAt: new Date().toISOString() });
+    const staff = await signIn(t.app, (await makeUser(db(), 'owner', { language: 'th' })).email);
+    await quietFor(instagram, personId, 30);
+    const first = await staff.post(`/admin/orders/${order.number}/message`, { text: 'พัสดุจะส่งพรุ่งนี้นะคะ', messageId: randomUUID() });
+    expect(first.statusCode).toBe(303);
+    await settle(t.app);
+    expect(graph.sent(personId)).toMatchObject([{ messagingType: 'MESSAGE_TAG', tag: 'HUMAN_AGENT', message: { text: 'พัสดุจะส่งพรุ่งนี้นะคะ' } }]);
+
+    await quietFor(instagram, personId, 8 * 24);
+    const late = randomUUID();
+    expect((await staff.post(`/admin/orders/${order.number}/message`, { text: 'ยังต้องการสินค้าอยู่ไหมคะ', messageId: late })).statusCode).toBe(303);
+    await settle(t.app);
+    expect(graph.sent(personId)).toHaveLength(1);
+    const [held] = await db().select().from(outbox).where(eq(outbox.dedupeKey, `order:${order.number}:staff-message:${late}`));
+    expect(held).toMatchObject({ status: 'skipped', skipReason: 'outside_human_agent_window', attempts: 1 });
+  });
+
+  /** A customer of `channel` who bought the same tea 20 and 10 days ago: a reorder reminder is due now. */
+  async function regular(channel: Channel, seed: string) {
+    const personId = psid(seed);
+    const { sku } = await makeProduct(db(), { nameTh: `ชาเขียวมัทฉะ ${seed}`, nameEn: `Matcha ${seed}`, price: 25_000, stock: { MAIN: 20 } });
+    const { customer } = await withTransaction(db(), (tx) => ensureChatIdentity(tx, { channel: channel.name, externalId: personId, displayName: 'มาลี ศรีสุข', language: 'th' }));
+    for (const daysAgo of [20, 10]) {
+      const { order } = await placeOrder(db(), { ...orderInput(customer, [{ sku, qty: 1 }]), channel: channel.name });
+      await transitionOrder(db(), { number: order.number, to: 'paid', actor: 't', notify: false, billing: t.config.shop });
+      await db().update(orders).set({ createdAt: new Date(Date.now() - daysAgo * 86_400_000) }).where(eq(orders.id, order.id));
+    }
+    const [upcoming] = await upcomingReminders(db(), t.config, new Date(), customer.id);
+    // Noon in Bangkok on the day it is due: outside the quiet hours.
+    const due = new Date(upcoming!.dueAt.getTime() + 86_400_000);
+    due.setUTCHours(5, 0, 0, 0);
+    return { personId, customer, due };
+  }
+
+  it('does not send a reorder reminder 30 hours after the last message, and shows it as skipped on the messages page', async () => {
+    const { personId, customer, due } = await regular(messenger, 'window-reminder-late');
+    await quietFor(messenger, personId, 30);
+    expect(await sendReorderReminders(db(), t.config, due)).toBeGreaterThanOrEqual(1);
+    await settle(t.app);
+    expect(graph.sent(personId)).toEqual([]);
+    expect(graph.calls.filter((c) => c.refusal === 'outside-window')).toEqual([]);
+    const [held] = await db().select().from(outbox).where(and(eq(outbox.recipient, personId), sql`${outbox.dedupeKey} like ${`reminder:${customer.id}:%`}`));
+    expect(held).toMatchObject({ status: 'skipped', skipReason: 'outside_messaging_window', attempts: 1 });
+    expect(held!.lastError).toContain('24 hours');
+
+    const thai = await (await signIn(t.app, (await makeUser(db(), 'owner', { language: 'th' })).email)).get('/admin/messages');
+    expect(thai.statusCode).toBe(200);
+    const skippedThai = thai.body.slice(thai.body.indexOf('ไม่ได้ส่งตามกฎของช่องทาง'));
+    expect(skippedThai).toContain(personId);
+    expect(skippedThai).toContain('ลูกค้าทักมาล่าสุดเกิน 24 ชั่วโมงแล้ว');
+    const english = await (await signIn(t.app, (await makeUser(db(), 'owner', { language: 'en' })).email)).get('/admin/messages');
+    const skippedEnglish = english.body.slice(english.body.indexOf('Not sent by the channel rules'));
+    expect(skippedEnglish).toContain(personId);
+    expect(skippedEnglish).toContain('More than 24 hours since the customer last wrote');
+    // Held back, not failed: nothing to send again.
+    expect(english.body).not.toContain(`/admin/messages/${held!.id}/resend`);
+  });
+
+  it('sends a reorder reminder to someone who wrote 3 hours ago, as an UPDATE', async () => {
+    const { personId, due } = await regular(instagram, 'window-reminder-recent');
+    await quietFor(instagram, personId, 3);
+    expect(await sendReorderReminders(db(), t.config, due)).toBeGreaterThanOrEqual(1);
+    await settle(t.app);
+    const [reminder] = graph.sent(personId);
+    expect(reminder).toMatchObject({ messagingType: 'UPDATE', tag: undefined });
+    expect(reminder!.message.text).toContain('ชาเขียวมัทฉะ');
   });
 });

@@ -56,8 +56,12 @@ describe('ordering through LINE', () => {
     const summary = await say(userId, 'สมชาย ใจดี\n081-234-5678\n99 ถนนสุขุมวิท แขวงคลองเตย กรุงเทพฯ 10110');
     expect(summary).toContain('สรุปคำสั่งซื้อ');
     expect(summary).toContain('฿680.00'); // 2 x 320 + 40 shipping
+    const confirmedAt = Date.now();
     const placed = await say(userId, 'ยืนยัน');
     expect(placed).toMatch(/TL-\d+/);
+    // The chat keeps when the customer last wrote (as received), whatever the channel.
+    const [identity] = (await t.database.db.execute<{ at: Date | string }>(sql`select last_inbound_at as at from customer_identities where channel = 'line' and external_id = ${userId}`)).rows;
+    expect(new Date(identity!.at).getTime()).toBeGreaterThanOrEqual(confirmedAt - 1_000);
 
     const orders = await ordersOf('line');
     expect(orders).toHaveLength(1);

@@ -29,7 +29,7 @@ describe('old English timeline notes', () => {
       old('not paid within 24 h'),
       old('ลูกค้าขอให้ส่งพรุ่งนี้'),
     ]);
-    const file = await readFile(new URL('../../src/db/migrations/0004_thai_order_events.sql', import.meta.url), 'utf8');
+    const file = await readFile(new URL('../../src/db/migrations/0006_thai_order_events.sql', import.meta.url), 'utf8');
     const handWritten = file.slice(file.indexOf('-- hand-written:'));
     for (const statement of handWritten.split('--> statement-breakpoint')) await db.execute(sql.raw(statement));
     const rows = await db.select({ note: orderHistory.note, event: orderHistory.event }).from(orderHistory).where(eq(orderHistory.orderId, order.id));

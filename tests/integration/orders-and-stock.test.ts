@@ -4,7 +4,7 @@ import type { Database } from '#src/db/client.ts';
 import { orders, stockLedger, stockReservations } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { listStock, orderReservations } from '#src/modules/inventory/index.ts';
-import { builtInCarriers } from '#src/modules/shipping/index.ts';
+import { builtInCarriers, createCarrierRegistry } from '#src/modules/shipping/index.ts';
 import { historyOf } from '#src/modules/orders/index.ts';
 import { refundsOf } from '#src/modules/payments/index.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
@@ -138,7 +138,7 @@ describe('the order lifecycle and stock', () => {
     const { order } = await placeOrder(database.db, orderInput(customer, [{ sku, qty: 4 }]));
     await transitionOrder(database.db, { number: order.number, to: 'paid', actor: 'staff', billing });
     await transitionOrder(database.db, { number: order.number, to: 'confirmed', actor: 'staff' });
-    await shipOrder(database.db, { number: order.number, carrier: 'Kerry', trackingNumber: 'KEX123456', actor: 'staff', carriers: builtInCarriers });
+    await shipOrder(database.db, { number: order.number, carrier: 'Kerry', trackingNumber: 'KEX123456', actor: 'staff', carriers: createCarrierRegistry({ settings: builtInCarriers }) });
     expect(await stockOf(sku)).toEqual({ BKK: { onHand: 6, reserved: 0, available: 6 } });
     const ledger = await database.db.select().from(stockLedger).where(eq(stockLedger.variantId, variant.id));
     expect(ledger.map((l) => [l.reason, l.onHandDelta, l.reservedDelta])).toEqual([

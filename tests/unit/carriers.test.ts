@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builtInCarriers, type CarrierSetting } from '#src/modules/shipping/carriers.ts';
-import { canBook, createCarrierRegistry, parcelBookingSchema } from '#src/modules/shipping/carriers/index.ts';
+import { builtInCarriers, canBook, createCarrierDirectory, createCarrierRegistry, parcelBookingSchema, type CarrierSetting } from '#src/modules/shipping/carriers/index.ts';
 import { flashRouteStatus, flashStateStatus } from '#src/modules/shipping/carriers/flash.ts';
 import { parseThaiPostDate, thaiPostStatus } from '#src/modules/shipping/carriers/thaipost.ts';
 import { makeParcelBooking } from '#tests/helpers/carriers.ts';
@@ -57,6 +56,29 @@ describe('carrier registry', () => {
     const list = settings().map((c) => (c.code === 'flash' ? { ...c, trackingUrl: 'https://example.test/t/{tracking}' } : c));
     const registry = createCarrierRegistry({ settings: list, credentials: { flash: { mchId: 'A', secretKey: 'secret-key-123', baseUrl: 'http://127.0.0.1:9' } } });
     expect(registry.get('flash')?.trackingUrl('TH1')).toBe('https://example.test/t/TH1');
+  });
+
+  it('names what staff typed: a carrier of the list with its link, an unknown one as typed without a link', () => {
+    const registry = createCarrierRegistry({ settings: settings() });
+    expect(registry.describe('kex')).toMatchObject({ code: 'kerry', name: 'Kerry Express' });
+    expect(registry.describe('EMS').trackingUrl('ED852942182TH')).toBe('https://track.thailandpost.co.th/?trackNumber=ED852942182TH');
+    expect(registry.describe(' Pigeon Post ')).toMatchObject({ code: null, name: 'Pigeon Post' });
+    expect(registry.describe('Pigeon Post').trackingUrl('P1')).toBeNull();
+    expect(registry.choices()).toEqual(builtInCarriers.map((c) => ({ code: c.code, name: c.name })));
+  });
+
+  it('keeps the same adapters until the carrier settings or credentials change', () => {
+    let list = settings();
+    let credentials = {};
+    const directory = createCarrierDirectory({ settings: () => list, credentials: () => credentials });
+    const first = directory.registry();
+    expect(directory.registry()).toBe(first);
+    list = list.map((c) => (c.code === 'dhl' ? { ...c, enabled: false } : c));
+    const second = directory.registry();
+    expect(second).not.toBe(first);
+    expect(second.choices().map((c) => c.code)).not.toContain('dhl');
+    credentials = { flash: { mchId: 'A', secretKey: 'secret-key-123', baseUrl: 'http://127.0.0.1:9' } };
+    expect(canBook(directory.registry().get('flash')!)).toBe(true);
   });
 });
 

@@ -10,7 +10,7 @@ import {
   shippingSchema,
   trackingUrlSchema,
 } from '#src/modules/settings/index.ts';
-import { builtInCarriers, resolveCarrier } from '#src/modules/shipping/carriers.ts';
+import { builtInCarriers, createCarrierRegistry } from '#src/modules/shipping/carriers/index.ts';
 import { shippingFeeFor } from '#src/modules/shipping/fees.ts';
 import { testConfig } from '../helpers/app.ts';
 
@@ -120,8 +120,10 @@ describe('applySettings', () => {
     const mine = { code: 'speedy', name: 'Speedy Bike', trackingUrl: 'https://speedy.example/t/{tracking}', enabled: true, builtIn: false };
     applySettings(config, [{ section: 'carriers', data: { carriers: [...builtInCarriers.map((c) => ({ ...c, enabled: c.code !== 'dhl' })), mine] } }]);
     expect(config.shop.carriers.find((c) => c.code === 'dhl')?.enabled).toBe(false);
-    expect(resolveCarrier('Speedy Bike', config.shop.carriers).trackingUrl('AB 1')).toBe('https://speedy.example/t/AB%201');
-    expect(resolveCarrier('EMS', config.shop.carriers).name).toBe('Thailand Post');
-    expect(resolveCarrier('Unknown Co', config.shop.carriers).trackingUrl('1')).toBeNull();
+    const registry = createCarrierRegistry({ settings: config.shop.carriers });
+    expect(registry.describe('Speedy Bike').trackingUrl('AB 1')).toBe('https://speedy.example/t/AB%201');
+    expect(registry.describe('EMS').name).toBe('Thailand Post');
+    expect(registry.describe('Unknown Co')).toMatchObject({ code: null, name: 'Unknown Co' });
+    expect(registry.describe('Unknown Co').trackingUrl('1')).toBeNull();
   });
 });

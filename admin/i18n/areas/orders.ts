@@ -18,6 +18,7 @@ export const ordersTexts = defineTexts({
     'orders.warehouse': 'Warehouse',
     'done.paid': 'Marked paid. The customer is told in chat.',
     'done.pending_payment': 'Slip rejected: the order waits for a new payment.',
+    'done.paymentPart': 'Slip approved for what it shows. It does not cover the total: the order awaits the rest and the customer is told what is still owed.',
     'done.payment_review': 'Sent to payment review.',
     'done.confirmed': 'Order confirmed.',
     'done.packed': 'Marked packed.',
@@ -130,7 +131,7 @@ export const ordersTexts = defineTexts({
     'order.by': 'by {actor}',
     'order.placedNote': 'placed',
 
-    'action.paid.fromReview': 'Approve slip (mark paid)',
+    'action.paid.fromReview': 'Approve slip (record what it shows)',
     'action.paid': 'Mark paid',
     'action.pending_payment': 'Reject slip',
     'action.payment_review': 'Send to payment review',
@@ -164,6 +165,7 @@ export const ordersTexts = defineTexts({
     'orders.warehouse': 'คลัง',
     'done.paid': 'บันทึกว่าชำระเงินแล้ว ระบบแจ้งลูกค้าทางแชทแล้ว',
     'done.pending_payment': 'ปฏิเสธสลิปแล้ว คำสั่งซื้อรอการชำระเงินใหม่',
+    'done.paymentPart': 'อนุมัติสลิปตามยอดที่โอนแล้ว แต่ยังไม่ครบยอดรวม คำสั่งซื้อรอชำระส่วนที่เหลือ และระบบแจ้งลูกค้าถึงยอดค้างแล้ว',
     'done.payment_review': 'ส่งไปตรวจสอบการชำระเงินแล้ว',
     'done.confirmed': 'ยืนยันคำสั่งซื้อแล้ว',
     'done.packed': 'บันทึกว่าแพ็กแล้ว',
@@ -276,7 +278,7 @@ export const ordersTexts = defineTexts({
     'order.by': 'โดย {actor}',
     'order.placedNote': 'สั่งซื้อ',
 
-    'action.paid.fromReview': 'อนุมัติสลิป (ชำระแล้ว)',
+    'action.paid.fromReview': 'อนุมัติสลิป (บันทึกยอดตามสลิป)',
     'action.paid': 'บันทึกว่าชำระแล้ว',
     'action.pending_payment': 'ปฏิเสธสลิป',
     'action.payment_review': 'ส่งไปตรวจสอบการชำระเงิน',

@@ -1,4 +1,4 @@
-import { boolean, index, integer, pgEnum, pgTable, serial, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgEnum, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, updatedAt } from './columns.ts';
 
 export const chatChannel = pgEnum('chat_channel', ['line', 'telegram', 'webchat', 'facebook', 'instagram']);
@@ -33,6 +33,11 @@ export const customerIdentities = pgTable(
     channel: chatChannel('channel').notNull(),
     externalId: text('external_id').notNull(),
     displayName: text('display_name'),
+    /**
+     * When this person last wrote to us on this chat (any event they sent, stored as it was received).
+     * Meta's 24-hour messaging window starts here; it also tells which chat a customer used last.
+     */
+    lastInboundAt: timestamp('last_inbound_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [

@@ -1,11 +1,16 @@
 import { bigserial, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { SkipReason } from '../../ports/channel.ts';
 import { createdAt, updatedAt } from './columns.ts';
 
 export type OutboxPayload =
   | { template: string; locale: 'th' | 'en'; params: Record<string, unknown> }
-  | { messages: unknown[]; locale: 'th' | 'en' };
+  | { messages: unknown[]; locale: 'th' | 'en'; by?: 'staff' };
 
-export const outboxStatus = pgEnum('outbox_status', ['pending', 'sending', 'sent', 'dead']);
+/**
+ * `skipped`: not sent because the channel's rules forbid it now (Meta's 24-hour rule for a reminder);
+ * not a failure and never retried; skip_reason says why.
+ */
+export const outboxStatus = pgEnum('outbox_status', ['pending', 'sending', 'sent', 'dead', 'skipped']);
 
 /**
  * Messages to customers and merchants, written in the same transaction as the change that causes them
@@ -30,6 +35,8 @@ export const outbox = pgTable(
     /** Sent as X-Line-Retry-Key, so a retried LINE push is delivered once. */
     retryKey: uuid('retry_key').notNull().defaultRandom(),
     lastError: text('last_error'),
+    /** Why a skipped message was not sent (the channel port's SkipReason), shown in the back office. */
+    skipReason: text('skip_reason').$type<SkipReason>(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

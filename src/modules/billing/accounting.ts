@@ -1,10 +1,12 @@
-import { stringify } from 'csv-stringify/sync';
+import { writeCsv } from '../../lib/csv.ts';
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import type { OrderChannel } from '../../db/schema/index.ts';
 import { andOrderChannel, cancelledStatus } from '../orders/index.ts';
 import { paymentReceived, refundPaidBack } from '../payments/index.ts';
 import { vatIncluded } from './invoices.ts';
+import { shopDays } from '../../lib/shop-time.ts';
+import { moneyFigures } from '../reports/money.ts';
 
 /**
  * The accountant's export for a range of shop days. Which orders belong to a day: placed that day
@@ -175,7 +177,15 @@ export async function accountingCsv(db: DbOrTx, r: AccountingRange, kind: Accoun
   }
   const ordersTotal = orders.reduce((n, o) => n + o.total, 0);
   const refundsTotal = refunds.reduce((n, f) => n + f.amount, 0);
+  // The money figures of the range, as every page shows them (src/modules/reports/money.ts): money
+  // received and paid back on the range's days, and what is still owed apart.
+  const money = await moneyFigures(db, { ...shopDays(r.from, r.to, r.timeZone), channel: r.channel });
+  section('money');
+  rows.push([
+    'money', `${r.from}..${r.to}`, 'received', decimal(money.paid), 'refunds_paid', decimal(money.refunds), 'net_sales', decimal(money.netSales),
+    'awaiting_payment', decimal(money.awaitingPayment), 'cod_to_collect', decimal(money.codToCollect), ...(r.channel ? ['channel', r.channel] : []),
+  ]);
   // The summary covers the same orders as the sections: one channel's when the export is of one channel.
   rows.push(['summary', `${r.from}..${r.to}`, 'orders_total', decimal(ordersTotal), 'refunds_total', decimal(refundsTotal), 'net', decimal(ordersTotal - refundsTotal), ...(r.channel ? ['channel', r.channel] : [])]);
-  return `\uFEFF${stringify(rows, { record_delimiter: '\r\n' })}`;
+  return writeCsv(rows);
 }

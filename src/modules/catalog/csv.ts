@@ -2,7 +2,7 @@
 // edited in Excel and imported again changes exactly what was edited.
 
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
+import { csvCellText, writeCsv } from '../../lib/csv.ts';
 import { z } from 'zod';
 import type { Product } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
@@ -182,6 +182,8 @@ export function parseProductCsv(buf: Buffer): { rows: { line: number; row: Produ
       relax_column_count: false,
       trim: true,
       skip_empty_lines: true,
+      // Stops reading one record past the limit: a file of millions of short lines is refused at once.
+      to: MAX_PRODUCT_CSV_ROWS + 2,
       info: true,
       skip_records_with_error: true,
       on_skip: (err: { code?: string; lines?: number } | undefined) => {
@@ -210,7 +212,7 @@ export function parseProductCsv(buf: Buffer): { rows: { line: number; row: Produ
     const line = lineAt(bytes, start);
     const cells: Partial<Record<ProductCsvColumn, string>> = {};
     headers.forEach((h, i) => {
-      if ((productCsvColumns as readonly string[]).includes(h)) cells[h as ProductCsvColumn] = record[i] ?? '';
+      if ((productCsvColumns as readonly string[]).includes(h)) cells[h as ProductCsvColumn] = csvCellText(record[i] ?? '');
     });
     const { row, errors: problems } = validateCsvRow(line, cells);
     if (!row) {
@@ -237,8 +239,9 @@ export type ExportVariant = ProductCsvFields & { category: string | null };
 
 /** Every variant as CSV text for Excel: UTF-8 with a BOM (so Thai shows), CRLF line ends. */
 export function productCsv(variants: ExportVariant[]): string {
-  return stringify(
-    variants.map((v) => [
+  return writeCsv([
+    [...productCsvColumns],
+    ...variants.map((v) => [
       v.sku,
       v.nameTh,
       v.nameEn,
@@ -254,6 +257,5 @@ export function productCsv(variants: ExportVariant[]): string {
       v.active ? 'true' : 'false',
       v.lastsDays === null ? '' : String(v.lastsDays),
     ]),
-    { header: true, columns: [...productCsvColumns], bom: true, record_delimiter: '\r\n' },
-  );
+  ]);
 }

@@ -4,9 +4,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import { AppError } from '../../errors.ts';
 import { sniffImageFormat } from '../../lib/image-guard.ts';
+import { loadSharp } from '../../lib/lazy.ts';
 
 export const MAX_PRODUCT_IMAGE_BYTES = 10 * 1024 * 1024;
 export const MAX_PRODUCT_IMAGE_FILES = 10;
@@ -39,6 +39,7 @@ function refuse(reason: ProductImageProblem, message: string, params: Record<str
 export async function storeProductImage(dataDir: string, productId: number, bytes: Buffer): Promise<string> {
   if (bytes.length === 0 || !sniffImageFormat(bytes)) refuse('notImage', 'The file is not a JPEG, PNG or WebP image');
   if (bytes.length > MAX_PRODUCT_IMAGE_BYTES) refuse('tooLarge', 'The image is larger than 10 MB');
+  const sharp = await loadSharp();
   let width = 0;
   let height = 0;
   try {

@@ -1,6 +1,7 @@
-import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
-import { AppError } from '../../errors.ts';
+import { AppError, type ErrorCode } from '../../errors.ts';
+import { besides, runOnce } from '../../lib/thread.ts';
+import type { TableTask } from './table-thread.ts';
+import { checkZipBounds } from './zip-guard.ts';
 
 /** A spreadsheet read into header names and rows; `line` is the row's number in the file (the header is 1). */
 export interface Table {
@@ -31,9 +32,16 @@ export function detectFileType(buf: Buffer): FileType {
   return 'csv';
 }
 
+const tableThread = besides(import.meta.url, 'table-thread');
+
+/**
+ * A spreadsheet's header and rows, read in a thread of its own (a memory ceiling, a deadline) by
+ * streaming readers that stop at MAX_IMPORT_ROWS; a workbook is refused before reading when one of its
+ * parts would inflate past its bound. Nothing of it runs on the thread that answers requests.
+ */
 export async function readTable(buf: Buffer): Promise<Table> {
   const type = detectFileType(buf);
-  const grid = type === 'xlsx' ? await readXlsx(buf) : readCsv(buf);
+  const grid = await readGrid(buf, type);
   const [head, ...body] = grid;
   const headers = (head ?? []).map((h) => h.replace(/^\uFEFF/, '').trim());
   if (headers.filter(Boolean).length === 0) throw new AppError('IMPORT_FILE_INVALID', 'The file has no header row', { reason: 'noHeader' });
@@ -52,45 +60,17 @@ export async function readTable(buf: Buffer): Promise<Table> {
   return { headers: headers.filter(Boolean), rows };
 }
 
-function readCsv(buf: Buffer): string[][] {
+async function readGrid(buf: Buffer, type: FileType): Promise<string[][]> {
+  const limitError = (why: 'memory' | 'time') =>
+    new AppError('IMPORT_FILE_INVALID', why === 'memory' ? 'The file needs too much memory to read' : 'The file takes too long to read', { reason: 'tooLarge' });
+  // A bomb is refused before a thread starts: the inflating runs in zlib's threads, counting bytes, keeping none.
+  if (type === 'xlsx') await checkZipBounds(buf);
+  const data = new Uint8Array(buf);
   try {
-    return parse(buf, { bom: true, relax_column_count: true, skip_empty_lines: false, relax_quotes: true, cast: false }) as string[][];
+    return await runOnce<TableTask, string[][]>(tableThread, { data, type, maxRows: MAX_IMPORT_ROWS }, { timeoutMs: 60_000, maxOldGenerationSizeMb: 384, limitError, transfer: [data.buffer] });
   } catch (err) {
-    throw new AppError('IMPORT_FILE_INVALID', `The CSV could not be read: ${(err as Error).message}`, { reason: 'badCsv' });
+    const e = (err as { threadError?: { name: string; code?: ErrorCode; message: string; details?: Record<string, unknown> } }).threadError;
+    if (e?.name === 'AppError' && e.code) throw new AppError(e.code, e.message, e.details);
+    throw err;
   }
-}
-
-async function readXlsx(buf: Buffer): Promise<string[][]> {
-  const workbook = new ExcelJS.Workbook();
-  try {
-    await workbook.xlsx.load(buf as unknown as ArrayBuffer);
-  } catch {
-    throw new AppError('IMPORT_FILE_INVALID', 'The workbook could not be read', { reason: 'badXlsx' });
-  }
-  const sheet = workbook.worksheets[0];
-  if (!sheet) throw new AppError('IMPORT_FILE_INVALID', 'The workbook has no worksheet', { reason: 'noHeader' });
-  const grid: string[][] = [];
-  sheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
-    const cells: string[] = [];
-    row.eachCell({ includeEmpty: true }, (cell, col) => {
-      cells[col - 1] = cellText(cell.value);
-    });
-    grid[rowNumber - 1] = Array.from(cells, (c) => c ?? '');
-  });
-  return Array.from(grid, (r) => r ?? []);
-}
-
-/** A cell as the text the merchant sees: numbers plainly, dates as ISO, rich text and formulas by their value. */
-function cellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object') {
-    if ('richText' in value) return value.richText.map((r) => r.text).join('');
-    if ('result' in value) return cellText(value.result as ExcelJS.CellValue);
-    if ('text' in value) return String(value.text);
-    if ('error' in value) return '';
-  }
-  return String(value);
 }

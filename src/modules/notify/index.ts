@@ -2,5 +2,5 @@
 // transaction of the change that causes them (tellCustomer, notifyMerchant) and delivered afterwards by
 // the dispatcher, once each, in words the chat runtime renders.
 export * from './notices.ts';
-export { deadMessages, outboxFor, resendDeadMessage } from './outbox.repository.ts';
+export { deadMessages, outboxFor, resendDeadMessage, skippedMessages } from './outbox.repository.ts';
 export * from './tell.ts';

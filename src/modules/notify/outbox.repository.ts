@@ -47,6 +47,14 @@ export async function deadMessages(db: DbOrTx, limit = 100): Promise<OutboxRow[]
 }
 
 /**
+ * Messages a channel's rules kept from being sent (a reorder reminder more than 24 hours after the
+ * customer last wrote on Messenger), newest first, with the reason, for the back office.
+ */
+export async function skippedMessages(db: DbOrTx, limit = 100): Promise<OutboxRow[]> {
+  return db.select().from(outbox).where(eq(outbox.status, 'skipped')).orderBy(desc(outbox.updatedAt)).limit(limit);
+}
+
+/**
  * Sends a dead message again, from scratch. Only a dead row moves, so a double click cannot queue it
  * twice; a LINE push keeps its retry key, so a message that did arrive is not shown twice.
  */

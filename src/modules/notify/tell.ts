@@ -38,6 +38,8 @@ function orderKeyTail(order: Order, notice: OrderNotice | ReadyMessages): string
     // A parcel is told with the status it brings, whatever the order's status (a first parcel of several leaves it confirmed).
     case 'order.shipped':
       return notice.kind.slice('order.'.length);
+    case 'order.out_for_delivery':
+      return 'out-for-delivery';
     case 'order.expired':
       return `${order.status}:expired`;
     // Every rejection is told: a new slip may be rejected again.
@@ -47,6 +49,8 @@ function orderKeyTail(order: Order, notice: OrderNotice | ReadyMessages): string
       return `${order.status}:edited:${notice.revision}`;
     case 'order.merged':
       return `${order.status}:merged:${notice.absorbed}`;
+    case 'payment.received':
+      return `${order.status}:payment:${notice.paymentId}`;
     case 'chat.messages':
       return 'staff-message';
     default:

@@ -45,6 +45,11 @@ export type CreateOrderInput = z.infer<typeof createOrderInput>;
 export const transitionInput = z.object({
   to: z.enum(orderStatus.enumValues),
   note: z.string().trim().max(2000).optional(),
+  /**
+   * Approving a slip under review (to `paid`): the amount received in minor units when it is not what
+   * the slips show; `note` then says why. The order is paid only when payments cover its total.
+   */
+  received: z.number().int().positive().max(1_000_000_000).optional(),
 });
 
 export const listOrdersQuery = z.object({

@@ -64,6 +64,8 @@ export function checkSlip(slip: SlipFacts, ctx: SlipCheckContext): SlipCheckResu
   let partial = false;
   const unsure = (field: 'amount' | 'datetime' | 'receiver'): boolean =>
     slip.fieldConfidence !== undefined && slip.fieldConfidence[field] < REVIEW_BELOW;
+  // Where the amount check sits among the reasons: a short slip lists it there once another check fails.
+  const amountAt = reasons.length;
   if (slip.amount === null || unsure('amount')) reasons.push('unreadable_amount');
   // More than is owed is a mistake someone must look at (and refund); less is a part payment.
   else if (slip.amount > ctx.owed || slip.amount <= 0) reasons.push('amount');
@@ -80,6 +82,9 @@ export function checkSlip(slip: SlipFacts, ctx: SlipCheckContext): SlipCheckResu
   }
   if (ctx.refSeenBefore) reasons.push('duplicate_ref');
   if (ctx.imageSeenBefore) reasons.push('duplicate_image');
+  // A part payment passes alone; beside another failed check the gap is one more thing the person
+  // deciding must see, never left out.
+  if (partial && reasons.length > 0) reasons.splice(amountAt, 0, 'amount');
   return { reasons, partial: partial && reasons.length === 0 };
 }
 

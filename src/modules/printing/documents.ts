@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import sharp from 'sharp';
 import type { DbOrTx } from '#src/db/client.ts';
 import {
   orderLines,
@@ -14,6 +13,7 @@ import {
   type OrderLine,
   type Shipment,
 } from '#src/db/schema/index.ts';
+import { loadSharp } from '#src/lib/lazy.ts';
 import { formatThaiPhone, normalizeThaiPhone } from '#src/lib/phone.ts';
 
 /** Documents print at most this many orders at once (one picking run, one stack of labels). */
@@ -199,6 +199,7 @@ export async function logoDataUri(dataDir: string, logoPath: string | undefined)
   try {
     const bytes = await readFile(file);
     if (bytes.length > 5 * 1024 * 1024) return undefined;
+    const sharp = await loadSharp();
     const image = sharp(bytes, { limitInputPixels: 25_000_000 });
     const { format } = await image.metadata();
     if (format !== 'png' && format !== 'jpeg' && format !== 'webp') return undefined;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../../lib/lazy.ts';
 import { inspectImage } from '../../lib/image-guard.ts';
 
 export const MAX_LOGO_BYTES = 5 * 1024 * 1024;
@@ -16,6 +16,7 @@ export async function storeLogo(dataDir: string, bytes: Buffer): Promise<{ ok: t
   if (bytes.length === 0 || bytes.length > MAX_LOGO_BYTES) return { ok: false };
   const checked = await inspectImage(bytes);
   if (!checked.ok) return { ok: false };
+  const sharp = await loadSharp();
   let png: Buffer;
   try {
     png = await sharp(bytes, { limitInputPixels: 25_000_000 })

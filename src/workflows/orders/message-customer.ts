@@ -32,7 +32,7 @@ export async function messageCustomer(
     const told = await tellCustomer(
       tx,
       order,
-      { kind: 'chat.messages', messages: [{ type: 'text', text: input.text }] },
+      { kind: 'chat.messages', messages: [{ type: 'text', text: input.text }], by: 'staff' },
       { once: input.messageId, fallbackLocale: input.locale },
     );
     const target = told.to;

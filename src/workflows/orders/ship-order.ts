@@ -4,15 +4,15 @@ import type { Order, Shipment } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { consumeLine } from '#src/modules/inventory/index.ts';
 import { appendOrderNote, assertShippable, isShipped, lockOrder } from '#src/modules/orders/index.ts';
-import { addShipment, hasPlannedParcels, lockPlannedParcel, markParcelShipped, plannedParcelCount, resolveCarrier, type CarrierSetting } from '#src/modules/shipping/index.ts';
+import { addShipment, hasPlannedParcels, lockPlannedParcel, markParcelShipped, plannedParcelCount, type CarrierName, type CarrierRegistry } from '#src/modules/shipping/index.ts';
 import { tellCustomer } from '#src/modules/notify/index.ts';
 import { transitionLockedOrder } from './transition-order.ts';
 
 export interface ShipInput {
   number: string;
   carrier: string;
-  /** The shop's carriers (config.shop.carriers): the name and tracking link the carrier is told with. */
-  carriers: readonly CarrierSetting[];
+  /** The shop's carriers: the name and tracking link the carrier is told with. */
+  carriers: CarrierRegistry;
   trackingNumber: string;
   actor: string;
   locale?: 'th' | 'en';
@@ -38,7 +38,7 @@ export async function shipOrder(db: Db, input: ShipInput): Promise<{ order: Orde
         notify: false,
       });
     }
-    const carrier = resolveCarrier(input.carrier, input.carriers);
+    const carrier = input.carriers.describe(input.carrier);
     const shipment = await addShipment(tx, {
       orderId: order.id,
       carrier: carrier.name,
@@ -61,7 +61,7 @@ export async function shipParcel(
     let order = await lockOrder(tx, input.number);
     const { parcel, lines } = await lockPlannedParcel(tx, order, input.shipmentId);
     assertShippable(order);
-    const carrier = resolveCarrier(input.carrier, input.carriers);
+    const carrier = input.carriers.describe(input.carrier);
     for (const l of lines) {
       await consumeLine(tx, { orderId: order.id, orderLineId: l.orderLineId, qty: l.qty, preferWarehouseId: parcel.warehouseId, actor: input.actor });
     }
@@ -81,7 +81,7 @@ export async function shipParcel(
 function tellTracking(
   tx: Tx,
   order: Order,
-  carrier: ReturnType<typeof resolveCarrier>,
+  carrier: CarrierName,
   trackingNumber: string,
   shipmentId: number,
   locale: 'th' | 'en' = 'th',

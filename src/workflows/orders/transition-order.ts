@@ -4,8 +4,8 @@ import type { Order, OrderEvent, OrderStatus } from '#src/db/schema/index.ts';
 import { issueInvoice, type BillingOptions } from '#src/modules/billing/index.ts';
 import { consumeOrderReservations, releaseOrderReservations } from '#src/modules/inventory/index.ts';
 import { tellCustomer, type OrderNotice } from '#src/modules/notify/index.ts';
-import { cancels, decidesSlip, lockOrder, marksPaid, rejectsSlip, setOrderStatus, ships } from '#src/modules/orders/index.ts';
-import { paidAmount, recordPayment, recordRefundDue, reviewSlips } from '#src/modules/payments/index.ts';
+import { approvesSlip, cancels, decidesSlip, lockOrder, marksPaid, placedStatus, rejectsSlip, setOrderStatus, ships } from '#src/modules/orders/index.ts';
+import { approveReviewedSlips, paidAmount, recordPayment, recordRefundDue, reviewSlips } from '#src/modules/payments/index.ts';
 
 /**
  * A move of a locked order. A move that may reach paid issues the receipt there, so it carries the
@@ -20,6 +20,12 @@ export type MoveInput = {
   locale?: 'th' | 'en' | undefined;
   /** Whether the customer hears of this change; false when the caller sends a fuller message itself. */
   notify?: boolean | undefined;
+  /**
+   * Approving a slip under review: the amount received when it is not what the slips show (the note
+   * then says why), and where the customer pays what is still owed.
+   */
+  received?: number | undefined;
+  payTo?: { promptPayId?: string | undefined; qrUrl?: string | undefined } | undefined;
 } & ({ to: Exclude<OrderStatus, 'paid'>; billing?: BillingOptions | undefined } | { to: OrderStatus; billing: BillingOptions });
 
 export type TransitionInput = MoveInput & { number: string };
@@ -46,6 +52,7 @@ export async function transitionOrder(db: Db, input: TransitionInput): Promise<O
 }
 
 export async function transitionLockedOrder(tx: Tx, order: Order, input: MoveInput): Promise<Order> {
+  if (approvesSlip(order.status, input.to)) return approveSlip(tx, order, input);
   const updated = await setOrderStatus(tx, order, input.to, input.actor, input.note, input.event);
   // A merchant deciding on a slip under review: approve (paid) or reject (back to pending, customer told why).
   if (decidesSlip(order.status)) {
@@ -89,4 +96,46 @@ export async function transitionLockedOrder(tx: Tx, order: Order, input: MoveInp
   const told = input.notify === false ? undefined : toldOnArrival[input.to];
   if (told) await tellCustomer(tx, updated, { kind: told, note: input.note }, { fallbackLocale: input.locale });
   return updated;
+}
+
+/**
+ * Approving the slips under review records what they show (or what the merchant typed, with a reason)
+ * as a payment. The order is paid only when payments cover its total; otherwise it goes back to await
+ * the rest and the customer is told what was received and what is still owed. Money beyond the total
+ * is recorded as a refund owed and the customer is told it will come back.
+ */
+async function approveSlip(tx: Tx, order: Order, input: MoveInput): Promise<Order> {
+  const approved = await approveReviewedSlips(tx, order, { amount: input.received, reason: input.note, actor: input.actor });
+  const told = {
+    kind: 'payment.received',
+    paymentId: approved.payment.id,
+    received: approved.payment.amount,
+    remaining: approved.remaining,
+    refund: approved.over,
+    promptPayId: input.payTo?.promptPayId,
+    qrUrl: input.payTo?.qrUrl,
+  } as const;
+  if (approved.remaining > 0) {
+    const waiting = await setOrderStatus(tx, order, placedStatus, input.actor, input.note ?? 'slip approved for part of the total');
+    if (input.notify !== false) await tellCustomer(tx, waiting, told, { fallbackLocale: input.locale });
+    return waiting;
+  }
+  if (approved.over > 0) {
+    await recordRefundDue(tx, {
+      orderId: order.id,
+      amount: approved.over,
+      currency: order.currency,
+      reason: 'overpayment',
+      actor: input.actor,
+    });
+  }
+  if (!input.billing) throw new Error("moving an order to paid needs the shop's billing settings");
+  const paid = await setOrderStatus(tx, order, input.to, input.actor, input.note);
+  await issueInvoice(tx, order.id, input.billing);
+  if (input.notify !== false) {
+    // Paid beyond the total: the paid message would not say what comes back.
+    if (approved.over > 0) await tellCustomer(tx, paid, told, { fallbackLocale: input.locale });
+    else await tellCustomer(tx, paid, { kind: 'order.paid', note: input.note }, { fallbackLocale: input.locale });
+  }
+  return paid;
 }

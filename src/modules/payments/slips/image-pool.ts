@@ -5,9 +5,8 @@
 // stopped when nothing has used them for a while, so an idle app holds none.
 
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { besides, spawnThread } from '../../../lib/thread.ts';
 import type { ImageTask, ImageTaskResult } from './image-tasks.ts';
 
 // ---------------------------------------------------------------------------
@@ -58,26 +57,8 @@ export const slipBudget: Budget = createBudget(Math.max(1, Math.min(4, available
 // ---------------------------------------------------------------------------
 // Threads
 
-const here = fileURLToPath(import.meta.url);
-const threadFile = path.join(path.dirname(here), `image-thread${path.extname(here)}`);
-
-/**
- * Started from source (tsx, vitest) the thread is TypeScript too, so it registers tsx's loader
- * first; from compiled JavaScript it is loaded as it is.
- */
-function spawn(): Worker {
-  if (path.extname(here) !== '.ts') return new Worker(threadFile);
-  // tsx's ES entry; where import.meta.resolve is missing, the bare name resolves from the
-  // working directory, which is the project's when tests and scripts run.
-  let tsx = 'tsx/esm/api';
-  try {
-    tsx = import.meta.resolve('tsx/esm/api');
-  } catch {
-    // Keep the bare name.
-  }
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(pathToFileURL(threadFile).href)}); })`;
-  return new Worker(boot, { eval: true });
-}
+const threadFile = besides(import.meta.url, 'image-thread');
+const spawn = () => spawnThread(threadFile);
 
 type Pending = { resolve: (r: ImageTaskResult) => void; reject: (e: Error) => void };
 type Thread = { worker: Worker; pending: Map<number, Pending> };

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { createRateLimiter, type Rate } from '../../../lib/rate-limiter.ts';
-import { trackingLink, type CarrierSetting } from '../carriers.ts';
+import { trackingLink, type CarrierSetting } from './link-only.ts';
 import { flashSign, flashSignMatches } from './flash-sign.ts';
 import { carrierFetch, joinUrl, readBytes, readText, type CarrierHttpOptions } from './http.ts';
 import {

@@ -3,9 +3,8 @@
  * Adding a carrier with an API is one adapter file and one line in `adapterFactories`; every other
  * carrier in the settings gets the link-only adapter.
  */
-import { resolveCarrier, type CarrierSetting } from '../carriers.ts';
 import { createFlashCarrier, type FlashCredentials } from './flash.ts';
-import { createLinkOnlyCarrier } from './link-only.ts';
+import { createLinkOnlyCarrier, findCarrierSetting, type CarrierSetting } from './link-only.ts';
 import type { Carrier } from './port.ts';
 import { createThaiPostCarrier, type ThaiPostCredentials, type ThaiPostTokenStore } from './thaipost.ts';
 
@@ -23,7 +22,7 @@ export {
   type ThaiPostTokenStore,
 } from './thaipost.ts';
 export { checkS10, s10CheckDigit } from './s10.ts';
-export { createLinkOnlyCarrier } from './link-only.ts';
+export { builtInCarriers, createLinkOnlyCarrier, trackingLink, type CarrierSetting } from './link-only.ts';
 
 /** The credentials of the carriers with an API: from the environment, or from Settings (decrypted). */
 export interface CarrierCredentials {
@@ -53,6 +52,20 @@ export interface CarrierRegistry {
   resolve(input: string): Carrier | undefined;
   /** The carriers the shop ships with, in the settings' order. */
   enabled(): Carrier[];
+  /**
+   * What staff typed or a shipment stored, as the customer and the pages name it: the carrier of the
+   * list with its link, or a carrier the list does not know kept as typed, without a link.
+   */
+  describe(input: string): CarrierName;
+  /** The carriers the shipping forms offer (the enabled ones). */
+  choices(): { code: string; name: string }[];
+}
+
+export interface CarrierName {
+  code: string | null;
+  name: string;
+  trackingUrl(trackingNumber: string): string | null;
+  carrier?: Carrier | undefined;
 }
 
 export function createCarrierRegistry(opts: {
@@ -68,9 +81,38 @@ export function createCarrierRegistry(opts: {
   return {
     get: (code) => byCode.get(code),
     resolve(input) {
-      const found = resolveCarrier(input, opts.settings);
-      return found.code === null ? undefined : byCode.get(found.code);
+      const found = findCarrierSetting(input, opts.settings);
+      return found && byCode.get(found.code);
     },
     enabled: () => opts.settings.filter((s) => s.enabled).map((s) => byCode.get(s.code)!),
+    describe(input) {
+      const found = findCarrierSetting(input, opts.settings);
+      const carrier = found && byCode.get(found.code);
+      if (!carrier) return { code: null, name: input.trim(), trackingUrl: () => null };
+      return { code: carrier.code, name: carrier.name, trackingUrl: (n) => carrier.trackingUrl(n), carrier };
+    },
+    choices: () => opts.settings.filter((s) => s.enabled).map((s) => ({ code: s.code, name: s.name })),
+  };
+}
+
+/** The shop's carriers as they are now: rebuilt when the carrier settings or credentials change, else the same adapters (their pacing and tokens kept). */
+export interface CarrierDirectory {
+  registry(): CarrierRegistry;
+}
+
+export function createCarrierDirectory(opts: {
+  settings: () => readonly CarrierSetting[];
+  credentials: () => CarrierCredentials;
+  deps?: CarrierDeps | undefined;
+}): CarrierDirectory {
+  let built: { key: string; registry: CarrierRegistry } | undefined;
+  return {
+    registry() {
+      const settings = opts.settings();
+      const credentials = opts.credentials();
+      const key = JSON.stringify([settings, credentials]);
+      if (built?.key !== key) built = { key, registry: createCarrierRegistry({ settings, credentials, deps: opts.deps }) };
+      return built.registry;
+    },
   };
 }

@@ -3,7 +3,7 @@
  * (CARRIERS.md). Without an API key it still checks typed barcodes (S10 check digit) and links them.
  */
 import { z } from 'zod';
-import { trackingLink, type CarrierSetting } from '../carriers.ts';
+import { trackingLink, type CarrierSetting } from './link-only.ts';
 import { carrierFetch, joinUrl, parseJson, readText, type CarrierHttpOptions } from './http.ts';
 import { CarrierError, type Carrier, type CarrierEvent, type CarrierEventStatus } from './port.ts';
 import { checkS10, normalizeS10 } from './s10.ts';

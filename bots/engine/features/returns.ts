@@ -15,19 +15,11 @@ import { inspectImage } from '#src/lib/image-guard.ts';
 import { formatReturnNumber } from '#src/modules/returns/index.ts';
 import { checkReturnable, requestReturn, returnableOrders, type Returnability } from '#src/workflows/returns/request-return.ts';
 import type { Messages } from '#templates/messages/index.ts';
-import { MAX_QUICK_REPLIES, type Button, type OutMessage } from './messages.ts';
-import { normalizeText, type Command, type ReturnReason } from './text.ts';
+import { MAX_QUICK_REPLIES, type Button, type OutMessage } from '../messages.ts';
+import { shortLabel as short, type ReturnChatState } from '../context.ts';
 
-/** Where a return conversation stands, kept in the session state between messages. */
-export interface ReturnChatState {
-  orderNumber: string;
-  stage: 'lines' | 'qty' | 'reason' | 'other_reason' | 'photos';
-  /** Order line id → units to return. */
-  picked: Record<string, number>;
-  pendingLine?: number | undefined;
-  reason?: string | undefined;
-  photos: string[];
-}
+export type { ReturnChatState } from '../context.ts';
+import { normalizeText, type Command, type ReturnReason } from '../text.ts';
 
 export interface ReturnChatCtx {
   tx: Tx;
@@ -284,9 +276,4 @@ export function createReturnChat(deps: { config: Config; logger: Logger }) {
       return [text(r.photoSaved(ret.photos.length), sendButtons)];
     },
   };
-}
-
-function short(s: string, max = 20): string {
-  const chars = [...s];
-  return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
 }

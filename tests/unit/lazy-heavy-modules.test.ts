@@ -1,0 +1,49 @@
+/**
+ * Memory (issue 20): the heavy libraries are loaded on first use, never at start. A static import of one
+ * of them anywhere the app loads at start would put its megabytes in the idle app's RSS, so none of
+ * src/, bots/, admin/ or templates/ imports them statically (types only), except the slip reader's image
+ * thread, which runs in its own worker thread started with the first slip.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const HEAVY = ['sharp', 'exceljs', 'playwright-core', 'tesseract.js'];
+/** Files that run outside the main thread's start: the image thread is its own worker. */
+const ALLOWED = new Set(['src/modules/payments/slips/image-thread.ts']);
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+  );
+}
+
+function staticValueImports(file: string): string[] {
+  const sf = ts.createSourceFile(file, readFileSync(path.join(root, file), 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const found: string[] = [];
+  for (const node of sf.statements) {
+    if (!ts.isImportDeclaration(node) || !ts.isStringLiteral(node.moduleSpecifier)) continue;
+    const clause = node.importClause;
+    const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : undefined;
+    const typeOnly = Boolean(clause?.isTypeOnly) || (!clause?.name && named !== undefined && named.every((e) => e.isTypeOnly));
+    if (!typeOnly) found.push(node.moduleSpecifier.text);
+  }
+  return found;
+}
+
+describe('heavy libraries', () => {
+  it('are imported only on first use (import()), never statically by what the app loads at start', () => {
+    const offenders = ['src', 'bots', 'admin', 'templates']
+      .flatMap(tsFiles)
+      .filter((file) => !ALLOWED.has(file))
+      .flatMap((file) => staticValueImports(file).filter((spec) => HEAVY.includes(spec)).map((spec) => `${file}: ${spec}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it('notices a static import when there is one (the scan itself works)', () => {
+    expect(staticValueImports('src/modules/payments/slips/image-thread.ts')).toContain('sharp');
+    expect(staticValueImports('src/lib/lazy.ts')).toEqual([]);
+  });
+});
