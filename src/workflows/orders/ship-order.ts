@@ -33,7 +33,7 @@ export async function shipOrder(db: Db, input: ShipInput): Promise<{ order: Orde
       order = await transitionLockedOrder(tx, order, {
         to: 'shipped',
         actor: input.actor,
-        event: { kind: 'shipped.parcel', params: { carrier: resolveCarrier(input.carrier, input.carriers).name, tracking: input.trackingNumber ?? '' } },
+        event: { kind: 'shipped.parcel', params: { carrier: input.carriers.describe(input.carrier).name, tracking: input.trackingNumber ?? '' } },
         // The tracking message below tells the customer; a separate "shipped" message would say it twice.
         notify: false,
       });
