@@ -2,7 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OrderChannel, OrderStatus, UserRole } from '#src/db/schema/index.ts';
 import { addressText } from '#src/lib/address.ts';
 import { formatThaiPhone } from '#src/lib/phone.ts';
+import { users } from '#src/db/schema/index.ts';
 import { can, type Capability } from './auth/roles.ts';
+import { actorText, eventText, stockNoteText, stockRefText, type Person } from './events.ts';
 import { formatters, isMessageKey, translator, type Lang, type MessageKey, type Translate } from './i18n/index.ts';
 
 export const LANG_COOKIE = 'talad_admin_lang';
@@ -111,5 +113,18 @@ export async function render(
   data: Record<string, unknown> = {},
   status = 200,
 ) {
-  return reply.code(status).view(template, { ...helpers(request), ...data });
+  const h = helpers(request);
+  // Actors are stored as ids ("admin:<email>"); the page names them as people, so it knows the staff.
+  const people = new Map<string, Person>();
+  if (request.admin) {
+    for (const u of await request.server.deps.db.select({ email: users.email, name: users.name, role: users.role }).from(users)) people.set(u.email.toLowerCase(), u);
+  }
+  return reply.code(status).view(template, {
+    ...h,
+    actor: (actor: string) => actorText(actor, people, h),
+    event: (e: Parameters<typeof eventText>[0]) => eventText(e, h),
+    stockNote: (note: string | null) => stockNoteText(note, h),
+    stockRef: (refType: string | null) => stockRefText(refType, h),
+    ...data,
+  });
 }

@@ -9,6 +9,7 @@ import chatPlugin, { type ChatPluginOptions } from '../bots/chat.plugin.ts';
 import type { Config } from './config.ts';
 import { createCore, type Core, type CoreOverrides } from './core.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
+import { homeRoutes } from './http/home.routes.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { payRoutes } from './http/pay.routes.ts';
 import { mediaRoutes } from './http/media.routes.ts';
@@ -94,6 +95,7 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
     await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   });
   await app.register(healthRoutes);
+  await app.register(homeRoutes);
   await app.register(payRoutes);
   await app.register(mediaRoutes);
   await app.register(carrierWebhookRoutes);

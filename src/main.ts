@@ -1,5 +1,6 @@
 import { buildApp } from './app.ts';
 import { loadConfigOrExit } from './config.ts';
+import { startLines } from './http/start-log.ts';
 
 /** Start Talad: config → app → listen; on SIGINT/SIGTERM stop taking requests, then close the database cleanly. */
 async function main() {
@@ -26,6 +27,9 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
+  const { info, warnings } = startLines(config.publicUrl, app.addresses().filter((a) => typeof a !== 'string'));
+  for (const line of info) app.log.info(line);
+  for (const line of warnings) app.log.warn(line);
 }
 
 await main();

@@ -6,6 +6,7 @@ import { catalogTexts } from './areas/catalog.ts';
 import { customersTexts } from './areas/customers.ts';
 import { dashboardTexts } from './areas/dashboard.ts';
 import { errorsTexts } from './areas/errors.ts';
+import { eventsTexts } from './areas/events.ts';
 import { financeTexts } from './areas/finance.ts';
 import { importsTexts } from './areas/imports.ts';
 import { messagesTexts } from './areas/messages.ts';
@@ -30,6 +31,7 @@ const en = {
   ...authTexts.en,
   ...dashboardTexts.en,
   ...errorsTexts.en,
+  ...eventsTexts.en,
   ...ordersTexts.en,
   ...orderAmendTexts.en,
   ...orderEntryTexts.en,
@@ -54,6 +56,7 @@ const th: Record<MessageKey, string> = {
   ...authTexts.th,
   ...dashboardTexts.th,
   ...errorsTexts.th,
+  ...eventsTexts.th,
   ...ordersTexts.th,
   ...orderAmendTexts.th,
   ...orderEntryTexts.th,

@@ -16,7 +16,7 @@ export async function expireUnpaidOrders(db: Db, config: Config, now: Date, logg
       // Paid while we were looking: paid → cancelled is legal, but is not ours to do.
       if (!isUnpaid(order)) return;
       const hours = Math.round(config.jobs.unpaidCancelMs / 3_600_000);
-      const cancelled = await transitionLockedOrder(tx, order, { to: 'cancelled', actor: 'system', note: `not paid within ${hours} h`, notify: false });
+      const cancelled = await transitionLockedOrder(tx, order, { to: 'cancelled', actor: 'system:jobs', event: { kind: 'order.expired', params: { hours } }, notify: false });
       await tellCustomer(tx, cancelled, { kind: 'order.expired' }, { fallbackLocale: config.shop.locale });
       expired.push(number);
     });

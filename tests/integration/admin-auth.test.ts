@@ -13,6 +13,14 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
+describe('the site root', () => {
+  it('leads to the back office instead of a JSON 404', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('/admin');
+  });
+});
+
 describe('signing in', () => {
   it('signs the owner in with ADMIN_EMAIL / ADMIN_PASSWORD and sets a safe session cookie', async () => {
     const res = await attemptLogin(t.app, 'Owner@Example.com', 'correct horse battery', { next: '/admin/orders?status=paid' });

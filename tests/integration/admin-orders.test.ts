@@ -166,7 +166,7 @@ describe('notes and messages', () => {
     expect(rows[0]!.channel).toBe('webchat');
     expect(rows[0]!.payload).toEqual({ messages: [{ type: 'text', text: 'พรุ่งนี้จัดส่งนะคะ' }], locale: 'th', by: 'staff' });
     const api = await apiOrder(t.app, order.number);
-    expect(api.history.filter((h: { note: string | null }) => h.note === 'message to customer: พรุ่งนี้จัดส่งนะคะ')).toHaveLength(1);
+    expect(api.history.filter((h: { note: string | null; event: { kind: string } | null }) => h.event?.kind === 'order.messaged' && h.note === 'พรุ่งนี้จัดส่งนะคะ')).toHaveLength(1);
     expect((await staff.get(`/admin/orders/${order.number}`)).body).toContain('messaged the customer');
   });
 

@@ -118,7 +118,7 @@ describe('asking for a return in chat', () => {
     // The merchant heard of it; the order's history notes it.
     expect(line.pushes().some((p) => p.to === MERCHANT_GROUP && JSON.stringify(p.messages).includes(`R-${request!.id}`))).toBe(true);
     const notes = await t.database.db.select().from(orderHistory).where(eq(orderHistory.orderId, order.id));
-    expect(notes.at(-1)).toMatchObject({ fromStatus: 'delivered', toStatus: 'delivered', note: `return R-${request!.id} requested: damaged` });
+    expect(notes.at(-1)).toMatchObject({ fromStatus: 'delivered', toStatus: 'delivered', event: { kind: 'return.requested', params: { number: `R-${request!.id}` } }, note: 'damaged' });
 
     // A second request for the same order waits for the first.
     expect(await sayLine(userId, `คืนสินค้า ${order.number}`)).toContain(`มีคำขอคืนสินค้า R-${request!.id} อยู่แล้ว`);

@@ -106,9 +106,9 @@ describe('refunds due', () => {
     const [still] = await t.database.db.select().from(refunds).where(eq(refunds.id, refund!.id));
     expect(still).toMatchObject({ status: 'paid', method: 'transfer', reference: 'KB-REFUND-1', paidAt: after!.paidAt });
 
-    const notes = await t.database.db.select().from(orderHistory).where(and(eq(orderHistory.orderId, order.id), sql`${orderHistory.note} like 'refund paid%'`));
+    const notes = await t.database.db.select().from(orderHistory).where(and(eq(orderHistory.orderId, order.id), sql`${orderHistory.event}->>'kind' = 'refund.paid'`));
     expect(notes).toHaveLength(1);
-    expect(notes[0]!.note).toBe('refund paid: 214.00 THB by transfer KB-REFUND-1');
+    expect(notes[0]!.event).toEqual({ kind: 'refund.paid', params: { amount: 21_400, currency: 'THB', method: 'transfer', reference: 'KB-REFUND-1' } });
     const audit = await t.database.db.select().from(adminAuditLog).where(eq(adminAuditLog.action, 'refund.paid'));
     expect(audit.map((a) => a.target)).toEqual([`refund:${refund!.id}`]);
 

@@ -163,7 +163,7 @@ describe('placing an order typed in by staff', () => {
     expect(invoice!.number).toMatch(/^INV\d{4}-\d{6}$/);
     const history = await t.database.db.select().from(orderHistory).where(eq(orderHistory.orderId, row!.id));
     expect(history.map((h) => h.toStatus)).toContain('paid');
-    expect(history.some((h) => h.note === 'entered by staff, source: walkin (pickup)')).toBe(true);
+    expect(history.some((h) => h.event?.kind === 'order.entered' && h.event.params.source === 'walkin' && h.event.params.pickup)).toBe(true);
   });
 
   it('takes cash from a walk-in: the payment is cash, the order paid, and the page says so', async () => {

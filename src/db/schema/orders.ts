@@ -58,6 +58,35 @@ export interface ShippingAddress {
   postcode?: string | undefined;
 }
 
+/**
+ * What the system recorded on an order's timeline, as a kind and its parameters, so each reader sees
+ * it in their own language; `note` keeps only what a person typed.
+ */
+export type OrderEvent =
+  | { kind: 'order.placed'; params: { channel: string } }
+  | { kind: 'order.expired'; params: { hours: number } }
+  | { kind: 'order.merged'; params: { number: string } }
+  | { kind: 'order.paidAtCounter'; params?: Record<string, never> }
+  | { kind: 'order.paidOnMarketplace'; params: { channel: string } }
+  | { kind: 'order.markedPaid'; params?: Record<string, never> }
+  | { kind: 'order.split'; params: { parcels: number } }
+  | { kind: 'order.messaged'; params?: Record<string, never> }
+  | { kind: 'order.entered'; params: { source: string; pickup: boolean } }
+  | { kind: 'slip.verified'; params: { ref: string } }
+  | { kind: 'slip.toCheck'; params: { reasons: string[] } }
+  | { kind: 'shipped.parcel'; params: { carrier: string; tracking: string; waiting?: number } }
+  | { kind: 'shipped.lastParcel'; params: { carrier: string; tracking: string } }
+  | { kind: 'return.requested'; params: { number: string } }
+  | { kind: 'return.decided'; params: { number: string; decision: 'approved' | 'rejected' } }
+  | { kind: 'return.received'; params: { number: string; items: { sku: string; name: string; qty: number; choice: string; warehouse: string }[] } }
+  | { kind: 'return.exchanged'; params: { number: string; exchange: string } }
+  | { kind: 'return.exchangeFor'; params: { number: string; order: string; value: number; currency: string } }
+  | { kind: 'return.paidBy'; params: { number: string } }
+  | { kind: 'return.refund'; params: { number: string; amount: number; currency: string; due: boolean; method?: string | undefined; reference?: string | undefined } }
+  | { kind: 'refund.paid'; params: { amount: number; currency: string; method: string; reference?: string | undefined } };
+
+export type OrderEventKind = OrderEvent['kind'];
+
 export const orders = pgTable(
   'orders',
   {
@@ -136,6 +165,7 @@ export const orderHistory = pgTable(
     toStatus: orderStatus('to_status').notNull(),
     actor: text('actor').notNull(),
     note: text('note'),
+    event: jsonb('event').$type<OrderEvent>(),
     createdAt: createdAt(),
   },
   (t) => [index('order_history_order_idx').on(t.orderId, t.id)],

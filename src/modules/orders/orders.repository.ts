@@ -7,6 +7,7 @@ import {
   orders,
   type Order,
   type OrderChannel,
+  type OrderEvent,
   type OrderLine,
   type OrderStatus,
   type PaymentMethod,
@@ -73,7 +74,7 @@ export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Ord
     fromStatus: null,
     toStatus: order!.status,
     actor: input.actor,
-    note: `order placed (${input.channel})`,
+    event: { kind: 'order.placed', params: { channel: input.channel } },
   });
   return { order: order!, lines };
 }
@@ -126,10 +127,11 @@ export async function setOrderStatus(
   to: OrderStatus,
   actor: string,
   note?: string,
+  event?: OrderEvent,
 ): Promise<Order> {
   assertTransition(order.status, to, order.paymentMethod);
   const [updated] = await tx.update(orders).set({ status: to }).where(eq(orders.id, order.id)).returning();
-  await tx.insert(orderHistory).values({ orderId: order.id, fromStatus: order.status, toStatus: to, actor, note });
+  await tx.insert(orderHistory).values({ orderId: order.id, fromStatus: order.status, toStatus: to, actor, note, event });
   return updated!;
 }
 
@@ -316,6 +318,8 @@ export async function mergeCandidates(db: DbOrTx, order: Order, limit = 20): Pro
  * A note in the order's history without a move: from and to are both the current status, so the
  * API and the timeline show the note in its place among the moves.
  */
-export async function appendOrderNote(tx: Tx, order: Order, actor: string, note: string): Promise<void> {
-  await tx.insert(orderHistory).values({ orderId: order.id, fromStatus: order.status, toStatus: order.status, actor, note });
+export async function appendOrderNote(tx: Tx, order: Order, actor: string, entry: string | { event: OrderEvent; note?: string | undefined }): Promise<void> {
+  // A string is what a person typed; what the system records is an event, shown in each reader's language.
+  const { event, note } = typeof entry === 'string' ? { event: undefined, note: entry } : entry;
+  await tx.insert(orderHistory).values({ orderId: order.id, fromStatus: order.status, toStatus: order.status, actor, note, event });
 }

@@ -287,7 +287,7 @@ export async function importOne(db: Db, kind: MarketplaceKind, order: ParsedOrde
           confirmedAt: placedAt,
         });
       }
-      const paid = await transitionLockedOrder(tx, created, { to: 'paid', actor: opts.actor, note: `paid on ${kind}`, notify: false, billing: opts.billing });
+      const paid = await transitionLockedOrder(tx, created, { to: 'paid', actor: opts.actor, event: { kind: 'order.paidOnMarketplace', params: { channel: kind } }, notify: false, billing: opts.billing });
       return { number: paid.number };
     });
     if ('duplicate' in placed) return rowsFor(order, 'duplicate', rowMessage('duplicate', { number: placed.duplicate! }), placed.duplicate);

@@ -96,11 +96,11 @@ export async function enterOrder(db: Db, input: EnterOrderInput): Promise<Entere
         await bindIdempotencyKey(tx, key, placed.order.id);
       },
     );
-    await appendOrderNote(tx, order, input.actor, `entered by staff, ${sourceNote}`);
+    await appendOrderNote(tx, order, input.actor, { event: { kind: 'order.entered', params: { source: input.source, pickup: Boolean(input.pickup) } } });
     let current = order;
     let sentToChat = false;
     if (input.paidNow) {
-      current = await transitionLockedOrder(tx, order, { to: 'paid', actor: input.actor, note: 'paid at the counter', locale: input.locale, billing: input.billing });
+      current = await transitionLockedOrder(tx, order, { to: 'paid', actor: input.actor, event: { kind: 'order.paidAtCounter' }, locale: input.locale, billing: input.billing });
     } else if (input.sendPaymentDetails && input.paymentMethod !== 'cod') {
       // The same message as the unpaid-order reminder: order number, amount and the shop's PromptPay id.
       const told = await tellCustomer(tx, order, { kind: 'order.payment_reminder', promptPayId: input.promptPayId }, { once: 'entered', fallbackLocale: input.locale });

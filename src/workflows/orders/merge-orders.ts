@@ -67,7 +67,7 @@ export async function mergeOrders(db: Db, input: MergeInput): Promise<{ order: O
     const updated = await saveTotals(tx, keep, { shippingFee: keep.shippingFee, discount: keep.discount + absorb.discount });
     await retotalInvoice(tx, keep.id, updated.total);
     await appendOrderNote(tx, updated, input.actor, `merged ${absorb.number} into this order (revision ${revision}): total ${money(keep.total, keep.currency)} → ${money(updated.total, keep.currency)}`);
-    const cancelled = await transitionLockedOrder(tx, absorb, { to: 'cancelled', actor: input.actor, note: `merged into ${keep.number}`, notify: false });
+    const cancelled = await transitionLockedOrder(tx, absorb, { to: 'cancelled', actor: input.actor, event: { kind: 'order.merged', params: { number: keep.number } }, notify: false });
     await tellCustomer(tx, updated, { kind: 'order.merged', absorbed: absorb.number }, { fallbackLocale: input.locale });
     return { order: updated, absorbed: cancelled };
   });

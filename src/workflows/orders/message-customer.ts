@@ -38,7 +38,7 @@ export async function messageCustomer(
     const target = told.to;
     if (!target) return { queued: false, order, reason: 'no_chat' };
     if (!told.queued) return { queued: false, order, reason: 'duplicate' };
-    await appendOrderNote(tx, order, input.actor, `message to customer: ${input.text}`);
+    await appendOrderNote(tx, order, input.actor, { event: { kind: 'order.messaged' }, note: input.text });
     if (within) await within(tx, order, target);
     return { queued: true, order, target };
   });

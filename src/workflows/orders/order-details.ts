@@ -69,6 +69,8 @@ export async function orderDetails(db: DbOrTx, number: string) {
       to: h.toStatus,
       actor: h.actor,
       note: h.note,
+      // What the system recorded, as a kind and its parameters (null for a note a person typed).
+      event: h.event ?? null,
       at: h.createdAt.toISOString(),
     })),
   };

@@ -34,7 +34,7 @@ export async function shipOrder(db: Db, input: ShipInput): Promise<{ order: Orde
       order = await transitionLockedOrder(tx, order, {
         to: 'shipped',
         actor: input.actor,
-        note: `${input.carrier} ${trackingNumber}`,
+        event: { kind: 'shipped.parcel', params: { carrier: input.carriers.describe(input.carrier).name, tracking: trackingNumber } },
         // The tracking message below tells the customer; a separate "shipped" message would say it twice.
         notify: false,
       });
@@ -70,9 +70,9 @@ export async function shipParcel(
     const shipment = await markParcelShipped(tx, parcel.id, { carrier: carrier.name, trackingNumber: trackingNumber });
     const waiting = await plannedParcelCount(tx, order.id);
     if (waiting === 0) {
-      order = await transitionLockedOrder(tx, order, { to: 'shipped', actor: input.actor, note: `${carrier.name} ${trackingNumber} (last parcel)`, notify: false });
+      order = await transitionLockedOrder(tx, order, { to: 'shipped', actor: input.actor, event: { kind: 'shipped.lastParcel', params: { carrier: carrier.name, tracking: trackingNumber } }, notify: false });
     } else {
-      await appendOrderNote(tx, order, input.actor, `parcel shipped: ${carrier.name} ${trackingNumber}; ${waiting} still to ship`);
+      await appendOrderNote(tx, order, input.actor, { event: { kind: 'shipped.parcel', params: { carrier: carrier.name, tracking: trackingNumber, waiting } } });
     }
     await tellTracking(tx, order, carrier, trackingNumber, shipment.id, input.locale);
     return { order, shipment };

@@ -28,7 +28,7 @@ export async function splitOrder(db: Db, input: { number: string; parcels: Parce
     if (foreign.length > 0) throw new AppError('SPLIT_INVALID', 'A parcel holds a line of another order');
 
     const created = await planParcels(tx, order.id, parcels);
-    await appendOrderNote(tx, order, input.actor, `split into ${created.length} parcels`);
+    await appendOrderNote(tx, order, input.actor, { event: { kind: 'order.split', params: { parcels: created.length } } });
     return created;
   });
 }

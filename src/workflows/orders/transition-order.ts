@@ -1,6 +1,6 @@
 import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
-import type { Order, OrderStatus } from '#src/db/schema/index.ts';
+import type { Order, OrderEvent, OrderStatus } from '#src/db/schema/index.ts';
 import { issueCreditNote, issueInvoice, type BillingOptions } from '#src/modules/billing/index.ts';
 import { consumeOrderReservations, releaseOrderReservations } from '#src/modules/inventory/index.ts';
 import { tellCustomer, type OrderNotice } from '#src/modules/notify/index.ts';
@@ -14,6 +14,8 @@ import { approveReviewedSlips, paidAmount, recordPayment, recordRefundDue, revie
 export type MoveInput = {
   actor: string;
   note?: string | undefined;
+  /** What the system records on the timeline, in place of an English note. */
+  event?: OrderEvent | undefined;
   /** The shop's default language, for customers who never told us theirs. */
   locale?: 'th' | 'en' | undefined;
   /** Whether the customer hears of this change; false when the caller sends a fuller message itself. */
@@ -51,7 +53,7 @@ export async function transitionOrder(db: Db, input: TransitionInput): Promise<O
 
 export async function transitionLockedOrder(tx: Tx, order: Order, input: MoveInput): Promise<Order> {
   if (approvesSlip(order.status, input.to)) return approveSlip(tx, order, input);
-  const updated = await setOrderStatus(tx, order, input.to, input.actor, input.note);
+  const updated = await setOrderStatus(tx, order, input.to, input.actor, input.note, input.event);
   // A merchant deciding on a slip under review: approve (paid) or reject (back to pending, customer told why).
   if (decidesSlip(order.status)) {
     await reviewSlips(tx, order.id, marksPaid(input.to) ? 'approved' : 'rejected', input.actor, input.note);

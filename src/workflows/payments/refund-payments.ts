@@ -33,8 +33,9 @@ export async function payRefund(
       const updated = await payDueRefund(tx, input.refundId, { method: input.method, reference: input.reference, slipPath });
       if (!updated) return { paid: false, refund: await findRefund(tx, input.refundId) };
       const order = await findOrderById(tx, updated.orderId);
-      const ref = input.reference ? ` ${input.reference}` : '';
-      await appendOrderNote(tx, order!, input.actor, `refund paid: ${(updated.amount / 100).toFixed(2)} ${updated.currency} by ${input.method}${ref}`);
+      await appendOrderNote(tx, order!, input.actor, {
+        event: { kind: 'refund.paid', params: { amount: updated.amount, currency: updated.currency, method: input.method, reference: input.reference } },
+      });
       if (within) await within(tx, updated, order!);
       return { paid: true, refund: updated, order: order! };
     });

@@ -89,7 +89,7 @@ export async function verifySlip(
         current = await transitionLockedOrder(tx, order, {
           to: 'paid',
           actor: 'system:slip',
-          note: `slip ${reading.transRef ?? ''} verified`.trim(),
+          event: { kind: 'slip.verified', params: { ref: reading.transRef ?? '' } },
           billing: config.shop,
           // The chat reply that carried the slip says it; a second "paid" message would repeat it.
           notify: false,
@@ -108,7 +108,7 @@ export async function verifySlip(
     current = await transitionLockedOrder(tx, order, {
       to: 'payment_review',
       actor: 'system:slip',
-      note: `slip to check: ${reasons.join(', ')}`,
+      event: { kind: 'slip.toCheck', params: { reasons } },
       notify: false,
     });
   }

@@ -28,7 +28,7 @@ export async function decideReturn(db: Db, input: DecideReturnInput, within?: (t
       decidedAt: input.now ?? new Date(),
     });
     const number = formatReturnNumber(ret.id);
-    await appendOrderNote(tx, order, input.actor, `return ${number} ${input.decision}${input.note ? `: ${input.note}` : ''}`);
+    await appendOrderNote(tx, order, input.actor, { event: { kind: 'return.decided', params: { number, decision: input.decision } }, note: input.note });
     await tellCustomer(
       tx,
       order,

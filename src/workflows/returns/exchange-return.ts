@@ -5,7 +5,6 @@
 import type { Db, DbOrTx, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { Order, ReturnRequest } from '#src/db/schema/index.ts';
-import { formatMoney } from '#src/lib/money.ts';
 import type { BillingOptions } from '#src/modules/billing/index.ts';
 import { tellCustomer } from '#src/modules/notify/index.ts';
 import { appendOrderNote, linesOf, lockOrderById } from '#src/modules/orders/index.ts';
@@ -58,7 +57,7 @@ export async function exchangeReturn(db: Db, input: ExchangeReturnInput, within?
     const settlement = exchangeSettlement(value, exchange.subtotal);
     if (exchange.total === 0) {
       // Nothing to pay: the returned items paid for it.
-      exchange = await transitionLockedOrder(tx, exchange, { to: 'paid', actor: input.actor, note: `paid by return ${number}`, notify: false, billing: input.billing });
+      exchange = await transitionLockedOrder(tx, exchange, { to: 'paid', actor: input.actor, event: { kind: 'return.paidBy', params: { number } }, notify: false, billing: input.billing });
     }
     const refundDue = Math.min(settlement.toRefund, await refundableAmount(tx, order.id));
     if (refundDue > 0) {
@@ -72,8 +71,8 @@ export async function exchangeReturn(db: Db, input: ExchangeReturnInput, within?
       });
     }
     const updated = await updateReturn(tx, ret.id, { status: 'exchanged', exchangeOrderId: exchange.id });
-    await appendOrderNote(tx, order, input.actor, `return ${number} exchanged for ${exchange.number}`);
-    await appendOrderNote(tx, exchange, input.actor, `exchange for return ${number} of ${order.number}: returned items worth ${formatMoney(value, order.currency, 'en')}`);
+    await appendOrderNote(tx, order, input.actor, { event: { kind: 'return.exchanged', params: { number, exchange: exchange.number } } });
+    await appendOrderNote(tx, exchange, input.actor, { event: { kind: 'return.exchangeFor', params: { number, order: order.number, value, currency: order.currency } } });
     await tellCustomer(
       tx,
       order,

@@ -28,7 +28,7 @@ export async function receiveReturn(db: Db, input: ReceiveReturnInput, within?: 
     const chosen = new Map(input.lines.map((l) => [l.returnLineId, l]));
     const whs = new Map((await warehousesByIds(tx, input.lines.map((l) => l.warehouseId))).map((w) => [w.id, w]));
     // Check everything before moving any stock.
-    const plan: { line: ReturnLine; variantId: number; name: string; choice: ReceiptChoice; warehouse: Warehouse }[] = [];
+    const plan: { line: ReturnLine; variantId: number; sku: string; name: string; choice: ReceiptChoice; warehouse: Warehouse }[] = [];
     for (const line of lines) {
       const c = chosen.get(line.id);
       const warehouse = c ? whs.get(c.warehouseId) : undefined;
@@ -36,7 +36,7 @@ export async function receiveReturn(db: Db, input: ReceiveReturnInput, within?: 
       if (c.choice === 'sellable' && !warehouse.sellable) throw new AppError('RETURN_INVALID', `${warehouse.code} is not a sellable location`, { line: line.id });
       if (c.choice === 'damaged' && warehouse.sellable) throw new AppError('RETURN_INVALID', `Damaged items go to a non-sellable location or are written off`, { line: line.id });
       const ol = orderLines.get(line.orderLineId)!;
-      plan.push({ line, variantId: ol.variantId, name: ol.name, choice: c.choice, warehouse });
+      plan.push({ line, variantId: ol.variantId, sku: ol.sku, name: ol.name, choice: c.choice, warehouse });
     }
     const number = formatReturnNumber(ret.id);
     const ref = { refType: 'return', refId: String(ret.id), actor: input.actor };
@@ -48,8 +48,8 @@ export async function receiveReturn(db: Db, input: ReceiveReturnInput, within?: 
       await recordLineReceipt(tx, p.line.id, { condition: p.choice === 'sellable' ? 'sellable' : 'damaged', warehouseId: p.warehouse.id });
     }
     const updated = await updateReturn(tx, ret.id, { status: 'received', receivedAt: new Date() });
-    const summary = plan.map((p) => `${p.name} x${p.line.qty} ${p.choice === 'sellable' ? 'sellable' : p.choice === 'damaged' ? 'damaged' : 'written off'} (${p.warehouse.code})`);
-    await appendOrderNote(tx, order, input.actor, `return ${number} received: ${summary.join('; ')}`);
+    const items = plan.map((p) => ({ sku: p.sku, name: p.name, qty: p.line.qty, choice: p.choice, warehouse: p.warehouse.code }));
+    await appendOrderNote(tx, order, input.actor, { event: { kind: 'return.received', params: { number, items } } });
     if (within) await within(tx, updated, order);
     return updated;
   });

@@ -51,8 +51,9 @@ export async function refundReturn(db: Db, input: RefundReturnInput, within?: (t
     // Money given back on a receipted order: a credit note against its receipt.
     await issueCreditNote(tx, order.id, { amount: input.amount, reason: `return ${number}`, timeZone: input.timeZone });
     const updated = await updateReturn(tx, ret.id, { status: 'refunded' });
-    const amount = formatMoney(input.amount, order.currency, 'en');
-    await appendOrderNote(tx, order, input.actor, `return ${number} refund ${amount} ${input.later ? 'due' : `paid (${input.method}${input.reference ? ` ${input.reference}` : ''})`}`);
+    await appendOrderNote(tx, order, input.actor, {
+      event: { kind: 'return.refund', params: { number, amount: input.amount, currency: order.currency, due: Boolean(input.later), method: input.method, reference: input.reference } },
+    });
     await tellCustomer(
       tx,
       order,

@@ -77,7 +77,7 @@ export async function requestReturn(tx: Tx, input: RequestReturnInput): Promise<
   }
   const { request } = await insertReturn(tx, { orderId: order.id, customerId: input.customerId, reason: input.reason, photos: input.photos, lines: input.lines });
   const number = formatReturnNumber(request.id);
-  await appendOrderNote(tx, order, input.actor, `return ${number} requested: ${input.reason}`);
+  await appendOrderNote(tx, order, input.actor, { event: { kind: 'return.requested', params: { number } }, note: input.reason });
   await notifyMerchant(
     tx,
     input.config,
