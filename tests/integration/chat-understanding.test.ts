@@ -11,7 +11,7 @@ import { lineTextEvent, lineUserId, startFakeLineApi, type FakeLineApi } from '.
 import { startFakeTelegramApi, tgStartUpdate, tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
 
 const MERCHANT_GROUP = `C${'fedcba9876543210'.repeat(2)}`;
-const TG_SECRET = 'understanding-telegram-secret';
+const TG_SECRET = 'understanding-telegram-secret-0123456789abcdef';
 let line: FakeLineApi;
 let tg: FakeTelegramApi;
 let t: TestApp;

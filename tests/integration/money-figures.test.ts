@@ -23,7 +23,7 @@ beforeAll(async () => {
   tg = await startFakeTelegramApi();
   t = await buildTestApp({
     TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_WEBHOOK_SECRET: 'money-secret',
+    TELEGRAM_WEBHOOK_SECRET: 'money-telegram-secret-0123456789abcdef',
     TELEGRAM_API_ROOT: tg.apiRoot,
     MERCHANT_TELEGRAM_CHAT_ID: '-100200300',
   });
