@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { withTransaction } from '#src/db/client.ts';
 import type { Invoice } from '#src/db/schema/index.ts';
 import { invoiceOf, issueInvoice, vatIncluded } from '#src/modules/billing/index.ts';
-import { lockOrder, mayReceipt } from '#src/modules/orders/index.ts';
+import { isCancelled, lockOrder, mayReceipt } from '#src/modules/orders/index.ts';
 import {
   buildPickingList,
   buyerTaxId,
@@ -122,7 +122,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
 
   /** Why an order gets no receipt yet: cancelled, cash on delivery not collected, or not paid. */
   const skipReason = (order: PrintOrder['order']): 'cancelled' | 'codNotCollected' | 'notPaid' =>
-    order.status === 'cancelled' ? 'cancelled' : order.paymentMethod === 'cod' ? 'codNotCollected' : 'notPaid';
+    isCancelled(order) ? 'cancelled' : order.paymentMethod === 'cod' ? 'codNotCollected' : 'notPaid';
 
   /**
    * The receipts that can be printed (paid; COD: delivered), each numbered now if it has none yet, and

@@ -50,18 +50,8 @@ export function addDays(day: string, n: number): string {
 export function zonedMidnight(day: string, timeZone: string): Date {
   const utc = Date.parse(`${day}T00:00:00Z`);
   const offsetAt = (instant: number) => {
-    const f = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    const p = Object.fromEntries(f.formatToParts(new Date(instant)).map((x) => [x.type, x.value]));
-    return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - instant;
+    const p = parts(new Date(instant), timeZone);
+    return Date.UTC(p.y, p.m - 1, p.d, p.h, p.min, p.s) - instant;
   };
   const guess = utc - offsetAt(utc);
   return new Date(utc - offsetAt(guess));

@@ -24,7 +24,7 @@ export const shipmentStatus = pgEnum('shipment_status', [
   'cancelled',
 ]);
 
-/** A carrier event in our words (carriers/port.ts carrierEventStatuses); exception is news for the merchant only. */
+/** A carrier event in our words; exception is news for the merchant only. */
 export const carrierEventStatus = pgEnum('carrier_event_status', [
   'booked',
   'picked_up',

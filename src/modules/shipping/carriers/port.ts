@@ -4,6 +4,7 @@
  * the rest only give a tracking link); callers test for an optional method before using it.
  */
 import { z } from 'zod';
+import { carrierEventStatus } from '#src/db/schema/index.ts';
 
 /** A person and place on a parcel. Province, district (amphoe) and subdistrict (tambon) as parsed from the address. */
 export interface ParcelParty {
@@ -86,18 +87,8 @@ export interface PickupResult {
   courierPhone?: string | undefined;
 }
 
-export const carrierEventStatuses = [
-  'booked',
-  'picked_up',
-  'in_transit',
-  'out_for_delivery',
-  'delivered',
-  'failed_attempt',
-  'returning',
-  'returned',
-  'cancelled',
-  'exception',
-] as const;
+/** A carrier event in our words; the database enum (schema/shipping.ts) is the one list. */
+export const carrierEventStatuses = carrierEventStatus.enumValues;
 export type CarrierEventStatus = (typeof carrierEventStatuses)[number];
 
 /** One thing that happened to a parcel, in our words, with the carrier's own text and code kept. */
