@@ -11,6 +11,7 @@ import {
 } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
 import { productImagePath } from './media.ts';
+import { likePattern } from '../../lib/like-pattern.ts';
 
 /** A variant with its product's names; active only when both the product and the variant are. */
 export type Sellable = { variantId: ProductVariant['id']; productId: Product['id'] } & Pick<Product, 'nameTh' | 'nameEn'> &
@@ -173,7 +174,7 @@ export async function findSellableByCode(db: DbOrTx, code: string): Promise<Sell
 export async function searchSellables(db: DbOrTx, q: string, limit = 10): Promise<Sellable[]> {
   const text = q.trim();
   if (!text) return [];
-  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const like = likePattern(text);
   const rows = await db
     .select({ sku: productVariants.sku })
     .from(productVariants)

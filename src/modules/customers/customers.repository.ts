@@ -11,6 +11,7 @@ import {
   type Language,
 } from '../../db/schema/index.ts';
 import { normalizeThaiPhone } from '../../lib/phone.ts';
+import { likePattern } from '../../lib/like-pattern.ts';
 
 export async function findCustomer(db: DbOrTx, id: number): Promise<Customer | undefined> {
   const [c] = await db.select().from(customers).where(eq(customers.id, id));
@@ -169,7 +170,7 @@ export interface CustomerHit {
 export async function searchCustomers(db: DbOrTx, q: string, limit = 8): Promise<CustomerHit[]> {
   const text = q.trim();
   if (text.length < 2) return [];
-  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const like = likePattern(text);
   const digits = text.replace(/\D/g, '');
   const phone = normalizeThaiPhone(text);
   const byPhone = phone ? [eq(customers.phone, phone)] : digits.length >= 4 ? [sql`${customers.phone} like ${`%${digits.replace(/^0/, '')}%`}`] : [];

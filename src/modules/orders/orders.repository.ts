@@ -19,6 +19,7 @@ import { FIRST_ORDER_NUMBER, formatOrderNumber, parseOrderNumber } from './order
 import { isMergeable, unpaidStatuses } from './policy.ts';
 import { assertTransition } from './transitions.ts';
 import { nextInSeries, series } from '../../db/series.ts';
+import { likePattern } from '../../lib/like-pattern.ts';
 
 export interface NewOrder {
   channel: OrderChannel;
@@ -183,7 +184,7 @@ export function orderSearchCondition(q: string): SQL {
   const number = parseOrderNumber(q);
   const phone = normalizeThaiPhone(q);
   if (number || phone) return or(number ? eq(orders.number, number) : undefined, phone ? eq(orders.customerPhone, phone) : undefined)!;
-  const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const like = likePattern(q);
   return or(ilike(orders.customerName, like), ilike(orders.number, like))!;
 }
 
