@@ -1,8 +1,10 @@
+import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatInbox, shopSettings } from '#src/db/schema/index.ts';
 import { isSealed } from '#src/lib/secret-box.ts';
-import { facebookSecretLabel } from '#src/modules/settings/index.ts';
+import { createLogger } from '#src/logger.ts';
+import { createSettingsService, facebookSecretLabel } from '#src/modules/settings/index.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { decodeEntities, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
 import { facebookEnv, sendFacebook } from '../helpers/chat.ts';
@@ -99,6 +101,16 @@ describe('Settings → Messenger / Instagram', () => {
 
     // The Send API is called with the page token saved in Settings.
     expect(t.config.facebook?.pageAccessToken).toBe(NEW_PAGE_TOKEN);
+
+    // Another process (the worker) loading these settings learns the secrets and cuts them out of its logs.
+    const lines: string[] = [];
+    // A logger that knows none of them at start (its config has no Facebook values).
+    const logger = createLogger({ ...t.config, facebook: undefined, logLevel: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+    await createSettingsService({ db: t.database.db, config: t.config, logger, secretBox: t.app.deps.secretBox }).load();
+    logger.warn({ url: `https://graph.facebook.com/v23.0/me/messages?access_token=${NEW_PAGE_TOKEN}` }, `signature made with ${NEW_APP_SECRET} for ${NEW_VERIFY_TOKEN}`);
+    const logged = lines.join('');
+    expect(logged).toContain('[redacted]');
+    for (const plain of [NEW_APP_SECRET, NEW_PAGE_TOKEN, NEW_VERIFY_TOKEN]) expect(logged).not.toContain(plain);
   });
 
   it('keeps a saved value when its field is left blank, and "remove" brings the environment value back', async () => {
