@@ -152,3 +152,49 @@ describe('booking with Flash from the order page', () => {
     expect(flashOf(order.number)).toHaveLength(0);
   });
 });
+
+describe('booking with Flash in bulk from the orders desk', () => {
+  it('lists each of 10 orders with its number or the reason, and the retry books the rest with no duplicates', async () => {
+    const placed = [];
+    for (let i = 0; i < 10; i++) placed.push((await confirmedLineOrder()).order);
+    const numbers = placed.map((o) => o.number);
+    const desk = decodeEntities((await packer.get('/admin/orders?status=confirmed')).body);
+    expect(desk).toContain('จองขนส่งที่เลือกกับ Flash Express');
+
+    // Every call the first 12 times fails: with three tries each, some orders end unbooked.
+    flash.failNext(12, 'code0', { only: '/open/v3/orders' });
+    const first = await packer.post('/admin/orders/bulk/book', { numbers, carrier: 'flash' });
+    expect(first.statusCode).toBe(200);
+    const page = decodeEntities(first.body);
+    for (const n of numbers) expect(page).toContain(`data-result="${n}"`);
+    const failed = [...page.matchAll(/class="result-failed" data-result="([^"]+)"/g)].map((m) => m[1]!);
+    const booked = [...page.matchAll(/class="result-done" data-result="([^"]+)"/g)].map((m) => m[1]!);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.length + booked.length).toBe(10);
+    expect(page).toMatch(/data-reason>Flash Express: [^<]*system error/);
+    for (const n of booked) {
+      expect(flashOf(n)).toHaveLength(1);
+      expect(page).toContain(flashOf(n)[0]!.pno);
+    }
+    // The retry form sends exactly the failed ones.
+    const retryForm = /<form method="post" action="\/admin\/orders\/bulk\/book"[\s\S]*?<\/form>/.exec(page)![0];
+    expect([...retryForm.matchAll(/name="numbers" value="([^"]+)"/g)].map((m) => m[1]).sort()).toEqual([...failed].sort());
+    expect(page).toContain(`ลองจอง ${failed.length} รายการที่ไม่สำเร็จอีกครั้ง`);
+
+    const retry = await packer.post('/admin/orders/bulk/book', { numbers: failed, carrier: 'flash' });
+    const again = decodeEntities(retry.body);
+    expect(again).toContain(`จองแล้ว ${failed.length} ไม่สำเร็จ 0`);
+    expect(again).not.toContain('data-retry');
+    for (const o of placed) {
+      expect(flashOf(o.number)).toHaveLength(1);
+      const parcels = await db().select().from(shipments).where(eq(shipments.orderId, o.id));
+      expect(parcels).toHaveLength(1);
+      expect(parcels[0]!.status).toBe('booked');
+      expect(await statusOf(o.number)).toBe('shipped');
+    }
+
+    // The whole selection sent once more (a reloaded page) books nothing new.
+    await packer.post('/admin/orders/bulk/book', { numbers, carrier: 'flash' });
+    for (const n of numbers) expect(flashOf(n)).toHaveLength(1);
+  });
+});

@@ -89,6 +89,11 @@ export const ordersTexts = defineTexts({
     'bulk.result': '{done} done, {skipped} skipped',
     'bulk.submitShip': 'Ship these orders',
     'bulk.back': 'Back to orders',
+    'orders.bulkBook': 'Book selected with {carrier}',
+    'bulk.bookTitle': 'Book parcels with the carrier',
+    'bulk.bookResult': '{done} booked, {failed} not booked',
+    'bulk.booked': 'Booked',
+    'bulk.bookRetry': 'Try the {n} not booked again',
 
     'order.title': 'Order {number}',
     'order.placed': 'Placed {date}',
@@ -252,6 +257,11 @@ export const ordersTexts = defineTexts({
     'bulk.result': 'สำเร็จ {done} ข้าม {skipped}',
     'bulk.submitShip': 'จัดส่งรายการเหล่านี้',
     'bulk.back': 'กลับไปหน้าคำสั่งซื้อ',
+    'orders.bulkBook': 'จองขนส่งที่เลือกกับ {carrier}',
+    'bulk.bookTitle': 'จองขนส่งพัสดุ',
+    'bulk.bookResult': 'จองแล้ว {done} ไม่สำเร็จ {failed}',
+    'bulk.booked': 'จองแล้ว',
+    'bulk.bookRetry': 'ลองจอง {n} รายการที่ไม่สำเร็จอีกครั้ง',
 
     'order.title': 'คำสั่งซื้อ {number}',
     'order.placed': 'สั่งเมื่อ {date}',
