@@ -5,13 +5,15 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '#src/db/client.ts';
 import { orders, shipments } from '#src/db/schema/index.ts';
+import { listWarehouses } from '#src/modules/inventory/index.ts';
+import { builtInCarriers } from '#src/modules/shipping/index.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
 import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { startFakeFlashApi, type FakeFlashApi } from '#tests/fakes/flash-api.ts';
 import { lineUserId, startFakeLineApi, type FakeLineApi } from '#tests/fakes/line-api.ts';
 import { decodeEntities, makeUser, signIn, type AdminClient } from '#tests/helpers/admin.ts';
-import { buildTestApp, type TestApp } from '#tests/helpers/app.ts';
+import { auth, buildTestApp, type TestApp } from '#tests/helpers/app.ts';
 import { lineEnv, settle } from '#tests/helpers/chat.ts';
 import { makeCustomer, makeProduct, orderInput } from '#tests/helpers/factories.ts';
 
@@ -196,5 +198,46 @@ describe('booking with Flash in bulk from the orders desk', () => {
     // The whole selection sent once more (a reloaded page) books nothing new.
     await packer.post('/admin/orders/bulk/book', { numbers, carrier: 'flash' });
     for (const n of numbers) expect(flashOf(n)).toHaveLength(1);
+  });
+});
+
+describe('default carrier per warehouse', () => {
+  it('is chosen in Settings and books the API call and the bulk booking that name no carrier', async () => {
+    const owner = await signIn(t.app, (await makeUser(db(), 'owner', { language: 'th' })).email);
+    const { order } = await confirmedLineOrder();
+    // No default yet: the API asks for a carrier and nothing is booked.
+    const refused = await t.app.inject({ method: 'POST', url: `/api/v1/orders/${order.number}/shipments`, headers: auth, payload: {} });
+    expect(refused.statusCode).toBe(400);
+    expect(flashOf(order.number)).toHaveLength(0);
+
+    const main = (await listWarehouses(db())).find((w) => w.code === 'MAIN')!;
+    const form = await owner.get('/admin/settings/carriers');
+    expect(decodeEntities(form.body)).toContain('ขนส่งหลักของแต่ละคลัง');
+    expect(form.body).toContain(`name="warehouseCarrier_${main.id}"`);
+    const saved = await owner.post('/admin/settings/carriers', {
+      carrierIndex: builtInCarriers.map((_, i) => String(i)),
+      carrierCode: builtInCarriers.map((c) => c.code),
+      carrierName: builtInCarriers.map((c) => c.name),
+      carrierUrl: builtInCarriers.map((c) => c.trackingUrl),
+      carrierEnabled: builtInCarriers.map((_, i) => String(i)),
+      defaultWeightGrams: '500',
+      msgBooked: '1',
+      msgOutForDelivery: '1',
+      msgDelivered: '1',
+      [`warehouseCarrier_${main.id}`]: 'flash',
+    });
+    expect(saved.statusCode).toBe(303);
+    await t.app.deps.settings.load();
+    expect(t.config.shop.parcels.warehouseCarriers).toEqual({ [String(main.id)]: 'flash' });
+    expect((await owner.get('/admin/settings/carriers')).body).toMatch(new RegExp(`name="warehouseCarrier_${main.id}">[\\s\\S]*?<option value="flash" selected`));
+
+    const api = await t.app.inject({ method: 'POST', url: `/api/v1/orders/${order.number}/shipments`, headers: auth, payload: {} });
+    expect(api.statusCode).toBe(201);
+    expect(api.json()).toMatchObject({ carrier: 'Flash Express', trackingNumber: flashOf(order.number)[0]!.pno });
+
+    const more = [(await confirmedLineOrder()).order, (await confirmedLineOrder()).order];
+    const bulk = decodeEntities((await packer.post('/admin/orders/bulk/book', { numbers: more.map((o) => o.number) })).body);
+    expect(bulk).toContain('จองแล้ว 2 ไม่สำเร็จ 0');
+    for (const o of more) expect(flashOf(o.number)).toHaveLength(1);
   });
 });
