@@ -43,6 +43,7 @@ export const ErrorCodes = {
   CARRIER_REFUSED: 'unprocessable',
   CARRIER_UNAVAILABLE: 'unprocessable',
   CARRIER_CANNOT_BOOK: 'invalid',
+  CARRIER_NOT_CHOSEN: 'invalid',
   ALREADY_SHIPPED: 'conflict',
   /** A typed or scanned tracking number the carrier's format refuses (Thailand Post: the S10 check digit). */
   TRACKING_INVALID: 'invalid',

@@ -192,12 +192,14 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['orders'],
         summary:
-          'Record a parcel with its tracking number, or without one book it with a carrier that books (flash) and answer with its number; ships the order and tells the customer in chat',
+          'Record a parcel with its tracking number, or without one book it with a carrier that books (flash; left out: the shipping warehouse’s default carrier from Settings) and answer with its number; ships the order and tells the customer in chat',
         params: numberParams,
         body: z.object({
-          carrier: z.string().trim().min(1).max(100),
+          carrier: z.string().trim().min(1).max(100).optional(),
           trackingNumber: z.string().trim().min(4).max(64).regex(/^[A-Za-z0-9-]+$/, 'may hold letters, digits and dashes').optional(),
-        }),
+        })
+          // A typed tracking number names its carrier; a booking without one uses the warehouse's default (Settings).
+          .refine((b) => b.trackingNumber === undefined || b.carrier !== undefined, { message: 'carrier is required with a trackingNumber', path: ['carrier'] }),
       },
     },
     async (request, reply) => {
@@ -207,7 +209,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
           ? await bookParcel(db, { config, carriers: carriers.registry(), logger: app.deps.logger }, { number: request.params.number, carrier: request.body.carrier, actor: request.apiActor })
           : await shipOrder(db, {
               number: request.params.number,
-              carrier: request.body.carrier,
+              carrier: request.body.carrier!,
               carriers: carriers.registry(),
               trackingNumber,
               actor: request.apiActor,

@@ -11,12 +11,13 @@ import { messageCustomer } from '#src/workflows/orders/message-customer.ts';
 import { addOrderNote } from '#src/workflows/orders/add-note.ts';
 import { transitionLockedOrder } from '#src/workflows/orders/transition-order.ts';
 import { shipOrder } from '#src/workflows/orders/ship-order.ts';
+import { bookParcel } from '#src/workflows/shipping/book-parcel.ts';
 import { actorOf, writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { baht, formValues, optional, parseForm, text } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { helpers } from '../view.ts';
-import { carrierField, carrierName, needsReason, showOrderPage } from './order-view.ts';
+import { bookingCarriers, carrierField, carrierName, needsReason, showOrderPage } from './order-view.ts';
 
 const statusBody = z
   .object({
@@ -34,6 +35,13 @@ const shipBody = (carriers: CarrierRegistry) =>
     carrier: carrierField(carriers),
     trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{4,64}$/, 'field.tracking'),
   });
+
+/** Booking with a carrier: the code of an enabled carrier that books (Flash when connected). */
+const bookBody = (carriers: CarrierRegistry) =>
+  z.object({ carrier: z.string().refine((c) => bookingCarriers(carriers).some((o) => o.code === c), 'field.choice') });
+
+/** A booking the carrier refused or could not take: its reason, shown with the retry. */
+const bookingRefusals = new Set(['CARRIER_REFUSED', 'CARRIER_UNAVAILABLE', 'CARRIER_CANNOT_BOOK']);
 
 const noteBody = z.object({ note: text(2000) });
 
@@ -136,6 +144,35 @@ export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
       });
       return reply.redirect(orderUrl(order.number, 'shipped'), 303);
     } catch (err) {
+      if (isAppError(err)) return refused(request, reply, number, err);
+      throw err;
+    }
+  });
+
+  app.post('/orders/:number/book', { config: { roles: allowed('orders.pack') } }, async (request, reply) => {
+    const { number } = request.params as { number: string };
+    const { user } = request.admin!;
+    const { t } = helpers(request);
+    const parsed = parseForm(bookBody(carriers.registry()), request.body, t);
+    if (!parsed.ok) return showOrderPage(request, reply, number, { form: 'book', error: t('order.book.noCarrier') }, 400);
+    try {
+      // bookParcel keeps the carrier call outside its transactions; a retry reuses the parcel's reference.
+      const { order, shipment } = await bookParcel(
+        db,
+        { config, carriers: carriers.registry(), logger: app.deps.logger },
+        { number, carrier: parsed.data.carrier, actor: actorOf(user) },
+      );
+      await writeAudit(db, user, {
+        action: 'order.ship',
+        orderNumber: order.number,
+        details: { carrier: shipment.carrier, trackingNumber: shipment.trackingNumber },
+      });
+      void app.chat?.dispatcher.kick();
+      return reply.redirect(orderUrl(order.number, 'booked'), 303);
+    } catch (err) {
+      if (isAppError(err) && bookingRefusals.has(err.code)) {
+        return showOrderPage(request, reply, number, { form: 'book', error: t('order.book.failed', { reason: err.message }) }, 409);
+      }
       if (isAppError(err)) return refused(request, reply, number, err);
       throw err;
     }

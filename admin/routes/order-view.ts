@@ -17,7 +17,7 @@ import {
   ships,
 } from '#src/modules/orders/index.ts';
 import { paymentReceived } from '#src/modules/payments/index.ts';
-import { nothingShipped, type CarrierRegistry } from '#src/modules/shipping/index.ts';
+import { canBook, nothingShipped, shipmentTimeline, type CarrierRegistry } from '#src/modules/shipping/index.ts';
 import { can, mayViewOrder } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -63,6 +63,10 @@ export const carrierField = (carriers: CarrierRegistry) =>
 
 export const carrierName = (carriers: CarrierRegistry, code: string) => carriers.describe(code).name;
 
+/** The enabled carriers that book parcels through their API (Flash when connected): the "book with" buttons. */
+export const bookingCarriers = (carriers: CarrierRegistry) =>
+  carriers.enabled().flatMap((c) => (canBook(c) ? [{ code: c.code, name: c.name }] : []));
+
 export interface OrderPageProblems {
   error?: string | undefined;
   form?: string | undefined;
@@ -98,6 +102,9 @@ export async function showOrderPage(
     return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('error.orderNotFound', { number }) }, 404);
   }
   const showMoney = can(role, 'revenue.view');
+  const timeline = await shipmentTimeline(db, data.order.id);
+  // A parcel being booked, or whose booking failed, is retried with the same reference (no second parcel).
+  const booking = data.shipments.find((s) => s.status === 'booking');
   return render(
     request,
     reply,
@@ -118,7 +125,15 @@ export async function showOrderPage(
         merge: isMergeable(data.order),
         receipt: mayReceipt(data.order),
         ship: isShippable(data.order),
+        // Booking with a carrier: a shippable order not split into parcels waiting, not booked yet (or its booking failed).
+        book:
+          isShippable(data.order) &&
+          can(role, 'orders.pack') &&
+          !data.shipments.some((s) => s.status === 'pending' || (s.outTradeNo && s.trackingNumber && s.status !== 'cancelled')),
       },
+      bookers: bookingCarriers(carriers.registry()),
+      booking,
+      timeline: Object.fromEntries(timeline),
       carriers: carrierOptions(carriers.registry()),
       trackingUrl: (carrier: string | null, n: string | null) => (carrier && n ? carriers.registry().describe(carrier).trackingUrl(n) : null),
       showMoney,

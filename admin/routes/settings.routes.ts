@@ -30,6 +30,8 @@ import { refuse } from '../auth/guard.ts';
 import { allowed, can } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
 import { isMessageKey, type MessageKey, type Translate } from '../i18n/index.ts';
+import { listWarehouses } from '#src/modules/inventory/index.ts';
+import { bookingCarriers } from './order-view.ts';
 import { helpers, render } from '../view.ts';
 
 type Body = Record<string, unknown>;
@@ -83,7 +85,7 @@ function carrierCredentialsFromForm(b: Body, saved: SectionData<'carriers'>, box
       : saved.flash && { mchId, secretKey: saved.flash.secretKey };
   const postKey = str(b.thaipostApiKey);
   const thaipost = checked(b.thaipostRemove) ? undefined : postKey ? { apiKey: box.seal(postKey, carrierSecretLabel.thaipost) } : saved.thaipost;
-  return { flash, thaipost, warehouseCarriers: saved.warehouseCarriers };
+  return { flash, thaipost };
 }
 
 const facebookFields = Object.keys(facebookSecretLabel) as FacebookSecretField[];
@@ -154,6 +156,7 @@ const forms: { [S in SettingsSection]: { toForm(d: SectionData<S>): Body; fromFo
       msgOutForDelivery: d.messages.outForDelivery,
       msgDelivered: d.messages.delivered,
       defaultWeightGrams: String(d.defaultWeightGrams),
+      warehouseCarriers: d.warehouseCarriers,
       // Only whether a secret is saved, never the secret (nor its sealed form).
       flashMchId: d.flash?.mchId ?? '',
       flashSaved: d.flash ? '1' : '',
@@ -181,6 +184,13 @@ const forms: { [S in SettingsSection]: { toForm(d: SectionData<S>): Body; fromFo
         carriers: list,
         messages: { booked: checked(b.msgBooked), outForDelivery: checked(b.msgOutForDelivery), delivered: checked(b.msgDelivered) },
         defaultWeightGrams: num(b.defaultWeightGrams),
+        // warehouseCarrier_<warehouse id> = the carrier that books its parcels when none is chosen; empty: none.
+        warehouseCarriers: Object.fromEntries(
+          Object.entries(b).flatMap(([k, v]) => {
+            const id = /^warehouseCarrier_(\d+)$/.exec(k)?.[1];
+            return id && typeof v === 'string' && v.trim() !== '' ? [[id, v.trim()]] : [];
+          }),
+        ),
       };
     },
   },
@@ -300,6 +310,10 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
     }
     if (section === 'profile') data.logoPath = config.shop.logoPath;
     if (section === 'notifications') data.targets = merchantTargets(config).map((t) => t.channel);
+    if (section === 'carriers') {
+      data.warehouses = await listWarehouses(db);
+      data.bookers = bookingCarriers(app.deps.carriers.registry());
+    }
     if (section === 'locale') data.timeZones = Intl.supportedValuesOf('timeZone');
     if (section === 'facebook') data.facebook = facebookPage();
     return render(request, reply, `settings/${section}`, data, status);

@@ -43,8 +43,8 @@ export interface BookParcelDeps {
 
 export interface BookParcelInput {
   number: string;
-  /** A carrier code or name that books (flash). */
-  carrier: string;
+  /** A carrier code or name that books (flash); without it, the default carrier of the shipping warehouse (Settings). */
+  carrier?: string | undefined;
   actor: string;
 }
 
@@ -66,9 +66,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * one parcel. A refusal is kept on the parcel with the carrier's reason, for the merchant and a retry.
  */
 export async function bookParcel(db: Db, deps: BookParcelDeps, input: BookParcelInput): Promise<BookedParcel> {
-  const carrier = deps.carriers.resolve(input.carrier);
+  const code = input.carrier ?? (await warehouseCarrierOf(db, deps, input.number));
+  if (code === undefined) {
+    throw new AppError('CARRIER_NOT_CHOSEN', `No carrier given and the shipping warehouse of order ${input.number} has no default carrier in Settings`);
+  }
+  const carrier = deps.carriers.resolve(code);
   if (!carrier || !canBook(carrier)) {
-    throw new AppError('CARRIER_CANNOT_BOOK', `${input.carrier} does not book parcels here; connect it in Settings or type the tracking number`);
+    throw new AppError('CARRIER_CANNOT_BOOK', `${code} does not book parcels here; connect it in Settings or type the tracking number`);
   }
 
   // (1) Reserve, or find what an earlier try reserved.
@@ -168,6 +172,16 @@ async function callWithRetries(carrier: BookingCarrier, booking: ParcelBooking, 
   }
 }
 
+/** The default carrier (Settings) of the warehouse the order's parcel leaves from; a reserved booking keeps its carrier. */
+async function warehouseCarrierOf(db: Db, deps: BookParcelDeps, number: string): Promise<string | undefined> {
+  const order = await findOrderByNumber(db, number);
+  if (!order) throw new AppError('ORDER_NOT_FOUND', `Order ${number} does not exist`);
+  const reserved = await pendingBookingOf(db, order.id);
+  if (reserved?.carrier) return reserved.carrier;
+  const warehouseId = await shippingWarehouseId(db, order.id);
+  return warehouseId === undefined ? undefined : deps.config.shop.parcels.warehouseCarriers[String(warehouseId)];
+}
+
 /** The warehouse the parcel leaves from: the one holding the order's stock, else the default one. */
 async function shippingWarehouseId(db: DbOrTx, orderId: number): Promise<number | undefined> {
   const held = await heldByWarehouse(db, orderId);
@@ -210,6 +224,8 @@ export interface BulkBookingResult {
   number: string;
   ok: boolean;
   trackingNumber?: string | undefined;
+  /** The carrier's name, when booked. */
+  carrier?: string | undefined;
   /** The carrier's reason (or ours) when it failed; the order keeps its reserved parcel for a retry. */
   reason?: string | undefined;
   alreadyBooked?: boolean | undefined;
@@ -223,7 +239,7 @@ export interface BulkBookingResult {
 export async function bookParcels(
   db: Db,
   deps: BookParcelDeps,
-  input: { numbers: readonly string[]; carrier: string; actor: string; concurrency?: number | undefined },
+  input: { numbers: readonly string[]; carrier?: string | undefined; actor: string; concurrency?: number | undefined },
   onResult?: (result: BulkBookingResult) => void,
 ): Promise<BulkBookingResult[]> {
   const numbers = [...new Set(input.numbers)];
@@ -235,7 +251,13 @@ export async function bookParcels(
       const number = numbers[i]!;
       try {
         const booked = await bookParcel(db, deps, { number, carrier: input.carrier, actor: input.actor });
-        results[i] = { number, ok: true, trackingNumber: booked.shipment.trackingNumber ?? undefined, alreadyBooked: booked.alreadyBooked };
+        results[i] = {
+          number,
+          ok: true,
+          trackingNumber: booked.shipment.trackingNumber ?? undefined,
+          carrier: booked.shipment.carrier ?? undefined,
+          alreadyBooked: booked.alreadyBooked,
+        };
       } catch (err) {
         if (!(err instanceof AppError)) deps.logger?.error({ err, number }, 'bulk booking failed unexpectedly');
         results[i] = { number, ok: false, reason: err instanceof AppError ? err.message : 'unexpected error' };
