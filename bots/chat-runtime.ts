@@ -73,9 +73,11 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
   }
 
   let facebookMedia: FacebookMedia | undefined;
-  if (config.facebook) {
+  // Always ready, since Messenger can be connected in Settings while running: each call reads the live
+  // config.facebook (the environment's values, or those saved in Settings).
+  {
     // A Page's Messenger and its Instagram account share the Graph API, the decoder and the sender.
-    const graph = createGraphClient(config.facebook);
+    const graph = createGraphClient(() => config.facebook);
     const media = createFacebookMedia({ dir: path.join(config.dataDir, 'chat-media'), download: (url) => graph.download(url), logger });
     facebookMedia = media;
     decoders.facebook = decoders.instagram = createFacebookDecoder(graph, logger, media.fetch);

@@ -38,9 +38,8 @@ const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
   if (config.line) {
     await app.register(lineWebhookPlugin, { channelSecret: config.line.channelSecret, receive });
   }
-  if (config.facebook) {
-    await app.register(facebookWebhookPlugin, { appSecret: config.facebook.appSecret, verifyToken: config.facebook.verifyToken, receive, media: chat.facebookMedia });
-  }
+  // Always routed: connected from the environment or in Settings (read per request), else answered 404.
+  await app.register(facebookWebhookPlugin, { credentials: () => config.facebook, receive, media: chat.facebookMedia });
   const bot = chat.telegramBot;
   if (bot && config.telegram?.mode === 'webhook') {
     const secretToken = config.telegram.webhookSecret;

@@ -235,6 +235,8 @@ function toConfig(e: Env) {
             graphApiVersion: GRAPH_API_VERSION,
           }
         : undefined,
+    /** Where the Graph API is, whether Messenger is connected from the environment or from Settings. */
+    facebookGraph: { graphApiBaseUrl: e.FACEBOOK_GRAPH_API_BASE_URL.replace(/\/+$/, ''), graphApiVersion: GRAPH_API_VERSION },
     promptPayId: e.PROMPTPAY_ID,
     slipVerifier: e.SLIP_VERIFIER === 'none' ? undefined : { kind: e.SLIP_VERIFIER, url: e.SLIP_VERIFIER_URL, apiKey: e.SLIP_VERIFIER_API_KEY ?? '' },
     /** Slip OCR workers; undefined lets the reader size them by memory. */

@@ -46,7 +46,8 @@ export async function createCore(config: Config, overrides: CoreOverrides = {}):
   const logger = overrides.logger ?? createLogger(config);
   const ownsDatabase = !overrides.database;
   const database = overrides.database ?? (await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger }));
-  const settings = createSettingsService({ db: database.db, config, logger });
+  const secretBox = await loadSecretBox({ settingsKey: config.settingsKey, dataDir: config.dataDir });
+  const settings = createSettingsService({ db: database.db, config, logger, secretBox });
   try {
     if (!overrides.skipBootstrap) {
       await runMigrations(database);
@@ -60,7 +61,6 @@ export async function createCore(config: Config, overrides: CoreOverrides = {}):
   const secret = config.sessionSecret ?? (await loadOrCreateSecret(config.dataDir, 'session'));
   hideInLog(logger, secret);
   settings.start();
-  const secretBox = await loadSecretBox({ settingsKey: config.settingsKey, dataDir: config.dataDir });
   const carriers = createCarrierDirectory({
     settings: () => config.shop.carriers,
     credentials: () => effectiveCarrierCredentials(config.carrierApis, config.shop.carrierSecrets, secretBox, config.carrierApiUrls),

@@ -10,13 +10,17 @@ import { BANKS } from '#src/modules/payments/banks.ts';
 import { buildPromptPayPayload, renderPromptPayQrPng } from '#src/modules/payments/promptpay.ts';
 import { builtInCarriers, carrierSecretLabel } from '#src/modules/shipping/index.ts';
 import type { SecretBox } from '#src/lib/secret-box.ts';
+import { hideInLog } from '#src/logger.ts';
 import {
+  facebookFormSchema,
+  facebookSecretLabel,
   MAX_LOGO_BYTES,
   promptPayIdSchema,
   readLogo,
   sectionSchemas,
   settingsSections,
   storeLogo,
+  type FacebookSecretField,
   type SectionData,
   type SettingsAudit,
   type SettingsSection,
@@ -81,6 +85,26 @@ function carrierCredentialsFromForm(b: Body, saved: SectionData<'carriers'>, box
   const thaipost = checked(b.thaipostRemove) ? undefined : postKey ? { apiKey: box.seal(postKey, carrierSecretLabel.thaipost) } : saved.thaipost;
   return { flash, thaipost, warehouseCarriers: saved.warehouseCarriers };
 }
+
+const facebookFields = Object.keys(facebookSecretLabel) as FacebookSecretField[];
+
+/** The Facebook values typed now (blank: keep the saved one), checked in Meta's formats before sealing. */
+function facebookTyped(b: Body) {
+  return facebookFormSchema.safeParse(Object.fromEntries(facebookFields.map((f) => [f, opt(b[f])])));
+}
+
+/**
+ * The Facebook form's values: a value typed now is sealed; left empty, the saved one is kept; "remove"
+ * forgets it (the environment's applies again). Nothing of a secret is sent back but its last 4 characters.
+ */
+function facebookFromForm(b: Body, typed: Partial<Record<FacebookSecretField, string>>, saved: SectionData<'facebook'>, box: SecretBox) {
+  return Object.fromEntries(
+    facebookFields.map((f) => [f, checked(b[`${f}Remove`]) ? undefined : typed[f] ? box.seal(typed[f], facebookSecretLabel[f]) : saved[f]]),
+  );
+}
+
+/** The last 4 characters of a secret, the only part a page ever shows. */
+const lastFour = (secret: string | undefined) => (secret ? `…${secret.slice(-4)}` : '');
 
 /** Per section: the stored data as form values, and form fields as data for the section's schema. */
 const forms: { [S in SettingsSection]: { toForm(d: SectionData<S>): Body; fromForm(b: Body): unknown } } = {
@@ -190,6 +214,11 @@ const forms: { [S in SettingsSection]: { toForm(d: SectionData<S>): Body; fromFo
     toForm: (d) => ({ locale: d.locale, timeZone: d.timeZone }),
     fromForm: (b) => ({ locale: str(b.locale), timeZone: str(b.timeZone) }),
   },
+  facebook: {
+    // Only whether each value is saved here; the page shows the effective ones by their last 4 characters.
+    toForm: (d) => Object.fromEntries(facebookFields.map((f) => [`${f}Saved`, d[f] ? '1' : ''])),
+    fromForm: () => ({}),
+  },
 };
 
 /** Field errors keyed by the field's path ("accounts.1.number"), in the user's language. */
@@ -235,6 +264,18 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
     return `data:image/png;base64,${png.toString('base64')}`;
   }
 
+  /** Where Messenger's values come from, the last 4 characters of each, and what to paste in Meta's dashboard. */
+  function facebookPage() {
+    const saved = app.deps.settings.values('facebook');
+    const live = config.facebook;
+    return {
+      status: !live ? 'none' : app.deps.settings.isSet('facebook') && facebookFields.some((f) => saved[f]) ? 'settings' : 'env',
+      hints: Object.fromEntries(facebookFields.map((f) => [f, lastFour(live?.[f])])),
+      webhookUrl: `${config.publicUrl.replace(/\/+$/, '')}/webhooks/facebook`,
+      fields: ['messages', 'messaging_postbacks', 'message_echoes'],
+    };
+  }
+
   async function show(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -260,6 +301,7 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
     if (section === 'profile') data.logoPath = config.shop.logoPath;
     if (section === 'notifications') data.targets = merchantTargets(config).map((t) => t.channel);
     if (section === 'locale') data.timeZones = Intl.supportedValuesOf('timeZone');
+    if (section === 'facebook') data.facebook = facebookPage();
     return render(request, reply, `settings/${section}`, data, status);
   }
 
@@ -275,6 +317,13 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
       // The logo has its own form; the profile form keeps the one stored.
       if (section === 'profile') data.logoPath = app.deps.settings.values('profile').logoPath;
       if (section === 'carriers') Object.assign(data, carrierCredentialsFromForm(body, app.deps.settings.values('carriers'), app.deps.secretBox));
+      if (section === 'facebook') {
+        const typed = facebookTyped(body);
+        // A refused value is never put back into the page: the merchant types it again.
+        if (!typed.success) return show(request, reply, section, { errors: fieldErrors(typed.error.issues, t), values: forms.facebook.toForm(app.deps.settings.values('facebook')) }, 400);
+        hideInLog(app.deps.logger, ...Object.values(typed.data));
+        Object.assign(data, facebookFromForm(body, typed.data, app.deps.settings.values('facebook'), app.deps.secretBox));
+      }
       const parsed = sectionSchemas[section].safeParse(data);
       const again = (errors: FieldErrors) =>
         show(request, reply, section, { errors, values: { ...(forms[section].toForm as (d: unknown) => Body)(data), ...rawValues(section, body, data) } }, 400);

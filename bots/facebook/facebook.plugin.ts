@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { storableText } from '#src/http/error-handler.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
@@ -9,8 +9,8 @@ import { channelOf, facebookWebhookBody, messagingItem, recordOf } from './faceb
 import type { FacebookMedia } from './facebook.media.ts';
 
 export interface FacebookWebhookOptions {
-  appSecret: string;
-  verifyToken: string;
+  /** The live app secret and verify token (Settings may change them while running); undefined: not connected. */
+  credentials: () => { appSecret: string; verifyToken: string } | undefined;
   /** Hands verified records to the chat runtime, which stores each once and processes them after the answer. */
   receive: (records: InboundRecord[]) => Promise<number>;
   /** Downloads the photos of stored items at once, before their CDN URLs expire (facebook.media.ts). */
@@ -22,6 +22,8 @@ const verification = z.object({
   'hub.verify_token': z.string().min(1),
   'hub.challenge': z.string().min(1).max(256),
 });
+
+const notConnected = (reply: FastifyReply) => reply.status(404).send({ error: { code: 'NOT_CONNECTED', message: 'Messenger and Instagram are not connected' } });
 
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
 
@@ -45,8 +47,10 @@ export const facebookWebhookPlugin: FastifyPluginAsync<FacebookWebhookOptions> =
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
 
   app.get('/webhooks/facebook', { schema: { hide: true } }, async (request, reply) => {
+    const credentials = opts.credentials();
+    if (!credentials) return notConnected(reply);
     const query = verification.safeParse(request.query);
-    if (!query.success || !safeEqual(query.data['hub.verify_token'], opts.verifyToken)) {
+    if (!query.success || !safeEqual(query.data['hub.verify_token'], credentials.verifyToken)) {
       request.log.warn('Facebook webhook verification refused');
       return reply.status(403).send({ error: { code: 'BAD_VERIFY_TOKEN', message: 'hub.mode or hub.verify_token is wrong' } });
     }
@@ -55,8 +59,10 @@ export const facebookWebhookPlugin: FastifyPluginAsync<FacebookWebhookOptions> =
 
   app.post('/webhooks/facebook', { schema: { hide: true } }, async (request, reply) => {
     // The signature first: a correctly signed delivery is never limited, whoever else shares its address.
+    const credentials = opts.credentials();
+    if (!credentials) return notConnected(reply);
     const raw = request.body;
-    if (!Buffer.isBuffer(raw) || !validFacebookSignature(raw, opts.appSecret, request.headers['x-hub-signature-256'])) {
+    if (!Buffer.isBuffer(raw) || !validFacebookSignature(raw, credentials.appSecret, request.headers['x-hub-signature-256'])) {
       if (forgeries.refuse(request.ip)) {
         return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: 'Too many requests with bad signatures' } });
       }

@@ -41,12 +41,19 @@ const profileAnswer = z.looseObject({ first_name: z.string().max(200).optional()
 /** A slip photo is a few hundred kilobytes; anything far bigger is refused before it fills memory. */
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 
-export function createGraphClient(config: GraphClientConfig, opts: { sendTimeoutMs?: number } = {}) {
-  const root = `${config.graphApiBaseUrl.replace(/\/+$/, '')}/${config.graphApiVersion}`;
+/**
+ * `settings` is the connection, or a reader of the live one (config.facebook, which Settings may change
+ * while running): each call uses the token current at that moment.
+ */
+export function createGraphClient(settings: GraphClientConfig | (() => GraphClientConfig | undefined), opts: { sendTimeoutMs?: number } = {}) {
+  const current = typeof settings === 'function' ? settings : () => settings;
   const sendTimeoutMs = opts.sendTimeoutMs ?? 10_000;
 
   async function call(method: 'GET' | 'POST', path: string, query: Record<string, string>, body: unknown, timeoutMs: number): Promise<unknown> {
-    const url = new URL(`${root}${path}`);
+    const config = current();
+    // Disconnected in Settings since the message was queued: Meta would answer 190 (no valid token).
+    if (!config) throw new GraphApiError(401, 190, undefined, undefined, 'Messenger is not connected (no page access token)');
+    const url = new URL(`${config.graphApiBaseUrl.replace(/\/+$/, '')}/${config.graphApiVersion}${path}`);
     for (const [k, v] of Object.entries({ ...query, access_token: config.pageAccessToken })) url.searchParams.set(k, v);
     let res: Response;
     try {

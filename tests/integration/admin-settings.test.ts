@@ -201,7 +201,11 @@ describe('saved settings apply at once', () => {
     });
     expect(res.statusCode).toBe(303);
     expect(t.app.deps.config.promptPayId).toBe('0899998888');
-    expect(t.app.deps.config.receivers).toEqual({ accounts: ['1234567890'], names: ['บจก. ร้านใหม่'] });
+    expect(t.app.deps.config.receivers).toEqual({
+      accounts: ['1234567890'],
+      names: ['บจก. ร้านใหม่'],
+      payTo: [{ bank: '004', number: '1234567890', name: 'บจก. ร้านใหม่' }],
+    });
 
     const { sku } = await makeProduct(t.database.db, { price: 15_000, stock: { MAIN: 5 } });
     const number = await makeApiOrder(t.app, sku);

@@ -129,12 +129,14 @@ export function understand(input: string, options: UnderstandOptions): Interpret
 
   const command = commandOf(said.flat, step);
   if (command) return command;
+  // A product code the customer types ("QR-1 x1", "PAY2") is never a cue word: cues read the message without them.
   const c = said.core;
-  const plain = withoutTones(c);
+  const cueText = withoutSkus(c, index);
+  const plain = withoutTones(cueText);
   // Tone marks left out or typed wrong do not hide a cue word ("เลขแทรค" for เลขแทร็ก).
   // Anchored cues ("^สั่งเลย$") also see the message without a leading request or discourse word ("ขอเช็คบิล", "ok สั่งเลย").
-  const bare = c.replace(LEADING, '').trim();
-  const has = (re: RegExp) => re.test(c) || toneless(re).test(plain) || (bare !== c && bare !== '' && re.test(bare));
+  const bare = cueText.replace(LEADING, '').trim();
+  const has = (re: RegExp) => re.test(cueText) || toneless(re).test(plain) || (bare !== cueText && bare !== '' && re.test(bare));
   if (step === 'return') {
     if (has(cue.HUMAN)) return { intent: 'human' };
     return returnReply(said.text, c);
@@ -235,6 +237,20 @@ export function understand(input: string, options: UnderstandOptions): Interpret
   // A quantity with nothing to count ("ขอ 3 ชิ้น"): not chatter, but nothing the shop can act on alone.
   if (tokens(said.flat).some((t) => numberOf(t.lower) !== undefined)) return { intent: 'unknown' };
   return { intent: 'smalltalk' };
+}
+
+const skuPatterns = new WeakMap<CatalogIndex, RegExp | null>();
+
+/** The text with every SKU of the catalog taken out, however it is spaced or dashed ("qr-1", "qr 1", "qr1"). */
+function withoutSkus(text: string, index: CatalogIndex): string {
+  let pattern = skuPatterns.get(index);
+  if (pattern === undefined) {
+    const codes = [...index.bySku.keys()].filter((k) => /[a-z]/.test(k)).sort((a, b) => b.length - a.length);
+    const spelled = codes.map((k) => [...k].map((ch) => ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\-_.]?'));
+    pattern = spelled.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${spelled.join('|')})(?![\\p{L}\\p{N}])`, 'giu') : null;
+    skuPatterns.set(index, pattern);
+  }
+  return pattern ? text.replace(pattern, ' ').replace(/\s+/g, ' ').trim() : text;
 }
 
 const LEADING = /^(?:(?:ขอ|เอา|จะ|อยาก|ช่วย|ok|okay|โอเค|ได้|งั้น|แล้ว|ก็|เดี๋ยว|so|then|please)\s*)+/;

@@ -1,5 +1,8 @@
 import type { Config } from '../../config.ts';
-import { sectionSchemas, isSettingsSection, type SectionData, type SettingsSection } from './settings.schemas.ts';
+import { facebookSecretLabel, sectionSchemas, isSettingsSection, type SectionData, type SettingsSection } from './settings.schemas.ts';
+
+/** Opens a value sealed in Settings; undefined when it does not open (another key, another field). */
+export type OpenSealed = (sealed: string, label: string) => string | undefined;
 
 /** The parts of the config the shop's settings may change; everything else stays as the environment set it. */
 export interface SettingsTarget {
@@ -11,6 +14,8 @@ export interface SettingsTarget {
   receivers: Config['receivers'];
   merchant: Config['merchant'];
   jobs: Config['jobs'];
+  facebook?: Config['facebook'];
+  facebookGraph?: Config['facebookGraph'];
 }
 
 export interface SettingsRow {
@@ -44,6 +49,7 @@ export function defaultsOf(config: SettingsTarget): SettingsTarget {
       receivers: config.receivers,
       merchant: config.merchant,
       jobs: config.jobs,
+      facebook: config.facebook,
     });
     envDefaults.set(config, saved);
   }
@@ -69,7 +75,7 @@ export function parseRows(rows: readonly SettingsRow[]): { sections: Partial<{ [
  * a section with a valid row wins, a section without one gets the environment's value back.
  * No I/O; returns the sections whose stored data did not validate.
  */
-export function applySettings(config: SettingsTarget, rows: readonly SettingsRow[]): { invalid: string[] } {
+export function applySettings(config: SettingsTarget, rows: readonly SettingsRow[], open?: OpenSealed): { invalid: string[] } {
   const env = structuredClone(defaultsOf(config));
   const { sections: s, invalid } = parseRows(rows);
   const shop = config.shop;
@@ -119,6 +125,19 @@ export function applySettings(config: SettingsTarget, rows: readonly SettingsRow
 
   shop.locale = s.locale ? s.locale.locale : env.shop.locale;
   shop.timeZone = s.locale ? s.locale.timeZone : env.shop.timeZone;
+
+  // Messenger and Instagram: each value saved in Settings wins over the environment's; connected when all three are known.
+  const fb = s.facebook;
+  if (fb && open && config.facebookGraph) {
+    const value = (field: keyof typeof facebookSecretLabel) => {
+      const sealed = fb[field];
+      return (sealed && open(sealed, facebookSecretLabel[field])) || env.facebook?.[field];
+    };
+    const appSecret = value('appSecret');
+    const pageAccessToken = value('pageAccessToken');
+    const verifyToken = value('verifyToken');
+    config.facebook = appSecret && pageAccessToken && verifyToken ? { appSecret, pageAccessToken, verifyToken, ...config.facebookGraph } : undefined;
+  } else if ('facebook' in config || env.facebook) config.facebook = env.facebook;
   return { invalid };
 }
 
@@ -165,5 +184,7 @@ export function currentValues(config: SettingsTarget): { [S in SettingsSection]:
     },
     returns: { returnWindowDays: shop.returnWindowDays },
     locale: { locale: shop.locale, timeZone: shop.timeZone },
+    // Environment secrets are never copied into a form: nothing is saved in Settings until typed there.
+    facebook: {},
   };
 }

@@ -3,7 +3,8 @@ import type { Config } from '../../config.ts';
 import { withTransaction, type Db, type Tx } from '../../db/client.ts';
 import { shopSettings } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
-import type { Logger } from '../../logger.ts';
+import { hideInLog, type Logger } from '../../logger.ts';
+import type { SecretBox } from '../../lib/secret-box.ts';
 import { applySettings, currentValues, defaultsOf, parseRows } from './apply.ts';
 import { sectionSchemas, type SectionData, type SettingsSection } from './settings.schemas.ts';
 
@@ -37,6 +38,8 @@ export interface SettingsServiceDeps {
   config: Config;
   logger: Logger;
   pollMs?: number;
+  /** Opens the secrets saved in Settings (Facebook's); without it those sections keep the environment's values. */
+  secretBox?: SecretBox;
 }
 
 /**
@@ -62,7 +65,10 @@ export function createSettingsService(deps: SettingsServiceDeps): SettingsServic
 
   async function load(): Promise<void> {
     const [rows, fp] = await Promise.all([db.select({ section: shopSettings.section, data: shopSettings.data }).from(shopSettings), readFingerprint(db)]);
-    const { invalid } = applySettings(config, rows);
+    const open = deps.secretBox && openWith(deps.secretBox);
+    const { invalid } = applySettings(config, rows, open);
+    // Secrets that came from Settings are cut out of every log line too.
+    hideInLog(logger, config.facebook?.appSecret, config.facebook?.pageAccessToken, config.facebook?.verifyToken);
     if (invalid.length > 0) logger.warn({ sections: invalid }, 'stored settings no longer valid; the environment values apply');
     stored = parseRows(rows).sections;
     fingerprint = fp;
@@ -141,5 +147,15 @@ export function createSettingsService(deps: SettingsServiceDeps): SettingsServic
       if (timer) clearInterval(timer);
       timer = undefined;
     },
+  };
+}
+
+function openWith(box: SecretBox) {
+  return (sealed: string, label: string): string | undefined => {
+    try {
+      return box.open(sealed, label);
+    } catch {
+      return undefined;
+    }
   };
 }

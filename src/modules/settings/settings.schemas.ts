@@ -167,6 +167,28 @@ export const localeSchema = z.object({
   timeZone: z.string().trim().refine(isTimeZone, 'settings.error.timeZone'),
 });
 
+/** The labels Facebook secrets are sealed under (lib/secret-box): a value sealed for one field opens in no other. */
+export const facebookSecretLabel = {
+  appSecret: 'facebook.appSecret',
+  pageAccessToken: 'facebook.pageAccessToken',
+  verifyToken: 'facebook.verifyToken',
+} as const;
+export type FacebookSecretField = keyof typeof facebookSecretLabel;
+
+/** Messenger and Instagram as saved in Settings: each value sealed, each overriding the environment's. */
+export const facebookSchema = z.object({
+  appSecret: z.string().refine(isSealed).optional(),
+  pageAccessToken: z.string().refine(isSealed).optional(),
+  verifyToken: z.string().refine(isSealed).optional(),
+});
+
+/** What the merchant types in the Facebook form, checked before it is sealed (Meta's own formats). */
+export const facebookFormSchema = z.object({
+  appSecret: z.string().regex(/^[0-9a-f]{32}$/i, 'settings.error.fbAppSecret').optional(),
+  pageAccessToken: z.string().regex(/^[A-Za-z0-9_-]{40,1024}$/, 'settings.error.fbPageToken').optional(),
+  verifyToken: z.string().regex(/^[\x21-\x7e]{8,128}$/, 'settings.error.fbVerifyToken').optional(),
+});
+
 export const sectionSchemas = {
   profile: profileSchema,
   payments: paymentsSchema,
@@ -176,6 +198,7 @@ export const sectionSchemas = {
   reminders: remindersSchema,
   returns: returnsSchema,
   locale: localeSchema,
+  facebook: facebookSchema,
 } as const;
 
 export type SettingsSection = keyof typeof sectionSchemas;

@@ -93,3 +93,15 @@ describe('several items in one message', () => {
     expect(lines('ชาไทย 1\nชาไทย 2')).toEqual([['TEA-THAI', 3]]);
   });
 });
+
+describe('product codes that look like cue words', () => {
+  it('reads a typed SKU as the product even when its letters are a cue ("QR-1" is not a question about the QR)', async () => {
+    const { understand } = await import('#bots/engine/understanding/understand.ts');
+    const shop = [...catalog, { sku: 'QR-1', nameTh: 'พวงกุญแจคิวอาร์', nameEn: 'QR keyring', price: 9_900 }, { sku: 'BANK-2', nameTh: 'กระปุกออมสิน', nameEn: 'Piggy bank', price: 19_900 }];
+    expect(understand('QR-1 x1', { catalog: shop })).toEqual({ intent: 'add', items: [{ sku: 'QR-1', qty: 1 }] });
+    expect(understand('ขอ qr1 สองชิ้นค่ะ', { catalog: shop })).toEqual({ intent: 'add', items: [{ sku: 'QR-1', qty: 2 }] });
+    expect(understand('bank-2 1', { catalog: shop })).toMatchObject({ intent: 'add', items: [{ sku: 'BANK-2', qty: 1 }] });
+    // The cue itself still works when no code is typed.
+    expect(understand('ขอ qr code หน่อย', { catalog: shop })).toEqual({ intent: 'question', topic: 'payment' });
+  });
+});
