@@ -146,9 +146,10 @@ describe('the ledger, the reconciliation and the accounting export', () => {
     }
 
     // Independently from the database: the day's orders (not cancelled) and the refunds paid today for them.
-    const { rows: [truth] } = await t.database.db.execute<{ orders: string; refunds: string; all_refunds: string }>(sql`
+    const { rows: [truth] } = await t.database.db.execute<{ orders: string; refunds: string; received: string; all_refunds: string }>(sql`
       select (select sum(total) from orders where status <> 'cancelled') as orders,
              (select sum(r.amount) from refunds r join orders o on o.id = r.order_id where r.status = 'paid' and o.status <> 'cancelled') as refunds,
+             (select coalesce(sum(amount), 0) from payments where status = 'confirmed') as received,
              (select sum(amount) from refunds where status = 'paid') as all_refunds`);
     const ordersTotal = Number(truth!.orders);
     const refundsTotal = Number(truth!.refunds);
@@ -159,12 +160,14 @@ describe('the ledger, the reconciliation and the accounting export', () => {
     expect(res.headers['content-type']).toContain('text/csv');
     expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const rows: string[][] = parse(res.body.replace(/^\uFEFF/, ''), { relax_column_count: true, skip_empty_lines: true });
-    const summary = rows.at(-1)!;
+    // One money row, the money figures' definition: received less refunds paid, today; no second "summary".
+    const money = rows.at(-1)!;
     const satang = (s: string) => Math.round(Number(s) * 100);
-    expect(summary[0]).toBe('summary');
-    expect(satang(summary[3]!)).toBe(ordersTotal);
-    expect(satang(summary[5]!)).toBe(refundsTotal);
-    expect(satang(summary[7]!)).toBe(ordersTotal - refundsTotal);
+    expect(money[0]).toBe('money');
+    expect(rows.filter((r) => r[0] === 'summary')).toEqual([]);
+    expect(satang(money[money.indexOf('received') + 1]!)).toBe(Number(truth!.received));
+    expect(satang(money[money.indexOf('refunds_paid') + 1]!)).toBe(Number(truth!.all_refunds));
+    expect(satang(money[money.indexOf('net_sales') + 1]!)).toBe(Number(truth!.received) - Number(truth!.all_refunds));
 
     // The order rows themselves sum to the same figure, the cancelled order is not among them, and VAT is inside each total.
     const header = rows.findIndex((r) => r[0] === 'number');
@@ -385,7 +388,7 @@ describe('the money pages by channel', () => {
       let current = '';
       for (const r of rows) {
         if (r[0]!.startsWith('# ')) current = r[0]!.slice(2);
-        else if (r[0] === 'summary') out.summary = [r];
+        else if (r[0] === 'money') out.money = [r];
         else (out[current] ??= []).push(r);
       }
       return out;
@@ -405,18 +408,19 @@ describe('the money pages by channel', () => {
     for (const name of ['lines', 'payments', 'refunds']) expect(s[name]!.slice(1).every((r) => isShopee.has(r[0]!)), name).toBe(true);
     expect(s.payments!.slice(1).map((r) => r[0])).toContain(made.shopee.paid);
     expect(s.refunds!.slice(1).map((r) => r[0])).toEqual([made.shopee.paidWithRefund]);
-    const { rows: [truth] } = await t.database.db.execute<{ orders: string; refunds: string }>(sql`
-      select (select coalesce(sum(total), 0) from orders where status <> 'cancelled' and channel = 'shopee') as orders,
-             (select coalesce(sum(r.amount), 0) from refunds r join orders o on o.id = r.order_id where r.status = 'paid' and o.status <> 'cancelled' and o.channel = 'shopee') as refunds`);
-    const summary = s.summary![0]!;
-    expect(Math.round(Number(summary[3]) * 100)).toBe(Number(truth!.orders));
-    expect(Math.round(Number(summary[5]) * 100)).toBe(Number(truth!.refunds));
-    expect(summary.slice(-2)).toEqual(['channel', 'shopee']);
+    const { rows: [truth] } = await t.database.db.execute<{ received: string; refunds: string }>(sql`
+      select (select coalesce(sum(p.amount), 0) from payments p join orders o on o.id = p.order_id where p.status = 'confirmed' and o.channel = 'shopee') as received,
+             (select coalesce(sum(r.amount), 0) from refunds r join orders o on o.id = r.order_id where r.status = 'paid' and o.channel = 'shopee') as refunds`);
+    const money = s.money![0]!;
+    expect(Math.round(Number(money[money.indexOf('received') + 1]) * 100)).toBe(Number(truth!.received));
+    expect(Math.round(Number(money[money.indexOf('refunds_paid') + 1]) * 100)).toBe(Number(truth!.refunds));
+    expect(Math.round(Number(money[money.indexOf('net_sales') + 1]) * 100)).toBe(Number(truth!.received) - Number(truth!.refunds));
+    expect(money.slice(-2)).toEqual(['channel', 'shopee']);
 
     const all = sections((await owner.get(`/admin/finance/export.csv?from=${today}&to=${today}&kind=all`)).body);
     expect(ours(all.orders!.slice(1).map((r) => r[0]!))).toEqual(expect.arrayContaining([made.line.paid, made.line.unpaid, made.shopee.paid, made.shopee.unpaid]));
     expect(all.refunds!.slice(1).map((r) => r[0])).toEqual(expect.arrayContaining([made.line.paidWithRefund, made.shopee.paidWithRefund]));
-    expect(all.summary![0]).toHaveLength(8);
+    expect(all.money![0]).toHaveLength(12);
 
     const bad = await owner.get(`/admin/finance/export.csv?from=${today}&to=${today}&channel=myspace`);
     expect(bad.statusCode).toBe(400);

@@ -146,7 +146,8 @@ function localStamp(d: Date, tz: string): string {
 
 /**
  * The export as one CSV (UTF-8 with a BOM, so Excel reads Thai): the chosen sections, each headed by
- * its name, then the summary row (orders total, refunds total, net), which always covers the range.
+ * its name, then the money row (received, refunds paid, net sales, awaiting payment, COD to collect):
+ * the one definition every page uses, covering the range (one channel's when the export names one).
  */
 export async function accountingCsv(db: DbOrTx, r: AccountingRange, kind: AccountingKind, opts: { vatRegistered: boolean }): Promise<string> {
   const rows: (string | number)[][] = [];
@@ -204,8 +205,6 @@ export async function accountingCsv(db: DbOrTx, r: AccountingRange, kind: Accoun
     }
     blank();
   }
-  const ordersTotal = orders.reduce((n, o) => n + o.total, 0);
-  const refundsTotal = refunds.reduce((n, f) => n + f.amount, 0);
   // The money figures of the range, as every page shows them (src/modules/reports/money.ts): money
   // received and paid back on the range's days, and what is still owed apart.
   const money = await moneyFigures(db, { ...shopDays(r.from, r.to, r.timeZone), channel: r.channel });
@@ -214,7 +213,5 @@ export async function accountingCsv(db: DbOrTx, r: AccountingRange, kind: Accoun
     'money', `${r.from}..${r.to}`, 'received', decimal(money.paid), 'refunds_paid', decimal(money.refunds), 'net_sales', decimal(money.netSales),
     'awaiting_payment', decimal(money.awaitingPayment), 'cod_to_collect', decimal(money.codToCollect), ...(r.channel ? ['channel', r.channel] : []),
   ]);
-  // The summary covers the same orders as the sections: one channel's when the export is of one channel.
-  rows.push(['summary', `${r.from}..${r.to}`, 'orders_total', decimal(ordersTotal), 'refunds_total', decimal(refundsTotal), 'net', decimal(ordersTotal - refundsTotal), ...(r.channel ? ['channel', r.channel] : [])]);
   return writeCsv(rows);
 }

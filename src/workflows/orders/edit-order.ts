@@ -7,7 +7,7 @@ import { issueCreditNote } from '#src/modules/billing/index.ts';
 import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
 import { releaseOrderReservations, reserveOrderLines } from '#src/modules/inventory/index.ts';
 import { addLines, appendOrderNote, assertEditable, keepRevision, linesOf, lockOrder, removeLine, saveTotals, setLineQty } from '#src/modules/orders/index.ts';
-import { paidAmount, recordRefundDue } from '#src/modules/payments/index.ts';
+import { paidAmount, recordRefundDue, refundableAmount } from '#src/modules/payments/index.ts';
 import { assertNothingShipped, dropPlannedParcels } from '#src/modules/shipping/index.ts';
 import { tellCustomer } from '#src/modules/notify/index.ts';
 
@@ -91,7 +91,8 @@ export async function editOrder(db: Db, input: EditOrderInput): Promise<EditResu
     // A receipt already issued keeps its number and amounts; what the edit takes off is a credit note.
     await issueCreditNote(tx, order.id, { amount: order.total - updated.total, reason: `order edited (revision ${revision})${input.reason ? `: ${input.reason}` : ''}`, timeZone: input.timeZone });
 
-    const paid = await paidAmount(tx, order.id);
+    // What the shop holds for the order: paid, less refunds paid or already owed (an earlier edit's).
+    const paid = await refundableAmount(tx, order.id);
     const refund = Math.max(0, paid - updated.total);
     const due = paid > 0 ? Math.max(0, updated.total - paid) : updated.total;
     if (refund > 0) {
