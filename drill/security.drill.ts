@@ -35,6 +35,7 @@ export const INJECTIONS = [
 
 /** Routes anyone may call, each with the reason. Anything else must demand credentials. */
 export const PUBLIC_ROUTES: [RegExp, string][] = [
+  [/^\/$/, 'the front door: a redirect to the back office'],
   [/^\/healthz$/, 'health check for load balancers'],
   [/^\/docs(\/.*)?$/, 'the API description (OpenAPI) and its UI'],
   [/^\/chat$/, 'the web chat page: gives a new visitor a signed cookie'],
@@ -51,6 +52,7 @@ type Route = { method: string; url: string };
 function concrete(url: string): string {
   return url
     .replace(':number', 'TL-10001')
+    .replace(':carrier', 'flash')
     .replace(/:id\b/, '1')
     .replace(':file', 'admin.css')
     .replace(/\*$/, 'index.html')
@@ -162,6 +164,10 @@ export function securityDrill(opts: DrillOptions) {
         FACEBOOK_PAGE_ACCESS_TOKEN: graph.pageAccessToken,
         FACEBOOK_VERIFY_TOKEN: graph.verifyToken,
         FACEBOOK_GRAPH_API_BASE_URL: graph.baseUrl,
+        // Flash connected, so its status webhook is a live route that must refuse an unsigned push (never called out to).
+        FLASH_MCH_ID: 'DRILL01',
+        FLASH_SECRET_KEY: 'drill-flash-secret-key',
+        FLASH_API_BASE_URL: 'http://127.0.0.1:9',
         SHOP_NAME,
       });
     } finally {
