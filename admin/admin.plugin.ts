@@ -38,7 +38,7 @@ import { stockRoutes } from './routes/stock.routes.ts';
 import { customersRoutes } from './routes/customers.routes.ts';
 import { printRoutes } from './routes/print.routes.ts';
 import { reportsRoutes } from './routes/reports.routes.ts';
-import { settingsRoutes } from './routes/settings.routes.ts';
+import { settingsRoutes } from './routes/settings/index.ts';
 import { importsRoutes } from './routes/imports.routes.ts';
 import { returnsRoutes } from './routes/returns.routes.ts';
 import { isHtmx, languageOf, render, wantsData } from './view.ts';
