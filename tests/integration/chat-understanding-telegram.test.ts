@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySettings } from '#src/modules/settings/index.ts';
+import { decodeEntities, signIn } from '../helpers/admin.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { sendTelegram, settle } from '../helpers/chat.ts';
 import { makeProduct } from '../helpers/factories.ts';
@@ -110,8 +111,13 @@ describe('chat in ordinary Thai, through Telegram', () => {
     expect(await say(chatId, 'ยาหม่องเขียว 1')).toContain('ยาหม่องเขียว x1');
   });
 
-  it("without PromptPay names the shop's bank account in the order reply", async () => {
+  it("without PromptPay names the shop's bank account in the order reply; with neither, the back office warns", async () => {
     expect(t.config.promptPayId).toBeUndefined();
+    const owner = await signIn(t.app, 'owner@example.com', 'correct horse battery');
+    const warning = async () => /data-testid="no-pay-to"/.test((await owner.get('/admin')).body);
+    const dashboard = decodeEntities((await owner.get('/admin')).body);
+    expect(dashboard).toContain('ลูกค้ายังไม่รู้ว่าจะโอนเงินไปที่ไหน');
+    expect(dashboard).toContain('href="/admin/settings/payments"');
     applySettings(t.config, [{ section: 'payments', data: { accounts: [{ bank: '014', number: '987-6-54321-0', name: 'ร้านสมุนไพรบ้านสวน' }] } }]);
     try {
       const chatId = 6105;
@@ -122,6 +128,7 @@ describe('chat in ordinary Thai, through Telegram', () => {
       expect(placed).toMatch(/TL-\d+/);
       expect(placed).toContain('987-6-54321-0');
       expect(placed).toContain('ชื่อบัญชี ร้านสมุนไพรบ้านสวน');
+      expect(await warning()).toBe(false);
     } finally {
       applySettings(t.config, []);
     }
