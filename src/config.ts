@@ -177,6 +177,14 @@ function crossChecks(src: Record<string, string | undefined>): string[] {
 
 export type Env = z.infer<typeof envSchema>;
 
+/** One question of the shop's FAQ: Thai first, English optional (several phrasings of a question, one a line). */
+export interface ShopFaqEntry {
+  question: string;
+  questionEn?: string | undefined;
+  answer: string;
+  answerEn?: string | undefined;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -270,6 +278,8 @@ function toConfig(e: Env) {
       parcels: structuredClone(defaultParcelOptions) as ParcelOptions,
       /** Carrier credentials saved in Settings, secrets sealed; opened only to build the carriers (never shown back in full). */
       carrierSecrets: {} as CarrierSecrets,
+      /** The shop's answers to customers' usual questions (Settings → FAQ); the chat answers from them. */
+      faq: [] as ShopFaqEntry[],
     },
     /** Carrier API credentials from the environment; Settings may override them (stored encrypted). */
     carrierApis: {

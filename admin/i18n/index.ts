@@ -7,6 +7,7 @@ import { customersTexts } from './areas/customers.ts';
 import { dashboardTexts } from './areas/dashboard.ts';
 import { errorsTexts } from './areas/errors.ts';
 import { eventsTexts } from './areas/events.ts';
+import { faqTexts } from './areas/faq.ts';
 import { financeTexts } from './areas/finance.ts';
 import { importsTexts } from './areas/imports.ts';
 import { messagesTexts } from './areas/messages.ts';
@@ -48,6 +49,7 @@ const en = {
   ...returnsTexts.en,
   ...settingsTexts.en,
   ...stockTexts.en,
+  ...faqTexts.en,
 };
 export type MessageKey = keyof typeof en;
 
@@ -73,6 +75,7 @@ const th: Record<MessageKey, string> = {
   ...returnsTexts.th,
   ...settingsTexts.th,
   ...stockTexts.th,
+  ...faqTexts.th,
 };
 
 /** Both dictionaries, composed from the area files (read by the i18n test). */

@@ -43,6 +43,9 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
       chart: JSON.stringify(chart),
       showMoney: money,
       currency: config.shop.currency,
+      // Neither PromptPay nor a bank account: customers are only told the shop will send payment details.
+      noPayTo: !config.promptPayId && config.receivers.payTo.length === 0,
+      canSetPayments: can(request.admin!.user.role, 'settings.payments'),
     });
   });
 

@@ -18,11 +18,13 @@ import type { Db } from '#src/db/client.ts';
 import { escapeHtml } from '#src/lib/html.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
 import { appendWebchat, webchatAfter, type InboundRecord } from '#src/modules/conversations/index.ts';
+import { chatIdentityLanguage } from '#src/modules/customers/index.ts';
 import { inspectImage } from '#src/lib/image-guard.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import { messages } from '#templates/messages/index.ts';
 import { createForgeryGuard as createWindowCounter } from '../forgery-guard.ts';
 import type { InboundDecoder } from '../inbox-processor.ts';
+import { sameOriginParts } from './same-origin.ts';
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/webchat');
 const COOKIE = 'talad_chat';
@@ -106,6 +108,14 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
     return config.shop.locale;
   }
 
+  /** The conversation's language: the one the customer is answered in, else the browser's until they write. */
+  async function conversationLang(request: FastifyRequest, visitorId: string | undefined): Promise<'th' | 'en'> {
+    return (visitorId ? await chatIdentityLanguage(db, 'webchat', visitorId) : undefined) ?? langOf(request);
+  }
+
+  /** The page's own texts, as a JSON block (not run as script, so the CSP allows it); chat.js reads them. */
+  const pageTexts = (lang: 'th' | 'en') => JSON.stringify(messages[lang].webchat.page).replace(/</g, '\\u003c');
+
   /** Every API call needs the visitor's cookie and the page's CSRF token, bound to that visitor. */
   function requireVisitor(request: FastifyRequest, reply: FastifyReply, csrf: boolean): string | undefined {
     const visitorId = visitorOf(request);
@@ -133,16 +143,15 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
         maxAge: 60 * 60 * 24 * 365,
       });
     }
-    const lang = langOf(request);
-    // The page's own texts travel in a JSON block (not run as script, so the CSP allows it); chat.js reads them.
-    const texts = JSON.stringify(messages[lang].webchat.page).replace(/</g, '\\u003c');
+    const lang = await conversationLang(request, visitorId);
+    const texts = pageTexts(lang);
     const html = page
       .replaceAll('{{SHOP_NAME}}', () => escapeHtml(config.shop.name))
       .replaceAll('{{LANG}}', lang)
       .replaceAll('{{CSRF}}', csrfFor(visitorId))
       .replaceAll('{{TEXTS}}', () => texts);
     return reply
-      .header('content-security-policy', "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'")
+      .header('content-security-policy', "default-src 'self'; img-src 'self' data: blob: https:; style-src 'self'; script-src 'self'; connect-src 'self'")
       .header('cache-control', 'no-store')
       .type('text/html; charset=utf-8')
       .send(html);
@@ -169,7 +178,7 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
   app.post('/chat/api/images', { schema: { hide: true } }, async (request, reply) => {
     const visitorId = requireVisitor(request, reply, true);
     if (!visitorId) return reply;
-    const lang = langOf(request);
+    const lang = await conversationLang(request, visitorId);
     let id: string | undefined;
     let bytes: Buffer | undefined;
     try {
@@ -211,14 +220,15 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
       const bytes = await readFile(path.join(opts.dataDir, 'uploads', 'webchat', visitorId, file));
       return reply.type(`image/${file.split('.').pop()}`).header('cache-control', 'private, max-age=86400').send(bytes);
     } catch {
-      return reply.status(404).send({ error: { code: 'NOT_FOUND', message: messages[langOf(request)].webchat.refused.NOT_FOUND } });
+      return reply.status(404).send({ error: { code: 'NOT_FOUND', message: messages[await conversationLang(request, visitorId)].webchat.refused.NOT_FOUND } });
     }
   });
 
   app.get('/chat/api/messages', { schema: { hide: true } }, async (request, reply) => {
     const visitorId = requireVisitor(request, reply, false);
     if (!visitorId) return reply;
-    const { after } = z.object({ after: z.coerce.number().int().min(0).optional() }).parse(request.query);
+    const query = z.object({ after: z.coerce.number().int().min(0).optional(), lang: z.enum(['th', 'en']).optional() }).parse(request.query);
+    const after = query.after;
     const read = async () => {
       const rows = await webchatAfter(db, visitorId, after ?? 0);
       return rows.map((r) => ({
@@ -226,14 +236,14 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
         seq: r.id,
         from: r.sender,
         at: r.createdAt.toISOString(),
-        parts: r.parts,
+        parts: sameOriginParts(r.parts, config.publicUrl),
       }));
     };
-    let messages = await read();
-    if (messages.length === 0 && after !== undefined) {
+    let batch = await read();
+    if (batch.length === 0 && after !== undefined) {
       // Long poll: wake on this visitor's event, and look again now and then for writes by other instances.
       const deadline = Date.now() + LONG_POLL_MS;
-      while (messages.length === 0 && Date.now() < deadline && !request.raw.destroyed) {
+      while (batch.length === 0 && Date.now() < deadline && !request.raw.destroyed) {
         await new Promise<void>((resolve) => {
           const done = () => {
             clearTimeout(timer);
@@ -243,10 +253,13 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
           const timer = setTimeout(done, Math.min(3_000, deadline - Date.now()));
           webchatEvents.on(visitorId, done);
         });
-        messages = await read();
+        batch = await read();
       }
     }
-    const cursor = String(messages.at(-1)?.seq ?? after ?? 0);
-    return reply.header('cache-control', 'no-store').send({ messages: messages.map(({ seq: _seq, ...m }) => m), cursor });
+    const cursor = String(batch.at(-1)?.seq ?? after ?? 0);
+    // The page follows the conversation's language: when the customer changed it, its own texts come along.
+    const lang = await conversationLang(request, visitorId);
+    const texts = query.lang !== undefined && query.lang !== lang ? messages[lang].webchat.page : undefined;
+    return reply.header('cache-control', 'no-store').send({ messages: batch.map(({ seq: _seq, ...m }) => m), cursor, lang, ...(texts ? { texts } : {}) });
   });
 };

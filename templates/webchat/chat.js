@@ -15,9 +15,11 @@
   var PINNED_SLACK_PX = 80;
 
   var root = document.documentElement;
+  // The conversation's language as the server knows it (never the browser's own): it may change while
+  // the page is open, when the customer picks another language in the chat (see useLanguage).
   var lang = root.lang === 'en' ? 'en' : 'th';
   if (root.lang !== lang) root.lang = lang;
-  // The page's texts in the visitor's language, put in the page by the server from templates/messages.
+  // The page's texts in that language, put in the page by the server from templates/messages.
   var textsEl = document.getElementById('chat-texts');
   var t = JSON.parse((textsEl && textsEl.textContent) || '{}');
   var locale = lang === 'en' ? 'en-GB' : 'th-TH';
@@ -37,8 +39,13 @@
   var shopName = shopNameEl ? (shopNameEl.textContent || '').trim() : '';
   var baseTitle = document.title;
 
-  var timeFormat = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });
-  var dayFormat = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric' });
+  var timeFormat;
+  var dayFormat;
+  function makeFormats() {
+    timeFormat = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });
+    dayFormat = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric' });
+  }
+  makeFormats();
 
   /** Message id → its row, for server messages and the visitor's own (optimistic) ones. */
   var rows = new Map();
@@ -149,7 +156,6 @@
     if (pinned) jumpButton.hidden = true;
   }, { passive: true });
 
-  jumpButton.textContent = t.newMessages + ' ↓';
   jumpButton.addEventListener('click', function () {
     scrollToBottom();
   });
@@ -529,7 +535,7 @@
         : null;
       var started = Date.now();
       try {
-        var url = API + '/messages' + (cursor === null ? '' : '?after=' + encodeURIComponent(cursor));
+        var url = API + '/messages?lang=' + lang + (cursor === null ? '' : '&after=' + encodeURIComponent(cursor));
         var res = await fetchWithTimeout(
           url,
           { headers: { accept: 'application/json' }, cache: 'no-store', credentials: 'same-origin' },
@@ -538,6 +544,9 @@
         if (!res.ok) throw new Error('HTTP ' + res.status);
         var body = await res.json();
         var messages = body && Array.isArray(body.messages) ? body.messages : [];
+        if (body && (body.lang === 'th' || body.lang === 'en') && body.lang !== lang && body.texts && typeof body.texts === 'object') {
+          useLanguage(body.lang, body.texts);
+        }
         if (!loaded) {
           loaded = true;
           var loading = byTestId('loading');
@@ -695,13 +704,31 @@
 
   // ---------- composer ----------
 
-  input.placeholder = t.placeholder;
-  input.setAttribute('aria-label', t.placeholder);
-  sendButton.setAttribute('aria-label', t.send);
-  sendButton.title = t.send;
-  attachButton.setAttribute('aria-label', t.attach);
-  attachButton.title = t.attach;
-  list.setAttribute('aria-label', t.messages);
+  /** The page's own labels, in the conversation's language. */
+  function applyTexts() {
+    input.placeholder = t.placeholder;
+    input.setAttribute('aria-label', t.placeholder);
+    sendButton.setAttribute('aria-label', t.send);
+    sendButton.title = t.send;
+    attachButton.setAttribute('aria-label', t.attach);
+    attachButton.title = t.attach;
+    list.setAttribute('aria-label', t.messages);
+    jumpButton.textContent = t.newMessages + ' ↓';
+    var state = statusLine.getAttribute('data-state');
+    statusLine.textContent = state === 'reconnecting' ? t.reconnecting : state === 'connecting' ? t.connecting : t.online;
+  }
+
+  /** The customer changed the conversation's language: the page's labels follow from now on. */
+  function useLanguage(next, texts) {
+    lang = next;
+    root.lang = next;
+    t = texts;
+    locale = next === 'en' ? 'en-GB' : 'th-TH';
+    makeFormats();
+    applyTexts();
+  }
+
+  applyTexts();
   setConnection('connecting');
 
   function autosize() {

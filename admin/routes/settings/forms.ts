@@ -202,6 +202,17 @@ export const forms: { [S in SettingsSection]: { toForm(d: SectionData<S>): Body;
     toForm: (d) => ({ locale: d.locale, timeZone: d.timeZone }),
     fromForm: (b) => ({ locale: str(b.locale), timeZone: str(b.timeZone) }),
   },
+  faq: {
+    toForm: (d) => ({ entries: d.entries.map((e) => ({ question: e.question, questionEn: e.questionEn ?? '', answer: e.answer, answerEn: e.answerEn ?? '' })) }),
+    fromForm: (b) => ({
+      entries: rows(b, { question: 'faqQuestion', questionEn: 'faqQuestionEn', answer: 'faqAnswer', answerEn: 'faqAnswerEn' }).map((r) => ({
+        question: r.question,
+        questionEn: r.questionEn || undefined,
+        answer: r.answer,
+        answerEn: r.answerEn || undefined,
+      })),
+    }),
+  },
   facebook: {
     // Only whether each value is saved here; the page shows the effective ones by their last 4 characters.
     toForm: (d) => Object.fromEntries(facebookFields.map((f) => [`${f}Saved`, d[f] ? '1' : ''])),

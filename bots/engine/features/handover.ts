@@ -1,12 +1,14 @@
 /**
  * A person instead of the bot: asked for ("ขอคุยกับแอดมิน"), the bot says a person will answer, the
  * merchant is told, and the bot stays quiet in that conversation until the customer asks for it back
- * or HANDOVER_MINUTES pass. Questions the bot cannot answer go to the merchant the same way, without
- * the silence, and the conversation stays where it was.
+ * or HANDOVER_MINUTES pass. Questions are answered from the shop's FAQ (Settings → FAQ) when it has
+ * the answer; the others go to the merchant the same way, without the silence, and the conversation
+ * stays where it was.
  */
 import { notifyMerchant } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
 import { mainButtons, text, type Command, type CommandHandlers, type Ctx, type FeatureDeps } from '../context.ts';
+import { answerFromFaq } from '../understanding/index.ts';
 
 /** How long the bot keeps quiet after a hand-over when nobody hands the conversation back. */
 export const HANDOVER_MINUTES = 60;
@@ -31,7 +33,10 @@ export function createHandover({ config }: FeatureDeps) {
         delete ctx.state.handover;
         return [text(ctx.m.handedBack, mainButtons(ctx.m))];
       },
-      question: async (ctx) => {
+      question: async (ctx, command) => {
+        // The shop's FAQ (Settings) first; only a question it has no answer for goes to a person.
+        const known = answerFromFaq(ctx.said ?? '', config.shop.faq, command.topic);
+        if (known) return [text(ctx.locale === 'en' && known.answerEn ? known.answerEn : known.answer, ctx.state.step === 'idle' ? mainButtons(ctx.m) : undefined)];
         await notifyMerchant(
           ctx.tx,
           config,

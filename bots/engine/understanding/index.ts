@@ -7,3 +7,4 @@ export { indexCatalog, type CatalogIndex } from './catalog.ts';
 export { parseAddress, looksLikeAddress } from './address.ts';
 export { choiceButtons, type ChoiceButton, type ChoiceOptions } from './labels.ts';
 export type * from './types.ts';
+export { answerFromFaq, meaningWords, type FaqEntry } from './faq.ts';

@@ -61,14 +61,22 @@ function cut(s: string, max: number): string {
 
 /**
  * One label, trying in turn: the whole name, size and price; without the size when the names already
- * differ; without the words every candidate shares; and only then the name's own words shortened.
+ * differ; without the words every candidate shares; without the price; and only then the name's own
+ * words shortened.
  */
 function fit(parts: { shared: string[]; own: string[]; size: string; sizeNeeded: boolean; price: string }, limit: number): string {
   const join = (...xs: string[]) => xs.filter(Boolean).join(' ');
   const own = compact(parts.own);
   const whole = compact([...parts.shared, ...parts.own]);
   const size = parts.sizeNeeded ? parts.size : '';
-  const attempts = [join(whole, parts.size, parts.price), join(whole, size, parts.price), join(own, parts.size, parts.price), join(own, size, parts.price)];
+  const attempts = [
+    join(whole, parts.size, parts.price),
+    join(whole, size, parts.price),
+    join(own, parts.size, parts.price),
+    join(own, size, parts.price),
+    // The price goes before any of the name does: the name is what the customer chooses by.
+    join(own, size),
+  ];
   for (const a of attempts) if (length(a) <= limit) return a;
   const tail = join(size, parts.price);
   if (length(tail) + 4 <= limit) return join(cut(own, limit - length(tail) - 1), tail);
@@ -89,7 +97,8 @@ export function choiceButtons(items: readonly CatalogItem[], options: ChoiceOpti
   const qty = Math.max(1, Math.floor(options.qty));
   return items.map((item, i) => {
     const s = split_[i]!;
-    const price = item.price !== undefined ? options.money(item.price) : '';
+    // Whole baht without the satang ("฿320", "THB 320"): three characters more for the name.
+    const price = item.price !== undefined ? options.money(item.price).replace(/[.,]00(?!\d)/, '') : '';
     const cutAt = sharedWords[i]!;
     const label = fit({ shared: s.words.slice(0, cutAt), own: s.words.slice(cutAt), size: s.size, sizeNeeded, price }, options.limit);
     return { label, command: `${item.sku} x${qty}` };

@@ -17,7 +17,7 @@ export type Step = 'browse' | 'address' | 'summary' | 'return';
 
 export type Lang = 'th' | 'en';
 
-export type QuestionTopic = 'shipping_time' | 'shipping_fee' | 'carriers' | 'cod' | 'hours' | 'payment' | 'other';
+export type QuestionTopic = 'shipping_time' | 'shipping_fee' | 'carriers' | 'cod' | 'hours' | 'payment' | 'returns' | 'other';
 
 export type ReturnReason = 'damaged' | 'wrong_item' | 'not_as_described' | 'changed_mind' | 'other';
 

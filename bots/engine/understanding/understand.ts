@@ -188,7 +188,7 @@ export function understand(input: string, options: UnderstandOptions): Interpret
   if (has(cue.CART) && !products()) return { intent: 'cart' };
   if (has(cue.REORDER)) return { intent: 'reorder' };
   if (has(cue.RETURN) && !products() && !cue.TOPICS.some(([, re]) => has(re))) {
-    return /ยังไง|อย่างไร|กี่วัน|policy|how/.test(c) ? { intent: 'question', topic: 'other' } : { intent: 'return', action: 'start' };
+    return /ยังไง|อย่างไร|กี่วัน|policy|how/.test(c) ? { intent: 'question', topic: 'returns' } : { intent: 'return', action: 'start' };
   }
   if (has(cue.CANCEL) && !products()) return { intent: 'cancel' };
   if (has(cue.NOTICE) && !products()) return { intent: 'smalltalk' };

@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import { customerIdentities, customers, type OrderChannel } from '../../db/schema/index.ts';
 
@@ -68,3 +68,13 @@ export async function lastChatInbound(db: DbOrTx, chats: { channel: string; exte
 }
 
 const textArray = (values: string[]) => sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
+
+/** The language a chat identity's customer is answered in, when one is known (chosen or first seen). */
+export async function chatIdentityLanguage(db: DbOrTx, channel: ChatTarget['channel'], externalId: string): Promise<'th' | 'en' | undefined> {
+  const [row] = await db
+    .select({ language: customers.language })
+    .from(customerIdentities)
+    .innerJoin(customers, eq(customers.id, customerIdentities.customerId))
+    .where(and(eq(customerIdentities.channel, channel), eq(customerIdentities.externalId, externalId)));
+  return row?.language ?? undefined;
+}

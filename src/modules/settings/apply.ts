@@ -8,7 +8,7 @@ export type OpenSealed = (sealed: string, label: string) => string | undefined;
 export interface SettingsTarget {
   shop: Pick<
     Config['shop'],
-    'name' | 'address' | 'phone' | 'taxId' | 'vatRegistered' | 'logoPath' | 'returnWindowDays' | 'timeZone' | 'locale' | 'shipping' | 'carriers' | 'parcels' | 'carrierSecrets'
+    'name' | 'address' | 'phone' | 'taxId' | 'vatRegistered' | 'logoPath' | 'returnWindowDays' | 'timeZone' | 'locale' | 'shipping' | 'carriers' | 'parcels' | 'carrierSecrets' | 'faq'
   >;
   promptPayId: Config['promptPayId'];
   receivers: Config['receivers'];
@@ -44,6 +44,7 @@ export function defaultsOf(config: SettingsTarget): SettingsTarget {
         carriers: config.shop.carriers,
         parcels: config.shop.parcels,
         carrierSecrets: config.shop.carrierSecrets,
+        faq: config.shop.faq,
       },
       promptPayId: config.promptPayId,
       receivers: config.receivers,
@@ -122,6 +123,7 @@ export function applySettings(config: SettingsTarget, rows: readonly SettingsRow
   config.jobs.reorderReminders = r ? r.reorderReminders : env.jobs.reorderReminders;
 
   shop.returnWindowDays = s.returns ? s.returns.returnWindowDays : env.shop.returnWindowDays;
+  shop.faq = s.faq ? s.faq.entries : env.shop.faq;
 
   shop.locale = s.locale ? s.locale.locale : env.shop.locale;
   shop.timeZone = s.locale ? s.locale.timeZone : env.shop.timeZone;
@@ -186,5 +188,6 @@ export function currentValues(config: SettingsTarget): { [S in SettingsSection]:
     locale: { locale: shop.locale, timeZone: shop.timeZone },
     // Environment secrets are never copied into a form: nothing is saved in Settings until typed there.
     facebook: {},
+    faq: { entries: shop.faq.map((e) => ({ ...e })) },
   };
 }

@@ -189,6 +189,21 @@ export const facebookFormSchema = z.object({
   verifyToken: z.string().regex(/^[\x21-\x7e]{8,128}$/, 'settings.error.fbVerifyToken').optional(),
 });
 
+/**
+ * The shop's FAQ: what the chat answers when a customer asks (shipping time, opening hours, return
+ * policy, anything the shop is often asked). A question may list several phrasings, one a line.
+ */
+export const faqEntrySchema = z.object({
+  question: z.string().trim().min(1).max(500),
+  questionEn: z.string().trim().max(500).optional(),
+  answer: z.string().trim().min(1).max(1000),
+  answerEn: z.string().trim().max(1000).optional(),
+});
+
+export const faqSchema = z.object({
+  entries: z.array(faqEntrySchema).max(50, 'settings.error.faqTooMany').default([]),
+});
+
 export const sectionSchemas = {
   profile: profileSchema,
   payments: paymentsSchema,
@@ -199,6 +214,7 @@ export const sectionSchemas = {
   returns: returnsSchema,
   locale: localeSchema,
   facebook: facebookSchema,
+  faq: faqSchema,
 } as const;
 
 export type SettingsSection = keyof typeof sectionSchemas;

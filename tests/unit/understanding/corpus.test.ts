@@ -62,9 +62,14 @@ describe('npm run eval:chat', () => {
     expect(lines[0]).toMatch(/dev\.jsonl: \d+\/99 right/);
     expect(stdout).toMatch(/address lines: 7; name 7, phone 7, postcode 7, province \d/);
     expect(stdout).toMatch(/parse time per line \(wall\): p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    // The must-be-true checks, each named with its figures.
+    expect(stdout).toMatch(/\[ok\] +at least 95% of lines right: \d+\/99 \(\d+\.\d%\)/);
+    expect(stdout).toMatch(/\[ok\] +every address line's name, phone and postcode right: name 7\/7, phone 7\/7, postcode 7\/7/);
+    expect(stdout).toMatch(/parse well under 5 ms a line: p50 [\d.]+ ms, p99 [\d.]+ ms \(CPU/);
     const report = JSON.parse(lines.at(-1)!);
     expect(Object.keys(report)).toEqual(expect.arrayContaining(['total', 'correct', 'accuracy', 'byIntent', 'address', 'misses']));
     expect(report).toMatchObject({ total: 99, address: { total: 7, name: 7, phone: 7, postcode: 7 } });
     expect(report.byIntent.add).toEqual({ total: 27, correct: expect.any(Number) });
+    expect(report.checks).toMatchObject({ accuracy: true, address: true });
   });
 });

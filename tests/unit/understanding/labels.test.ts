@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { choiceButtons } from '#bots/engine/understanding/labels.ts';
 import { demoCatalogItems } from '#src/db/demo-catalog.ts';
+import { formatMoney } from '#src/lib/money.ts';
 
 const catalog = demoCatalogItems();
 const pick = (...skus: string[]) => skus.map((s) => catalog.find((c) => c.sku === s)!);
@@ -42,6 +43,18 @@ describe('"which one?" and suggestion buttons', () => {
     expect(labels.map((b) => b.command)).toEqual(['TS-S x3', 'TS-L x3']);
     expect(labels[0]!.label).toMatch(/ S ฿250$/);
     expect(labels[1]!.label).toMatch(/ L ฿270$/);
+  });
+
+  it('with the chat\'s own money format (satang and all) keeps what differs whole, in Thai and English', () => {
+    const coffees = [
+      { sku: 'C-MED', nameTh: 'กาแฟดอยช้าง คั่วกลาง 250 กรัม', nameEn: 'Doi Chang coffee medium roast 250 g', price: 32_000 },
+      { sku: 'C-DARK', nameTh: 'กาแฟดอยช้าง คั่วเข้ม 250 กรัม', nameEn: 'Doi Chang coffee dark roast 250 g', price: 33_000 },
+      { sku: 'C-MED5', nameTh: 'กาแฟดอยช้าง คั่วกลาง 500 กรัม', nameEn: 'Doi Chang coffee medium roast 500 g', price: 59_050 },
+    ];
+    const th = choiceButtons(coffees, { locale: 'th', limit: 20, qty: 2, money: (s) => formatMoney(s, 'THB', 'th') }).map((b) => b.label);
+    expect(th).toEqual(['คั่วกลาง 250g ฿320', 'คั่วเข้ม 250g ฿330', 'คั่วกลาง 500g']);
+    const en = choiceButtons(coffees, { locale: 'en', limit: 20, qty: 2, money: (s) => formatMoney(s, 'THB', 'en') }).map((b) => b.label);
+    expect(en).toEqual(['medium roast 250g', 'dark roast 250g', 'medium roast 500g']);
   });
 
   it('asks for at least one when no quantity was typed', () => {
