@@ -21,7 +21,7 @@ import { appendWebchat, webchatAfter, type InboundRecord } from '#src/modules/co
 import { inspectImage } from '#src/lib/image-guard.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import { messages } from '#templates/messages/index.ts';
-import { createForgeryGuard as createWindowCounter } from '../forgery-guard.ts';
+import { createForgeryGuard as createWindowCounter } from '#src/http/forgery-guard.ts';
 import type { InboundDecoder } from '../inbox-processor.ts';
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/webchat');

@@ -267,6 +267,30 @@ describe('Flash status webhooks', () => {
     expect(await orderStatus(order.number)).toBe('shipped');
     expect((await parcelsOf(order.id))[0]!.status).toBe('booked');
   });
+  it('checks the signature before any limit: a burst of signed pushes is never 429, forgeries are limited per source', async () => {
+    const { order, pno } = await bookedOrder();
+    flash.advance(pno, 1, { at: new Date(Date.now() - 60_000) });
+    const signed = flash.webhookBody(pno);
+    const forged = flash.webhookBody(pno, { sign: 'B'.repeat(64) });
+    const PROXY = '10.0.0.9';
+    const from = (body: string, remoteAddress: string) =>
+      t.app.inject({ method: 'POST', url, payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress });
+    const genuine: number[] = [];
+    const forgeries: number[] = [];
+    // Flash's own pushes and forgeries through the same proxy address, interleaved.
+    for (let i = 0; i < 150; i++) {
+      genuine.push((await from(signed, PROXY)).statusCode);
+      if (i % 3 === 0) forgeries.push((await from(forged, PROXY)).statusCode);
+    }
+    expect(genuine.every((c) => c === 200)).toBe(true);
+    expect(forgeries.slice(0, 30).every((c) => c === 401)).toBe(true);
+    expect(forgeries.slice(30).length).toBeGreaterThan(0);
+    expect(forgeries.slice(30).every((c) => c === 429)).toBe(true);
+    // Limited per source: a forgery from elsewhere is still judged (401), and nothing forged changed the parcel.
+    expect((await from(forged, '198.51.100.23')).statusCode).toBe(401);
+    expect((await from(signed, PROXY)).statusCode).toBe(200);
+    expect((await parcelsOf(order.id))[0]!.status).toBe('picked_up');
+  });
 });
 
 describe('Thailand Post', () => {
