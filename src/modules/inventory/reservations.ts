@@ -160,3 +160,35 @@ export async function consumeLine(
   }
   if (left > 0) throw new AppError('INSUFFICIENT_STOCK', `Line ${orderLineId} has ${qty - left} of ${qty} units held`);
 }
+
+/**
+ * The reverse of shipping: `qty` units of a line that were deducted come back on the shelf, held for the
+ * order again (a carrier booking cancelled before the courier took the parcel). Prefers the parcel's warehouse.
+ */
+export async function unconsumeLine(
+  tx: Tx,
+  input: { orderId: number; orderLineId: number; qty: number; preferWarehouseId: number | null; actor: string; note: string },
+): Promise<void> {
+  const { orderId, orderLineId, qty } = input;
+  const taken = await tx
+    .select()
+    .from(stockReservations)
+    .where(and(eq(stockReservations.orderLineId, orderLineId), eq(stockReservations.orderId, orderId), eq(stockReservations.status, 'consumed')))
+    .orderBy(asc(stockReservations.variantId), asc(stockReservations.warehouseId))
+    .for('update');
+  taken.sort((a, b) => Number(b.warehouseId === input.preferWarehouseId) - Number(a.warehouseId === input.preferWarehouseId));
+  let left = qty;
+  for (const r of taken) {
+    if (left === 0) break;
+    const back = Math.min(left, r.qty);
+    await changeStock(tx, { warehouseId: r.warehouseId, variantId: r.variantId, reservedDelta: back, onHandDelta: back, reason: 'return', refType: 'order', refId: String(orderId), actor: input.actor, note: input.note });
+    if (back === r.qty) {
+      await tx.update(stockReservations).set({ status: 'active' }).where(eq(stockReservations.id, r.id));
+    } else {
+      await tx.update(stockReservations).set({ qty: r.qty - back }).where(eq(stockReservations.id, r.id));
+      await tx.insert(stockReservations).values({ orderId, orderLineId, warehouseId: r.warehouseId, variantId: r.variantId, qty: back, status: 'active' });
+    }
+    left -= back;
+  }
+  if (left > 0) throw new AppError('INSUFFICIENT_STOCK', `Line ${orderLineId} has ${qty - left} of ${qty} units shipped`);
+}
