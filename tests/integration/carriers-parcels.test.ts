@@ -147,6 +147,25 @@ describe('cancelling a booking before pickup, and asking for a pickup', () => {
     expect(await onHand(sku)).toBe(498);
   });
 
+  it("undoes a booking the merchant cancelled in Flash's own app: the webhook frees the order once, however often it comes", async () => {
+    const { order, sku } = await bed.confirmedLineOrder({ qty: 3 });
+    await packer.post(`/admin/orders/${order.number}/book`, { carrier: 'flash' });
+    const [booked] = await bed.parcelsOf(order.id);
+    expect(await onHand(sku)).toBe(497);
+    bed.flash.advance(booked!.trackingNumber!, 9, { at: new Date(Date.now() - 60_000) });
+    const body = bed.flash.webhookBody(booked!.trackingNumber!);
+    for (let i = 0; i < 2; i++) {
+      const res = await bed.t.app.inject({ method: 'POST', url: '/webhooks/carriers/flash', payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(res.statusCode).toBe(200);
+    }
+    expect(await bed.orderStatus(order.number)).toBe('packed');
+    expect(await onHand(sku)).toBe(500);
+    expect((await bed.parcelsOf(order.id)).map((p) => p.status)).toEqual(['cancelled']);
+    expect((await packer.post(`/admin/orders/${order.number}/book`, { carrier: 'flash' })).statusCode).toBe(303);
+    expect(bed.flashOf(order.number)).toHaveLength(2);
+    expect(await onHand(sku)).toBe(497);
+  });
+
   it("refuses to cancel a parcel the courier picked up, with Flash's reason in Thai, and changes nothing", async () => {
     const { order } = await bed.confirmedLineOrder();
     await packer.post(`/admin/orders/${order.number}/book`, { carrier: 'flash' });

@@ -1,4 +1,4 @@
-import type { Db } from '#src/db/client.ts';
+import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { Order, Shipment } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
@@ -62,22 +62,41 @@ export async function cancelBooking(db: Db, deps: Pick<BookParcelDeps, 'carriers
       throw new AppError('PARCEL_NOT_CANCELLABLE', `The booking of order ${input.number} went through meanwhile; cancel the booked parcel instead`);
     }
     const now = new Date();
-    const carrierName = current.carrier ?? '';
-    // The units that left with this parcel come back: a split parcel's lines, or the whole order.
     if (!withdraw) {
-      const lines = await parcelLinesOf(tx, current.id);
-      const units = lines.length > 0 ? lines : (await linesOf(tx, locked.id)).map((l) => ({ orderLineId: l.id, qty: l.qty }));
-      for (const u of units) {
-        await unconsumeLine(tx, { orderId: locked.id, orderLineId: u.orderLineId, qty: u.qty, preferWarehouseId: current.warehouseId, actor: input.actor, note: `${carrierName} ${current.trackingNumber} cancelled` });
-      }
-      await recordShipmentEvents(tx, current.id, [{ status: 'cancelled', at: now, description: `${carrierName}: cancelled before pickup`, rawCode: 'staff:cancel' }], 'staff');
+      await recordShipmentEvents(tx, current.id, [{ status: 'cancelled', at: now, description: `${current.carrier ?? ''}: cancelled before pickup`, rawCode: 'staff:cancel' }], 'staff');
     }
-    const replanned = await cancelBookedParcel(tx, current, now);
-    const event = { kind: 'parcel.cancelled' as const, params: { carrier: carrierName, tracking: current.trackingNumber ?? current.outTradeNo ?? '' } };
-    if (locked.status === 'shipped') locked = await unshipBeforePickup(tx, locked, input.actor, event);
-    else await appendOrderNote(tx, locked, input.actor, { event });
+    const undone = await undoBooking(tx, locked, current, { actor: input.actor, at: now, shipped: !withdraw });
+    locked = undone.order;
+    const replanned = undone.replanned;
     return { order: locked, cancelled: { ...current, status: 'cancelled' as const }, replanned };
   });
+}
+
+/**
+ * What a booking cancelled before pickup undoes, in the caller's transaction (a cancel from the order page,
+ * or the carrier's own "cancelled" for a parcel it never picked up): the units that left with the parcel
+ * (a split parcel's lines, or the whole order) come back on the shelf held for the order, the parcel is
+ * cancelled (a split parcel planned again), and the order is packed again if the booking had shipped it.
+ */
+export async function undoBooking(
+  tx: Tx,
+  order: Order,
+  parcel: Shipment,
+  opts: { actor: string; at: Date; /** False for a failed booking withdrawn: nothing left the stock. */ shipped: boolean },
+): Promise<{ order: Order; replanned: Shipment | undefined }> {
+  const carrierName = parcel.carrier ?? '';
+  if (opts.shipped) {
+    const lines = await parcelLinesOf(tx, parcel.id);
+    const units = lines.length > 0 ? lines : (await linesOf(tx, order.id)).map((l) => ({ orderLineId: l.id, qty: l.qty }));
+    for (const u of units) {
+      await unconsumeLine(tx, { orderId: order.id, orderLineId: u.orderLineId, qty: u.qty, preferWarehouseId: parcel.warehouseId, actor: opts.actor, note: `${carrierName} ${parcel.trackingNumber} cancelled` });
+    }
+  }
+  const replanned = await cancelBookedParcel(tx, parcel, opts.at);
+  const event = { kind: 'parcel.cancelled' as const, params: { carrier: carrierName, tracking: parcel.trackingNumber ?? parcel.outTradeNo ?? '' } };
+  if (order.status === 'shipped') return { order: await unshipBeforePickup(tx, order, opts.actor, event), replanned };
+  await appendOrderNote(tx, order, opts.actor, { event });
+  return { order, replanned };
 }
 
 /**
