@@ -60,6 +60,8 @@ export interface BookedParcel {
   shipment: Shipment;
   /** True when the order's parcel was booked before (a retry after a lost answer, a second click): nothing new was made. */
   alreadyBooked: boolean;
+  /** True when this call recorded the booking (the order shipped, the customer told); false when an earlier call had. */
+  recorded: boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -105,7 +107,7 @@ export async function bookParcel(db: Db, deps: BookParcelDeps, input: BookParcel
     });
     return { order, parcel };
   });
-  if ('done' in reserved) return { order: reserved.order, shipment: reserved.parcel, alreadyBooked: true };
+  if ('done' in reserved) return { order: reserved.order, shipment: reserved.parcel, alreadyBooked: true, recorded: false };
 
   // (2) Ask the carrier, outside any transaction.
   const booking = await bookingOf(db, deps, reserved.order, reserved.parcel);
@@ -127,7 +129,7 @@ export async function bookParcel(db: Db, deps: BookParcelDeps, input: BookParcel
     let order = await lockOrder(tx, input.number);
     const parcel = (await shipmentsOf(tx, order.id)).find((s) => s.id === reserved.parcel.id);
     // Another try got here first with the same parcel.
-    if (!parcel || (parcel.status !== 'booking' && parcel.status !== 'cancelled')) return { order, shipment: parcel ?? reserved.parcel, alreadyBooked: true };
+    if (!parcel || (parcel.status !== 'booking' && parcel.status !== 'cancelled')) return { order, shipment: parcel ?? reserved.parcel, alreadyBooked: true, recorded: false };
     // The failed booking was withdrawn while the carrier was asked: the parcel it made is not wanted.
     if (parcel.status === 'cancelled') return { withdrawn: true as const };
     const lines = await parcelLinesOf(tx, parcel.id);
@@ -155,7 +157,7 @@ export async function bookParcel(db: Db, deps: BookParcelDeps, input: BookParcel
         { once: String(shipment.id), fallbackLocale: deps.config.shop.locale },
       );
     }
-    return { order, shipment, alreadyBooked: result.alreadyBooked };
+    return { order, shipment, alreadyBooked: result.alreadyBooked, recorded: true };
   });
 
   if ('withdrawn' in recorded) {

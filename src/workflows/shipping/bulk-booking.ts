@@ -41,7 +41,7 @@ export async function bookOrderParcels(db: Db, deps: BookParcelDeps, input: { nu
       ok: true,
       trackingNumbers: booked.flatMap((b) => (b.shipment.trackingNumber ? [b.shipment.trackingNumber] : [])),
       carrier: booked[0]?.shipment.carrier ?? undefined,
-      alreadyBooked: booked.every((b) => b.alreadyBooked),
+      alreadyBooked: booked.every((b) => !b.recorded),
     };
   } catch (err) {
     if (!(err instanceof AppError)) deps.logger?.error({ err, number }, 'bulk booking failed unexpectedly');
