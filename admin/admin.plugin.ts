@@ -28,6 +28,7 @@ import { dashboardRoutes } from './routes/dashboard.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
 import { messagesRoutes } from './routes/messages.routes.ts';
 import { orderActionsRoutes } from './routes/order-actions.routes.ts';
+import { orderParcelsRoutes } from './routes/order-parcels.routes.ts';
 import { orderAmendRoutes } from './routes/order-amend.routes.ts';
 import { ordersRoutes } from './routes/orders.routes.ts';
 import { usersRoutes } from './routes/users.routes.ts';
@@ -161,6 +162,7 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
   await app.register(dashboardRoutes);
   await app.register(ordersRoutes);
   await app.register(orderActionsRoutes);
+  await app.register(orderParcelsRoutes);
   await app.register(orderAmendRoutes);
   await app.register(usersRoutes);
   await app.register(messagesRoutes);

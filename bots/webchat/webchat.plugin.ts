@@ -22,7 +22,7 @@ import { chatIdentityLanguage } from '#src/modules/customers/index.ts';
 import { inspectImage } from '#src/lib/image-guard.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import { messages } from '#templates/messages/index.ts';
-import { createForgeryGuard as createWindowCounter } from '../forgery-guard.ts';
+import { createForgeryGuard as createWindowCounter } from '#src/http/forgery-guard.ts';
 import type { InboundDecoder } from '../inbox-processor.ts';
 import { sameOriginParts } from './same-origin.ts';
 

@@ -149,6 +149,18 @@ export async function setOrderStatus(
   return updated!;
 }
 
+/**
+ * The one way back from shipped, outside the transition table (so no button offers it): the carrier
+ * cancelled the order's booking before its courier took the parcel, so nothing left; the order is packed
+ * again, ready to be booked anew. The caller puts its stock back.
+ */
+export async function unshipBeforePickup(tx: Tx, order: Order, actor: string, event: OrderEvent): Promise<Order> {
+  if (order.status !== 'shipped') return order;
+  const [updated] = await tx.update(orders).set({ status: 'packed' }).where(eq(orders.id, order.id)).returning();
+  await tx.insert(orderHistory).values({ orderId: order.id, fromStatus: order.status, toStatus: 'packed', actor, event });
+  return updated!;
+}
+
 export interface OrderPage {
   items: Order[];
   nextCursor: string | undefined;

@@ -45,8 +45,9 @@ export interface EditResult {
 export async function editOrder(db: Db, input: EditOrderInput): Promise<EditResult> {
   return withTransaction(db, async (tx) => {
     const order = await lockOrder(tx, input.number);
-    assertEditable(order);
+    // A booked parcel first: its message says what to do (cancel the booking), not only that it is too late.
     await assertNothingShipped(tx, order);
+    assertEditable(order);
     const before = await linesOf(tx, order.id);
 
     const wanted = new Map<string, { sku: string; qty: number }>();
