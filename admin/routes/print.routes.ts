@@ -50,6 +50,15 @@ const bulkBody = z.object({
   numbers: list(z.string().trim().min(1).max(32)),
 });
 
+/** Printable receipts without a number yet: the page offers the POST that issues them. */
+class ReceiptsToIssue extends Error {
+  constructor(readonly numbers: string[]) {
+    super('receipts to issue');
+  }
+}
+
+const issueBody = z.object({ orders: z.string().max(4000) });
+
 export class PrintRefused extends Error {
   constructor(
     readonly status: number,
@@ -125,36 +134,29 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
     isCancelled(order) ? 'cancelled' : order.paymentMethod === 'cod' ? 'codNotCollected' : 'notPaid';
 
   /**
-   * The receipts that can be printed (paid; COD: delivered), each numbered now if it has none yet, and
-   * the orders skipped with why; refused only when none can be printed.
+   * The receipts that can be printed (paid; COD: delivered) and the orders skipped with why; refused
+   * only when none can be printed. Printing is a GET and never numbers a receipt: a printable order
+   * still without a number (a COD order delivered but not remitted yet) is sent to the "issue receipt
+   * numbers" form, a POST (issueReceipts) — the numbers stay one gap-free series.
    */
   async function receipts(request: FastifyRequest, found: PrintOrder[]) {
     const h = helpers(request);
-    const user = request.admin!.user;
     const skipped = found.filter((p) => !mayReceipt(p.order)).map((p) => ({ number: p.order.number, reason: h.t(`printing.skip.${skipReason(p.order)}`) }));
     const printable = found.filter((p) => mayReceipt(p.order));
     if (printable.length === 0) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: skipped.map((s) => s.number).join(', ') }));
-    const docs = [];
+    const issued = new Map<number, Invoice>();
     for (const p of printable) {
-      const invoice: Invoice | undefined =
-        (await invoiceOf(db, p.order.id)) ??
-        (await withTransaction(db, async (tx) => {
-          // The status is checked again under the order's lock: it may have been cancelled meanwhile.
-          const locked = await lockOrder(tx, p.order.number);
-          if (!mayReceipt(locked)) return undefined;
-          const had = await invoiceOf(tx, locked.id);
-          const issued = await issueInvoice(tx, locked.id, { vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone });
-          if (!had) await writeAudit(tx, user, { action: 'invoice.issued', orderNumber: locked.number, target: issued.number, details: { total: issued.total, vat: issued.vat } });
-          return issued;
-        }));
-      if (!invoice) {
-        skipped.push({ number: p.order.number, reason: h.t('printing.skip.changed') });
-        continue;
-      }
+      const invoice = await invoiceOf(db, p.order.id);
+      if (invoice) issued.set(p.order.id, invoice);
+    }
+    const unnumbered = printable.filter((p) => !issued.has(p.order.id)).map((p) => p.order.number);
+    if (unnumbered.length) throw new ReceiptsToIssue(unnumbered);
+    const docs = printable.map((p) => {
+      const invoice = issued.get(p.order.id)!;
       // The receipt as issued: a later change is a credit note, never a new amount under the same number.
       const total = invoice.total;
       const vat = invoice.vat > 0 ? invoice.vat : vatIncluded(total).vat;
-      docs.push({
+      return {
         order: p.order,
         lines: p.lines,
         invoice,
@@ -164,15 +166,32 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
         total,
         vat,
         net: total - vat,
-      });
-    }
-    if (docs.length === 0) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: skipped.map((s) => s.number).join(', ') }));
+      };
+    });
     return { docs, skipped };
   }
 
-  async function showChooser(request: FastifyRequest, reply: FastifyReply, kind: Kind, value: string, problem?: string, status = 200) {
+  /** Numbers the receipts of the chosen orders that may have one (a POST with the form's CSRF token); the rest are left alone. */
+  async function issueReceipts(request: FastifyRequest, numbers: string[]): Promise<void> {
+    const user = request.admin!.user;
+    const role = user.role;
+    const { found } = await loadPrintOrders(db, numbers.filter((n) => orderNumberShape.test(n)));
+    for (const p of found) {
+      if (!mayViewOrder(role, p.order.status) || !mayReceipt(p.order) || (await invoiceOf(db, p.order.id))) continue;
+      await withTransaction(db, async (tx) => {
+        // The status is checked again under the order's lock: it may have been cancelled meanwhile.
+        const locked = await lockOrder(tx, p.order.number);
+        if (!mayReceipt(locked)) return;
+        const had = await invoiceOf(tx, locked.id);
+        const issued = await issueInvoice(tx, locked.id, { vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone });
+        if (!had) await writeAudit(tx, user, { action: 'invoice.issued', orderNumber: locked.number, target: issued.number, details: { total: issued.total, vat: issued.vat } });
+      });
+    }
+  }
+
+  async function showChooser(request: FastifyRequest, reply: FastifyReply, kind: Kind, value: string, problem?: string, status = 200, toIssue?: string[]) {
     const h = helpers(request);
-    return render(request, reply, 'print/choose', { title: h.t(documents[kind].title), action: `/admin/print/${kind}`, value, problem, max: MAX_PRINT_ORDERS }, status);
+    return render(request, reply, 'print/choose', { title: h.t(documents[kind].title), action: `/admin/print/${kind}`, value, problem, max: MAX_PRINT_ORDERS, toIssue }, status);
   }
 
   async function printDocument(kind: Kind, request: FastifyRequest, reply: FastifyReply) {
@@ -200,6 +219,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
       data = await docData(kind, request, found);
     } catch (err) {
       if (err instanceof PrintRefused) return showChooser(request, reply, kind, value, err.message, err.status);
+      if (err instanceof ReceiptsToIssue) return showChooser(request, reply, kind, numbers.join(', '), undefined, 200, err.numbers);
       throw err;
     }
     const nonce = randomBytes(16).toString('base64');
@@ -237,6 +257,15 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
   for (const kind of Object.keys(documents) as Kind[]) {
     app.get(`/print/${kind}`, { config: { roles: allowed(documents[kind].capability) } }, (request, reply) => printDocument(kind, request, reply));
   }
+
+  // Receipt numbers are taken only here (or when the order is paid): a POST with the form's CSRF token, then the receipts are shown.
+  app.post('/print/invoices', { config: { roles: allowed('print.invoice') } }, async (request, reply) => {
+    const parsed = issueBody.safeParse(request.body ?? {});
+    const numbers = parsed.success ? parseOrderNumbers([parsed.data.orders]) : [];
+    if (numbers.length === 0 || numbers.length > MAX_PRINT_ORDERS) return reply.redirect('/admin/print/invoices', 303);
+    await issueReceipts(request, numbers);
+    return reply.redirect(`/admin/print/invoices?${new URLSearchParams({ orders: numbers.join(',') }).toString()}`, 303);
+  });
 
   // The order list's "print selected" buttons post the ticked orders (with the form's CSRF token); the document itself is a GET page.
   app.post('/print/bulk', { config: { roles: allowed('print.shipping') } }, async (request, reply) => {

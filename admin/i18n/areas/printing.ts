@@ -49,6 +49,8 @@ export const printingTexts = defineTexts({
     'printing.parcel': 'Parcel',
     'printing.noBin': '—',
     'printing.unpaid': 'NOT PAID',
+    'printing.toIssue': 'These orders have no receipt number yet: {numbers}. Issuing takes the next numbers of the series; they cannot be taken back.',
+    'printing.issue': 'Issue receipt numbers and print',
   },
   th: {
     'printing.picking': 'ใบหยิบสินค้า',
@@ -97,5 +99,7 @@ export const printingTexts = defineTexts({
     'printing.parcel': 'พัสดุ',
     'printing.noBin': '—',
     'printing.unpaid': 'ยังไม่ชำระ',
+    'printing.toIssue': 'คำสั่งซื้อเหล่านี้ยังไม่มีเลขที่ใบเสร็จ: {numbers} การออกเลขจะใช้เลขถัดไปของชุดเลขที่ และยกเลิกคืนไม่ได้',
+    'printing.issue': 'ออกเลขที่ใบเสร็จและพิมพ์',
   },
 });

@@ -34,7 +34,11 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
       const data = forms[section].fromForm(body) as Body;
       // The logo has its own form; the profile form keeps the one stored.
       if (section === 'profile') data.logoPath = app.deps.settings.values('profile').logoPath;
-      if (section === 'carriers') Object.assign(data, carrierCredentialsFromForm(body, app.deps.settings.values('carriers'), app.deps.secretBox));
+      if (section === 'carriers') {
+        // The keys typed now: cut out of the log before anything can write them (as the Facebook ones below).
+        hideInLog(app.deps.logger, str(body.flashSecretKey), str(body.thaipostApiKey));
+        Object.assign(data, carrierCredentialsFromForm(body, app.deps.settings.values('carriers'), app.deps.secretBox));
+      }
       if (section === 'facebook') {
         const typed = facebookTyped(body);
         // A refused value is never put back into the page: the merchant types it again.
