@@ -219,6 +219,13 @@ function figure(html: string, name: string): number {
   return Math.round(Number(decodeEntities(text!).replace(/[^\d.-]/g, '')) * 100);
 }
 
+/** The sum of a reports table's money cells, in satang. */
+function tableTotal(html: string, table: string): number {
+  const body = new RegExp(`data-table="${table}"[\\s\\S]*?</table>`).exec(html)?.[0];
+  expect(body, table).toBeDefined();
+  return [...body!.matchAll(/data-satang="(-?\d+)"/g)].reduce((s, m) => s + Number(m[1]), 0);
+}
+
 async function checkInvariants() {
   const today = localDate(new Date(), tz());
   const first = addDays(today, -(DAYS - 1));
@@ -240,6 +247,15 @@ async function checkInvariants() {
   const csv = (await owner.get(`/admin/finance/export.csv?from=${first}&to=${today}&kind=all`)).body;
   const moneyRow = csv.split('\r\n').find((l) => l.startsWith('money,'))!.split(',');
   expect(Math.round(Number(moneyRow[moneyRow.indexOf('net_sales') + 1]) * 100)).toBe(ledger);
+  // Every breakdown of the reports adds up to the headline: by period (days and weeks), channel, product,
+  // category, payment method, new and returning customers, top customers.
+  for (const granularity of ['day', 'week']) {
+    const page = (await owner.get(`/admin/reports?from=${first}&to=${today}&granularity=${granularity}`)).body;
+    expect(figure(page, 'netSales')).toBe(ledger);
+    for (const table of ['period', 'channels', 'products', 'categories', 'payments', 'customers', 'top-customers']) {
+      expect(tableTotal(page, table), `${table} by ${granularity}`).toBe(ledger);
+    }
+  }
   // Per day: the API and the reports; the dashboard shows today.
   for (let d = first; d <= today; d = addDays(d, 1)) {
     expect((await api('GET', `/api/v1/reports/sales?from=${d}&to=${d}`)).json().netSales.amount, d).toBe(ledgerOn(d));
