@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCustomers } from '#admin/queries/customers.ts';
 import { withTransaction } from '#src/db/client.ts';
-import { creditNotes, invoices, orders, payments, refunds, returnLines } from '#src/db/schema/index.ts';
+import { creditNotes, debitNotes, invoices, orders, payments, refunds, returnLines } from '#src/db/schema/index.ts';
 import { addDays, localDate } from '#src/lib/shop-time.ts';
 import { findWarehouseByCode } from '#src/modules/inventory/index.ts';
 import { linesOf, lockOrder } from '#src/modules/orders/index.ts';
@@ -284,11 +284,12 @@ async function checkInvariants() {
     expect(r.lifetimeValue, r.customer.name).toBe(net);
   }
 
-  // A receipt less its credit notes is what its order was paid, net of refunds paid or owed.
+  // A receipt less its credit notes plus its debit notes is what its order was paid, net of refunds paid or owed.
   for (const inv of await db().select().from(invoices)) {
     const o = allOrders.find((x) => x.id === inv.orderId)!;
     const credited = (await db().select().from(creditNotes).where(eq(creditNotes.invoiceId, inv.id))).reduce((s, c) => s + c.amount, 0);
-    expect(inv.total - credited, o.number).toBe(paidIn(o.id) - paidBack(o.id) - owedBack(o.id));
+    const debited = (await db().select().from(debitNotes).where(eq(debitNotes.invoiceId, inv.id))).reduce((s, c) => s + c.amount, 0);
+    expect(inv.total - credited + debited, o.number).toBe(paidIn(o.id) - paidBack(o.id) - owedBack(o.id));
   }
 }
 

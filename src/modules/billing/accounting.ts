@@ -99,22 +99,35 @@ export async function accountingPayments(db: DbOrTx, r: AccountingRange) {
   }));
 }
 
-/** Credit notes issued in the range, with the receipt each refers to and its VAT. */
-export async function accountingCreditNotes(db: DbOrTx, r: AccountingRange) {
+/**
+ * Credit and debit notes issued in the range, with the receipt each refers to and its VAT: a credit
+ * note takes money off (negative in the export), a debit note adds it.
+ */
+export async function accountingNotes(db: DbOrTx, r: AccountingRange) {
   const { rows } = await db.execute<Record<string, unknown>>(sql`
-    select cn.number, cn.issued_at, o.number as order_number, i.number as invoice_number, cn.reason, cn.amount, cn.vat
-    from credit_notes cn join orders o on o.id = cn.order_id join invoices i on i.id = cn.invoice_id
-    where ${inRange(sql`cn.issued_at`, r)} ${andOrderChannel(r.channel)}
-    order by cn.issued_at, cn.id`);
-  return rows.map((c) => ({
-    number: String(c.number),
-    at: new Date(c.issued_at as string),
-    orderNumber: String(c.order_number),
-    invoiceNumber: String(c.invoice_number),
-    reason: String(c.reason),
-    amount: Number(c.amount),
-    vat: Number(c.vat),
-  }));
+    select * from (
+      select 'credit' as kind, cn.id, cn.number, cn.issued_at, o.number as order_number, i.number as invoice_number, cn.reason, cn.amount, cn.vat
+      from credit_notes cn join orders o on o.id = cn.order_id join invoices i on i.id = cn.invoice_id
+      where ${inRange(sql`cn.issued_at`, r)} ${andOrderChannel(r.channel)}
+      union all
+      select 'debit', dn.id, dn.number, dn.issued_at, o.number, i.number, dn.reason, dn.amount, dn.vat
+      from debit_notes dn join orders o on o.id = dn.order_id join invoices i on i.id = dn.invoice_id
+      where ${inRange(sql`dn.issued_at`, r)} ${andOrderChannel(r.channel)}) n
+    order by issued_at, kind, id`);
+  return rows.map((c) => {
+    const sign = c.kind === 'credit' ? -1 : 1;
+    return {
+      kind: c.kind as 'credit' | 'debit',
+      number: String(c.number),
+      at: new Date(c.issued_at as string),
+      orderNumber: String(c.order_number),
+      invoiceNumber: String(c.invoice_number),
+      reason: String(c.reason),
+      /** Signed: negative for a credit note. */
+      amount: sign * Number(c.amount),
+      vat: sign * Number(c.vat),
+    };
+  });
 }
 
 export async function accountingRefunds(db: DbOrTx, r: AccountingRange) {
@@ -197,10 +210,10 @@ export async function accountingCsv(db: DbOrTx, r: AccountingRange, kind: Accoun
   if (want('credit_notes')) {
     section('credit_notes');
     rows.push(['number', 'date', 'order_number', 'invoice_number', 'reason', 'amount', ...(opts.vatRegistered ? ['net_excluding_vat', 'vat_7'] : [])]);
-    for (const c of await accountingCreditNotes(db, r)) {
+    for (const c of await accountingNotes(db, r)) {
       rows.push([
-        c.number, localStamp(c.at, r.timeZone), c.orderNumber, c.invoiceNumber, c.reason, decimal(-c.amount),
-        ...(opts.vatRegistered ? [decimal(-(c.amount - c.vat)), decimal(-c.vat)] : []),
+        c.number, localStamp(c.at, r.timeZone), c.orderNumber, c.invoiceNumber, c.reason, decimal(c.amount),
+        ...(opts.vatRegistered ? [decimal(c.amount - c.vat), decimal(c.vat)] : []),
       ]);
     }
     blank();
