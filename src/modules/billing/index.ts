@@ -3,3 +3,4 @@
 export * from './invoices.ts';
 export * from './credit-notes.ts';
 export * from './accounting.ts';
+export * from './accounting-export.ts';
