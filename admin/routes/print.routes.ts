@@ -3,8 +3,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { withTransaction } from '#src/db/client.ts';
 import type { Invoice } from '#src/db/schema/index.ts';
-import { invoiceOf, issueInvoice, vatIncluded } from '#src/modules/billing/index.ts';
-import { isCancelled, lockOrder, mayReceipt } from '#src/modules/orders/index.ts';
+import { findNote, invoiceOf, issueInvoice, vatIncluded } from '#src/modules/billing/index.ts';
+import { findOrderById, isCancelled, lockOrder, mayReceipt } from '#src/modules/orders/index.ts';
 import {
   buildPickingList,
   buyerTaxId,
@@ -58,6 +58,21 @@ class ReceiptsToIssue extends Error {
 }
 
 const issueBody = z.object({ orders: z.string().max(4000) });
+
+
+/**
+ * A note's reason as printed, Thai then English: the reasons the system writes (an edit, a cancellation,
+ * a return) named in both languages, followed by what the staff typed; any other reason as typed.
+ */
+export function noteReason(reason: string): string {
+  const edited = /^order edited \(revision (\d+)\)(?::\s*([\s\S]*))?$/.exec(reason);
+  if (edited) return `แก้ไขคำสั่งซื้อ ครั้งที่ ${edited[1]} / Order edited (revision ${edited[1]})${edited[2] ? `: ${edited[2]}` : ''}`;
+  const cancelled = /^cancelled(?::\s*([\s\S]*))?$/.exec(reason);
+  if (cancelled) return `ยกเลิกคำสั่งซื้อ / Order cancelled${cancelled[1] ? `: ${cancelled[1]}` : ''}`;
+  const returned = /^return (\S+)$/.exec(reason);
+  if (returned) return `รับคืนสินค้า ${returned[1]} / Return ${returned[1]}`;
+  return reason;
+}
 
 export class PrintRefused extends Error {
   constructor(
@@ -235,19 +250,25 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
       pdfUrl: `/admin/print/${kind}?${pdfQuery.toString()}`,
     });
 
-    if (q.format === 'pdf') {
+    const first = found[0]!.order.number;
+    const name = `${documents[kind].file}-${first}${found.length > 1 ? `-and-${found.length - 1}-more` : ''}.pdf`;
+    return sendDocument(request, reply, html, nonce, q.format === 'pdf' ? name : undefined);
+  }
+
+  /** A document page as HTML under its own CSP, or (given a file name) rendered into a PDF download. */
+  async function sendDocument(request: FastifyRequest, reply: FastifyReply, html: string, nonce: string, pdfName?: string) {
+    if (pdfName) {
       let bytes: Buffer;
       try {
         bytes = await pdf.render(html);
       } catch (err) {
+        const h = helpers(request);
         request.log.error({ err }, 'PDF rendering failed');
         return render(request, reply, 'error', { title: h.t('printing.problem'), message: h.t('printing.pdfFailed') }, 503);
       }
-      const first = found[0]!.order.number;
-      const name = `${documents[kind].file}-${first}${found.length > 1 ? `-and-${found.length - 1}-more` : ''}.pdf`;
       return reply
         .header('content-type', 'application/pdf')
-        .header('content-disposition', `attachment; filename="${name}"`)
+        .header('content-disposition', `attachment; filename="${pdfName}"`)
         .header('content-length', bytes.length)
         .send(bytes);
     }
@@ -265,6 +286,42 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
     if (numbers.length === 0 || numbers.length > MAX_PRINT_ORDERS) return reply.redirect('/admin/print/invoices', 303);
     await issueReceipts(request, numbers);
     return reply.redirect(`/admin/print/invoices?${new URLSearchParams({ orders: numbers.join(',') }).toString()}`, 303);
+  });
+
+  // A credit note (ใบลดหนี้) or debit note (ใบเพิ่มหนี้): the receipt it refers to keeps its number; the
+  // note shows the value as it was, as it should be, the difference and its VAT, in Thai and English.
+  const noteParams = z.object({ number: z.string().regex(/^(CN|DN)\d{4}-\d{6}$/) });
+  app.get('/print/notes/:number', { config: { roles: allowed('print.invoice') } }, async (request, reply) => {
+    const h = helpers(request);
+    const parsed = noteParams.safeParse(request.params);
+    const found = parsed.success ? await findNote(db, parsed.data.number) : undefined;
+    const order = found ? await findOrderById(db, found.note.orderId) : undefined;
+    if (!found || !order) return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('printing.noteNotFound') }, 404);
+    const { kind, note, invoice } = found;
+    const nonce = randomBytes(16).toString('base64');
+    const html = await reply.viewAsync('print/note', {
+      ...h,
+      kind: 'note',
+      nonce,
+      title: h.t(`printing.note.${kind}`),
+      count: 1,
+      shop: await shopProfile(),
+      pdfUrl: `/admin/print/notes/${note.number}?format=pdf`,
+      doc: {
+        kind,
+        note,
+        order,
+        invoice,
+        issuedOn: h.f.longDate(note.issuedAt),
+        receiptOn: h.f.longDate(invoice.issuedAt),
+        reason: noteReason(note.reason),
+        before: found.before,
+        after: found.after,
+        taxInvoice: invoice.vat > 0,
+        net: note.amount - note.vat,
+      },
+    });
+    return sendDocument(request, reply, html, nonce, (request.query as Record<string, unknown> | undefined)?.format === 'pdf' ? `${note.number}.pdf` : undefined);
   });
 
   // The order list's "print selected" buttons post the ticked orders (with the form's CSRF token); the document itself is a GET page.
