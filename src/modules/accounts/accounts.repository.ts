@@ -23,7 +23,7 @@ export async function countUsers(db: DbOrTx): Promise<number> {
 
 export async function createUser(
   db: DbOrTx,
-  input: { email: string; name: string; password: string; role: UserRole; language?: 'th' | 'en' },
+  input: { email: string; name: string; password: string; role: UserRole; language?: 'th' | 'en'; mustChangePassword?: boolean },
 ): Promise<User> {
   const [user] = await db
     .insert(users)
@@ -32,6 +32,7 @@ export async function createUser(
       name: input.name,
       role: input.role,
       language: input.language ?? 'th',
+      mustChangePassword: input.mustChangePassword ?? false,
       passwordHash: await hashPassword(input.password),
     })
     .returning();
@@ -78,7 +79,7 @@ export async function setUserRole(tx: DbOrTx, userId: number, role: UserRole): P
 }
 
 export async function setUserPassword(tx: DbOrTx, userId: number, password: string): Promise<void> {
-  await tx.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, userId));
+  await tx.update(users).set({ passwordHash: await hashPassword(password), mustChangePassword: false }).where(eq(users.id, userId));
 }
 
 export async function setUserLanguage(tx: DbOrTx, userId: number, language: 'th' | 'en'): Promise<void> {
