@@ -95,3 +95,45 @@ export async function revokeApiKeysOf(tx: DbOrTx, userId: number): Promise<numbe
     .returning({ id: apiKeys.id });
   return revoked.length;
 }
+
+export interface ApiKeyRow {
+  id: number;
+  name: string;
+  userId: number;
+  userName: string;
+  userEmail: string;
+  userRole: UserRole;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** The API keys (never the keys themselves: only their hashes are kept), newest first; one user's when `userId` is given. */
+export async function listApiKeys(db: DbOrTx, filter: { userId?: number | undefined } = {}): Promise<ApiKeyRow[]> {
+  return db
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      userId: apiKeys.userId,
+      userName: users.name,
+      userEmail: users.email,
+      userRole: users.role,
+      createdAt: apiKeys.createdAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(filter.userId === undefined ? undefined : eq(apiKeys.userId, filter.userId))
+    .orderBy(sql`${apiKeys.id} desc`);
+}
+
+/** Revokes one key (one of `userId`'s when given); undefined when there is no such key still working. */
+export async function revokeApiKey(tx: DbOrTx, id: number, filter: { userId?: number | undefined } = {}): Promise<{ id: number; name: string; userId: number } | undefined> {
+  const [row] = await tx
+    .update(apiKeys)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt), filter.userId === undefined ? undefined : eq(apiKeys.userId, filter.userId)))
+    .returning({ id: apiKeys.id, name: apiKeys.name, userId: apiKeys.userId });
+  return row;
+}
