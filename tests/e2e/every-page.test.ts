@@ -131,4 +131,25 @@ describe.skipIf(!hasChromium())(`every back-office page in a browser ${chromiumM
       await context.close();
     });
   }
+
+  it('swaps the order page with htmx without a CSP refusal or any console error', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'th-TH' });
+    const page = await context.newPage();
+    await signInAt(page);
+    const number = await makeApiOrder(t.app, 'PAGE-TEA', { status: 'paid', customer: { name: 'กาญจนา สุขใจ', phone: '062-333-4444' } });
+    const problems = watchProblems(page);
+    const csp: string[] = [];
+    page.on('console', (msg) => {
+      if (/Content Security Policy|Refused to/i.test(msg.text())) csp.push(msg.text());
+    });
+    await page.goto(`${base}/admin/orders/${number}`);
+    await page.click('[data-action="confirmed"]');
+    await expect.poll(() => page.locator('#order-page .badge.status-confirmed').count()).toBeGreaterThan(0);
+    await page.fill('#order-page form[action$="/notes"] textarea', 'ลูกค้าขอให้ห่อของขวัญ');
+    await page.click('#order-page form[action$="/notes"] button[type="submit"]');
+    await expect.poll(() => page.locator('#order-page').textContent()).toContain('ลูกค้าขอให้ห่อของขวัญ');
+    expect(csp).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
