@@ -84,7 +84,8 @@ const tables = {
       { key: 'units', header: 'reports.col.units' },
       { key: 'revenue', header: 'reports.col.revenue', money: true },
     ],
-    load: (db, r) => salesByCategory(db, r) as Promise<Row[]>,
+    // Each category in the reader's language.
+    load: async (db, r, _f, h) => (await salesByCategory(db, r)).map((x) => ({ ...x, category: h.lang === 'th' ? x.category : x.categoryEn })),
   },
   payments: {
     columns: [

@@ -72,13 +72,13 @@ export function salesByProduct(db: DbOrTx, r: ReportRange) {
 }
 
 export function salesByCategory(db: DbOrTx, r: ReportRange) {
-  return rows<{ category: string; units: number; revenue: number }>(
+  return rows<{ category: string; categoryEn: string; units: number; revenue: number }>(
     db,
-    sql`select coalesce(c.name_th, '-') as category, sum(l.qty)::int as units, sum(l.line_total)::bigint as revenue
+    sql`select coalesce(c.name_th, '-') as category, coalesce(c.name_en, c.name_th, '-') as "categoryEn", sum(l.qty)::int as units, sum(l.line_total)::bigint as revenue
         from order_lines l join orders o on o.id = l.order_id
         join product_variants v on v.id = l.variant_id join products p on p.id = v.product_id
         left join categories c on c.id = p.category_id
-        where ${saleFilter(r)} group by 1 order by revenue desc`,
+        where ${saleFilter(r)} group by 1, 2 order by revenue desc`,
   ).then((list) => list.map((x) => ({ ...x, revenue: Number(x.revenue) })));
 }
 
