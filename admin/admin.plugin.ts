@@ -42,6 +42,7 @@ import { reportsRoutes } from './routes/reports.routes.ts';
 import { settingsRoutes } from './routes/settings/index.ts';
 import { importsRoutes } from './routes/imports.routes.ts';
 import { returnsRoutes } from './routes/returns.routes.ts';
+import { apiKeysRoutes } from './routes/api-keys.routes.ts';
 import { isHtmx, languageOf, render, wantsData } from './view.ts';
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates/admin');
@@ -177,6 +178,7 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
   await app.register(settingsRoutes);
   await app.register(importsRoutes);
   await app.register(returnsRoutes);
+  await app.register(apiKeysRoutes);
 };
 
 export default adminPlugin;

@@ -84,7 +84,9 @@ const tables = {
       { key: 'units', header: 'reports.col.units' },
       { key: 'revenue', header: 'reports.col.revenue', money: true },
     ],
-    load: async (db, r, _f, h) => (await salesByCategory(db, r)).map((x) => ({ ...x, category: x.category ?? h.t('reports.shipping') })),
+    // Each category in the reader's language; the shipping share has none.
+    load: async (db, r, _f, h) =>
+      (await salesByCategory(db, r)).map((x) => ({ ...x, category: x.category === null ? h.t('reports.shipping') : h.lang === 'th' ? x.category : x.categoryEn })),
   },
   payments: {
     columns: [

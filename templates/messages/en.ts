@@ -72,6 +72,7 @@ export const en: Messages = {
     backToBot: 'Back to bot',
     addNamed: (name) => `Add ${name}`,
   },
+  merchantLinked: (shop) => `Linked ✅ This chat will hear of ${shop}'s new orders and slips to check.`,
   greeting: (shop) =>
     `Hello and welcome to ${shop} 🙏\nType "menu" to see our products, or just type a product and quantity, e.g. "coffee x2".\nType "cart" to see your cart and "checkout" when you are ready.`,
   help:

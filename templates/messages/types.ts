@@ -115,6 +115,8 @@ export interface Messages {
     addNamed: (name: string) => string;
   };
   greeting: (shop: string) => string;
+  /** The merchant sent the one-time code from Settings: this chat now hears of new orders and slips. */
+  merchantLinked: (shop: string) => string;
   help: string;
   notUnderstood: string;
   sticker: string;

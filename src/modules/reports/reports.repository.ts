@@ -78,18 +78,19 @@ export async function salesByProduct(db: DbOrTx, r: ReportRange) {
   );
 }
 
-/** Net sales per category, shared out as by product; shipping is a row with no category (category null). */
+/** Net sales per category (in both its names), shared out as by product; shipping is a row with no category (category null). */
 export async function salesByCategory(db: DbOrTx, r: ReportRange) {
   return revenueOf(
-    await rows<{ category: string | null; units: number; revenue: number }>(
+    await rows<{ category: string | null; categoryEn: string | null; units: number; revenue: number }>(
       db,
       sql`with per_line as (select line_id, sum(amount) as n, bool_or(kind = 'payment') as sold from ${movementShares(r)} s group by 1)
           select case when pl.line_id is null then null else coalesce(c.name_th, '-') end as category,
+                 case when pl.line_id is null then null else coalesce(c.name_en, c.name_th, '-') end as "categoryEn",
                  coalesce(sum(l.qty) filter (where pl.sold), 0)::int as units, sum(pl.n)::bigint as revenue
           from per_line pl left join order_lines l on l.id = pl.line_id
           left join product_variants v on v.id = l.variant_id left join products p on p.id = v.product_id
           left join categories c on c.id = p.category_id
-          group by 1 order by 1 is null, revenue desc, 1`,
+          group by 1, 2 order by 1 is null, revenue desc, 1`,
     ),
   );
 }
