@@ -90,6 +90,21 @@ describe('a split order booked parcel by parcel', () => {
     expect(after).toContain(cookerParcel.pno);
   });
 
+  it('refuses to cancel the order while one of its parcels is booked, in Thai, and leaves the booking alone', async () => {
+    const { order, parcels } = await splitCodOrder();
+    expect((await packer.post(`/admin/orders/${order.number}/parcels/${parcels[0]!.id}/book`, { carrier: 'flash' })).statusCode).toBe(303);
+    const res = await staff.post(`/admin/orders/${order.number}/status`, { to: 'cancelled', note: 'ลูกค้าขอยกเลิก' });
+    expect(res.statusCode).toBe(409);
+    expect(decodeEntities(res.body)).toContain('กรุณายกเลิกการจองขนส่งในหน้าออเดอร์ก่อน');
+    expect(await bed.orderStatus(order.number)).toBe('confirmed');
+    const [atFlash] = bed.flashOf(order.number);
+    expect(bed.flash.parcel(atFlash!.pno)!.state).toBe(0);
+    // Its booking cancelled, the order can be cancelled.
+    expect((await staff.post(`/admin/orders/${order.number}/parcels/${parcels[0]!.id}/cancel`, {})).statusCode).toBe(303);
+    expect((await staff.post(`/admin/orders/${order.number}/status`, { to: 'cancelled', note: 'ลูกค้าขอยกเลิก' })).statusCode).toBe(303);
+    expect(await bed.orderStatus(order.number)).toBe('cancelled');
+  });
+
   it("keeps a parcel's failed booking with the carrier's reason, and its retry books the same reference", async () => {
     const { order, parcels } = await splitCodOrder();
     bed.flash.failNext(3, 'code0', { only: '/open/v3/orders' });

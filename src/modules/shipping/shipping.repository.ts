@@ -74,6 +74,14 @@ export async function assertNothingShipped(tx: Tx, order: Pick<Order, 'id' | 'nu
   throw new AppError('ORDER_NOT_EDITABLE', `Order ${order.number} has a parcel on its way already`);
 }
 
+/** Refuses (PARCEL_BOOKED) while a parcel of the order is booked with a carrier and not picked up, or its booking failed. */
+export async function assertNoBookingHeld(tx: Tx, order: Pick<Order, 'id' | 'number'>): Promise<void> {
+  const parcels = await tx.select({ status: shipments.status, outTradeNo: shipments.outTradeNo }).from(shipments).where(eq(shipments.orderId, order.id));
+  if (parcels.some((p) => p.status === parcelBooking || awaitsPickup(p))) {
+    throw new AppError('PARCEL_BOOKED', `Order ${order.number} has a parcel booked with a carrier; cancel the booking first`);
+  }
+}
+
 /** Forgets the order's planned parcels (they were made for lines that changed). */
 export async function dropPlannedParcels(tx: Tx, orderId: number): Promise<void> {
   await tx.delete(shipments).where(and(eq(shipments.orderId, orderId), eq(shipments.status, parcelPlanned)));
