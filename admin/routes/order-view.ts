@@ -17,7 +17,7 @@ import {
   ships,
 } from '#src/modules/orders/index.ts';
 import { paymentReceived } from '#src/modules/payments/index.ts';
-import { awaitsPickup, canBook, nothingShipped, shipmentTimeline, type CarrierRegistry } from '#src/modules/shipping/index.ts';
+import { awaitsPickup, canBook, holdsBooking, nothingShipped, shipmentTimeline, type CarrierRegistry } from '#src/modules/shipping/index.ts';
 import { can, mayViewOrder } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -107,7 +107,7 @@ export async function showOrderPage(
   const split = data.parcels.some((pc) => pc.lines.length > 0 && pc.shipment.status !== 'cancelled');
   const booking = split ? undefined : data.shipments.find((s) => s.status === 'booking');
   // A booked parcel the courier has not taken (or a failed booking) holds the order: cancel it before an edit.
-  const held = data.shipments.some((s) => s.status === 'booking' || awaitsPickup(s));
+  const held = data.shipments.some(holdsBooking);
   return render(
     request,
     reply,

@@ -4,6 +4,7 @@ import { adminAuditLog, productVariants, stockLevels } from '#src/db/schema/inde
 import { linesOf } from '#src/modules/orders/index.ts';
 import { splitOrder } from '#src/workflows/orders/split-order.ts';
 import { decodeEntities, makeUser, signIn, type AdminClient } from '#tests/helpers/admin.ts';
+import { auth } from '#tests/helpers/app.ts';
 import { settle } from '#tests/helpers/chat.ts';
 import { startCarrierBed, type CarrierBed } from '#tests/helpers/carriers.ts';
 import { makeProduct } from '#tests/helpers/factories.ts';
@@ -88,6 +89,33 @@ describe('a split order booked parcel by parcel', () => {
     const after = decodeEntities((await staff.get(`/admin/orders/${order.number}`)).body);
     expect(after).toContain(coffeeParcel.pno);
     expect(after).toContain(cookerParcel.pno);
+  });
+
+  it('books a parcel of a split order through the API by its parcelId, and refuses the whole order', async () => {
+    const { order, parcels } = await splitCodOrder();
+    const url = `/api/v1/orders/${order.number}/shipments`;
+    const whole = await bed.t.app.inject({ method: 'POST', url, headers: auth, payload: { carrier: 'flash' } });
+    expect(whole.statusCode).toBe(409);
+    expect(whole.json().error.code).toBe('SHIP_BY_PARCEL');
+    const one = await bed.t.app.inject({ method: 'POST', url, headers: auth, payload: { carrier: 'flash', parcelId: parcels[1]!.id } });
+    expect(one.statusCode).toBe(201);
+    expect(one.json().trackingNumber).toBe(bed.flashOf(order.number)[0]!.pno);
+    expect(bed.flashOf(order.number)[0]!.outTradeNo).toBe(`${order.number}-${parcels[1]!.id}`);
+  });
+
+  it('refuses to cancel the order while one of its parcels is booked, in Thai, and leaves the booking alone', async () => {
+    const { order, parcels } = await splitCodOrder();
+    expect((await packer.post(`/admin/orders/${order.number}/parcels/${parcels[0]!.id}/book`, { carrier: 'flash' })).statusCode).toBe(303);
+    const res = await staff.post(`/admin/orders/${order.number}/status`, { to: 'cancelled', note: 'ลูกค้าขอยกเลิก' });
+    expect(res.statusCode).toBe(409);
+    expect(decodeEntities(res.body)).toContain('กรุณายกเลิกการจองขนส่งในหน้าออเดอร์ก่อน');
+    expect(await bed.orderStatus(order.number)).toBe('confirmed');
+    const [atFlash] = bed.flashOf(order.number);
+    expect(bed.flash.parcel(atFlash!.pno)!.state).toBe(0);
+    // Its booking cancelled, the order can be cancelled.
+    expect((await staff.post(`/admin/orders/${order.number}/parcels/${parcels[0]!.id}/cancel`, {})).statusCode).toBe(303);
+    expect((await staff.post(`/admin/orders/${order.number}/status`, { to: 'cancelled', note: 'ลูกค้าขอยกเลิก' })).statusCode).toBe(303);
+    expect(await bed.orderStatus(order.number)).toBe('cancelled');
   });
 
   it("keeps a parcel's failed booking with the carrier's reason, and its retry books the same reference", async () => {

@@ -68,11 +68,19 @@ export async function assertNothingShipped(tx: Tx, order: Pick<Order, 'id' | 'nu
     .from(shipments)
     .where(and(eq(shipments.orderId, order.id), notInArray(shipments.status, [parcelPlanned, 'cancelled'])));
   if (parcels.length === 0) return;
-  if (parcels.every((p) => p.status === parcelBooking || awaitsPickup(p))) {
-    throw new AppError('PARCEL_BOOKED', `Order ${order.number} has a parcel booked with a carrier; cancel the booking first`);
-  }
+  if (parcels.every(holdsBooking)) throw bookingHeld(order);
   throw new AppError('ORDER_NOT_EDITABLE', `Order ${order.number} has a parcel on its way already`);
 }
+
+/** Refuses (PARCEL_BOOKED) while a parcel of the order is booked with a carrier and not picked up, or its booking failed. */
+export async function assertNoBookingHeld(tx: Tx, order: Pick<Order, 'id' | 'number'>): Promise<void> {
+  const parcels = await tx.select({ status: shipments.status, outTradeNo: shipments.outTradeNo }).from(shipments).where(eq(shipments.orderId, order.id));
+  if (parcels.some(holdsBooking)) throw bookingHeld(order);
+}
+
+/** A parcel whose booking holds the order: booked and not picked up, or a booking that failed (the carrier may have it). */
+export const holdsBooking = (p: Pick<Shipment, 'status' | 'outTradeNo'>) => p.status === parcelBooking || awaitsPickup(p);
+const bookingHeld = (order: Pick<Order, 'number'>) => new AppError('PARCEL_BOOKED', `Order ${order.number} has a parcel booked with a carrier; cancel the booking first`);
 
 /** Forgets the order's planned parcels (they were made for lines that changed). */
 export async function dropPlannedParcels(tx: Tx, orderId: number): Promise<void> {
