@@ -4,6 +4,7 @@
  * roles and CSRF for all of them. Pages are eta templates from templates/admin, htmx and Chart.js
  * are served from node_modules, nothing comes from a CDN.
  */
+import { ZodError } from 'zod';
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -125,6 +126,10 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
       status = httpStatusOf[err.kind];
       message = t('error.generic', { message: err.message });
       request.log.info({ code: err.code }, err.message);
+    } else if (err instanceof ZodError) {
+      // A route's parameters that do not parse (a parcel id that is not a number): no such page.
+      status = 404;
+      message = t('error.notFound');
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       // Fastify's own client errors: a body too large, a malformed form.
       status = err.statusCode;

@@ -179,8 +179,8 @@ describe('the back office in English', () => {
   it('shows Thai only where people typed it: names, addresses, notes, product names', async () => {
     const pages = await crawl(english);
     expect(pages.size).toBeGreaterThan(40);
-    // Labels and receipts are printed in both languages on purpose (carriers, Thai receipt rules).
-    for (const url of pages.keys()) if (/^\/admin\/print\/(labels|invoices)/.test(url)) pages.delete(url);
+    // Labels, receipts and credit/debit notes are printed in both languages on purpose (carriers, Thai tax documents).
+    for (const url of pages.keys()) if (/^\/admin\/print\/(labels|invoices|notes)/.test(url)) pages.delete(url);
     // What people typed in this shop (all Thai) is removed; any Thai left is the system's.
     const typed = /สมหญิง|รักดี|ประยุทธ|มั่นคง|กาญจนา|สุขใจ|สมชาย|ใจดี|มาลี|ศรีสุข|วิชัย|คลังดี|ปราณี|แพ็คเก่ง|คุณลาย|คุณทอง|กาแฟคั่วกลาง|ชาไทยใบ|ร้านตลาดดี|ลูกค้าเปลี่ยนใจ|ของเสียหาย|ส่งกลับทางไปรษณีย์ได้เลย|ล็อตใหม่จากโรงคั่ว|เติมสาขา|ถุงขาด|ซอยอารีย์|พหลโยธิน|ถนนสุขุมวิท|กรุงเทพฯ|คลังหลัก|คลังสำรอง|ภาษาไทย|ลูกค้า(?= ?\d)/g;
     const problems: string[] = [];
