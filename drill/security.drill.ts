@@ -236,11 +236,20 @@ export function securityDrill(opts: DrillOptions) {
         if (res.statusCode !== 401) refusedTg.push(`${what}: ${res.statusCode}`);
       }
       c.group('forged Telegram webhooks not refused with 401', refusedTg);
+      // The secret comes before the limiter for Telegram too: 40 wrong secrets from one address, then Telegram's own delivery from it.
+      const tgFlood = new Map<number, number>();
+      for (let k = 0; k < 40; k++) {
+        const res = await app.inject({ method: 'POST', url: '/webhooks/telegram', payload: update, headers: { 'x-telegram-bot-api-secret-token': `guess-${k}` }, remoteAddress: '10.8.2.1' });
+        tgFlood.set(res.statusCode, (tgFlood.get(res.statusCode) ?? 0) + 1);
+      }
+      c.check([...tgFlood.keys()].every((s) => s === 401 || s === 429), `a flood of forged Telegram webhooks got ${JSON.stringify(Object.fromEntries(tgFlood))}`);
+      const tgGenuine = await app.inject({ method: 'POST', url: '/webhooks/telegram', payload: tgTextUpdate({ chatId: 730_003, text: 'menu' }), headers: { 'x-telegram-bot-api-secret-token': TG_SECRET }, remoteAddress: '10.8.2.1' });
+      c.equal(tgGenuine.statusCode, 200, 'a Telegram delivery with the secret from the address that sent 40 forgeries');
       const fbForgeries = await forgeFacebook(c, app, graph, opts.seed);
       await t.app.chat.processor.drain();
-      c.equal(await count('chat_inbox'), inboxAfterGenuine, 'chat events stored from forged webhooks');
-      c.equal(inboxAfterGenuine, inboxBefore + 1, 'chat events stored: the one signed delivery');
-      numbers['forged webhooks'] = lineForgeries.length + 40 + tgForgeries.length + fbForgeries;
+      c.equal(await count('chat_inbox'), inboxAfterGenuine + 1, 'chat events stored from forged webhooks');
+      c.equal(inboxAfterGenuine, inboxBefore + 1, 'chat events stored: the one signed LINE delivery');
+      numbers['forged webhooks'] = lineForgeries.length + 40 + tgForgeries.length + 40 + fbForgeries;
 
       // -- 3. Sessions: no replay after sign-out, no state change without the CSRF token.
       const config = drillConfig();
@@ -382,11 +391,16 @@ export function securityDrill(opts: DrillOptions) {
           const res = await packer.get(url);
           if (res.statusCode !== expected) matrix.push(`${status} ${url.split('?')[0]}: ${res.statusCode} (expected ${expected})`);
         }
+        // Receipts are money: never a packer's, whatever the status (and no number is taken).
+        const receipt = await packer.get(`/admin/print/invoices?orders=${number}`);
+        if (receipt.statusCode !== 403) matrix.push(`${status} /admin/print/invoices: ${receipt.statusCode} (expected 403)`);
+        const issue = await packer.post('/admin/print/invoices', { orders: number });
+        if (issue.statusCode !== 403) matrix.push(`${status} POST /admin/print/invoices: ${issue.statusCode} (expected 403)`);
         const noted = await packer.post(`/admin/orders/${number}/notes`, { note: 'ตรวจแล้ว' });
         if (noted.statusCode !== (expected === 200 ? 303 : 404)) matrix.push(`${status} note: ${noted.statusCode}`);
       }
       c.group('packer order matrix', matrix);
-      numbers['packer checks'] = Object.keys(byStatus).length * 5;
+      numbers['packer checks'] = Object.keys(byStatus).length * 7;
 
       const errors = t.logs.errors();
       c.group('errors logged by the app', errors.map((e) => `${e.msg}: ${e.err?.message?.split('\n')[0] ?? ''}`));
