@@ -81,6 +81,19 @@ export function eventText(event: OrderEvent, w: EventWords): string {
       const p = event.params;
       return t('event.refund.paid', { amount: w.f.money(p.amount, p.currency), method: [methodText(w, p.method), p.reference].filter(Boolean).join(' ') });
     }
+    case 'order.imported': {
+      const p = event.params;
+      const said = [t('event.order.imported', { channel: w.channel(p.channel), id: p.externalId })];
+      if (p.buyer) said.push(t('event.order.importedBuyer', { buyer: p.buyer }));
+      if (p.tracking) said.push(t('event.order.importedTracking', { tracking: p.tracking }));
+      return said.join(' · ');
+    }
+    case 'order.codOnMarketplace':
+      return t('event.order.codOnMarketplace', { channel: w.channel(event.params.channel) });
+    case 'slip.approvedPart': {
+      const p = event.params;
+      return t('event.slip.approvedPart', { received: w.f.money(p.received, p.currency), remaining: w.f.money(p.remaining, p.currency) });
+    }
     default:
       return t('event.unknown');
   }
