@@ -86,7 +86,8 @@ export type OrderEvent =
   | { kind: 'refund.paid'; params: { amount: number; currency: string; method: string; reference?: string | undefined } }
   | { kind: 'order.imported'; params: { channel: string; externalId: string; buyer?: string | undefined; tracking?: string | undefined } }
   | { kind: 'order.codOnMarketplace'; params: { channel: string } }
-  | { kind: 'slip.approvedPart'; params: { received: number; remaining: number; currency: string } };
+  | { kind: 'slip.approvedPart'; params: { received: number; remaining: number; currency: string } }
+  | { kind: 'order.edited'; params: { revision: number; from: number; to: number; currency: string; due: number; refund: number } };
 
 export type OrderEventKind = OrderEvent['kind'];
 
