@@ -87,6 +87,27 @@ export function eventText(event: OrderEvent, w: EventWords): string {
       const p = event.params;
       return t('event.refund.paid', { amount: w.f.money(p.amount, p.currency), method: [methodText(w, p.method), p.reference].filter(Boolean).join(' ') });
     }
+    case 'order.imported': {
+      const p = event.params;
+      const said = [t('event.order.imported', { channel: w.channel(p.channel), id: p.externalId })];
+      if (p.buyer) said.push(t('event.order.importedBuyer', { buyer: p.buyer }));
+      if (p.tracking) said.push(t('event.order.importedTracking', { tracking: p.tracking }));
+      return said.join(' · ');
+    }
+    case 'order.codOnMarketplace':
+      return t('event.order.codOnMarketplace', { channel: w.channel(event.params.channel) });
+    case 'slip.approvedPart': {
+      const p = event.params;
+      return t('event.slip.approvedPart', { received: w.f.money(p.received, p.currency), remaining: w.f.money(p.remaining, p.currency) });
+    }
+    case 'order.edited': {
+      const p = event.params;
+      const money = (n: number) => w.f.money(n, p.currency);
+      const said = [t('event.order.edited', { n: p.revision, from: money(p.from), to: money(p.to) })];
+      if (p.due > 0) said.push(t('event.order.editedDue', { amount: money(p.due) }));
+      if (p.refund > 0) said.push(t('event.order.editedRefund', { amount: money(p.refund) }));
+      return said.join(' · ');
+    }
     default:
       return t('event.unknown');
   }
@@ -137,6 +158,19 @@ export function stockNoteText(note: string | null, w: EventWords): string {
   m = /^(R-\d+) (sellable|damaged|write_off)$/.exec(note);
   if (m) return t('ledger.note.returned', { number: m[1]!, choice: t(`return.choice.${m[2]}` as MessageKey) });
   return note;
+}
+
+/**
+ * Why money goes back, in the reader's language: the reasons the system writes (money paid beyond the
+ * total, a cancellation after payment, an edit down) named; what staff typed is shown as typed.
+ */
+export function moneyReasonText(reason: string | null, w: EventWords): string {
+  if (!reason) return '';
+  if (reason === 'overpayment') return w.t('refundReason.overpayment');
+  if (reason === 'order cancelled after payment') return w.t('refundReason.cancelled');
+  const m = /^order edited \(revision (\d+)\)$/.exec(reason);
+  if (m) return w.t('refundReason.edited', { n: m[1]! });
+  return reason;
 }
 
 /** What a stock move belongs to, named (the raw reference id means nothing to people). */

@@ -4,7 +4,7 @@ import { addressText } from '#src/lib/address.ts';
 import { formatThaiPhone } from '#src/lib/phone.ts';
 import { users } from '#src/db/schema/index.ts';
 import { can, type Capability } from './auth/roles.ts';
-import { actorText, eventText, stockNoteText, stockRefText, type Person } from './events.ts';
+import { actorText, eventText, moneyReasonText, stockNoteText, stockRefText, type Person } from './events.ts';
 import { formatters, isMessageKey, translator, type Lang, type MessageKey, type Translate } from './i18n/index.ts';
 
 export const LANG_COOKIE = 'talad_admin_lang';
@@ -125,6 +125,7 @@ export async function render(
     event: (e: Parameters<typeof eventText>[0]) => eventText(e, h),
     stockNote: (note: string | null) => stockNoteText(note, h),
     stockRef: (refType: string | null) => stockRefText(refType, h),
+    moneyReason: (reason: string | null) => moneyReasonText(reason, h),
     ...data,
   });
 }

@@ -72,7 +72,13 @@ describe('editing an order before it ships', () => {
     expect(api.lines.map((l: { sku: string; qty: number }) => [l.sku, l.qty]).sort()).toEqual([['AM-CUP', 2], ['AM-TEA', 3]]);
     expect(api.total.amount).toBe(3 * 12_000 + 2 * 8_000 + 4_000);
     expect(api.shippingAddress.address).toBe('55 ถนนนิมมานเหมินท์ เชียงใหม่');
-    expect(api.history.some((h: { note: string | null }) => /edited \(revision 1\)/.test(h.note ?? '') && /ลูกค้าขอเพิ่มแก้ว/.test(h.note ?? ''))).toBe(true);
+    // The edit is an event (kind and parameters, read in each reader's language); the note is the reason typed.
+    expect(
+      api.history.some(
+        (h: { note: string | null; event: { kind: string; params: { revision: number } } | null }) =>
+          h.event?.kind === 'order.edited' && h.event.params.revision === 1 && h.note === 'ลูกค้าขอเพิ่มแก้ว',
+      ),
+    ).toBe(true);
 
     // One more tea and two cups are held; nothing else moved.
     expect(await available('AM-TEA')).toBe(before.tea - 1);

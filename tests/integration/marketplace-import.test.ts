@@ -5,7 +5,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importRows, importRuns, marketplaceMappings, orders, outbox, payments, skuAliases, stockLevels } from '#src/db/schema/index.ts';
+import { importRows, importRuns, marketplaceMappings, orderHistory, orders, outbox, payments, skuAliases, stockLevels } from '#src/db/schema/index.ts';
 import { importsIdle, type ParsedOrder } from '#src/modules/imports/index.ts';
 import { linesOf } from '#src/modules/orders/index.ts';
 import { importOne } from '#src/workflows/imports/marketplace-import.ts';
@@ -70,6 +70,11 @@ async function apply(runId: number) {
 
 async function rowsOf(runId: number) {
   return t.database.db.select().from(importRows).where(eq(importRows.runId, runId)).orderBy(importRows.line);
+}
+
+/** The events on an order's timeline. */
+async function events(orderId: number) {
+  return (await t.database.db.select().from(orderHistory).where(eq(orderHistory.orderId, orderId))).map((h) => h.event).filter(Boolean);
 }
 
 function count(html: string, key: string): number {
@@ -255,8 +260,16 @@ describe('other marketplaces and files', () => {
     expect(o.customerName).toBe('พิมพ์ชนก สายสุข');
     expect(o.shippingAddress.address).toBe(addr);
     expect(o.shippingFee).toBe(40_00);
-    // Lazada's own tracking number is on the order for whoever ships it.
-    expect(o.note).toContain('tracking LEXTH0123456789');
+    // Lazada's own tracking number is on the order's timeline for whoever ships it, as an event (no
+    // English note), shown in the reader's language.
+    expect(o.note).toBeNull();
+    expect(await events(o.id)).toEqual(expect.arrayContaining([
+      { kind: 'order.imported', params: { channel: 'lazada', externalId: '4012345678', buyer: 'Pim', tracking: 'LEXTH0123456789' } },
+      { kind: 'order.codOnMarketplace', params: { channel: 'lazada' } },
+    ]));
+    const page = decodeEntities((await admin.get(`/admin/orders/${o.number}`)).body);
+    expect(page).toContain('Imported from Lazada, order 4012345678 · buyer Pim · tracking number LEXTH0123456789');
+    expect(page).toContain('Cash on delivery through Lazada');
     expect(o.total).toBe(140_00 + 140_00 + 1200_00 + 40_00);
     expect((await linesOf(t.database.db, o.id)).map((l) => [l.sku, l.qty])).toEqual([
       ['MP-TEA', 2],
@@ -297,7 +310,12 @@ describe('other marketplaces and files', () => {
       ['MP-COF', 2, 1234_50],
       ['MP-TEA', 1, 150_00],
     ]);
-    expect(paid.note).toContain('SPXTH038842215503');
+    expect(paid.note).toBeNull();
+    expect(await events(paid.id)).toContainEqual({ kind: 'order.imported', params: { channel: 'shopee', externalId: '2503150T8KQ3WB', buyer: 'kanokwan.s', tracking: 'SPXTH038842215503' } });
+    const thaiReader = await signIn(t.app, (await makeUser(t.database.db, 'staff', { language: 'th' })).email);
+    const orderPage = decodeEntities((await thaiReader.get(`/admin/orders/${paid.number}`)).body);
+    expect(orderPage).toContain('นำเข้าจาก Shopee คำสั่งซื้อ 2503150T8KQ3WB · ผู้ซื้อ kanokwan.s · เลขพัสดุ SPXTH038842215503');
+    expect(orderPage).not.toMatch(/paid on|tracking SPX|buyer kanokwan/);
     const cod = (await marketplaceOrder('shopee', '2503160AB12CDE'))!;
     expect(cod).toMatchObject({ paymentMethod: 'cod', status: 'confirmed', total: 350_00 });
     expect(cod.shippingAddress.postcode).toBe('50200');

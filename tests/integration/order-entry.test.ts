@@ -99,7 +99,11 @@ describe('placing an order typed in by staff', () => {
     expect(order.lines).toEqual([expect.objectContaining({ sku: 'ENT-Mug', qty: 2, unitPrice: { amount: 12_000, currency: 'THB' } })]);
     expect(order.total).toEqual({ amount: 28_000, currency: 'THB' });
     const [row] = await t.database.db.select().from(orders).where(eq(orders.number, number));
-    expect(row!.note).toBe('source: facebook\nลูกค้าทักมาทางเพจ');
+    // The note is what staff typed; where the order came from is an event, read in each reader's language.
+    expect(row!.note).toBe('ลูกค้าทักมาทางเพจ');
+    const entered = await t.database.db.select().from(orderHistory).where(eq(orderHistory.orderId, row!.id));
+    expect(entered.map((h) => h.event)).toContainEqual({ kind: 'order.entered', params: { source: 'facebook', pickup: false } });
+    expect(entered.every((h) => !h.note || !/source:/.test(h.note))).toBe(true);
     expect(row!.customerPhone).toBe('66891112233');
     expect(await reserved()).toBe(reservedBefore + 2);
     // The existing order page still answers beside /admin/orders/new.

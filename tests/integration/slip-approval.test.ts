@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '#src/db/client.ts';
-import { customerIdentities, invoices, orders, outbox, paymentSlips, payments, refunds } from '#src/db/schema/index.ts';
+import { customerIdentities, invoices, orderHistory, orders, outbox, paymentSlips, payments, refunds } from '#src/db/schema/index.ts';
 import { noticeOf } from '#src/modules/notify/notices.ts';
 import { lockOrder } from '#src/modules/orders/index.ts';
 import { checkSlip } from '#src/modules/payments/index.ts';
@@ -113,6 +113,13 @@ describe('a slip that does not cover the order', () => {
     const [slip] = await db().select().from(paymentSlips).where(eq(paymentSlips.orderId, order.id));
     expect(slip).toMatchObject({ verdict: 'approved', paymentId: rows[0]!.id });
     expect(await db().select().from(invoices).where(eq(invoices.orderId, order.id))).toEqual([]);
+    // The timeline says it as an event in the reader's language, not as an English note.
+    expect(rows[0]!.note).toBeNull();
+    const history = await db().select().from(orderHistory).where(eq(orderHistory.orderId, order.id));
+    expect(history.map((h) => h.event)).toContainEqual({ kind: 'slip.approvedPart', params: { received: 5_826, remaining: 107_174, currency: 'THB' } });
+    expect(history.some((h) => h.note?.includes('slip approved'))).toBe(false);
+    const thai = await signIn(t.app, (await makeUser(db(), 'staff', { language: 'th' })).email);
+    expect(decodeEntities((await thai.get(`/admin/orders/${number}`)).body)).toContain('อนุมัติสลิป: ได้รับ ฿58.26 ยังต้องชำระอีก ฿1,071.74');
 
     const told = (await noticesOf(number)).filter((n) => n.notice.kind === 'payment.received');
     expect(told).toHaveLength(1);

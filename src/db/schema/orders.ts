@@ -85,7 +85,11 @@ export type OrderEvent =
   | { kind: 'return.exchangeFor'; params: { number: string; order: string; value: number; currency: string } }
   | { kind: 'return.paidBy'; params: { number: string } }
   | { kind: 'return.refund'; params: { number: string; amount: number; currency: string; due: boolean; method?: string | undefined; reference?: string | undefined } }
-  | { kind: 'refund.paid'; params: { amount: number; currency: string; method: string; reference?: string | undefined } };
+  | { kind: 'refund.paid'; params: { amount: number; currency: string; method: string; reference?: string | undefined } }
+  | { kind: 'order.imported'; params: { channel: string; externalId: string; buyer?: string | undefined; tracking?: string | undefined } }
+  | { kind: 'order.codOnMarketplace'; params: { channel: string } }
+  | { kind: 'slip.approvedPart'; params: { received: number; remaining: number; currency: string } }
+  | { kind: 'order.edited'; params: { revision: number; from: number; to: number; currency: string; due: number; refund: number } };
 
 export type OrderEventKind = OrderEvent['kind'];
 

@@ -58,7 +58,8 @@ export async function approveReviewedSlips(tx: Tx, order: Order, input: SlipAppr
     currency: order.currency,
     reference: refs.length > 0 ? refs.join(', ') : undefined,
     actor: input.actor,
-    note: reason ?? 'slip approved',
+    // What the reviewer typed, if anything; the approval itself is the order's event.
+    note: reason,
   });
   if (slips.length > 0) {
     await tx

@@ -29,7 +29,7 @@ import {
   type ParsedOrder,
   type RowProblem,
 } from '#src/modules/imports/index.ts';
-import { findOrderByExternalId, ordersByExternalIds } from '#src/modules/orders/index.ts';
+import { appendOrderNote, findOrderByExternalId, ordersByExternalIds } from '#src/modules/orders/index.ts';
 import { recordPayment } from '#src/modules/payments/index.ts';
 import type { Logger } from '#src/logger.ts';
 import { placeOrderInTx } from '../orders/place-order.ts';
@@ -235,13 +235,12 @@ export async function importOne(db: Db, kind: MarketplaceKind, order: ParsedOrde
   // on the marketplace, or cash on delivery collected by the marketplace's carrier.
   const placedAt = parseShopTime(order.createdAt, opts.billing.timeZone) ?? undefined;
   const viaCod = isMarketplaceCod(order.paymentMethod);
-  // The marketplace's own tracking number goes on the order, where the packer sees it when shipping.
-  const noteParts = [
-    `${kind} ${order.externalId}`,
-    order.buyerName && `buyer ${order.buyerName}`,
-    order.createdAt && `placed ${order.createdAt}`,
-    order.trackingNumber && `tracking ${order.trackingNumber}`,
-  ];
+  // Where the order came from, with the buyer's marketplace name and the marketplace's own tracking
+  // number (the packer sees it on the order's timeline), as an event each reader reads in their language.
+  const imported = {
+    kind: 'order.imported',
+    params: { channel: kind, externalId: order.externalId, buyer: order.buyerName || undefined, tracking: order.trackingNumber || undefined },
+  } as const;
   try {
     const placed = await withTransaction(db, async (tx) => {
       const existing = await findOrderByExternalId(tx, channel, order.externalId);
@@ -260,16 +259,16 @@ export async function importOne(db: Db, kind: MarketplaceKind, order: ParsedOrde
           placedAt,
           shippingFee: order.shippingFee,
           discount,
-          note: noteParts.filter(Boolean).join(' · '),
           actor: opts.actor,
         },
         async (tx2) => {
           await saveAddress(tx2, customer.id, shippingAddress);
         },
       );
+      await appendOrderNote(tx, created, opts.actor, { event: imported });
       // Cash on delivery through the marketplace: accepted to ship; the money comes with the carrier.
       if (viaCod) {
-        const accepted = await transitionLockedOrder(tx, created, { to: 'confirmed', actor: opts.actor, note: `COD through ${kind}`, notify: false });
+        const accepted = await transitionLockedOrder(tx, created, { to: 'confirmed', actor: opts.actor, event: { kind: 'order.codOnMarketplace', params: { channel: kind } }, notify: false });
         return { number: accepted.number };
       }
       // The marketplace collected the money when the buyer ordered: the payment is confirmed at that
@@ -283,7 +282,6 @@ export async function importOne(db: Db, kind: MarketplaceKind, order: ParsedOrde
           currency: created.currency,
           reference: label,
           actor: opts.actor,
-          note: `paid on ${kind}`,
           confirmedAt: placedAt,
         });
       }

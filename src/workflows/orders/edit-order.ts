@@ -2,7 +2,6 @@ import type { Db } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { Order, ShippingAddress } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
-import { formatMoney } from '#src/lib/money.ts';
 import { issueCreditNote, issueDebitNote } from '#src/modules/billing/index.ts';
 import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
 import { releaseOrderReservations, reserveOrderLines } from '#src/modules/inventory/index.ts';
@@ -11,7 +10,6 @@ import { paidAmount, recordRefundDue, refundableAmount } from '#src/modules/paym
 import { assertNothingShipped, dropPlannedParcels } from '#src/modules/shipping/index.ts';
 import { tellCustomer } from '#src/modules/notify/index.ts';
 
-const money = (amount: number, currency: string) => formatMoney(amount, currency, 'en');
 
 export interface EditOrderInput {
   number: string;
@@ -102,11 +100,11 @@ export async function editOrder(db: Db, input: EditOrderInput): Promise<EditResu
     if (refund > 0) {
       await recordRefundDue(tx, { orderId: order.id, amount: refund, currency: order.currency, reason: `order edited (revision ${revision})`, actor: input.actor });
     }
-    const parts = [`edited (revision ${revision}): total ${money(order.total, order.currency)} → ${money(updated.total, order.currency)}`];
-    if (paid > 0 && due > 0) parts.push(`still to pay ${money(due, order.currency)}`);
-    if (refund > 0) parts.push(`refund owed ${money(refund, order.currency)}`);
-    if (input.reason) parts.push(input.reason);
-    await appendOrderNote(tx, updated, input.actor, parts.join('; '));
+    // The edit as an event each reader reads in their language; the note is the reason staff typed.
+    await appendOrderNote(tx, updated, input.actor, {
+      event: { kind: 'order.edited', params: { revision, from: order.total, to: updated.total, currency: order.currency, due: paid > 0 ? due : 0, refund } },
+      note: input.reason,
+    });
     await tellCustomer(tx, updated, { kind: 'order.edited', revision, due: paid > 0 ? due : 0, refund }, { fallbackLocale: input.locale });
     return { order: updated, changed: true, revision, due, refund };
   });

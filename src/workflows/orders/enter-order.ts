@@ -75,7 +75,6 @@ export async function enterOrder(db: Db, input: EnterOrderInput): Promise<Entere
     const address = input.pickup
       ? { name: customer.name, phone, address: input.locale === 'th' ? 'รับที่ร้าน' : 'Pickup at the shop' }
       : { ...input.shippingAddress!, phone };
-    const sourceNote = `source: ${input.source}${input.pickup ? ' (pickup)' : ''}`;
     const { order } = await placeOrderInTx(
       tx,
       {
@@ -87,7 +86,8 @@ export async function enterOrder(db: Db, input: EnterOrderInput): Promise<Entere
         currency: input.currency,
         shippingFee: input.pickup ? 0 : input.shippingFee,
         discount: input.discount,
-        note: input.note ? `${sourceNote}\n${input.note}` : sourceNote,
+        // Only what staff typed: where the order came from is the order.entered event below.
+        note: input.note || undefined,
         actor: input.actor,
         language: input.locale,
       },

@@ -121,7 +121,10 @@ async function approveSlip(tx: Tx, order: Order, input: MoveInput): Promise<Orde
     qrUrl: input.payTo?.qrUrl,
   } as const;
   if (approved.remaining > 0) {
-    const waiting = await setOrderStatus(tx, order, placedStatus, input.actor, input.note ?? 'slip approved for part of the total');
+    const waiting = await setOrderStatus(tx, order, placedStatus, input.actor, input.note, {
+      kind: 'slip.approvedPart',
+      params: { received: approved.payment.amount, remaining: approved.remaining, currency: order.currency },
+    });
     if (input.notify !== false) await tellCustomer(tx, waiting, told, { fallbackLocale: input.locale });
     return waiting;
   }
