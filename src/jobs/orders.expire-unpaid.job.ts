@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts';
 import { withTransaction } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { tellCustomer } from '../modules/notify/index.ts';
-import { isUnpaid, lockOrder, unpaidFirstOrderNumbers, unpaidOrderNumbers } from '../modules/orders/index.ts';
+import { isUnpaid, lockOrder, unpaidFirstOrderNumbers, unpaidHoldMs, unpaidOrderNumbers } from '../modules/orders/index.ts';
 import { transitionLockedOrder } from '../workflows/orders/transition-order.ts';
 
 /**
@@ -11,7 +11,7 @@ import { transitionLockedOrder } from '../workflows/orders/transition-order.ts';
  * a customer who never paid before has their stock held for the shorter first-order time (default 4 h).
  */
 export async function expireUnpaidOrders(db: Db, config: Config, now: Date, logger?: Logger): Promise<string[]> {
-  const firstMs = Math.min(config.jobs.firstOrderCancelMs, config.jobs.unpaidCancelMs);
+  const firstMs = unpaidHoldMs(config.jobs, false);
   const late = await unpaidOrderNumbers(db, { placedBefore: new Date(now.getTime() - config.jobs.unpaidCancelMs) });
   const first = await unpaidFirstOrderNumbers(db, new Date(now.getTime() - firstMs));
   const due = [...new Set([...late, ...first])];

@@ -114,7 +114,8 @@ export const en: Messages = {
   summary: (p) =>
     `Order summary\n${p.lines.map((l) => `• ${l.name} x${l.qty} = ${l.total}`).join('\n')}\nItems ${p.subtotal}\nShipping ${p.shipping}\nTotal ${p.total}\n\nDeliver to:\n${p.address}\n\nType "confirm" to place the order or "edit" to change it.`,
   nothingToConfirm: 'There is nothing to confirm yet. Type "checkout" when you are ready.',
-  orderPlaced: (n, total) => `Thank you, your order is in 🎉\nOrder number ${n}\nAmount to pay ${total}`,
+  orderPlaced: (n, total, payBy) =>
+    `Thank you, your order is in 🎉\nOrder number ${n}\nAmount to pay ${total}${payBy ? `\nPlease pay by ${payBy}; after that the order is cancelled automatically.` : ''}`,
   payByPromptPay: (total, id) => `Pay ${total} by PromptPay to ${id} (scan the QR above), then send a photo of the slip here.`,
   payByTransfer: (total, accounts) =>
     accounts.length > 0

@@ -117,7 +117,8 @@ export const th: Messages = {
   summary: (p) =>
     `สรุปคำสั่งซื้อ\n${p.lines.map((l) => `• ${l.name} x${l.qty} = ${l.total}`).join('\n')}\nค่าสินค้า ${p.subtotal}\nค่าจัดส่ง ${p.shipping}\nยอดรวม ${p.total}\n\nจัดส่งถึง:\n${p.address}\n\nพิมพ์ "ยืนยัน" เพื่อสั่งซื้อ หรือ "แก้ไข" เพื่อเปลี่ยนค่ะ`,
   nothingToConfirm: 'ยังไม่มีคำสั่งซื้อรอยืนยันค่ะ พิมพ์ "สั่งซื้อ" เมื่อพร้อมค่ะ',
-  orderPlaced: (n, total) => `ได้รับคำสั่งซื้อแล้วค่ะ 🎉\nเลขที่คำสั่งซื้อ ${n}\nยอดที่ต้องชำระ ${total}`,
+  orderPlaced: (n, total, payBy) =>
+    `ได้รับคำสั่งซื้อแล้วค่ะ 🎉\nเลขที่คำสั่งซื้อ ${n}\nยอดที่ต้องชำระ ${total}${payBy ? `\nกรุณาชำระภายใน ${payBy} น. หากเลยเวลานี้ คำสั่งซื้อจะถูกยกเลิกอัตโนมัติค่ะ` : ''}`,
   payByPromptPay: (total, id) => `ชำระ ${total} ผ่านพร้อมเพย์ ${id} (สแกน QR ด้านบนได้เลย) แล้วส่งรูปสลิปในแชทนี้ค่ะ`,
   payByTransfer: (total, accounts) =>
     accounts.length > 0

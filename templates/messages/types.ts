@@ -154,7 +154,8 @@ export interface Messages {
   merchantQuestion: (customer: string, said: string) => string;
   summary: (p: { lines: CartLineText[]; subtotal: string; shipping: string; total: string; address: string }) => string;
   nothingToConfirm: string;
-  orderPlaced: (number: string, total: string) => string;
+  /** payBy: when an unpaid order is cancelled ("6 ธ.ค. 2569 18:30"); none for cash on delivery. */
+  orderPlaced: (number: string, total: string, payBy?: string) => string;
   payByPromptPay: (total: string, promptPayId: string) => string;
   /** Without PromptPay: the shop's accounts (bank, number, holder); none set = the shop will send the details. */
   payByTransfer: (total: string, accounts: PayAccount[]) => string;

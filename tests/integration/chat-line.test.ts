@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '#src/app.ts';
+import { dateFormats } from '#src/lib/dates.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { sendLine, settle, lineEnv } from '../helpers/chat.ts';
 import { testLogger } from '../helpers/db.ts';
@@ -152,6 +153,26 @@ describe('ordering through LINE', () => {
     // A returning customer is offered the saved address.
     expect(await say(userId, 'checkout')).toContain('5 Rama IV Road');
     expect(await say(userId, 'use saved address')).toContain('Order summary');
+  });
+
+  it('tells when to pay by: 4 hours for a first order, the usual 24 once the customer has paid before', async () => {
+    const userId = lineUserId('pay-by');
+    line.setProfile(userId, { displayName: 'มะลิ', language: 'th' });
+    const payBy = async (hours: number) => {
+      await say(userId, 'มะม่วงอบแห้ง 1 ถุงค่ะ');
+      await say(userId, 'สั่งซื้อ');
+      await say(userId, 'มะลิ ศรีสุข 089-876-5432 88/1 ถนนพหลโยธิน แขวงสามเสนใน เขตพญาไท กรุงเทพฯ 10400');
+      const placed = await say(userId, 'ยืนยัน');
+      const number = /TL-\d+/.exec(placed)![0];
+      const order = (await t.app.inject({ method: 'GET', url: `/api/v1/orders/${number}`, headers: auth })).json() as { createdAt: string };
+      const due = dateFormats('th', 'Asia/Bangkok').dateTime(new Date(new Date(order.createdAt).getTime() + hours * 3_600_000));
+      expect(placed).toContain(`กรุณาชำระภายใน ${due} น.`);
+      return number;
+    };
+    const first = await payBy(4);
+    const paid = await t.app.inject({ method: 'POST', url: `/api/v1/orders/${first}/transitions`, headers: auth, payload: { to: 'paid' } });
+    expect(paid.statusCode).toBe(200);
+    await payBy(24);
   });
 
   it('refuses a forged signature with 401 and stores nothing', async () => {

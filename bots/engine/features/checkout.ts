@@ -2,7 +2,10 @@
  * From cart to order: asking for the delivery details (or offering the saved ones), the summary with
  * the shipping fee, and the confirmation, which the customer-orders workflow turns into an order.
  */
+import type { Order } from '#src/db/schema/index.ts';
+import { dateFormats } from '#src/lib/dates.ts';
 import { formatThaiPhone, normalizeThaiPhone } from '#src/lib/phone.ts';
+import { hasPaidBefore, unpaidHoldMs } from '#src/modules/orders/index.ts';
 import { lastAddress } from '#src/modules/customers/index.ts';
 import { cartShippingFee, checkoutCart, type CheckoutResult } from '#src/workflows/orders/customer-orders.ts';
 import type { Messages } from '#templates/messages/index.ts';
@@ -151,7 +154,7 @@ export function createCheckout(deps: FeatureDeps) {
     ctx.batch.stockMoved();
     delete ctx.state.delivery;
     const total = ctx.money(order.total);
-    const reply: OutMessage[] = [text(m.orderPlaced(order.number, total))];
+    const reply: OutMessage[] = [text(m.orderPlaced(order.number, total, await payBy(ctx, order)))];
     const qr = deps.paymentQr?.(order.number, order.total, ctx.locale);
     if (qr) reply.push(qr);
     reply.push(
@@ -161,6 +164,13 @@ export function createCheckout(deps: FeatureDeps) {
       ]),
     );
     return reply;
+  }
+
+  /** When the order is cancelled if still unpaid, in the shop's time zone; none for cash on delivery. */
+  async function payBy(ctx: Ctx, order: Order): Promise<string | undefined> {
+    if (order.paymentMethod === 'cod') return undefined;
+    const holdMs = unpaidHoldMs(config.jobs, await hasPaidBefore(ctx.tx, order.customerId));
+    return dateFormats(ctx.locale, config.shop.timeZone).dateTime(new Date(order.createdAt.getTime() + holdMs));
   }
 
   function shortages(ctx: Ctx, result: Extract<CheckoutResult, { kind: 'stock_changed' }>, lines: Awaited<ReturnType<typeof cartLines>>): string[] {

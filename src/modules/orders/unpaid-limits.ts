@@ -64,3 +64,19 @@ export async function unpaidFirstOrderNumbers(db: DbOrTx, placedBefore: Date, li
     limit ${limit}`);
   return rows.map((r) => r.number);
 }
+
+/**
+ * How long an unpaid order holds its stock before it is cancelled: the shorter first-order time for a
+ * customer who never paid before, else the usual time. The expiry job and the chat's "pay by" agree on it.
+ */
+export function unpaidHoldMs(jobs: { firstOrderCancelMs: number; unpaidCancelMs: number }, paidBefore: boolean): number {
+  return paidBefore ? jobs.unpaidCancelMs : Math.min(jobs.firstOrderCancelMs, jobs.unpaidCancelMs);
+}
+
+/** Whether the customer has ever paid (a confirmed payment on any of their orders). */
+export async function hasPaidBefore(db: DbOrTx, customerId: number): Promise<boolean> {
+  const { rows } = await db.execute<{ paid: boolean }>(sql`
+    select exists (select 1 from ${payments} p join ${orders} o on o.id = p.order_id
+                   where o.customer_id = ${customerId} and p.status = 'confirmed') as paid`);
+  return Boolean(rows[0]?.paid);
+}
