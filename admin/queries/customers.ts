@@ -42,6 +42,17 @@ function searchCondition(q: string): SQL {
  */
 const outerCustomerId = sql`${customers}.${sql.identifier('id')}`;
 
+/**
+ * A web-chat visitor becomes a customer of the list once they give a name, a phone or an email, or
+ * order: until then the browsing visitor (no name, only a web-chat identity, no order) is left out.
+ */
+const notAnonymousVisitor = sql`not (
+  ${customers.name} = '' and ${customers.phone} is null and ${customers.email} is null
+  and not exists (select 1 from orders o where o.customer_id = ${outerCustomerId})
+  and not exists (select 1 from customer_addresses a where a.customer_id = ${outerCustomerId})
+  and not exists (select 1 from customer_identities ci where ci.customer_id = ${outerCustomerId} and ci.channel <> 'webchat')
+)`;
+
 export interface CustomerListRow {
   customer: Customer;
   channels: string[];
@@ -57,6 +68,7 @@ export async function listCustomers(db: DbOrTx, filter: CustomerFilter): Promise
     isNull(customers.mergedIntoId),
     q ? searchCondition(q) : undefined,
     filter.exceptId ? sql`${customers.id} <> ${filter.exceptId}` : undefined,
+    notAnonymousVisitor,
   );
   const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(customers).where(where);
   const rows = await db

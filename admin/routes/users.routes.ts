@@ -115,7 +115,7 @@ export const usersRoutes: FastifyPluginAsync = async (app) => {
     const { user: me } = request.admin!;
     const generated = parsed.data.password === undefined ? generatePassword(16) : undefined;
     await withTransaction(db, async (tx) => {
-      await setUserPassword(tx, id, parsed.data.password ?? generated!);
+      await setUserPassword(tx, id, parsed.data.password ?? generated!, { generated: generated !== undefined });
       await destroySessionsOf(tx, id);
       await writeAudit(tx, me, { action: 'user.password_reset', target: `user:${id}`, details: { generated: generated !== undefined } });
     });

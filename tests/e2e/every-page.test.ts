@@ -95,6 +95,7 @@ describe.skipIf(!hasChromium())(`every back-office page in a browser ${chromiumM
       await signInAt(page);
       const urls = await pagesFrom(page);
       expect(urls.length).toBeGreaterThan(30);
+      console.info(`${viewport.width}×${viewport.height}: ${urls.length} pages`);
       const problems: string[] = [];
       for (const url of urls) {
         const seen = watchProblems(page);

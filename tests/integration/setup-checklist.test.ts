@@ -49,4 +49,13 @@ describe('the setup checklist', () => {
     expect((await owner.get('/admin/orders')).body).not.toContain('data-password-banner');
     expect(itemsOf((await owner.get('/admin')).body).map((i) => i[0])).not.toContain('password');
   });
+
+  it('asks for a new password after the owner reset someone’s password to a generated one', async () => {
+    const owner = await signIn(t.app, 'owner@example.com', 'correct horse battery');
+    const packer = await makeUser(t.database.db, 'packer', { language: 'th' });
+    const reset = await owner.post(`/admin/users/${packer.id}/password`, { password: '' });
+    expect(reset.statusCode).toBe(200);
+    const [row] = (await t.database.db.execute<{ m: boolean }>(sql`select must_change_password as m from users where id = ${packer.id}`)).rows;
+    expect(row!.m).toBe(true);
+  });
 });

@@ -78,8 +78,9 @@ export async function setUserRole(tx: DbOrTx, userId: number, role: UserRole): P
   return user;
 }
 
-export async function setUserPassword(tx: DbOrTx, userId: number, password: string): Promise<void> {
-  await tx.update(users).set({ passwordHash: await hashPassword(password), mustChangePassword: false }).where(eq(users.id, userId));
+/** A password the person chose clears the request to change it; one the system generated for them sets it. */
+export async function setUserPassword(tx: DbOrTx, userId: number, password: string, opts: { generated?: boolean } = {}): Promise<void> {
+  await tx.update(users).set({ passwordHash: await hashPassword(password), mustChangePassword: opts.generated ?? false }).where(eq(users.id, userId));
 }
 
 export async function setUserLanguage(tx: DbOrTx, userId: number, language: 'th' | 'en'): Promise<void> {
