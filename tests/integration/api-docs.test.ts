@@ -1,9 +1,13 @@
 /**
- * /docs/json checked by the rules of a standard OpenAPI linter's recommended set that can be checked
- * here (redocly's recommended: operation-operationId, -operationId-unique, -summary, -4xx-response,
+ * /docs/json checked by a standard OpenAPI linter (redocly's CLI, its recommended rules: no error), and
+ * by those rules again here where a failure should name the operation (redocly's recommended: operation-operationId, -operationId-unique, -summary, -4xx-response,
  * no-empty-servers, tag-description / operation-tag-defined, no-invalid-media-type-examples), plus the
  * shop's own: real Thai examples, every answer's shape (errors too), no framework branding.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
@@ -37,6 +41,24 @@ const ops = () =>
 const deref = (node: Json): Json => (node.$ref ? (node.$ref as string).split('/').slice(1).reduce((o: Json, k) => o[k], spec) : node);
 
 describe('the OpenAPI description', () => {
+  it("passes redocly's recommended rules with no error", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'talad-openapi-'));
+    try {
+      const file = path.join(dir, 'openapi.json');
+      await writeFile(file, JSON.stringify(spec));
+      const bin = path.resolve(import.meta.dirname, '../../node_modules/.bin/redocly');
+      // Offline: no telemetry, no update check.
+      const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
+      const run = spawnSync(bin, ['lint', file, '--format=json'], { encoding: 'utf8', timeout: 300_000, env });
+      const report = JSON.parse(run.stdout) as { totals: { errors: number }; problems: { ruleId: string; severity: string; message: string }[] };
+      expect(report.problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
+      expect(report.totals.errors).toBe(0);
+      expect(run.status).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the server, and every operation has an id, a summary, a defined tag and a 4xx answer', () => {
     expect(spec.servers).toEqual([{ url: 'https://shop.example.co.th', description: expect.any(String) }]);
     const tagNames = new Set((spec.tags as { name: string; description: string }[]).map((tag) => tag.name));
