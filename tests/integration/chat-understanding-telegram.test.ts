@@ -9,22 +9,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySettings } from '#src/modules/settings/index.ts';
 import { decodeEntities, signIn } from '../helpers/admin.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { sendTelegram, settle } from '../helpers/chat.ts';
+import { sendTelegram, settle, telegramCustomer, telegramEnv } from '../helpers/chat.ts';
 import { makeProduct } from '../helpers/factories.ts';
-import { startFakeTelegramApi, tgCallbackUpdate, tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
+import { startFakeTelegramApi, tgCallbackUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
 
 const SECRET = 'understanding-tg-secret-0123456789abcdef';
 const MERCHANT_CHAT = -100_777_888_999;
 let tg: FakeTelegramApi;
 let t: TestApp;
-let updateId = 4000;
 
 beforeAll(async () => {
   tg = await startFakeTelegramApi();
   t = await buildTestApp({
-    TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_WEBHOOK_SECRET: SECRET,
-    TELEGRAM_API_ROOT: tg.apiRoot,
+    ...telegramEnv(tg, SECRET),
     SHOP_NAME: 'ร้านสมุนไพรบ้านสวน',
     SHIPPING_FLAT_FEE: '40',
     MERCHANT_TELEGRAM_CHAT_ID: String(MERCHANT_CHAT),
@@ -37,12 +34,7 @@ afterAll(async () => {
   await tg?.close();
 });
 
-async function say(chatId: number, text: string) {
-  const before = tg.sentTexts(chatId).length;
-  expect((await sendTelegram(t.app, SECRET, tgTextUpdate({ chatId, text, updateId: ++updateId, languageCode: 'th' }))).statusCode).toBe(200);
-  await settle(t.app);
-  return tg.sentTexts(chatId).slice(before).join('\n');
-}
+const say = telegramCustomer(() => t.app, () => tg, SECRET);
 
 /** The inline buttons under the last message the customer got. */
 function lastButtons(chatId: number): { text: string; callback_data?: string }[] {
@@ -54,7 +46,7 @@ async function press(chatId: number, label: string) {
   const button = lastButtons(chatId).find((b) => b.text === label);
   expect(button, `no button ${label}: ${JSON.stringify(lastButtons(chatId).map((b) => b.text))}`).toBeDefined();
   const before = tg.sentTexts(chatId).length;
-  await sendTelegram(t.app, SECRET, tgCallbackUpdate({ chatId, data: button!.callback_data!, updateId: ++updateId, languageCode: 'th' }));
+  await sendTelegram(t.app, SECRET, tgCallbackUpdate({ chatId, data: button!.callback_data!, languageCode: 'th' }));
   await settle(t.app);
   return tg.sentTexts(chatId).slice(before).join('\n');
 }
