@@ -28,6 +28,7 @@ import { dashboardRoutes } from './routes/dashboard.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
 import { messagesRoutes } from './routes/messages.routes.ts';
 import { orderActionsRoutes } from './routes/order-actions.routes.ts';
+import { orderParcelsRoutes } from './routes/order-parcels.routes.ts';
 import { orderAmendRoutes } from './routes/order-amend.routes.ts';
 import { ordersRoutes } from './routes/orders.routes.ts';
 import { usersRoutes } from './routes/users.routes.ts';
@@ -41,6 +42,7 @@ import { reportsRoutes } from './routes/reports.routes.ts';
 import { settingsRoutes } from './routes/settings/index.ts';
 import { importsRoutes } from './routes/imports.routes.ts';
 import { returnsRoutes } from './routes/returns.routes.ts';
+import { apiKeysRoutes } from './routes/api-keys.routes.ts';
 import { isHtmx, languageOf, render, wantsData } from './view.ts';
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates/admin');
@@ -161,6 +163,7 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
   await app.register(dashboardRoutes);
   await app.register(ordersRoutes);
   await app.register(orderActionsRoutes);
+  await app.register(orderParcelsRoutes);
   await app.register(orderAmendRoutes);
   await app.register(usersRoutes);
   await app.register(messagesRoutes);
@@ -175,6 +178,7 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
   await app.register(settingsRoutes);
   await app.register(importsRoutes);
   await app.register(returnsRoutes);
+  await app.register(apiKeysRoutes);
 };
 
 export default adminPlugin;

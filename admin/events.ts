@@ -54,6 +54,12 @@ export function eventText(event: OrderEvent, w: EventWords): string {
     }
     case 'shipped.lastParcel':
       return t('event.shipped.lastParcel', { carrier: event.params.carrier, tracking: event.params.tracking });
+    case 'parcel.cancelled':
+      return t('event.parcel.cancelled', { carrier: event.params.carrier, tracking: event.params.tracking });
+    case 'parcel.pickup': {
+      const asked = t('event.parcel.pickup', { carrier: event.params.carrier, parcels: event.params.parcels, reference: event.params.reference ?? '-' });
+      return event.params.courier ? `${asked} · ${event.params.courier}` : asked;
+    }
     case 'return.requested':
       return t('event.return.requested', { number: event.params.number });
     case 'return.decided':

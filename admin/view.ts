@@ -61,7 +61,7 @@ export interface ViewHelpers {
   phone: (p: string | null | undefined) => string;
   /** An address with its postcode once. */
   address: (a: { address: string; postcode?: string | null }) => string;
-  user: { id: number; name: string; email: string; role: UserRole } | null;
+  user: { id: number; name: string; email: string; role: UserRole; mustChangePassword: boolean } | null;
   csrf: string;
   shopName: string;
   path: string;
@@ -97,7 +97,7 @@ export function helpers(request: FastifyRequest): ViewHelpers {
     role: (r) => t(`role.${r}` as MessageKey),
     phone: (p) => (p ? (/^66\d{8,9}$/.test(p) ? formatThaiPhone(p) : p) : t('common.none')),
     address: addressText,
-    user: admin ? { id: admin.user.id, name: admin.user.name, email: admin.user.email, role: admin.user.role } : null,
+    user: admin ? { id: admin.user.id, name: admin.user.name, email: admin.user.email, role: admin.user.role, mustChangePassword: admin.user.mustChangePassword } : null,
     csrf: admin?.session.csrfToken ?? '',
     shopName: config.shop.name,
     path: request.url.split('?')[0] ?? '/admin',

@@ -26,6 +26,7 @@ import { measureProductionIdle } from './phases/idle.ts';
 import { startRssSampler } from './phases/memory.ts';
 import { runMixedPhase, type MixedResult } from './phases/mixed.ts';
 import { defaultSlipDir, runSlipBench, type SlipBenchResult } from './slips.ts';
+import { lineEnv } from '../tests/helpers/chat.ts';
 
 const logger = pino({ level: 'warn' });
 const token = 'bench-api-token-0123456789';
@@ -104,10 +105,7 @@ async function main() {
     LOG_LEVEL: 'warn',
     API_TOKEN: token,
     SEED_DEMO: 'false',
-    LINE_CHANNEL_SECRET: line.channelSecret,
-    LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
-    LINE_API_BASE_URL: line.baseUrl,
-    LINE_DATA_API_BASE_URL: line.dataBaseUrl,
+    ...lineEnv(line),
     DATA_DIR: path.join(os.tmpdir(), 'talad-bench'),
   });
   await bootstrap(database.db, config, logger);

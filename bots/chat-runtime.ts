@@ -19,6 +19,7 @@ import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
 import type { Logger } from '#src/logger.ts';
 import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
+import { linkMerchantChat } from '#src/workflows/notify/link-merchant-chat.ts';
 import { createChatEngine, type ChatEngineDeps } from './engine/engine.ts';
 import { createInboxProcessor, type InboundDecoder } from './inbox-processor.ts';
 import { createLineDecoder } from './line/line.inbound.ts';
@@ -58,6 +59,18 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
     engine,
     decoders,
     preparePhoto: photos.prepare,
+    // The merchant's one-time code from Settings → notifications, read before the conversation.
+    linkMerchant: async (tx, person, text) => {
+      const result = await linkMerchantChat(tx, config, { channel: person.channel, recipient: person.userId, text });
+      if (result.kind !== 'linked') return undefined;
+      const locale = config.shop.locale;
+      return {
+        locale,
+        messages: [{ type: 'text', text: messages[locale].merchantLinked(config.shop.name) }],
+        // This process tells the new target at once; the others load the saved setting on their next poll.
+        afterCommit: () => Object.assign(config.merchant, result.merchant),
+      };
+    },
     onQueued: () => void dispatcher.kick(),
     // One connection serves the embedded database: more workers would only queue for it. On a server,
     // a few workers with batches of up to 50 people beat many small ones: fewer transactions, and the

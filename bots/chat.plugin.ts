@@ -9,7 +9,7 @@ import { webhookCallback } from 'grammy';
 import { nestedDeeperThan } from '#src/http/error-handler.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
 import type { InboundRecord } from '#src/modules/conversations/index.ts';
-import { createForgeryGuard } from './forgery-guard.ts';
+import { createForgeryGuard } from '#src/http/forgery-guard.ts';
 import { telegramUpdate } from './telegram/telegram.bot.ts';
 import { createChatRuntime, type ChatRuntime, type ChatRuntimeOptions } from './chat-runtime.ts';
 import { lineWebhookPlugin } from './line/line.plugin.ts';

@@ -23,6 +23,15 @@ export interface DecodedEvent<E = InboundEvent> {
   sentAt?: Date | undefined;
   replyToken?: string | undefined;
   replyTokenExpiresAt?: Date | undefined;
+  /** From a group chat (the person is the group): only a merchant's link code is read from it, never a conversation. */
+  group?: boolean | undefined;
+}
+
+/** A merchant's link code read before the conversation: the answer, and what to apply once committed. */
+export interface MerchantLink {
+  messages: ReadyMessages['messages'];
+  locale: 'th' | 'en';
+  afterCommit: () => void;
 }
 
 /** One per channel: reads a stored payload (may call the channel, e.g. for a profile); null = nothing to do. */
@@ -60,6 +69,8 @@ export interface InboxProcessorOptions {
   logger: Logger;
   engine: ReturnType<typeof createChatEngine>;
   decoders: Partial<Record<string, InboundDecoder>>;
+  /** Reads a six-digit message as the merchant's one-time link code, before the conversation; undefined = not one. */
+  linkMerchant?: (tx: Tx, person: ChatPerson, text: string) => Promise<MerchantLink | undefined>;
   /** Fetches, checks and reads a photo before the transaction; without it a photo is refused as unreadable. */
   preparePhoto?: (person: ChatPerson, image: InboundImage) => Promise<PreparedPhoto>;
   /** How long a worker holds events it prepares outside a transaction before others may take them. */
@@ -104,9 +115,25 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
     return ready.decoded;
   };
 
+  /**
+   * A merchant's link code, read before anything else: the reply to queue when it linked the chat, null
+   * when the event is done without the conversation (a group's other messages), undefined otherwise.
+   */
+  async function linkReply(tx: Tx, row: ChatInboxRow, decoded: DecodedEvent<ChatEvent> | null, after: (() => void)[]): Promise<Reply | null | undefined> {
+    if (!decoded) return undefined;
+    const linked = decoded.event.kind === 'text' && opts.linkMerchant ? await opts.linkMerchant(tx, decoded.person, decoded.event.text) : undefined;
+    if (!linked) return decoded.group ? null : undefined;
+    after.push(linked.afterCommit);
+    return {
+      to: { channel: decoded.person.channel, recipient: decoded.person.userId, locale: linked.locale },
+      notice: { kind: 'chat.messages', messages: linked.messages },
+      delivery: { key: replyKey(row), replyToken: decoded.replyToken, replyTokenExpiresAt: decoded.replyTokenExpiresAt },
+    };
+  }
+
   /** Runs the engine on one decoded event; the reply to queue, if there is one. */
   async function reply(tx: Tx, row: ChatInboxRow, decoded: DecodedEvent<ChatEvent> | null, batch?: EngineBatch): Promise<Reply | undefined> {
-    if (!decoded) return undefined;
+    if (!decoded || decoded.group) return undefined;
     const answer = await opts.engine.handle(tx, decoded.person, decoded.event, batch);
     if (answer.messages.length === 0) return undefined;
     return {
@@ -131,15 +158,22 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
     await Promise.all(leased.map(async (row) => ready.set(row.id, await prepare(row))));
     let claimed: ChatInboxRow[] = [];
     let queued = false;
+    let after: (() => void)[] = [];
     try {
       await withTransaction(db, async (tx) => {
+        after = [];
         claimed = await claimInbound(tx, [...ready.keys()]);
         const decoded = claimed.map((row) => decodedOf(ready.get(row.id)!));
+        const linked = new Map<number, Reply | null>();
+        for (const [i, row] of claimed.entries()) {
+          const out = await linkReply(tx, row, decoded[i]!, after);
+          if (out !== undefined) linked.set(i, out);
+        }
         const batch = opts.engine.batch(tx);
-        await batch.load(decoded.flatMap((d) => (d ? [d.person] : [])));
+        await batch.load(decoded.flatMap((d, i) => (d && !linked.has(i) ? [d.person] : [])));
         const replies: Reply[] = [];
         for (const [i, row] of claimed.entries()) {
-          const out = await reply(tx, row, decoded[i]!, batch);
+          const out = linked.has(i) ? linked.get(i) : await reply(tx, row, decoded[i]!, batch);
           if (out) replies.push(out);
         }
         await batch.flush();
@@ -148,6 +182,7 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
         await markInboundDone(tx, claimed.map((r) => r.id));
         queued = replies.length > 0;
       });
+      for (const apply of after) apply();
     } catch (err) {
       if (claimed.length === 0) throw err;
       logger.debug({ err, events: claimed.length }, 'chat batch failed; handling its events one by one');
@@ -162,13 +197,15 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
   async function processOne(leased: ChatInboxRow, ready: Ready): Promise<boolean> {
     let failure: { row: ChatInboxRow; err: unknown } | undefined;
     let queued = false;
+    const after: (() => void)[] = [];
     try {
       await withTransaction(db, async (tx) => {
         const [row] = await claimInbound(tx, [leased.id]);
         if (!row) return;
         try {
           const decoded = decodedOf(ready);
-          const out = await reply(tx, row, decoded);
+          const link = await linkReply(tx, row, decoded, after);
+          const out = link === undefined ? await reply(tx, row, decoded) : (link ?? undefined);
           await noteChatInbound(tx, inboundOf([row], [decoded]));
           if (out) await tellCustomer(tx, out.to, out.notice, out.delivery);
           queued = out !== undefined;
@@ -178,6 +215,7 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
           throw err;
         }
       });
+      if (!failure) for (const apply of after) apply();
     } catch (err) {
       if (!failure) throw err;
     }

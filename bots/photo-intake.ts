@@ -10,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '#src/config.ts';
 import type { Db } from '#src/db/client.ts';
+import { createFairQueue } from '#src/lib/fair-queue.ts';
 import { ImageRejectedError, inspectImage, sniffImageFormat } from '#src/lib/image-guard.ts';
 import type { Logger } from '#src/logger.ts';
 import { conversationOf } from '#src/modules/conversations/index.ts';
@@ -24,6 +25,8 @@ export interface PhotoIntakeOptions {
   config: Config;
   logger: Logger;
   reader?: (() => SlipReader) | undefined;
+  /** Slip reads at once across all customers (default: the OCR workers, or 2). */
+  readSlots?: number | undefined;
   remote?: RemoteSlipVerifier | undefined;
 }
 
@@ -31,6 +34,8 @@ export function createPhotoIntake(opts: PhotoIntakeOptions) {
   const { db, config, logger } = opts;
   let reader: SlipReader | undefined;
   const getReader = () => (reader ??= opts.reader ? opts.reader() : createSlipReader({ logger, workers: config.ocrWorkers }));
+  // Slip reads take turns per customer: one at a time each, as many at once as there are OCR workers.
+  const reads = createFairQueue(opts.readSlots ?? Math.max(1, config.ocrWorkers ?? 2));
 
   async function keep(folder: string, name: string, bytes: Buffer): Promise<string> {
     const dir = path.join(config.dataDir, folder);
@@ -63,7 +68,7 @@ export function createPhotoIntake(opts: PhotoIntakeOptions) {
     let reading;
     try {
       // The reader checks the image itself (size, pixels, shape) before any work on it.
-      reading = await getReader().read(bytes);
+      reading = await reads.run(`${person.channel}:${person.userId}`, () => getReader().read(bytes));
     } catch (err) {
       if (err instanceof ImageRejectedError) return { kind: 'refused', code: err.code };
       logger.warn({ err, reference: image.reference }, 'slip image could not be read');

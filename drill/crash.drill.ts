@@ -18,6 +18,7 @@ import { createRandom, createServerDatabase, DRILL_API_TOKEN, serverUrl, sleep, 
 import { DRILL_PRODUCTS, eventsOf, makeCustomer } from './lib/conversation.ts';
 import { runLineLoad, totalSteps, type LoadCustomer } from './lib/line-load.ts';
 import { backlog, verifyLoad } from './lib/verify.ts';
+import { lineEnv } from '../tests/helpers/chat.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../../shared/fixtures/slips');
 
@@ -58,10 +59,7 @@ export function appEnv(line: FakeLineApi, extra: Record<string, string>): Record
     ADMIN_PASSWORD: 'a long drill password',
     SESSION_SECRET: 'drill-session-secret-0123456789-abcdefghij',
     SEED_DEMO: 'false',
-    LINE_CHANNEL_SECRET: line.channelSecret,
-    LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
-    LINE_API_BASE_URL: line.baseUrl,
-    LINE_DATA_API_BASE_URL: line.dataBaseUrl,
+    ...lineEnv(line),
     PUBLIC_URL: 'https://shop.example.com',
     PROMPTPAY_ID: '0812223333',
     // Orders backdated for their slips stay unreminded and unexpired while the drill runs.

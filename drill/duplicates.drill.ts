@@ -12,6 +12,7 @@ import { asLineRedelivery, lineWebhookRequest, startFakeLineApi } from '#tests/f
 import { FAKE_INSTAGRAM_ID, FAKE_PAGE_ID, fbText, psid, startFakeGraphApi, type MessagingItemInput } from '#tests/fakes/graph-api.ts';
 import { buildDrillApp, createRandom, perSec, timed, waitFor, type Checks, type DrillApp, type DrillOptions, type DrillResult, type Random } from './lib/common.ts';
 import { DRILL_PRODUCTS, describe, eventsOf, interleave, makeCustomer, sameLines, type Customer } from './lib/conversation.ts';
+import { facebookEnv, lineEnv } from '../tests/helpers/chat.ts';
 
 interface Delivery {
   events: webhook.Event[];
@@ -29,14 +30,8 @@ export function duplicatesDrill(opts: DrillOptions) {
     const line = await startFakeLineApi({ unknownProfiles: 'generate' });
     const graph = await startFakeGraphApi();
     const t = await buildDrillApp({
-      LINE_CHANNEL_SECRET: line.channelSecret,
-      LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
-      LINE_API_BASE_URL: line.baseUrl,
-      LINE_DATA_API_BASE_URL: line.dataBaseUrl,
-      FACEBOOK_APP_SECRET: graph.appSecret,
-      FACEBOOK_PAGE_ACCESS_TOKEN: graph.pageAccessToken,
-      FACEBOOK_VERIFY_TOKEN: graph.verifyToken,
-      FACEBOOK_GRAPH_API_BASE_URL: graph.baseUrl,
+      ...lineEnv(line),
+      ...facebookEnv(graph),
     });
     try {
       const db = t.database.db;

@@ -19,6 +19,7 @@ import { psid, startFakeGraphApi } from '#tests/fakes/graph-api.ts';
 import { lineUserId, startFakeLineApi } from '#tests/fakes/line-api.ts';
 import { startFakeTelegramApi } from '#tests/fakes/telegram-api.ts';
 import { buildDrillApp, createRandom, perSec, sleep, timed, waitFor, type DrillOptions } from './lib/common.ts';
+import { facebookEnv, lineEnv } from '../tests/helpers/chat.ts';
 
 export function flakyChannelsDrill(opts: DrillOptions) {
   return timed('flaky-channels', opts, async (c, numbers) => {
@@ -30,17 +31,11 @@ export function flakyChannelsDrill(opts: DrillOptions) {
     // The app's own workers stay off: this drill's dispatcher is the only sender.
     const t = await buildDrillApp(
       {
-        LINE_CHANNEL_SECRET: line.channelSecret,
-        LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
-        LINE_API_BASE_URL: line.baseUrl,
-        LINE_DATA_API_BASE_URL: line.dataBaseUrl,
+        ...lineEnv(line),
         TELEGRAM_BOT_TOKEN: tg.token,
         TELEGRAM_WEBHOOK_SECRET: 'flaky-drill-secret-0123456789abcdef',
         TELEGRAM_API_ROOT: tg.apiRoot,
-        FACEBOOK_APP_SECRET: graph.appSecret,
-        FACEBOOK_PAGE_ACCESS_TOKEN: graph.pageAccessToken,
-        FACEBOOK_VERIFY_TOKEN: graph.verifyToken,
-        FACEBOOK_GRAPH_API_BASE_URL: graph.baseUrl,
+        ...facebookEnv(graph),
       },
       { workers: false },
     );

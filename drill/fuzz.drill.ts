@@ -34,6 +34,7 @@ import { facebookWebhookBody, fbImage, fbPostback, fbQuickReply, fbSticker, fbTe
 import { apiAuth, buildDrillApp, createRandom, timed, waitFor, type Checks, type DrillOptions, type DrillResult } from './lib/common.ts';
 import { DRILL_PRODUCTS } from './lib/conversation.ts';
 import { mutate, mutation, NASTY_STRINGS, nastyString, show } from './lib/fuzz-values.ts';
+import { facebookEnv, lineEnv } from '../tests/helpers/chat.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../tests/fixtures/slips');
 const TG_SECRET = 'fuzz-telegram-secret-0123456789abcdef';
@@ -249,14 +250,8 @@ export function fuzzDrill(opts: DrillOptions) {
     const tg = await startFakeTelegramApi();
     const graph = await startFakeGraphApi();
     const t = await buildDrillApp({
-      FACEBOOK_APP_SECRET: graph.appSecret,
-      FACEBOOK_PAGE_ACCESS_TOKEN: graph.pageAccessToken,
-      FACEBOOK_VERIFY_TOKEN: graph.verifyToken,
-      FACEBOOK_GRAPH_API_BASE_URL: graph.baseUrl,
-      LINE_CHANNEL_SECRET: line.channelSecret,
-      LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
-      LINE_API_BASE_URL: line.baseUrl,
-      LINE_DATA_API_BASE_URL: line.dataBaseUrl,
+      ...facebookEnv(graph),
+      ...lineEnv(line),
       TELEGRAM_BOT_TOKEN: tg.token,
       TELEGRAM_WEBHOOK_SECRET: TG_SECRET,
       TELEGRAM_API_ROOT: tg.apiRoot,

@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
 import swaggerUi from '@fastify/swagger-ui';
@@ -5,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { adminPlugin } from '../admin/admin.plugin.ts';
 import { apiPlugin } from '../admin/api/api.plugin.ts';
+import { describeApi } from '../admin/api/openapi.ts';
 import chatPlugin, { type ChatPluginOptions } from '../bots/chat.plugin.ts';
 import type { Config } from './config.ts';
 import { createCore, type Core, type CoreOverrides } from './core.ts';
@@ -85,6 +89,8 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    // Answers, errors, Thai examples, operation ids, tags and the server (admin/api/openapi.ts).
+    transformObject: (document) => ('openapiObject' in document ? describeApi(document.openapiObject as Record<string, unknown>, config.publicUrl) : document.swaggerObject) as never,
   });
   await app.register(async (docs) => {
     // The API description is a page like any other: no framing, no sniffing, its own CSP.
@@ -92,7 +98,14 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
       reply.header('x-frame-options', 'DENY').header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin');
       return payload;
     });
-    await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+    // The shop's own name and mark, not the framework's.
+    const mark = await readFile(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates/admin/assets/favicon.svg'));
+    await docs.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: true,
+      theme: { title: `${config.shop.name} API`, favicon: [{ filename: 'favicon.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: mark }] },
+      logo: { type: 'image/svg+xml', content: mark, href: '/docs' },
+    });
   });
   await app.register(healthRoutes);
   await app.register(homeRoutes);

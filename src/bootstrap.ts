@@ -13,7 +13,7 @@ import { createWarehouse, defaultWarehouse } from './modules/inventory/index.ts'
 export async function bootstrap(db: Db, config: Config, logger: Logger): Promise<void> {
   if ((await countUsers(db)) === 0) {
     const password = config.admin.password ?? generatePassword();
-    await createUser(db, { email: config.admin.email, name: 'Owner', password, role: 'owner', language: config.shop.locale });
+    await createUser(db, { email: config.admin.email, name: 'Owner', password, role: 'owner', language: config.shop.locale, mustChangePassword: !config.admin.password });
     if (config.admin.password) {
       logger.info({ email: config.admin.email }, 'owner account created from ADMIN_EMAIL / ADMIN_PASSWORD');
     } else {

@@ -89,6 +89,10 @@ export const envSchema = z
       .trim()
       .default('')
       .refine((v) => v === '' || v.split(',').every((o) => /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(o.trim())), 'must be https origins such as https://shop.example.com, comma-separated'),
+    /** Web-chat photos: megabytes one visitor may keep, all visitors together, and days they are kept (slips and return photos are kept apart). */
+    WEBCHAT_UPLOAD_VISITOR_MB: z.coerce.number().min(1).max(1000).default(25),
+    WEBCHAT_UPLOAD_TOTAL_MB: z.coerce.number().min(10).max(1_000_000).default(2000),
+    WEBCHAT_UPLOAD_KEEP_DAYS: z.coerce.number().min(1).max(3650).default(14),
     SHOP_NAME: z.string().trim().min(1).max(100).default('Talad Shop'),
     /** The shop's profile for receipts, invoices and labels until it is set in the back office. */
     SHOP_ADDRESS: z.string().trim().max(500).default(''),
@@ -297,8 +301,16 @@ function toConfig(e: Env) {
       dailySummaryHour: e.DAILY_SUMMARY_HOUR,
       /** Reorder reminders to customers; switched off in the back office's settings. */
       reorderReminders: true,
+      /** A customer who never paid an order before has their stock held this long (Settings → reminders). */
+      firstOrderCancelMs: 4 * 3_600_000,
+      /**
+       * Chat checkout: at most this many unpaid orders, and units in them, per chat identity, and per
+       * delivery address whoever placed them (an office or a dormitory is one address) (Settings → reminders).
+       */
+      unpaidLimits: { orders: 3, units: 20, addressOrders: 10, addressUnits: 60 },
     },
     webchatFrameOrigins: e.WEBCHAT_FRAME_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    webchatUploads: { perVisitorBytes: e.WEBCHAT_UPLOAD_VISITOR_MB * 1_048_576, totalBytes: e.WEBCHAT_UPLOAD_TOTAL_MB * 1_048_576, keepDays: e.WEBCHAT_UPLOAD_KEEP_DAYS },
     workers: e.WORKERS === 'true',
     sessionSecret: e.SESSION_SECRET,
     settingsKey: e.SETTINGS_KEY,

@@ -63,8 +63,13 @@ export async function createCore(config: Config, overrides: CoreOverrides = {}):
   settings.start();
   const carriers = createCarrierDirectory({
     settings: () => config.shop.carriers,
-    credentials: () => effectiveCarrierCredentials(config.carrierApis, config.shop.carrierSecrets, secretBox, config.carrierApiUrls),
-    deps: { thaipostTokenStore: createCarrierTokenStore(database.db, secretBox, 'thaipost') },
+    credentials: () => {
+      const opened = effectiveCarrierCredentials(config.carrierApis, config.shop.carrierSecrets, secretBox, config.carrierApiUrls);
+      // Keys saved in Settings are known only once opened: cut out of this process's log from then on.
+      hideInLog(logger, opened.flash?.secretKey, opened.thaipost?.apiKey);
+      return opened;
+    },
+    deps: { thaipostTokenStore: createCarrierTokenStore(database.db, secretBox, 'thaipost', (token) => hideInLog(logger, token)) },
   });
   return {
     config,

@@ -27,6 +27,8 @@ export const ErrorCodes = {
   SPLIT_INVALID: 'invalid',
   PARCEL_NOT_FOUND: 'not_found',
   SHIP_BY_PARCEL: 'conflict',
+  PARCEL_BOOKED: 'conflict',
+  PARCEL_NOT_CANCELLABLE: 'conflict',
   IMPORT_FILE_INVALID: 'invalid',
   IMPORT_COLUMNS_MISSING: 'invalid',
   RETURN_NOT_FOUND: 'not_found',

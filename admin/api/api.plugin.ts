@@ -192,11 +192,13 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['orders'],
         summary:
-          'Record a parcel with its tracking number, or without one book it with a carrier that books (flash; left out: the shipping warehouse’s default carrier from Settings) and answer with its number; ships the order and tells the customer in chat',
+          'Record a parcel with its tracking number, or without one book it with a carrier that books (flash; left out: the shipping warehouse’s default carrier from Settings) and answer with its number (a split order: one parcel at a time, by parcelId); ships the order and tells the customer in chat',
         params: numberParams,
         body: z.object({
           carrier: z.string().trim().min(1).max(100).optional(),
           trackingNumber: z.string().trim().min(4).max(64).regex(/^[A-Za-z0-9-]+$/, 'may hold letters, digits and dashes').optional(),
+          /** One parcel of a split order to book (its id in the order's shipments); without it, the order's single parcel. */
+          parcelId: z.number().int().positive().max(2_147_483_647).optional(),
         })
           // A typed tracking number names its carrier; a booking without one uses the warehouse's default (Settings).
           .refine((b) => b.trackingNumber === undefined || b.carrier !== undefined, { message: 'carrier is required with a trackingNumber', path: ['carrier'] }),
@@ -206,7 +208,7 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
       const { trackingNumber } = request.body;
       const { order, shipment } =
         trackingNumber === undefined
-          ? await bookParcel(db, { config, carriers: carriers.registry(), logger: app.deps.logger }, { number: request.params.number, carrier: request.body.carrier, actor: request.apiActor })
+          ? await bookParcel(db, { config, carriers: carriers.registry(), logger: app.deps.logger }, { number: request.params.number, carrier: request.body.carrier, shipmentId: request.body.parcelId, actor: request.apiActor })
           : await shipOrder(db, {
               number: request.params.number,
               carrier: request.body.carrier!,

@@ -54,6 +54,8 @@ const matrix = {
   'settings.payments': ['owner'],
   /** Staff accounts: create, change role, reset password, deactivate. */
   'users.manage': ['owner'],
+  /** API keys for the JSON API: make, name, list and revoke (the owner sees everyone's, an admin their own). */
+  'apikeys.manage': ['owner', 'admin'],
   /** One's own account: password, language. */
   'account.self': ['owner', 'admin', 'staff', 'packer'],
 } as const satisfies Record<string, readonly UserRole[]>;

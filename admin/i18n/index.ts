@@ -22,6 +22,7 @@ import { returnsTexts } from './areas/returns.ts';
 import { settingsTexts } from './areas/settings.ts';
 import { stockTexts } from './areas/stock.ts';
 import { usersTexts } from './areas/users.ts';
+import { setupTexts } from './areas/setup.ts';
 
 export type Lang = 'th' | 'en';
 
@@ -50,6 +51,7 @@ const en = {
   ...settingsTexts.en,
   ...stockTexts.en,
   ...faqTexts.en,
+  ...setupTexts.en,
 };
 export type MessageKey = keyof typeof en;
 
@@ -76,6 +78,7 @@ const th: Record<MessageKey, string> = {
   ...settingsTexts.th,
   ...stockTexts.th,
   ...faqTexts.th,
+  ...setupTexts.th,
 };
 
 /** Both dictionaries, composed from the area files (read by the i18n test). */

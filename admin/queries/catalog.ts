@@ -15,6 +15,7 @@ export interface ProductFilter {
 export interface ProductListRow {
   product: Product;
   category: string | null;
+  categoryEn: string | null;
   variants: number;
   skus: string;
   minPrice: number | null;
@@ -39,6 +40,7 @@ export async function listProducts(db: DbOrTx, filter: ProductFilter): Promise<{
     .select({
       product: products,
       category: categories.nameTh,
+      categoryEn: categories.nameEn,
       variants: sql<number>`(select count(*)::int from product_variants v where v.product_id = ${products.id})`,
       skus: sql<string>`coalesce((select string_agg(v.sku, ', ' order by v.id) from product_variants v where v.product_id = ${products.id}), '')`,
       minPrice: sql<number | null>`(select min(v.price)::bigint from product_variants v where v.product_id = ${products.id})`.mapWith((v) =>

@@ -16,7 +16,10 @@ export interface ScannedItem {
   options: Record<string, string>;
 }
 
-/** What a scanner or a person typed: a SKU (any case) or a barcode (exactly); the SKU wins when both match. */
+/**
+ * What a scanner or a person typed: a SKU (any case) or a barcode (exactly), the SKU winning when both
+ * match; else a product's name, Thai or English (the whole name, or a part only one product has).
+ */
 export async function resolveStockCode(db: DbOrTx, code: string): Promise<ScannedItem | undefined> {
   const trimmed = code.trim();
   if (!trimmed || trimmed.length > 64) return undefined;
@@ -28,7 +31,25 @@ export async function resolveStockCode(db: DbOrTx, code: string): Promise<Scanne
         order by (lower(v.sku) = lower(${trimmed})) desc, v.id
         limit 1`,
   );
-  return row;
+  if (row) return row;
+  const named = await stockItemsNamed(db, trimmed);
+  const exact = named.filter((n) => [n.nameTh, n.nameEn].some((x) => x.toLowerCase() === trimmed.toLowerCase()));
+  return exact.length === 1 ? exact[0] : named.length === 1 ? named[0] : undefined;
+}
+
+/** Products whose Thai or English name holds the words typed (a few, for "which one did you mean"). */
+export async function stockItemsNamed(db: DbOrTx, typed: string, limit = 6): Promise<ScannedItem[]> {
+  const words = typed.trim().split(/\s+/).filter(Boolean).slice(0, 5);
+  if (words.length === 0) return [];
+  const each = words.map((w) => sql`(p.name_th ilike ${likePattern(w)} or p.name_en ilike ${likePattern(w)})`);
+  return rows<ScannedItem>(
+    db,
+    sql`select v.id as "variantId", v.sku, v.barcode, p.name_th as "nameTh", p.name_en as "nameEn", v.options
+        from product_variants v join products p on p.id = v.product_id
+        where ${sql.join(each, sql` and `)}
+        order by p.name_th, v.sku
+        limit ${limit}`,
+  );
 }
 
 export async function findStockItem(db: DbOrTx, variantId: number): Promise<(ScannedItem & { price: number; cost: number | null; currency: string; threshold: number | null }) | undefined> {

@@ -3,6 +3,8 @@ import { allowed, can } from '../auth/roles.ts';
 import { localDate, shopDays } from '#src/lib/shop-time.ts';
 import { moneyFigures, netSalesByDay } from '#src/modules/reports/index.ts';
 import { dailyOrdersByChannel, lowStockCount, waitingCounts } from '../queries/dashboard.ts';
+import { merchantTargets } from '#src/modules/notify/index.ts';
+import { setupChecklist } from '../queries/setup.ts';
 import { helpers, render } from '../view.ts';
 
 export const dashboardRoutes: FastifyPluginAsync = async (app) => {
@@ -35,7 +37,10 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
         revenue: money ? netOf(c).map((v) => v / 100) : undefined,
       })),
     };
+    // The first hour's checklist, for those who can set the shop up, until every item is done.
+    const setup = can(request.admin!.user.role, 'settings.manage') ? await setupChecklist(db, config) : [];
     return render(request, reply, 'dashboard', {
+      setup: setup.some((i) => !i.done) ? { items: setup, done: setup.filter((i) => i.done).length, canTest: merchantTargets(config).length > 0 } : undefined,
       // Packers never receive money figures.
       today: money ? today : { orders: today.orders },
       waiting,

@@ -3,10 +3,10 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { orderChannel, refunds } from '#src/db/schema/index.ts';
+import { orderChannel, refunds, type OrderStatus } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { writeCsv } from '#src/lib/csv.ts';
-import { accountingCsv, accountingKinds, decimal } from '#src/modules/billing/index.ts';
+import { accountingCsv, accountingKinds, accountingXlsx, decimal } from '#src/modules/billing/index.ts';
 import { MAX_IMAGE_BYTES } from '#src/lib/image-guard.ts';
 import { refundMethods, refundSlipFile, refundSlipType } from '#src/modules/payments/index.ts';
 import { payRefund } from '#src/workflows/payments/refund-payments.ts';
@@ -17,6 +17,7 @@ import { addDays, localDate, shopDays } from '#src/lib/shop-time.ts';
 import { moneyByChannel, moneyFigures } from '#src/modules/reports/index.ts';
 import { refundsDue } from '../queries/finance.ts';
 import { ledgerAll, ledgerPage, reconciledMethods, reconciliation, type LedgerFilter } from '../queries/ledger.ts';
+import type { MessageKey } from '../i18n/index.ts';
 import { helpers, isHtmx, render } from '../view.ts';
 
 const day = calendarDay;
@@ -242,7 +243,8 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
     }),
   );
 
-  app.get('/finance/export.csv', { config: finance }, async (request, reply) => {
+  /** The export's range and channel from the query, or the form again with what is wrong beside each field (400). */
+  async function exportRange(request: FastifyRequest, reply: FastifyReply) {
     const { t } = helpers(request);
     // Without dates, today's figures (the link from the finance page names its own dates).
     const parsed = parseForm(exportQuery, { from: today(), to: today(), ...(request.query as Record<string, unknown>) }, t);
@@ -254,16 +256,44 @@ export const ledgerRoutes: FastifyPluginAsync = async (app) => {
     }
     if (!parsed.ok || Object.keys(errors).length) {
       const values = Object.fromEntries(Object.entries((request.query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-      return render(request, reply, 'ledger/export', { values, errors, kinds: accountingKinds, channelChoices: orderChannel.enumValues, vat: config.shop.vatRegistered }, 400);
+      await render(request, reply, 'ledger/export', { values, errors, kinds: accountingKinds, channelChoices: orderChannel.enumValues, vat: config.shop.vatRegistered }, 400);
+      return undefined;
     }
     // A channel that is not one is refused (400, beside the field) rather than ignored: an export of every channel
     // under a one-channel request would pass for that channel's books.
     const { from, to, channel: only } = parsed.data;
-    const kind = parsed.data.kind ?? 'all';
-    const csv = await accountingCsv(db, { from, to, timeZone: config.shop.timeZone, channel: only }, kind, { vatRegistered: config.shop.vatRegistered });
+    return { range: { from, to, timeZone: config.shop.timeZone, channel: only }, kind: parsed.data.kind ?? 'all', name: `${from}-${to}${only ? `-${only}` : ''}` };
+  }
+
+  app.get('/finance/export.csv', { config: finance }, async (request, reply) => {
+    const asked = await exportRange(request, reply);
+    if (!asked) return reply;
+    const csv = await accountingCsv(db, asked.range, asked.kind, { vatRegistered: config.shop.vatRegistered });
     return reply
-      .header('content-disposition', `attachment; filename="accounting-${kind}-${from}-${to}${only ? `-${only}` : ''}.csv"`)
+      .header('content-disposition', `attachment; filename="accounting-${asked.kind}-${asked.name}.csv"`)
       .type('text/csv; charset=utf-8')
       .send(csv);
+  });
+
+  // The same export as a workbook, a sheet per section, in the reader's language.
+  app.get('/finance/export.xlsx', { config: finance }, async (request, reply) => {
+    const h = helpers(request);
+    const asked = await exportRange(request, reply);
+    if (!asked) return reply;
+    const codeName = (column: string, value: string) => {
+      if (column === 'channel') return h.channel(value);
+      if (column === 'status') return h.has(`status.${value}`) ? h.status(value as OrderStatus) : value;
+      if (column === 'kind') return h.has(`accounting.kind.${value}`) ? h.t(`accounting.kind.${value}` as MessageKey) : value;
+      return h.payment(value);
+    };
+    const xlsx = await accountingXlsx(db, asked.range, {
+      vatRegistered: config.shop.vatRegistered,
+      words: { label: (key, params) => h.t(key as MessageKey, params), humanDate: (d) => h.f.dateTime(d), describe: codeName },
+    });
+    return reply
+      .header('content-disposition', `attachment; filename="accounting-${asked.name}.xlsx"`)
+      .header('cache-control', 'private, no-store')
+      .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .send(xlsx);
   });
 };

@@ -64,7 +64,7 @@ export const orderActionsRoutes: FastifyPluginAsync = async (app) => {
     if (err.code === 'ILLEGAL_TRANSITION') {
       const order = await findOrderByNumber(db, number);
       error = h.t('error.ILLEGAL_TRANSITION', { status: order ? h.status(order.status) : '' });
-    } else if (err.code === 'COD_ONLY' || err.code === 'INSUFFICIENT_STOCK' || err.code === 'SLIP_AMOUNT_UNKNOWN' || err.code === 'SLIP_AMOUNT_REASON') {
+    } else if (err.code === 'COD_ONLY' || err.code === 'INSUFFICIENT_STOCK' || err.code === 'SLIP_AMOUNT_UNKNOWN' || err.code === 'SLIP_AMOUNT_REASON' || err.code === 'PARCEL_BOOKED') {
       error = h.t(`error.${err.code}` as MessageKey);
     } else {
       error = h.t('error.generic', { message: err.message });

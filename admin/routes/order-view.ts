@@ -17,7 +17,7 @@ import {
   ships,
 } from '#src/modules/orders/index.ts';
 import { paymentReceived } from '#src/modules/payments/index.ts';
-import { canBook, nothingShipped, shipmentTimeline, type CarrierRegistry } from '#src/modules/shipping/index.ts';
+import { awaitsPickup, canBook, holdsBooking, nothingShipped, shipmentTimeline, type CarrierRegistry } from '#src/modules/shipping/index.ts';
 import { can, mayViewOrder } from '../auth/roles.ts';
 import type { FieldErrors } from '../forms.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -104,7 +104,10 @@ export async function showOrderPage(
   const showMoney = can(role, 'revenue.view');
   const timeline = await shipmentTimeline(db, data.order.id);
   // A parcel being booked, or whose booking failed, is retried with the same reference (no second parcel).
-  const booking = data.shipments.find((s) => s.status === 'booking');
+  const split = data.parcels.some((pc) => pc.lines.length > 0 && pc.shipment.status !== 'cancelled');
+  const booking = split ? undefined : data.shipments.find((s) => s.status === 'booking');
+  // A booked parcel the courier has not taken (or a failed booking) holds the order: cancel it before an edit.
+  const held = data.shipments.some(holdsBooking);
   return render(
     request,
     reply,
@@ -129,8 +132,16 @@ export async function showOrderPage(
         book:
           isShippable(data.order) &&
           can(role, 'orders.pack') &&
+          !split &&
           !data.shipments.some((s) => s.status === 'pending' || (s.outTradeNo && s.trackingNumber && s.status !== 'cancelled')),
+        // A split order's waiting parcels are booked one by one.
+        bookParcel: isShippable(data.order) && can(role, 'orders.pack') && split,
+        cancelBooking: can(role, 'orders.manage'),
+        pickup: can(role, 'orders.pack'),
+        heldByBooking: held && can(role, 'orders.edit'),
       },
+      awaitsPickup,
+      pickupCarriers: carriers.registry().enabled().filter((c) => c.requestPickup !== undefined).map((c) => c.name),
       bookers: bookingCarriers(carriers.registry()),
       booking,
       timeline: Object.fromEntries(timeline),

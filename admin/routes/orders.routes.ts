@@ -16,7 +16,6 @@ import { databaseNow, deskRow, listDeskOrders, ordersByNumbers, paymentStates, s
 import { listWarehouses } from '#src/modules/inventory/index.ts';
 import { helpers, render } from '../view.ts';
 import { bookingCarriers, carrierName, carrierOptions, showOrderPage } from './order-view.ts';
-import { bookParcels } from '#src/workflows/shipping/book-parcel.ts';
 
 const PER_PAGE = 25;
 
@@ -220,32 +219,6 @@ export const ordersRoutes: FastifyPluginAsync = async (app) => {
       }
     }
     return render(request, reply, 'orders/bulk-result', { title: h.t('bulk.shipTitle'), results, none: numbers.length === 0 });
-  });
-
-  // "Book with Flash" for the ticked orders: each booked on its own (the carrier asked outside any
-  // transaction), each result listed with its number or the carrier's reason; the failed ones can be sent
-  // again, and a retry reuses each order's parcel reference, so no order gets a second parcel.
-  app.post('/orders/bulk/book', { config: { roles: allowed('orders.pack') } }, async (request, reply) => {
-    const h = helpers(request);
-    const { user } = request.admin!;
-    const parsed = z
-      .object({ numbers: numbersBody.shape.numbers, carrier: optional(z.string().trim().max(32)) })
-      .safeParse(request.body);
-    const numbers = parsed.success ? parsed.data.numbers : [];
-    const carrier = parsed.success ? parsed.data.carrier : undefined;
-    if (carrier !== undefined && !bookingCarriers(carriers.registry()).some((c) => c.code === carrier)) {
-      return render(request, reply, 'orders/bulk-book', { results: [], carrier: '', none: false, error: h.t('order.book.noCarrier') }, 400);
-    }
-    const results = await bookParcels(
-      db,
-      { config, carriers: carriers.registry(), logger: app.deps.logger },
-      { numbers, carrier, actor: actorOf(user) },
-    );
-    for (const r of results.filter((x) => x.ok && !x.alreadyBooked)) {
-      await writeAudit(db, user, { action: 'order.ship', orderNumber: r.number, details: { carrier: r.carrier, trackingNumber: r.trackingNumber, bulk: true } });
-    }
-    void app.chat?.dispatcher.kick();
-    return render(request, reply, 'orders/bulk-book', { results, carrier: carrier ?? '', none: numbers.length === 0 }, numbers.length === 0 ? 400 : 200);
   });
 
   async function showBulkShip(

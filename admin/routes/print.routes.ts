@@ -3,8 +3,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { withTransaction } from '#src/db/client.ts';
 import type { Invoice } from '#src/db/schema/index.ts';
-import { invoiceOf, issueInvoice, vatIncluded } from '#src/modules/billing/index.ts';
-import { isCancelled, lockOrder, mayReceipt } from '#src/modules/orders/index.ts';
+import { findNote, invoiceOf, issueInvoice, vatIncluded } from '#src/modules/billing/index.ts';
+import { findOrderById, isCancelled, lockOrder, mayReceipt } from '#src/modules/orders/index.ts';
 import {
   buildPickingList,
   buyerTaxId,
@@ -49,6 +49,30 @@ const bulkBody = z.object({
   doc: z.enum(['picking', 'packing', 'labels']),
   numbers: list(z.string().trim().min(1).max(32)),
 });
+
+/** Printable receipts without a number yet: the page offers the POST that issues them. */
+class ReceiptsToIssue extends Error {
+  constructor(readonly numbers: string[]) {
+    super('receipts to issue');
+  }
+}
+
+const issueBody = z.object({ orders: z.string().max(4000) });
+
+
+/**
+ * A note's reason as printed, Thai then English: the reasons the system writes (an edit, a cancellation,
+ * a return) named in both languages, followed by what the staff typed; any other reason as typed.
+ */
+export function noteReason(reason: string): string {
+  const edited = /^order edited \(revision (\d+)\)(?::\s*([\s\S]*))?$/.exec(reason);
+  if (edited) return `แก้ไขคำสั่งซื้อ ครั้งที่ ${edited[1]} / Order edited (revision ${edited[1]})${edited[2] ? `: ${edited[2]}` : ''}`;
+  const cancelled = /^cancelled(?::\s*([\s\S]*))?$/.exec(reason);
+  if (cancelled) return `ยกเลิกคำสั่งซื้อ / Order cancelled${cancelled[1] ? `: ${cancelled[1]}` : ''}`;
+  const returned = /^return (\S+)$/.exec(reason);
+  if (returned) return `รับคืนสินค้า ${returned[1]} / Return ${returned[1]}`;
+  return reason;
+}
 
 export class PrintRefused extends Error {
   constructor(
@@ -125,36 +149,29 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
     isCancelled(order) ? 'cancelled' : order.paymentMethod === 'cod' ? 'codNotCollected' : 'notPaid';
 
   /**
-   * The receipts that can be printed (paid; COD: delivered), each numbered now if it has none yet, and
-   * the orders skipped with why; refused only when none can be printed.
+   * The receipts that can be printed (paid; COD: delivered) and the orders skipped with why; refused
+   * only when none can be printed. Printing is a GET and never numbers a receipt: a printable order
+   * still without a number (a COD order delivered but not remitted yet) is sent to the "issue receipt
+   * numbers" form, a POST (issueReceipts) — the numbers stay one gap-free series.
    */
   async function receipts(request: FastifyRequest, found: PrintOrder[]) {
     const h = helpers(request);
-    const user = request.admin!.user;
     const skipped = found.filter((p) => !mayReceipt(p.order)).map((p) => ({ number: p.order.number, reason: h.t(`printing.skip.${skipReason(p.order)}`) }));
     const printable = found.filter((p) => mayReceipt(p.order));
     if (printable.length === 0) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: skipped.map((s) => s.number).join(', ') }));
-    const docs = [];
+    const issued = new Map<number, Invoice>();
     for (const p of printable) {
-      const invoice: Invoice | undefined =
-        (await invoiceOf(db, p.order.id)) ??
-        (await withTransaction(db, async (tx) => {
-          // The status is checked again under the order's lock: it may have been cancelled meanwhile.
-          const locked = await lockOrder(tx, p.order.number);
-          if (!mayReceipt(locked)) return undefined;
-          const had = await invoiceOf(tx, locked.id);
-          const issued = await issueInvoice(tx, locked.id, { vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone });
-          if (!had) await writeAudit(tx, user, { action: 'invoice.issued', orderNumber: locked.number, target: issued.number, details: { total: issued.total, vat: issued.vat } });
-          return issued;
-        }));
-      if (!invoice) {
-        skipped.push({ number: p.order.number, reason: h.t('printing.skip.changed') });
-        continue;
-      }
+      const invoice = await invoiceOf(db, p.order.id);
+      if (invoice) issued.set(p.order.id, invoice);
+    }
+    const unnumbered = printable.filter((p) => !issued.has(p.order.id)).map((p) => p.order.number);
+    if (unnumbered.length) throw new ReceiptsToIssue(unnumbered);
+    const docs = printable.map((p) => {
+      const invoice = issued.get(p.order.id)!;
       // The receipt as issued: a later change is a credit note, never a new amount under the same number.
       const total = invoice.total;
       const vat = invoice.vat > 0 ? invoice.vat : vatIncluded(total).vat;
-      docs.push({
+      return {
         order: p.order,
         lines: p.lines,
         invoice,
@@ -164,15 +181,32 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
         total,
         vat,
         net: total - vat,
-      });
-    }
-    if (docs.length === 0) throw new PrintRefused(409, h.t('printing.notPaid', { numbers: skipped.map((s) => s.number).join(', ') }));
+      };
+    });
     return { docs, skipped };
   }
 
-  async function showChooser(request: FastifyRequest, reply: FastifyReply, kind: Kind, value: string, problem?: string, status = 200) {
+  /** Numbers the receipts of the chosen orders that may have one (a POST with the form's CSRF token); the rest are left alone. */
+  async function issueReceipts(request: FastifyRequest, numbers: string[]): Promise<void> {
+    const user = request.admin!.user;
+    const role = user.role;
+    const { found } = await loadPrintOrders(db, numbers.filter((n) => orderNumberShape.test(n)));
+    for (const p of found) {
+      if (!mayViewOrder(role, p.order.status) || !mayReceipt(p.order) || (await invoiceOf(db, p.order.id))) continue;
+      await withTransaction(db, async (tx) => {
+        // The status is checked again under the order's lock: it may have been cancelled meanwhile.
+        const locked = await lockOrder(tx, p.order.number);
+        if (!mayReceipt(locked)) return;
+        const had = await invoiceOf(tx, locked.id);
+        const issued = await issueInvoice(tx, locked.id, { vatRegistered: config.shop.vatRegistered, timeZone: config.shop.timeZone });
+        if (!had) await writeAudit(tx, user, { action: 'invoice.issued', orderNumber: locked.number, target: issued.number, details: { total: issued.total, vat: issued.vat } });
+      });
+    }
+  }
+
+  async function showChooser(request: FastifyRequest, reply: FastifyReply, kind: Kind, value: string, problem?: string, status = 200, toIssue?: string[]) {
     const h = helpers(request);
-    return render(request, reply, 'print/choose', { title: h.t(documents[kind].title), action: `/admin/print/${kind}`, value, problem, max: MAX_PRINT_ORDERS }, status);
+    return render(request, reply, 'print/choose', { title: h.t(documents[kind].title), action: `/admin/print/${kind}`, value, problem, max: MAX_PRINT_ORDERS, toIssue }, status);
   }
 
   async function printDocument(kind: Kind, request: FastifyRequest, reply: FastifyReply) {
@@ -200,6 +234,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
       data = await docData(kind, request, found);
     } catch (err) {
       if (err instanceof PrintRefused) return showChooser(request, reply, kind, value, err.message, err.status);
+      if (err instanceof ReceiptsToIssue) return showChooser(request, reply, kind, numbers.join(', '), undefined, 200, err.numbers);
       throw err;
     }
     const nonce = randomBytes(16).toString('base64');
@@ -215,19 +250,25 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
       pdfUrl: `/admin/print/${kind}?${pdfQuery.toString()}`,
     });
 
-    if (q.format === 'pdf') {
+    const first = found[0]!.order.number;
+    const name = `${documents[kind].file}-${first}${found.length > 1 ? `-and-${found.length - 1}-more` : ''}.pdf`;
+    return sendDocument(request, reply, html, nonce, q.format === 'pdf' ? name : undefined);
+  }
+
+  /** A document page as HTML under its own CSP, or (given a file name) rendered into a PDF download. */
+  async function sendDocument(request: FastifyRequest, reply: FastifyReply, html: string, nonce: string, pdfName?: string) {
+    if (pdfName) {
       let bytes: Buffer;
       try {
         bytes = await pdf.render(html);
       } catch (err) {
+        const h = helpers(request);
         request.log.error({ err }, 'PDF rendering failed');
         return render(request, reply, 'error', { title: h.t('printing.problem'), message: h.t('printing.pdfFailed') }, 503);
       }
-      const first = found[0]!.order.number;
-      const name = `${documents[kind].file}-${first}${found.length > 1 ? `-and-${found.length - 1}-more` : ''}.pdf`;
       return reply
         .header('content-type', 'application/pdf')
-        .header('content-disposition', `attachment; filename="${name}"`)
+        .header('content-disposition', `attachment; filename="${pdfName}"`)
         .header('content-length', bytes.length)
         .send(bytes);
     }
@@ -237,6 +278,51 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
   for (const kind of Object.keys(documents) as Kind[]) {
     app.get(`/print/${kind}`, { config: { roles: allowed(documents[kind].capability) } }, (request, reply) => printDocument(kind, request, reply));
   }
+
+  // Receipt numbers are taken only here (or when the order is paid): a POST with the form's CSRF token, then the receipts are shown.
+  app.post('/print/invoices', { config: { roles: allowed('print.invoice') } }, async (request, reply) => {
+    const parsed = issueBody.safeParse(request.body ?? {});
+    const numbers = parsed.success ? parseOrderNumbers([parsed.data.orders]) : [];
+    if (numbers.length === 0 || numbers.length > MAX_PRINT_ORDERS) return reply.redirect('/admin/print/invoices', 303);
+    await issueReceipts(request, numbers);
+    return reply.redirect(`/admin/print/invoices?${new URLSearchParams({ orders: numbers.join(',') }).toString()}`, 303);
+  });
+
+  // A credit note (ใบลดหนี้) or debit note (ใบเพิ่มหนี้): the receipt it refers to keeps its number; the
+  // note shows the value as it was, as it should be, the difference and its VAT, in Thai and English.
+  const noteParams = z.object({ number: z.string().regex(/^(CN|DN)\d{4}-\d{6}$/) });
+  app.get('/print/notes/:number', { config: { roles: allowed('print.invoice') } }, async (request, reply) => {
+    const h = helpers(request);
+    const parsed = noteParams.safeParse(request.params);
+    const found = parsed.success ? await findNote(db, parsed.data.number) : undefined;
+    const order = found ? await findOrderById(db, found.note.orderId) : undefined;
+    if (!found || !order) return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('printing.noteNotFound') }, 404);
+    const { kind, note, invoice } = found;
+    const nonce = randomBytes(16).toString('base64');
+    const html = await reply.viewAsync('print/note', {
+      ...h,
+      kind: 'note',
+      nonce,
+      title: h.t(`printing.note.${kind}`),
+      count: 1,
+      shop: await shopProfile(),
+      pdfUrl: `/admin/print/notes/${note.number}?format=pdf`,
+      doc: {
+        kind,
+        note,
+        order,
+        invoice,
+        issuedOn: h.f.longDate(note.issuedAt),
+        receiptOn: h.f.longDate(invoice.issuedAt),
+        reason: noteReason(note.reason),
+        before: found.before,
+        after: found.after,
+        taxInvoice: invoice.vat > 0,
+        net: note.amount - note.vat,
+      },
+    });
+    return sendDocument(request, reply, html, nonce, (request.query as Record<string, unknown> | undefined)?.format === 'pdf' ? `${note.number}.pdf` : undefined);
+  });
 
   // The order list's "print selected" buttons post the ticked orders (with the form's CSRF token); the document itself is a GET page.
   app.post('/print/bulk', { config: { roles: allowed('print.shipping') } }, async (request, reply) => {

@@ -36,7 +36,7 @@ interface Table {
 
 /** Every table of the reports page; each is also a CSV at /admin/reports/<name>.csv with the same filter. */
 const tables = {
-  // The money figures (src/modules/reports/money.ts), then what the paid orders of the range were like.
+  // The money figures (src/modules/reports/money.ts), then every table a breakdown of net sales: each adds up to it.
   summary: {
     columns: [
       { key: 'netSales', header: 'money.netSales', money: true },
@@ -59,7 +59,7 @@ const tables = {
       { key: 'orders', header: 'reports.col.orders' },
       { key: 'revenue', header: 'reports.col.revenue', money: true },
     ],
-    load: (db, r, f) => salesByPeriod(db, r, f.granularity) as Promise<Row[]>,
+    load: async (db, r, f) => (await salesByPeriod(db, r, f.granularity)).map((x) => ({ ...x })),
   },
   channels: {
     columns: [
@@ -76,7 +76,7 @@ const tables = {
       { key: 'units', header: 'reports.col.units' },
       { key: 'revenue', header: 'reports.col.revenue', money: true },
     ],
-    load: (db, r) => salesByProduct(db, r) as Promise<Row[]>,
+    load: async (db, r, _f, h) => (await salesByProduct(db, r)).map((x) => (x.sku === null ? { ...x, sku: '', name: h.t('reports.shipping') } : x)),
   },
   categories: {
     columns: [
@@ -84,7 +84,9 @@ const tables = {
       { key: 'units', header: 'reports.col.units' },
       { key: 'revenue', header: 'reports.col.revenue', money: true },
     ],
-    load: (db, r) => salesByCategory(db, r) as Promise<Row[]>,
+    // Each category in the reader's language; the shipping share has none.
+    load: async (db, r, _f, h) =>
+      (await salesByCategory(db, r)).map((x) => ({ ...x, category: x.category === null ? h.t('reports.shipping') : h.lang === 'th' ? x.category : x.categoryEn })),
   },
   payments: {
     columns: [

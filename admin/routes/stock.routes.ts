@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { pgErrorCode, withTransaction } from '#src/db/client.ts';
+import { pgErrorCode, withTransaction, type DbOrTx } from '#src/db/client.ts';
 import { stockReason } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import { clearLowStockThreshold, createWarehouse, findWarehouse, listWarehouses, setLowStockThreshold, updateWarehouse, warehouseCodeTaken } from '#src/modules/inventory/index.ts';
@@ -19,6 +19,7 @@ import {
   lowStockRows,
   operationRows,
   resolveStockCode,
+  stockItemsNamed,
   stockOfVariant,
   stockValue,
 } from '../queries/stock.ts';
@@ -88,6 +89,13 @@ const thresholdBody = z.object({ threshold: optional(wholeNumber(0)) });
 const binBody = z.object({ warehouse: id, bin: optional(z.string().trim().max(32)) });
 
 /** Stock per warehouse, the moves warehouse staff make, the ledger, thresholds, warehouses and the stock value. */
+/** Why a typed code found no product: none has it, or several products' names hold it (named, to pick from). */
+async function unknownCodeIn(db: DbOrTx, h: ReturnType<typeof helpers>, code: string): Promise<string> {
+  const named = await stockItemsNamed(db, code);
+  if (named.length < 2) return h.t('stock.unknownCode', { code });
+  return h.t('stock.whichOne', { code, names: named.map((n) => `${h.lang === 'th' ? n.nameTh : n.nameEn} (${n.sku})`).join(', ') });
+}
+
 export const stockRoutes: FastifyPluginAsync = async (app) => {
   const { db, config } = app.deps;
   const stock = { roles: allowed('stock.manage') };
@@ -175,7 +183,7 @@ export const stockRoutes: FastifyPluginAsync = async (app) => {
       const parsed = parseForm(bodies[op], request.body, h.t);
       if (!parsed.ok) return again(parsed.errors);
       const item = await resolveStockCode(db, parsed.data.code);
-      if (!item) return again({ code: h.t('stock.unknownCode', { code: parsed.data.code }) });
+      if (!item) return again({ code: await unknownCodeIn(db, h, parsed.data.code) });
       values.code = item.sku;
       const actor = actorOf(user);
       try {

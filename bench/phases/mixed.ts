@@ -19,6 +19,7 @@ import { makeProduct, unpaidChatOrder } from '../../tests/helpers/factories.ts';
 import { lineImageEvent, lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi } from '../../tests/fakes/line-api.ts';
 import { loadSlipManifest, readSlipFixture } from '../../tests/fixtures/slips/fixtures.ts';
 import { percentile } from '../load.ts';
+import { lineEnv } from '../../tests/helpers/chat.ts';
 
 export interface MixedResult {
   ackP50Ms: number;
@@ -57,10 +58,7 @@ export async function runMixedPhase(opts: {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'false',
-    LINE_CHANNEL_SECRET: line.channelSecret,
-    LINE_CHANNEL_ACCESS_TOKEN: line.channelAccessToken,
-    LINE_API_BASE_URL: line.baseUrl,
-    LINE_DATA_API_BASE_URL: line.dataBaseUrl,
+    ...lineEnv(line),
     // LINE shows images only from https addresses; nothing fetches from it here.
     PUBLIC_URL: 'https://shop.example.com',
     PROMPTPAY_ID: '0812223333',

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { storableText } from '#src/http/error-handler.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
 import type { InboundRecord } from '#src/modules/conversations/index.ts';
-import { createForgeryGuard } from '../forgery-guard.ts';
+import { createForgeryGuard } from '#src/http/forgery-guard.ts';
 import { channelOf, facebookWebhookBody, messagingItem, recordOf } from './facebook.inbound.ts';
 import type { FacebookMedia } from './facebook.media.ts';
 

@@ -1,11 +1,12 @@
 /** LINE webhook events: their shape (validated with zod) and what each means to the engine. */
 import { z } from 'zod';
 import type { Logger } from '#src/logger.ts';
+import { linkCodeIn } from '#src/modules/notify/index.ts';
 import type { InboundEvent as ChatEvent } from '../engine/engine.ts';
 import type { DecodedEvent, InboundDecoder } from '../inbox-processor.ts';
 import { withLineTimeout, type LineClients } from './line.sender.ts';
 
-const source = z.looseObject({ type: z.string(), userId: z.string().optional() });
+const source = z.looseObject({ type: z.string(), userId: z.string().optional(), groupId: z.string().optional(), roomId: z.string().optional() });
 
 export const lineEvent = z.looseObject({
   type: z.string(),
@@ -50,7 +51,12 @@ export function createLineDecoder(clients: LineClients, logger: Logger): Inbound
       const parsed = lineEvent.safeParse(payload);
       if (!parsed.success) return null;
       const e = parsed.data;
-      // Group chats (such as the merchant's own) are not conversations with a customer.
+      // Group chats (such as the merchant's own) are not conversations with a customer: only the
+      // merchant's one-time link code is read from them.
+      const place = e.source?.type === 'group' ? e.source.groupId : e.source?.type === 'room' ? e.source.roomId : undefined;
+      if (place && e.mode !== 'standby' && e.type === 'message' && e.message?.type === 'text' && e.message.text && linkCodeIn(e.message.text)) {
+        return { person: { channel: 'line', userId: place }, event: { kind: 'text', text: e.message.text }, group: true, replyToken: e.replyToken, replyTokenExpiresAt: e.replyToken ? new Date(e.timestamp + REPLY_TOKEN_TTL_MS) : undefined };
+      }
       if (e.source?.type !== 'user' || !e.source.userId || e.mode === 'standby') return null;
       const userId = e.source.userId;
       const event = toChatEvent(e, clients);

@@ -2,7 +2,7 @@ import { validateSignature } from '@line/bot-sdk';
 import type { FastifyPluginAsync } from 'fastify';
 import { storableText } from '#src/http/error-handler.ts';
 import type { InboundRecord } from '#src/modules/conversations/index.ts';
-import { createForgeryGuard } from '../forgery-guard.ts';
+import { createForgeryGuard } from '#src/http/forgery-guard.ts';
 import { lineEvent, lineWebhookBody } from './line.inbound.ts';
 
 export interface LineWebhookOptions {

@@ -3,6 +3,7 @@ import { Bot, GrammyError, HttpError, InlineKeyboard, InputFile } from 'grammy';
 import type { Update } from 'grammy/types';
 import { z } from 'zod';
 import type { Logger } from '#src/logger.ts';
+import { linkCodeIn } from '#src/modules/notify/index.ts';
 import { createRateLimiter, type RateLimiter } from '#src/lib/rate-limiter.ts';
 import { SendError, type ChannelSender } from '#src/ports/channel.ts';
 import type { Button, OutMessage } from '../engine/messages.ts';
@@ -82,6 +83,10 @@ export function createTelegramDecoder(bot: Bot, logger: Logger): InboundDecoder 
         return decoded(m.chat.id, m.from, status === 'kicked' ? { kind: 'unfollow' } : status === 'member' ? { kind: 'follow' } : null);
       }
       const msg = update.message;
+      // A group's messages are not a conversation: only the merchant's one-time link code is read from it.
+      if (msg && msg.chat.type !== 'private' && typeof msg.text === 'string' && linkCodeIn(msg.text)) {
+        return { person: { channel: 'telegram', userId: String(msg.chat.id) }, event: { kind: 'text', text: msg.text }, group: true };
+      }
       if (!msg || msg.chat.type !== 'private') return null;
       let event: ChatEvent | null = null;
       if (typeof msg.text === 'string') event = { kind: 'text', text: /^\/start(\s|$)/.test(msg.text) ? '/start' : msg.text };

@@ -17,12 +17,12 @@ import { z } from 'zod';
 import type { Db } from '#src/db/client.ts';
 import { escapeHtml } from '#src/lib/html.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
-import { appendWebchat, webchatAfter, type InboundRecord } from '#src/modules/conversations/index.ts';
+import { appendWebchat, createUploadQuota, webchatAfter, webchatUploadsDir, type InboundRecord } from '#src/modules/conversations/index.ts';
 import { chatIdentityLanguage } from '#src/modules/customers/index.ts';
 import { inspectImage } from '#src/lib/image-guard.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import { messages } from '#templates/messages/index.ts';
-import { createForgeryGuard as createWindowCounter } from '../forgery-guard.ts';
+import { createForgeryGuard as createWindowCounter } from '#src/http/forgery-guard.ts';
 import type { InboundDecoder } from '../inbox-processor.ts';
 import { sameOriginParts } from './same-origin.ts';
 
@@ -81,6 +81,7 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
   // A visitor cookie is free to mint: the client's address is limited as well, and so is minting.
   app.addHook('onRequest', app.rateLimit({ max: 300, timeWindow: '1 minute', keyGenerator: (req) => `ip:${req.ip}` }));
   const mints = createWindowCounter({ limit: 100, windowMs: 10 * 60_000 });
+  const quota = createUploadQuota(opts.dataDir, { perVisitor: config.webchatUploads.perVisitorBytes, total: config.webchatUploads.totalBytes });
   // Framed only by the shop's own sites (WEBCHAT_FRAME_ORIGINS); nothing served here is content-sniffed.
   const frameAncestors = ["'self'", ...config.webchatFrameOrigins].join(' ');
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -201,7 +202,13 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
       const status = checked.code === 'TOO_LARGE' || checked.code === 'TOO_MANY_PIXELS' ? 413 : checked.code === 'UNSUPPORTED_FORMAT' ? 415 : 400;
       return reply.status(status).send({ error: { code: checked.code, message: messages[lang].webchat.refused[checked.code] } });
     }
-    const dir = path.join(opts.dataDir, 'uploads', 'webchat', visitorId);
+    // The disk is the embedded database's too: each visitor, and all of them together, have a quota.
+    const over = await quota.admit(visitorId, bytes.length);
+    if (over) {
+      request.log.warn({ over, bytes: bytes.length }, 'web chat upload over quota');
+      return reply.status(over === 'visitor' ? 429 : 507).send({ error: { code: 'QUOTA', message: messages[lang].webchat.refused.QUOTA } });
+    }
+    const dir = path.join(webchatUploadsDir(opts.dataDir), visitorId);
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, `${id}.${checked.format}`);
     await writeFile(file, bytes);
@@ -217,7 +224,7 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
     if (!visitorId) return reply;
     const { file } = z.object({ file: z.string().regex(/^[0-9a-f-]{36}\.(jpeg|png|webp)$/) }).parse(request.params);
     try {
-      const bytes = await readFile(path.join(opts.dataDir, 'uploads', 'webchat', visitorId, file));
+      const bytes = await readFile(path.join(webchatUploadsDir(opts.dataDir), visitorId, file));
       return reply.type(`image/${file.split('.').pop()}`).header('cache-control', 'private, max-age=86400').send(bytes);
     } catch {
       return reply.status(404).send({ error: { code: 'NOT_FOUND', message: messages[await conversationLang(request, visitorId)].webchat.refused.NOT_FOUND } });

@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { pruneChatInbox } from './conversations.prune-inbox.job.ts';
+import { pruneWebchatUploadsJob } from './conversations.prune-webchat-uploads.job.ts';
 import { sendReorderReminders } from './customers.remind-reorder.job.ts';
 import { alertLowStock } from './inventory.alert-low-stock.job.ts';
 import { expireUnpaidOrders } from './orders.expire-unpaid.job.ts';
@@ -53,6 +54,7 @@ export function createScheduler({ database, config, logger, carriers, onQueued }
     'alerts.low-stock': { every: '5 minutes', run: (now) => alertLowStock(db, config, now) },
     'alerts.daily-summary': { every: '15 minutes', run: (now) => sendDailySummary(db, config, now) },
     'housekeeping.chat-inbox': { every: '1 hour', run: (now) => pruneChatInbox(db, now) },
+    'housekeeping.webchat-uploads': { every: '1 hour', run: (now) => pruneWebchatUploadsJob(config, now) },
   };
   if (carriers) {
     const deps = () => ({ config, carriers: carriers.registry(), logger: log });

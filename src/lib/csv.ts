@@ -24,3 +24,8 @@ export function csvCellText(cell: string): string {
 export function writeCsv(rows: readonly (readonly unknown[])[]): string {
   return `\uFEFF${stringify(rows.map((r) => r.map(csvCell)), { record_delimiter: '\r\n' })}`;
 }
+
+/** An XLSX cell: a finite number stays a number (it cannot be a formula); anything else is text through csvCell. */
+export function sheetCell(value: unknown): string | number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : csvCell(value);
+}

@@ -72,6 +72,7 @@ export const en: Messages = {
     backToBot: 'Back to bot',
     addNamed: (name) => `Add ${name}`,
   },
+  merchantLinked: (shop) => `Linked ✅ This chat will hear of ${shop}'s new orders and slips to check.`,
   greeting: (shop) =>
     `Hello and welcome to ${shop} 🙏\nType "menu" to see our products, or just type a product and quantity, e.g. "coffee x2".\nType "cart" to see your cart and "checkout" when you are ready.`,
   help:
@@ -120,6 +121,10 @@ export const en: Messages = {
       ? `Please transfer ${total} to\n${accountLines(accounts, 'en')}\nand send a photo of the slip here; we will confirm it shortly.`
       : `The amount to pay is ${total}. The shop will send you the payment details here shortly.`,
   stockChanged: (lines) => `Sorry, some items ran short:\n${lines.map((l) => `• ${l}`).join('\n')}\nPlease adjust your cart and check out again.`,
+  unpaidLimit: {
+    orders: (max) => `Sorry, you already have ${max} orders waiting for payment. Please pay or cancel one before ordering again (type "status" to see them).`,
+    units: (max) => `Sorry, unpaid orders can hold at most ${max} items in all. Please pay your earlier order or take some items out of the cart first.`,
+  },
   orders: (orders) => `Your orders\n${orders.map((o) => `• ${o.number} (${o.date}) ${o.total} — ${en.statusName[o.status]}`).join('\n')}`,
   noOrders: 'You have no open orders.',
   reordered: (added, skipped) =>
@@ -187,6 +192,7 @@ export const en: Messages = {
       BAD_TOKEN: 'This chat page has expired. Please reload it.',
       NOT_FOUND: 'No such picture',
       RATE_LIMITED: 'Too many new chats from this connection. Please try again in a few minutes.',
+      QUOTA: 'No more photos can be sent for now. Please type your message to the shop, or send the photo later.',
     },
   },
   payQrAlt: (total) => `PromptPay QR for ${total}`,

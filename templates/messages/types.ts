@@ -85,7 +85,7 @@ export interface WebchatTexts {
     genericError: string;
     quickReplies: string;
   };
-  refused: Record<'NOT_AN_IMAGE' | 'UNSUPPORTED_FORMAT' | 'TOO_LARGE' | 'TOO_MANY_PIXELS' | 'CORRUPT_IMAGE' | 'NO_FILE' | 'BAD_TOKEN' | 'NOT_FOUND' | 'RATE_LIMITED', string>;
+  refused: Record<'NOT_AN_IMAGE' | 'UNSUPPORTED_FORMAT' | 'TOO_LARGE' | 'TOO_MANY_PIXELS' | 'CORRUPT_IMAGE' | 'NO_FILE' | 'BAD_TOKEN' | 'NOT_FOUND' | 'RATE_LIMITED' | 'QUOTA', string>;
 }
 
 /** Every text the bot says, one implementation per language. Amounts arrive formatted. */
@@ -115,6 +115,8 @@ export interface Messages {
     addNamed: (name: string) => string;
   };
   greeting: (shop: string) => string;
+  /** The merchant sent the one-time code from Settings: this chat now hears of new orders and slips. */
+  merchantLinked: (shop: string) => string;
   help: string;
   notUnderstood: string;
   sticker: string;
@@ -157,6 +159,8 @@ export interface Messages {
   /** Without PromptPay: the shop's accounts (bank, number, holder); none set = the shop will send the details. */
   payByTransfer: (total: string, accounts: PayAccount[]) => string;
   stockChanged: (lines: string[]) => string;
+  /** Checkout refused: the customer (or the address) already holds this many unpaid orders, or units in them. */
+  unpaidLimit: { orders: (max: number) => string; units: (max: number) => string };
   orders: (orders: OrderLineText[]) => string;
   noOrders: string;
   reordered: (added: string[], skipped: string[]) => string;

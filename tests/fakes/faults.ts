@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 
 // Failure injection shared by the fakes: a budget of next failures, or a seeded rate. A fake with failures of
 // its own (Flash's `code 0` answer) names its kinds as the type parameter.
@@ -92,4 +92,24 @@ export function hang(reply: FastifyReply, ms: number, hanging: Set<NodeJS.Timeou
     clearTimeout(timer);
     hanging.delete(timer);
   });
+}
+
+/**
+ * A fake API's server: closes without waiting on hanging, long-polling or keep-alive sockets; reads JSON
+ * itself (an empty body is no body; a broken one is a 400 with the real API's wording) and any other body
+ * as bytes.
+ */
+export function fakeServer(opts: { badJson: string; bodyLimit?: number }): FastifyInstance {
+  const app = Fastify({ logger: false, forceCloseConnections: true, ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}) });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    try {
+      done(null, text.trim() === '' ? undefined : JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error(opts.badJson), { statusCode: 400 }), undefined);
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  return app;
 }

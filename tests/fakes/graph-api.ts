@@ -4,8 +4,8 @@
 // the 24-hour window, counted from the last message each person sent (as the webhook builders or
 // personWrote() tell it).
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { createFaults, hang, type FailureKind, type FailureOptions, type PickedFault } from './faults.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createFaults, fakeServer, hang, type FailureKind, type FailureOptions, type PickedFault } from './faults.ts';
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -528,16 +528,7 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions = {}): Prom
     };
   }
 
-  const app = Fastify({ logger: false, forceCloseConnections: true });
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    try {
-      done(null, text.trim() === '' ? undefined : JSON.parse(text));
-    } catch {
-      done(Object.assign(new Error('(#100) The request body could not be parsed as JSON'), { statusCode: 400 }), undefined);
-    }
-  });
+  const app = fakeServer({ badJson: '(#100) The request body could not be parsed as JSON' });
   app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
     const call = record(request);
     return send(reply, call, graphError(invalid(error.message.replace(/^\(#100\) /, '')), error.statusCode ?? 400));

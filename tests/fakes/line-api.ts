@@ -1,9 +1,9 @@
 // A stand-in for the LINE Messaging API (api.line.me and api-data.line.me) that the real
 // @line/bot-sdk clients talk to in tests, because LINE cannot be reached from here.
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { messagingApi, webhook } from '@line/bot-sdk';
-import { createFaults, hang, type PickedFault } from './faults.ts';
+import { createFaults, fakeServer, hang, type PickedFault } from './faults.ts';
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -727,19 +727,7 @@ export async function startFakeLineApi(options: FakeLineApiOptions = {}): Promis
   };
 
   function buildServer(host: 'api' | 'data'): FastifyInstance {
-    // forceCloseConnections so close() does not wait on hanging or keep-alive sockets.
-    const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 50 * 1024 * 1024 });
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
-      if (text.trim() === '') return done(null, undefined);
-      try {
-        done(null, JSON.parse(text));
-      } catch {
-        done(Object.assign(new Error('The request body could not be parsed as JSON'), { statusCode: 400 }), undefined);
-      }
-    });
-    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    const app = fakeServer({ badJson: 'The request body could not be parsed as JSON', bodyLimit: 50 * 1024 * 1024 });
     app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
       const call = record(host, request);
       return send(reply, call, { status: error.statusCode ?? 500, body: { message: error.message } });

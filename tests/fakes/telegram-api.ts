@@ -1,8 +1,8 @@
 // A stand-in for the Telegram Bot API server that real grammY bots talk to in tests
 // (via the `apiRoot` client option), because api.telegram.org cannot be reached from here.
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { createFaults, hang, type PickedFault } from './faults.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createFaults, fakeServer, hang, type PickedFault } from './faults.ts';
 import type {
   Chat,
   File,
@@ -1162,19 +1162,7 @@ export async function startFakeTelegramApi(options: FakeTelegramApiOptions = {})
     return reply.code(200).header('content-type', 'application/octet-stream').send(file.data);
   }
 
-  // forceCloseConnections so close() does not wait on hanging, long-polling or keep-alive sockets.
-  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 60 * 1024 * 1024 });
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(Object.assign(new Error("Bad Request: can't parse JSON object"), { statusCode: 400 }), undefined);
-    }
-  });
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const app = fakeServer({ badJson: "Bad Request: can't parse JSON object", bodyLimit: 60 * 1024 * 1024 });
   app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
     const call = record(request, 'unknown', {}, 'other');
     const code = error.statusCode ?? 500;

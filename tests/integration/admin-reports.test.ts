@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTransaction } from '#src/db/client.ts';
 import { orders, payments, type Order } from '#src/db/schema/index.ts';
+import { recordPayment, recordRefundPaid } from '#src/modules/payments/index.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { parseReportQuery, presetRange, zonedMidnight } from '#admin/queries/reports.ts';
@@ -51,42 +53,95 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const october = 'from=2026-10-01&to=2026-10-31';
-const sum = (list: Order[]) => list.reduce((n, o) => n + o.total, 0);
 const satangCells = (html: string, table: string) => {
   const body = new RegExp(`data-table="${table}"[\\s\\S]*?</table>`).exec(html)![0];
-  return [...body.matchAll(/data-satang="(\d+)"/g)].map((m) => Number(m[1]));
+  return [...body.matchAll(/data-satang="(-?\d+)"/g)].map((m) => Number(m[1]));
 };
+const tableSum = (html: string, table: string) => satangCells(html, table).reduce((a, b) => a + b, 0);
 function csvRows(body: string) {
   expect(body.startsWith('\uFEFF')).toBe(true);
   return body.slice(1).trim().split('\r\n').map((l) => l.split(','));
 }
 
 describe('the reports page', () => {
-  it('adds up to exactly the paid and confirmed orders of the range: cancelled, unpaid and outside orders left out', async () => {
+  it('adds up every table to the net sales of the range: money received, cancelled, unpaid, uncollected and outside orders left out', async () => {
     const res = await owner.get(`/admin/reports?${october}`);
     expect(res.statusCode).toBe(200);
     // The money figures: received = the two prepaid sales, COD to collect = the COD sale, awaiting = the
     // unpaid order; orders = every one placed in October but the cancelled one.
     const money = (name: string) => Number(decodeEntities(new RegExp(`data-stat="${name}">([^<]*)<`).exec(res.body)![1]!).replace(/[^\d.]/g, ''));
     expect(res.body).toContain('data-stat="orders">4<');
-    expect(Math.round(money('netSales') * 100)).toBe(sales[0]!.total + sales[1]!.total);
-    expect(Math.round(money('paid') * 100)).toBe(sales[0]!.total + sales[1]!.total);
+    const net = sales[0]!.total + sales[1]!.total;
+    expect(Math.round(money('netSales') * 100)).toBe(net);
+    expect(Math.round(money('paid') * 100)).toBe(net);
     expect(Math.round(money('codToCollect') * 100)).toBe(sales[2]!.total);
     expect(Math.round(money('awaitingPayment') * 100)).toBe(4 * 8_550);
     expect(res.body).toContain('เงินที่ได้รับ หักเงินที่คืนลูกค้าแล้ว');
-    const total = sum(sales);
-    expect(total).toBeGreaterThan(0);
-    expect(satangCells(res.body, 'channels').reduce((a, b) => a + b, 0)).toBe(total);
-    expect(satangCells(res.body, 'payments').reduce((a, b) => a + b, 0)).toBe(total);
-    expect(satangCells(res.body, 'period').reduce((a, b) => a + b, 0)).toBe(total);
-    // Product lines: 3 teas and 4 cakes.
-    expect(satangCells(res.body, 'products')).toEqual([3 * 12_000, 4 * 8_550].sort((a, b) => b - a));
-    // Somchai is new (first order in October), Malee returning (she bought in September).
-    expect(res.body).toContain('data-stat="new-returning">1 / 1<');
+    // The COD sale is not collected yet: it is in no table.
+    for (const table of ['channels', 'payments', 'period', 'products', 'categories', 'customers', 'top-customers']) expect(tableSum(res.body, table), table).toBe(net);
+    // Product lines of the money received: 2 teas and 3 cakes.
+    expect(satangCells(res.body, 'products')).toEqual([2 * 12_000, 3 * 8_550].sort((a, b) => b - a));
+    // Somchai is new (first order in October); Malee's only October money is her uncollected COD order.
+    expect(res.body).toContain('data-stat="new-returning">1 / 0<');
     expect(res.body).toContain('chart.umd.js');
     expect(res.body).toContain('data-report-chart=');
     expect(cancelled.status).toBe('cancelled');
     expect(outside.status).toBe('paid');
+  });
+
+  it('adds up every table to net sales to the satang with refunds and partial payments, a refund counted against its order', async () => {
+    const db = t.database.db;
+    const wanchai = await makeCustomer(db, { name: 'วันชัย ศรีสุข' });
+    const kanya = await makeCustomer(db, { name: 'กันยา มีทรัพย์' });
+    const at = (s: string) => new Date(`${s}+07:00`);
+    // Wanchai: 3 teas and 2 cakes with ฿50 shipping and a ฿7.77 discount, paid in two parts in two weeks,
+    // then ฿123.45 refunded (a cake broke) in the third week.
+    const { order: big } = await placeOrder(db, { ...orderInput(wanchai, [{ sku: 'REP-TEA', qty: 3 }, { sku: 'REP-CAKE', qty: 2 }]), channel: 'line', shippingFee: 5_000, discount: 777 });
+    await db.update(orders).set({ createdAt: at('2026-11-03T09:00:00') }).where(eq(orders.id, big.id));
+    await withTransaction(db, async (tx) => {
+      await recordPayment(tx, { orderId: big.id, method: 'transfer', amount: 20_001, currency: 'THB', actor: 'test', confirmedAt: at('2026-11-04T10:00:00') });
+      await recordPayment(tx, { orderId: big.id, method: 'promptpay', amount: big.total - 20_001, currency: 'THB', actor: 'test', confirmedAt: at('2026-11-11T10:00:00') });
+      await recordRefundPaid(tx, { orderId: big.id, amount: 12_345, currency: 'THB', reason: 'เค้กแตก', actor: 'test', method: 'transfer', paidAt: at('2026-11-18T15:00:00') });
+    });
+    // Kanya: a Shopee cake paid in September, refunded in full in November (a refund of an earlier sale).
+    const { order: early } = await placeOrder(db, { ...orderInput(kanya, [{ sku: 'REP-CAKE', qty: 1 }]), channel: 'shopee', paymentMethod: 'transfer' });
+    await db.update(orders).set({ createdAt: at('2026-09-25T09:00:00') }).where(eq(orders.id, early.id));
+    await withTransaction(db, async (tx) => {
+      await recordPayment(tx, { orderId: early.id, method: 'transfer', amount: early.total, currency: 'THB', actor: 'test', confirmedAt: at('2026-09-25T09:05:00') });
+      await recordRefundPaid(tx, { orderId: early.id, amount: early.total, currency: 'THB', reason: 'ยกเลิก', actor: 'test', method: 'transfer', paidAt: at('2026-11-02T11:00:00') });
+    });
+    const net = big.total - 12_345 - early.total;
+    expect(net).toBeGreaterThan(0);
+    for (const granularity of ['day', 'week', 'month']) {
+      const res = await owner.get(`/admin/reports?from=2026-11-01&to=2026-11-30&granularity=${granularity}`);
+      expect(Math.round(Number(decodeEntities(/data-stat="netSales">([^<]*)</.exec(res.body)![1]!).replace(/[^\d.-]/g, '')) * 100)).toBe(net);
+      for (const table of ['period', 'channels', 'products', 'categories', 'payments', 'customers', 'top-customers']) {
+        expect(tableSum(res.body, table), `${table} by ${granularity}`).toBe(net);
+      }
+    }
+    // The refund of Kanya's September sale counts against Shopee and against her, on the day it was paid.
+    const channels = csvRows((await admin.get('/admin/reports/channels.csv?from=2026-11-01&to=2026-11-30')).body);
+    expect(channels.find((r) => r[0] === 'Shopee')).toEqual(['Shopee', '1', (-early.total / 100).toFixed(2)]);
+    expect(channels.find((r) => r[0] === 'LINE')).toEqual(['LINE', '1', ((big.total - 12_345) / 100).toFixed(2)]);
+    const days = csvRows((await admin.get('/admin/reports/period.csv?from=2026-11-01&to=2026-11-30')).body).slice(1);
+    expect(days.map((r) => [r[0], Math.round(Number(r[2]) * 100)])).toEqual([
+      ['2026-11-02', -early.total],
+      ['2026-11-04', 20_001],
+      ['2026-11-11', big.total - 20_001],
+      ['2026-11-18', -12_345],
+    ]);
+    // By product: the shipping fee is its own row; each payment and the refund shared out over the lines.
+    const products = csvRows((await admin.get('/admin/reports/products.csv?from=2026-11-01&to=2026-11-30')).body).slice(1);
+    expect(products.map((r) => r[0])).toEqual(['REP-TEA', 'REP-CAKE', '']);
+    expect(products[2]![1]).toBe('Shipping fees');
+    expect(products.reduce((n, r) => n + Math.round(Number(r[3]) * 100), 0)).toBe(net);
+    // The payments table: each payment under its own method, the refunds under their orders' method.
+    const methods = csvRows((await admin.get('/admin/reports/payments.csv?from=2026-11-01&to=2026-11-30')).body).slice(1);
+    expect(methods.reduce((n, r) => n + Math.round(Number(r[2]) * 100), 0)).toBe(net);
+    expect(methods.find((r) => r[0] === 'Bank transfer')![2]).toBe(((20_001 - early.total) / 100).toFixed(2));
+    // The summary's orders are those placed in the range; its net sales the headline.
+    const [, row] = csvRows((await admin.get('/admin/reports/summary.csv?from=2026-11-01&to=2026-11-30')).body);
+    expect(Math.round(Number(row![0]) * 100)).toBe(net);
   });
 
   it('splits days in the shop time zone and filters by channel', async () => {
@@ -94,7 +149,7 @@ describe('the reports page', () => {
     expect(days.body).toContain('data-stat="orders">2<');
     expect(satangCells(days.body, 'period')).toEqual([sales[0]!.total]);
     const months = await owner.get(`/admin/reports?${october}&granularity=month`);
-    expect(satangCells(months.body, 'period')).toEqual([sum(sales)]);
+    expect(satangCells(months.body, 'period')).toEqual([sales[0]!.total + sales[1]!.total]);
   });
 
   it('reads its dates in Thai: the range, the period rows and the chart axis; an empty range still has dated days', async () => {
@@ -126,7 +181,7 @@ describe('the reports page', () => {
 
     const channels = csvRows((await admin.get(`/admin/reports/channels.csv?${october}`)).body);
     expect(channels[0]).toEqual(['Channel', 'Orders', 'Revenue']);
-    expect(channels.slice(1).reduce((n, r) => n + Math.round(Number(r[2]) * 100), 0)).toBe(sum(sales));
+    expect(channels.slice(1).reduce((n, r) => n + Math.round(Number(r[2]) * 100), 0)).toBe(sales[0]!.total + sales[1]!.total);
 
     const products = (await owner.get(`/admin/reports/products.csv?${october}`)).body;
     // The owner reads Thai: Thai headers and product names survive in UTF-8.

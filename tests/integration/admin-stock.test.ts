@@ -78,7 +78,7 @@ describe('receiving stock', () => {
     const before = (await t.database.db.select().from(stockLedger)).length;
     const bad = await staff.post('/admin/stock/receive', { code: 'NOPE-404', warehouse: String(second.id), qty: '4' });
     expect(bad.statusCode).toBe(400);
-    expect(text(bad.body)).toContain('No product has the SKU or barcode "NOPE-404".');
+    expect(text(bad.body)).toContain('No product has the SKU, barcode or name "NOPE-404".');
     expect(bad.body).toContain('value="NOPE-404"');
     const zero = await staff.post('/admin/stock/receive', { code: 'RCV-BAR', warehouse: String(second.id), qty: '0' });
     expect(zero.statusCode).toBe(400);
@@ -95,7 +95,7 @@ describe('receiving stock', () => {
     expect(found.body).toContain('Jasmine rice 5 kg');
     expect(found.body).not.toContain('<html');
     const unknown = await packer.get('/admin/stock/lookup?code=XYZ', { 'hx-request': 'true' });
-    expect(text(unknown.body)).toContain('No product has the SKU or barcode "XYZ".');
+    expect(text(unknown.body)).toContain('No product has the SKU, barcode or name "XYZ".');
     expect(unknown.body).not.toContain('data-scan-sku');
     expect((await packer.get('/admin/stock/lookup')).statusCode).toBe(200);
   });

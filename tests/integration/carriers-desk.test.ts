@@ -1,79 +1,47 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withTransaction } from '#src/db/client.ts';
-import { orders, shipments } from '#src/db/schema/index.ts';
+import { shipments } from '#src/db/schema/index.ts';
 import { listWarehouses } from '#src/modules/inventory/index.ts';
+import { linesOf } from '#src/modules/orders/index.ts';
 import { builtInCarriers } from '#src/modules/shipping/index.ts';
-import { ensureChatIdentity } from '#src/modules/customers/index.ts';
-import { placeOrder } from '#src/workflows/orders/place-order.ts';
-import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
-import { startFakeFlashApi, type FakeFlashApi } from '#tests/fakes/flash-api.ts';
-import { lineUserId, startFakeLineApi, type FakeLineApi } from '#tests/fakes/line-api.ts';
 import { decodeEntities, makeUser, signIn, type AdminClient } from '#tests/helpers/admin.ts';
-import { auth, buildTestApp, type TestApp } from '#tests/helpers/app.ts';
-import { lineEnv, settle } from '#tests/helpers/chat.ts';
-import { makeCustomer, makeProduct, orderInput } from '#tests/helpers/factories.ts';
+import { auth } from '#tests/helpers/app.ts';
+import { settle } from '#tests/helpers/chat.ts';
+import { startCarrierBed, type CarrierBed } from '#tests/helpers/carriers.ts';
+import { WAIT_MS } from '#tests/helpers/wait.ts';
+import { makeProduct } from '#tests/helpers/factories.ts';
+import { splitOrder } from '#src/workflows/orders/split-order.ts';
 
-let flash: FakeFlashApi;
-let line: FakeLineApi;
-let t: TestApp;
-let dataDir: string;
+let bed: CarrierBed;
 let packer: AdminClient;
 let staff: AdminClient;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'talad-carriers-desk-'));
-  flash = await startFakeFlashApi();
-  line = await startFakeLineApi({ unknownProfiles: 'generate' });
-  t = await buildTestApp({
-    ...lineEnv(line),
-    DATA_DIR: dataDir,
-    SHOP_NAME: 'ร้านบ้านขนม',
-    SHOP_ADDRESS: '99/1 ซอยสุขุมวิท 21 แขวงคลองเตยเหนือ เขตวัฒนา กรุงเทพมหานคร 10110',
-    SHOP_PHONE: '021234567',
-    FLASH_MCH_ID: flash.mchId,
-    FLASH_SECRET_KEY: flash.secretKey,
-    FLASH_API_BASE_URL: flash.baseUrl,
-  });
-  for (const name of ['ลูกค้าเก่า หนึ่ง', 'ลูกค้าเก่า สอง']) await makeCustomer(t.database.db, { name });
-  packer = await signIn(t.app, (await makeUser(db(), 'packer', { language: 'th' })).email);
-  staff = await signIn(t.app, (await makeUser(db(), 'staff', { language: 'th' })).email);
+  bed = await startCarrierBed({ name: 'carriers-desk' });
+  packer = await signIn(bed.t.app, (await makeUser(db(), 'packer', { language: 'th' })).email);
+  staff = await signIn(bed.t.app, (await makeUser(db(), 'staff', { language: 'th' })).email);
 });
-afterAll(async () => {
-  await t?.close();
-  await flash?.close();
-  await line?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => bed?.close());
 
-const db = () => t.database.db;
-const addresses = [
-  { name: 'สมหญิง ใจดี', address: '12 ถ.นิมมานเหมินท์ ต.สุเทพ อ.เมืองเชียงใหม่ จ.เชียงใหม่', postcode: '50200' },
-  { name: 'ประยุทธ์ มั่นคง', address: '45/6 หมู่ 3 ต.บ้านใหม่ อ.ปากเกร็ด จ.นนทบุรี', postcode: '11120' },
-];
-let seq = 0;
+const db = () => bed.db();
+const confirmedLineOrder = () => bed.confirmedLineOrder({ qty: 1, price: 19_000 });
+const flashOf = (number: string) => bed.flashOf(number);
+const statusOf = (number: string) => bed.orderStatus(number);
 
-async function confirmedLineOrder() {
-  seq += 1;
-  const { sku } = await makeProduct(db(), { price: 19_000, stock: { MAIN: 100 } });
-  const userId = lineUserId(`desk-${seq}`);
-  const { customer } = await withTransaction(db(), (tx) => ensureChatIdentity(tx, { channel: 'line', externalId: userId, language: 'th' }));
-  const to = addresses[seq % addresses.length]!;
-  const { order } = await placeOrder(db(), {
-    ...orderInput(customer, [{ sku, qty: 1 }]),
-    channel: 'line',
-    paymentMethod: 'cod',
-    shippingAddress: { name: to.name, phone: '0897654321', address: to.address, postcode: to.postcode },
-  });
-  await transitionOrder(db(), { number: order.number, to: 'confirmed', actor: 'staff' });
-  return { order, userId, customer };
+/** Starts a bulk booking from the desk and waits for its page to say it is done, as the polling page does. */
+async function bulkBook(client: AdminClient, body: Record<string, string | string[]>) {
+  const started = await client.post('/admin/orders/bulk/book', body);
+  expect(started.statusCode).toBe(303);
+  const url = started.headers.location as string;
+  expect(url).toMatch(/^\/admin\/orders\/bulk\/book\/[0-9a-f-]{36}$/);
+  const seen = new Set<string>();
+  for (const until = Date.now() + WAIT_MS; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+    const page = decodeEntities((await client.get(url)).body);
+    seen.add(page.includes('data-status="running"') ? 'running' : 'done');
+    if (page.includes('data-status="done"')) return { page, seen };
+  }
+  throw new Error(`bulk booking ${url} did not end`);
 }
-
-const flashOf = (number: string) => flash.parcels().filter((p) => p.outTradeNo.startsWith(`${number}-`));
-const statusOf = async (number: string) => (await db().select().from(orders).where(eq(orders.number, number)))[0]!.status;
 
 describe('booking with Flash from the order page', () => {
   it('offers the button, books, shows the number, and shows the timeline in Thai after a webhook', async () => {
@@ -107,11 +75,11 @@ describe('booking with Flash from the order page', () => {
     expect([303, 409]).toContain(again.statusCode);
     expect(flashOf(order.number)).toHaveLength(1);
 
-    flash.advance(parcel!.pno, 3, { at: new Date(Date.now() - 60_000) });
-    const hook = await t.app.inject({
+    bed.flash.advance(parcel!.pno, 3, { at: new Date(Date.now() - 60_000) });
+    const hook = await bed.t.app.inject({
       method: 'POST',
       url: '/webhooks/carriers/flash',
-      payload: flash.webhookBody(parcel!.pno),
+      payload: bed.flash.webhookBody(parcel!.pno),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(hook.statusCode).toBe(200);
@@ -119,16 +87,16 @@ describe('booking with Flash from the order page', () => {
     const timeline = /<ol class="timeline[^>]*>([\s\S]*?)<\/ol>/.exec(tracked)?.[1] ?? '';
     expect([...timeline.matchAll(/data-event="([a-z_]+)"/g)].map((m) => m[1])).toEqual(['booked', 'out_for_delivery']);
     expect(timeline).toContain('กำลังนำส่ง');
-    await settle(t.app);
+    await settle(bed.t.app);
     // The customer heard the number once at booking, and "out for delivery" once.
-    const told = line.pushes().filter((p) => p.to === userId).map((p) => JSON.stringify(p.messages));
+    const told = bed.line.pushes().filter((p) => p.to === userId).map((p) => JSON.stringify(p.messages));
     expect(told.filter((m) => m.includes(parcel!.pno) && !m.includes('กำลังนำส่ง'))).toHaveLength(1);
     expect(told.filter((m) => m.includes('กำลังนำส่ง'))).toHaveLength(1);
   });
 
   it("shows the carrier's reason when the booking fails, and the retry books the same parcel", async () => {
     const { order } = await confirmedLineOrder();
-    flash.failNext(3, 'code0', { only: '/open/v3/orders' });
+    bed.flash.failNext(3, 'code0', { only: '/open/v3/orders' });
     const failed = await packer.post(`/admin/orders/${order.number}/book`, { carrier: 'flash' });
     expect(failed.statusCode).toBe(409);
     const body = decodeEntities(failed.body);
@@ -164,16 +132,18 @@ describe('booking with Flash in bulk from the orders desk', () => {
     expect(desk).toContain('จองขนส่งที่เลือกกับ Flash Express');
 
     // Every call the first 12 times fails: with three tries each, some orders end unbooked.
-    flash.failNext(12, 'code0', { only: '/open/v3/orders' });
-    const first = await packer.post('/admin/orders/bulk/book', { numbers, carrier: 'flash' });
-    expect(first.statusCode).toBe(200);
-    const page = decodeEntities(first.body);
+    bed.flash.failNext(12, 'code0', { only: '/open/v3/orders' });
+    const { page, seen } = await bulkBook(packer, { numbers, carrier: 'flash' });
+    // The page polled while it ran, and says it is done with each result.
+    expect(seen.has('running')).toBe(true);
+    expect(page).not.toContain('hx-trigger="every 1s"');
     for (const n of numbers) expect(page).toContain(`data-result="${n}"`);
     const failed = [...page.matchAll(/class="result-failed" data-result="([^"]+)"/g)].map((m) => m[1]!);
     const booked = [...page.matchAll(/class="result-done" data-result="([^"]+)"/g)].map((m) => m[1]!);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.length + booked.length).toBe(10);
-    expect(page).toMatch(/data-reason>Flash Express: [^<]*system error/);
+    // The reason in Thai, with the carrier's own words.
+    expect(page).toMatch(/data-reason>ติดต่อขนส่งไม่ได้ ลองอีกครั้ง: Flash Express: [^<]*system error/);
     for (const n of booked) {
       expect(flashOf(n)).toHaveLength(1);
       expect(page).toContain(flashOf(n)[0]!.pno);
@@ -183,10 +153,12 @@ describe('booking with Flash in bulk from the orders desk', () => {
     expect([...retryForm.matchAll(/name="numbers" value="([^"]+)"/g)].map((m) => m[1]).sort()).toEqual([...failed].sort());
     expect(page).toContain(`ลองจอง ${failed.length} รายการที่ไม่สำเร็จอีกครั้ง`);
 
-    const retry = await packer.post('/admin/orders/bulk/book', { numbers: failed, carrier: 'flash' });
-    const again = decodeEntities(retry.body);
+    const calls = bed.flash.calls.filter((c) => c.path === '/open/v3/orders').length;
+    const again = (await bulkBook(packer, { numbers: failed, carrier: 'flash' })).page;
     expect(again).toContain(`จองแล้ว ${failed.length} ไม่สำเร็จ 0`);
     expect(again).not.toContain('data-retry');
+    // Only the failed ones were asked of Flash.
+    expect(bed.flash.calls.filter((c) => c.path === '/open/v3/orders').length - calls).toBe(failed.length);
     for (const o of placed) {
       expect(flashOf(o.number)).toHaveLength(1);
       const parcels = await db().select().from(shipments).where(eq(shipments.orderId, o.id));
@@ -195,18 +167,39 @@ describe('booking with Flash in bulk from the orders desk', () => {
       expect(await statusOf(o.number)).toBe('shipped');
     }
 
-    // The whole selection sent once more (a reloaded page) books nothing new.
-    await packer.post('/admin/orders/bulk/book', { numbers, carrier: 'flash' });
+    // The whole selection sent once more (a reloaded page) books nothing new, each shown as booked before.
+    const callsBefore = bed.flash.calls.length;
+    const reloaded = (await bulkBook(packer, { numbers, carrier: 'flash' })).page;
+    expect(bed.flash.calls.length).toBe(callsBefore);
+    expect(reloaded.match(/จองไว้ก่อนแล้ว/g)).toHaveLength(10);
     for (const n of numbers) expect(flashOf(n)).toHaveLength(1);
+  });
+
+  it('books each parcel of a split order from the desk, and says in Thai why an order that left is not booked', async () => {
+    const skus = [(await makeProduct(db(), { price: 12_000, stock: { MAIN: 10 } })).sku, (await makeProduct(db(), { price: 8_000, stock: { MAIN: 10 } })).sku];
+    const { order } = await bed.confirmedLineOrder({ lines: skus.map((sku) => ({ sku, qty: 1 })) });
+    const lines = await linesOf(db(), order.id);
+    await splitOrder(db(), { number: order.number, actor: 'staff', parcels: lines.map((l) => ({ lines: [{ orderLineId: l.id, qty: 1 }] })) });
+    const typed = (await confirmedLineOrder()).order;
+    const shipped = await bed.t.app.inject({ method: 'POST', url: `/api/v1/orders/${typed.number}/shipments`, headers: auth, payload: { carrier: 'kerry', trackingNumber: 'KEX0123456789' } });
+    expect(shipped.statusCode).toBe(201);
+
+    const { page } = await bulkBook(packer, { numbers: [order.number, typed.number], carrier: 'flash' });
+    const parcels = flashOf(order.number);
+    expect(parcels).toHaveLength(2);
+    expect(page).toContain(`${parcels[0]!.pno}, ${parcels[1]!.pno}`);
+    expect(await statusOf(order.number)).toBe('shipped');
+    expect(page).toMatch(new RegExp(`data-result="${typed.number}">[\\s\\S]*?data-reason>ออเดอร์นี้ส่งไปแล้ว<`));
+    expect(flashOf(typed.number)).toHaveLength(0);
   });
 });
 
 describe('default carrier per warehouse', () => {
   it('is chosen in Settings and books the API call and the bulk booking that name no carrier', async () => {
-    const owner = await signIn(t.app, (await makeUser(db(), 'owner', { language: 'th' })).email);
+    const owner = await signIn(bed.t.app, (await makeUser(db(), 'owner', { language: 'th' })).email);
     const { order } = await confirmedLineOrder();
     // No default yet: the API asks for a carrier and nothing is booked.
-    const refused = await t.app.inject({ method: 'POST', url: `/api/v1/orders/${order.number}/shipments`, headers: auth, payload: {} });
+    const refused = await bed.t.app.inject({ method: 'POST', url: `/api/v1/orders/${order.number}/shipments`, headers: auth, payload: {} });
     expect(refused.statusCode).toBe(400);
     expect(flashOf(order.number)).toHaveLength(0);
 
@@ -227,16 +220,16 @@ describe('default carrier per warehouse', () => {
       [`warehouseCarrier_${main.id}`]: 'flash',
     });
     expect(saved.statusCode).toBe(303);
-    await t.app.deps.settings.load();
-    expect(t.config.shop.parcels.warehouseCarriers).toEqual({ [String(main.id)]: 'flash' });
+    await bed.t.app.deps.settings.load();
+    expect(bed.t.config.shop.parcels.warehouseCarriers).toEqual({ [String(main.id)]: 'flash' });
     expect((await owner.get('/admin/settings/carriers')).body).toMatch(new RegExp(`name="warehouseCarrier_${main.id}">[\\s\\S]*?<option value="flash" selected`));
 
-    const api = await t.app.inject({ method: 'POST', url: `/api/v1/orders/${order.number}/shipments`, headers: auth, payload: {} });
+    const api = await bed.t.app.inject({ method: 'POST', url: `/api/v1/orders/${order.number}/shipments`, headers: auth, payload: {} });
     expect(api.statusCode).toBe(201);
     expect(api.json()).toMatchObject({ carrier: 'Flash Express', trackingNumber: flashOf(order.number)[0]!.pno });
 
     const more = [(await confirmedLineOrder()).order, (await confirmedLineOrder()).order];
-    const bulk = decodeEntities((await packer.post('/admin/orders/bulk/book', { numbers: more.map((o) => o.number) })).body);
+    const bulk = (await bulkBook(packer, { numbers: more.map((o) => o.number) })).page;
     expect(bulk).toContain('จองแล้ว 2 ไม่สำเร็จ 0');
     for (const o of more) expect(flashOf(o.number)).toHaveLength(1);
   });

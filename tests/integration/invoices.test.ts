@@ -6,7 +6,7 @@ import { invoices, orders } from '#src/db/schema/index.ts';
 import { mayReceipt } from '#src/modules/orders/index.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeProduct } from '../helpers/factories.ts';
-import { makeApiOrder, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
+import { decodeEntities, makeApiOrder, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
 
 let t: TestApp;
 let staff: AdminClient;
@@ -93,5 +93,66 @@ describe('receipts printed from the back office', () => {
     expect(mayReceipt({ status: 'confirmed', paymentMethod: 'cod' })).toBe(false);
     expect(mayReceipt({ status: 'delivered', paymentMethod: 'cod' })).toBe(true);
     expect(mayReceipt({ status: 'completed', paymentMethod: 'cod' })).toBe(true);
+  });
+});
+
+describe('receipt numbers are taken only by a POST (or when paid), never by opening a page', () => {
+  /** A cash-on-delivery order the carrier delivered, its cash not remitted yet: may have a receipt, has no number. */
+  async function deliveredCod(): Promise<string> {
+    const number = await makeApiOrder(t.app, 'INV-1', { paymentMethod: 'cod', customer: { name: 'บุญเรือน ทองดี', phone: '0891112233' } });
+    await t.database.db.update(orders).set({ status: 'delivered' }).where(eq(orders.number, number));
+    return number;
+  }
+
+  it('a GET of any print route, in any format, never creates an invoice row; the page offers the issuing form instead', async () => {
+    const cod = await deliveredCod();
+    const before = await t.database.db.select({ id: invoices.id }).from(invoices);
+    for (const url of [
+      `/admin/print/invoices?orders=${cod}`,
+      `/admin/print/invoices?orders=${cod}&format=html`,
+      `/admin/print/invoices?order=${cod}&format=pdf`,
+      `/admin/print/packing?orders=${cod}`,
+      `/admin/print/labels?orders=${cod}`,
+      `/admin/print/picking?orders=${cod}`,
+    ]) {
+      const res = await staff.get(url);
+      expect(res.statusCode, url).toBeLessThan(500);
+      expect(await invoicesOf([cod]), url).toEqual([]);
+    }
+    expect(await t.database.db.select({ id: invoices.id }).from(invoices)).toHaveLength(before.length);
+    const page = await staff.get(`/admin/print/invoices?orders=${cod}`);
+    expect(page.body).toContain('data-issue-receipts');
+    expect(page.body).toContain('method="post" action="/admin/print/invoices"');
+    expect(decodeEntities(page.body)).toContain(`These orders have no receipt number yet: ${cod}`);
+    expect(page.body).not.toContain(`data-order="${cod}"`);
+  });
+
+  it('issues the number on the POST with the CSRF token (not without it), once, in the same gap-free series, then prints it', async () => {
+    const cod = await deliveredCod();
+    const refused = await staff.post('/admin/print/invoices', { orders: cod }, { csrf: false });
+    expect(refused.statusCode).toBe(403);
+    expect(await invoicesOf([cod])).toEqual([]);
+
+    const issued = await staff.post('/admin/print/invoices', { orders: cod });
+    expect(issued.statusCode).toBe(303);
+    expect(issued.headers.location).toBe(`/admin/print/invoices?orders=${cod}`);
+    const [invoice] = await invoicesOf([cod]);
+    expect(invoice).toBeDefined();
+    const shown = await staff.get(issued.headers.location as string);
+    expect(printed(shown.body)).toEqual([[cod, invoice!.number]]);
+    // A second POST (a double click) takes no second number.
+    await staff.post('/admin/print/invoices', { orders: cod });
+    expect(await invoicesOf([cod])).toEqual([invoice]);
+    await seriesIsGapFree();
+  });
+
+  it('the POST leaves unpaid orders without a number, and a packer may not issue', async () => {
+    const unpaid = await makeApiOrder(t.app, 'INV-1');
+    await staff.post('/admin/print/invoices', { orders: unpaid });
+    expect(await invoicesOf([unpaid])).toEqual([]);
+    const cod = await deliveredCod();
+    const packer = await signIn(t.app, (await makeUser(t.database.db, 'packer')).email);
+    expect((await packer.post('/admin/print/invoices', { orders: cod })).statusCode).toBe(403);
+    expect(await invoicesOf([cod])).toEqual([]);
   });
 });

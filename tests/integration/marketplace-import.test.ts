@@ -272,6 +272,38 @@ describe('other marketplaces and files', () => {
     expect(to.total).toBe(3600_00);
   });
 
+  it('imports a Shopee export downloaded from the Thai Seller Centre (Thai headers, the full column layout) without any mapping', async () => {
+    // shopee-orders-thai.xlsx: Shopee's Thai order export, every column in its order (the shipping
+    // postcode and the tax-invoice one both named รหัสไปรษณีย์): a two-line order paid by ShopeePay with a
+    // seller voucher, a cash-on-delivery order (ชำระเงินปลายทาง) and a cancelled one (ยกเลิกแล้ว).
+    expect(await t.database.db.select().from(marketplaceMappings).where(eq(marketplaceMappings.kind, 'shopee'))).toEqual([]);
+    const runId = await uploadRun('shopee', 'Order.all.20250315_20250316.xlsx', await fixture('shopee-orders-thai.xlsx'));
+    const page = await admin.get(`/admin/imports/${runId}`);
+    expect(count(page.body, 'new')).toBe(2);
+    expect(count(page.body, 'skipped')).toBe(1);
+    expect(count(page.body, 'errors')).toBe(0);
+    const run = await apply(runId);
+    expect(run.summary).toMatchObject({ created: 3, skipped: 1 });
+
+    const paid = (await marketplaceOrder('shopee', '2503150T8KQ3WB'))!;
+    expect(paid).toMatchObject({ status: 'paid', paymentMethod: 'marketplace', customerName: 'กนกวรรณ ศรีสวัสดิ์', customerPhone: '66817778899' });
+    expect(paid.createdAt.toISOString()).toBe('2025-03-15T12:42:00.000Z');
+    expect(paid.shippingAddress).toMatchObject({ name: 'กนกวรรณ ศรีสวัสดิ์', postcode: '12130' });
+    expect(paid.shippingAddress.address).toContain('อำเภอธัญบุรี');
+    // 2 × ฿1,234.50 + ฿150 + ฿35 shipping − the ฿50 seller voucher = ฿2,604, what the buyer paid.
+    expect(paid.shippingFee).toBe(35_00);
+    expect(paid.total).toBe(2604_00);
+    expect((await linesOf(t.database.db, paid.id)).map((l) => [l.sku, l.qty, l.unitPrice])).toEqual([
+      ['MP-COF', 2, 1234_50],
+      ['MP-TEA', 1, 150_00],
+    ]);
+    expect(paid.note).toContain('SPXTH038842215503');
+    const cod = (await marketplaceOrder('shopee', '2503160AB12CDE'))!;
+    expect(cod).toMatchObject({ paymentMethod: 'cod', status: 'confirmed', total: 350_00 });
+    expect(cod.shippingAddress.postcode).toBe('50200');
+    expect(await marketplaceOrder('shopee', '2503160ZZ99YYX')).toBeUndefined();
+  });
+
   it('refuses a file without the marketplace columns, naming them, and a file that is not a spreadsheet', async () => {
     const wrong = await upload(admin, '/admin/imports', { kind: 'shopee' }, { filename: 'orders.csv', data: await fixture('wrong-columns.csv') });
     expect(wrong.statusCode).toBe(400);

@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCustomers } from '#admin/queries/customers.ts';
 import { withTransaction } from '#src/db/client.ts';
-import { creditNotes, invoices, orders, payments, refunds, returnLines } from '#src/db/schema/index.ts';
+import { creditNotes, debitNotes, invoices, orders, payments, refunds, returnLines } from '#src/db/schema/index.ts';
 import { addDays, localDate } from '#src/lib/shop-time.ts';
 import { findWarehouseByCode } from '#src/modules/inventory/index.ts';
 import { linesOf, lockOrder } from '#src/modules/orders/index.ts';
@@ -219,6 +219,13 @@ function figure(html: string, name: string): number {
   return Math.round(Number(decodeEntities(text!).replace(/[^\d.-]/g, '')) * 100);
 }
 
+/** The sum of a reports table's money cells, in satang. */
+function tableTotal(html: string, table: string): number {
+  const body = new RegExp(`data-table="${table}"[\\s\\S]*?</table>`).exec(html)?.[0];
+  expect(body, table).toBeDefined();
+  return [...body!.matchAll(/data-satang="(-?\d+)"/g)].reduce((s, m) => s + Number(m[1]), 0);
+}
+
 async function checkInvariants() {
   const today = localDate(new Date(), tz());
   const first = addDays(today, -(DAYS - 1));
@@ -240,6 +247,15 @@ async function checkInvariants() {
   const csv = (await owner.get(`/admin/finance/export.csv?from=${first}&to=${today}&kind=all`)).body;
   const moneyRow = csv.split('\r\n').find((l) => l.startsWith('money,'))!.split(',');
   expect(Math.round(Number(moneyRow[moneyRow.indexOf('net_sales') + 1]) * 100)).toBe(ledger);
+  // Every breakdown of the reports adds up to the headline: by period (days and weeks), channel, product,
+  // category, payment method, new and returning customers, top customers.
+  for (const granularity of ['day', 'week']) {
+    const page = (await owner.get(`/admin/reports?from=${first}&to=${today}&granularity=${granularity}`)).body;
+    expect(figure(page, 'netSales')).toBe(ledger);
+    for (const table of ['period', 'channels', 'products', 'categories', 'payments', 'customers', 'top-customers']) {
+      expect(tableTotal(page, table), `${table} by ${granularity}`).toBe(ledger);
+    }
+  }
   // Per day: the API and the reports; the dashboard shows today.
   for (let d = first; d <= today; d = addDays(d, 1)) {
     expect((await api('GET', `/api/v1/reports/sales?from=${d}&to=${d}`)).json().netSales.amount, d).toBe(ledgerOn(d));
@@ -268,11 +284,12 @@ async function checkInvariants() {
     expect(r.lifetimeValue, r.customer.name).toBe(net);
   }
 
-  // A receipt less its credit notes is what its order was paid, net of refunds paid or owed.
+  // A receipt less its credit notes plus its debit notes is what its order was paid, net of refunds paid or owed.
   for (const inv of await db().select().from(invoices)) {
     const o = allOrders.find((x) => x.id === inv.orderId)!;
     const credited = (await db().select().from(creditNotes).where(eq(creditNotes.invoiceId, inv.id))).reduce((s, c) => s + c.amount, 0);
-    expect(inv.total - credited, o.number).toBe(paidIn(o.id) - paidBack(o.id) - owedBack(o.id));
+    const debited = (await db().select().from(debitNotes).where(eq(debitNotes.invoiceId, inv.id))).reduce((s, c) => s + c.amount, 0);
+    expect(inv.total - credited + debited, o.number).toBe(paidIn(o.id) - paidBack(o.id) - owedBack(o.id));
   }
 }
 

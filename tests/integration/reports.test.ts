@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '#src/db/client.ts';
-import { orders } from '#src/db/schema/index.ts';
+import { orders, payments } from '#src/db/schema/index.ts';
 import { salesByChannel, salesByPeriod, salesByProduct, salesSummary, slowMovers, toCsv, topCustomers } from '#src/modules/reports/index.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { placeOrder } from '#src/workflows/orders/place-order.ts';
@@ -22,11 +22,13 @@ async function sale(customer: { id: number; name: string }, lines: { sku: string
   const { order } = await placeOrder(database.db, { ...orderInput(customer, lines), channel });
   await database.db.update(orders).set({ createdAt: new Date(at) }).where(eq(orders.id, order.id));
   if (paid) await transitionOrder(database.db, { number: order.number, to: 'paid', actor: 't', notify: false, billing: { vatRegistered: false, timeZone: 'Asia/Bangkok' } });
+  // Paid when placed: net sales count money on the day it moved.
+  await database.db.update(payments).set({ confirmedAt: new Date(at) }).where(eq(payments.orderId, order.id));
   return order;
 }
 
 describe('sales reports', () => {
-  it('add up to exactly the orders they cover, per day, channel and product', async () => {
+  it('add up to exactly the money received for the orders they cover, per day, channel and product', async () => {
     const a = await makeProduct(database.db, { sku: 'R-A', price: 10_000, stock: { MAIN: 100 } });
     const b = await makeProduct(database.db, { sku: 'R-B', price: 2_550, stock: { MAIN: 100 } });
     const c1 = await makeCustomer(database.db);

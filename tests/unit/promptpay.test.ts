@@ -1,7 +1,8 @@
 import jsQRModule from 'jsqr';
 import generatePayload from 'promptpay-qr';
+import QRCode from 'qrcode';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { crc16ccittFalse, encodeTlv, hasValidCrc, parseTlv, TlvFormatError, tryParseTlv } from '../../src/modules/payments/emv.ts';
 import {
   buildPromptPayPayload,
@@ -141,5 +142,21 @@ describe('renderPromptPayQrPng', () => {
     const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     const decoded = jsQR(new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), info.width, info.height);
     expect(decoded?.data).toBe(payload);
+  });
+
+  it('makes only the symbol on the main thread: the pure-JS PNG encoder (~100 ms of event loop per image) is never used', async () => {
+    const toBuffer = vi.spyOn(QRCode, 'toBuffer');
+    const toDataURL = vi.spyOn(QRCode, 'toDataURL');
+    try {
+      const payload = buildPromptPayPayload({ id: '0812223333', amountMinor: 9_900 });
+      const png = await renderPromptPayQrPng(payload);
+      expect(toBuffer).not.toHaveBeenCalled();
+      expect(toDataURL).not.toHaveBeenCalled();
+      const meta = await sharp(png).metadata();
+      expect([meta.width, meta.height]).toEqual([512, 512]);
+    } finally {
+      toBuffer.mockRestore();
+      toDataURL.mockRestore();
+    }
   });
 });

@@ -15,8 +15,10 @@ describe('the size a slip is read at', () => {
     expect(planOcrSize(1080, 2400)).toEqual({ width: OCR_WIDTH, height: Math.round((2400 * OCR_WIDTH) / 1080) });
   });
 
-  it('enlarges a small image at most MAX_ENLARGEMENT times', () => {
-    expect(planOcrSize(200, 400)).toEqual({ width: 200 * MAX_ENLARGEMENT, height: 400 * MAX_ENLARGEMENT });
+  it('never enlarges a small image (MAX_ENLARGEMENT is 1)', () => {
+    expect(MAX_ENLARGEMENT).toBe(1);
+    expect(planOcrSize(200, 400)).toEqual({ width: 200, height: 400 });
+    expect(planOcrSize(639, 1384)).toEqual({ width: 639, height: 1384 });
   });
 
   it('never gives OCR more than OCR_MAX_PIXELS, however long the slip', () => {

@@ -51,6 +51,8 @@ export const eventsTexts = defineTexts({
     'event.slip.toCheck': 'Slip to check: {reasons}',
     'event.shipped.parcel': 'Sent with {carrier} {tracking}',
     'event.shipped.lastParcel': 'Sent with {carrier} {tracking} (last parcel)',
+    'event.parcel.cancelled': '{carrier} booking {tracking} cancelled before pickup: ready to book again',
+    'event.parcel.pickup': '{carrier} pickup requested for {parcels} parcels (ref. {reference})',
     'event.return.exchange': 'Exchange for return {number} of {order}',
     'event.return.paidBy': 'Paid by return {number}',
 
@@ -123,6 +125,8 @@ export const eventsTexts = defineTexts({
     'event.slip.toCheck': 'สลิปต้องตรวจ: {reasons}',
     'event.shipped.parcel': 'ส่งกับ {carrier} {tracking}',
     'event.shipped.lastParcel': 'ส่งกับ {carrier} {tracking} (พัสดุสุดท้าย)',
+    'event.parcel.cancelled': 'ยกเลิกการจอง {carrier} {tracking} ก่อนเข้ารับ พร้อมจองใหม่',
+    'event.parcel.pickup': 'เรียก {carrier} เข้ารับพัสดุ {parcels} ชิ้น (เลขที่ {reference})',
     'event.return.exchange': 'เปลี่ยนสินค้าแทนการคืน {number} ของ {order}',
     'event.return.paidBy': 'ชำระด้วยการคืน {number}',
 

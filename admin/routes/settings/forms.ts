@@ -194,6 +194,11 @@ export const forms: { [S in SettingsSection]: { toForm(d: SectionData<S>): Body;
       quietTo: String(d.quietTo),
       dailySummaryHour: String(d.dailySummaryHour),
       reorderReminders: d.reorderReminders,
+      firstOrderCancelHours: String(d.firstOrderCancelHours),
+      maxUnpaidOrders: String(d.maxUnpaidOrders),
+      maxUnpaidUnits: String(d.maxUnpaidUnits),
+      maxUnpaidOrdersPerAddress: String(d.maxUnpaidOrdersPerAddress),
+      maxUnpaidUnitsPerAddress: String(d.maxUnpaidUnitsPerAddress),
     }),
     fromForm: (b) => ({
       unpaidReminderHours: num(b.unpaidReminderHours),
@@ -202,6 +207,11 @@ export const forms: { [S in SettingsSection]: { toForm(d: SectionData<S>): Body;
       quietTo: num(b.quietTo),
       dailySummaryHour: num(b.dailySummaryHour),
       reorderReminders: checked(b.reorderReminders),
+      firstOrderCancelHours: num(b.firstOrderCancelHours),
+      maxUnpaidOrders: num(b.maxUnpaidOrders),
+      maxUnpaidUnits: num(b.maxUnpaidUnits),
+      maxUnpaidOrdersPerAddress: num(b.maxUnpaidOrdersPerAddress),
+      maxUnpaidUnitsPerAddress: num(b.maxUnpaidUnitsPerAddress),
     }),
   },
   returns: {

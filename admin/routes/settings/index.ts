@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { withTransaction } from '#src/db/client.ts';
 import { isAppError } from '#src/errors.ts';
 import { hideInLog } from '#src/logger.ts';
-import { merchantTargets, notifyMerchant } from '#src/modules/notify/index.ts';
+import { createLinkCode, merchantTargets, notifyMerchant, showLinkCode } from '#src/modules/notify/index.ts';
 import { MAX_LOGO_BYTES, promptPayIdSchema, sectionSchemas, settingsSections, type SettingsSection } from '#src/modules/settings/index.ts';
 import { writeAudit } from '../../audit.ts';
 import { allowed } from '../../auth/roles.ts';
@@ -34,7 +34,11 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
       const data = forms[section].fromForm(body) as Body;
       // The logo has its own form; the profile form keeps the one stored.
       if (section === 'profile') data.logoPath = app.deps.settings.values('profile').logoPath;
-      if (section === 'carriers') Object.assign(data, carrierCredentialsFromForm(body, app.deps.settings.values('carriers'), app.deps.secretBox));
+      if (section === 'carriers') {
+        // The keys typed now: cut out of the log before anything can write them (as the Facebook ones below).
+        hideInLog(app.deps.logger, str(body.flashSecretKey), str(body.thaipostApiKey));
+        Object.assign(data, carrierCredentialsFromForm(body, app.deps.settings.values('carriers'), app.deps.secretBox));
+      }
       if (section === 'facebook') {
         const typed = facebookTyped(body);
         // A refused value is never put back into the page: the merchant types it again.
@@ -70,6 +74,19 @@ export const settingsRoutes: FastifyPluginAsync = async (app) => {
     const id = raw ? promptPayIdSchema.safeParse(raw) : undefined;
     const qr = id?.success ? await qrPreview(id.data) : undefined;
     return render(request, reply, 'settings/qr-preview', { qr, error: id && !id.success ? t('settings.error.promptPay') : undefined });
+  });
+
+  /** A one-time code the merchant sends from their own chat to the shop's bot, which links that chat (shown once). */
+  app.post('/settings/notifications/link-code', { config: manage }, async (request, reply) => {
+    const { t } = helpers(request);
+    const user = request.admin!.user;
+    const made = await withTransaction(db, async (tx) => {
+      const code = await createLinkCode(tx, user.email);
+      if (code !== 'too_many') await writeAudit(tx, user, { action: 'settings.link_code', target: 'settings:notifications', details: { expiresAt: code.expiresAt.toISOString() } });
+      return code;
+    });
+    if (made === 'too_many') return showSettings(app, request, reply, 'notifications', { error: t('settings.link.tooMany') }, 429);
+    return showSettings(app, request, reply, 'notifications', { linkCode: showLinkCode(made.code), notice: t('done.linkCode') });
   });
 
   /** A test message to every merchant target, through the outbox like every other message. */

@@ -47,7 +47,7 @@ export async function showSettings(
   request: FastifyRequest,
   reply: FastifyReply,
   section: SettingsSection,
-  extra: { errors?: FieldErrors; values?: Body; error?: string; notice?: string } = {},
+  extra: { errors?: FieldErrors; values?: Body; error?: string; notice?: string; linkCode?: string } = {},
   status = 200,
 ) {
   const { settings, config, db } = app.deps;
@@ -66,7 +66,11 @@ export async function showSettings(
     data.qr = await qrPreview(status === 200 ? config.promptPayId : undefined);
   }
   if (section === 'profile') data.logoPath = config.shop.logoPath;
-  if (section === 'notifications') data.targets = merchantTargets(config).map((t) => t.channel);
+  if (section === 'notifications') {
+    data.targets = merchantTargets(config).map((t) => t.channel);
+    data.channels = { line: Boolean(config.line), telegram: Boolean(config.telegram) };
+    data.linkCode = extra.linkCode;
+  }
   if (section === 'carriers') {
     data.warehouses = await listWarehouses(db);
     data.bookers = bookingCarriers(app.deps.carriers.registry());

@@ -145,6 +145,7 @@ export function createCheckout(deps: FeatureDeps) {
     const result = await checkoutCart(ctx.tx, { channel: ctx.channel, customer: ctx.customer, lines, delivery, language: ctx.locale, config });
     ctx.state.step = 'idle';
     if (result.kind === 'stock_changed') return [text(m.stockChanged(shortages(ctx, result, lines)), [{ label: m.button.cart, command: 'cart' }])];
+    if (result.kind === 'limit') return [text(m.unpaidLimit[result.reason](result.max), [{ label: m.button.status, command: 'status' }, { label: m.button.cart, command: 'cart' }])];
     const { order } = result;
     ctx.cart.clear();
     ctx.batch.stockMoved();

@@ -76,3 +76,39 @@ export const creditNotes = pgTable(
 );
 
 export type CreditNote = typeof creditNotes.$inferSelect;
+
+/**
+ * A debit note (ใบเพิ่มหนี้): money added to a receipt already issued (an order edited up after its
+ * receipt), numbered from its own gap-free yearly series (DN2026-000001), referring to the receipt,
+ * which keeps its number. Amounts in satang, VAT inside the amount (0 when the receipt had none).
+ */
+export const debitNotes = pgTable(
+  'debit_notes',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    invoiceId: integer('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    series: text('series').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    number: text('number').notNull(),
+    amount: money('amount').notNull(),
+    vat: money('vat').notNull().default(0),
+    reason: text('reason').notNull(),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('debit_notes_number_key').on(t.number),
+    uniqueIndex('debit_notes_series_seq_key').on(t.series, t.seq),
+    index('debit_notes_order_idx').on(t.orderId),
+    index('debit_notes_issued_idx').on(t.issuedAt),
+    check('debit_notes_amount_pos', sql`${t.amount} > 0`),
+    check('debit_notes_vat_nonneg', sql`${t.vat} >= 0`),
+  ],
+);
+
+export type DebitNote = typeof debitNotes.$inferSelect;

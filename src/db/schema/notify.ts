@@ -48,3 +48,26 @@ export const outbox = pgTable(
 );
 
 export type OutboxRow = typeof outbox.$inferSelect;
+
+/**
+ * One-time codes that link the merchant's own LINE or Telegram chat as where the shop tells them things:
+ * made in Settings → notifications, sent by the merchant to the shop's bot. Only a SHA-256 of the code is
+ * kept; a code is good for a few minutes, once, and burnt after too many wrong guesses.
+ */
+export const merchantLinkCodes = pgTable(
+  'merchant_link_codes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    codeHash: text('code_hash').notNull(),
+    /** The back-office user who asked for it (kept as text so it outlives the user). */
+    createdBy: text('created_by').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    usedChannel: text('used_channel'),
+    usedRecipient: text('used_recipient'),
+    /** Wrong codes sent while this one was open; at the limit it is burnt. */
+    failures: integer('failures').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [index('merchant_link_codes_hash_idx').on(t.codeHash), index('merchant_link_codes_expires_idx').on(t.expiresAt)],
+);

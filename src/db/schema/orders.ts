@@ -76,6 +76,8 @@ export type OrderEvent =
   | { kind: 'slip.toCheck'; params: { reasons: string[] } }
   | { kind: 'shipped.parcel'; params: { carrier: string; tracking: string; waiting?: number } }
   | { kind: 'shipped.lastParcel'; params: { carrier: string; tracking: string } }
+  | { kind: 'parcel.cancelled'; params: { carrier: string; tracking: string } }
+  | { kind: 'parcel.pickup'; params: { carrier: string; parcels: number; reference?: string | undefined; courier?: string | undefined } }
   | { kind: 'return.requested'; params: { number: string } }
   | { kind: 'return.decided'; params: { number: string; decision: 'approved' | 'rejected' } }
   | { kind: 'return.received'; params: { number: string; items: { sku: string; name: string; qty: number; choice: string; warehouse: string }[] } }

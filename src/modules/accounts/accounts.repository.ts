@@ -23,7 +23,7 @@ export async function countUsers(db: DbOrTx): Promise<number> {
 
 export async function createUser(
   db: DbOrTx,
-  input: { email: string; name: string; password: string; role: UserRole; language?: 'th' | 'en' },
+  input: { email: string; name: string; password: string; role: UserRole; language?: 'th' | 'en'; mustChangePassword?: boolean },
 ): Promise<User> {
   const [user] = await db
     .insert(users)
@@ -32,6 +32,7 @@ export async function createUser(
       name: input.name,
       role: input.role,
       language: input.language ?? 'th',
+      mustChangePassword: input.mustChangePassword ?? false,
       passwordHash: await hashPassword(input.password),
     })
     .returning();
@@ -78,7 +79,7 @@ export async function setUserRole(tx: DbOrTx, userId: number, role: UserRole): P
 }
 
 export async function setUserPassword(tx: DbOrTx, userId: number, password: string): Promise<void> {
-  await tx.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, userId));
+  await tx.update(users).set({ passwordHash: await hashPassword(password), mustChangePassword: false }).where(eq(users.id, userId));
 }
 
 export async function setUserLanguage(tx: DbOrTx, userId: number, language: 'th' | 'en'): Promise<void> {
@@ -93,4 +94,46 @@ export async function revokeApiKeysOf(tx: DbOrTx, userId: number): Promise<numbe
     .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id });
   return revoked.length;
+}
+
+export interface ApiKeyRow {
+  id: number;
+  name: string;
+  userId: number;
+  userName: string;
+  userEmail: string;
+  userRole: UserRole;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** The API keys (never the keys themselves: only their hashes are kept), newest first; one user's when `userId` is given. */
+export async function listApiKeys(db: DbOrTx, filter: { userId?: number | undefined } = {}): Promise<ApiKeyRow[]> {
+  return db
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      userId: apiKeys.userId,
+      userName: users.name,
+      userEmail: users.email,
+      userRole: users.role,
+      createdAt: apiKeys.createdAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(filter.userId === undefined ? undefined : eq(apiKeys.userId, filter.userId))
+    .orderBy(sql`${apiKeys.id} desc`);
+}
+
+/** Revokes one key (one of `userId`'s when given); undefined when there is no such key still working. */
+export async function revokeApiKey(tx: DbOrTx, id: number, filter: { userId?: number | undefined } = {}): Promise<{ id: number; name: string; userId: number } | undefined> {
+  const [row] = await tx
+    .update(apiKeys)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt), filter.userId === undefined ? undefined : eq(apiKeys.userId, filter.userId)))
+    .returning({ id: apiKeys.id, name: apiKeys.name, userId: apiKeys.userId });
+  return row;
 }

@@ -1,19 +1,15 @@
-import { writeCsv } from '../../lib/csv.ts';
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import type { OrderChannel } from '../../db/schema/index.ts';
 import { andOrderChannel, cancelledStatus } from '../orders/index.ts';
 import { paymentReceived, refundPaidBack } from '../payments/index.ts';
-import { vatIncluded } from './invoices.ts';
-import { shopDays } from '../../lib/shop-time.ts';
-import { moneyFigures } from '../reports/money.ts';
 
 /**
  * The accountant's export for a range of shop days. Which orders belong to a day: placed that day
- * and not cancelled. Refunds: paid in the range, of orders that are not cancelled (a cancelled order
- * was never counted as a sale, so its refund is not deducted either). Net = orders − refunds.
+ * and not cancelled. Payments: received in the range; refunds: paid in the range (of any order, a
+ * cancelled one too: its payment was received), so payments − refunds = net sales as money.ts counts it.
  */
-export const accountingKinds = ['all', 'orders', 'lines', 'payments', 'refunds', 'credit_notes'] as const;
+export const accountingKinds = ['all', 'orders', 'lines', 'payments', 'refunds', 'credit_notes', 'vat'] as const;
 export type AccountingKind = (typeof accountingKinds)[number];
 
 export interface AccountingRange {
@@ -99,29 +95,42 @@ export async function accountingPayments(db: DbOrTx, r: AccountingRange) {
   }));
 }
 
-/** Credit notes issued in the range, with the receipt each refers to and its VAT. */
-export async function accountingCreditNotes(db: DbOrTx, r: AccountingRange) {
+/**
+ * Credit and debit notes issued in the range, with the receipt each refers to and its VAT: a credit
+ * note takes money off (negative in the export), a debit note adds it.
+ */
+export async function accountingNotes(db: DbOrTx, r: AccountingRange) {
   const { rows } = await db.execute<Record<string, unknown>>(sql`
-    select cn.number, cn.issued_at, o.number as order_number, i.number as invoice_number, cn.reason, cn.amount, cn.vat
-    from credit_notes cn join orders o on o.id = cn.order_id join invoices i on i.id = cn.invoice_id
-    where ${inRange(sql`cn.issued_at`, r)} ${andOrderChannel(r.channel)}
-    order by cn.issued_at, cn.id`);
-  return rows.map((c) => ({
-    number: String(c.number),
-    at: new Date(c.issued_at as string),
-    orderNumber: String(c.order_number),
-    invoiceNumber: String(c.invoice_number),
-    reason: String(c.reason),
-    amount: Number(c.amount),
-    vat: Number(c.vat),
-  }));
+    select * from (
+      select 'credit' as kind, cn.id, cn.number, cn.issued_at, o.number as order_number, i.number as invoice_number, cn.reason, cn.amount, cn.vat
+      from credit_notes cn join orders o on o.id = cn.order_id join invoices i on i.id = cn.invoice_id
+      where ${inRange(sql`cn.issued_at`, r)} ${andOrderChannel(r.channel)}
+      union all
+      select 'debit', dn.id, dn.number, dn.issued_at, o.number, i.number, dn.reason, dn.amount, dn.vat
+      from debit_notes dn join orders o on o.id = dn.order_id join invoices i on i.id = dn.invoice_id
+      where ${inRange(sql`dn.issued_at`, r)} ${andOrderChannel(r.channel)}) n
+    order by issued_at, kind, id`);
+  return rows.map((c) => {
+    const sign = c.kind === 'credit' ? -1 : 1;
+    return {
+      kind: c.kind as 'credit' | 'debit',
+      number: String(c.number),
+      at: new Date(c.issued_at as string),
+      orderNumber: String(c.order_number),
+      invoiceNumber: String(c.invoice_number),
+      reason: String(c.reason),
+      /** Signed: negative for a credit note. */
+      amount: sign * Number(c.amount),
+      vat: sign * Number(c.vat),
+    };
+  });
 }
 
 export async function accountingRefunds(db: DbOrTx, r: AccountingRange) {
   const { rows } = await db.execute<Record<string, unknown>>(sql`
     select o.number, rf.paid_at, rf.method, rf.reference, rf.reason, rf.amount
     from refunds rf join orders o on o.id = rf.order_id
-    where rf.status = ${refundPaidBack} and o.status <> ${cancelledStatus} and ${inRange(sql`rf.paid_at`, r)} ${andOrderChannel(r.channel)}
+    where rf.status = ${refundPaidBack} and ${inRange(sql`rf.paid_at`, r)} ${andOrderChannel(r.channel)}
     order by rf.paid_at, rf.id`);
   return rows.map((f) => ({
     orderNumber: String(f.number),
@@ -140,78 +149,38 @@ export function decimal(satang: number): string {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-function localStamp(d: Date, tz: string): string {
+/** A moment as the shop's local time, machine-readable: 2026-12-06 14:22:05. */
+export function localStamp(d: Date, tz: string): string {
   return new Intl.DateTimeFormat('sv-SE', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(d);
 }
 
 /**
- * The export as one CSV (UTF-8 with a BOM, so Excel reads Thai): the chosen sections, each headed by
- * its name, then the money row (received, refunds paid, net sales, awaiting payment, COD to collect):
- * the one definition every page uses, covering the range (one channel's when the export names one).
+ * The output VAT register of the range: receipts issued in it (of any order, a cancelled one too: its
+ * credit note is listed beside it), then credit notes (negative) and debit notes, each with its net and
+ * VAT as issued (VAT 0 when the shop was not VAT-registered).
  */
-export async function accountingCsv(db: DbOrTx, r: AccountingRange, kind: AccountingKind, opts: { vatRegistered: boolean }): Promise<string> {
-  const rows: (string | number)[][] = [];
-  const want = (k: AccountingKind) => kind === 'all' || kind === k;
-  const section = (name: string) => {
-    if (kind === 'all') rows.push([`# ${name}`]);
-  };
-  const blank = () => {
-    if (kind === 'all') rows.push([]);
-  };
-  const orders = await accountingOrders(db, r);
-  const refunds = await accountingRefunds(db, r);
-  if (want('orders')) {
-    section('orders');
-    rows.push([
-      'number', 'date', 'channel', 'customer', 'invoice_number', 'payment_method', 'subtotal', 'shipping', 'discount', 'total',
-      ...(opts.vatRegistered ? ['net_excluding_vat', 'vat_7'] : []), 'status',
-    ]);
-    for (const o of orders) {
-      const v = vatIncluded(o.total);
-      rows.push([
-        o.number, localStamp(o.createdAt, r.timeZone), o.channel, o.customerName, o.invoiceNumber ?? '', o.paymentMethod,
-        decimal(o.subtotal), decimal(o.shippingFee), decimal(o.discount), decimal(o.total),
-        ...(opts.vatRegistered ? [decimal(v.net), decimal(v.vat)] : []), o.status,
-      ]);
-    }
-    blank();
-  }
-  if (want('lines')) {
-    section('lines');
-    rows.push(['order_number', 'sku', 'name', 'qty', 'unit_price', 'line_total']);
-    for (const l of await accountingLines(db, r)) rows.push([l.orderNumber, l.sku, l.name, l.qty, decimal(l.unitPrice), decimal(l.lineTotal)]);
-    blank();
-  }
-  if (want('payments')) {
-    section('payments');
-    rows.push(['order_number', 'date', 'method', 'reference', 'amount']);
-    for (const p of await accountingPayments(db, r)) rows.push([p.orderNumber, localStamp(p.at, r.timeZone), p.method, p.reference, decimal(p.amount)]);
-    blank();
-  }
-  if (want('refunds')) {
-    section('refunds');
-    rows.push(['order_number', 'date', 'method', 'reference', 'reason', 'amount']);
-    for (const f of refunds) rows.push([f.orderNumber, localStamp(f.at, r.timeZone), f.method, f.reference, f.reason, decimal(-f.amount)]);
-    blank();
-  }
-  if (want('credit_notes')) {
-    section('credit_notes');
-    rows.push(['number', 'date', 'order_number', 'invoice_number', 'reason', 'amount', ...(opts.vatRegistered ? ['net_excluding_vat', 'vat_7'] : [])]);
-    for (const c of await accountingCreditNotes(db, r)) {
-      rows.push([
-        c.number, localStamp(c.at, r.timeZone), c.orderNumber, c.invoiceNumber, c.reason, decimal(-c.amount),
-        ...(opts.vatRegistered ? [decimal(-(c.amount - c.vat)), decimal(-c.vat)] : []),
-      ]);
-    }
-    blank();
-  }
-  // The money figures of the range, as every page shows them (src/modules/reports/money.ts): money
-  // received and paid back on the range's days, and what is still owed apart.
-  const money = await moneyFigures(db, { ...shopDays(r.from, r.to, r.timeZone), channel: r.channel });
-  section('money');
-  rows.push([
-    'money', `${r.from}..${r.to}`, 'received', decimal(money.paid), 'refunds_paid', decimal(money.refunds), 'net_sales', decimal(money.netSales),
-    'awaiting_payment', decimal(money.awaitingPayment), 'cod_to_collect', decimal(money.codToCollect), ...(r.channel ? ['channel', r.channel] : []),
-  ]);
-  return writeCsv(rows);
+export async function accountingVat(db: DbOrTx, r: AccountingRange) {
+  const { rows } = await db.execute<Record<string, unknown>>(sql`
+    select * from (
+      select 'receipt' as kind, i.id, i.number, i.issued_at, o.number as order_number, o.customer_name, i.total as amount, i.vat
+      from invoices i join orders o on o.id = i.order_id
+      where ${inRange(sql`i.issued_at`, r)} ${andOrderChannel(r.channel)}
+      union all
+      select 'credit', cn.id, cn.number, cn.issued_at, o.number, o.customer_name, -cn.amount, -cn.vat
+      from credit_notes cn join orders o on o.id = cn.order_id
+      where ${inRange(sql`cn.issued_at`, r)} ${andOrderChannel(r.channel)}
+      union all
+      select 'debit', dn.id, dn.number, dn.issued_at, o.number, o.customer_name, dn.amount, dn.vat
+      from debit_notes dn join orders o on o.id = dn.order_id
+      where ${inRange(sql`dn.issued_at`, r)} ${andOrderChannel(r.channel)}) v
+    order by issued_at, kind, id`);
+  return rows.map((v) => ({
+    kind: v.kind as 'receipt' | 'credit' | 'debit',
+    number: String(v.number),
+    at: new Date(v.issued_at as string),
+    orderNumber: String(v.order_number),
+    customerName: String(v.customer_name),
+    amount: Number(v.amount),
+    vat: Number(v.vat),
+  }));
 }

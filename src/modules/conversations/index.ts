@@ -2,3 +2,4 @@
 // processed after the webhook is answered), each identity's conversation state and cart, and the
 // web chat's transcript.
 export * from './conversations.repository.ts';
+export * from './webchat-uploads.ts';

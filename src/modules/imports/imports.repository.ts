@@ -10,7 +10,7 @@ import {
   type ImportRow,
   type ImportRun,
 } from '../../db/schema/index.ts';
-import { mergeMapping, type MappingKind } from './marketplaces.ts';
+import { fitMappingToFile, mergeMapping, type MappingKind, type MarketplaceKind } from './marketplaces.ts';
 import { inTransaction, nextInSeries, series } from '../../db/series.ts';
 
 export type ImportRowStatus = ImportRow['status'];
@@ -120,6 +120,12 @@ export async function mappingOverride(db: DbOrTx, kind: MappingKind): Promise<Re
 /** The mapping in force for a kind: the built-in default with the merchant's overrides. */
 export async function mappingFor(db: DbOrTx, kind: MappingKind): Promise<Record<string, string>> {
   return mergeMapping(kind, await mappingOverride(db, kind));
+}
+
+/** The mapping in force for one marketplace file: as mappingFor, each column found under any of its known names (Thai ones too). */
+export async function mappingForFile(db: DbOrTx, kind: MarketplaceKind, headers: readonly string[]): Promise<Record<string, string>> {
+  const override = await mappingOverride(db, kind);
+  return fitMappingToFile(kind, mergeMapping(kind, override), override, headers);
 }
 
 export async function saveMapping(db: DbOrTx, kind: MappingKind, columns: Record<string, string>, actor: string) {

@@ -122,6 +122,72 @@ export const defaultMappings: Record<MappingKind, ColumnMapping> = {
 };
 
 /**
+ * The other names a marketplace's export gives a column: the Thai Seller Centre's download (a Thai
+ * seller's default language) and newer layouts. A file is read with whichever of the default name and
+ * these it carries; a column the merchant mapped by hand is read only under the merchant's name.
+ * Shopee's Thai names are those of its order export ("ส่งออกคำสั่งซื้อ"); Lazada's newer export names
+ * its columns in camelCase whatever the language; TikTok Shop's export keeps English names.
+ */
+export const alternateHeaders: Record<MarketplaceKind, Partial<Record<OrderField, readonly string[]>>> = {
+  shopee: {
+    externalId: ['หมายเลขคำสั่งซื้อ'],
+    status: ['สถานะการสั่งซื้อ'],
+    createdAt: ['วันที่ทำการสั่งซื้อ'],
+    sku: ['เลขอ้างอิง SKU (SKU Reference No.)', 'เลขอ้างอิง SKU'],
+    productName: ['ชื่อสินค้า'],
+    variation: ['ชื่อตัวเลือก'],
+    qty: ['จำนวน'],
+    unitPrice: ['ราคาขาย'],
+    lineTotal: ['ราคาขายสุทธิ'],
+    shippingFee: ['ค่าจัดส่งที่ชำระโดยผู้ซื้อ'],
+    orderTotal: ['จำนวนเงินทั้งหมด'],
+    buyerName: ['ชื่อผู้ใช้ (ผู้ซื้อ)'],
+    recipientName: ['ชื่อผู้รับ'],
+    phone: ['หมายเลขโทรศัพท์'],
+    address: ['ที่อยู่ในการจัดส่ง'],
+    postcode: ['รหัสไปรษณีย์'],
+    paymentMethod: ['ช่องทางการชำระเงิน'],
+    trackingNumber: ['*หมายเลขติดตามพัสดุ', 'หมายเลขติดตามพัสดุ*', 'หมายเลขติดตามพัสดุ'],
+  },
+  lazada: {
+    externalId: ['orderNumber'],
+    status: ['status'],
+    createdAt: ['createTime'],
+    sku: ['sellerSku'],
+    productName: ['itemName'],
+    variation: ['variation'],
+    unitPrice: ['unitPrice'],
+    lineTotal: ['paidPrice'],
+    shippingFee: ['shippingFee'],
+    buyerName: ['customerName'],
+    recipientName: ['shippingName'],
+    phone: ['shippingPhone'],
+    address: ['shippingAddress'],
+    postcode: ['shippingPostCode'],
+    paymentMethod: ['payMethod'],
+    trackingNumber: ['trackingCode'],
+  },
+  tiktok: {},
+  custom: {},
+};
+
+/**
+ * The mapping for one file: each field read under its mapped name when the file has it, else under the
+ * first other name of the marketplace's (alternateHeaders) the file has, unless the merchant mapped that
+ * field by hand. Names match whatever their case.
+ */
+export function fitMappingToFile(kind: MarketplaceKind, mapping: Record<string, string>, override: Record<string, string> | undefined, headers: readonly string[]): Record<string, string> {
+  const have = new Map(headers.map((h) => [h.trim().toLowerCase(), h]));
+  const fitted: Record<string, string> = { ...mapping };
+  for (const [field, names] of Object.entries(alternateHeaders[kind]) as [OrderField, readonly string[]][]) {
+    if ((override && field in override) || (mapping[field] && have.has(mapping[field]!.toLowerCase()))) continue;
+    const found = names.find((n) => have.has(n.toLowerCase()));
+    if (found) fitted[field] = have.get(found.toLowerCase())!;
+  }
+  return fitted;
+}
+
+/**
  * What each kind's file must carry. A marketplace export needs the order id and a SKU or a product
  * name to match; a remittance needs the amount and one of tracking number or order number.
  */

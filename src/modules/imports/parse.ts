@@ -71,7 +71,7 @@ export function parseShopTime(input: string | undefined, timeZone: string): Date
 }
 
 /** A marketplace order paid in cash at the door, through the marketplace's carrier. */
-export const isMarketplaceCod = (method: string | undefined): boolean => /\bcod\b|cash on delivery|เก็บเงินปลายทาง/i.test(method ?? '');
+export const isMarketplaceCod = (method: string | undefined): boolean => /\bcod\b|cash on delivery|เก็บเงินปลายทาง|ชำระเงินปลายทาง/i.test(method ?? '');
 
 export interface RowProblem {
   line: number;

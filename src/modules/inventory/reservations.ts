@@ -133,30 +133,48 @@ export async function heldByWarehouse(db: DbOrTx, orderId: number): Promise<{ wa
 }
 
 /** Takes `qty` units of a line out of its held stock as shipped, preferring one warehouse (the parcel's). */
-export async function consumeLine(
+export function consumeLine(tx: Tx, input: { orderId: number; orderLineId: number; qty: number; preferWarehouseId: number | null; actor: string }): Promise<void> {
+  return shiftLine(tx, input, 'ship');
+}
+
+/**
+ * The reverse of shipping: `qty` units of a line that were deducted come back on the shelf, held for the
+ * order again (a carrier booking cancelled before the courier took the parcel). Prefers the parcel's warehouse.
+ */
+export function unconsumeLine(
   tx: Tx,
-  input: { orderId: number; orderLineId: number; qty: number; preferWarehouseId: number | null; actor: string },
+  input: { orderId: number; orderLineId: number; qty: number; preferWarehouseId: number | null; actor: string; note: string },
+): Promise<void> {
+  return shiftLine(tx, input, 'return');
+}
+
+/** Moves a line's units between held (active) and shipped (consumed), one reservation row at a time, each change in the ledger. */
+async function shiftLine(
+  tx: Tx,
+  input: { orderId: number; orderLineId: number; qty: number; preferWarehouseId: number | null; actor: string; note?: string | undefined },
+  reason: 'ship' | 'return',
 ): Promise<void> {
   const { orderId, orderLineId, qty } = input;
-  const held = await tx
+  const [from, to, sign] = reason === 'ship' ? (['active', 'consumed', -1] as const) : (['consumed', 'active', 1] as const);
+  const rows = await tx
     .select()
     .from(stockReservations)
-    .where(and(eq(stockReservations.orderLineId, orderLineId), eq(stockReservations.orderId, orderId), eq(stockReservations.status, 'active')))
+    .where(and(eq(stockReservations.orderLineId, orderLineId), eq(stockReservations.orderId, orderId), eq(stockReservations.status, from)))
     .orderBy(asc(stockReservations.variantId), asc(stockReservations.warehouseId))
     .for('update');
-  held.sort((a, b) => Number(b.warehouseId === input.preferWarehouseId) - Number(a.warehouseId === input.preferWarehouseId));
+  rows.sort((a, b) => Number(b.warehouseId === input.preferWarehouseId) - Number(a.warehouseId === input.preferWarehouseId));
   let left = qty;
-  for (const r of held) {
+  for (const r of rows) {
     if (left === 0) break;
     const take = Math.min(left, r.qty);
-    await changeStock(tx, { warehouseId: r.warehouseId, variantId: r.variantId, reservedDelta: -take, onHandDelta: -take, reason: 'ship', refType: 'order', refId: String(orderId), actor: input.actor });
+    await changeStock(tx, { warehouseId: r.warehouseId, variantId: r.variantId, reservedDelta: sign * take, onHandDelta: sign * take, reason, refType: 'order', refId: String(orderId), actor: input.actor, note: input.note });
     if (take === r.qty) {
-      await tx.update(stockReservations).set({ status: 'consumed' }).where(eq(stockReservations.id, r.id));
+      await tx.update(stockReservations).set({ status: to }).where(eq(stockReservations.id, r.id));
     } else {
       await tx.update(stockReservations).set({ qty: r.qty - take }).where(eq(stockReservations.id, r.id));
-      await tx.insert(stockReservations).values({ orderId, orderLineId, warehouseId: r.warehouseId, variantId: r.variantId, qty: take, status: 'consumed' });
+      await tx.insert(stockReservations).values({ orderId, orderLineId, warehouseId: r.warehouseId, variantId: r.variantId, qty: take, status: to });
     }
     left -= take;
   }
-  if (left > 0) throw new AppError('INSUFFICIENT_STOCK', `Line ${orderLineId} has ${qty - left} of ${qty} units held`);
+  if (left > 0) throw new AppError('INSUFFICIENT_STOCK', `Line ${orderLineId} has ${qty - left} of ${qty} units ${from === 'active' ? 'held' : 'shipped'}`);
 }

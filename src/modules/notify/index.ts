@@ -4,3 +4,4 @@
 export * from './notices.ts';
 export { deadMessages, outboxFor, resendDeadMessage, skippedMessages } from './outbox.repository.ts';
 export * from './tell.ts';
+export * from './merchant-link.ts';

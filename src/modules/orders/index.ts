@@ -7,3 +7,4 @@ export * from './orders.repository.ts';
 export * from './orders.schemas.ts';
 export * from './policy.ts';
 export * from './transitions.ts';
+export * from './unpaid-limits.ts';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, ilike, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
@@ -39,17 +40,18 @@ export interface NewOrder {
   actor: string;
 }
 
-/** Inserts the order, its lines and its first history row. Totals are computed here, never trusted from input. */
+/**
+ * Inserts the order, its lines and its first history row. Totals are computed here, never trusted from
+ * input. The order's number is provisional until `numberOrder` gives it its real one, last.
+ */
 export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Order; lines: OrderLine[] }> {
   if (input.lines.length === 0) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
   const subtotal = input.lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0);
   const discount = Math.min(input.discount, subtotal + input.shippingFee);
-  // Gap-free: taken in this transaction, given back by a rollback (a placement refused for stock).
-  const seq = await nextInSeries(tx, series.order, FIRST_ORDER_NUMBER);
   const [order] = await tx
     .insert(orders)
     .values({
-      number: formatOrderNumber(seq),
+      number: `pending-${randomUUID()}`,
       channel: input.channel,
       externalId: input.externalId,
       customerId: input.customerId,
@@ -78,6 +80,17 @@ export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Ord
     event: { kind: 'order.placed', params: { channel: input.channel } },
   });
   return { order: order!, lines };
+}
+
+/**
+ * Gives an order inserted in this transaction its number: the next of the gap-free counter. Called last,
+ * just before the commit, because concurrent placements queue on the counter's row until then; a
+ * rollback (stock short) gives the number back.
+ */
+export async function numberOrder(tx: Tx, order: Order): Promise<Order> {
+  const seq = await nextInSeries(tx, series.order, FIRST_ORDER_NUMBER);
+  const [numbered] = await tx.update(orders).set({ number: formatOrderNumber(seq) }).where(eq(orders.id, order.id)).returning();
+  return numbered!;
 }
 
 export async function findOrderByNumber(db: DbOrTx, number: string): Promise<Order | undefined> {
@@ -133,6 +146,18 @@ export async function setOrderStatus(
   assertTransition(order.status, to, order.paymentMethod);
   const [updated] = await tx.update(orders).set({ status: to }).where(eq(orders.id, order.id)).returning();
   await tx.insert(orderHistory).values({ orderId: order.id, fromStatus: order.status, toStatus: to, actor, note, event });
+  return updated!;
+}
+
+/**
+ * The one way back from shipped, outside the transition table (so no button offers it): the carrier
+ * cancelled the order's booking before its courier took the parcel, so nothing left; the order is packed
+ * again, ready to be booked anew. The caller puts its stock back.
+ */
+export async function unshipBeforePickup(tx: Tx, order: Order, actor: string, event: OrderEvent): Promise<Order> {
+  if (order.status !== 'shipped') return order;
+  const [updated] = await tx.update(orders).set({ status: 'packed' }).where(eq(orders.id, order.id)).returning();
+  await tx.insert(orderHistory).values({ orderId: order.id, fromStatus: order.status, toStatus: 'packed', actor, event });
   return updated!;
 }
 

@@ -39,17 +39,57 @@ const channelIs = (r: MoneyRange): SQL => (r.channel ? sql`o.channel = ${r.chann
 /** What an order has received, as a SQL expression over the order aliased `o`. */
 const receivedOn = sql`coalesce((select sum(p.amount) from payments p where p.order_id = o.id and p.status = ${paymentReceived}), 0)`;
 
+/**
+ * Every movement of money in a range, the one source of net sales and of every breakdown of it: each
+ * payment received (positive, on the day it was received, under its own method) and each refund paid
+ * (negative, on the day it was paid, under the refunded order's payment method); both carry the order
+ * they belong to, so a refund counts against its order's channel, customer, products and category.
+ * Columns: order_id, channel, customer_id, method, kind ('payment' | 'refund'), amount, at.
+ */
+export function moneyMovements(r: MoneyRange): SQL {
+  return sql`(
+    select p.order_id, o.channel, o.customer_id, p.method::text as method, 'payment' as kind, p.amount::bigint as amount, p.confirmed_at as at
+    from payments p join orders o on o.id = p.order_id
+    where p.status = ${paymentReceived} and p.confirmed_at >= ${r.from} and p.confirmed_at < ${r.to} and ${channelIs(r)}
+    union all
+    select f.order_id, o.channel, o.customer_id, o.payment_method::text, 'refund', -f.amount::bigint, f.paid_at
+    from refunds f join orders o on o.id = f.order_id
+    where f.status = ${refundPaidBack} and f.paid_at >= ${r.from} and f.paid_at < ${r.to} and ${channelIs(r)})`;
+}
+
+/**
+ * Each movement of a range shared out over what its order sold: its lines (by line total) and its
+ * shipping fee, a discount spread over both; the shares of one movement add up to it exactly (each takes
+ * the rounded running total less the one before). An order with nothing to weigh gives its whole
+ * amount to a share with no line. Columns: order_id, line_id (null for shipping), amount, kind.
+ */
+export function movementShares(r: MoneyRange): SQL {
+  return sql`(
+    with m as (select row_number() over () as mid, * from ${moneyMovements(r)} mv),
+         parts as (
+           select l.order_id, l.id as line_id, l.line_total::numeric as w from order_lines l where l.order_id in (select order_id from m)
+           union all
+           select o.id, null, o.shipping_fee::numeric from orders o where o.id in (select order_id from m) and o.shipping_fee > 0),
+         raw as (
+           select m.mid, m.order_id, m.kind, m.amount, parts.line_id, coalesce(parts.w, 1) as w,
+                  sum(coalesce(parts.w, 1)) over (partition by m.mid) as whole
+           from m left join parts on parts.order_id = m.order_id),
+         even as (select mid, order_id, kind, amount, line_id, case when whole > 0 then w else 1 end as w from raw),
+         weighed as (
+           select *, sum(w) over (partition by mid order by line_id nulls last rows unbounded preceding) as upto,
+                  sum(w) over (partition by mid) as whole
+           from even)
+    select order_id, line_id, kind,
+           (round(amount * upto / whole) - round(amount * (upto - w) / whole))::bigint as amount
+    from weighed)`;
+}
+
 /** The figures of a range, per channel (one row per channel that had any). */
 export async function moneyByChannel(db: DbOrTx, r: MoneyRange): Promise<(MoneyFigures & { channel: OrderChannel })[]> {
   const { rows } = await db.execute<{ channel: OrderChannel; paid: string; refunds: string; awaiting: string; cod: string; orders: number }>(sql`
-    with paid as (
-           select o.channel, sum(p.amount) as n from payments p join orders o on o.id = p.order_id
-           where p.status = ${paymentReceived} and p.confirmed_at >= ${r.from} and p.confirmed_at < ${r.to} and ${channelIs(r)}
-           group by 1),
-         refunded as (
-           select o.channel, sum(f.amount) as n from refunds f join orders o on o.id = f.order_id
-           where f.status = ${refundPaidBack} and f.paid_at >= ${r.from} and f.paid_at < ${r.to} and ${channelIs(r)}
-           group by 1),
+    with moved as (
+           select channel, sum(amount) filter (where kind = 'payment') as paid, -sum(amount) filter (where kind = 'refund') as refunds
+           from ${moneyMovements(r)} mv group by 1),
          placed as (
            select o.channel, count(*) as orders,
                   sum(greatest(o.total - ${receivedOn}, 0)) filter (where o.payment_method <> 'cod' and o.status in (${statusList(awaitingPaymentStatuses)})) as awaiting,
@@ -57,10 +97,10 @@ export async function moneyByChannel(db: DbOrTx, r: MoneyRange): Promise<(MoneyF
            from orders o
            where o.created_at >= ${r.from} and o.created_at < ${r.to} and o.status <> ${cancelledStatus} and ${channelIs(r)}
            group by 1),
-         channels as (select channel from paid union select channel from refunded union select channel from placed)
-    select c.channel, coalesce(paid.n, 0)::bigint as paid, coalesce(refunded.n, 0)::bigint as refunds,
+         channels as (select channel from moved union select channel from placed)
+    select c.channel, coalesce(moved.paid, 0)::bigint as paid, coalesce(moved.refunds, 0)::bigint as refunds,
            coalesce(placed.awaiting, 0)::bigint as awaiting, coalesce(placed.cod, 0)::bigint as cod, coalesce(placed.orders, 0)::int as orders
-    from channels c left join paid using (channel) left join refunded using (channel) left join placed using (channel)
+    from channels c left join moved using (channel) left join placed using (channel)
     order by c.channel`);
   return rows.map((x) => {
     const paid = Number(x.paid);
@@ -86,15 +126,9 @@ export async function moneyFigures(db: DbOrTx, r: MoneyRange): Promise<MoneyFigu
 
 /** Net sales per shop day and channel over a range (for charts): payments received less refunds paid. */
 export async function netSalesByDay(db: DbOrTx, r: MoneyRange & { timeZone: string }): Promise<{ day: string; channel: OrderChannel; netSales: number }[]> {
-  const day = (col: SQL) => sql`to_char((${col} at time zone ${r.timeZone})::date, 'YYYY-MM-DD')`;
   const { rows } = await db.execute<{ day: string; channel: OrderChannel; n: string }>(sql`
-    select day, channel, sum(n)::bigint as n from (
-      select ${day(sql`p.confirmed_at`)} as day, o.channel, p.amount as n from payments p join orders o on o.id = p.order_id
-      where p.status = ${paymentReceived} and p.confirmed_at >= ${r.from} and p.confirmed_at < ${r.to} and ${channelIs(r)}
-      union all
-      select ${day(sql`f.paid_at`)}, o.channel, -f.amount from refunds f join orders o on o.id = f.order_id
-      where f.status = ${refundPaidBack} and f.paid_at >= ${r.from} and f.paid_at < ${r.to} and ${channelIs(r)}) m
-    group by 1, 2 order by 1, 2`);
+    select to_char((at at time zone ${r.timeZone})::date, 'YYYY-MM-DD') as day, channel, sum(amount)::bigint as n
+    from ${moneyMovements(r)} mv group by 1, 2 order by 1, 2`);
   return rows.map((x) => ({ day: x.day, channel: x.channel, netSales: Number(x.n) }));
 }
 

@@ -121,6 +121,10 @@ export function applySettings(config: SettingsTarget, rows: readonly SettingsRow
   config.jobs.quietHours = r ? { from: r.quietFrom, to: r.quietTo } : env.jobs.quietHours;
   config.jobs.dailySummaryHour = r ? r.dailySummaryHour : env.jobs.dailySummaryHour;
   config.jobs.reorderReminders = r ? r.reorderReminders : env.jobs.reorderReminders;
+  config.jobs.firstOrderCancelMs = r ? Math.round(r.firstOrderCancelHours * 3_600_000) : env.jobs.firstOrderCancelMs;
+  config.jobs.unpaidLimits = r
+    ? { orders: r.maxUnpaidOrders, units: r.maxUnpaidUnits, addressOrders: r.maxUnpaidOrdersPerAddress, addressUnits: r.maxUnpaidUnitsPerAddress }
+    : { ...env.jobs.unpaidLimits };
 
   shop.returnWindowDays = s.returns ? s.returns.returnWindowDays : env.shop.returnWindowDays;
   shop.faq = s.faq ? s.faq.entries : env.shop.faq;
@@ -183,6 +187,11 @@ export function currentValues(config: SettingsTarget): { [S in SettingsSection]:
       quietTo: jobs.quietHours.to,
       dailySummaryHour: jobs.dailySummaryHour,
       reorderReminders: jobs.reorderReminders,
+      firstOrderCancelHours: jobs.firstOrderCancelMs / 3_600_000,
+      maxUnpaidOrders: jobs.unpaidLimits.orders,
+      maxUnpaidUnits: jobs.unpaidLimits.units,
+      maxUnpaidOrdersPerAddress: jobs.unpaidLimits.addressOrders,
+      maxUnpaidUnitsPerAddress: jobs.unpaidLimits.addressUnits,
     },
     returns: { returnWindowDays: shop.returnWindowDays },
     locale: { locale: shop.locale, timeZone: shop.timeZone },

@@ -106,15 +106,8 @@ export function createSettingsService(deps: SettingsServiceDeps): SettingsServic
           .from(shopSettings)
           .where(sql`${shopSettings.section} = ${section}`)
           .for('update');
-        const [row] = await tx
-          .insert(shopSettings)
-          .values({ section, data: value, updatedBy: actor.email })
-          .onConflictDoUpdate({
-            target: shopSettings.section,
-            set: { data: value, version: sql`${shopSettings.version} + 1`, updatedBy: actor.email, updatedAt: sql`now()` },
-          })
-          .returning({ version: shopSettings.version });
-        await audit?.(tx, { section, before: before?.data ?? null, after: value, version: row!.version });
+        const version = await writeSection(tx, section, value, actor.email);
+        await audit?.(tx, { section, before: before?.data ?? null, after: value, version });
       });
       await load();
       return parsed.data as SectionData<typeof section>;
@@ -158,4 +151,20 @@ function openWith(box: SecretBox) {
       return undefined;
     }
   };
+}
+
+/**
+ * Stores a section's already-validated data in the caller's transaction and bumps its version, so every
+ * process (this one's poll included) loads it; returns the new version.
+ */
+export async function writeSection(tx: Tx, section: SettingsSection, value: Record<string, unknown>, updatedBy: string): Promise<number> {
+  const [row] = await tx
+    .insert(shopSettings)
+    .values({ section, data: value, updatedBy })
+    .onConflictDoUpdate({
+      target: shopSettings.section,
+      set: { data: value, version: sql`${shopSettings.version} + 1`, updatedBy, updatedAt: sql`now()` },
+    })
+    .returning({ version: shopSettings.version });
+  return row!.version;
 }

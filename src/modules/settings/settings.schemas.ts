@@ -155,6 +155,13 @@ export const remindersSchema = z
     quietTo: hour,
     dailySummaryHour: hour,
     reorderReminders: z.boolean(),
+    /** A customer who never paid before: their unpaid order is cancelled (its stock released) after this many hours. */
+    firstOrderCancelHours: z.number().min(0.5, 'settings.error.hours').max(24 * 90, 'settings.error.hours').default(4),
+    /** Chat checkout refuses a new order beyond this many unpaid orders, or units in them, per chat identity and per address. */
+    maxUnpaidOrders: z.number().int('settings.error.count').min(1, 'settings.error.count').max(100, 'settings.error.count').default(3),
+    maxUnpaidUnits: z.number().int('settings.error.count').min(1, 'settings.error.count').max(100_000, 'settings.error.count').default(20),
+    maxUnpaidOrdersPerAddress: z.number().int('settings.error.count').min(1, 'settings.error.count').max(1000, 'settings.error.count').default(10),
+    maxUnpaidUnitsPerAddress: z.number().int('settings.error.count').min(1, 'settings.error.count').max(100_000, 'settings.error.count').default(60),
   })
   .refine((r) => r.unpaidCancelHours > r.unpaidReminderHours, { path: ['unpaidCancelHours'], message: 'settings.error.cancelAfterReminder' });
 

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import { shipmentLines, shipments, type Order, type Shipment, type ShipmentLine, type shipmentStatus } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
@@ -9,8 +9,8 @@ export const parcelPlanned = 'pending' satisfies ShipmentStatus;
 /** A parcel handed to the carrier. */
 export const parcelShipped = 'shipped' satisfies ShipmentStatus;
 
-/** No parcel of the order has left yet (there are none, or only planned ones). */
-export const nothingShipped = (parcels: readonly Pick<Shipment, 'status'>[]) => parcels.every((p) => p.status === parcelPlanned);
+/** No parcel of the order has left or is booked yet (there are none, or only planned or cancelled ones). */
+export const nothingShipped = (parcels: readonly Pick<Shipment, 'status'>[]) => parcels.every((p) => p.status === parcelPlanned || p.status === 'cancelled');
 
 /** A parcel as planned: which lines and how many of each travel in it, from which warehouse. */
 export interface ParcelPlan {
@@ -56,14 +56,31 @@ export async function lastParcelDeliveredAt(db: DbOrTx, orderId: number): Promis
   return parcel?.at ? new Date(parcel.at) : undefined;
 }
 
-/** Refuses a change to an order of which a parcel has left already (ORDER_NOT_EDITABLE). */
+/**
+ * Refuses a change to an order of which a parcel has left already (ORDER_NOT_EDITABLE), or is booked
+ * with a carrier and waits for the courier, or its booking failed (PARCEL_BOOKED): the carrier holds the
+ * weight, COD amount and address sent, so the booking is cancelled first (order page) and booked again
+ * after the change, never left to go stale.
+ */
 export async function assertNothingShipped(tx: Tx, order: Pick<Order, 'id' | 'number'>): Promise<void> {
-  const [shipped] = await tx
-    .select({ n: count() })
+  const parcels = await tx
+    .select({ status: shipments.status, outTradeNo: shipments.outTradeNo })
     .from(shipments)
-    .where(and(eq(shipments.orderId, order.id), ne(shipments.status, parcelPlanned)));
-  if (shipped!.n > 0) throw new AppError('ORDER_NOT_EDITABLE', `Order ${order.number} has a parcel on its way already`);
+    .where(and(eq(shipments.orderId, order.id), notInArray(shipments.status, [parcelPlanned, 'cancelled'])));
+  if (parcels.length === 0) return;
+  if (parcels.every(holdsBooking)) throw bookingHeld(order);
+  throw new AppError('ORDER_NOT_EDITABLE', `Order ${order.number} has a parcel on its way already`);
 }
+
+/** Refuses (PARCEL_BOOKED) while a parcel of the order is booked with a carrier and not picked up, or its booking failed. */
+export async function assertNoBookingHeld(tx: Tx, order: Pick<Order, 'id' | 'number'>): Promise<void> {
+  const parcels = await tx.select({ status: shipments.status, outTradeNo: shipments.outTradeNo }).from(shipments).where(eq(shipments.orderId, order.id));
+  if (parcels.some(holdsBooking)) throw bookingHeld(order);
+}
+
+/** A parcel whose booking holds the order: booked and not picked up, or a booking that failed (the carrier may have it). */
+export const holdsBooking = (p: Pick<Shipment, 'status' | 'outTradeNo'>) => p.status === parcelBooking || awaitsPickup(p);
+const bookingHeld = (order: Pick<Order, 'number'>) => new AppError('PARCEL_BOOKED', `Order ${order.number} has a parcel booked with a carrier; cancel the booking first`);
 
 /** Forgets the order's planned parcels (they were made for lines that changed). */
 export async function dropPlannedParcels(tx: Tx, orderId: number): Promise<void> {
@@ -104,10 +121,40 @@ export async function markParcelShipped(tx: Tx, parcelId: number, input: { carri
   return shipment!;
 }
 
-/** How many planned parcels of the order still wait to ship. */
+/** How many planned parcels of the order still wait to leave (planned, or being booked with a carrier). */
 export async function plannedParcelCount(db: DbOrTx, orderId: number): Promise<number> {
-  const [waiting] = await db.select({ n: count() }).from(shipments).where(and(eq(shipments.orderId, orderId), eq(shipments.status, parcelPlanned)));
+  const [waiting] = await db
+    .select({ n: count() })
+    .from(shipments)
+    .where(and(eq(shipments.orderId, orderId), inArray(shipments.status, [parcelPlanned, 'booking'])));
   return waiting!.n;
+}
+
+/** The lines (and how many of each) a parcel of a split order carries; none for a parcel that holds the whole order. */
+export async function parcelLinesOf(db: DbOrTx, shipmentId: number): Promise<ShipmentLine[]> {
+  return db.select().from(shipmentLines).where(eq(shipmentLines.shipmentId, shipmentId)).orderBy(asc(shipmentLines.id));
+}
+
+/** Whether the order ships as parcels of a split (a parcel not cancelled lists its lines). */
+export async function isSplitOrder(db: DbOrTx, orderId: number): Promise<boolean> {
+  const rows = await db
+    .select({ id: shipments.id })
+    .from(shipments)
+    .innerJoin(shipmentLines, eq(shipmentLines.shipmentId, shipments.id))
+    .where(and(eq(shipments.orderId, orderId), ne(shipments.status, 'cancelled')))
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** A parcel of the order, row-locked; PARCEL_NOT_FOUND when the order has no such parcel. */
+export async function lockParcel(tx: Tx, order: Pick<Order, 'id' | 'number'>, shipmentId: number): Promise<Shipment> {
+  const [parcel] = await tx
+    .select()
+    .from(shipments)
+    .where(and(eq(shipments.id, shipmentId), eq(shipments.orderId, order.id)))
+    .for('update');
+  if (!parcel) throw new AppError('PARCEL_NOT_FOUND', `Order ${order.number} has no parcel ${shipmentId}`);
+  return parcel;
 }
 
 /** Whether an order ships as planned parcels (then each parcel is shipped on its own). */
@@ -145,6 +192,52 @@ export async function reserveBooking(
     .where(eq(shipments.id, row!.id))
     .returning();
   return named!;
+}
+
+/** A planned parcel of a split order is being booked: our outTradeNo is the order number and the parcel's id, as for a whole order. */
+export async function reservePlannedBooking(
+  tx: Tx,
+  parcel: Pick<Shipment, 'id'>,
+  input: { order: Pick<Order, 'number'>; carrier: string; codAmount: number; weightGrams: number },
+): Promise<Shipment> {
+  const [row] = await tx
+    .update(shipments)
+    .set({ carrier: input.carrier, status: parcelBooking, codAmount: input.codAmount, weightGrams: input.weightGrams, outTradeNo: `${input.order.number}-${parcel.id}` })
+    .where(and(eq(shipments.id, parcel.id), eq(shipments.status, parcelPlanned)))
+    .returning();
+  return row!;
+}
+
+/**
+ * The carrier cancelled a booked parcel before pickup: it stays on the order as cancelled (its number and
+ * timeline kept, its outTradeNo used up), and a parcel of a split order is planned again with the same
+ * lines, to be booked anew. Returns the new planned parcel, if any.
+ */
+export async function cancelBookedParcel(tx: Tx, parcel: Shipment, at: Date): Promise<Shipment | undefined> {
+  await tx.update(shipments).set({ status: 'cancelled', statusAt: at }).where(eq(shipments.id, parcel.id));
+  const lines = await parcelLinesOf(tx, parcel.id);
+  if (lines.length === 0) return undefined;
+  const [again] = await tx.insert(shipments).values({ orderId: parcel.orderId, warehouseId: parcel.warehouseId, status: parcelPlanned }).returning();
+  await tx.insert(shipmentLines).values(lines.map((l) => ({ shipmentId: again!.id, orderLineId: l.orderLineId, qty: l.qty })));
+  return again;
+}
+
+/** A parcel booked with a carrier and not yet in the courier's hands: it can still be cancelled, and what it carries must not change. */
+export const awaitsPickup = (parcel: Pick<Shipment, 'status' | 'outTradeNo'>) => parcel.status === 'booked' && parcel.outTradeNo !== null;
+
+/** How many parcels of a carrier booked from a warehouse wait for its courier (for a pickup request). */
+export async function parcelsAwaitingPickup(db: DbOrTx, input: { carrier: string; warehouseId: number | null }): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(shipments)
+    .where(
+      and(
+        eq(shipments.carrier, input.carrier),
+        eq(shipments.status, 'booked'),
+        input.warehouseId === null ? sql`${shipments.warehouseId} is null` : eq(shipments.warehouseId, input.warehouseId),
+      ),
+    );
+  return row!.n;
 }
 
 /** Why the last booking attempt failed (shown on the order and in the bulk results); the parcel stays reserved for a retry. */

@@ -18,7 +18,7 @@ import {
   groupOrders,
   importProgress,
   type ImportRowResult,
-  mappingFor,
+  mappingForFile,
   missingColumns,
   readTable,
   requiredFields,
@@ -57,7 +57,7 @@ export async function previewMarketplaceFile(
   input: { kind: MarketplaceKind; filename: string; file: Buffer; actor: string },
 ): Promise<ImportRun> {
   const table = await readTable(input.file);
-  const mapping = await mappingFor(db, input.kind);
+  const mapping = await mappingForFile(db, input.kind, table.headers);
   const missing = missingColumns(table.headers, mapping, requiredFields[input.kind]);
   const base = { kind: input.kind, filename: input.filename, fileSha256: sha256(input.file), actor: input.actor, totalRows: table.rows.length };
   if (missing.length > 0) {

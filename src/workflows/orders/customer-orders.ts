@@ -10,7 +10,7 @@ import { isAppError } from '#src/errors.ts';
 import { findSellablesByVariantId, variantName, type Sellable } from '#src/modules/catalog/index.ts';
 import { saveAddress, updateCustomerContact } from '#src/modules/customers/index.ts';
 import { notifyMerchant } from '#src/modules/notify/index.ts';
-import { customerMayCancel, linesOf, lockOrder, ordersOfCustomer } from '#src/modules/orders/index.ts';
+import { customerMayCancel, linesOf, lockOrder, ordersOfCustomer, unpaidHoldings } from '#src/modules/orders/index.ts';
 import { shippingFeeOf } from '#src/modules/shipping/index.ts';
 import { placeOrderInTx } from './place-order.ts';
 import { transitionLockedOrder } from './transition-order.ts';
@@ -35,7 +35,9 @@ export function cartShippingFee(tx: Tx, lines: readonly CartLine[], config: Pick
 export type CheckoutResult =
   | { kind: 'placed'; order: Order }
   /** Stock ran short, or a product stopped selling, since the summary: nothing was written. */
-  | { kind: 'stock_changed'; shortages: { sku: string; available: number }[]; message: string };
+  | { kind: 'stock_changed'; shortages: { sku: string; available: number }[]; message: string }
+  /** The customer, or the delivery address, already holds the most unpaid orders or units the shop allows. */
+  | { kind: 'limit'; reason: 'orders' | 'units'; max: number };
 
 /**
  * Places the cart as an order, keeps the delivery details as the customer's contact and address, and
@@ -47,6 +49,14 @@ export async function checkoutCart(
   input: { channel: ChatChannel; customer: Customer; lines: readonly CartLine[]; delivery: Delivery; language: 'th' | 'en'; config: Config },
 ): Promise<CheckoutResult> {
   const { customer, delivery, config, lines } = input;
+  // Stock held by unpaid orders is capped per chat identity and per address (identities are free to make).
+  const limits = config.jobs.unpaidLimits;
+  const held = await unpaidHoldings(tx, { customerId: customer.id, address: delivery.address, postcode: delivery.postcode });
+  if (held.customer.orders + 1 > limits.orders) return { kind: 'limit', reason: 'orders', max: limits.orders };
+  if (held.address.orders + 1 > limits.addressOrders) return { kind: 'limit', reason: 'orders', max: limits.addressOrders };
+  const units = lines.reduce((n, l) => n + l.qty, 0);
+  if (held.customer.units + units > limits.units) return { kind: 'limit', reason: 'units', max: limits.units };
+  if (held.address.units + units > limits.addressUnits) return { kind: 'limit', reason: 'units', max: limits.addressUnits };
   const fee = await cartShippingFee(tx, lines, config);
   let order: Order;
   try {

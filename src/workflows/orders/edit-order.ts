@@ -3,7 +3,7 @@ import { withTransaction } from '#src/db/client.ts';
 import type { Order, ShippingAddress } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { formatMoney } from '#src/lib/money.ts';
-import { issueCreditNote } from '#src/modules/billing/index.ts';
+import { issueCreditNote, issueDebitNote } from '#src/modules/billing/index.ts';
 import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
 import { releaseOrderReservations, reserveOrderLines } from '#src/modules/inventory/index.ts';
 import { addLines, appendOrderNote, assertEditable, keepRevision, linesOf, lockOrder, removeLine, saveTotals, setLineQty } from '#src/modules/orders/index.ts';
@@ -45,8 +45,9 @@ export interface EditResult {
 export async function editOrder(db: Db, input: EditOrderInput): Promise<EditResult> {
   return withTransaction(db, async (tx) => {
     const order = await lockOrder(tx, input.number);
-    assertEditable(order);
+    // A booked parcel first: its message says what to do (cancel the booking), not only that it is too late.
     await assertNothingShipped(tx, order);
+    assertEditable(order);
     const before = await linesOf(tx, order.id);
 
     const wanted = new Map<string, { sku: string; qty: number }>();
@@ -88,8 +89,11 @@ export async function editOrder(db: Db, input: EditOrderInput): Promise<EditResu
     );
     await reserveOrderLines(tx, order.id, await linesOf(tx, order.id), input.actor);
     const updated = await saveTotals(tx, order, { shippingFee: input.shippingFee, discount: input.discount, shippingAddress: input.shippingAddress });
-    // A receipt already issued keeps its number and amounts; what the edit takes off is a credit note.
-    await issueCreditNote(tx, order.id, { amount: order.total - updated.total, reason: `order edited (revision ${revision})${input.reason ? `: ${input.reason}` : ''}`, timeZone: input.timeZone });
+    // A receipt already issued keeps its number and amounts; what the edit takes off is a credit note,
+    // what it adds a debit note.
+    const noteReason = `order edited (revision ${revision})${input.reason ? `: ${input.reason}` : ''}`;
+    await issueCreditNote(tx, order.id, { amount: order.total - updated.total, reason: noteReason, timeZone: input.timeZone });
+    await issueDebitNote(tx, order.id, { amount: updated.total - order.total, reason: noteReason, timeZone: input.timeZone });
 
     // What the shop holds for the order: paid, less refunds paid or already owed (an earlier edit's).
     const paid = await refundableAmount(tx, order.id);

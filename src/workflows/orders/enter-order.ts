@@ -11,7 +11,7 @@ import { transitionLockedOrder } from './transition-order.ts';
 import { placeOrderInTx } from './place-order.ts';
 
 /** Where an order typed in by staff came from: recorded in its note and history. */
-export const orderSources = ['phone', 'walkin', 'facebook', 'instagram', 'other'] as const;
+export const orderSources = ['phone', 'walkin', 'line', 'facebook', 'instagram', 'other'] as const;
 export type OrderSource = (typeof orderSources)[number];
 
 export interface EnterOrderInput {

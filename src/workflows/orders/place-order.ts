@@ -4,7 +4,7 @@ import type { Order, OrderChannel, OrderLine, PaymentMethod, ShippingAddress } f
 import { AppError } from '#src/errors.ts';
 import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
 import { reserveOrderLines } from '#src/modules/inventory/index.ts';
-import { insertOrder } from '#src/modules/orders/index.ts';
+import { insertOrder, numberOrder } from '#src/modules/orders/index.ts';
 
 export interface PlaceOrderInput {
   channel: OrderChannel;
@@ -66,9 +66,9 @@ export async function placeOrderInTx(
     throw new AppError('INACTIVE_PRODUCT', `No longer sold: ${inactive.join(', ')}`, { skus: inactive });
   }
 
-  // Then change. The order number is the next of a gap-free counter (taken here, given back when stock
-  // turns out short and the transaction rolls back), and the stock rows are locked last: placements
-  // queue on both until commit, so nothing slow should happen after this point.
+  // Then change. The stock rows are locked late and the order number (the next of a gap-free counter)
+  // is taken last: placements queue on both until commit, so nothing slow happens after reserving, and a
+  // placement refused for stock never takes a number.
   const placed = await insertOrder(tx, {
     channel: input.channel,
     externalId: input.externalId,
@@ -94,7 +94,7 @@ export async function placeOrderInTx(
   if (within) await within(tx, placed);
 
   await reserveOrderLines(tx, placed.order.id, placed.lines, input.actor);
-  return placed;
+  return { ...placed, order: await numberOrder(tx, placed.order) };
 }
 
 /** Two lines of the same SKU become one, so the customer sees "x3" rather than "x1" and "x2". */

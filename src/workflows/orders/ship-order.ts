@@ -1,6 +1,6 @@
 import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
-import type { Order, Shipment } from '#src/db/schema/index.ts';
+import type { Order, Shipment, ShipmentLine } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { consumeLine } from '#src/modules/inventory/index.ts';
 import { appendOrderNote, assertShippable, isShipped, lockOrder } from '#src/modules/orders/index.ts';
@@ -64,19 +64,32 @@ export async function shipParcel(
     const { parcel, lines } = await lockPlannedParcel(tx, order, input.shipmentId);
     assertShippable(order);
     const carrier = input.carriers.describe(input.carrier);
-    for (const l of lines) {
-      await consumeLine(tx, { orderId: order.id, orderLineId: l.orderLineId, qty: l.qty, preferWarehouseId: parcel.warehouseId, actor: input.actor });
-    }
     const shipment = await markParcelShipped(tx, parcel.id, { carrier: carrier.name, trackingNumber: trackingNumber });
-    const waiting = await plannedParcelCount(tx, order.id);
-    if (waiting === 0) {
-      order = await transitionLockedOrder(tx, order, { to: 'shipped', actor: input.actor, event: { kind: 'shipped.lastParcel', params: { carrier: carrier.name, tracking: trackingNumber } }, notify: false });
-    } else {
-      await appendOrderNote(tx, order, input.actor, { event: { kind: 'shipped.parcel', params: { carrier: carrier.name, tracking: trackingNumber, waiting } } });
-    }
+    order = await parcelLeaves(tx, order, { parcel, lines, carrier: carrier.name, trackingNumber, actor: input.actor });
     await tellTracking(tx, order, carrier, trackingNumber, shipment.id, input.locale);
     return { order, shipment };
   });
+}
+
+/**
+ * A parcel of a split order has left (typed number or carrier booking): only its units leave the stock,
+ * and the order moves to shipped with its last parcel (its history names each parcel otherwise).
+ */
+export async function parcelLeaves(
+  tx: Tx,
+  order: Order,
+  input: { parcel: Pick<Shipment, 'warehouseId'>; lines: readonly Pick<ShipmentLine, 'orderLineId' | 'qty'>[]; carrier: string; trackingNumber: string; actor: string },
+): Promise<Order> {
+  for (const l of input.lines) {
+    await consumeLine(tx, { orderId: order.id, orderLineId: l.orderLineId, qty: l.qty, preferWarehouseId: input.parcel.warehouseId, actor: input.actor });
+  }
+  const params = { carrier: input.carrier, tracking: input.trackingNumber };
+  const waiting = await plannedParcelCount(tx, order.id);
+  if (waiting === 0) {
+    return transitionLockedOrder(tx, order, { to: 'shipped', actor: input.actor, event: { kind: 'shipped.lastParcel', params }, notify: false });
+  }
+  await appendOrderNote(tx, order, input.actor, { event: { kind: 'shipped.parcel', params: { ...params, waiting } } });
+  return order;
 }
 
 /**

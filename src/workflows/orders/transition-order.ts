@@ -5,6 +5,7 @@ import { issueCreditNote, issueInvoice, type BillingOptions } from '#src/modules
 import { consumeOrderReservations, releaseOrderReservations } from '#src/modules/inventory/index.ts';
 import { tellCustomer, type OrderNotice } from '#src/modules/notify/index.ts';
 import { approvesSlip, cancels, decidesSlip, lockOrder, marksPaid, placedStatus, rejectsSlip, setOrderStatus, ships } from '#src/modules/orders/index.ts';
+import { assertNoBookingHeld } from '#src/modules/shipping/index.ts';
 import { approveReviewedSlips, paidAmount, recordPayment, recordRefundDue, reviewSlips } from '#src/modules/payments/index.ts';
 
 /**
@@ -53,6 +54,8 @@ export async function transitionOrder(db: Db, input: TransitionInput): Promise<O
 
 export async function transitionLockedOrder(tx: Tx, order: Order, input: MoveInput): Promise<Order> {
   if (approvesSlip(order.status, input.to)) return approveSlip(tx, order, input);
+  // A parcel booked with a carrier would still be collected: its booking is cancelled first.
+  if (cancels(input.to)) await assertNoBookingHeld(tx, order);
   const updated = await setOrderStatus(tx, order, input.to, input.actor, input.note, input.event);
   // A merchant deciding on a slip under review: approve (paid) or reject (back to pending, customer told why).
   if (decidesSlip(order.status)) {

@@ -6,6 +6,7 @@ import type { Logger } from '#src/logger.ts';
 import { notifyMerchant, tellCustomer } from '#src/modules/notify/index.ts';
 import { isShipped, lockOrderById } from '#src/modules/orders/index.ts';
 import {
+  awaitsPickup,
   happenedAfter,
   latestParcelEvent,
   recordShipmentEvents,
@@ -16,6 +17,7 @@ import {
   type CarrierRegistry,
 } from '#src/modules/shipping/index.ts';
 import { transitionLockedOrder } from '../orders/transition-order.ts';
+import { undoBooking } from './cancel-booking.ts';
 
 export interface CarrierEventsDeps {
   config: Pick<Config, 'shop' | 'merchant' | 'line' | 'telegram'>;
@@ -91,6 +93,11 @@ async function applyToParcel(db: Db, deps: CarrierEventsDeps, found: Shipment, e
     }
 
     if (!latest || (before && latest.id === before.id)) return recorded.length;
+    // Cancelled at the carrier (its own app) before the courier took it: undone as a cancel from the order page.
+    if (latest.status === 'cancelled' && awaitsPickup(parcel)) {
+      await undoBooking(tx, order, parcel, { actor: `carrier:${carrier.name}`, at: latest.at, shipped: true });
+      return recorded.length;
+    }
     const moved = await setParcelStatus(tx, parcel.id, latest.status, latest.at);
     const messages = deps.config.shop.parcels.messages;
     if (latest.status === 'out_for_delivery' && messages.outForDelivery) {

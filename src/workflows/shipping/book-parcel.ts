@@ -1,5 +1,5 @@
 import type { Config } from '#src/config.ts';
-import type { Db, DbOrTx } from '#src/db/client.ts';
+import type { Db, DbOrTx, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { Order, Shipment } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
@@ -11,15 +11,19 @@ import { paidAmount } from '#src/modules/payments/index.ts';
 import {
   canBook,
   findShipment,
-  hasPlannedParcels,
   isCarrierError,
+  isSplitOrder,
+  lockParcel,
   markParcelBooked,
+  parcelLinesOf,
   parcelOf,
+  parcelPlanned,
   parseThaiAddress,
   pendingBookingOf,
   recordBookingError,
   recordShipmentEvents,
   reserveBooking,
+  reservePlannedBooking,
   saveCarrierLabel,
   setLabelPath,
   shipmentsOf,
@@ -29,6 +33,7 @@ import {
   type ParcelBooking,
   type ParcelParty,
 } from '#src/modules/shipping/index.ts';
+import { parcelLeaves } from '../orders/ship-order.ts';
 import { transitionLockedOrder } from '../orders/transition-order.ts';
 
 export interface BookParcelDeps {
@@ -45,6 +50,8 @@ export interface BookParcelInput {
   number: string;
   /** A carrier code or name that books (flash); without it, the default carrier of the shipping warehouse (Settings). */
   carrier?: string | undefined;
+  /** One parcel of a split order (its id); without it, the order's single parcel. */
+  shipmentId?: number | undefined;
   actor: string;
 }
 
@@ -53,6 +60,8 @@ export interface BookedParcel {
   shipment: Shipment;
   /** True when the order's parcel was booked before (a retry after a lost answer, a second click): nothing new was made. */
   alreadyBooked: boolean;
+  /** True when this call recorded the booking (the order shipped, the customer told); false when an earlier call had. */
+  recorded: boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -66,7 +75,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * one parcel. A refusal is kept on the parcel with the carrier's reason, for the merchant and a retry.
  */
 export async function bookParcel(db: Db, deps: BookParcelDeps, input: BookParcelInput): Promise<BookedParcel> {
-  const code = input.carrier ?? (await warehouseCarrierOf(db, deps, input.number));
+  const code = input.carrier ?? (await warehouseCarrierOf(db, deps, input.number, input.shipmentId));
   if (code === undefined) {
     throw new AppError('CARRIER_NOT_CHOSEN', `No carrier given and the shipping warehouse of order ${input.number} has no default carrier in Settings`);
   }
@@ -78,27 +87,27 @@ export async function bookParcel(db: Db, deps: BookParcelDeps, input: BookParcel
   // (1) Reserve, or find what an earlier try reserved.
   const reserved = await withTransaction(db, async (tx) => {
     const order = await lockOrder(tx, input.number);
+    if (input.shipmentId !== undefined) return reservePlanned(tx, deps, order, input.shipmentId, carrier.name);
+    if (await isSplitOrder(tx, order.id)) {
+      throw new AppError('SHIP_BY_PARCEL', `Order ${order.number} is split into parcels; ship each parcel on its own`);
+    }
     const earlier = await pendingBookingOf(tx, order.id);
     if (earlier) return { order, parcel: earlier };
     const booked = (await shipmentsOf(tx, order.id)).find((s) => s.outTradeNo && s.trackingNumber && s.status !== 'cancelled');
     if (booked) return { order, parcel: booked, done: true as const };
-    if (await hasPlannedParcels(tx, order.id)) {
-      throw new AppError('SHIP_BY_PARCEL', `Order ${order.number} is split into parcels; ship each parcel on its own`);
-    }
     if (isShipped(order)) throw new AppError('ALREADY_SHIPPED', `Order ${order.number} has left already`);
     assertShippable(order);
     const weight = (await parcelOf(tx, await linesOf(tx, order.id))).weightGrams;
-    const cod = order.paymentMethod === 'cod' ? Math.max(0, order.total - (await paidAmount(tx, order.id))) : 0;
     const parcel = await reserveBooking(tx, {
       order,
       carrier: carrier.name,
       warehouseId: (await shippingWarehouseId(tx, order.id)) ?? undefined,
-      codAmount: cod,
+      codAmount: await codToCollect(tx, order),
       weightGrams: weight > 0 ? weight : deps.config.shop.parcels.defaultWeightGrams,
     });
     return { order, parcel };
   });
-  if ('done' in reserved) return { order: reserved.order, shipment: reserved.parcel, alreadyBooked: true };
+  if ('done' in reserved) return { order: reserved.order, shipment: reserved.parcel, alreadyBooked: true, recorded: false };
 
   // (2) Ask the carrier, outside any transaction.
   const booking = await bookingOf(db, deps, reserved.order, reserved.parcel);
@@ -120,8 +129,13 @@ export async function bookParcel(db: Db, deps: BookParcelDeps, input: BookParcel
     let order = await lockOrder(tx, input.number);
     const parcel = (await shipmentsOf(tx, order.id)).find((s) => s.id === reserved.parcel.id);
     // Another try got here first with the same parcel.
-    if (!parcel || parcel.status !== 'booking') return { order, shipment: parcel ?? reserved.parcel, alreadyBooked: true };
-    if (!isShipped(order)) {
+    if (!parcel || (parcel.status !== 'booking' && parcel.status !== 'cancelled')) return { order, shipment: parcel ?? reserved.parcel, alreadyBooked: true, recorded: false };
+    // The failed booking was withdrawn while the carrier was asked: the parcel it made is not wanted.
+    if (parcel.status === 'cancelled') return { withdrawn: true as const };
+    const lines = await parcelLinesOf(tx, parcel.id);
+    if (lines.length > 0) {
+      assertShippable(order);
+    } else if (!isShipped(order)) {
       assertShippable(order);
       order = await transitionLockedOrder(tx, order, { to: 'shipped', actor: input.actor, note: `${carrier.name} ${result.trackingNumber}`, notify: false });
     }
@@ -132,6 +146,8 @@ export async function bookParcel(db: Db, deps: BookParcelDeps, input: BookParcel
       sortingLineCode: result.sortingLineCode,
       destinationStore: result.destinationStore,
     });
+    // A parcel of a split order: its units leave the stock, the order ships with its last parcel.
+    if (lines.length > 0) order = await parcelLeaves(tx, order, { parcel, lines, carrier: carrier.name, trackingNumber: result.trackingNumber, actor: input.actor });
     await recordShipmentEvents(tx, shipment.id, [{ status: 'booked', at: shipment.shippedAt!, description: `${carrier.name} ${result.trackingNumber}`, rawCode: 'booked' }], 'booking');
     if (deps.config.shop.parcels.messages.booked) {
       await tellCustomer(
@@ -141,8 +157,13 @@ export async function bookParcel(db: Db, deps: BookParcelDeps, input: BookParcel
         { once: String(shipment.id), fallbackLocale: deps.config.shop.locale },
       );
     }
-    return { order, shipment, alreadyBooked: result.alreadyBooked };
+    return { order, shipment, alreadyBooked: result.alreadyBooked, recorded: true };
   });
+
+  if ('withdrawn' in recorded) {
+    await carrier.cancel(result.trackingNumber).catch((err: unknown) => deps.logger?.warn({ err, trackingNumber: result.trackingNumber }, 'withdrawn booking not cancelled at the carrier'));
+    throw new AppError('PARCEL_NOT_FOUND', `The booking of order ${input.number} was withdrawn while ${carrier.name} was asked`);
+  }
 
   // The label is kept for printing; without it now, printing fetches it again.
   if (result.label && !recorded.shipment.labelPath) {
@@ -172,13 +193,50 @@ async function callWithRetries(carrier: BookingCarrier, booking: ParcelBooking, 
   }
 }
 
+/**
+ * Books a planned parcel of a split order: its own reference, the weight of its lines. A retry finds it
+ * reserved (or booked) already.
+ */
+async function reservePlanned(tx: Tx, deps: BookParcelDeps, order: Order, shipmentId: number, carrierName: string) {
+  const parcel = await lockParcel(tx, order, shipmentId);
+  if (parcel.status === 'booking') return { order, parcel };
+  if (parcel.outTradeNo && parcel.trackingNumber && parcel.status !== 'cancelled') return { order, parcel, done: true as const };
+  if (parcel.status !== parcelPlanned) throw new AppError('PARCEL_NOT_FOUND', `Order ${order.number} has no parcel ${shipmentId} waiting to ship`);
+  assertShippable(order);
+  const byId = new Map((await linesOf(tx, order.id)).map((l) => [l.id, l]));
+  const lines = (await parcelLinesOf(tx, parcel.id)).flatMap((pl) => {
+    const line = byId.get(pl.orderLineId);
+    return line ? [{ variantId: line.variantId, qty: pl.qty, unitPrice: line.unitPrice }] : [];
+  });
+  const weight = (await parcelOf(tx, lines)).weightGrams;
+  const booking = await reservePlannedBooking(tx, parcel, {
+    order,
+    carrier: carrierName,
+    codAmount: await codToCollect(tx, order),
+    weightGrams: weight > 0 ? weight : deps.config.shop.parcels.defaultWeightGrams,
+  });
+  return { order, parcel: booking };
+}
+
+/**
+ * What the carrier collects with this parcel: what is still owed on a COD order, all of it with the first
+ * parcel booked. A split order's later parcels carry none (the customer paid at the first door, and the
+ * merchant sees a refused first parcel before booking the rest); a cancelled parcel gives its COD back.
+ */
+async function codToCollect(tx: Tx, order: Order): Promise<number> {
+  if (order.paymentMethod !== 'cod') return 0;
+  const parcels = await shipmentsOf(tx, order.id);
+  if (parcels.some((p) => p.status !== 'cancelled' && (p.codAmount ?? 0) > 0)) return 0;
+  return Math.max(0, order.total - (await paidAmount(tx, order.id)));
+}
+
 /** The default carrier (Settings) of the warehouse the order's parcel leaves from; a reserved booking keeps its carrier. */
-async function warehouseCarrierOf(db: Db, deps: BookParcelDeps, number: string): Promise<string | undefined> {
+async function warehouseCarrierOf(db: Db, deps: BookParcelDeps, number: string, shipmentId?: number): Promise<string | undefined> {
   const order = await findOrderByNumber(db, number);
   if (!order) throw new AppError('ORDER_NOT_FOUND', `Order ${number} does not exist`);
-  const reserved = await pendingBookingOf(db, order.id);
-  if (reserved?.carrier) return reserved.carrier;
-  const warehouseId = await shippingWarehouseId(db, order.id);
+  const reserved = shipmentId === undefined ? await pendingBookingOf(db, order.id) : (await shipmentsOf(db, order.id)).find((s) => s.id === shipmentId);
+  if (reserved?.carrier && reserved.status === 'booking') return reserved.carrier;
+  const warehouseId = reserved?.warehouseId ?? (await shippingWarehouseId(db, order.id));
   return warehouseId === undefined ? undefined : deps.config.shop.parcels.warehouseCarriers[String(warehouseId)];
 }
 
@@ -201,12 +259,18 @@ function partyOf(name: string, phone: string, address: string, postcode?: string
   };
 }
 
+/** Who sends (and where a courier picks up): the warehouse's address and the shop's contact, else the shop's address. */
+export async function senderOf(db: DbOrTx, deps: Pick<BookParcelDeps, 'config'>, warehouseId: number | null): Promise<ParcelParty> {
+  const shop = deps.config.shop;
+  const warehouse = warehouseId ? await findWarehouse(db, warehouseId) : undefined;
+  const warehouseParty = warehouse?.address ? partyOf(shop.name, shop.phone, warehouse.address) : undefined;
+  return warehouseParty && warehouseParty.province && warehouseParty.postcode ? warehouseParty : partyOf(shop.name, shop.phone, shop.address);
+}
+
 /** What the carrier is sent: sender = the shipping warehouse's address (else the shop's), receiver = the order's address. */
 async function bookingOf(db: Db, deps: BookParcelDeps, order: Order, parcel: Shipment): Promise<ParcelBooking> {
   const shop = deps.config.shop;
-  const warehouse = parcel.warehouseId ? await findWarehouse(db, parcel.warehouseId) : undefined;
-  const warehouseParty = warehouse?.address ? partyOf(shop.name, shop.phone, warehouse.address) : undefined;
-  const sender = warehouseParty && warehouseParty.province && warehouseParty.postcode ? warehouseParty : partyOf(shop.name, shop.phone, shop.address);
+  const sender = await senderOf(db, deps, parcel.warehouseId);
   const to = order.shippingAddress;
   const fresh = await findOrderByNumber(db, order.number);
   return {
@@ -218,53 +282,4 @@ async function bookingOf(db: Db, deps: BookParcelDeps, order: Order, parcel: Shi
     remark: fresh?.note?.slice(0, 200) || undefined,
     itemCategory: 'other',
   };
-}
-
-export interface BulkBookingResult {
-  number: string;
-  ok: boolean;
-  trackingNumber?: string | undefined;
-  /** The carrier's name, when booked. */
-  carrier?: string | undefined;
-  /** The carrier's reason (or ours) when it failed; the order keeps its reserved parcel for a retry. */
-  reason?: string | undefined;
-  alreadyBooked?: boolean | undefined;
-}
-
-/**
- * Books many orders (the orders desk's "book with Flash"), a few at a time, each on its own: one
- * failure does not stop the rest, and each result is listed. Running it again for the failed ones (or
- * all of them) makes no second parcel: every order keeps its outTradeNo.
- */
-export async function bookParcels(
-  db: Db,
-  deps: BookParcelDeps,
-  input: { numbers: readonly string[]; carrier?: string | undefined; actor: string; concurrency?: number | undefined },
-  onResult?: (result: BulkBookingResult) => void,
-): Promise<BulkBookingResult[]> {
-  const numbers = [...new Set(input.numbers)];
-  const results: BulkBookingResult[] = new Array(numbers.length);
-  let next = 0;
-  async function worker() {
-    while (next < numbers.length) {
-      const i = next++;
-      const number = numbers[i]!;
-      try {
-        const booked = await bookParcel(db, deps, { number, carrier: input.carrier, actor: input.actor });
-        results[i] = {
-          number,
-          ok: true,
-          trackingNumber: booked.shipment.trackingNumber ?? undefined,
-          carrier: booked.shipment.carrier ?? undefined,
-          alreadyBooked: booked.alreadyBooked,
-        };
-      } catch (err) {
-        if (!(err instanceof AppError)) deps.logger?.error({ err, number }, 'bulk booking failed unexpectedly');
-        results[i] = { number, ok: false, reason: err instanceof AppError ? err.message : 'unexpected error' };
-      }
-      onResult?.(results[i]!);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency ?? 4, numbers.length)) }, worker));
-  return results;
 }

@@ -297,3 +297,34 @@ function moneyAxis(money, seriesList, extra) {
   enhance(document);
   document.addEventListener('htmx:afterSwap', function (e) { enhance(e.target); });
 })();
+
+// New order: the ship-to name, phone and address follow the customer picked (their last address) or
+// typed as new, until staff change them by hand.
+(function () {
+  var form = document.getElementById('entry-form');
+  if (!form) return;
+  var fields = { name: form.querySelector('[name="shipName"]'), phone: form.querySelector('[name="shipPhone"]'), address: form.querySelector('[name="shipAddress"]'), postcode: form.querySelector('[name="shipPostcode"]') };
+  function fill(key, value) {
+    var field = fields[key];
+    if (!field || value === undefined) return;
+    // Only what is empty, or what was filled in here before: never what staff typed.
+    if (field.value === '' || field.dataset.filled === field.value) {
+      field.value = value;
+      field.dataset.filled = value;
+    }
+  }
+  document.addEventListener('change', function (e) {
+    var box = e.target;
+    if (!box || box.name !== 'customerId' || !box.checked) return;
+    var choice = box.closest('[data-customer]');
+    if (!choice) return;
+    fill('name', choice.dataset.shipName);
+    fill('phone', choice.dataset.shipPhone);
+    fill('address', choice.dataset.shipAddress);
+    fill('postcode', choice.dataset.shipPostcode);
+  });
+  form.addEventListener('input', function (e) {
+    if (e.target.name === 'newName') fill('name', e.target.value);
+    if (e.target.name === 'newPhone') fill('phone', e.target.value);
+  });
+})();

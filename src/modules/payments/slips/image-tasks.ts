@@ -78,13 +78,13 @@ export const OCR_WIDTH = 760;
 export const OCR_MAX_PIXELS = 2_000_000;
 /** A slip, even a long-scrolled one, is not more than this many times taller than wide (or wider than tall). */
 export const MAX_SLIP_ASPECT = 5;
-/** Small slips are enlarged for OCR at most this much, and never past OCR_MAX_PIXELS. */
-export const MAX_ENLARGEMENT = 2;
+/** A slip is never enlarged for OCR (issue 23): a small one is read at its own size. */
+export const MAX_ENLARGEMENT = 1;
 
 /**
- * The size the slip's content is brought to for OCR: OCR_WIDTH wide when that does not enlarge it
- * more than MAX_ENLARGEMENT times, and never more than OCR_MAX_PIXELS. null for a shape no slip
- * has (a 240 x 104000 strip), which is not read at all.
+ * The size the slip's content is brought to for OCR: OCR_WIDTH wide at most, never larger than it is
+ * (MAX_ENLARGEMENT), and never more than OCR_MAX_PIXELS. null for a shape no slip has (a 240 x 104000
+ * strip), which is not read at all.
  */
 export function planOcrSize(width: number, height: number): { width: number; height: number } | null {
   if (width < 1 || height < 1) return null;

@@ -30,6 +30,8 @@ sharp.cache(false);
 // Phone screenshots are at most ~2400 px tall; a camera photo is brought down to this before
 // anything else, so its copies for jsQR stay in the tens of MB.
 const FULL_MAX_SIDE = 2000;
+// A line read again is at most this wide, whatever its height asks for.
+const LINE_MAX_WIDTH = 3000;
 // A slip QR decodes at this size in a fraction of the full-size time.
 const QR_QUICK_SIDE = 600;
 
@@ -188,7 +190,10 @@ async function line(task: Extract<ImageTask, { kind: 'line' }>): Promise<LineRes
   const width = Math.min(upright.width, Math.ceil(g.region.left + box.x1 / g.k)) - left;
   const height = Math.min(upright.height, Math.ceil(g.region.top + box.y1 / g.k)) - top;
   if (width < 20 || height < 8) return { kind: 'line', png: null };
-  const raw = await toGray(fromGray(upright).extract({ left, top, width, height }).resize({ height: task.height, kernel: 'lanczos3' }));
+  // A line is brought to a text height OCR reads well, never wider than LINE_MAX_WIDTH (a bounded copy).
+  const raw = await toGray(
+    fromGray(upright).extract({ left, top, width, height }).resize({ width: LINE_MAX_WIDTH, height: task.height, fit: 'inside', kernel: 'lanczos3' }),
+  );
   const cut = stretchContrast(raw, g.dark);
   // Anti-aliased edges are where tesseract trades a 9 for an I.
   if (task.binarize) binarize(cut);
