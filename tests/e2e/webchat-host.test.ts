@@ -118,6 +118,11 @@ describe.skipIf(!hasChromium())(`the web chat at another host name than PUBLIC_U
     await expect.poll(() => page.getByTestId('composer-input').getAttribute('placeholder')).toBe(messages.en.webchat.page.placeholder);
 
     await sendInChat(page, 'ภาษาไทย');
+    // The bot welcomes once, in the language just picked; the page's own welcome follows it.
+    const said = (await page.getByTestId('bot-message').allInnerTexts()).join('\n');
+    expect(said.match(/ยินดีต้อนรับ/g)).toHaveLength(1);
+    expect(said).not.toMatch(/welcome to/i);
+    expect(await page.getByTestId('welcome').innerText()).toContain('ยินดีต้อนรับ');
     await expect.poll(() => page.getByTestId('composer-input').getAttribute('placeholder'), { timeout: WAIT_MS }).toBe(messages.th.webchat.page.placeholder);
     expect(await page.getByTestId('send-button').getAttribute('aria-label')).toBe(messages.th.webchat.page.send);
     expect(await page.evaluate<string>('document.documentElement.lang')).toBe('th');
