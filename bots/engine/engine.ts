@@ -136,6 +136,8 @@ export function createChatEngine(deps: ChatEngineDeps) {
     ctx.said = said;
     const out: OutMessage[] = [];
     // Someone new is welcomed once: not again when their first words are a greeting ("สวัสดี", /start).
+    // A first message that picks a language ("ภาษาไทย" from an English phone) is welcomed in that language.
+    if (created && command?.intent === 'lang') ctx.setLocale(command.lang);
     if (created && event.kind !== 'follow' && event.kind !== 'unfollow' && command?.intent !== 'greeting') out.push(text(ctx.m.greeting(config.shop.name)));
     out.push(...(await route(ctx, event, command)));
     if (!stored || JSON.stringify(state) !== before) batch.saveState(identityId, state);

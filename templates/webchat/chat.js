@@ -716,6 +716,10 @@
     jumpButton.textContent = t.newMessages + ' ↓';
     var state = statusLine.getAttribute('data-state');
     statusLine.textContent = state === 'reconnecting' ? t.reconnecting : state === 'connecting' ? t.connecting : t.online;
+    if (welcomeEl) {
+      welcomeEl.querySelector('.welcome__title').textContent = t.welcomeTitle.replace('{shop}', shopName || '');
+      welcomeEl.querySelector('.welcome__body').textContent = t.welcomeBody;
+    }
   }
 
   /** The customer changed the conversation's language: the page's labels follow from now on. */

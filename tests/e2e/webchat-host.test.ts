@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { chromiumMissingReason, hasChromium, launchBrowser } from './helpers/browser.ts';
+import { sendInChat } from './helpers/webchat.ts';
 import { watchProblems } from './helpers/page.ts';
 import { WAIT_MS } from '#tests/helpers/wait.ts';
 import { messages } from '#templates/messages/index.ts';
@@ -29,13 +30,6 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-async function send(page: Page, text: string) {
-  const before = await page.getByTestId('bot-message').count();
-  await page.getByTestId('composer-input').fill(text);
-  await page.getByTestId('send-button').click();
-  await expect.poll(() => page.getByTestId('bot-message').count(), { timeout: WAIT_MS }).toBeGreaterThan(before);
-  return (await page.getByTestId('bot-message').last().innerText()).trim();
-}
 
 /** naturalWidth of every picture matched, read in the page (a broken or refused picture is 0). */
 function widths(page: Page, selector: string): Promise<number[]> {
@@ -75,9 +69,9 @@ describe.skipIf(!hasChromium())(`the web chat at another host name than PUBLIC_U
     await page.goto(`http://127.0.0.1:${port}/chat`);
     await expect.poll(() => page.getByTestId('shop-name').innerText()).toBe('ร้านป้าแดง');
 
-    expect(await send(page, 'ข้าวหอมมะลิ 2 ถุง')).toContain('ข้าวหอมมะลิ');
-    expect(await send(page, 'สั่งซื้อ')).toContain('ชื่อผู้รับ');
-    await send(page, 'ชื่อ สมศรี ใจงาม โทร 081-234-5678 ที่อยู่ 99/1 ถ.นิมมานเหมินท์ ต.สุเทพ อ.เมือง จ.เชียงใหม่ 50200');
+    expect(await sendInChat(page, 'ข้าวหอมมะลิ 2 ถุง')).toContain('ข้าวหอมมะลิ');
+    expect(await sendInChat(page, 'สั่งซื้อ')).toContain('ชื่อผู้รับ');
+    await sendInChat(page, 'ชื่อ สมศรี ใจงาม โทร 081-234-5678 ที่อยู่ 99/1 ถ.นิมมานเหมินท์ ต.สุเทพ อ.เมือง จ.เชียงใหม่ 50200');
     const before = await page.getByTestId('bot-message').count();
     await page.getByTestId('quick-reply').filter({ hasText: 'ยืนยัน' }).click();
     await expect.poll(() => page.getByTestId('bot-message').count(), { timeout: WAIT_MS }).toBeGreaterThan(before);
@@ -123,7 +117,12 @@ describe.skipIf(!hasChromium())(`the web chat at another host name than PUBLIC_U
     await page.goto(`http://127.0.0.1:${port}/chat`);
     await expect.poll(() => page.getByTestId('composer-input').getAttribute('placeholder')).toBe(messages.en.webchat.page.placeholder);
 
-    await send(page, 'ภาษาไทย');
+    await sendInChat(page, 'ภาษาไทย');
+    // The bot welcomes once, in the language just picked; the page's own welcome follows it.
+    const said = (await page.getByTestId('bot-message').allInnerTexts()).join('\n');
+    expect(said.match(/ยินดีต้อนรับ/g)).toHaveLength(1);
+    expect(said).not.toMatch(/welcome to/i);
+    expect(await page.getByTestId('welcome').innerText()).toContain('ยินดีต้อนรับ');
     await expect.poll(() => page.getByTestId('composer-input').getAttribute('placeholder'), { timeout: WAIT_MS }).toBe(messages.th.webchat.page.placeholder);
     expect(await page.getByTestId('send-button').getAttribute('aria-label')).toBe(messages.th.webchat.page.send);
     expect(await page.evaluate<string>('document.documentElement.lang')).toBe('th');

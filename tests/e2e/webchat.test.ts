@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { chromiumMissingReason, hasChromium, launchBrowser } from './helpers/browser.ts';
+import { sendInChat } from './helpers/webchat.ts';
 import { WAIT_MS } from '#tests/helpers/wait.ts';
 
 let t: TestApp;
@@ -29,13 +30,6 @@ describe.skipIf(!hasChromium())(`the web chat in Chromium${hasChromium() ? '' : 
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function send(page: Page, text: string) {
-    const before = await page.getByTestId('bot-message').count();
-    await page.getByTestId('composer-input').fill(text);
-    await page.getByTestId('send-button').click();
-    await expect.poll(() => page.getByTestId('bot-message').count(), { timeout: WAIT_MS }).toBeGreaterThan(before);
-    return (await page.getByTestId('bot-message').last().innerText()).trim();
-  }
 
   it('takes an order from menu to confirmation, in Thai, and keeps the conversation across a reload', async () => {
     const context = await browser.newContext({ locale: 'th-TH', viewport: { width: 390, height: 844 } });
@@ -43,16 +37,16 @@ describe.skipIf(!hasChromium())(`the web chat in Chromium${hasChromium() ? '' : 
     await page.goto(`${base}/chat`);
     await expect.poll(() => page.getByTestId('shop-name').innerText()).toBe('ร้านป้าแดง');
 
-    await send(page, 'เมนู');
+    await sendInChat(page, 'เมนู');
     await expect.poll(() => page.getByTestId('product-card').count(), { timeout: WAIT_MS }).toBe(2);
     const before = await page.getByTestId('bot-message').count();
     await page.getByTestId('product-card').filter({ hasText: 'มะม่วงอบแห้ง' }).getByTestId('card-button').click();
     await expect.poll(() => page.getByTestId('bot-message').count(), { timeout: WAIT_MS }).toBeGreaterThan(before);
     expect(await page.getByTestId('bot-message').last().innerText()).toContain('มะม่วงอบแห้ง x1');
 
-    expect(await send(page, 'ชาไทย 2')).toContain('ชาไทย x2');
-    expect(await send(page, 'สั่งซื้อ')).toContain('ชื่อผู้รับ');
-    const summary = await send(page, 'ป้าแดง ใจดี\n081-555-1234\n88 ถนนเจริญกรุง บางรัก กรุงเทพฯ 10500');
+    expect(await sendInChat(page, 'ชาไทย 2')).toContain('ชาไทย x2');
+    expect(await sendInChat(page, 'สั่งซื้อ')).toContain('ชื่อผู้รับ');
+    const summary = await sendInChat(page, 'ป้าแดง ใจดี\n081-555-1234\n88 ถนนเจริญกรุง บางรัก กรุงเทพฯ 10500');
     expect(summary).toContain('฿460.00'); // 120 + 2 x 145 + 50
     const chips = page.getByTestId('quick-reply');
     const beforeConfirm = await page.getByTestId('bot-message').count();

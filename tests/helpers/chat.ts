@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { webhook } from '@line/bot-sdk';
 import type { Update } from 'grammy/types';
-import { lineWebhookRequest, type FakeLineApi } from '../fakes/line-api.ts';
+import { lineTextEvent, lineWebhookRequest, type FakeLineApi } from '../fakes/line-api.ts';
+import { tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
 import type { FakeGraphApi, SignedWebhook } from '../fakes/graph-api.ts';
 
 /** The environment that points Talad's LINE channel at a fake LINE API. */
@@ -12,6 +13,11 @@ export function lineEnv(fake: FakeLineApi): Record<string, string> {
     LINE_API_BASE_URL: fake.baseUrl,
     LINE_DATA_API_BASE_URL: fake.dataBaseUrl,
   };
+}
+
+/** The environment that points Talad's Telegram bot (webhook mode, with this secret) at a fake Bot API. */
+export function telegramEnv(fake: FakeTelegramApi, secret: string): Record<string, string> {
+  return { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_WEBHOOK_SECRET: secret, TELEGRAM_API_ROOT: fake.apiRoot };
 }
 
 /** The environment that points Talad's Messenger and Instagram channels at a fake Graph API. */
@@ -48,4 +54,29 @@ export async function sendTelegram(app: FastifyInstance, secret: string | undefi
     payload: update,
     headers: secret ? { 'x-telegram-bot-api-secret-token': secret } : {},
   });
+}
+
+/**
+ * A LINE customer who types: each text goes as a signed webhook, and resolves to what they read back.
+ * The app and the fake are read when a text is sent (suites make them in beforeAll).
+ */
+export function lineCustomer(app: () => FastifyInstance, fake: () => FakeLineApi) {
+  return async (userId: string, text: string): Promise<string> => {
+    const before = fake().sentTexts(userId).length;
+    const res = await sendLine(app(), fake().channelSecret, [lineTextEvent({ userId, text })]);
+    if (res.statusCode !== 200) throw new Error(`LINE webhook answered ${res.statusCode}`);
+    await settle(app());
+    return fake().sentTexts(userId).slice(before).join('\n');
+  };
+}
+
+/** A Telegram customer who types (in their app's language): each text an update, resolving to what they read back. */
+export function telegramCustomer(app: () => FastifyInstance, fake: () => FakeTelegramApi, secret: string, languageCode = 'th') {
+  return async (chatId: number, text: string): Promise<string> => {
+    const before = fake().sentTexts(chatId).length;
+    const res = await sendTelegram(app(), secret, tgTextUpdate({ chatId, text, languageCode }));
+    if (res.statusCode !== 200) throw new Error(`Telegram webhook answered ${res.statusCode}`);
+    await settle(app());
+    return fake().sentTexts(chatId).slice(before).join('\n');
+  };
 }

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { decodeEntities, makeUser, signIn, TEST_PASSWORD, type AdminClient } from '../helpers/admin.ts';
-import { lineEnv, sendLine, settle } from '../helpers/chat.ts';
+import { lineCustomer, lineEnv } from '../helpers/chat.ts';
 import { makeProduct } from '../helpers/factories.ts';
-import { lineTextEvent, lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
+import { lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
 
 const MERCHANT_GROUP = `C${'0a1b2c3d4e5f6789'.repeat(2)}`;
 const SHIPPING_ANSWER = 'ร้านส่งทุกวันจันทร์–เสาร์ ได้รับของภายใน 2–3 วันทำการค่ะ';
@@ -28,13 +28,7 @@ afterAll(async () => {
   await line?.close();
 });
 
-async function say(userId: string, text: string) {
-  const before = line.sentTexts(userId).length;
-  const res = await sendLine(t.app, line.channelSecret, [lineTextEvent({ userId, text })]);
-  expect(res.statusCode).toBe(200);
-  await settle(t.app);
-  return line.sentTexts(userId).slice(before).join('\n');
-}
+const say = lineCustomer(() => t.app, () => line);
 
 const toMerchant = () => JSON.stringify(line.pushes().filter((p) => p.to === MERCHANT_GROUP).map((p) => p.messages));
 

@@ -86,6 +86,16 @@ export function facebookFromForm(b: Body, typed: Partial<Record<FacebookSecretFi
 /** The last 4 characters of a secret, the only part a page ever shows. */
 export const lastFour = (secret: string | undefined) => (secret ? `…${secret.slice(-4)}` : '');
 
+/**
+ * The usual questions, shown as examples in the FAQ form's empty rows (Thai fields in Thai, English ones
+ * in English, whatever the page's language): entries like any other once written.
+ */
+export const faqExamples = [
+  { question: 'ส่งกี่วันถึง', questionEn: 'How long does delivery take?', answer: 'ส่งภายใน 1 วันหลังชำระเงิน ได้รับของใน 1–3 วันค่ะ', answerEn: 'We ship within a day of payment; it arrives in 1–3 days.' },
+  { question: 'ร้านเปิดกี่โมง', questionEn: 'What are your opening hours?', answer: 'ร้านเปิดทุกวัน 9:00–18:00 น. ค่ะ', answerEn: 'We are open every day, 9:00–18:00.' },
+  { question: 'คืนสินค้ายังไง', questionEn: 'What is your return policy?', answer: 'คืนได้ภายใน 7 วันหลังได้รับของ พิมพ์ "คืนสินค้า" ในแชทได้เลยค่ะ', answerEn: 'Returns within 7 days of delivery: type "return" in the chat.' },
+] as const;
+
 /** Per section: the stored data as form values, and form fields as data for the section's schema. */
 export const forms: { [S in SettingsSection]: { toForm(d: SectionData<S>): Body; fromForm(b: Body): unknown } } = {
   profile: {

@@ -9,7 +9,7 @@ import { can } from '../../auth/roles.ts';
 import type { FieldErrors } from '../../forms.ts';
 import { render } from '../../view.ts';
 import { bookingCarriers } from '../order-view.ts';
-import { facebookFields, forms, lastFour, type Body } from './forms.ts';
+import { facebookFields, faqExamples, forms, lastFour, type Body } from './forms.ts';
 
 /** One settings section's page: its form with the stored (or typed) values and what the section shows beside it. */
 export const auditFor =
@@ -77,5 +77,6 @@ export async function showSettings(
   }
   if (section === 'locale') data.timeZones = Intl.supportedValuesOf('timeZone');
   if (section === 'facebook') data.facebook = facebookPage(app);
+  if (section === 'faq') data.examples = faqExamples;
   return render(request, reply, `settings/${section}`, data, status);
 }

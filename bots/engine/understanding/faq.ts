@@ -25,8 +25,11 @@ const ASKING = new Set([
 ]);
 
 /** A message's words that carry its meaning: no particles, request words, greetings or question words; tone marks left out. */
+/** Whom and how a question opens ("แอดมิน", "ขอถาม", "อยากทราบว่า"), taken off before cutting words: the cut goes astray on them. */
+const OPENING = /^(?:\s*(?:แอดมิน|admin|ขอ(?:ถาม|สอบถาม)|สอบถาม|อยาก(?:ทราบ|ถาม|รู้)(?:ว่า)?|ถามหน่อย|ค่ะ|คะ|ครับ))+/;
+
 export function meaningWords(text: string): Set<string> {
-  const flat = respell(normalize(text).replace(/\n/g, ' ').toLowerCase());
+  const flat = respell(normalize(text).replace(/\n/g, ' ').toLowerCase()).replace(OPENING, '');
   const all = tokens(flat).map((t) => t.lower);
   const kept = all.filter((w, i) => !isParticle(all, i) && !PARTICLES.has(w) && !REQUEST_WORDS.has(w) && !ASKING.has(w));
   // English plurals count as the word ("days" is "day").
@@ -67,12 +70,20 @@ function indexOf(entries: readonly FaqEntry[]): Indexed[] {
   return index;
 }
 
-/** How much two sets of words agree (Dice: 1 = the same words). */
+/**
+ * How much two questions agree, 0 to 1: the share of each one's words found in the other, averaged.
+ * A word counts when it is inside the other's words run together, so a word the segmenter cut
+ * differently in a longer message ("แอด|มิ|นมี|หน้า") still meets its match.
+ */
 function overlap(a: Set<string>, b: Set<string>): number {
   if (a.size === 0 || b.size === 0) return 0;
-  let both = 0;
-  for (const w of a) if (b.has(w)) both++;
-  return (2 * both) / (a.size + b.size);
+  const share = (from: Set<string>, into: Set<string>) => {
+    const joined = [...into].join('');
+    let found = 0;
+    for (const w of from) if (into.has(w) || joined.includes(w)) found++;
+    return found / from.size;
+  };
+  return (share(a, b) + share(b, a)) / 2;
 }
 
 /** Close enough on words alone: most words of each side are the other's. */

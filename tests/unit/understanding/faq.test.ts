@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { answerFromFaq, understand, type FaqEntry } from '#bots/engine/understanding/index.ts';
 
@@ -38,5 +39,27 @@ describe('answers from the shop FAQ', () => {
     // One word in common (ร้าน) is not the same question.
     expect(answerFromFaq('ร้านมีที่จอดรถไหม', faq, 'other')).toBeUndefined();
     expect(answerFromFaq('ส่งกี่วันคะ', [], 'shipping_time')).toBeUndefined();
+  });
+});
+
+describe('any FAQ question asked with any polite wording finds its answer (fast-check)', () => {
+  it('with a request word before and particles after, spaced or not', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: faq.length - 1 }),
+        fc.constantFrom('', 'ขอถาม', 'สอบถาม', 'อยากทราบว่า', 'แอดมิน'),
+        fc.constantFrom('', 'คะ', 'ค่ะ', 'ครับ', 'นะคะ', 'คับ', 'จ้า', '?'),
+        fc.boolean(),
+        (i, before, after, spaced) => {
+          const entry = faq[i]!;
+          const asked = entry.question.split('\n')[0]!;
+          const text = [before, asked, after].filter(Boolean).join(spaced ? ' ' : '');
+          const read = understand(text, { catalog: [] });
+          const topic = read.intent === 'question' ? read.topic : undefined;
+          expect(answerFromFaq(text, faq, topic)?.answer, text).toBe(entry.answer);
+        },
+      ),
+      { numRuns: Number(process.env.FC_RUNS) || 200 },
+    );
   });
 });
