@@ -170,7 +170,7 @@ async function converse(d: Driver, lang: 'th' | 'en', returnOf: () => Promise<st
   await step(() => d.type(th ? 'สั่งซ้ำ' : 'reorder'));
   const number = await returnOf();
   await step(() => d.type(th ? `คืนสินค้า ${number}` : `return ${number}`));
-  await step(() => d.press(/^1\. /));
+  await step(() => d.press(th ? /^1\. สบู่ขมิ้น/ : /^1\. Gentle turmeric/));
   await step(() => d.type('1'));
   await step(() => d.press(th ? /เสร็จ|ถัดไป|ต่อไป/ : /done|next/i));
   await step(() => d.press(th ? /ชำรุด|เสียหาย/ : /damaged/i));
@@ -192,11 +192,10 @@ function expectHuman(b: SeenButton, lang: 'th' | 'en', channel: string) {
   expect(shown, where).not.toMatch(CODE);
   expect(shown, where).not.toMatch(/^\//);
   expect(shown, where).not.toMatch(/\bx\d+$/);
-  // A quantity to choose ("1", "2") is read as it is; anything else is words in the customer's language
-  // (in English, a product's name as the order keeps it may be Thai).
+  // A quantity to choose ("1", "2") is read as it is; anything else is words in the customer's language.
   if (/^\d{1,3}$/.test(shown)) return;
   if (lang === 'th') expect(shown, where).toMatch(THAI);
-  else expect(shown, where).toMatch(/\p{L}/u);
+  else expect(shown, where).toMatch(/[a-z]/i);
   // An English command shown as it is typed ("return item 1", "reason damaged", "cancel return").
   if (/^[a-z]+(?: [a-z0-9-]+)+$/.test(b.data)) expect(shown, where).not.toBe(b.data);
 }

@@ -130,8 +130,9 @@ describe('asking for a return in chat', () => {
     expect(await sayTelegram(chatId, 'return')).toContain('Which order');
     const start = await sayTelegram(chatId, `return ${order.number}`);
     expect(start).toContain(`Return from order ${order.number}`);
-    // Line names are the order's snapshot (this order was placed with Thai names).
-    expect(await sayTelegram(chatId, 'return item 2')).toContain('To return:\n• ชาเขียวใบ x1');
+    // The order was placed with Thai names; an English-speaking customer reads the catalog's English ones.
+    expect(start).toContain('1. Ceramic mug x2');
+    expect(await sayTelegram(chatId, 'return item 2')).toContain('To return:\n• Green tea leaves x1');
     expect(await sayTelegram(chatId, 'done')).toContain('Why are you returning it?');
     expect(await sayTelegram(chatId, 'return reason other')).toContain('tell us the reason');
     expect(await sayTelegram(chatId, 'The tea smells of smoke')).toContain('send photos');

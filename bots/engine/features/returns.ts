@@ -8,6 +8,7 @@ import type { Tx } from '#src/db/client.ts';
 import type { ChatChannel, Customer, Order } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
 import type { Logger } from '#src/logger.ts';
+import { findSellablesByVariantId, variantName } from '#src/modules/catalog/index.ts';
 import { findOrderByNumber } from '#src/modules/orders/index.ts';
 import { formatReturnNumber } from '#src/modules/returns/index.ts';
 import { checkReturnable, requestReturn, returnableOrders, type Returnability } from '#src/workflows/returns/request-return.ts';
@@ -60,13 +61,26 @@ export function createReturnChat(deps: { config: Config; logger: Logger }) {
     }
   }
 
+  /** The order keeps each line's name as it was placed (in Thai): a customer who speaks English reads the catalog's English name. */
+  async function named(ctx: ReturnChatCtx, check: Returnability): Promise<Returnability> {
+    if (!check.ok || ctx.locale !== 'en') return check;
+    const variants = await findSellablesByVariantId(ctx.tx, check.lines.map((l) => l.line.variantId));
+    return {
+      ...check,
+      lines: check.lines.map((l) => {
+        const variant = variants.get(l.line.variantId);
+        return variant ? { ...l, line: { ...l.line, name: variantName(variant, 'en') } } : l;
+      }),
+    };
+  }
+
   /** The order of the conversation, checked again: the window may have closed or the shop changed something. */
   async function current(ctx: ReturnChatCtx): Promise<{ order: Order; check: Returnability } | undefined> {
     const ret = ctx.state.ret;
     if (!ret) return undefined;
     const order = await findOrderByNumber(ctx.tx, ret.orderNumber);
     if (!order) return undefined;
-    return { order, check: await checkReturnable(ctx.tx, order, ctx.customer.id, { now: new Date(), windowDays: windowDays() }) };
+    return { order, check: await named(ctx, await checkReturnable(ctx.tx, order, ctx.customer.id, { now: new Date(), windowDays: windowDays() })) };
   }
 
   function lineButtons(ctx: ReturnChatCtx, lines: Extract<Returnability, { ok: true }>['lines']): Button[] {
@@ -94,7 +108,7 @@ export function createReturnChat(deps: { config: Config; logger: Logger }) {
     }
     const order = await findOrderByNumber(ctx.tx, number);
     if (!order || order.customerId !== ctx.customer.id) return [text(r.notFound(number))];
-    const check = await checkReturnable(ctx.tx, order, ctx.customer.id, { now: new Date(), windowDays: windowDays() });
+    const check = await named(ctx, await checkReturnable(ctx.tx, order, ctx.customer.id, { now: new Date(), windowDays: windowDays() }));
     if (!check.ok) return refusal(ctx, order, check);
     ctx.state.step = 'return';
     ctx.state.ret = { orderNumber: order.number, stage: 'lines', picked: {}, photos: [] };
