@@ -14,6 +14,7 @@ import { noteChatInbound, type ChatInbound } from '#src/modules/customers/index.
 import { AppError } from '#src/errors.ts';
 import { tellCustomer, type ChatAddress, type Delivery, type ReadyMessages } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
+import { afterAnswers, transcribeInbound } from './transcript.ts';
 import type { ChatEvent, ChatPerson, createChatEngine, InboundEvent, InboundImage, PreparedPhoto } from './engine/engine.ts';
 
 export interface DecodedEvent<E = InboundEvent> {
@@ -137,12 +138,16 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
         const decoded = claimed.map((row) => decodedOf(ready.get(row.id)!));
         const batch = opts.engine.batch(tx);
         await batch.load(decoded.flatMap((d) => (d ? [d.person] : [])));
+        await transcribeInbound(batch, claimed, decoded);
         const replies: Reply[] = [];
+        const answered: boolean[] = [];
         for (const [i, row] of claimed.entries()) {
           const out = await reply(tx, row, decoded[i]!, batch);
+          answered.push(out !== undefined);
           if (out) replies.push(out);
         }
         await batch.flush();
+        await afterAnswers(batch, claimed, decoded, answered);
         await noteChatInbound(tx, inboundOf(claimed, decoded));
         await tellCustomer(tx, replies);
         await markInboundDone(tx, claimed.map((r) => r.id));
@@ -168,7 +173,12 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
         if (!row) return;
         try {
           const decoded = decodedOf(ready);
-          const out = await reply(tx, row, decoded);
+          const batch = opts.engine.batch(tx);
+          if (decoded) await batch.load([decoded.person]);
+          await transcribeInbound(batch, [row], [decoded]);
+          const out = await reply(tx, row, decoded, batch);
+          await batch.flush();
+          await afterAnswers(batch, [row], [decoded], [out !== undefined]);
           await noteChatInbound(tx, inboundOf([row], [decoded]));
           if (out) await tellCustomer(tx, out.to, out.notice, out.delivery);
           queued = out !== undefined;
