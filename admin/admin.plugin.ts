@@ -41,6 +41,7 @@ import { reportsRoutes } from './routes/reports.routes.ts';
 import { settingsRoutes } from './routes/settings/index.ts';
 import { importsRoutes } from './routes/imports.routes.ts';
 import { returnsRoutes } from './routes/returns.routes.ts';
+import { inboxRoutes } from './routes/inbox/index.ts';
 import { isHtmx, languageOf, render, wantsData } from './view.ts';
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates/admin');
@@ -175,6 +176,7 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
   await app.register(settingsRoutes);
   await app.register(importsRoutes);
   await app.register(returnsRoutes);
+  await app.register(inboxRoutes);
 };
 
 export default adminPlugin;

@@ -54,6 +54,10 @@ const matrix = {
   'settings.payments': ['owner'],
   /** Staff accounts: create, change role, reset password, deactivate. */
   'users.manage': ['owner'],
+  /** The chat inbox: every conversation, answering as a person, take over and hand back, assignment, labels. */
+  'inbox.use': ['owner', 'admin', 'staff'],
+  /** The inbox's saved replies (templates picked with "/"). */
+  'inbox.replies': ['owner', 'admin'],
   /** One's own account: password, language. */
   'account.self': ['owner', 'admin', 'staff', 'packer'],
 } as const satisfies Record<string, readonly UserRole[]>;

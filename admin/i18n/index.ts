@@ -21,6 +21,7 @@ import { returnsTexts } from './areas/returns.ts';
 import { settingsTexts } from './areas/settings.ts';
 import { stockTexts } from './areas/stock.ts';
 import { usersTexts } from './areas/users.ts';
+import { inboxTexts } from './areas/inbox.ts';
 
 export type Lang = 'th' | 'en';
 
@@ -48,6 +49,7 @@ const en = {
   ...returnsTexts.en,
   ...settingsTexts.en,
   ...stockTexts.en,
+  ...inboxTexts.en,
 };
 export type MessageKey = keyof typeof en;
 
@@ -73,6 +75,7 @@ const th: Record<MessageKey, string> = {
   ...returnsTexts.th,
   ...settingsTexts.th,
   ...stockTexts.th,
+  ...inboxTexts.th,
 };
 
 /** Both dictionaries, composed from the area files (read by the i18n test). */

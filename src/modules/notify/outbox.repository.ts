@@ -20,7 +20,8 @@ export interface OutboundMessage {
 /** What a queued message is in the conversation's transcript: who says it, and its words when already written. */
 function transcriptOf(msg: OutboundMessage, outboxId: number): OutboundRecord {
   const base = { outboxId, channel: msg.channel, recipient: msg.recipient, dedupeKey: msg.dedupeKey, staffUserId: msg.staffUserId };
-  const sender: MessageSender = 'messages' in msg.payload && msg.payload.by === 'staff' ? 'staff' : msg.dedupeKey.startsWith('reply:') ? 'bot' : 'shop';
+  const byStaff = msg.staffUserId !== undefined || ('messages' in msg.payload && msg.payload.by === 'staff');
+  const sender: MessageSender = byStaff ? 'staff' : msg.dedupeKey.startsWith('reply:') ? 'bot' : 'shop';
   // A notice's words are chosen when it is sent (templates/messages): the transcript renders it from the outbox row.
   if (!('messages' in msg.payload)) return { ...base, sender, kind: 'notice' };
   const out = msg.payload.messages as OutMessage[];
