@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
@@ -26,6 +28,8 @@ beforeAll(async () => {
     TELEGRAM_API_ROOT: tg.apiRoot,
     SHOP_NAME: 'ร้านป้าแดงของฝาก',
     MERCHANT_LINE_TO: MERCHANT_GROUP,
+    // LINE fetches pictures over HTTPS only.
+    PUBLIC_URL: 'https://shop.example.com',
   });
   await makeProduct(t.database.db, { sku: 'KHANOM-PIA', nameTh: 'ขนมเปี๊ยะไส้ถั่ว', nameEn: 'Bean pastry', price: 12_000, stock: { MAIN: 40 } });
   const user = await makeUser(t.database.db, 'staff', { name: 'น้องฝน', language: 'th' });
@@ -178,6 +182,36 @@ describe('the chat inbox', () => {
     const owner = await signIn(t.app, (await makeUser(t.database.db, 'owner')).email);
     expect((await owner.post('/admin/inbox/replies', { title: 'ขอบคุณ', body: 'ขอบคุณคุณ{name}ค่ะ' })).statusCode).toBe(303);
     expect(decodeEntities((await owner.get(`/admin/inbox/${id}`)).body)).toMatch(/data-text="ขอบคุณคุณ.+ค่ะ"/);
+  });
+
+  it('sends a photo checked by its content, served publicly for LINE; a file that is not a picture is refused', async () => {
+    const userId = lineUserId('inbox-line-photo');
+    await lineSays(userId, 'ขอดูรูปสินค้าหน่อยค่ะ');
+    const id = await conversationId('line', userId);
+    const page = await staff.get(`/admin/inbox/${id}`);
+    const messageId = /name="messageId" value="([^"]+)"/.exec(page.body)![1]!;
+    const photo = await readFile(path.join(import.meta.dirname, '../fixtures/slips/02_bbl_clean.jpg'));
+    const upload = (bytes: Buffer, csrf: string) => {
+      const boundary = '----talad-inbox-photo';
+      const part = (name: string, value: string) => `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+      const body = Buffer.concat([
+        Buffer.from(part('_csrf', csrf) + part('messageId', messageId) + part('caption', 'ขนมเปี๊ยะล็อตใหม่ค่ะ')),
+        Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="photo"; filename="a.jpg"\r\ncontent-type: image/jpeg\r\n\r\n`),
+        bytes,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      return t.app.inject({ method: 'POST', url: `/admin/inbox/${id}/photo`, headers: { cookie: staff.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body });
+    };
+    expect((await upload(photo, 'not-the-token')).statusCode).toBe(403);
+    expect((await upload(Buffer.from('%PDF-1.4 not a photo'), staff.csrf)).statusCode).toBe(400);
+    expect((await upload(photo, staff.csrf)).statusCode).toBe(303);
+    await settle(t.app);
+    const sent = JSON.stringify(line.pushes().filter((p) => p.to === userId).at(-1)!.messages);
+    const url = /"originalContentUrl":"([^"]+)"/.exec(sent)?.[1];
+    expect(url).toMatch(/\/media\/chat\/[0-9a-f]{64}\.jpeg$/);
+    const served = await t.app.inject({ method: 'GET', url: new URL(url!).pathname });
+    expect(served.statusCode).toBe(200);
+    expect(served.rawPayload.equals(photo)).toBe(true);
   });
 
   it('a packer gets 403 on the inbox and sees no inbox in the menu', async () => {

@@ -5,3 +5,4 @@ export * from './conversations.repository.ts';
 // The back office's inbox: a conversation per chat identity, its transcript and who answers it.
 export * from './handover.ts';
 export * from './inbox.repository.ts';
+export * from './staff-photos.ts';
