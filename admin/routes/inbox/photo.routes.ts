@@ -2,7 +2,6 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { MAX_IMAGE_BYTES } from '#src/lib/image-guard.ts';
-import { safeEqual } from '#src/modules/accounts/index.ts';
 import { storeStaffPhoto } from '#src/modules/conversations/index.ts';
 import { findCustomer } from '#src/modules/customers/index.ts';
 import type { ChatAddress } from '#src/modules/notify/index.ts';
@@ -11,6 +10,7 @@ import { writeAudit } from '../../audit.ts';
 import { refuse } from '../../auth/guard.ts';
 import { allowed } from '../../auth/roles.ts';
 import { helpers, isHtmx } from '../../view.ts';
+import { formCsrfValid, readMultipartForm } from '../../multipart-form.ts';
 import { headOf } from './conversation.routes.ts';
 
 const fieldsSchema = z.object({ messageId: z.uuid(), caption: z.string().trim().max(500).optional() });
@@ -21,25 +21,9 @@ export const inboxPhotoRoutes: FastifyPluginAsync = async (app) => {
   await app.register(multipart, { limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 1_000 } });
 
   app.post('/inbox/:id/photo', { config: { roles: allowed('inbox.use'), ownCsrf: true } }, async (request, reply) => {
-    const fields: Record<string, string> = {};
-    let file: Buffer | undefined;
-    let tooLarge = false;
-    if (request.isMultipart()) {
-      try {
-        for await (const part of request.parts()) {
-          if (part.type === 'file') {
-            const bytes = await part.toBuffer();
-            if (bytes.length > 0) file = bytes;
-          } else if (typeof part.value === 'string') fields[part.fieldname] = part.value;
-        }
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw err;
-        tooLarge = true;
-      }
-    }
-    const expected = request.admin?.session.csrfToken;
-    const sent = typeof request.headers['x-csrf-token'] === 'string' ? request.headers['x-csrf-token'] : fields._csrf;
-    if (!expected || typeof sent !== 'string' || !safeEqual(sent, expected)) return refuse(request, reply, 'csrf');
+    const form = await readMultipartForm(request);
+    if (!formCsrfValid(request, form)) return refuse(request, reply, 'csrf');
+    const { fields, file, tooLarge } = form;
     const head = await headOf(request, reply);
     if (!head) return reply;
     const { t } = helpers(request);
