@@ -19,6 +19,8 @@ function contentOf(event: ChatEvent): Content {
       return { kind: 'postback', text: event.data };
     case 'image':
       return { kind: 'image', mediaPath: event.photo.kind === 'refused' ? undefined : event.photo.file };
+    case 'sticker':
+      return { kind: 'sticker', sticker: event.label };
     case 'location':
       return { kind: 'location', text: event.address };
     default:

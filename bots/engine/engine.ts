@@ -38,7 +38,8 @@ export type ChatEvent =
   | { kind: 'text'; text: string }
   | { kind: 'postback'; data: string }
   | ImageEvent
-  | { kind: 'sticker' }
+  /** `label`: what the channel says the sticker shows (LINE's first keyword, Telegram's emoji), for the inbox. */
+  | { kind: 'sticker'; label?: string | undefined }
   | { kind: 'location'; address?: string | undefined }
   | { kind: 'follow' }
   | { kind: 'unfollow' };

@@ -27,8 +27,8 @@ async function conversationOf(userId: string) {
 }
 
 async function transcript(conversationId: number) {
-  const { rows } = await t.database.db.execute<{ id: number; direction: string; sender: string; kind: string; text: string | null; inbox_id: number | null; outbox_id: number | null }>(sql`
-    select id, direction, sender, kind, text, inbox_id, outbox_id from chat_messages where conversation_id = ${conversationId} order by id`);
+  const { rows } = await t.database.db.execute<{ id: number; direction: string; sender: string; kind: string; text: string | null; sticker: string | null; inbox_id: number | null; outbox_id: number | null }>(sql`
+    select id, direction, sender, kind, text, sticker, inbox_id, outbox_id from chat_messages where conversation_id = ${conversationId} order by id`);
   return rows;
 }
 
@@ -53,6 +53,8 @@ describe('the inbox transcript', () => {
       ['text', 'สวัสดีค่ะ มีสบู่ไหมคะ'],
       ['sticker', null],
     ]);
+    // A sticker is kept as what LINE says it shows.
+    expect(inbound.map((r) => r.sticker)).toEqual([null, 'Happy']);
     // Every answer the bot queued is in the transcript as the bot's, each after what it answers.
     const out = rows.filter((r) => r.direction === 'out');
     expect(out.length).toBeGreaterThanOrEqual(2);
