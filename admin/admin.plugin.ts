@@ -44,6 +44,7 @@ import { settingsRoutes } from './routes/settings/index.ts';
 import { importsRoutes } from './routes/imports.routes.ts';
 import { returnsRoutes } from './routes/returns.routes.ts';
 import { apiKeysRoutes } from './routes/api-keys.routes.ts';
+import { inboxRoutes } from './routes/inbox/index.ts';
 import { isHtmx, languageOf, render, wantsData } from './view.ts';
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates/admin');
@@ -184,6 +185,7 @@ export const adminPlugin: FastifyPluginAsync = async (app) => {
   await app.register(importsRoutes);
   await app.register(returnsRoutes);
   await app.register(apiKeysRoutes);
+  await app.register(inboxRoutes);
 };
 
 export default adminPlugin;

@@ -3,6 +3,7 @@ import type { OrderChannel, OrderStatus, UserRole } from '#src/db/schema/index.t
 import { addressText } from '#src/lib/address.ts';
 import { formatThaiPhone } from '#src/lib/phone.ts';
 import { users } from '#src/db/schema/index.ts';
+import { waitingCount } from '#src/modules/conversations/index.ts';
 import { can, type Capability } from './auth/roles.ts';
 import { actorText, eventText, moneyReasonText, stockNoteText, stockRefText, type Person } from './events.ts';
 import { formatters, isMessageKey, translator, type Lang, type MessageKey, type Translate } from './i18n/index.ts';
@@ -119,8 +120,11 @@ export async function render(
   if (request.admin) {
     for (const u of await request.server.deps.db.select({ email: users.email, name: users.name, role: users.role }).from(users)) people.set(u.email.toLowerCase(), u);
   }
+  // The nav badge: customers waiting for a person, on every page of those who answer chats.
+  const inboxWaiting = request.admin && h.can('inbox.use') && !data.fragment ? await waitingCount(request.server.deps.db) : 0;
   return reply.code(status).view(template, {
     ...h,
+    inboxWaiting,
     actor: (actor: string) => actorText(actor, people, h),
     event: (e: Parameters<typeof eventText>[0]) => eventText(e, h),
     stockNote: (note: string | null) => stockNoteText(note, h),

@@ -25,6 +25,7 @@ import { addBaselineRoute, recordServerTimes, runAdminListPhase, type AdminListR
 import { measureProductionIdle } from './phases/idle.ts';
 import { startRssSampler } from './phases/memory.ts';
 import { runMixedPhase, type MixedResult } from './phases/mixed.ts';
+import { inboxMarkdown, runInboxPhase } from './phases/inbox.ts';
 import { defaultSlipDir, runSlipBench, type SlipBenchResult } from './slips.ts';
 import { lineEnv } from '../tests/helpers/chat.ts';
 
@@ -112,6 +113,7 @@ async function main() {
   const app = await buildApp(config, { database, logger, skipBootstrap: true, scheduler: false });
   // Server time of the back-office list requests, as Fastify measures it (reply.elapsedTime).
   const listTimes = recordServerTimes(app, '/admin/orders');
+  const inboxTimes = recordServerTimes(app, '/admin/inbox');
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const baseline = await baselineServer(database);
@@ -207,6 +209,11 @@ async function main() {
     nameRequests: 200,
     log: say,
   });
+
+  // The chat inbox with 10,000 conversations and 500,000 messages.
+  say('phase: chat inbox (seeding 10,000 conversations, 500,000 messages)');
+  rss.phase('inbox');
+  const inbox = await runInboxPhase({ database, base, appTimes: inboxTimes, conversations: 10_000, messagesEach: 50, requests: 100, log: say });
 
   // Slip reading with warm workers, in this same process (its tesseract threads count in the RSS).
   // The fixtures live in the repository (tests/fixtures/slips): a fresh clone measures slips too.
@@ -383,10 +390,11 @@ async function main() {
       ``,
     ]),
   ].join('\n');
-  process.stdout.write(`${md}\n`);
+  const report = `${md}\n\n${inboxMarkdown(inbox)}`;
+  process.stdout.write(`${report}\n`);
   const dir = path.dirname(new URL(import.meta.url).pathname);
-  await writeFile(path.join(dir, 'results.md'), md);
-  await writeFile(path.join(dir, 'results.json'), JSON.stringify(results, null, 2));
+  await writeFile(path.join(dir, 'results.md'), report);
+  await writeFile(path.join(dir, 'results.json'), JSON.stringify({ ...results, inbox: { ...inbox, list: { ...inbox.list, times: undefined }, listWaiting: { ...inbox.listWaiting, times: undefined }, listSearch: { ...inbox.listSearch, times: undefined }, conversation: { ...inbox.conversation, times: undefined } } }, null, 2));
   if (cartUnits.rows[0]!.n !== intakeEvents) {
     say(`chat intake lost or doubled events: ${cartUnits.rows[0]!.n} cart units for ${intakeEvents} events`);
     process.exitCode = 1;
@@ -401,4 +409,24 @@ function fractions(correct: Record<string, number>, n: number): Record<string, n
   return Object.fromEntries(Object.entries(correct).map(([k, v]) => [k, n ? Math.round((v / n) * 1000) / 1000 : 0]));
 }
 
-await main();
+/** `npm run bench -- --only=inbox`: that one phase, on its own database, written to bench/results-inbox.md. */
+async function inboxOnly() {
+  const { database, label } = await benchDatabase();
+  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'warn', API_TOKEN: token, SEED_DEMO: 'false', DATA_DIR: path.join(os.tmpdir(), 'talad-bench') });
+  await bootstrap(database.db, config, logger);
+  const app = await buildApp(config, { database, logger, skipBootstrap: true, scheduler: false });
+  const inboxTimes = recordServerTimes(app, '/admin/inbox');
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  say(`phase: chat inbox only (${label})`);
+  const inbox = await runInboxPhase({ database, base, appTimes: inboxTimes, conversations: 10_000, messagesEach: 50, requests: 100, log: say });
+  await app.close();
+  await database.close();
+  const md = `Machine: ${os.cpus().length} cores; Node ${process.version}; database: ${label}.\n\n${inboxMarkdown(inbox)}`;
+  process.stdout.write(`${md}\n`);
+  await writeFile(path.join(path.dirname(new URL(import.meta.url).pathname), 'results-inbox.md'), md);
+}
+
+const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined);
+if (onlyArg !== undefined && onlyArg !== 'inbox') throw new Error(`--only knows one phase: inbox (got ${onlyArg})`);
+await (onlyArg === 'inbox' ? inboxOnly() : main());

@@ -14,6 +14,7 @@ import { noteChatInbound, type ChatInbound } from '#src/modules/customers/index.
 import { AppError } from '#src/errors.ts';
 import { tellCustomer, type ChatAddress, type Delivery, type ReadyMessages } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
+import { afterAnswers, transcribeInbound } from './transcript.ts';
 import type { ChatEvent, ChatPerson, createChatEngine, InboundEvent, InboundImage, PreparedPhoto } from './engine/engine.ts';
 
 export interface DecodedEvent<E = InboundEvent> {
@@ -170,13 +171,19 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
           if (out !== undefined) linked.set(i, out);
         }
         const batch = opts.engine.batch(tx);
-        await batch.load(decoded.flatMap((d, i) => (d && !linked.has(i) ? [d.person] : [])));
+        // A merchant's linking code is not a customer's message: no conversation, no transcript.
+        const forEngine = decoded.map((d, i) => (linked.has(i) ? null : d));
+        await batch.load(forEngine.flatMap((d) => (d ? [d.person] : [])));
+        await transcribeInbound(batch, claimed, forEngine);
         const replies: Reply[] = [];
+        const answered: boolean[] = [];
         for (const [i, row] of claimed.entries()) {
           const out = linked.has(i) ? linked.get(i) : await reply(tx, row, decoded[i]!, batch);
+          answered.push(out !== undefined);
           if (out) replies.push(out);
         }
         await batch.flush();
+        await afterAnswers(batch, claimed, forEngine, answered);
         await noteChatInbound(tx, inboundOf(claimed, decoded));
         await tellCustomer(tx, replies);
         await markInboundDone(tx, claimed.map((r) => r.id));
@@ -193,6 +200,17 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
     return true;
   }
 
+  /** A customer's event on its own: transcribed, answered, its slip linked and an unused reply token kept. */
+  async function answerOne(tx: Tx, row: ChatInboxRow, decoded: DecodedEvent<ChatEvent> | null): Promise<Reply | undefined> {
+    const batch = opts.engine.batch(tx);
+    if (decoded) await batch.load([decoded.person]);
+    await transcribeInbound(batch, [row], [decoded]);
+    const out = await reply(tx, row, decoded, batch);
+    await batch.flush();
+    await afterAnswers(batch, [row], [decoded], [out !== undefined]);
+    return out;
+  }
+
   /** One event in its own transaction; a failure is recorded (and retried later, or apologised for). */
   async function processOne(leased: ChatInboxRow, ready: Ready): Promise<boolean> {
     let failure: { row: ChatInboxRow; err: unknown } | undefined;
@@ -205,7 +223,7 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
         try {
           const decoded = decodedOf(ready);
           const link = await linkReply(tx, row, decoded, after);
-          const out = link === undefined ? await reply(tx, row, decoded) : (link ?? undefined);
+          const out = link === undefined ? await answerOne(tx, row, decoded) : (link ?? undefined);
           await noteChatInbound(tx, inboundOf([row], [decoded]));
           if (out) await tellCustomer(tx, out.to, out.notice, out.delivery);
           queued = out !== undefined;

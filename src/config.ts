@@ -293,7 +293,12 @@ function toConfig(e: Env) {
     },
     /** Where the carrier APIs are, also for credentials saved in Settings. */
     carrierApiUrls: { flash: e.FLASH_API_BASE_URL, thaipost: e.THAIPOST_API_BASE_URL },
-    merchant: { lineTo: e.MERCHANT_LINE_TO, telegramChatId: e.MERCHANT_TELEGRAM_CHAT_ID },
+    merchant: {
+      lineTo: e.MERCHANT_LINE_TO,
+      telegramChatId: e.MERCHANT_TELEGRAM_CHAT_ID,
+      /** How long the bot keeps quiet after a hand-over to a person when nobody hands it back (Settings → notifications). */
+      handoverMinutes: 60,
+    },
     jobs: {
       unpaidReminderMs: e.UNPAID_REMINDER_HOURS * 3_600_000,
       unpaidCancelMs: e.UNPAID_CANCEL_HOURS * 3_600_000,

@@ -56,6 +56,10 @@ const matrix = {
   'users.manage': ['owner'],
   /** API keys for the JSON API: make, name, list and revoke (the owner sees everyone's, an admin their own). */
   'apikeys.manage': ['owner', 'admin'],
+  /** The chat inbox: every conversation, answering as a person, take over and hand back, assignment, labels. */
+  'inbox.use': ['owner', 'admin', 'staff'],
+  /** The inbox's saved replies (templates picked with "/"). */
+  'inbox.replies': ['owner', 'admin'],
   /** One's own account: password, language. */
   'account.self': ['owner', 'admin', 'staff', 'packer'],
 } as const satisfies Record<string, readonly UserRole[]>;

@@ -23,6 +23,7 @@ import { settingsTexts } from './areas/settings.ts';
 import { stockTexts } from './areas/stock.ts';
 import { usersTexts } from './areas/users.ts';
 import { setupTexts } from './areas/setup.ts';
+import { inboxTexts } from './areas/inbox.ts';
 
 export type Lang = 'th' | 'en';
 
@@ -52,6 +53,7 @@ const en = {
   ...stockTexts.en,
   ...faqTexts.en,
   ...setupTexts.en,
+  ...inboxTexts.en,
 };
 export type MessageKey = keyof typeof en;
 
@@ -79,6 +81,7 @@ const th: Record<MessageKey, string> = {
   ...stockTexts.th,
   ...faqTexts.th,
   ...setupTexts.th,
+  ...inboxTexts.th,
 };
 
 /** Both dictionaries, composed from the area files (read by the i18n test). */

@@ -1,28 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { inArray } from 'drizzle-orm';
-import { customers, type OutboxPayload } from '#src/db/schema/index.ts';
+import { customers } from '#src/db/schema/index.ts';
 import { upcomingReminders } from '#src/jobs/customers.remind-reorder.job.ts';
-import { deadMessages, noticeOf, resendDeadMessage, skippedMessages } from '#src/modules/notify/index.ts';
+import { deadMessages, resendDeadMessage, skippedMessages } from '#src/modules/notify/index.ts';
 import type { OutboxRow } from '#src/db/schema/index.ts';
-import { renderNotice } from '#templates/messages/index.ts';
+import { customerText } from '../outbox-text.ts';
 import { writeAudit } from '../audit.ts';
 import { allowed } from '../auth/roles.ts';
 import { render } from '../view.ts';
-
-/** A queued message as its customer would read it: the texts of its messages, in their language. */
-function customerText(payload: OutboxPayload): string {
-  try {
-    const { notice, locale } = noticeOf(payload);
-    const out = notice.kind === 'chat.messages' ? notice.messages : renderNotice(notice, locale);
-    return out
-      .map((x) => (x.type === 'text' ? x.text : x.type === 'image' ? (x.caption ?? x.altText) : x.altText))
-      .join(' · ')
-      .slice(0, 300);
-  } catch {
-    return '';
-  }
-}
 
 /** An outbox row as the page lists it: to whom, when, and what it says in the customer's language (marked with it). */
 const listed = (m: OutboxRow) => ({

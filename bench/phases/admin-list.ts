@@ -40,13 +40,13 @@ export function addBaselineRoute(app: FastifyInstance, database: Database) {
   });
 }
 
-interface Captured {
+export interface Captured {
   text: string;
   values: unknown[];
 }
 
 /** Runs `fn` while remembering every query sent through the pool (drizzle's node-postgres driver calls pool.query). */
-async function captureQueries(pool: pg.Pool, fn: () => Promise<void>): Promise<Captured[]> {
+export async function captureQueries(pool: pg.Pool, fn: () => Promise<void>): Promise<Captured[]> {
   const captured: Captured[] = [];
   const original = pool.query;
   const spy = function (this: pg.Pool, ...args: unknown[]) {
@@ -79,14 +79,14 @@ export interface Explained {
 const indexScan = /Index Scan|Index Only Scan|Bitmap Index Scan/;
 const seqScanOnOrders = /Seq Scan on orders\b/;
 
-async function explain(pool: pg.Pool, label: string, q: Captured): Promise<Explained> {
+export async function explain(pool: pg.Pool, label: string, q: Captured): Promise<Explained> {
   const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${q.text}`, q.values);
   const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
   return { label, sql: q.text, plan, usesIndex: indexScan.test(plan) && !seqScanOnOrders.test(plan), sorted: /^\s*(->\s*)?Sort\b/m.test(plan) };
 }
 
 /** GETs `url` and fails loudly unless it answers 200. */
-async function getOk(url: string, cookie: string): Promise<string> {
+export async function getOk(url: string, cookie: string): Promise<string> {
   const res = await fetch(url, { headers: { cookie }, redirect: 'manual' });
   const body = await res.text();
   if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${body.slice(0, 200)}`);
@@ -138,7 +138,7 @@ export interface Timing {
   times: number[];
 }
 
-async function timeRequests(urls: string[], cookie: string, server: ServerTimes, check?: (body: string, i: number) => void): Promise<Timing> {
+export async function timeRequests(urls: string[], cookie: string, server: ServerTimes, check?: (body: string, i: number) => void): Promise<Timing> {
   server.take();
   const roundTrips: number[] = [];
   for (const [i, url] of urls.entries()) {

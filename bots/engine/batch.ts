@@ -14,7 +14,9 @@ import { listCatalogCards, type CatalogCard } from '#src/modules/catalog/index.t
 import {
   conversationKey,
   findConversations,
+  handoverOf,
   saveCartChanges,
+  type HandoverState,
   saveSessionStates,
   type CartChange,
   type StoredConversation,
@@ -61,6 +63,7 @@ export function createChatBatch<State extends Record<string, unknown>>(tx: Tx) {
   const carts = new Map<number, { stored: Map<number, number>; cart: Cart }>();
   const states = new Map<number, State>();
   const available = new Map<number, number>();
+  const handovers = new Map<number, HandoverState>();
   let catalog: Promise<{ cards: CatalogCard[]; index: CatalogIndex<CatalogCard>; bySku: Map<string, CatalogCard> }> | undefined;
 
   return {
@@ -84,8 +87,18 @@ export function createChatBatch<State extends Record<string, unknown>>(tx: Tx) {
       for (const { input, customer, identityId } of made) {
         conversations.set(conversationKey(input.channel, input.externalId), { customer, identityId, state: undefined, cart: new Map(), created: true });
       }
+      // Who answers each conversation (the bot, or a person in the back office), one query for all.
+      const ids = [...found.values()].map((c) => c.identityId);
+      for (const [id, h] of await handoverOf(tx, ids)) handovers.set(id, h);
       // Made by another transaction a moment ago: read like anyone else's.
       if (made.length < newcomers.length) await this.load(newcomers);
+    },
+    /** Who answers the conversation: undefined when it never left the bot. */
+    handover(identityId: number): HandoverState | undefined {
+      return handovers.get(identityId);
+    },
+    setHandover(identityId: number, state: HandoverState) {
+      handovers.set(identityId, state);
     },
     /** The person's customer, identity, state and cart; made first for someone new. */
     async conversation(person: BatchPerson): Promise<BatchConversation<State>> {

@@ -40,8 +40,6 @@ export interface SessionState extends Record<string, unknown> {
   delivery?: DeliveryDetails;
   /** Delivery details given so far at the address step; `checked` is the postcode already asked about. */
   draft?: Partial<DeliveryDetails> & { checked?: string | undefined };
-  /** A person answers this conversation until then (ISO time): the bot stays quiet. */
-  handover?: string | undefined;
   ret?: ReturnChatState;
 }
 

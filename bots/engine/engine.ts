@@ -38,7 +38,8 @@ export type ChatEvent =
   | { kind: 'text'; text: string }
   | { kind: 'postback'; data: string }
   | ImageEvent
-  | { kind: 'sticker' }
+  /** `label`: what the channel says the sticker shows (LINE's first keyword, Telegram's emoji), for the inbox. */
+  | { kind: 'sticker'; label?: string | undefined }
   | { kind: 'location'; address?: string | undefined }
   | { kind: 'follow' }
   | { kind: 'unfollow' };
@@ -153,15 +154,16 @@ export function createChatEngine(deps: ChatEngineDeps) {
         // Nobody to answer: a blocked LINE account cannot receive messages.
         return [];
       case 'sticker':
-        return [text(m.sticker, mainButtons(m))];
+        return handover.quiet(ctx) ? [] : [text(m.sticker, mainButtons(m))];
       case 'location':
+        if (handover.quiet(ctx) && state.step !== 'await_address') return [];
         return state.step === 'await_address' ? checkout.location(ctx, event.address) : [text(m.notUnderstood, mainButtons(m))];
       case 'image':
         return slips.image(ctx, event);
       case 'text':
       case 'postback':
         // A person is answering: the bot stays quiet unless the customer asks for it back.
-        if (handover.quiet(ctx, command!)) return [];
+        if (handover.quiet(ctx, command!.intent)) return [];
         return answer(ctx, command!);
     }
   }

@@ -16,7 +16,9 @@ export const lineEvent = z.looseObject({
   source: source.optional(),
   replyToken: z.string().optional(),
   mode: z.string().optional(),
-  message: z.looseObject({ type: z.string(), id: z.string().optional(), text: z.string().optional(), address: z.string().optional() }).optional(),
+  message: z
+    .looseObject({ type: z.string(), id: z.string().optional(), text: z.string().optional(), address: z.string().optional(), keywords: z.array(z.string().max(100)).max(20).optional() })
+    .optional(),
   postback: z.looseObject({ data: z.string() }).optional(),
   deliveryContext: z.looseObject({ isRedelivery: z.boolean() }).optional(),
 });
@@ -85,7 +87,7 @@ function toChatEvent(e: LineEvent, clients: LineClients): ChatEvent | null {
       const m = e.message;
       if (!m) return null;
       if (m.type === 'text' && m.text !== undefined) return { kind: 'text', text: m.text };
-      if (m.type === 'sticker') return { kind: 'sticker' };
+      if (m.type === 'sticker') return { kind: 'sticker', label: m.keywords?.[0] };
       if (m.type === 'location') return { kind: 'location', address: m.address };
       if (m.type === 'image' && m.id) {
         const id = m.id;

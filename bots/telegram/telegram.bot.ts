@@ -96,7 +96,7 @@ export function createTelegramDecoder(bot: Bot, logger: Logger): InboundDecoder 
       } else if (msg.document && msg.document.mime_type?.startsWith('image/')) {
         const fileId = msg.document.file_id;
         event = { kind: 'image', reference: `telegram:${fileId}`, fetch: () => download(bot, fileId) };
-      } else if (msg.sticker) event = { kind: 'sticker' };
+      } else if (msg.sticker) event = { kind: 'sticker', label: msg.sticker.emoji };
       else if (msg.location) event = { kind: 'location' };
       else event = { kind: 'text', text: typeof msg.caption === 'string' ? msg.caption : '' };
       return decoded(msg.chat.id, msg.from, event);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { mediaFileName, productMediaDir } from '../modules/catalog/index.ts';
+import { staffPhotoDir, staffPhotoName } from '../modules/conversations/index.ts';
 
 const params = z.object({
   productId: z.string().regex(/^[1-9]\d{0,9}$/),
@@ -26,6 +27,20 @@ export async function mediaRoutes(app: FastifyInstance) {
     if (!body) return notFound();
     return reply
       .type('image/webp')
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('x-content-type-options', 'nosniff')
+      .send(body);
+  });
+
+  /** GET /media/chat/<sha256>.<format>: photos staff sent from the inbox (LINE fetches them); named by content, never changed. */
+  app.get('/media/chat/:file', { schema: { hide: true } }, async (request, reply) => {
+    const file = (request.params as { file?: unknown }).file;
+    const notFound = () => reply.status(404).header('cache-control', 'no-store').send({ error: { code: 'NOT_FOUND', message: 'No such image' } });
+    if (typeof file !== 'string' || !staffPhotoName.test(file)) return notFound();
+    const body = await readFile(path.join(staffPhotoDir(app.deps.config.dataDir), file)).catch(() => undefined);
+    if (!body) return notFound();
+    return reply
+      .type(`image/${file.split('.')[1]}`)
       .header('cache-control', 'public, max-age=31536000, immutable')
       .header('x-content-type-options', 'nosniff')
       .send(body);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRoutesOf, type AdminRouteInfo } from '#admin/admin.plugin.ts';
 import { allowed, roles } from '#admin/auth/roles.ts';
 import { withTransaction } from '#src/db/client.ts';
-import { importRuns, refunds, returnRequests, type User, type UserRole } from '#src/db/schema/index.ts';
+import { chatMessages, conversations, customerIdentities, importRuns, refunds, returnRequests, type User, type UserRole } from '#src/db/schema/index.ts';
 import { issueCreditNote, issueInvoice } from '#src/modules/billing/index.ts';
 import { findWarehouseByCode } from '#src/modules/inventory/index.ts';
 import { findOrderByNumber } from '#src/modules/orders/index.ts';
@@ -31,6 +31,8 @@ let otherCustomerId: number;
 let productRunId: number;
 let financeRefundId: number;
 let warehouseId: number;
+let conversationId: number;
+let photoMessageId: number;
 
 beforeAll(async () => {
   t = await buildTestApp();
@@ -82,6 +84,15 @@ beforeAll(async () => {
   productRunId = products!.id;
   customerId = order.customerId;
   otherCustomerId = (await makeCustomer(db)).id;
+  // A chat conversation with a photo the customer sent, for the inbox's pages.
+  const [identity] = await db.insert(customerIdentities).values({ customerId, channel: 'line', externalId: `U${'1'.repeat(32)}` }).returning();
+  const [conversation] = await db.insert(conversations).values({ identityId: identity!.id, channel: 'line' }).returning();
+  conversationId = conversation!.id;
+  const [photo] = await db
+    .insert(chatMessages)
+    .values({ conversationId, direction: 'in', sender: 'customer', channel: 'line', kind: 'image', mediaPath: imagePath })
+    .returning();
+  photoMessageId = photo!.id;
   // A refund paid with a slip from the finance page.
   const [paidRefund] = await db
     .insert(refunds)
@@ -106,6 +117,8 @@ function concrete(route: AdminRouteInfo): string {
     .replace('/products/:id', `/products/${productId}`)
     .replace('/customers/:id/merge/:otherId', `/customers/${customerId}/merge/${otherCustomerId}`)
     .replace('/customers/:id', `/customers/${customerId}`)
+    .replace('/inbox/:id/media/:messageId', `/inbox/${conversationId}/media/${photoMessageId}`)
+    .replace('/inbox/:id', `/inbox/${conversationId}`)
     .replace('/warehouses/:id', `/warehouses/${warehouseId}`)
     .replace('/print/notes/:number', `/print/notes/${noteNumber}`)
     .replace(':number', number)
@@ -115,7 +128,7 @@ function concrete(route: AdminRouteInfo): string {
 }
 
 /** The event stream never ends, so it is checked over a real connection in admin-orders.test.ts. */
-const streams = new Set(['/admin/events']);
+const streams = new Set(['/admin/events', '/admin/inbox/events']);
 /** Pages of a run kept in memory for a while (a bulk booking's progress): an unknown run is 404 to those allowed. */
 const transient = new Set(['/admin/orders/bulk/book/:id']);
 

@@ -84,7 +84,7 @@ describe('applySettings', () => {
     expect(shop).toMatchObject({ name: 'ร้านใหม่', taxId: '0105536112014', vatRegistered: true, returnWindowDays: 14, locale: 'en', timeZone: 'Asia/Tokyo' });
     expect(config.promptPayId).toBe('0105536112014');
     expect(config.receivers).toEqual({ accounts: ['1234567890'], names: ['บจก. ร้านใหม่'], payTo: [{ bank: '004', number: '1234567890', name: 'บจก. ร้านใหม่' }] });
-    expect(config.merchant).toEqual({ lineTo: undefined, telegramChatId: '-100200' });
+    expect(config.merchant).toEqual({ lineTo: undefined, telegramChatId: '-100200', handoverMinutes: 60 });
     expect(config.jobs).toMatchObject({ unpaidReminderMs: 3_600_000, unpaidCancelMs: 12 * 3_600_000, quietHours: { from: 22, to: 8 }, dailySummaryHour: 19, reorderReminders: false });
     expect(shippingFeeFor({ subtotal: 5000, weightGrams: 0, items: 3 }, shop.shipping)).toBe(6000);
     expect(shippingFeeFor({ subtotal: 100000, weightGrams: 0, items: 3 }, shop.shipping)).toBe(0);

@@ -183,8 +183,8 @@ export const forms: { [S in SettingsSection]: { toForm(d: SectionData<S>): Body;
     },
   },
   notifications: {
-    toForm: (d) => ({ lineTo: d.lineTo ?? '', telegramChatId: d.telegramChatId ?? '' }),
-    fromForm: (b) => ({ lineTo: opt(b.lineTo), telegramChatId: opt(b.telegramChatId) }),
+    toForm: (d) => ({ lineTo: d.lineTo ?? '', telegramChatId: d.telegramChatId ?? '', handoverMinutes: String(d.handoverMinutes) }),
+    fromForm: (b) => ({ lineTo: opt(b.lineTo), telegramChatId: opt(b.telegramChatId), handoverMinutes: opt(b.handoverMinutes) === undefined ? undefined : num(b.handoverMinutes) }),
   },
   reminders: {
     toForm: (d) => ({

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { safeEqual } from '#src/modules/accounts/index.ts';
 import { readLogo, storeLogo } from '#src/modules/settings/index.ts';
 import { refuse } from '../../auth/guard.ts';
 import { allowed } from '../../auth/roles.ts';
 import { helpers } from '../../view.ts';
-import type { Body } from './forms.ts';
+import { formCsrfValid, readMultipartForm } from '../../multipart-form.ts';
 import { auditFor, showSettings } from './page.ts';
 
 /** The shop's logo: uploaded (multipart, registered by the settings plugin), removed, and served to pages. */
@@ -15,29 +14,9 @@ export const logoRoutes: FastifyPluginAsync = async (app) => {
   /** The logo upload arrives as multipart: the CSRF token is checked once its fields are read. */
   app.post('/settings/logo', { config: { ...manage, ownCsrf: true } }, async (request, reply) => {
     const { t } = helpers(request);
-    const fields: Record<string, string> = {};
-    let file: Buffer | undefined;
-    let tooLarge = false;
-    if (request.isMultipart()) {
-      try {
-        for await (const part of request.parts()) {
-          if (part.type === 'file') {
-            const bytes = await part.toBuffer();
-            if (bytes.length > 0) file = bytes;
-          } else if (typeof part.value === 'string') fields[part.fieldname] = part.value;
-        }
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw err;
-        tooLarge = true;
-      }
-    } else {
-      const b = (request.body ?? {}) as Body;
-      if (typeof b._csrf === 'string') fields._csrf = b._csrf;
-    }
-    const expected = request.admin?.session.csrfToken;
-    const sent = typeof request.headers['x-csrf-token'] === 'string' ? request.headers['x-csrf-token'] : fields._csrf;
-    if (!expected || typeof sent !== 'string' || !safeEqual(sent, expected)) return refuse(request, reply, 'csrf');
-
+    const form = await readMultipartForm(request);
+    if (!formCsrfValid(request, form)) return refuse(request, reply, 'csrf');
+    const { file, tooLarge } = form;
     const stored = !tooLarge && file ? await storeLogo(config.dataDir, file) : { ok: false as const };
     if (!stored.ok) return showSettings(app, request, reply, 'profile', { errors: { logo: t(file || tooLarge ? 'settings.error.logo' : 'settings.error.logoMissing') } }, 400);
     const profile = { ...app.deps.settings.values('profile'), logoPath: stored.logoPath };

@@ -3,6 +3,7 @@ import type { CatalogCard } from '#src/modules/catalog/index.ts';
 import { listCategoriesInUse } from '#src/modules/catalog/index.ts';
 import { MAX_CARDS, MAX_QUICK_REPLIES, type Button, type OutMessage, type ProductCard } from '../messages.ts';
 import { understand } from '../understanding/index.ts';
+import { buildProductCard } from '../product-card.ts';
 import { mainButtons, menuButton, nameOf, text, type Command, type CommandHandlers, type Ctx, type FeatureDeps } from '../context.ts';
 
 const PAGE_SIZE = 10;
@@ -64,19 +65,7 @@ export function createBrowse({ config }: FeatureDeps) {
   }
 
   function productCard(ctx: Ctx, item: CatalogCard, available: number): ProductCard {
-    const { m, locale } = ctx;
-    const image = item.images[0];
-    const description = locale === 'th' ? item.descriptionTh : item.descriptionEn;
-    return {
-      sku: item.sku,
-      title: nameOf(item, locale),
-      subtitle: description || undefined,
-      price: ctx.money(item.price),
-      imageUrl: image ? (/^https?:\/\//.test(image) ? image : `${config.publicUrl}${image.startsWith('/') ? '' : '/'}${image}`) : undefined,
-      inStock: available > 0,
-      stockLabel: available > 0 ? m.inStock : m.outOfStock,
-      buttons: available > 0 ? [{ label: m.button.add, command: `${item.sku} x1` }] : [],
-    };
+    return buildProductCard(item, available, { m: ctx.m, locale: ctx.locale, money: ctx.money, publicUrl: config.publicUrl });
   }
 
   /** "ชาเขียวราคาเท่าไหร่", "กาแฟหมดยัง": the price and what is left, from the catalog. */

@@ -1,36 +1,39 @@
 /**
  * A person instead of the bot: asked for ("ขอคุยกับแอดมิน"), the bot says a person will answer, the
- * merchant is told, and the bot stays quiet in that conversation until the customer asks for it back
- * or HANDOVER_MINUTES pass. Questions are answered from the shop's FAQ (Settings → FAQ) when it has
- * the answer; the others go to the merchant the same way, without the silence, and the conversation
- * stays where it was.
+ * merchant is told, and the conversation waits for a person in the back office's inbox. While it is a
+ * person's (waiting, or taken over by staff) the bot stays quiet — orders, slips and notices still
+ * work — until staff hand it back, the customer asks for the bot, or the minutes of silence set in
+ * Settings pass (the state machine is src/modules/conversations/handover.ts). Questions are answered
+ * from the shop's FAQ (Settings → FAQ) when it has the answer; the others go to the merchant the same
+ * way, without the silence, and the conversation stays where it was.
  */
+import { botQuiet, moveHandover } from '#src/modules/conversations/index.ts';
 import { notifyMerchant } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
-import { mainButtons, text, type Command, type CommandHandlers, type Ctx, type FeatureDeps } from '../context.ts';
+import { mainButtons, text, type CommandHandlers, type Ctx, type FeatureDeps } from '../context.ts';
 import { answerFromFaq } from '../understanding/index.ts';
-
-/** How long the bot keeps quiet after a hand-over when nobody hands the conversation back. */
-export const HANDOVER_MINUTES = 60;
 
 export function createHandover({ config }: FeatureDeps) {
   const shopWords = allMessages[config.shop.locale];
   const who = (ctx: Ctx) => `${ctx.customer.name} (${ctx.channel})`;
+  const minutes = () => config.merchant.handoverMinutes;
 
   return {
     commands: {
       human: async (ctx) => {
-        ctx.state.handover = new Date(Date.now() + HANDOVER_MINUTES * 60_000).toISOString();
+        const moved = await moveHandover(ctx.tx, { identityId: ctx.identityId, channel: ctx.channel }, { type: 'customer_asked' }, minutes());
+        ctx.batch.setHandover(ctx.identityId, moved!.after);
         await notifyMerchant(
           ctx.tx,
           config,
-          { kind: 'chat.messages', messages: [text(shopWords.merchantHandover(who(ctx), ctx.said ?? '', HANDOVER_MINUTES))] },
-          `handover:${ctx.identityId}:${ctx.state.handover}`,
+          { kind: 'chat.messages', messages: [text(shopWords.merchantHandover(who(ctx), ctx.said ?? '', minutes()))] },
+          `handover:${ctx.identityId}:${moved!.after.handoverUntil!.toISOString()}`,
         );
-        return [text(ctx.m.handedOver(HANDOVER_MINUTES), [{ label: ctx.m.button.backToBot, command: 'คุยกับบอท' }])];
+        return [text(ctx.m.handedOver(minutes()), [{ label: ctx.m.button.backToBot, command: 'คุยกับบอท' }])];
       },
-      resume_bot: (ctx) => {
-        delete ctx.state.handover;
+      resume_bot: async (ctx) => {
+        const moved = await moveHandover(ctx.tx, { identityId: ctx.identityId, channel: ctx.channel }, { type: 'customer_resumed' }, minutes());
+        ctx.batch.setHandover(ctx.identityId, moved!.after);
         return [text(ctx.m.handedBack, mainButtons(ctx.m))];
       },
       question: async (ctx, command) => {
@@ -47,15 +50,11 @@ export function createHandover({ config }: FeatureDeps) {
       },
     } satisfies CommandHandlers,
 
-    /** While a person answers, the bot says nothing; the hand-over ends when its time is up or the customer asks for the bot. */
-    quiet(ctx: Ctx, command: Command): boolean {
-      const until = ctx.state.handover;
-      if (!until) return false;
-      if (Date.parse(until) <= Date.now() || command.intent === 'resume_bot') {
-        if (command.intent !== 'resume_bot') delete ctx.state.handover;
-        return false;
-      }
-      return true;
+    /** While a person has the conversation, the bot says nothing, unless the customer asks for it back. */
+    quiet(ctx: Ctx, intent?: string): boolean {
+      if (intent === 'resume_bot') return false;
+      const handover = ctx.batch.handover(ctx.identityId);
+      return handover !== undefined && botQuiet(handover, new Date());
     },
   };
 }

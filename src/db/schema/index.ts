@@ -13,3 +13,4 @@ export * from './billing.ts';
 export * from './settings.ts';
 export * from './imports.ts';
 export * from './returns.ts';
+export * from './inbox.ts';

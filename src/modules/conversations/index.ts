@@ -3,3 +3,7 @@
 // web chat's transcript.
 export * from './conversations.repository.ts';
 export * from './webchat-uploads.ts';
+// The back office's inbox: a conversation per chat identity, its transcript and who answers it.
+export * from './handover.ts';
+export * from './inbox.repository.ts';
+export * from './staff-photos.ts';

@@ -1,6 +1,8 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
-import { outbox, type OutboxPayload, type OutboxRow } from '../../db/schema/index.ts';
+import { outbox, type MessageSender, type OutboxPayload, type OutboxRow } from '../../db/schema/index.ts';
+import { recordOutboundMessages, type OutboundRecord } from '../conversations/index.ts';
+import type { OutMessage } from '../../ports/messages.ts';
 
 export interface OutboundMessage {
   channel: 'line' | 'telegram' | 'webchat' | 'facebook' | 'instagram';
@@ -11,6 +13,24 @@ export interface OutboundMessage {
   dedupeKey: string;
   replyToken?: string | undefined;
   replyTokenExpiresAt?: Date | undefined;
+  /** The staff member who wrote it (a reply from the inbox), for the transcript. */
+  staffUserId?: number | undefined;
+}
+
+/** What a queued message is in the conversation's transcript: who says it, and its words when already written. */
+function transcriptOf(msg: OutboundMessage, outboxId: number): OutboundRecord {
+  const base = { outboxId, channel: msg.channel, recipient: msg.recipient, dedupeKey: msg.dedupeKey, staffUserId: msg.staffUserId };
+  const byStaff = msg.staffUserId !== undefined || ('messages' in msg.payload && msg.payload.by === 'staff');
+  const sender: MessageSender = byStaff ? 'staff' : msg.dedupeKey.startsWith('reply:') ? 'bot' : 'shop';
+  // A notice's words are chosen when it is sent (templates/messages): the transcript renders it from the outbox row.
+  if (!('messages' in msg.payload)) return { ...base, sender, kind: 'notice' };
+  const out = msg.payload.messages as OutMessage[];
+  const text = out
+    .map((x) => (x.type === 'text' ? x.text : x.type === 'image' ? (x.caption ?? x.altText) : [x.altText, ...x.cards.map((c) => `${c.title} ${c.price}`)].join('\n')))
+    .join('\n');
+  const image = out.find((x) => x.type === 'image');
+  const kind = out.length === 1 ? out[0]!.type : 'messages';
+  return { ...base, sender, kind, text, mediaPath: image?.type === 'image' ? image.url : undefined };
 }
 
 /**
@@ -33,7 +53,13 @@ export async function enqueueMessages(tx: Tx, msgs: OutboundMessage[]): Promise<
       })),
     )
     .onConflictDoNothing({ target: outbox.dedupeKey })
-    .returning({ id: outbox.id });
+    .returning({ id: outbox.id, dedupeKey: outbox.dedupeKey });
+  // Each message queued for a customer joins their conversation's transcript, once (as the outbox row is).
+  const byKey = new Map(msgs.map((m) => [m.dedupeKey, m]));
+  await recordOutboundMessages(
+    tx,
+    inserted.map((row) => transcriptOf(byKey.get(row.dedupeKey)!, row.id)),
+  );
   return inserted.length;
 }
 

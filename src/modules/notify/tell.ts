@@ -17,6 +17,8 @@ export interface Delivery {
   key: string;
   replyToken?: string | undefined;
   replyTokenExpiresAt?: Date | undefined;
+  /** Staff wrote it (a reply from the inbox): who, for the conversation's transcript. */
+  staffUserId?: number | undefined;
 }
 
 export interface Told {
@@ -103,6 +105,7 @@ function toChat(to: ChatAddress, notice: CustomerNotice, delivery: Delivery): Ou
     dedupeKey: delivery.key,
     replyToken: delivery.replyToken,
     replyTokenExpiresAt: delivery.replyTokenExpiresAt,
+    staffUserId: delivery.staffUserId,
   };
 }
 

@@ -114,6 +114,7 @@ export function applySettings(config: SettingsTarget, rows: readonly SettingsRow
   const n = s.notifications;
   config.merchant.lineTo = n ? n.lineTo : env.merchant.lineTo;
   config.merchant.telegramChatId = n ? n.telegramChatId : env.merchant.telegramChatId;
+  config.merchant.handoverMinutes = n ? n.handoverMinutes : env.merchant.handoverMinutes;
 
   const r = s.reminders;
   config.jobs.unpaidReminderMs = r ? Math.round(r.unpaidReminderHours * 3_600_000) : env.jobs.unpaidReminderMs;
@@ -179,7 +180,7 @@ export function currentValues(config: SettingsTarget): { [S in SettingsSection]:
       flash: shop.carrierSecrets.flash,
       thaipost: shop.carrierSecrets.thaipost,
     },
-    notifications: { lineTo: config.merchant.lineTo, telegramChatId: config.merchant.telegramChatId },
+    notifications: { lineTo: config.merchant.lineTo, telegramChatId: config.merchant.telegramChatId, handoverMinutes: config.merchant.handoverMinutes },
     reminders: {
       unpaidReminderHours: jobs.unpaidReminderMs / 3_600_000,
       unpaidCancelHours: jobs.unpaidCancelMs / 3_600_000,

@@ -143,6 +143,8 @@ export const notificationsSchema = z.object({
     .trim()
     .regex(/^-?\d{1,20}$/, 'settings.error.telegramId')
     .optional(),
+  /** Minutes of silence after which a conversation handed to a person goes back to the bot. */
+  handoverMinutes: z.number().int('settings.error.minutes').min(5, 'settings.error.minutes').max(24 * 60, 'settings.error.minutes').default(60),
 });
 
 const hour = z.number().int().min(0, 'settings.error.hour').max(23, 'settings.error.hour');

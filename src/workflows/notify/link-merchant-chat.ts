@@ -29,5 +29,5 @@ export async function linkMerchantChat(
   const result = await redeemLinkCode(tx, { code, channel: input.channel, recipient: input.recipient });
   if (result.kind !== 'linked') return { kind: 'not_a_code' };
   await writeSection(tx, 'notifications', parsed.data, `${input.channel}:${result.createdBy}`);
-  return { kind: 'linked', merchant: { lineTo: parsed.data.lineTo, telegramChatId: parsed.data.telegramChatId } };
+  return { kind: 'linked', merchant: { lineTo: parsed.data.lineTo, telegramChatId: parsed.data.telegramChatId, handoverMinutes: parsed.data.handoverMinutes } };
 }
