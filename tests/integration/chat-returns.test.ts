@@ -8,7 +8,7 @@ import { ensureChatIdentity } from '#src/modules/customers/index.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { lineEnv, sendLine, sendTelegram, settle } from '../helpers/chat.ts';
+import { lineEnv, sendLine, sendTelegram, settle, telegramEnv } from '../helpers/chat.ts';
 import { makeProduct, orderInput } from '../helpers/factories.ts';
 import { lineImageEvent, lineTextEvent, lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
 import { startFakeTelegramApi, tgPhotoUpdate, tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
@@ -28,9 +28,7 @@ beforeAll(async () => {
   tg = await startFakeTelegramApi();
   t = await buildTestApp({
     ...lineEnv(line),
-    TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_WEBHOOK_SECRET: TG_SECRET,
-    TELEGRAM_API_ROOT: tg.apiRoot,
+    ...telegramEnv(tg, TG_SECRET),
     MERCHANT_LINE_TO: MERCHANT_GROUP,
     DATA_DIR: '/tmp/talad-test-chat-returns',
     RETURN_WINDOW_DAYS: '7',

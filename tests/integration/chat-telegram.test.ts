@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
-import { sendTelegram, settle } from '../helpers/chat.ts';
+import { sendTelegram, settle, telegramEnv } from '../helpers/chat.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { startFakeTelegramApi, tgCallbackUpdate, tgStartUpdate, tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
 import { WAIT_MS } from '#tests/helpers/wait.ts';
@@ -14,9 +14,7 @@ let updateId = 1000;
 beforeAll(async () => {
   tg = await startFakeTelegramApi();
   t = await buildTestApp({
-    TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_WEBHOOK_SECRET: SECRET,
-    TELEGRAM_API_ROOT: tg.apiRoot,
+    ...telegramEnv(tg, SECRET),
     SHOP_NAME: 'ร้านเทเลแกรม',
   });
   await makeProduct(t.database.db, { sku: 'COF-250', nameTh: 'กาแฟคั่วกลาง', nameEn: 'Medium roast coffee', price: 32_000, stock: { MAIN: 10 } });

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { lineEnv, sendLine, sendTelegram, settle } from '../helpers/chat.ts';
+import { lineEnv, sendLine, sendTelegram, settle, telegramEnv } from '../helpers/chat.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { applySettings } from '#src/modules/settings/index.ts';
 import { lineTextEvent, lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
@@ -22,9 +22,7 @@ beforeAll(async () => {
   tg = await startFakeTelegramApi();
   t = await buildTestApp({
     ...lineEnv(line),
-    TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_WEBHOOK_SECRET: TG_SECRET,
-    TELEGRAM_API_ROOT: tg.apiRoot,
+    ...telegramEnv(tg, TG_SECRET),
     SHOP_NAME: 'ร้านใบชา',
     SHIPPING_FLAT_FEE: '50',
     MERCHANT_LINE_TO: MERCHANT_GROUP,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { decodeEntities, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
-import { lineEnv, sendLine, sendTelegram, settle } from '../helpers/chat.ts';
+import { lineEnv, sendLine, sendTelegram, settle, telegramEnv } from '../helpers/chat.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { lineTextEvent, lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
 import { startFakeTelegramApi, tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
@@ -23,9 +23,7 @@ beforeAll(async () => {
   tg = await startFakeTelegramApi();
   t = await buildTestApp({
     ...lineEnv(line),
-    TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_WEBHOOK_SECRET: SECRET,
-    TELEGRAM_API_ROOT: tg.apiRoot,
+    ...telegramEnv(tg, SECRET),
     SHOP_NAME: 'ร้านป้าแดงของฝาก',
     MERCHANT_LINE_TO: MERCHANT_GROUP,
     // LINE fetches pictures over HTTPS only.

@@ -20,7 +20,7 @@ import { createTelegramSender } from '#bots/telegram/telegram.bot.ts';
 import { renderNotice } from '#templates/messages/index.ts';
 import { createRateLimiter } from '#src/lib/rate-limiter.ts';
 import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
-import { settle, lineEnv } from '../helpers/chat.ts';
+import { lineEnv, settle, telegramEnv } from '../helpers/chat.ts';
 import { makeProduct, orderInput } from '../helpers/factories.ts';
 import { lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.ts';
@@ -36,9 +36,7 @@ beforeAll(async () => {
   tg = await startFakeTelegramApi();
   t = await buildTestApp({
     ...lineEnv(line),
-    TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_WEBHOOK_SECRET: 'jobs-secret-0123456789abcdef012345',
-    TELEGRAM_API_ROOT: tg.apiRoot,
+    ...telegramEnv(tg, 'jobs-secret-0123456789abcdef012345'),
     MERCHANT_LINE_TO: MERCHANT_GROUP,
     PROMPTPAY_ID: '0812223333',
   });

@@ -10,6 +10,7 @@ import { auth, buildTestApp, type TestApp } from '../helpers/app.ts';
 import { decodeEntities, makeApiOrder, signIn, type AdminClient } from '../helpers/admin.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { startFakeTelegramApi, type FakeTelegramApi } from '../fakes/telegram-api.ts';
+import { telegramEnv } from '../helpers/chat.ts';
 
 let t: TestApp;
 let tg: FakeTelegramApi;
@@ -22,9 +23,7 @@ const today = () => localDate(new Date(), t.config.shop.timeZone);
 beforeAll(async () => {
   tg = await startFakeTelegramApi();
   t = await buildTestApp({
-    TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_WEBHOOK_SECRET: 'money-telegram-secret-0123456789abcdef',
-    TELEGRAM_API_ROOT: tg.apiRoot,
+    ...telegramEnv(tg, 'money-telegram-secret-0123456789abcdef'),
     MERCHANT_TELEGRAM_CHAT_ID: '-100200300',
   });
   owner = await signIn(t.app, 'owner@example.com', 'correct horse battery');

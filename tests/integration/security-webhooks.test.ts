@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { facebookEnv, lineEnv, sendFacebook, sendLine, sendTelegram } from '../helpers/chat.ts';
+import { facebookEnv, lineEnv, sendFacebook, sendLine, sendTelegram, telegramEnv } from '../helpers/chat.ts';
 import { lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
 import { facebookWebhookRequest, fbText, psid, startFakeGraphApi, type FakeGraphApi } from '../fakes/graph-api.ts';
 import { startFakeTelegramApi, tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
@@ -20,9 +20,7 @@ beforeAll(async () => {
   t = await buildTestApp({
     ...lineEnv(line),
     ...facebookEnv(graph),
-    TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_WEBHOOK_SECRET: TG_SECRET,
-    TELEGRAM_API_ROOT: tg.apiRoot,
+    ...telegramEnv(tg, TG_SECRET),
     SHOP_NAME: 'ร้านกันปลอม',
   });
 });
