@@ -134,6 +134,8 @@ export interface TranscriptMessage {
   slipId: number | null;
   slip: { verdict: string; amount: number | null; bank: string | null; ref: string | null; orderNumber: string | null } | null;
   outboxStatus: string | null;
+  /** The language the message is written in: the outbox's for what the shop sent, unknown (und) for what customers typed. */
+  lang: string;
   createdAt: Date;
 }
 
@@ -178,6 +180,7 @@ export async function transcriptPage(
           }
         : null,
       outboxStatus: (r.outbox_status as string | null) ?? null,
+      lang: (r.payload as OutboxPayload | null)?.locale ?? 'und',
       createdAt: new Date(r.created_at as string),
     }),
   );

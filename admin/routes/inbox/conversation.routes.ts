@@ -6,6 +6,8 @@ import { inArray } from 'drizzle-orm';
 import { users } from '#src/db/schema/index.ts';
 import { listCatalogCards } from '#src/modules/catalog/index.ts';
 import { markRead } from '#src/modules/conversations/index.ts';
+import { findCustomer } from '#src/modules/customers/index.ts';
+import type { ChatAddress } from '#src/modules/notify/index.ts';
 import { awaitingPaymentStatuses } from '#src/modules/orders/index.ts';
 import { allowed } from '../../auth/roles.ts';
 import { customerPage } from '../../queries/customers.ts';
@@ -28,6 +30,13 @@ export async function headOf(request: FastifyRequest, reply: FastifyReply): Prom
     await render(request, reply, 'error', { title: t('error.notFound.title'), message: t('inbox.notFound') }, 404);
   }
   return head;
+}
+
+/** Where a reply to the conversation goes: its chat, in the customer's language (else the shop's). */
+export async function chatAddressOf(request: FastifyRequest, head: ConversationHead): Promise<ChatAddress> {
+  const { db, config } = request.server.deps;
+  const customer = await findCustomer(db, head.customerId);
+  return { channel: head.channel as ChatAddress['channel'], recipient: head.externalId, locale: customer?.language ?? config.shop.locale };
 }
 
 /** The conversation page: the transcript (newest page, older on demand, new ones live), the customer and the reply box. */

@@ -3,15 +3,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { MAX_IMAGE_BYTES } from '#src/lib/image-guard.ts';
 import { storeStaffPhoto } from '#src/modules/conversations/index.ts';
-import { findCustomer } from '#src/modules/customers/index.ts';
-import type { ChatAddress } from '#src/modules/notify/index.ts';
 import { replyAsStaff } from '#src/workflows/conversations/reply-as-staff.ts';
 import { writeAudit } from '../../audit.ts';
 import { refuse } from '../../auth/guard.ts';
 import { allowed } from '../../auth/roles.ts';
 import { helpers, isHtmx } from '../../view.ts';
 import { formCsrfValid, readMultipartForm } from '../../multipart-form.ts';
-import { headOf } from './conversation.routes.ts';
+import { chatAddressOf, headOf } from './conversation.routes.ts';
 
 const fieldsSchema = z.object({ messageId: z.uuid(), caption: z.string().trim().max(500).optional() });
 
@@ -31,8 +29,7 @@ export const inboxPhotoRoutes: FastifyPluginAsync = async (app) => {
     // Checked by content like every upload, and stored before any transaction.
     const stored = parsed.success && file && !tooLarge ? await storeStaffPhoto(config.dataDir, file) : undefined;
     if (!parsed.success || !stored?.ok) return reply.code(400).type('text/html; charset=utf-8').send(`<p class="alert alert-error" role="alert">${t('inbox.error.photo')}</p>`);
-    const customer = await findCustomer(db, head.customerId);
-    const to: ChatAddress = { channel: head.channel as ChatAddress['channel'], recipient: head.externalId, locale: customer?.language ?? config.shop.locale };
+    const to = await chatAddressOf(request, head);
     const url = `${config.publicUrl}/media/chat/${stored.name}`;
     const me = request.admin!.user;
     await replyAsStaff(

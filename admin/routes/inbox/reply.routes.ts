@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { setLabels, type HandoverChange, type HandoverEvent } from '#src/modules/conversations/index.ts';
 import { listCatalogCards } from '#src/modules/catalog/index.ts';
 import { availableByVariant } from '#src/modules/inventory/index.ts';
-import { findCustomer } from '#src/modules/customers/index.ts';
 import { findOrderByNumber } from '#src/modules/orders/index.ts';
 import type { ChatAddress, CustomerNotice } from '#src/modules/notify/index.ts';
 import { payQrUrl } from '#src/modules/payments/pay-qr.ts';
@@ -16,7 +15,7 @@ import { writeAudit } from '../../audit.ts';
 import { allowed } from '../../auth/roles.ts';
 import { latestParcel, type ConversationHead } from '../../queries/inbox.ts';
 import { helpers, isHtmx } from '../../view.ts';
-import { headOf } from './conversation.routes.ts';
+import { chatAddressOf, headOf } from './conversation.routes.ts';
 
 const replyBody = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('text'), text: z.string().trim().min(1).max(2000), messageId: z.uuid() }),
@@ -83,8 +82,7 @@ export const inboxReplyRoutes: FastifyPluginAsync = async (app) => {
     const { t } = helpers(request);
     const parsed = replyBody.safeParse(request.body ?? {});
     if (!parsed.success) return refused(reply, t('inbox.error.empty'));
-    const customer = await findCustomer(db, head.customerId);
-    const to: ChatAddress = { channel: head.channel as ChatAddress['channel'], recipient: head.externalId, locale: customer?.language ?? config.shop.locale };
+    const to = await chatAddressOf(request, head);
     const notices = await noticesOf(head, parsed.data, to, t);
     if (typeof notices === 'string') return refused(reply, notices);
     const me = request.admin!.user;
