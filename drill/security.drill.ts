@@ -44,6 +44,7 @@ export const PUBLIC_ROUTES: [RegExp, string][] = [
   [/^\/admin\/login$/, 'the sign-in page and form (own pre-session CSRF token)'],
   [/^\/admin\/assets\/:file$/, 'the back office’s CSS, JS and icons'],
   [/^\/media\/products\/:productId\/:file$/, 'product photos: chat (LINE cards) must fetch them without a session'],
+  [/^\/media\/chat\/:file$/, 'photos staff sent from the inbox: LINE fetches them; named by their content hash'],
 ];
 
 type Route = { method: string; url: string };

@@ -65,6 +65,8 @@ function randomAdds(random: Random, products: readonly DrillProduct[]): { sku: s
   return skus.map((sku) => ({ sku, qty: random.int(1, 4) }));
 }
 
+const units = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
 const bump = (m: Map<string, number>, adds: { sku: string; qty: number }[]) => {
   for (const a of adds) m.set(a.sku, (m.get(a.sku) ?? 0) + a.qty);
 };
@@ -94,7 +96,9 @@ export function makeCustomer(random: Random, seed: string, events: number, produ
     const after = random.int(0, Math.max(0, Math.floor((events - 4) / 3)));
     const before = events - 3 - after;
     for (let i = 0; i < before; i++) {
-      if (i > 0 && random.chance(0.15)) steps.push({ kind: 'cart', text: thai ? 'ตะกร้า' : 'cart' });
+      // An order stays within the shop's default cap on a customer's unpaid units (20; Settings →
+      // reminders): one add is at most 12 units, so past 8 a customer looks at the cart instead.
+      if ((i > 0 && random.chance(0.15)) || units(expectedOrder) > 8) steps.push({ kind: 'cart', text: thai ? 'ตะกร้า' : 'cart' });
       else add(expectedOrder);
     }
     steps.push({ kind: 'checkout', text: thai ? 'สั่งซื้อ' : 'checkout' });

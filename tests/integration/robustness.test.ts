@@ -96,6 +96,7 @@ describe('the inbox processor', () => {
   it('handles a batch in one transaction, and when one event fails, the others still happen exactly once', async () => {
     const { createInboxProcessor } = await import('#bots/inbox-processor.ts');
     const { recordInbound } = await import('#src/modules/conversations/index.ts');
+    const { createChatBatch } = await import('#bots/engine/batch.ts');
     const database = await createTestDatabase({ poolSize: 3 });
     try {
       const db = database.db;
@@ -106,7 +107,8 @@ describe('the inbox processor', () => {
           if (event.text === 'boom') throw new Error('engine failed');
           return { messages: [{ type: 'text' as const, text: `ok ${event.text}` }], locale: 'th' as const };
         },
-        batch: () => ({ load: async () => undefined, flush: async () => undefined }),
+        // The real batch: the conversations and the transcript the processor keeps around the engine.
+        batch: (tx: Parameters<typeof createChatBatch>[0]) => createChatBatch(tx),
       };
       const decoder = {
         decode: async (payload: Record<string, unknown>) => ({
