@@ -97,13 +97,25 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
   /** An event made ready outside any transaction: decoded (null = nothing to do), or what failed. */
   type Ready = { decoded: DecodedEvent<ChatEvent> | null } | { error: unknown };
 
-  async function prepare(row: ChatInboxRow): Promise<Ready> {
+  /** The event as the engine reads it, a photo not yet read (see readPhoto). */
+  async function decode(row: ChatInboxRow): Promise<Ready> {
     try {
       const decoder = opts.decoders[row.channel];
       if (!decoder) throw new Error(`no decoder for channel ${row.channel}`);
-      const decoded = await decoder.decode(row.payload);
-      if (!decoded || decoded.event.kind !== 'image') return { decoded: decoded as DecodedEvent<ChatEvent> | null };
-      const image = decoded.event;
+      return { decoded: (await decoder.decode(row.payload)) as DecodedEvent<ChatEvent> | null };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  const isPhoto = (ready: Ready) => 'decoded' in ready && ready.decoded?.event.kind === 'image';
+
+  /** A photo fetched and read (as a slip when it can be one): the slow part, outside any transaction. */
+  async function readPhoto(ready: Ready): Promise<Ready> {
+    if (!('decoded' in ready) || !ready.decoded || ready.decoded.event.kind !== 'image') return ready;
+    const { decoded } = ready;
+    try {
+      const image = decoded.event as unknown as InboundImage;
       const photo: PreparedPhoto = opts.preparePhoto ? await opts.preparePhoto(decoded.person, image) : { kind: 'refused', code: 'UNREADABLE' };
       return { decoded: { ...decoded, event: { kind: 'image', reference: image.reference, photo } } };
     } catch (error) {
@@ -145,18 +157,31 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
   }
 
   /**
-   * Leases the next events of up to `batchSize` people (one event each), makes them ready outside any
-   * transaction, then handles them in one transaction as one batch: their conversations are read in one
-   * query and their writes and replies go out in a few statements before one commit, which is what lets
-   * intake keep up under load. Should any event fail, the whole batch rolls back and each of its events
-   * is handled again on its own (with what was already fetched and read), so one bad event costs the
-   * others nothing but a retry, and is itself recorded as failed. False when nothing was due.
+   * Leases the next events of up to `batchSize` people (one event each) and decodes them outside any
+   * transaction. Photos are then read (a slip takes seconds) while the others are handled in one
+   * transaction as one batch: their conversations are read in one query and their writes and replies go
+   * out in a few statements before one commit, which is what lets intake keep up under load; nobody's
+   * answer waits for another customer's photo. Each photo is handled on its own once read. Should any
+   * event of the batch fail, the whole batch rolls back and each of its events is handled again on its
+   * own (with what was already fetched), so one bad event costs the others nothing but a retry, and is
+   * itself recorded as failed. False when nothing was due.
    */
   async function processNext(): Promise<boolean> {
     const leased = await leaseInbound(db, { limit: opts.batchSize ?? 20, leaseMs: opts.leaseMs ?? 120_000 });
     if (leased.length === 0) return false;
     const ready = new Map<number, Ready>();
-    await Promise.all(leased.map(async (row) => ready.set(row.id, await prepare(row))));
+    await Promise.all(leased.map(async (row) => ready.set(row.id, await decode(row))));
+    // Photos start being read now, and are handled once read, after the batch.
+    const photos = leased.filter((row) => isPhoto(ready.get(row.id)!)).map((row) => ({ row, read: readPhoto(ready.get(row.id)!) }));
+    for (const { row } of photos) ready.delete(row.id);
+    let queued = ready.size > 0 && (await processBatch(ready));
+    for (const { row, read } of photos) if (await processOne(row, await read)) queued = true;
+    if (queued) opts.onQueued();
+    return true;
+  }
+
+  /** The batch's events in one transaction (see processNext); true when answers were queued. */
+  async function processBatch(ready: Map<number, Ready>): Promise<boolean> {
     let claimed: ChatInboxRow[] = [];
     let queued = false;
     let after: (() => void)[] = [];
@@ -196,8 +221,7 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
       queued = false;
       for (const row of claimed) if (await processOne(row, ready.get(row.id)!)) queued = true;
     }
-    if (queued) opts.onQueued();
-    return true;
+    return queued;
   }
 
   /** A customer's event on its own: transcribed, answered, its slip linked and an unused reply token kept. */

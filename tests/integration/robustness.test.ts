@@ -93,6 +93,57 @@ describe('transactions', () => {
 });
 
 describe('the inbox processor', () => {
+  it("answers the rest of a batch while a customer's photo is still being read, then the photo", async () => {
+    const { createInboxProcessor } = await import('#bots/inbox-processor.ts');
+    const { recordInbound } = await import('#src/modules/conversations/index.ts');
+    const { createChatBatch } = await import('#bots/engine/batch.ts');
+    const database = await createTestDatabase({ poolSize: 3 });
+    try {
+      const db = database.db;
+      let release!: () => void;
+      const photoRead = new Promise<void>((resolve) => (release = resolve));
+      const engine = {
+        handle: async (_tx: unknown, _person: unknown, event: { kind: string; text?: string }) => ({
+          messages: [{ type: 'text' as const, text: event.kind === 'image' ? 'photo' : `ok ${event.text}` }],
+          locale: 'th' as const,
+        }),
+        batch: (tx: Parameters<typeof createChatBatch>[0]) => createChatBatch(tx),
+      };
+      const decoder = {
+        decode: async (payload: Record<string, unknown>) => ({
+          person: { channel: 'webchat' as const, userId: String(payload.user) },
+          event: payload.photo ? { kind: 'image' as const, reference: 'r1' } : { kind: 'text' as const, text: String(payload.text) },
+        }),
+      };
+      await recordInbound(db, [
+        { channel: 'webchat', eventId: 'p1', userKey: 'webchat:slip', payload: { user: 'slip', photo: true } },
+        { channel: 'webchat', eventId: 't1', userKey: 'webchat:text', payload: { user: 'text', text: 'เมนู' } },
+      ]);
+      const processor = createInboxProcessor({
+        db,
+        logger: (await import('../helpers/db.ts')).testLogger,
+        engine: engine as never,
+        decoders: { webchat: decoder as never },
+        // The slip reader, held until the other customer has been answered.
+        preparePhoto: async () => {
+          await photoRead;
+          return { kind: 'refused', code: 'UNREADABLE' } as never;
+        },
+        onQueued: () => undefined,
+        concurrency: 1,
+        batchSize: 10,
+      });
+      const draining = processor.drain();
+      const replies = async () => (await db.execute<{ dedupe_key: string }>(sql`select dedupe_key from outbox order by dedupe_key`)).rows.map((r) => r.dedupe_key);
+      await expect.poll(replies).toEqual(['reply:webchat:t1']);
+      release();
+      await draining;
+      expect(await replies()).toEqual(['reply:webchat:p1', 'reply:webchat:t1']);
+    } finally {
+      await database.close();
+    }
+  });
+
   it('handles a batch in one transaction, and when one event fails, the others still happen exactly once', async () => {
     const { createInboxProcessor } = await import('#bots/inbox-processor.ts');
     const { recordInbound } = await import('#src/modules/conversations/index.ts');
