@@ -84,6 +84,10 @@ export function createPhotoIntake(opts: PhotoIntakeOptions) {
 
   return {
     prepare,
+    /** Slip reads waiting for their turn, and running now. */
+    get reads() {
+      return { waiting: reads.waiting, active: reads.active };
+    },
     async close() {
       await reader?.close();
     },
