@@ -171,7 +171,11 @@ describe('booking with Flash in bulk from the orders desk', () => {
     const callsBefore = bed.flash.calls.length;
     const reloaded = (await bulkBook(packer, { numbers, carrier: 'flash' })).page;
     expect(bed.flash.calls.length).toBe(callsBefore);
-    expect(reloaded.match(/จองไว้ก่อนแล้ว/g)).toHaveLength(10);
+    // Every order shows as booked with its number and none failed; a failure names the order and what it read.
+    const shown = [...reloaded.matchAll(/<li class="result-([^"]+)" data-result="([^"]+)">[\s\S]*?<\/li>/g)].map((m) => ({ kind: m[1], text: `${m[2]}: ${m[0].replace(/<[^>]+>/g, '')}` }));
+    expect(shown.filter((x) => x.kind !== 'done').map((x) => x.text)).toEqual([]);
+    expect(shown).toHaveLength(10);
+    expect(reloaded.match(/จองไว้ก่อนแล้ว/g)!.length).toBeGreaterThan(0);
     for (const n of numbers) expect(flashOf(n)).toHaveLength(1);
   });
 
