@@ -41,39 +41,44 @@ export const invoices = pgTable(
 
 export type Invoice = typeof invoices.$inferSelect;
 
+/** The columns and rules of a credit or debit note: the same document, money off or money on a receipt. */
+function noteTable<N extends 'credit_notes' | 'debit_notes'>(name: N) {
+  return pgTable(
+    name,
+    {
+      id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+      orderId: integer('order_id')
+        .notNull()
+        .references(() => orders.id),
+      invoiceId: integer('invoice_id')
+        .notNull()
+        .references(() => invoices.id),
+      series: text('series').notNull(),
+      seq: bigint('seq', { mode: 'number' }).notNull(),
+      number: text('number').notNull(),
+      amount: money('amount').notNull(),
+      vat: money('vat').notNull().default(0),
+      reason: text('reason').notNull(),
+      issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+      createdAt: createdAt(),
+    },
+    (t) => [
+      uniqueIndex(`${name}_number_key`).on(t.number),
+      uniqueIndex(`${name}_series_seq_key`).on(t.series, t.seq),
+      index(`${name}_order_idx`).on(t.orderId),
+      index(`${name}_issued_idx`).on(t.issuedAt),
+      check(`${name}_amount_pos`, sql`${t.amount} > 0`),
+      check(`${name}_vat_nonneg`, sql`${t.vat} >= 0`),
+    ],
+  );
+}
+
 /**
  * A credit note (ใบลดหนี้): money taken off a receipt already issued (an order edited down, a partial
  * refund, a return), numbered from its own gap-free yearly series (CN2026-000001), referring to the
  * receipt. Amounts in satang, VAT inside the amount (0 when the shop is not VAT-registered).
  */
-export const creditNotes = pgTable(
-  'credit_notes',
-  {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    orderId: integer('order_id')
-      .notNull()
-      .references(() => orders.id),
-    invoiceId: integer('invoice_id')
-      .notNull()
-      .references(() => invoices.id),
-    series: text('series').notNull(),
-    seq: bigint('seq', { mode: 'number' }).notNull(),
-    number: text('number').notNull(),
-    amount: money('amount').notNull(),
-    vat: money('vat').notNull().default(0),
-    reason: text('reason').notNull(),
-    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
-    createdAt: createdAt(),
-  },
-  (t) => [
-    uniqueIndex('credit_notes_number_key').on(t.number),
-    uniqueIndex('credit_notes_series_seq_key').on(t.series, t.seq),
-    index('credit_notes_order_idx').on(t.orderId),
-    index('credit_notes_issued_idx').on(t.issuedAt),
-    check('credit_notes_amount_pos', sql`${t.amount} > 0`),
-    check('credit_notes_vat_nonneg', sql`${t.vat} >= 0`),
-  ],
-);
+export const creditNotes = noteTable('credit_notes');
 
 export type CreditNote = typeof creditNotes.$inferSelect;
 
@@ -82,33 +87,6 @@ export type CreditNote = typeof creditNotes.$inferSelect;
  * receipt), numbered from its own gap-free yearly series (DN2026-000001), referring to the receipt,
  * which keeps its number. Amounts in satang, VAT inside the amount (0 when the receipt had none).
  */
-export const debitNotes = pgTable(
-  'debit_notes',
-  {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    orderId: integer('order_id')
-      .notNull()
-      .references(() => orders.id),
-    invoiceId: integer('invoice_id')
-      .notNull()
-      .references(() => invoices.id),
-    series: text('series').notNull(),
-    seq: bigint('seq', { mode: 'number' }).notNull(),
-    number: text('number').notNull(),
-    amount: money('amount').notNull(),
-    vat: money('vat').notNull().default(0),
-    reason: text('reason').notNull(),
-    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
-    createdAt: createdAt(),
-  },
-  (t) => [
-    uniqueIndex('debit_notes_number_key').on(t.number),
-    uniqueIndex('debit_notes_series_seq_key').on(t.series, t.seq),
-    index('debit_notes_order_idx').on(t.orderId),
-    index('debit_notes_issued_idx').on(t.issuedAt),
-    check('debit_notes_amount_pos', sql`${t.amount} > 0`),
-    check('debit_notes_vat_nonneg', sql`${t.vat} >= 0`),
-  ],
-);
+export const debitNotes = noteTable('debit_notes');
 
 export type DebitNote = typeof debitNotes.$inferSelect;
