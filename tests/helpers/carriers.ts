@@ -5,6 +5,7 @@ import { asc, eq } from 'drizzle-orm';
 import { withTransaction } from '#src/db/client.ts';
 import { orders, shipments, type Order, type Shipment } from '#src/db/schema/index.ts';
 import { ensureChatIdentity } from '#src/modules/customers/index.ts';
+import { builtInCarriers } from '#src/modules/shipping/index.ts';
 import { CarrierError, type ParcelBooking, type ParcelParty } from '#src/modules/shipping/carriers/port.ts';
 import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
@@ -145,5 +146,17 @@ export async function startCarrierBed(opts: { name: string; thaiPost?: boolean; 
       await Promise.all([flash.close(), post?.close(), line.close()]);
       await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Settings → carriers as the form posts it: every built-in carrier's row, all switched on, then the rest. */
+export function carriersForm(rest: Record<string, string | string[]>): Record<string, string | string[]> {
+  return {
+    carrierIndex: builtInCarriers.map((_, i) => String(i)),
+    carrierCode: builtInCarriers.map((c) => c.code),
+    carrierName: builtInCarriers.map((c) => c.name),
+    carrierUrl: builtInCarriers.map((c) => c.trackingUrl),
+    carrierEnabled: builtInCarriers.map((_, i) => String(i)),
+    ...rest,
   };
 }

@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shipments } from '#src/db/schema/index.ts';
 import { listWarehouses } from '#src/modules/inventory/index.ts';
 import { linesOf } from '#src/modules/orders/index.ts';
-import { builtInCarriers } from '#src/modules/shipping/index.ts';
 import { decodeEntities, makeUser, signIn, type AdminClient } from '#tests/helpers/admin.ts';
 import { auth } from '#tests/helpers/app.ts';
 import { settle } from '#tests/helpers/chat.ts';
-import { startCarrierBed, type CarrierBed } from '#tests/helpers/carriers.ts';
+import { carriersForm, startCarrierBed, type CarrierBed } from '#tests/helpers/carriers.ts';
 import { WAIT_MS } from '#tests/helpers/wait.ts';
 import { makeProduct } from '#tests/helpers/factories.ts';
 import { splitOrder } from '#src/workflows/orders/split-order.ts';
@@ -211,18 +210,13 @@ describe('default carrier per warehouse', () => {
     const form = await owner.get('/admin/settings/carriers');
     expect(decodeEntities(form.body)).toContain('ขนส่งหลักของแต่ละคลัง');
     expect(form.body).toContain(`name="warehouseCarrier_${main.id}"`);
-    const saved = await owner.post('/admin/settings/carriers', {
-      carrierIndex: builtInCarriers.map((_, i) => String(i)),
-      carrierCode: builtInCarriers.map((c) => c.code),
-      carrierName: builtInCarriers.map((c) => c.name),
-      carrierUrl: builtInCarriers.map((c) => c.trackingUrl),
-      carrierEnabled: builtInCarriers.map((_, i) => String(i)),
+    const saved = await owner.post('/admin/settings/carriers', carriersForm({
       defaultWeightGrams: '500',
       msgBooked: '1',
       msgOutForDelivery: '1',
       msgDelivered: '1',
       [`warehouseCarrier_${main.id}`]: 'flash',
-    });
+    }));
     expect(saved.statusCode).toBe(303);
     await bed.t.app.deps.settings.load();
     expect(bed.t.config.shop.parcels.warehouseCarriers).toEqual({ [String(main.id)]: 'flash' });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shipmentEvents, shopSettings } from '#src/db/schema/index.ts';
-import { builtInCarriers, s10CheckDigit, shipmentTimeline } from '#src/modules/shipping/index.ts';
+import { s10CheckDigit, shipmentTimeline } from '#src/modules/shipping/index.ts';
 import { code128Svg } from '#src/modules/printing/index.ts';
 import { trackOpenParcels } from '#src/jobs/shipping.track-parcels.job.ts';
 import { bookParcel } from '#src/workflows/shipping/book-parcel.ts';
@@ -11,7 +11,7 @@ import { bookParcels } from '#src/workflows/shipping/bulk-booking.ts';
 import { makeUser, signIn } from '#tests/helpers/admin.ts';
 import { auth } from '#tests/helpers/app.ts';
 import { settle } from '#tests/helpers/chat.ts';
-import { startCarrierBed, type CarrierBed } from '#tests/helpers/carriers.ts';
+import { carriersForm, startCarrierBed, type CarrierBed } from '#tests/helpers/carriers.ts';
 
 const MERCHANT_GROUP = `C${'0123456789abcdef'.repeat(2)}`;
 let bed: CarrierBed;
@@ -288,18 +288,13 @@ describe('Thailand Post', () => {
 describe('carrier settings', () => {
   it('keeps Flash credentials sealed, never shows them back, books with them, and lets the shop turn the booking message off', async () => {
     const owner = await signIn(bed.t.app, (await makeUser(db(), 'owner')).email);
-    const carriersForm = (extra: Record<string, string | string[]>) => ({
-      carrierIndex: builtInCarriers.map((_, i) => String(i)),
-      carrierCode: builtInCarriers.map((c) => c.code),
-      carrierName: builtInCarriers.map((c) => c.name),
-      carrierUrl: builtInCarriers.map((c) => c.trackingUrl),
-      carrierEnabled: builtInCarriers.map((_, i) => String(i)),
+    const form = (extra: Record<string, string | string[]>) => carriersForm({
       defaultWeightGrams: '750',
       msgOutForDelivery: '1',
       msgDelivered: '1',
       ...extra,
     });
-    const saved = await owner.post('/admin/settings/carriers', carriersForm({ flashMchId: bed.flash.mchId, flashSecretKey: bed.flash.secretKey }));
+    const saved = await owner.post('/admin/settings/carriers', form({ flashMchId: bed.flash.mchId, flashSecretKey: bed.flash.secretKey }));
     expect(saved.statusCode).toBeLessThan(400);
     const [row] = await db().select().from(shopSettings).where(eq(shopSettings.section, 'carriers'));
     const stored = JSON.stringify(row!.data);
@@ -310,7 +305,7 @@ describe('carrier settings', () => {
     expect(page.body).not.toContain(bed.flash.secretKey);
     expect(page.body).not.toContain('sb1.');
     // Saved again without a secret: the saved one is kept.
-    await owner.post('/admin/settings/carriers', carriersForm({ flashMchId: bed.flash.mchId }));
+    await owner.post('/admin/settings/carriers', form({ flashMchId: bed.flash.mchId }));
     await bed.t.app.deps.settings.load();
     expect(bed.t.config.shop.parcels).toMatchObject({ defaultWeightGrams: 750, messages: { booked: false, outForDelivery: true, delivered: true } });
 

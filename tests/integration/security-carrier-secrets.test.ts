@@ -6,12 +6,12 @@ import { bootstrap } from '#src/bootstrap.ts';
 import { createCore } from '#src/core.ts';
 import type { Database } from '#src/db/client.ts';
 import { createLogger } from '#src/logger.ts';
-import { builtInCarriers } from '#src/modules/shipping/index.ts';
 import { placeOrder } from '#src/workflows/orders/place-order.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { startFakeFlashApi, type FakeFlashApi } from '../fakes/flash-api.ts';
 import { makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
 import { testConfig } from '../helpers/app.ts';
+import { carriersForm } from '../helpers/carriers.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeProduct, orderInput } from '../helpers/factories.ts';
 
@@ -66,12 +66,7 @@ async function confirmedOrder(): Promise<string> {
 
 describe('carrier keys saved in Settings are never logged', () => {
   it('cuts the keys out of the log of a run where the Flash calls fail, in this process and in another that loads them', async () => {
-    const saved = await owner.post('/admin/settings/carriers', {
-      carrierIndex: builtInCarriers.map((_, i) => String(i)),
-      carrierCode: builtInCarriers.map((c) => c.code),
-      carrierName: builtInCarriers.map((c) => c.name),
-      carrierUrl: builtInCarriers.map((c) => c.trackingUrl),
-      carrierEnabled: builtInCarriers.map((_, i) => String(i)),
+    const saved = await owner.post('/admin/settings/carriers', carriersForm({
       defaultWeightGrams: '500',
       msgBooked: '1',
       msgOutForDelivery: '1',
@@ -79,7 +74,7 @@ describe('carrier keys saved in Settings are never logged', () => {
       flashMchId: flash.mchId,
       flashSecretKey: FLASH_KEY,
       thaipostApiKey: POST_KEY,
-    });
+    }));
     expect(saved.statusCode).toBe(303);
     await app.deps.settings.load();
     expect(app.deps.carriers.registry().choices().some((c) => c.code === 'flash')).toBe(true);
