@@ -12,6 +12,8 @@ const entry = process.argv[2] === 'worker' ? 'worker' : 'main';
 
 /** Runs src/db/prepare in a process of its own (its memory goes when it exits); stops here if it fails. */
 function prepareDatabase(nodeArgs, script) {
+  // A server database (configuration is the environment) has nothing to prepare: no process to start.
+  if (process.env.DATABASE_URL) return;
   const { status, signal } = spawnSync(process.execPath, [...process.execArgv, ...nodeArgs, script], { stdio: 'inherit' });
   if (status !== 0) process.exit(status ?? (signal ? 1 : 0));
 }
