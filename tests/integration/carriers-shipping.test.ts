@@ -134,6 +134,21 @@ describe('booking with Flash', () => {
       expect(parcels[0]!.status).toBe('booked');
     }
   });
+
+  it('goes on with every order when what follows one result fails (its audit row), and ends only when all are booked', async () => {
+    const placed = [];
+    for (let i = 0; i < 6; i++) placed.push((await confirmedLineOrder({ qty: 1 })).order);
+    const numbers = placed.map((o) => o.number);
+    const seen: string[] = [];
+    const results = await bookParcels(db(), deps(), { numbers, carrier: 'flash', actor: 'staff', concurrency: 3 }, (r) => {
+      seen.push(r.number);
+      if (seen.length === 1) throw new Error('the audit row could not be written');
+    });
+    expect(results.map((r) => r.number)).toEqual(numbers);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect([...seen].sort()).toEqual([...numbers].sort());
+    for (const o of placed) expect(await orderStatus(o.number)).toBe('shipped');
+  });
 });
 
 describe('Flash status webhooks', () => {

@@ -99,8 +99,10 @@ describe('one definition of each money number', () => {
     const moneyRow = csv.split('\r\n').find((l) => l.startsWith('money,'))!.split(',');
     expect(Math.round(Number(moneyRow[moneyRow.indexOf('net_sales') + 1]) * 100)).toBe(ledger);
 
-    const evening = new Date();
-    evening.setUTCHours(14, 0, 0, 0); // 21:00 in Bangkok, the same shop day
+    // 21:00 in the shop's time zone on the shop day the orders were placed (after 17:00 UTC the UTC
+    // date is already the next Bangkok day's eve, so the hour is set from the shop's date).
+    const evening = new Date(`${day}T21:00:00+07:00`);
+    expect(localDate(evening, t.config.shop.timeZone)).toBe(day);
     expect(await sendDailySummary(db(), t.config, evening)).toBe(true);
     const [summary] = await db().select().from(outbox).where(sql`${outbox.dedupeKey} like ${'merchant:daily-summary:%'}`);
     const { notice } = noticeOf(summary!.payload);

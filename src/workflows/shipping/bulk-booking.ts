@@ -67,7 +67,12 @@ export async function bookParcels(
     while (next < numbers.length) {
       const i = next++;
       results[i] = await bookOrderParcels(db, deps, { number: numbers[i]!, carrier: input.carrier, actor: input.actor });
-      await onResult?.(results[i]!);
+      // What follows a result (its audit row, the page's record) failing never stops the other orders.
+      try {
+        await onResult?.(results[i]!);
+      } catch (err) {
+        deps.logger?.error({ err, number: numbers[i] }, 'after a bulk booking result');
+      }
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency ?? 4, numbers.length)) }, worker));
