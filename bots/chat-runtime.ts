@@ -15,6 +15,7 @@ import { messages, renderNotice } from '#templates/messages/index.ts';
 import { createPhotoIntake } from './photo-intake.ts';
 import type { Config } from '#src/config.ts';
 import type { Database } from '#src/db/client.ts';
+import { urgently } from '#src/db/priority.ts';
 import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
 import type { Logger } from '#src/logger.ts';
 import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
@@ -72,11 +73,13 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
       };
     },
     onQueued: () => void dispatcher.kick(),
-    // One connection serves the embedded database: more workers would only queue for it. On a server,
-    // a few workers with batches of up to 50 people beat many small ones: fewer transactions, and the
-    // webhooks keep the event loop (measured with npm run bench: 4 × 50 over 8 × 20).
+    // One connection serves the embedded database: more workers would only queue for it, and a batch of
+    // 10 people holds it ~80 ms under load where 50 held it ~300 ms, which a webhook's acknowledgement
+    // (served first, src/db/priority.ts) may still have to wait for (npm run drill -- --only=abuse). On a
+    // server, a few workers with batches of up to 50 people beat many small ones: fewer transactions, and
+    // the webhooks keep the event loop (measured with npm run bench: 4 × 50 over 8 × 20).
     concurrency: database.kind === 'embedded' ? 1 : 4,
-    batchSize: 50,
+    batchSize: database.kind === 'embedded' ? 10 : 50,
   });
 
   if (config.line) {
@@ -118,7 +121,8 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
    * (photos are fetched and read then, before each event's transaction). Resolves to how many were new.
    */
   async function receive(records: InboundRecord[], opts: { process?: boolean } = {}): Promise<number> {
-    const stored = await recordInbound(db, records);
+    // The channel waits for this answer: its one statement goes ahead of background work.
+    const stored = await urgently(() => recordInbound(db, records));
     if (stored > 0 && opts.process !== false) processor.kick();
     return stored;
   }

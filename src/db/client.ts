@@ -7,6 +7,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
+import { prioritiseCheckouts } from './priority.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -87,6 +88,8 @@ async function createEmbeddedDatabase(opts: DatabaseOptions): Promise<Database> 
     // A checkout waiting this long means a transaction is waiting on itself; fail loudly instead of hanging.
     connectionTimeoutMillis: 60_000,
   });
+  // Webhook acknowledgements go ahead of background work for the one connection (src/db/priority.ts).
+  prioritiseCheckouts(pool, { timeoutMs: 60_000 });
   watchPool(pool, opts.logger);
   let closed = false;
   return {

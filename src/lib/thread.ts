@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
@@ -18,6 +19,24 @@ export function spawnThread(file: string, opts: { resourceLimits?: ResourceLimit
   }
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(pathToFileURL(file).href)}); })`;
   return new Worker(boot, { ...opts, eval: true });
+}
+
+/**
+ * The nice value of the threads doing CPU-heavy background work (slip images, OCR, import parsing).
+ * On Linux the nice value belongs to the thread, so only the calling thread is lowered: when the cores
+ * are busy, the main thread (requests, webhooks, the embedded database) is scheduled first and the
+ * reading waits, instead of every acknowledgement waiting behind the reading. Idle cores still run the
+ * reading at full speed. ocr-thread.cjs (tesseract's thread) sets the same value.
+ */
+export const BACKGROUND_NICE = 10;
+
+/** Called first in a background thread: lowers its own priority (see BACKGROUND_NICE); a system that refuses leaves it as it is. */
+export function lowerThreadPriority(): void {
+  try {
+    setPriority(BACKGROUND_NICE);
+  } catch {
+    // Not permitted here (some sandboxes): the thread runs at the normal priority.
+  }
 }
 
 /** The file `name` (without extension) beside `importMetaUrl`, with the caller's own extension (.ts or .js). */

@@ -7,6 +7,7 @@ import { parse } from 'csv-parse';
 import type ExcelJS from 'exceljs';
 import { AppError } from '../../errors.ts';
 import { checkZipBounds } from './zip-guard.ts';
+import { lowerThreadPriority } from '../../lib/thread.ts';
 
 export interface TableTask {
   data: Uint8Array;
@@ -82,6 +83,8 @@ function cellText(value: ExcelJS.CellValue): string {
   }
   return String(value);
 }
+
+lowerThreadPriority();
 
 parentPort?.once('message', (task: TableTask) => {
   const buf = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);

@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import sharp, { type Sharp } from 'sharp';
 import { MAX_IMAGE_PIXELS } from '../../../lib/image-guard.ts';
+import { lowerThreadPriority } from '../../../lib/thread.ts';
 import {
   binarize,
   borderMedian,
@@ -26,6 +27,8 @@ import { planOcrSize } from './image-tasks.ts';
 // Every image is seen once: libvips's operation cache (process-wide, 50 MB by default) would
 // only hold on to decoded slips.
 sharp.cache(false);
+// Reading yields the cores to requests and the database (see BACKGROUND_NICE).
+lowerThreadPriority();
 
 // Phone screenshots are at most ~2400 px tall; a camera photo is brought down to this before
 // anything else, so its copies for jsQR stay in the tens of MB.

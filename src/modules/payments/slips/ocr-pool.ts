@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readlinkSync, renameSync, symlinkS
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page, Word, Worker } from 'tesseract.js';
 import type { Box } from './image-ops.ts';
 import type { Budget } from './image-pool.ts';
@@ -141,6 +142,9 @@ export type OcrPool = {
   close(): Promise<void>;
 };
 
+/** tesseract.js's worker script behind a line that lowers the thread's priority (ocr-thread.cjs). */
+const OCR_THREAD = fileURLToPath(new URL('./ocr-thread.cjs', import.meta.url));
+
 const REF_WHITELIST = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const IDLE_MS = 10 * 60_000;
 
@@ -157,6 +161,7 @@ export function createOcrPool(opts: { size: number; budget: Budget; logger: OcrL
     const { default: Tesseract } = await import('tesseract.js');
     const worker = await Tesseract.createWorker(langs, Tesseract.OEM.LSTM_ONLY, {
       langPath,
+      workerPath: OCR_THREAD,
       gzip: true,
       // Never write a cache into the working directory, never download.
       cacheMethod: 'none',
