@@ -2,6 +2,7 @@
  * What every drill shares: its result shape, checks that collect failures instead of throwing,
  * bounded waits, a seeded random source, a fresh database and an in-process app to drill.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
@@ -183,7 +184,10 @@ export interface DrillApp {
 
 /** The real app (buildApp) on a fresh database: a new one on the server when set, else an in-memory PGlite. */
 export async function buildDrillApp(env: Record<string, string>, opts: { workers?: boolean; poolSize?: number } = {}): Promise<DrillApp> {
-  const config = drillConfig(env);
+  // A data directory of its own (uploads, slips, media), removed on close: runs never inherit each other's files or quotas.
+  const dataDir = env.DATA_DIR ?? (await mkdtemp(path.join(os.tmpdir(), 'talad-drill-')));
+  const removeDataDir = () => (env.DATA_DIR ? Promise.resolve() : rm(dataDir, { recursive: true, force: true }));
+  const config = drillConfig({ ...env, DATA_DIR: dataDir });
   const logs = captureLogger(undefined, config);
   const database = await createTestDatabase({ url: serverUrl(), poolSize: opts.poolSize ?? 20 });
   try {
@@ -205,13 +209,15 @@ export async function buildDrillApp(env: Record<string, string>, opts: { workers
         try {
           await app.close();
         } finally {
-          // The throw-away database goes even when the app fails to close.
+          // The throw-away database and files go even when the app fails to close.
           await database.close();
+          await removeDataDir();
         }
       },
     };
   } catch (err) {
     await database.close();
+    await removeDataDir();
     throw err;
   }
 }
