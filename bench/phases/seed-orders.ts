@@ -114,7 +114,7 @@ export async function seedOrders(pool: pg.Pool, opts: { orders: number; customer
       join bench_variants v2 on v2.k = (x.k2 + case when x.k2 = x.k1 then 1 else 0 end) % ${productNames.length}`);
 
     const { rows: bases } = await client.query<{ id_base: number; number_base: string }>(
-      `select coalesce(max(id), 0)::int as id_base, nextval('order_number_seq')::text as number_base from orders`,
+      `select coalesce(max(id), 0)::int as id_base, coalesce((select next_value from document_counters where series = 'order'), 10001)::text as number_base from orders`,
     );
     const idBase = bases[0]!.id_base;
     const numberBase = Number(bases[0]!.number_base);
@@ -137,7 +137,11 @@ export async function seedOrders(pool: pg.Pool, opts: { orders: number; customer
                                 'postcode', (${sqlArray(addresses.map((a) => a[1]!))})[1 + gen.ak]),
              c.name, c.phone, gen.created_at, gen.created_at
       from bench_gen gen join bench_customers c on c.k = gen.ck`);
-    await client.query(`select setval('order_number_seq', ${numberBase + opts.orders})`);
+    // The order counter (src/db/series.ts) moves past the seeded numbers, as if each had been taken from it.
+    await client.query(
+      `insert into document_counters (series, next_value) values ('order', $1) on conflict (series) do update set next_value = excluded.next_value`,
+      [numberBase + opts.orders + 1],
+    );
     await client.query(`select setval(pg_get_serial_sequence('orders', 'id'), (select max(id) from orders))`);
 
     await client.query(`
