@@ -10,12 +10,20 @@ import { documentCounters } from './schema/index.ts';
  * `first` is the series' first value when the row does not exist yet.
  */
 export async function nextInSeries(tx: Tx, series: string, first = 1): Promise<number> {
-  await tx.insert(documentCounters).values({ series, nextValue: first }).onConflictDoNothing();
-  const [counter] = await tx
-    .update(documentCounters)
-    .set({ nextValue: sql`${documentCounters.nextValue} + 1` })
-    .where(eq(documentCounters.series, series))
-    .returning({ value: sql<number>`(${documentCounters.nextValue} - 1)::bigint` });
+  const take = () =>
+    tx
+      .update(documentCounters)
+      .set({ nextValue: sql`${documentCounters.nextValue} + 1` })
+      .where(eq(documentCounters.series, series))
+      .returning({ value: sql<number>`(${documentCounters.nextValue} - 1)::bigint` });
+  // One statement once the series exists: placements queue on this row until commit, so every round
+  // trip saved here is saved for all of them. The first taker makes the row (a concurrent first taker
+  // waits on its insert, then takes the next value).
+  let [counter] = await take();
+  if (!counter) {
+    await tx.insert(documentCounters).values({ series, nextValue: first }).onConflictDoNothing();
+    [counter] = await take();
+  }
   return Number(counter!.value);
 }
 
