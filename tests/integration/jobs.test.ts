@@ -66,13 +66,14 @@ const noonBangkok = () => {
   return d;
 };
 
-/** The same moment, or the next 10:00 in Bangkok when it falls in the quiet hours (21:00-09:00). */
+/**
+ * The same moment, or the first hour after it outside the quiet hours (21:00-09:00 in Bangkok). Always
+ * forward: at 01:40 in Bangkok the UTC date is still the day before, so setting a UTC hour went back.
+ */
 const outsideQuietHours = (d: Date) => {
-  const bangkokHour = (d.getUTCHours() + 7) % 24;
-  if (bangkokHour >= 9 && bangkokHour < 21) return d;
   const next = new Date(d);
-  if (bangkokHour >= 21) next.setUTCDate(next.getUTCDate() + 1);
-  next.setUTCHours(3, 0, 0, 0);
+  const bangkokHour = () => (next.getUTCHours() + 7) % 24;
+  while (bangkokHour() < 9 || bangkokHour() >= 21) next.setTime(next.getTime() + 3_600_000);
   return next;
 };
 
