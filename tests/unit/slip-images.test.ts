@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '#src/config.ts';
 import { estimateTextOrientation, firstChannel, type Gray } from '#src/modules/payments/slips/image-ops.ts';
 import { turnPoint } from '#src/modules/payments/slips/qr-image.ts';
-import { createBudget } from '#src/modules/payments/slips/image-pool.ts';
+import { createBudget } from '#src/lib/budget.ts';
 import { MAX_ENLARGEMENT, OCR_MAX_PIXELS, OCR_WIDTH, planOcrSize } from '#src/modules/payments/slips/image-tasks.ts';
 import { defaultOcrWorkers } from '#src/modules/payments/slips/ocr-pool.ts';
 import { loadSlipManifest, readSlipFixture } from '../fixtures/slips/fixtures.ts';

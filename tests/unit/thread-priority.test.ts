@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { BACKGROUND_NICE } from '#src/lib/thread.ts';
-import { createBudget, createImagePool } from '#src/modules/payments/slips/image-pool.ts';
+import { createBudget } from '#src/lib/budget.ts';
+import { createImagePool } from '#src/modules/payments/slips/image-pool.ts';
 import { createOcrPool } from '#src/modules/payments/slips/ocr-pool.ts';
 import { WAIT_MS } from '#tests/helpers/wait.ts';
 

@@ -1,4 +1,4 @@
-// Image threads and the one concurrency budget every slip read in this process shares.
+// Image threads and the one concurrency budget (src/lib/budget.ts) every slip read in this process shares.
 //
 // The budget counts CPU-heavy steps (an image-thread task, one OCR recognition): at most
 // `size` run at once, the rest wait in order. The threads are started on first use and
@@ -6,50 +6,9 @@
 
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import { createBudget, type Budget } from '../../../lib/budget.ts';
 import { besides, spawnThread } from '../../../lib/thread.ts';
 import type { ImageTask, ImageTaskResult } from './image-tasks.ts';
-
-// ---------------------------------------------------------------------------
-// Budget
-
-export type Budget = {
-  readonly size: number;
-  /** Steps waiting for a turn. */
-  readonly waiting: number;
-  run<T>(step: () => Promise<T>): Promise<T>;
-};
-
-export function createBudget(size: number): Budget {
-  let active = 0;
-  const queue: Array<() => void> = [];
-  const next = (): void => {
-    if (active >= size) return;
-    const start = queue.shift();
-    if (start) {
-      active++;
-      start();
-    }
-  };
-  return {
-    size,
-    get waiting() {
-      return queue.length;
-    },
-    run<T>(step: () => Promise<T>): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        queue.push(() => {
-          step()
-            .then(resolve, reject)
-            .finally(() => {
-              active--;
-              next();
-            });
-        });
-        next();
-      });
-    },
-  };
-}
 
 /** One per process: two readers (say, the web process's and a test's) still share the cores. */
 export const slipBudget: Budget = createBudget(Math.max(1, Math.min(4, availableParallelism())));

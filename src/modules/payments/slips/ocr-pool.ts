@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page, Word, Worker } from 'tesseract.js';
 import type { Box } from './image-ops.ts';
-import type { Budget } from './image-pool.ts';
+import type { Budget } from '../../../lib/budget.ts';
 
 export type OcrWord = { text: string; box: Box; confidence: number };
 export type OcrLine = { text: string; box: Box; words: OcrWord[]; confidence: number };
