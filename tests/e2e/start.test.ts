@@ -92,7 +92,10 @@ describe('npm start', () => {
     // in the app, initdb and the migrations left ~750 MB of WebAssembly heap that never shrinks.
     expect(first.output()).toContain('preparing the embedded database');
     expect(existsSync(path.join(dataDir, 'pglite', 'talad-migrations.txt'))).toBe(true);
-    expect(rssMb(first)).toBeLessThan(500);
+    // Settled, not at its first answer: Node 24 holds ~800 MB for a few seconds after PGlite starts
+    // (measured: 794 MB at the first /healthz, 294 MB ten seconds later), then gives it back; the
+    // in-process initdb's heap never would.
+    await expect.poll(() => rssMb(first), { timeout: WAIT_MS, interval: 500 }).toBeLessThan(500);
 
     const sku = products.items[0]!.sku;
     const created = await api(first, '/orders', {
