@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -137,7 +138,18 @@ export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, att
   }
 }
 
-async function inCheckedOutClient<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+/** Marks the code running inside withTransaction's function (and what it starts), for insideTransaction. */
+const transactionScope = new AsyncLocalStorage<true>();
+
+/**
+ * True when the calling code runs inside a transaction's function: the test that proves no slow work
+ * (a download, OCR, a channel or bank call) happens while a transaction is open asks it at each such
+ * call, so another flow's transaction open at the same moment is not mistaken for the caller's.
+ */
+export const insideTransaction = (): boolean => transactionScope.getStore() === true;
+
+async function inCheckedOutClient<T>(db: Db, body: (tx: Tx) => Promise<T>): Promise<T> {
+  const fn = (tx: Tx) => transactionScope.run(true, () => body(tx));
   const pool = (db as { $client?: unknown }).$client;
   if (!(pool instanceof pg.Pool)) return db.transaction(fn);
   const client = await pool.connect();
