@@ -57,7 +57,10 @@ export async function leaseInbound(db: DbOrTx, opts: { limit: number; leaseMs: n
     update ${chatInbox} set available_at = now() + ${`${opts.leaseMs} milliseconds`}::interval
     where id in (
       select c.id from ${chatInbox} c
-      where c.id in (${candidates}) and c.status = 'pending'
+      -- Checked again on the locked row: a worker leasing at the same moment, whose lease committed
+      -- while this statement waited, moved available_at past now(); the candidates' snapshot still
+      -- showed it due, and without this the event was leased (its photo fetched and read) twice.
+      where c.id in (${candidates}) and c.status = 'pending' and c.available_at <= now()
       order by c.id
       limit ${opts.limit}
       for update of c skip locked)
