@@ -76,7 +76,10 @@ export async function leaseInbound(db: DbOrTx, opts: { limit: number; leaseMs: n
 /**
  * Claims, inside the caller's transaction, leased events that are still pending: each is row-locked
  * and its status checked again on the locked row, so an event finished by another worker a moment ago
- * (after its lease ran out) is never handled twice.
+ * (after its lease ran out) is never handled twice. It waits for a lock rather than skipping the row:
+ * another worker's lease statement that looked at this event and passed it by (see leaseInbound) holds
+ * it locked for a moment, and skipped, the event stayed pending unanswered until the lease ran out.
+ * Locks on these rows are only ever held by such statements and by short processing transactions.
  */
 export async function claimInbound(tx: Tx, ids: number[]): Promise<ChatInboxRow[]> {
   if (ids.length === 0) return [];
@@ -85,7 +88,7 @@ export async function claimInbound(tx: Tx, ids: number[]): Promise<ChatInboxRow[
     .from(chatInbox)
     .where(and(inArray(chatInbox.id, ids), eq(chatInbox.status, 'pending')))
     .orderBy(asc(chatInbox.id))
-    .for('update', { skipLocked: true });
+    .for('update');
 }
 
 /** Marks events handled, in one statement. */
