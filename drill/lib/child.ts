@@ -1,5 +1,6 @@
 /** The real app as `npm start` runs it (node + tsx src/main.ts), in a child process the drill can kill. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { sleep } from './common.ts';
@@ -26,9 +27,15 @@ export interface RunningApp {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts Talad and waits (bounded) for /healthz; throws with the child's output when it does not come up. */
-export async function startApp(env: Record<string, string>, port?: number, waitRounds = 600): Promise<RunningApp> {
+/**
+ * Starts Talad and waits (bounded) for /healthz; throws with the child's output when it does not come up.
+ * With `logFile`, the child writes its output to that file instead of a pipe to this process: the
+ * app's log writes are synchronous, and a pipe this busy load generator reads late would stall them.
+ */
+export async function startApp(env: Record<string, string>, port?: number, opts: { waitRounds?: number; logFile?: string } = {}): Promise<RunningApp> {
   const p = port ?? (await freePort());
+  const waitRounds = opts.waitRounds ?? 600;
+  const log = opts.logFile ? openSync(opts.logFile, 'a') : undefined;
   let out = '';
   // tsx as a loader in this one process (not the tsx CLI, which runs the app in a grandchild): SIGKILL
   // must hit the app itself, or the app would live on as an orphan holding the port.
@@ -44,25 +51,27 @@ export async function startApp(env: Record<string, string>, port?: number, waitR
       ...(process.env.DRILL_CHILD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.DRILL_CHILD_NODE_OPTIONS } : {}),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log ?? 'pipe', log ?? 'pipe'],
   });
+  if (log !== undefined) closeSync(log);
   const keep = (d: Buffer) => {
     out += d.toString();
     // Enough to see why it failed, without growing for ever.
     if (out.length > 2_000_000) out = out.slice(-1_000_000);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const output = opts.logFile ? () => readFileSync(opts.logFile!, 'utf8') : () => out;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const base = `http://127.0.0.1:${p}`;
   for (let i = 0; i < waitRounds; i++) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Talad exited (${child.exitCode ?? child.signalCode}) before answering /healthz:\n${out.slice(-4000)}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Talad exited (${child.exitCode ?? child.signalCode}) before answering /healthz:\n${output().slice(-4000)}`);
     const ok = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
-    if (ok) return { child, base, port: p, output: () => out, exited };
+    if (ok) return { child, base, port: p, output, exited };
     await sleep(100);
   }
   child.kill('SIGKILL');
-  throw new Error(`Talad did not answer /healthz after ${waitRounds} tries:\n${out.slice(-4000)}`);
+  throw new Error(`Talad did not answer /healthz after ${waitRounds} tries:\n${output().slice(-4000)}`);
 }
 
 /** kill -9: no shutdown hook runs, sockets and transactions are cut where they are. */

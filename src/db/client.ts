@@ -39,12 +39,10 @@ export interface DatabaseOptions {
 
 export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
-    const pool = new pg.Pool({
-      connectionString: opts.url,
-      max: opts.poolSize ?? 10,
-      connectionTimeoutMillis: 10_000,
-      idleTimeoutMillis: 30_000,
-    });
+    const max = opts.poolSize ?? 10;
+    const pool = new pg.Pool({ connectionString: opts.url, max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+    // When all are taken (a burst of uploads and chat), webhook acknowledgements get the next one (src/db/priority.ts).
+    prioritiseCheckouts(pool, { timeoutMs: 10_000, size: max });
     watchPool(pool, opts.logger);
     return { pool, db: drizzle(pool, { schema }), kind: 'server', close: () => pool.end() };
   }
@@ -90,7 +88,7 @@ async function createEmbeddedDatabase(opts: DatabaseOptions): Promise<Database> 
     connectionTimeoutMillis: 60_000,
   });
   // Webhook acknowledgements go ahead of background work for the one connection (src/db/priority.ts).
-  prioritiseCheckouts(pool, { timeoutMs: 60_000 });
+  prioritiseCheckouts(pool, { timeoutMs: 60_000, size: 1 });
   watchPool(pool, opts.logger);
   let closed = false;
   return {

@@ -3,10 +3,10 @@ import type pg from 'pg';
 
 /**
  * Work someone is waiting on right now: a webhook's acknowledgement (LINE, Meta and Telegram wait for
- * it, and retry or give up when it is slow). On the embedded database every statement shares one
- * connection; such work goes to the front of the line instead of behind the queued background work
- * (chat batches, the outbox, reports), so its wait is at most the one statement or transaction
- * running. On a server pool it changes nothing.
+ * it, and retry or give up when it is slow). When every connection is taken (the embedded database
+ * has one; a server pool's are all taken under a burst of uploads and chat), such work goes to the
+ * front of the line instead of behind the queued background work (chat batches, the outbox,
+ * reports), so it gets the next connection given back.
  */
 const urgentWork = new AsyncLocalStorage<true>();
 
@@ -22,22 +22,22 @@ export const waitingCheckouts = (pool: pg.Pool) => waiting.get(pool)?.();
 type Waiter = { resolve: (client: pg.PoolClient) => void; reject: (err: Error) => void; timer: NodeJS.Timeout | undefined };
 
 /**
- * Puts a priority line in front of a one-connection pool: checkouts made inside `urgently` are served
- * before the others, each line in order. The pool's own queue stays empty (a checkout is asked of it
- * only when the connection is free), so the line keeps the pool's checkout timeout itself.
+ * Puts a priority line in front of a pool of `size` connections: checkouts made inside `urgently` are
+ * served before the others, each line in order. The pool's own queue stays empty (a checkout is asked
+ * of it only while fewer than `size` are out), so the line keeps the pool's checkout timeout itself.
  */
-export function prioritiseCheckouts(pool: pg.Pool, opts: { timeoutMs: number }): void {
+export function prioritiseCheckouts(pool: pg.Pool, opts: { timeoutMs: number; size: number }): void {
   const checkout = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
   const lines: { urgent: Waiter[]; normal: Waiter[] } = { urgent: [], normal: [] };
-  let busy = false;
+  let out = 0;
   waiting.set(pool, () => ({ urgent: lines.urgent.length, normal: lines.normal.length }));
 
   const next = (): void => {
-    if (busy) return;
+    if (out >= opts.size) return;
     const waiter = lines.urgent.shift() ?? lines.normal.shift();
     if (!waiter) return;
     clearTimeout(waiter.timer);
-    busy = true;
+    out++;
     checkout().then(
       (client) => {
         const release = client.release;
@@ -45,13 +45,13 @@ export function prioritiseCheckouts(pool: pg.Pool, opts: { timeoutMs: number }):
           // Once: a second release reaches pg's own, which refuses it.
           client.release = release;
           release.call(client, err);
-          busy = false;
+          out--;
           next();
         };
         waiter.resolve(client);
       },
       (err: Error) => {
-        busy = false;
+        out--;
         waiter.reject(err);
         next();
       },
