@@ -167,7 +167,6 @@ export function abuseDrill(opts: DrillOptions) {
       ...(database ? { DATABASE_URL: database.url } : {}),
       // The drill stands in for the HTTPS proxy: each visitor's address comes in X-Forwarded-For.
       TRUST_PROXY: '127.0.0.1',
-      ...(process.env.DRILL_PGOPTIONS ? { PGOPTIONS: process.env.DRILL_PGOPTIONS } : {}),
       // Its request log gives each request's own time (see appTimes).
       LOG_LEVEL: 'info',
     });
