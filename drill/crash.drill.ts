@@ -19,8 +19,10 @@ import { DRILL_PRODUCTS, eventsOf, makeCustomer } from './lib/conversation.ts';
 import { runLineLoad, totalSteps, type LoadCustomer } from './lib/line-load.ts';
 import { backlog, verifyLoad } from './lib/verify.ts';
 import { lineEnv } from '../tests/helpers/chat.ts';
+import { slipFixturesDir } from '#tests/fixtures/slips/fixtures.ts';
 
-const fixtures = path.resolve(import.meta.dirname, '../../shared/fixtures/slips');
+// The slips copied into the repository: a fresh clone drills with them too.
+const fixtures = slipFixturesDir;
 
 interface SlipFixture {
   file: string;
@@ -143,7 +145,7 @@ export function crashDrill(opts: DrillOptions) {
       for (const s of slips) {
         await post(app.base, '/api/v1/products', { sku: `SLIP-${s.file.slice(0, 2)}`, name: `สินค้าสลิป ${s.file.slice(0, 2)}`, price: { amount: s.amount, currency: 'THB' }, stock: { onHand: 10 } });
       }
-      if (slips.length === 0) c.note('no slip fixtures usable today (../shared/fixtures/slips missing, or none dated in the last 89 days): no slips in this run');
+      if (slips.length === 0) c.note('no slip fixture dated in the last 89 days: no slips in this run');
       if (!pool) c.note('embedded database: slip orders are not backdated (the drill cannot reach the database while the app runs), so their slips go to review as too early');
 
       const customers = makeLoad(random, `crash-${opts.seed}`, opts.short ? 16 : 48, slips, slipPreparer(line, () => pool));
