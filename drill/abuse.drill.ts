@@ -179,6 +179,14 @@ export function abuseDrill(opts: DrillOptions) {
       const images = await attackImages(opts.short);
       numbers.images = images.map((i) => `${i.name} ${Math.round(i.bytes.length / 1024)} KB`).join(', ');
 
+      // Warm, as a shop's running app is: the first order list, webhook and chat page load their code
+      // (through tsx here) and templates; that is not what the storm measures.
+      await (await fetch(`${base}/admin/orders`, { headers: { cookie: owner } })).arrayBuffer();
+      const warm = lineWebhookRequest([lineTextEvent({ userId: lineUserId(`abuse-${opts.seed}-warm`), text: 'สวัสดีค่ะ' })], line.channelSecret);
+      await (await fetch(`${base}/webhooks/line`, { method: 'POST', body: warm.body, headers: warm.headers })).arrayBuffer();
+      await answeredLast(base, await openChat(base, '198.51.100.1'));
+      const warmLog = app.output().length;
+
       let running = true;
       const health: number[] = [];
       const acks: number[] = [];
@@ -266,7 +274,7 @@ export function abuseDrill(opts: DrillOptions) {
 
       const bad = health.filter((s) => s !== 200).length;
       c.check(bad === 0, `/healthz answered other than 200 ${bad} times of ${health.length}`);
-      const served = appTimes(app.output());
+      const served = appTimes(app.output().slice(warmLog));
       const appAcks = served.get('/webhooks/line') ?? [];
       const appPages = served.get('/admin/orders') ?? [];
       c.equal(appAcks.length, acks.length, 'webhooks in the app\'s request log');
