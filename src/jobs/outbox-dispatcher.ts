@@ -6,6 +6,7 @@ import { lastChatInbound } from '../modules/customers/index.ts';
 import { noticeOf, purposeOf, type RenderNotice } from '../modules/notify/index.ts';
 import { SendError, type ChannelSender, type DeliveryPurpose, type SkipReason } from '../ports/channel.ts';
 import type { OutMessage } from '../ports/messages.ts';
+import { inBackground } from '../db/priority.ts';
 
 export interface DispatcherOptions {
   db: Db;
@@ -193,7 +194,8 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
       again = true;
       return running;
     }
-    running = drain()
+    // Kicked by a request (a staff reply), sending is still background work (src/db/priority.ts).
+    running = inBackground(drain)
       .catch((err) => logger.error({ err }, 'outbox dispatcher failed'))
       .finally(() => {
         running = null;
