@@ -15,7 +15,6 @@ import { AppError } from '#src/errors.ts';
 import { tellCustomer, type ChatAddress, type Delivery, type ReadyMessages } from '#src/modules/notify/index.ts';
 import { messages as allMessages } from '#templates/messages/index.ts';
 import { afterAnswers, transcribeInbound } from './transcript.ts';
-import { inBackground } from '#src/db/priority.ts';
 import type { ChatEvent, ChatPerson, createChatEngine, InboundEvent, InboundImage, PreparedPhoto } from './engine/engine.ts';
 
 export interface DecodedEvent<E = InboundEvent> {
@@ -320,10 +319,7 @@ export function createInboxProcessor(opts: InboxProcessorOptions) {
   function kick() {
     wanted = true;
     const concurrency = opts.concurrency ?? 4;
-    // Kicked by a webhook's request, the workers still run as background work (src/db/priority.ts).
-    inBackground(() => {
-      while (active < concurrency) void worker();
-    });
+    while (active < concurrency) void worker();
   }
 
   return {

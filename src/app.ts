@@ -18,7 +18,6 @@ import { healthRoutes } from './http/health.routes.ts';
 import { payRoutes } from './http/pay.routes.ts';
 import { mediaRoutes } from './http/media.routes.ts';
 import { carrierWebhookRoutes } from './http/carrier-webhooks.routes.ts';
-import { forAPerson } from './db/priority.ts';
 import { createScheduler } from './jobs/agenda.ts';
 
 /** What every plugin and route reads from `app.deps`: the core the web app and the worker share. */
@@ -70,8 +69,6 @@ export async function buildApp(config: Config, overrides: BuildOverrides = {}): 
   const { close, ...deps } = core;
   app.decorate('deps', deps);
   app.addHook('onClose', close);
-  // Every request is someone waiting: its database work goes ahead of background work (src/db/priority.ts).
-  app.addHook('onRequest', (_request, _reply, done) => forAPerson(done));
 
   if (config.line && !config.publicUrl.startsWith('https://')) {
     logger.warn('PUBLIC_URL is not https: LINE cannot show images (product photos, payment QR) and will refuse those messages');

@@ -2,53 +2,39 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 
 /**
- * Whose work a checkout is, when every connection is taken (the embedded database has one; a server
- * pool's are all taken under a burst of uploads and chat), so the next connection given back goes to
- * the work that matters most now:
- * - urgent: a webhook's acknowledgement (LINE, Meta and Telegram wait for it, and retry or give up
- *   when it is slow);
- * - person: an HTTP request someone is looking at (a back-office page, the web chat);
- * - anything else is background (chat batches, the outbox, reports, jobs), served in its order
- *   after them.
+ * Work someone is waiting on right now: a webhook's acknowledgement (LINE, Meta and Telegram wait for
+ * it, and retry or give up when it is slow). When every connection is taken (the embedded database
+ * has one; a server pool's are all taken under a burst of uploads and chat), such work goes to the
+ * front of the line instead of behind the queued background work (chat batches, the outbox,
+ * reports), so it gets the next connection given back.
  */
-type Turn = 'urgent' | 'person';
-const turn = new AsyncLocalStorage<Turn>();
+const urgentWork = new AsyncLocalStorage<true>();
 
-/** Runs `fn` with its database work ahead of all other (see Turn). */
+/** Runs `fn` with its database work ahead of background work (see urgentWork). */
 export function urgently<T>(fn: () => Promise<T>): Promise<T> {
-  return turn.run('urgent', fn);
-}
-
-/** Runs `fn`, and what it starts, as work a person is waiting on (every HTTP request: see app.ts). */
-export function forAPerson<T>(fn: () => T): T {
-  return turn.run('person', fn);
-}
-
-/** Runs `fn`, and what it starts, as background work, whoever started it (a request kicking a worker). */
-export function inBackground<T>(fn: () => T): T {
-  return turn.exit(fn);
+  return urgentWork.run(true, fn);
 }
 
 /** The checkouts waiting in each line of a prioritised pool (undefined for any other pool). */
-const waiting = new WeakMap<pg.Pool, () => { urgent: number; person: number; background: number }>();
+const waiting = new WeakMap<pg.Pool, () => { urgent: number; normal: number }>();
 export const waitingCheckouts = (pool: pg.Pool) => waiting.get(pool)?.();
 
 type Waiter = { resolve: (client: pg.PoolClient) => void; reject: (err: Error) => void; timer: NodeJS.Timeout | undefined };
 
 /**
- * Puts a priority line in front of a pool of `size` connections: urgent checkouts are served first,
- * then a person's, then background work, each line in order (see Turn). The pool's own queue stays empty (a checkout is asked
+ * Puts a priority line in front of a pool of `size` connections: checkouts made inside `urgently` are
+ * served before the others, each line in order. The pool's own queue stays empty (a checkout is asked
  * of it only while fewer than `size` are out), so the line keeps the pool's checkout timeout itself.
  */
 export function prioritiseCheckouts(pool: pg.Pool, opts: { timeoutMs: number; size: number }): void {
   const checkout = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
-  const lines: Record<Turn | 'background', Waiter[]> = { urgent: [], person: [], background: [] };
+  const lines: { urgent: Waiter[]; normal: Waiter[] } = { urgent: [], normal: [] };
   let out = 0;
-  waiting.set(pool, () => ({ urgent: lines.urgent.length, person: lines.person.length, background: lines.background.length }));
+  waiting.set(pool, () => ({ urgent: lines.urgent.length, normal: lines.normal.length }));
 
   const next = (): void => {
     if (out >= opts.size) return;
-    const waiter = lines.urgent.shift() ?? lines.person.shift() ?? lines.background.shift();
+    const waiter = lines.urgent.shift() ?? lines.normal.shift();
     if (!waiter) return;
     clearTimeout(waiter.timer);
     out++;
@@ -74,7 +60,7 @@ export function prioritiseCheckouts(pool: pg.Pool, opts: { timeoutMs: number; si
 
   const enqueue = (): Promise<pg.PoolClient> =>
     new Promise((resolve, reject) => {
-      const line = lines[turn.getStore() ?? 'background'];
+      const line = urgentWork.getStore() ? lines.urgent : lines.normal;
       const waiter: Waiter = { resolve, reject, timer: undefined };
       waiter.timer = setTimeout(() => {
         const i = line.indexOf(waiter);

@@ -6,7 +6,6 @@ import { lastChatInbound } from '../modules/customers/index.ts';
 import { noticeOf, purposeOf, type RenderNotice } from '../modules/notify/index.ts';
 import { SendError, type ChannelSender, type DeliveryPurpose, type SkipReason } from '../ports/channel.ts';
 import type { OutMessage } from '../ports/messages.ts';
-import { inBackground } from '../db/priority.ts';
 
 export interface DispatcherOptions {
   db: Db;
@@ -194,8 +193,7 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
       again = true;
       return running;
     }
-    // Kicked by a request (a staff reply), sending is still background work (src/db/priority.ts).
-    running = inBackground(drain)
+    running = drain()
       .catch((err) => logger.error({ err }, 'outbox dispatcher failed'))
       .finally(() => {
         running = null;

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '#src/db/client.ts';
-import { forAPerson, inBackground, prioritiseCheckouts, urgently, waitingCheckouts } from '#src/db/priority.ts';
+import { prioritiseCheckouts, urgently, waitingCheckouts } from '#src/db/priority.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { lineEnv, sendLine } from '../helpers/chat.ts';
 import { createTestDatabase } from '../helpers/db.ts';
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe('the one connection of the embedded database', () => {
-  it('serves urgent work first, then a person\'s, then the background work queued ahead of them, each in order', async () => {
+  it('serves work done urgently before the background work queued ahead of it, the rest in order', async () => {
     const held = await pool.connect();
     const done: string[] = [];
     const background = [1, 2, 3].map((i) => pool.query('select $1::int as n', [i]).then(() => done.push(`background ${i}`)));
@@ -42,14 +42,10 @@ describe('the one connection of the embedded database', () => {
       }
       done.push('background transaction');
     })();
-    const person = forAPerson(() => pool.query('select 1')).then(() => done.push('person'));
-    // A worker a request kicks is background work all the same.
-    const kicked = forAPerson(() => inBackground(() => pool.query('select 1'))).then(() => done.push('kicked'));
     const urgent = urgently(() => pool.query('select 1')).then(() => done.push('urgent'));
-    expect(waitingCheckouts(pool)).toEqual({ urgent: 1, person: 1, background: 5 });
     held.release();
-    await Promise.all([...background, transaction, person, kicked, urgent]);
-    expect(done).toEqual(['urgent', 'person', 'background 1', 'background 2', 'background 3', 'background transaction', 'kicked']);
+    await Promise.all([...background, transaction, urgent]);
+    expect(done).toEqual(['urgent', 'background 1', 'background 2', 'background 3', 'background transaction']);
   });
 
   it('gives up on a checkout that waited past the timeout, and serves the next ones', async () => {
@@ -65,7 +61,7 @@ describe('the one connection of the embedded database', () => {
     prioritiseCheckouts(fake, { timeoutMs: 50, size: 1 });
     const held = await fake.connect();
     await expect(fake.connect()).rejects.toThrow(/timeout exceeded/);
-    expect(waitingCheckouts(fake)).toEqual({ urgent: 0, person: 0, background: 0 });
+    expect(waitingCheckouts(fake)).toEqual({ urgent: 0, normal: 0 });
     held.release();
     const next = await fake.connect();
     next.release(new Error('lost'));
@@ -108,22 +104,6 @@ describe('a webhook while every connection is taken', () => {
     // Served first; a background statement may finish on the connection it gave back while the
     // answer goes out. Without the line the webhook waits for all ten.
     expect(done.indexOf('webhook 200')).toBeLessThan(3);
-    expect(done).toHaveLength(11);
-  });
-
-  it('serves a request someone is waiting on (here /healthz) ahead of the background statements queued before it', async () => {
-    const db = t.database.db;
-    const pool = t.database.pool;
-    const held = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
-    const done: string[] = [];
-    const background = Array.from({ length: 10 }, (_, i) => db.execute(sql`select ${i}::int`).then(() => done.push('background')));
-    const page = t.app.inject({ method: 'GET', url: '/healthz' }).then((res) => done.push(`healthz ${res.statusCode}`));
-    await expect.poll(() => waitingCheckouts(pool)?.person, { timeout: WAIT_MS, interval: 20 }).toBe(1);
-    held.pop()!.release();
-    await page;
-    for (const client of held) client.release();
-    await Promise.all(background);
-    expect(done.indexOf('healthz 200')).toBeLessThan(3);
     expect(done).toHaveLength(11);
   });
 });

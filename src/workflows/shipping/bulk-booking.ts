@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '#src/db/client.ts';
-import { inBackground } from '#src/db/priority.ts';
 import { AppError } from '#src/errors.ts';
 import { findOrderByNumber } from '#src/modules/orders/index.ts';
 import { parcelLinesOf, shipmentsOf } from '#src/modules/shipping/index.ts';
@@ -104,13 +103,10 @@ export function bulkBookingRuns(db: Db, deps: () => BookParcelDeps, opts: { keep
       for (const [id, r] of runs) if (r.done && Date.now() - r.startedAt.getTime() > keepMs) runs.delete(id);
       const run: BulkBookingRun = { id: randomUUID(), carrier: input.carrier, actor: input.actor, numbers: [...new Set(input.numbers)], results: new Map(), done: false, startedAt: new Date() };
       runs.set(run.id, run);
-      // It goes on after the answer: background work, not the request's (src/db/priority.ts).
-      void inBackground(() =>
-        bookParcels(db, deps(), { numbers: run.numbers, carrier: input.carrier, actor: input.actor }, async (r) => {
-          run.results.set(r.number, r);
-          await onResult?.(r);
-        }),
-      )
+      void bookParcels(db, deps(), { numbers: run.numbers, carrier: input.carrier, actor: input.actor }, async (r) => {
+        run.results.set(r.number, r);
+        await onResult?.(r);
+      })
         .catch((err: unknown) => deps().logger?.error({ err, run: run.id }, 'bulk booking run stopped'))
         .finally(() => {
           run.done = true;
