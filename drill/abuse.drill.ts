@@ -2,9 +2,9 @@
  * Drill 7 — abuse (issue 23). Anonymous web-chat visitors upload noise, very tall and very large
  * images while LINE customers chat and the back office is used; half the visitors first place an
  * order, so their photos are read as slips (image threads, OCR) and the rest are only checked and
- * kept. The app runs as a child process as `npm start` runs it, behind a trusted proxy address so each
- * visitor comes from an address of its own, and everything reaches it over HTTP: the figures are the
- * app's, not shared with this load generator's event loop. The app must keep answering: /healthz 200
+ * kept. The app runs as a child process (as in the crash drill: node --import tsx src/main.ts), behind
+ * a trusted proxy address so each visitor comes from an address of its own, and everything reaches it
+ * over HTTP: the figures are the app's, not shared with this load generator's event loop. The app must keep answering: /healthz 200
  * throughout (checked); webhook acknowledgements p99 under 200 ms and the order list p95 under 500 ms
  * are the targets (checked in the full form, reported as notes in the short form, whose machines are
  * noisy CI runners). Then a 20 MB XLSX zip bomb and a 9-million-row CSV are given to the import
