@@ -16,8 +16,10 @@ import path from 'node:path';
 import { constants, deflateRawSync } from 'node:zlib';
 import sharp from 'sharp';
 import { readTable } from '#src/modules/imports/table.ts';
-import { lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi, type FakeLineApi } from '#tests/fakes/line-api.ts';
+import { lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi } from '#tests/fakes/line-api.ts';
+import { signInOverHttp } from '#tests/helpers/admin.ts';
 import { startApp, stopApp, errorLines } from './lib/child.ts';
+import { answersTo } from './lib/verify.ts';
 import { apiAuth, createRandom, createServerDatabase, pool, serverUrl, sleep, timed, waitFor, type DrillOptions } from './lib/common.ts';
 import { appEnv, post } from './crash.drill.ts';
 
@@ -50,21 +52,6 @@ function cookiesOf(res: Response): string {
     .getSetCookie()
     .map((c) => c.split(';')[0]!)
     .join('; ');
-}
-
-/** Signs the owner in through the login form, as a browser does; the session cookie for later pages. */
-async function signInOwner(base: string, email: string, password: string): Promise<string> {
-  const form = await fetch(`${base}/admin/login`);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-  const res = await fetch(`${base}/admin/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: cookiesOf(form), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, email, password, next: '/admin' }),
-  });
-  const session = res.headers.getSetCookie().find((c) => c.startsWith('talad_admin='));
-  if (res.status !== 303 || !session) throw new Error(`the owner's sign-in answered ${res.status}`);
-  return session.split(';')[0]!;
 }
 
 /** Each visitor's web-chat session: its address (through the trusted proxy), cookie and CSRF token. */
@@ -105,10 +92,6 @@ function appTimes(log: string): Map<string, number[]> {
     }
   }
   return times;
-}
-
-function answersTo(line: FakeLineApi, userId: string) {
-  return line.replies().filter((r) => r.userId === userId).length + line.pushes().filter((p) => p.to === userId).length;
 }
 
 function xlsxBomb(): Buffer {
@@ -175,7 +158,7 @@ export function abuseDrill(opts: DrillOptions) {
       app = await startApp(env, undefined, { logFile: path.join(dataDir, 'app.log') });
       const base = app.base;
       await post(base, '/api/v1/products', { sku: 'ABU-1', name: 'ชาไทยปรุงสำเร็จ', nameEn: 'Thai tea', price: { amount: 6_500, currency: 'THB' }, stock: { onHand: 100_000 } });
-      const owner = await signInOwner(base, env.ADMIN_EMAIL!, env.ADMIN_PASSWORD!);
+      const owner = await signInOverHttp(base, env.ADMIN_EMAIL!, env.ADMIN_PASSWORD!);
       const images = await attackImages(opts.short);
       numbers.images = images.map((i) => `${i.name} ${Math.round(i.bytes.length / 1024)} KB`).join(', ');
 

@@ -5,8 +5,7 @@
  * redelivered, as LINE does. Then every acknowledged event must have been processed (a confirm has its
  * order), no answer sent twice, and the outbox drained.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -17,13 +16,11 @@ import { killHard, startApp, stopApp, errorLines, type RunningApp } from './lib/
 import { createRandom, createServerDatabase, DRILL_API_TOKEN, serverUrl, sleep, timed, waitFor, type DrillOptions, type Random } from './lib/common.ts';
 import { DRILL_PRODUCTS, eventsOf, makeCustomer } from './lib/conversation.ts';
 import { runLineLoad, totalSteps, type LoadCustomer } from './lib/line-load.ts';
-import { backlog, verifyLoad } from './lib/verify.ts';
+import { answersTo, backlog, verifyLoad } from './lib/verify.ts';
 import { lineEnv } from '../tests/helpers/chat.ts';
-import { slipFixturesDir } from '#tests/fixtures/slips/fixtures.ts';
+import { loadSlipManifest, readSlipFixture } from '#tests/fixtures/slips/fixtures.ts';
 
-// The slips copied into the repository: a fresh clone drills with them too.
-const fixtures = slipFixturesDir;
-
+/** A slip the drill pays with: its file in tests/fixtures/slips, amount in satang and time. */
 interface SlipFixture {
   file: string;
   amount: number;
@@ -32,16 +29,11 @@ interface SlipFixture {
 
 /** Genuine slips whose time lies in the last 89 days: an order placed just before them is neither expired nor too old to remind about yet. */
 export function usableSlips(now = Date.now()): SlipFixture[] {
-  const manifest = path.join(fixtures, 'manifest.json');
-  if (!existsSync(manifest)) return [];
-  const files = (JSON.parse(readFileSync(manifest, 'utf8')) as { files: { file: string; kind: string; amount: number; datetime: string; expected: { verdict: string } }[] }).files;
-  return files
-    .filter((f) => f.kind === 'slip' && f.expected.verdict === 'valid')
-    .filter((f) => {
-      const at = Date.parse(f.datetime);
-      return at < now - 3_600_000 && at > now - 89 * 86_400_000;
-    })
-    .map((f) => ({ file: f.file, amount: Math.round(f.amount * 100), datetime: f.datetime }));
+  return loadSlipManifest().flatMap((f) => {
+    if (f.kind !== 'slip' || f.expected?.verdict !== 'valid' || f.amount === null || f.datetime === null) return [];
+    const at = Date.parse(f.datetime);
+    return at < now - 3_600_000 && at > now - 89 * 86_400_000 ? [{ file: f.file, amount: Math.round(f.amount * 100), datetime: f.datetime }] : [];
+  });
 }
 
 export async function post(base: string, url: string, body: unknown) {
@@ -103,7 +95,7 @@ export function makeLoad(random: Random, tag: string, count: number, slips: Slip
 export function slipPreparer(line: FakeLineApi, pool: () => pg.Pool | undefined) {
   return (cu: LoadCustomer) => async () => {
     const image = cu.steps.at(-1)!.event as { message: { id: string } };
-    const bytes = await readFile(path.join(fixtures, cu.slip!.file));
+    const bytes = readSlipFixture(cu.slip!);
     line.setContent(image.message.id, bytes, cu.slip!.file.endsWith('.png') ? 'image/png' : 'image/jpeg');
     const db = pool();
     if (!db) return;
@@ -237,8 +229,4 @@ export function crashDrill(opts: DrillOptions) {
       await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
     }
   });
-}
-
-function answersTo(line: FakeLineApi, userId: string) {
-  return line.replies().filter((r) => r.userId === userId).length + line.pushes().filter((p) => p.to === userId).length;
 }

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Database } from '../../src/db/client.ts';
 import { createUser } from '../../src/modules/accounts/index.ts';
+import { signInOverHttp } from '../../tests/helpers/admin.ts';
 import { percentile } from '../load.ts';
 import { seedOrders, type SeededOrders } from './seed-orders.ts';
 
@@ -91,25 +92,6 @@ export async function getOk(url: string, cookie: string): Promise<string> {
   const body = await res.text();
   if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${body.slice(0, 200)}`);
   return body;
-}
-
-/** Signs in through the login form as a browser does: the form's CSRF cookie and token, then the POST. */
-export async function signInOverHttp(base: string, email: string, password: string): Promise<string> {
-  const page = await fetch(`${base}/admin/login`);
-  const html = await page.text();
-  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  const loginCookie = page.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('talad_admin_login='));
-  if (!token || !loginCookie) throw new Error(`no login form at ${base}/admin/login (${page.status})`);
-  const res = await fetch(`${base}/admin/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: loginCookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, email, password, next: '/admin' }).toString(),
-  });
-  await res.arrayBuffer();
-  const session = res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('talad_admin='));
-  if (res.status !== 303 || !session) throw new Error(`sign-in failed: ${res.status}`);
-  return session;
 }
 
 /** A phone the way a merchant types it into the search box: 0812345678, 081-234-5678, 081 234 5678, +66 81 234 5678. */

@@ -8,7 +8,8 @@ import type pg from 'pg';
 import type { Database } from '../../src/db/client.ts';
 import { createUser } from '../../src/modules/accounts/index.ts';
 import { percentile } from '../load.ts';
-import { captureQueries, explain, getOk, signInOverHttp, timeRequests, type Explained, type ServerTimes, type Timing } from './admin-list.ts';
+import { captureQueries, explain, getOk, timeRequests, type Explained, type ServerTimes, type Timing } from './admin-list.ts';
+import { signInOverHttp } from '../../tests/helpers/admin.ts';
 
 export interface InboxBenchResult {
   conversations: number;

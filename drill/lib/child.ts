@@ -18,6 +18,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Tries of /healthz, 100 ms apart after each, before a start counts as failed: a loaded machine needs minutes. */
+const START_ROUNDS = 600;
+
 export interface RunningApp {
   child: ChildProcess;
   base: string;
@@ -32,9 +35,8 @@ export interface RunningApp {
  * With `logFile`, the child writes its output to that file instead of a pipe to this process: the
  * app's log writes are synchronous, and a pipe this busy load generator reads late would stall them.
  */
-export async function startApp(env: Record<string, string>, port?: number, opts: { waitRounds?: number; logFile?: string } = {}): Promise<RunningApp> {
+export async function startApp(env: Record<string, string>, port?: number, opts: { logFile?: string } = {}): Promise<RunningApp> {
   const p = port ?? (await freePort());
-  const waitRounds = opts.waitRounds ?? 600;
   const log = opts.logFile ? openSync(opts.logFile, 'a') : undefined;
   let out = '';
   // tsx as a loader in this one process (not the tsx CLI, which runs the app in a grandchild): SIGKILL
@@ -64,14 +66,14 @@ export async function startApp(env: Record<string, string>, port?: number, opts:
   const output = opts.logFile ? () => readFileSync(opts.logFile!, 'utf8') : () => out;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const base = `http://127.0.0.1:${p}`;
-  for (let i = 0; i < waitRounds; i++) {
+  for (let i = 0; i < START_ROUNDS; i++) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Talad exited (${child.exitCode ?? child.signalCode}) before answering /healthz:\n${output().slice(-4000)}`);
     const ok = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
     if (ok) return { child, base, port: p, output, exited };
     await sleep(100);
   }
   child.kill('SIGKILL');
-  throw new Error(`Talad did not answer /healthz after ${waitRounds} tries:\n${output().slice(-4000)}`);
+  throw new Error(`Talad did not answer /healthz after ${START_ROUNDS} tries:\n${output().slice(-4000)}`);
 }
 
 /** kill -9: no shutdown hook runs, sockets and transactions are cut where they are. */

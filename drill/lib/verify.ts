@@ -1,6 +1,6 @@
 /**
  * After a load against a running app: what the database and the fake LINE API must show. Shared by
- * the crash and database-restart drills.
+ * the crash, database-restart and abuse drills.
  */
 import type pg from 'pg';
 import type { FakeLineApi } from '#tests/fakes/line-api.ts';
@@ -11,6 +11,11 @@ export interface Backlog {
   inbox: number;
   outbox: number;
   dead: number;
+}
+
+/** Every message the fake LINE API delivered to `userId`, by reply or push. */
+export function answersTo(line: FakeLineApi, userId: string): number {
+  return line.replies().filter((r) => r.userId === userId).length + line.pushes().filter((p) => p.to === userId).length;
 }
 
 export async function backlog(pool: pg.Pool): Promise<Backlog> {

@@ -63,6 +63,28 @@ export async function attemptLogin(
   });
 }
 
+/**
+ * Signs in over real HTTP to an app listening at `base` (a child process, the bench's server), through
+ * the login form as a browser does: the form's CSRF cookie and token, then the POST. The session cookie.
+ */
+export async function signInOverHttp(base: string, email: string, password: string): Promise<string> {
+  const page = await fetch(`${base}/admin/login`);
+  const html = await page.text();
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  const loginCookie = page.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('talad_admin_login='));
+  if (!token || !loginCookie) throw new Error(`no login form at ${base}/admin/login (${page.status})`);
+  const res = await fetch(`${base}/admin/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: loginCookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, email, password, next: '/admin' }).toString(),
+  });
+  await res.arrayBuffer();
+  const session = res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('talad_admin='));
+  if (res.status !== 303 || !session) throw new Error(`sign-in failed: ${res.status}`);
+  return session;
+}
+
 /** Signs in through the login form and returns a client carrying the session cookie and its CSRF token. */
 export async function signIn(app: FastifyInstance, email: string, password = TEST_PASSWORD): Promise<AdminClient> {
   const res = await attemptLogin(app, email, password);
