@@ -3,11 +3,12 @@
  * writes bench/results.md and bench/results.json. Uses the PostgreSQL named by TEST_DATABASE_URL or
  * DATABASE_URL (a throw-away database is created on it and dropped), else the embedded PGlite.
  *
- * Phases: the idle app as production runs it (compiled, in a child process), a bare-INSERT baseline,
+ * Phases: the app as production runs it (compiled, in a child process: its memory at rest and under
+ * orders, chat, slips and the back office; the RSS figures of the report), a bare-INSERT baseline,
  * the checkout storm, API order intake, chat intake, the back office's order list on 100,000 orders,
- * slip reading, and the mixed phase on the embedded database (chat while slips are read); this
- * process's RSS is sampled all along (the app runs in it through tsx, beside the load generator and
- * the fakes, so its peaks are an upper bound of the app's).
+ * slip reading, and the mixed phase on the embedded database (chat while slips are read). Those later
+ * phases run the app in this process through tsx, beside the load generator and the fakes; this
+ * process's RSS is reported too, as an upper bound.
  */
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,7 +23,7 @@ import { bootstrap } from '../src/bootstrap.ts';
 import { percentile, runLoad, type LoadResult } from './load.ts';
 import { lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi } from '../tests/fakes/line-api.ts';
 import { addBaselineRoute, recordServerTimes, runAdminListPhase, type AdminListResult, type Explained } from './phases/admin-list.ts';
-import { measureProductionIdle } from './phases/idle.ts';
+import { runProductionPhase, type ProductionResult } from './phases/production.ts';
 import { startRssSampler } from './phases/memory.ts';
 import { runMixedPhase, type MixedResult } from './phases/mixed.ts';
 import { inboxMarkdown, runInboxPhase } from './phases/inbox.ts';
@@ -72,11 +73,11 @@ const orderBody = (sku: string, i: number) => ({
   shippingAddress: { name: `ลูกค้า ${i}`, phone: '0812345678', address: '99 ถนนสุขุมวิท กรุงเทพฯ', postcode: '10110' },
 });
 
-/** A throw-away database on the server for the idle app (dropped afterwards), or none on the embedded database. */
-async function idleDatabaseUrl(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
+/** A throw-away database on the server for the production app (dropped afterwards), or none on the embedded database. */
+async function productionDatabaseUrl(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
   if (!serverUrl) return { url: undefined, drop: async () => {} };
   const { default: pg } = await import('pg');
-  const name = `talad_bench_idle_${Date.now().toString(36)}`;
+  const name = `talad_bench_production_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
@@ -93,10 +94,8 @@ async function idleDatabaseUrl(): Promise<{ url: string | undefined; drop: () =>
 
 async function main() {
   const benchStarted = performance.now();
-  // First, alone on the machine's share: the app at rest as `npm start` runs it.
-  say('phase: idle app (npm start: compiled JavaScript, child process)');
-  const idleDb = await idleDatabaseUrl();
-  const idle = await measureProductionIdle({ databaseUrl: idleDb.url, log: say }).finally(() => idleDb.drop());
+  // First, alone on the machine's share: the app as `npm start` runs it, at rest and under load.
+  const production = await productionPhase();
   const rss = startRssSampler(100);
   rss.phase('startup');
   const { database, label } = await benchDatabase();
@@ -318,13 +317,13 @@ async function main() {
       durationSec: mixed.durationSec,
       database: 'embedded PGlite (one connection)',
     },
-    peakRssMb: rss.overallMb(),
-    peakRssMbByPhase: peaks,
-    /** The app at rest as `npm start` runs it (compiled, its own process). */
-    idleRssMb: idle.rssMb,
-    idle: { ...idle, measuredAs: 'VmRSS of `node scripts/start.mjs` 10 s after /healthz first answered' },
-    /** This process (the app through tsx, the fakes, the load generator) before any load. */
-    inProcessIdleRssMb,
+    /** The app as `npm start` runs it (compiled, its own process): at rest, and its peak over orders, chat, slips and the back office. */
+    idleRssMb: production.idleRssMb,
+    peakRssMb: production.peakRssMb,
+    peakRssMbByPhase: production.peakRssMbByPhase,
+    production: { ...production, measuredAs: 'VmRSS 10 s after /healthz first answered; per phase VmHWM (reset at its start) and VmRSS sampled every 100 ms, of `node scripts/start.mjs`' },
+    /** This process (the app through tsx beside the fakes and the load generator): an upper bound. */
+    benchProcess: { idleRssMb: inProcessIdleRssMb, peakRssMb: rss.overallMb(), peakRssMbByPhase: peaks },
   };
 
   const f = (n: number | null | undefined, d = 1) => (n === null || n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(d));
@@ -332,7 +331,7 @@ async function main() {
   const listRow = (what: string, t: AdminListResult['statusFilter']) =>
     `| ${what} (server ms) | ${f(t.p50Ms)} | ${f(adminList.baseline.p50Ms, 2)} ms (one order by primary key) | ${f(t.p50Ms / adminList.baseline.p50Ms, 1)} | ${f(t.p50Ms)} | p95 ${f(t.p95Ms)} |`;
   const rssRow = (phase: string, what: string) =>
-    `| peak RSS: ${what} (MB) | ${f(peaks[phase])} | ${f(inProcessIdleRssMb)} MB (bench process idle, before load) | ${f((peaks[phase] ?? NaN) / inProcessIdleRssMb, 2)} | | |`;
+    `| peak RSS, \`npm start\`: ${what} (MB) | ${f(production.peakRssMbByPhase[phase])} | 350 MB (target) | ${f((production.peakRssMbByPhase[phase] ?? NaN) / 350, 2)} | | |`;
   const md = [
     `# Talad benchmark`,
     ``,
@@ -358,15 +357,18 @@ async function main() {
             `| slip accuracy: ${k} (${slips.slips} slips) | ${f(slips.accuracy[k] * 100)}% | ${slips.baseline ? `${f((slips.baseline.correct[k] / slips.slips) * 100)}%` : 'n/a'} | | | |`,
         )
       : []),
+    `| idle RSS, \`npm start\` (compiled), ${production.database} (MB) | ${f(production.idleRssMb)} | 150 MB (target) | ${f((production.idleRssMb ?? NaN) / 150, 2)} | | ready in ${f(production.readySec)} s |`,
+    rssRow('orders', 'API orders and checkout storm'),
     rssRow('intake', 'chat intake'),
-    rssRow('slips', 'slip reading'),
-    rssRow('mixed', 'mixed phase'),
-    `| peak RSS: whole run, bench process (MB) | ${f(results.peakRssMb)} | ${f(inProcessIdleRssMb)} MB | ${f(results.peakRssMb / inProcessIdleRssMb, 2)} | | |`,
-    `| idle RSS: \`npm start\` (compiled), ${idle.database} (MB) | ${f(idle.rssMb)} | 150 MB (target) | ${f((idle.rssMb ?? NaN) / 150, 2)} | | ready in ${f(idle.readySec)} s |`,
+    rssRow('slips', 'chat orders and slip reading'),
+    rssRow('backOffice', 'back office, exports, printing'),
+    `| peak RSS, \`npm start\`: whole run (MB) | ${f(production.peakRssMb)} | 350 MB (target) | ${f(production.peakRssMb / 350, 2)} | | |`,
+    `| peak RSS: this bench process, whole run (app through tsx, fakes, load generator; upper bound) (MB) | ${f(results.benchProcess.peakRssMb)} | ${f(inProcessIdleRssMb)} MB (idle, before load) | ${f(results.benchProcess.peakRssMb / inProcessIdleRssMb, 2)} | | |`,
     `| mixed phase, embedded database: webhook ack while ${mixed.slipsSent} slips are read (ms) | ${f(mixed.ackP50Ms)} | 200 ms (p99 target) | ${f(mixed.ackP99Ms / 200, 2)} | ${f(mixed.ackP50Ms)} ms | p99 ${f(mixed.ackP99Ms)} ms |`,
     `| mixed phase: /healthz not 200 / checks; slips read | ${mixed.healthzNon200} / ${mixed.healthzChecks} (slowest ${f(mixed.healthzMaxMs, 0)} ms); ${mixed.slipsRead} of ${mixed.slipsSent} | must be 0; all | | | |`,
     ``,
-    `Peak RSS per phase (MB): ${Object.entries(peaks).map(([k, v]) => `${k} ${f(v)}`).join(', ')}.`,
+    productionLine(production),
+    `Peak RSS of this bench process per phase (MB): ${Object.entries(peaks).map(([k, v]) => `${k} ${f(v)}`).join(', ')}.`,
     `Order list times are the server's (Fastify reply.elapsedTime in an onResponse hook), ${adminList.statusFilter.requests} status and ${adminList.phoneSearch.requests} phone requests (${adminList.nameSearch.requests} name searches) one at a time, signed in as an owner over HTTP; client round trip p50: status ${f(adminList.statusFilter.roundTripP50Ms)} ms, phone ${f(adminList.phoneSearch.roundTripP50Ms)} ms, baseline ${f(adminList.baseline.roundTripP50Ms, 2)} ms. ${f(adminList.seeded.orders / 1000, 0)}k orders seeded in ${f(adminList.seeded.ms / 1000)} s.`,
     ``,
     `## Index use of the order list's queries`,
@@ -405,6 +407,25 @@ async function main() {
   }
 }
 
+/** What the production app did while its memory was read, so a low peak cannot come from work left undone. */
+function productionLine(p: ProductionResult): string {
+  const w = p.work;
+  const failed = Object.entries(w.backOfficeNon200).map(([k, n]) => `${k} ×${n}`);
+  return (
+    `\`npm start\` app under load: ${w.stormOrders} storm orders, ${w.apiOrders} API orders, ${w.chatAnswered} of ${w.chatEvents} chat messages answered, ` +
+    `${w.slipsAnswered} of ${w.slipsSent} slip photos answered, ${w.backOfficePages} back-office pages${failed.length ? ` (not 200: ${failed.join(', ')})` : ', all 200'}; ` +
+    `peaks per phase ${p.exactPeaks ? '(VmHWM, reset per phase)' : '(VmRSS sampled every 100 ms)'}: ${Object.entries(p.peakRssMbByPhase).map(([k, v]) => `${k} ${v}`).join(', ')} MB; ` +
+    `its child processes (Chromium printing) at most ${p.childrenPeakRssMb} MB besides (PSS).`
+  );
+}
+
+/** The production phase alone on a throw-away database (or a fresh embedded one). */
+async function productionPhase(short = false): Promise<ProductionResult> {
+  say('phase: the app as `npm start` runs it (compiled JavaScript, child process): at rest, then under load');
+  const db = await productionDatabaseUrl();
+  return runProductionPhase({ databaseUrl: db.url, short, log: say }).finally(() => db.drop());
+}
+
 function fractions(correct: Record<string, number>, n: number): Record<string, number> {
   return Object.fromEntries(Object.entries(correct).map(([k, v]) => [k, n ? Math.round((v / n) * 1000) / 1000 : 0]));
 }
@@ -427,6 +448,13 @@ async function inboxOnly() {
   await writeFile(path.join(path.dirname(new URL(import.meta.url).pathname), 'results-inbox.md'), md);
 }
 
+/** `npm run bench -- --only=production [--short]`: the app's own memory, printed (results files untouched). */
+async function productionOnly() {
+  const production = await productionPhase(process.argv.includes('--short'));
+  process.stdout.write(`Node ${process.version}, ${os.cpus().length} cores; ${production.database}: idle ${production.idleRssMb} MB, peak ${production.peakRssMb} MB.\n${productionLine(production)}\n`);
+}
+
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined);
-if (onlyArg !== undefined && onlyArg !== 'inbox') throw new Error(`--only knows one phase: inbox (got ${onlyArg})`);
-await (onlyArg === 'inbox' ? inboxOnly() : main());
+const only: Record<string, () => Promise<void>> = { inbox: inboxOnly, production: productionOnly };
+if (onlyArg !== undefined && !only[onlyArg]) throw new Error(`--only knows these phases: ${Object.keys(only).join(', ')} (got ${onlyArg})`);
+await (onlyArg ? only[onlyArg]!() : main());

@@ -1,0 +1,335 @@
+/**
+ * The app as production runs it (`npm start`: the compiled JavaScript in dist/, built first when stale,
+ * in a process of its own), first at rest and then under each kind of work a shop gives it: API orders
+ * and a checkout storm, chat intake, customers ordering by chat and paying with slip photos (read by
+ * the image threads and the OCR workers), and the back office (lists, inbox, reports, exports,
+ * printing). Its resident memory is read from /proc: VmRSS at rest, and for each phase the peak
+ * (VmHWM, reset at the phase's start, and VmRSS sampled every 100 ms). These are the app's own
+ * figures: the bench's process holds the load generator, the fakes and, on the embedded database, a
+ * second in-memory PGlite, so its RSS is only an upper bound. Chromium (PDF printing) is a process of
+ * its own and is not counted.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createRandom, waitFor } from '../../drill/lib/common.ts';
+import { freePort } from '../../drill/lib/child.ts';
+import { runLineLoad } from '../../drill/lib/line-load.ts';
+import { answersTo } from '../../drill/lib/verify.ts';
+import { DRILL_PRODUCTS } from '../../drill/lib/conversation.ts';
+import { appEnv, makeLoad, post, slipPreparer } from '../../drill/crash.drill.ts';
+import { lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi } from '../../tests/fakes/line-api.ts';
+import { loadSlipManifest } from '../../tests/fixtures/slips/fixtures.ts';
+import { signInOverHttp } from '../../tests/helpers/admin.ts';
+import { runLoad } from '../load.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const mb = (kb: number) => Math.round((kb / 1024) * 10) / 10;
+
+/** VmRSS and VmHWM (the peak since start or since the last reset) of a process, in kB. */
+function memoryOf(pid: number): { rssKb: number; hwmKb: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+    return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+/** Proportional set size (shared pages split among their sharers) of a process in kB, 0 when gone. */
+function pssKb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Memory in kB of every process below `pid` (Chromium printing PDFs and its helpers), summed by PSS: Chromium's processes share much of theirs. */
+function descendantsRssKb(pid: number): number {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name sits in parentheses and may hold spaces: the fields after it are split.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const below = (p: number): boolean => {
+    for (let q = parentOf.get(p); q !== undefined && q > 1; q = parentOf.get(q)) if (q === pid) return true;
+    return false;
+  };
+  let kb = 0;
+  for (const p of parentOf.keys()) if (below(p)) kb += pssKb(p);
+  return kb;
+}
+
+/** Resets VmHWM to the current RSS (clear_refs 5); false where the kernel does not allow it (the samples still count). */
+function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Per-phase peaks of another process: VmRSS sampled every 100 ms, and VmHWM read at each phase's end. */
+function processSampler(pid: number) {
+  const peaks = new Map<string, number>();
+  let childrenPeak = 0;
+  let current: string | undefined;
+  let hwmReset = false;
+  const sample = () => {
+    const m = memoryOf(pid);
+    if (m && current) peaks.set(current, Math.max(peaks.get(current) ?? 0, m.rssKb));
+    if (current) childrenPeak = Math.max(childrenPeak, descendantsRssKb(pid));
+  };
+  const timer = setInterval(sample, 100);
+  timer.unref();
+  const end = () => {
+    sample();
+    const m = memoryOf(pid);
+    if (m && current && hwmReset) peaks.set(current, Math.max(peaks.get(current) ?? 0, m.hwmKb));
+  };
+  return {
+    phase(name: string) {
+      end();
+      current = name;
+      hwmReset = resetPeak(pid);
+      sample();
+    },
+    stop() {
+      end();
+      current = undefined;
+      clearInterval(timer);
+    },
+    peaksMb: () => Object.fromEntries([...peaks].map(([k, v]) => [k, mb(v)])),
+    childrenPeakMb: () => mb(childrenPeak),
+  };
+}
+
+export interface ProductionResult {
+  database: string;
+  readySec: number;
+  /** VmRSS 10 s after /healthz first answered, before any load. */
+  idleRssMb: number | null;
+  /** The highest of the phase peaks: the app's peak over the whole run. */
+  peakRssMb: number;
+  peakRssMbByPhase: Record<string, number>;
+  /** Whether VmHWM could be reset per phase (otherwise the peaks are the 100 ms samples only). */
+  exactPeaks: boolean;
+  /** The app's child processes together at their highest (Chromium while it prints; PSS), sampled every 100 ms. */
+  childrenPeakRssMb: number;
+  work: {
+    stormOrders: number;
+    apiOrders: number;
+    chatEvents: number;
+    chatAnswered: number;
+    slipsSent: number;
+    slipsAnswered: number;
+    backOfficePages: number;
+    backOfficeNon200: Record<string, number>;
+  };
+}
+
+const slipFixtures = () =>
+  loadSlipManifest().flatMap((f) =>
+    f.kind === 'slip' && f.amount !== null && f.datetime !== null ? [{ file: f.file, amount: Math.round(f.amount * 100), datetime: f.datetime }] : [],
+  );
+
+/** The app's answer status to a GET with the owner's session, body read to the end. */
+const getStatus = (base: string, url: string, cookie: string) =>
+  fetch(`${base}${url}`, { headers: { cookie }, signal: AbortSignal.timeout(300_000) }).then(
+    async (r) => {
+      await r.arrayBuffer();
+      return r.status;
+    },
+    () => 0,
+  );
+
+export async function runProductionPhase(opts: {
+  databaseUrl?: string | undefined;
+  settleMs?: number;
+  /** Smaller loads (a quick look while working on memory). */
+  short?: boolean;
+  /** Added to the app's environment, e.g. OCR_WORKERS=1 as a server with under 3 GB picks by itself. */
+  env?: Record<string, string>;
+  log: (line: string) => void;
+}): Promise<ProductionResult> {
+  const short = opts.short ?? false;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'talad-bench-production-'));
+  const line = await startFakeLineApi({ unknownProfiles: 'generate' });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = appEnv(line, { DATA_DIR: dataDir, ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}) });
+  // The node flags of package.json's start script (the young generation's size), then its script.
+  const startScript = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const [, ...args] = startScript.split(/\s+/);
+  const logFile = path.join(dataDir, 'app.log');
+  const log = openSync(logFile, 'a');
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env, ...opts.env },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const output = () => readFileSync(logFile, 'utf8').slice(-3000);
+  const started = performance.now();
+  let sampler: ReturnType<typeof processSampler> | undefined;
+  try {
+    const up = await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}:\n${output()}`);
+      return fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+    }, 3000, 200);
+    if (!up) throw new Error(`the app did not answer /healthz in 10 minutes:\n${output()}`);
+    const readySec = (performance.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, opts.settleMs ?? 10_000));
+    const idle = memoryOf(child.pid!);
+    sampler = processSampler(child.pid!);
+    const exactPeaks = resetPeak(child.pid!);
+
+    opts.log('  production app: API orders and the checkout storm');
+    sampler.phase('orders');
+    await post(base, '/api/v1/products', { sku: 'STORM-1', name: 'ของหายาก', price: { amount: 9900, currency: 'THB' }, stock: { onHand: 20 } });
+    await post(base, '/api/v1/products', { sku: 'BULK-1', name: 'ของทั่วไป', price: { amount: 4500, currency: 'THB' }, stock: { onHand: 1_000_000 } });
+    const apiOrder = (sku: string, i: number, key?: string) =>
+      fetch(`${base}/api/v1/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${env.API_TOKEN}`, ...(key ? { 'idempotency-key': key } : {}) },
+        body: JSON.stringify({
+          channel: 'api',
+          customer: { name: `ลูกค้า ${i}`, phone: `08${String(20_000_000 + i).slice(-8)}` },
+          lines: [{ sku, qty: 1 }],
+          shippingAddress: { name: `ลูกค้า ${i}`, phone: '0812345678', address: '99 ถนนสุขุมวิท แขวงคลองเตย เขตคลองเตย กรุงเทพฯ', postcode: '10110' },
+        }),
+      }).then(async (r) => {
+        await r.arrayBuffer();
+        return r.status;
+      });
+    const storm = await runLoad({ requests: 500, concurrency: 500, send: (i) => apiOrder('STORM-1', i) });
+    const orders = await runLoad({ requests: short ? 300 : 1000, concurrency: 50, send: (i) => apiOrder('BULK-1', 1000 + i, `production-${i}`) });
+
+    opts.log('  production app: chat intake');
+    sampler.phase('intake');
+    await post(base, '/api/v1/products', { sku: 'CHAT-1', name: 'กาแฟ', price: { amount: 5000, currency: 'THB' }, stock: { onHand: 1_000_000 } });
+    const people = Array.from({ length: 200 }, (_, i) => lineUserId(`production-${i}`));
+    const chatEvents = short ? 400 : 2000;
+    const bodies = Array.from({ length: chatEvents }, (_, i) =>
+      lineWebhookRequest([lineTextEvent({ userId: people[i % people.length]!, text: i % 3 === 0 ? 'เอา CHAT-1 1 ถุงค่ะ' : 'CHAT-1 x1' })], line.channelSecret),
+    );
+    await runLoad({
+      requests: chatEvents,
+      concurrency: 50,
+      send: (i) =>
+        fetch(`${base}/webhooks/line`, { method: 'POST', headers: bodies[i]!.headers, body: bodies[i]!.body }).then(async (r) => {
+          await r.arrayBuffer();
+          return r.status;
+        }),
+    });
+    const answered = () => people.reduce((n, u) => n + answersTo(line, u), 0);
+    await waitFor(() => answered() >= chatEvents, 6000, 100);
+    const chatAnswered = answered();
+
+    opts.log('  production app: customers order by chat and pay with slip photos');
+    sampler.phase('slips');
+    const slips = slipFixtures().slice(0, 10);
+    for (const s of slips) {
+      await post(base, '/api/v1/products', { sku: `SLIP-${s.file.slice(0, 2)}`, name: `สินค้าสลิป ${s.file.slice(0, 2)}`, price: { amount: s.amount, currency: 'THB' }, stock: { onHand: 10 } });
+    }
+    for (const p of DRILL_PRODUCTS) {
+      await post(base, '/api/v1/products', { sku: p.sku, name: p.nameTh, nameEn: p.nameEn, price: { amount: p.price, currency: 'THB' }, stock: { onHand: 1_000_000 } });
+    }
+    const random = createRandom(20);
+    // The slip's bytes wait at the fake LINE API's content endpoint (the orders are not backdated: a slip
+    // older than its order goes to review, after being read all the same).
+    const customers = makeLoad(random, 'production', slips.length + (short ? 5 : 20), slips, slipPreparer(line, () => undefined));
+    const load = runLineLoad(customers, { base: () => base, secret: line.channelSecret, random, staggerMs: 3000, pauseMs: [100, 400] });
+    await load.done;
+    // Each message answered, the slip photo's included (read, then paid or sent to review).
+    const steps = (userId: string) => load.sent.filter((s) => s.userId === userId && s.acked).length;
+    const slipCustomers = customers.filter((cu) => cu.slip);
+    await waitFor(() => customers.every((cu) => answersTo(line, cu.userId) >= steps(cu.userId)), 6000, 100);
+    const slipsAnswered = slipCustomers.filter((cu) => answersTo(line, cu.userId) >= steps(cu.userId)).length;
+
+    opts.log('  production app: back office');
+    sampler.phase('backOffice');
+    const cookie = await signInOverHttp(base, env.ADMIN_EMAIL!, env.ADMIN_PASSWORD!);
+    const listed = (await fetch(`${base}/api/v1/orders?limit=20`, { headers: { authorization: `Bearer ${env.API_TOKEN}` } }).then((r) => r.json())) as {
+      items: { number: string }[];
+    };
+    const numbers = listed.items.map((o) => o.number).join(',');
+    const pages = [
+      '/admin',
+      '/admin/orders',
+      '/admin/orders?status=pending_payment',
+      '/admin/orders?q=0812',
+      '/admin/inbox',
+      '/admin/customers',
+      '/admin/products',
+      '/admin/stock',
+      '/admin/reports',
+      '/admin/finance',
+      '/admin/finance/ledger',
+      '/admin/products/export.csv',
+      '/admin/finance/ledger.csv',
+      `/admin/print/labels?orders=${numbers}`,
+      `/admin/print/packing?orders=${numbers}`,
+    ];
+    const rounds = short ? 3 : 10;
+    const visits = Array.from({ length: rounds }, () => pages).flat();
+    const backOfficeNon200: Record<string, number> = {};
+    await runLoad({
+      requests: visits.length,
+      concurrency: 4,
+      send: async (i) => {
+        const status = await getStatus(base, visits[i]!, cookie);
+        if (status !== 200) backOfficeNon200[`${visits[i]} ${status}`] = (backOfficeNon200[`${visits[i]} ${status}`] ?? 0) + 1;
+        return status;
+      },
+    });
+    // The two exports the accountant downloads, and one PDF of labels (rendered by Chromium, where installed).
+    for (const url of ['/admin/finance/export.xlsx', '/admin/finance/export.csv', `/admin/print/labels?orders=${numbers}&format=pdf`]) {
+      const status = await getStatus(base, url, cookie);
+      if (status !== 200) backOfficeNon200[`${url} ${status}`] = (backOfficeNon200[`${url} ${status}`] ?? 0) + 1;
+    }
+    sampler.stop();
+
+    const peakRssMbByPhase = sampler.peaksMb();
+    return {
+      database: opts.databaseUrl ? 'PostgreSQL' : 'embedded PGlite, fresh DATA_DIR',
+      readySec,
+      idleRssMb: idle ? mb(idle.rssKb) : null,
+      peakRssMb: Math.max(...Object.values(peakRssMbByPhase)),
+      peakRssMbByPhase,
+      exactPeaks,
+      childrenPeakRssMb: sampler.childrenPeakMb(),
+      work: {
+        stormOrders: storm.statuses[201] ?? 0,
+        apiOrders: orders.statuses[201] ?? 0,
+        chatEvents,
+        chatAnswered,
+        slipsSent: slips.length,
+        slipsAnswered,
+        backOfficePages: visits.length + 3,
+        backOfficeNon200,
+      },
+    };
+  } finally {
+    sampler?.stop();
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await line.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
