@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,23 @@ const run = promisify(execFile);
 
 const NAME = 'สมหญิง ใจดี';
 const ADDRESS = '99/1 ถนนสุขุมวิท แขวงคลองเตย เขตคลองเตย กรุงเทพฯ 10110';
+
+/** Chromium processes this test process launched itself (playwright starts the browser as a direct child). */
+function chromiumChildren(): Set<number> {
+  const pids = new Set<number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === process.pid && /chrom/i.test(name)) pids.add(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
 
 /** Whitespace only: runs of spaces and line breaks become one space. */
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
@@ -129,6 +147,30 @@ describe('printed documents as PDF, rendered by Chromium and read back with popp
       const file = path.join(dir, 'again.pdf');
       await writeFile(file, again);
       expect(await pdfText(file)).toContain('เอกสาร 5');
+    } finally {
+      await renderer.close();
+    }
+  });
+
+  it('closes Chromium after a while without documents, quietly, and launches it again for the next one', async () => {
+    const warnings: unknown[] = [];
+    const renderer = createPdfRenderer({ executablePath: t.config.chromiumPath, idleMs: 300, logger: { warn: (obj) => warnings.push(obj) } });
+    const html = (n: number) => `<!doctype html><html><head><meta charset="utf-8"></head><body>ใบปะหน้า ${n}</body></html>`;
+    const before = chromiumChildren();
+    try {
+      expect((await renderer.render(html(1))).subarray(0, 5).toString()).toBe('%PDF-');
+      expect(renderer.running()).toBe(true);
+      // This renderer's browser: the one Chromium child that was not there before (the app's own may come and go).
+      const ours = [...chromiumChildren()].filter((pid) => !before.has(pid));
+      expect(ours).toHaveLength(1);
+      // Idle: that browser process exits (minutes allowed on a loaded machine).
+      await expect.poll(() => chromiumChildren().has(ours[0]!), { timeout: 180_000, interval: 100 }).toBe(false);
+      expect(renderer.running()).toBe(false);
+      const file = path.join(dir, 'after-idle.pdf');
+      await writeFile(file, await renderer.render(html(2)));
+      expect(await pdfText(file)).toContain('ใบปะหน้า 2');
+      // A closing on purpose is not "the browser went away".
+      expect(warnings).toEqual([]);
     } finally {
       await renderer.close();
     }
