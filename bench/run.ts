@@ -412,10 +412,11 @@ function productionLine(p: ProductionResult): string {
   const w = p.work;
   const failed = Object.entries(w.backOfficeNon200).map(([k, n]) => `${k} ×${n}`);
   return (
-    `\`npm start\` app under load: ${w.stormOrders} storm orders, ${w.apiOrders} API orders, ${w.chatAnswered} of ${w.chatEvents} chat messages answered, ` +
+    `\`npm start\` app under load: ${w.stormOrders} storm orders (${w.stormPerSec.toFixed(0)} requests/s), ${w.apiOrders} API orders (${w.apiOrdersPerSec.toFixed(0)}/s), ${w.chatAnswered} of ${w.chatEvents} chat messages answered, ` +
     `${w.slipsAnswered} of ${w.slipsSent} slip photos answered, ${w.backOfficePages} back-office pages${failed.length ? ` (not 200: ${failed.join(', ')})` : ', all 200'}; ` +
     `peaks per phase ${p.exactPeaks ? '(VmHWM, reset per phase)' : '(VmRSS sampled every 100 ms)'}: ${Object.entries(p.peakRssMbByPhase).map(([k, v]) => `${k} ${v}`).join(', ')} MB; ` +
-    `its child processes (Chromium printing) at most ${p.childrenPeakRssMb} MB besides (PSS).`
+    `its child processes (Chromium printing) at most ${p.childrenPeakRssMb} MB besides (PSS), ${p.childrenGoneSec === null ? 'still running 3 minutes after the last document' : `all gone ${p.childrenGoneSec.toFixed(0)} s after the last document`}; ` +
+    `the app then held ${p.afterWorkRssMb} MB.`
   );
 }
 

@@ -127,9 +127,16 @@ export interface ProductionResult {
   exactPeaks: boolean;
   /** The app's child processes together at their highest (Chromium while it prints; PSS), sampled every 100 ms. */
   childrenPeakRssMb: number;
+  /** Seconds after the last document until no child process was left (null: still there after 3 minutes). */
+  childrenGoneSec: number | null;
+  /** VmRSS once the work is over and the child processes are gone. */
+  afterWorkRssMb: number | null;
   work: {
     stormOrders: number;
+    /** Requests per second of the storm (500 buyers at once for 20 units) and of API order intake, on this app. */
+    stormPerSec: number;
     apiOrders: number;
+    apiOrdersPerSec: number;
     chatEvents: number;
     chatAnswered: number;
     slipsSent: number;
@@ -300,6 +307,11 @@ export async function runProductionPhase(opts: {
       if (status !== 200) backOfficeNon200[`${url} ${status}`] = (backOfficeNon200[`${url} ${status}`] ?? 0) + 1;
     }
     sampler.stop();
+    // Quiet again: Chromium is closed a minute after its last document; what does the app keep?
+    const quietFrom = performance.now();
+    await waitFor(() => descendantsRssKb(child.pid!) === 0, 1800, 100);
+    const childrenGoneSec = descendantsRssKb(child.pid!) === 0 ? (performance.now() - quietFrom) / 1000 : null;
+    const afterWork = memoryOf(child.pid!);
 
     const peakRssMbByPhase = sampler.peaksMb();
     return {
@@ -310,9 +322,13 @@ export async function runProductionPhase(opts: {
       peakRssMbByPhase,
       exactPeaks,
       childrenPeakRssMb: sampler.childrenPeakMb(),
+      childrenGoneSec,
+      afterWorkRssMb: afterWork ? mb(afterWork.rssKb) : null,
       work: {
         stormOrders: storm.statuses[201] ?? 0,
+        stormPerSec: storm.perSec,
         apiOrders: orders.statuses[201] ?? 0,
+        apiOrdersPerSec: orders.perSec,
         chatEvents,
         chatAnswered,
         slipsSent: slips.length,
