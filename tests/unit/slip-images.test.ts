@@ -6,6 +6,7 @@ import { turnPoint } from '#src/modules/payments/slips/qr-image.ts';
 import { createBudget } from '#src/lib/budget.ts';
 import { MAX_ENLARGEMENT, OCR_MAX_PIXELS, OCR_WIDTH, planOcrSize } from '#src/modules/payments/slips/image-tasks.ts';
 import { defaultOcrWorkers } from '#src/modules/payments/slips/ocr-pool.ts';
+import { usableMemory } from '#src/lib/memory.ts';
 import { loadSlipManifest, readSlipFixture } from '../fixtures/slips/fixtures.ts';
 
 const GB = 2 ** 30;
@@ -74,6 +75,14 @@ describe('which way the text runs', () => {
 });
 
 describe('OCR workers and the shared budget', () => {
+  it('counts a container memory limit as the machine size: a 1 GB container on a 24 GB host is a small machine', () => {
+    expect(usableMemory(24 * GB, 1 * GB)).toBe(1 * GB);
+    expect(defaultOcrWorkers(usableMemory(24 * GB, 1 * GB), 2)).toBe(1);
+    // No limit: reported as 0 by some versions, as a huge number (an unlimited cgroup) by others.
+    expect(usableMemory(24 * GB, 0)).toBe(24 * GB);
+    expect(usableMemory(24 * GB, 2 ** 64)).toBe(24 * GB);
+  });
+
   it('keeps one OCR worker on a small machine and up to two on a bigger one', () => {
     expect(defaultOcrWorkers(1 * GB, 2)).toBe(1);
     expect(defaultOcrWorkers(2 * GB, 4)).toBe(1);

@@ -5,12 +5,13 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readlinkSync, renameSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page, Word, Worker } from 'tesseract.js';
 import type { Box } from './image-ops.ts';
 import type { Budget } from '../../../lib/budget.ts';
+import { usableMemory } from '../../../lib/memory.ts';
 
 export type OcrWord = { text: string; box: Box; confidence: number };
 export type OcrLine = { text: string; box: Box; words: OcrWord[]; confidence: number };
@@ -19,10 +20,10 @@ export type OcrResult = { text: string; confidence: number; lines: OcrLine[] };
 export type OcrLogger = { info(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void };
 
 /**
- * How many Thai + English workers to keep by default: one on a machine with under 3 GB of
- * memory (a 1-2 GB VPS), else one per core up to two. OCR_WORKERS overrides it.
+ * How many Thai + English workers to keep by default: one with under 3 GB of memory (a 1-2 GB VPS,
+ * or a container limited to that), else one per core up to two. OCR_WORKERS overrides it.
  */
-export function defaultOcrWorkers(memoryBytes = totalmem(), cores = availableParallelism()): number {
+export function defaultOcrWorkers(memoryBytes = usableMemory(), cores = availableParallelism()): number {
   if (memoryBytes < 3 * 2 ** 30) return 1;
   return Math.max(1, Math.min(2, cores));
 }
