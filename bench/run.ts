@@ -94,8 +94,12 @@ async function productionDatabaseUrl(): Promise<{ url: string | undefined; drop:
 
 async function main() {
   const benchStarted = performance.now();
-  // First, alone on the machine's share: the app as `npm start` runs it, at rest and under load.
-  const production = await productionPhase();
+  // First, alone on the machine's share: the app as `npm start` runs it, at rest and under load, on this
+  // machine and as a 1 GB server. Their throw-away databases are dropped at the end: a drop makes the
+  // server write a checkpoint, which would slow the baseline measured next.
+  const drops: (() => Promise<void>)[] = [];
+  const production = (await productionPhase({ drops }))!;
+  const smallServer = await productionPhase({ memoryLimitBytes: 2 ** 30, drops });
   const rss = startRssSampler(100);
   rss.phase('startup');
   const { database, label } = await benchDatabase();
@@ -123,6 +127,8 @@ async function main() {
   const inProcessIdleRssMb = Math.round((process.memoryUsage.rss() / 2 ** 20) * 10) / 10;
 
   say('phase: baseline (bare INSERT route)');
+  // From a fresh checkpoint on a server (superusers only; the embedded database has none to wait for).
+  if (serverUrl) await database.pool.query('checkpoint').catch(() => undefined);
   rss.phase('baseline');
   // Each measured run follows a short warm-up of the same kind, so neither side is timed while the JIT is still compiling it.
   await runLoad({ requests: warmUp, concurrency, send: (i) => post(`${baseline.base}/insert`, orderBody('X', i)) });
@@ -231,6 +237,7 @@ async function main() {
   await app.close();
   await line.close();
   await database.close();
+  for (const drop of drops) await drop();
   const durationSec = (performance.now() - benchStarted) / 1000;
 
   const peaks = rss.peaks();
@@ -322,6 +329,8 @@ async function main() {
     peakRssMb: production.peakRssMb,
     peakRssMbByPhase: production.peakRssMbByPhase,
     production: { ...production, measuredAs: 'VmRSS 10 s after /healthz first answered; per phase VmHWM (reset at its start) and VmRSS sampled every 100 ms, of `node scripts/start.mjs`' },
+    /** The same, the app started in a 1 GiB memory cgroup (a small server); null where the bench could not make one. */
+    smallServer,
     /** This process (the app through tsx beside the fakes and the load generator): an upper bound. */
     benchProcess: { idleRssMb: inProcessIdleRssMb, peakRssMb: rss.overallMb(), peakRssMbByPhase: peaks },
   };
@@ -358,6 +367,11 @@ async function main() {
         )
       : []),
     `| idle RSS, \`npm start\` (compiled), ${production.database} (MB) | ${f(production.idleRssMb)} | 150 MB (target) | ${f((production.idleRssMb ?? NaN) / 150, 2)} | | ready in ${f(production.readySec)} s |`,
+    ...(smallServer
+      ? [
+          `| as a 1 GB server (memory cgroup of 1 GiB): idle RSS / peak RSS, \`npm start\` (MB) | ${f(smallServer.idleRssMb)} / ${f(smallServer.peakRssMb)} | 150 / 350 MB (targets) | ${f((smallServer.idleRssMb ?? NaN) / 150, 2)} / ${f(smallServer.peakRssMb / 350, 2)} | | |`,
+        ]
+      : []),
     rssRow('orders', 'API orders and checkout storm'),
     rssRow('intake', 'chat intake'),
     rssRow('slips', 'chat orders and slip reading'),
@@ -368,6 +382,7 @@ async function main() {
     `| mixed phase: /healthz not 200 / checks; slips read | ${mixed.healthzNon200} / ${mixed.healthzChecks} (slowest ${f(mixed.healthzMaxMs, 0)} ms); ${mixed.slipsRead} of ${mixed.slipsSent} | must be 0; all | | | |`,
     ``,
     productionLine(production),
+    ...(smallServer ? [`As a 1 GB server: ${productionLine(smallServer)}`] : []),
     `Peak RSS of this bench process per phase (MB): ${Object.entries(peaks).map(([k, v]) => `${k} ${f(v)}`).join(', ')}.`,
     `Order list times are the server's (Fastify reply.elapsedTime in an onResponse hook), ${adminList.statusFilter.requests} status and ${adminList.phoneSearch.requests} phone requests (${adminList.nameSearch.requests} name searches) one at a time, signed in as an owner over HTTP; client round trip p50: status ${f(adminList.statusFilter.roundTripP50Ms)} ms, phone ${f(adminList.phoneSearch.roundTripP50Ms)} ms, baseline ${f(adminList.baseline.roundTripP50Ms, 2)} ms. ${f(adminList.seeded.orders / 1000, 0)}k orders seeded in ${f(adminList.seeded.ms / 1000)} s.`,
     ``,
@@ -420,11 +435,13 @@ function productionLine(p: ProductionResult): string {
   );
 }
 
-/** The production phase alone on a throw-away database (or a fresh embedded one). */
-async function productionPhase(short = false): Promise<ProductionResult> {
-  say('phase: the app as `npm start` runs it (compiled JavaScript, child process): at rest, then under load');
+/** The production phase alone on a throw-away database (or a fresh embedded one); null where the memory limit cannot be set. */
+async function productionPhase(opts: { short?: boolean; memoryLimitBytes?: number; drops?: (() => Promise<void>)[] } = {}): Promise<ProductionResult | null> {
+  const limit = opts.memoryLimitBytes === undefined ? '' : ` in ${opts.memoryLimitBytes / 2 ** 30} GiB of memory`;
+  say(`phase: the app as \`npm start\` runs it (compiled JavaScript, child process${limit}): at rest, then under load`);
   const db = await productionDatabaseUrl();
-  return runProductionPhase({ databaseUrl: db.url, short, log: say }).finally(() => db.drop());
+  const { drops, ...phase } = opts;
+  return runProductionPhase({ databaseUrl: db.url, ...phase, log: say }).finally(() => (drops ? drops.push(db.drop) : db.drop()));
 }
 
 function fractions(correct: Record<string, number>, n: number): Record<string, number> {
@@ -451,8 +468,11 @@ async function inboxOnly() {
 
 /** `npm run bench -- --only=production [--short]`: the app's own memory, printed (results files untouched). */
 async function productionOnly() {
-  const production = await productionPhase(process.argv.includes('--short'));
-  process.stdout.write(`Node ${process.version}, ${os.cpus().length} cores; ${production.database}: idle ${production.idleRssMb} MB, peak ${production.peakRssMb} MB.\n${productionLine(production)}\n`);
+  const short = process.argv.includes('--short');
+  for (const memoryLimitBytes of [undefined, 2 ** 30]) {
+    const p = await productionPhase({ short, ...(memoryLimitBytes ? { memoryLimitBytes } : {}) });
+    if (p) process.stdout.write(`Node ${process.version}, ${os.cpus().length} cores${p.memoryLimitMb ? `, app limited to ${p.memoryLimitMb} MB` : ''}; ${p.database}: idle ${p.idleRssMb} MB, peak ${p.peakRssMb} MB.\n${productionLine(p)}\n`);
+  }
 }
 
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined);

@@ -10,7 +10,7 @@
  * its own and is not counted.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -115,7 +115,45 @@ function processSampler(pid: number) {
   };
 }
 
+/**
+ * A memory cgroup of `bytes` for the app to start in (a small server's memory, enforced by the kernel:
+ * Node sizes its heap by it, the app its OCR workers, and Chromium counts inside it too), where this
+ * machine lets the bench make one (cgroup v1 or v2, as root); undefined otherwise.
+ */
+function memoryCgroup(bytes: number): { procs: string; remove: () => void } | undefined {
+  const v1 = '/sys/fs/cgroup/memory';
+  const v2 = '/sys/fs/cgroup';
+  const name = `talad-bench-${process.pid}`;
+  const tryMake = (dir: string, limitFile: string) => {
+    try {
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, limitFile), String(bytes));
+      const remove = () => {
+        try {
+          rmdirSync(dir);
+        } catch {
+          // A process still inside (the kernel frees the group once it is empty and removed).
+        }
+      };
+      return { procs: path.join(dir, 'cgroup.procs'), remove };
+    } catch {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Never made.
+      }
+      return undefined;
+    }
+  };
+  if (existsSync(path.join(v1, 'memory.limit_in_bytes'))) return tryMake(path.join(v1, name), 'memory.limit_in_bytes');
+  const controllers = path.join(v2, 'cgroup.controllers');
+  if (existsSync(controllers) && readFileSync(controllers, 'utf8').includes('memory')) return tryMake(path.join(v2, name), 'memory.max');
+  return undefined;
+}
+
 export interface ProductionResult {
+  /** The memory the app was limited to (a small server), or null: the whole machine's. */
+  memoryLimitMb: number | null;
   database: string;
   readySec: number;
   /** VmRSS 10 s after /healthz first answered, before any load. */
@@ -166,10 +204,15 @@ export async function runProductionPhase(opts: {
   settleMs?: number;
   /** Smaller loads (a quick look while working on memory). */
   short?: boolean;
-  /** Added to the app's environment, e.g. OCR_WORKERS=1 as a server with under 3 GB picks by itself. */
-  env?: Record<string, string>;
+  /** Run the app as a server with this much memory (a memory cgroup); null when this machine cannot. */
+  memoryLimitBytes?: number;
   log: (line: string) => void;
-}): Promise<ProductionResult> {
+}): Promise<ProductionResult | null> {
+  const cgroup = opts.memoryLimitBytes === undefined ? undefined : memoryCgroup(opts.memoryLimitBytes);
+  if (opts.memoryLimitBytes !== undefined && !cgroup) {
+    opts.log('  (no memory cgroup can be made here: the small-server run is left out)');
+    return null;
+  }
   const short = opts.short ?? false;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'talad-bench-production-'));
   const line = await startFakeLineApi({ unknownProfiles: 'generate' });
@@ -181,9 +224,11 @@ export async function runProductionPhase(opts: {
   const [, ...args] = startScript.split(/\s+/);
   const logFile = path.join(dataDir, 'app.log');
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, args, {
+  // In a cgroup, a shell moves itself into it and then becomes the app: Node reads its memory limit at start.
+  const command = cgroup ? ['/bin/sh', ['-c', `echo $$ > ${cgroup.procs} && exec "$0" "$@"`, process.execPath, ...args]] as const : [process.execPath, args] as const;
+  const child = spawn(command[0], command[1], {
     cwd: root,
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env, ...opts.env },
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', log, log],
   });
   closeSync(log);
@@ -315,6 +360,7 @@ export async function runProductionPhase(opts: {
 
     const peakRssMbByPhase = sampler.peaksMb();
     return {
+      memoryLimitMb: opts.memoryLimitBytes === undefined ? null : Math.round(opts.memoryLimitBytes / 2 ** 20),
       database: opts.databaseUrl ? 'PostgreSQL' : 'embedded PGlite, fresh DATA_DIR',
       readySec,
       idleRssMb: idle ? mb(idle.rssKb) : null,
@@ -346,6 +392,7 @@ export async function runProductionPhase(opts: {
     }
     await line.close();
     await rm(dataDir, { recursive: true, force: true });
+    cgroup?.remove();
   }
 }
 
