@@ -5,7 +5,7 @@ import { estimateTextOrientation, firstChannel, type Gray } from '#src/modules/p
 import { turnPoint } from '#src/modules/payments/slips/qr-image.ts';
 import { createBudget } from '#src/lib/budget.ts';
 import { MAX_ENLARGEMENT, OCR_MAX_PIXELS, OCR_WIDTH, planOcrSize } from '#src/modules/payments/slips/image-tasks.ts';
-import { defaultOcrWorkers } from '#src/modules/payments/slips/ocr-pool.ts';
+import { defaultOcrIdleMs, defaultOcrWorkers } from '#src/modules/payments/slips/ocr-pool.ts';
 import { usableMemory } from '#src/lib/memory.ts';
 import { loadSlipManifest, readSlipFixture } from '../fixtures/slips/fixtures.ts';
 
@@ -81,6 +81,12 @@ describe('OCR workers and the shared budget', () => {
     // No limit: reported as 0 by some versions, as a huge number (an unlimited cgroup) by others.
     expect(usableMemory(24 * GB, 0)).toBe(24 * GB);
     expect(usableMemory(24 * GB, 2 ** 64)).toBe(24 * GB);
+  });
+
+  it('lets the workers go after two quiet minutes on a small server, ten on a bigger one', () => {
+    expect(defaultOcrIdleMs(1 * GB)).toBe(2 * 60_000);
+    expect(defaultOcrIdleMs(usableMemory(24 * GB, 1 * GB))).toBe(2 * 60_000);
+    expect(defaultOcrIdleMs(8 * GB)).toBe(10 * 60_000);
   });
 
   it('keeps one OCR worker on a small machine and up to two on a bigger one', () => {

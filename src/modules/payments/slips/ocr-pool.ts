@@ -19,13 +19,24 @@ export type OcrResult = { text: string; confidence: number; lines: OcrLine[] };
 
 export type OcrLogger = { info(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void };
 
+/** Under this much memory (a 1-2 GB VPS, or a container limited to that) the OCR workers are kept lean. */
+const SMALL_SERVER_BYTES = 3 * 2 ** 30;
+
 /**
- * How many Thai + English workers to keep by default: one with under 3 GB of memory (a 1-2 GB VPS,
- * or a container limited to that), else one per core up to two. OCR_WORKERS overrides it.
+ * How many Thai + English workers to keep by default: one on a small server, else one per core up to
+ * two. OCR_WORKERS overrides it.
  */
 export function defaultOcrWorkers(memoryBytes = usableMemory(), cores = availableParallelism()): number {
-  if (memoryBytes < 3 * 2 ** 30) return 1;
+  if (memoryBytes < SMALL_SERVER_BYTES) return 1;
   return Math.max(1, Math.min(2, cores));
+}
+
+/**
+ * How long the workers stay after the last slip: ten minutes, two on a small server, where the
+ * memory they hold (some 150 MB) is wanted back sooner; the next slip starts them again in seconds.
+ */
+export function defaultOcrIdleMs(memoryBytes = usableMemory()): number {
+  return memoryBytes < SMALL_SERVER_BYTES ? 2 * 60_000 : 10 * 60_000;
 }
 
 // ---------------------------------------------------------------------------
@@ -147,7 +158,6 @@ export type OcrPool = {
 const OCR_THREAD = fileURLToPath(new URL('./ocr-thread.cjs', import.meta.url));
 
 const REF_WHITELIST = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const IDLE_MS = 10 * 60_000;
 
 type Started = { page: Worker[]; idle: Worker[]; waiting: Array<(w: Worker) => void>; eng: Promise<Worker> | null; langPath: string };
 
@@ -209,7 +219,7 @@ export function createOcrPool(opts: { size: number; budget: Budget; logger: OcrL
     idleTimer = setTimeout(() => {
       idleTimer = null;
       if (busy === 0) void stop();
-    }, opts.idleMs ?? IDLE_MS).unref();
+    }, opts.idleMs ?? defaultOcrIdleMs()).unref();
   }
 
   async function stop(): Promise<void> {
