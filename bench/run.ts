@@ -29,6 +29,7 @@ import { runMixedPhase, type MixedResult } from './phases/mixed.ts';
 import { inboxMarkdown, runInboxPhase } from './phases/inbox.ts';
 import { defaultSlipDir, runSlipBench, type SlipBenchResult } from './slips.ts';
 import { lineEnv } from '../tests/helpers/chat.ts';
+import { createServerDatabase } from '../drill/lib/common.ts';
 
 const logger = pino({ level: 'warn' });
 const token = 'bench-api-token-0123456789';
@@ -72,25 +73,6 @@ const orderBody = (sku: string, i: number) => ({
   lines: [{ sku, qty: 1 }],
   shippingAddress: { name: `ลูกค้า ${i}`, phone: '0812345678', address: '99 ถนนสุขุมวิท กรุงเทพฯ', postcode: '10110' },
 });
-
-/** A throw-away database on the server for the production app (dropped afterwards), or none on the embedded database. */
-async function productionDatabaseUrl(): Promise<{ url: string | undefined; drop: () => Promise<void> }> {
-  if (!serverUrl) return { url: undefined, drop: async () => {} };
-  const { default: pg } = await import('pg');
-  const name = `talad_bench_production_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
-}
 
 async function main() {
   const benchStarted = performance.now();
@@ -439,9 +421,11 @@ function productionLine(p: ProductionResult): string {
 async function productionPhase(opts: { short?: boolean; memoryLimitBytes?: number; drops?: (() => Promise<void>)[] } = {}): Promise<ProductionResult | null> {
   const limit = opts.memoryLimitBytes === undefined ? '' : ` in ${opts.memoryLimitBytes / 2 ** 30} GiB of memory`;
   say(`phase: the app as \`npm start\` runs it (compiled JavaScript, child process${limit}): at rest, then under load`);
-  const db = await productionDatabaseUrl();
+  // A throw-away database on the server (dropped afterwards, or by the caller at its end), none on the embedded one.
+  const db = serverUrl ? await createServerDatabase(serverUrl, 'talad_bench_production') : undefined;
   const { drops, ...phase } = opts;
-  return runProductionPhase({ databaseUrl: db.url, ...phase, log: say }).finally(() => (drops ? drops.push(db.drop) : db.drop()));
+  const drop = async () => db?.drop();
+  return runProductionPhase({ databaseUrl: db?.url, ...phase, log: say }).finally(() => (drops ? drops.push(drop) : drop()));
 }
 
 function fractions(correct: Record<string, number>, n: number): Record<string, number> {

@@ -7,7 +7,7 @@
  * (VmHWM, reset at the phase's start, and VmRSS sampled every 100 ms). These are the app's own
  * figures: the bench's process holds the load generator, the fakes and, on the embedded database, a
  * second in-memory PGlite, so its RSS is only an upper bound. Chromium (PDF printing) is a process of
- * its own and is not counted.
+ * its own: its memory (PSS) is reported beside the app's, not in it.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,7 @@ import { lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi } from 
 import { loadSlipManifest } from '../../tests/fixtures/slips/fixtures.ts';
 import { signInOverHttp } from '../../tests/helpers/admin.ts';
 import { runLoad } from '../load.ts';
+import { startRssSampler } from './memory.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const mb = (kb: number) => Math.round((kb / 1024) * 10) / 10;
@@ -49,7 +50,7 @@ function pssKb(pid: number): number {
 }
 
 /** Memory in kB of every process below `pid` (Chromium printing PDFs and its helpers), summed by PSS: Chromium's processes share much of theirs. */
-function descendantsRssKb(pid: number): number {
+function descendantsPssKb(pid: number): number {
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -80,37 +81,41 @@ function resetPeak(pid: number): boolean {
   }
 }
 
-/** Per-phase peaks of another process: VmRSS sampled every 100 ms, and VmHWM read at each phase's end. */
+/**
+ * Per-phase peaks of another process: its VmRSS sampled every 100 ms, and its VmHWM (reset at each
+ * phase's start where the kernel allows) counted at each phase's end; beside them, the highest PSS of
+ * its child processes together.
+ */
 function processSampler(pid: number) {
-  const peaks = new Map<string, number>();
+  const rss = startRssSampler(100, () => {
+    const kb = memoryOf(pid)?.rssKb;
+    return kb === undefined || Number.isNaN(kb) ? undefined : kb * 1024;
+  });
   let childrenPeak = 0;
-  let current: string | undefined;
+  const children = setInterval(() => (childrenPeak = Math.max(childrenPeak, descendantsPssKb(pid))), 100);
+  children.unref();
+  let exact = true;
   let hwmReset = false;
-  const sample = () => {
-    const m = memoryOf(pid);
-    if (m && current) peaks.set(current, Math.max(peaks.get(current) ?? 0, m.rssKb));
-    if (current) childrenPeak = Math.max(childrenPeak, descendantsRssKb(pid));
-  };
-  const timer = setInterval(sample, 100);
-  timer.unref();
-  const end = () => {
-    sample();
-    const m = memoryOf(pid);
-    if (m && current && hwmReset) peaks.set(current, Math.max(peaks.get(current) ?? 0, m.hwmKb));
+  const endPhase = () => {
+    const hwm = memoryOf(pid)?.hwmKb;
+    if (hwmReset && hwm !== undefined && !Number.isNaN(hwm)) rss.note(hwm * 1024);
   };
   return {
     phase(name: string) {
-      end();
-      current = name;
+      endPhase();
+      rss.phase(name);
       hwmReset = resetPeak(pid);
-      sample();
+      exact &&= hwmReset;
     },
     stop() {
-      end();
-      current = undefined;
-      clearInterval(timer);
+      endPhase();
+      hwmReset = false;
+      rss.stop();
+      clearInterval(children);
     },
-    peaksMb: () => Object.fromEntries([...peaks].map(([k, v]) => [k, mb(v)])),
+    peaks: () => rss.peaks(),
+    /** Whether every phase's peak counted VmHWM (else they are the 100 ms samples only). */
+    exactPeaks: () => exact,
     childrenPeakMb: () => mb(childrenPeak),
   };
 }
@@ -245,7 +250,6 @@ export async function runProductionPhase(opts: {
     await new Promise((r) => setTimeout(r, opts.settleMs ?? 10_000));
     const idle = memoryOf(child.pid!);
     sampler = processSampler(child.pid!);
-    const exactPeaks = resetPeak(child.pid!);
 
     opts.log('  production app: API orders and the checkout storm');
     sampler.phase('orders');
@@ -354,11 +358,11 @@ export async function runProductionPhase(opts: {
     sampler.stop();
     // Quiet again: Chromium is closed a minute after its last document; what does the app keep?
     const quietFrom = performance.now();
-    await waitFor(() => descendantsRssKb(child.pid!) === 0, 1800, 100);
-    const childrenGoneSec = descendantsRssKb(child.pid!) === 0 ? (performance.now() - quietFrom) / 1000 : null;
+    const gone = await waitFor(() => descendantsPssKb(child.pid!) === 0, 1800, 100);
+    const childrenGoneSec = gone ? (performance.now() - quietFrom) / 1000 : null;
     const afterWork = memoryOf(child.pid!);
 
-    const peakRssMbByPhase = sampler.peaksMb();
+    const peakRssMbByPhase = sampler.peaks();
     return {
       memoryLimitMb: opts.memoryLimitBytes === undefined ? null : Math.round(opts.memoryLimitBytes / 2 ** 20),
       database: opts.databaseUrl ? 'PostgreSQL' : 'embedded PGlite, fresh DATA_DIR',
@@ -366,7 +370,7 @@ export async function runProductionPhase(opts: {
       idleRssMb: idle ? mb(idle.rssKb) : null,
       peakRssMb: Math.max(...Object.values(peakRssMbByPhase)),
       peakRssMbByPhase,
-      exactPeaks,
+      exactPeaks: sampler.exactPeaks(),
       childrenPeakRssMb: sampler.childrenPeakMb(),
       childrenGoneSec,
       afterWorkRssMb: afterWork ? mb(afterWork.rssKb) : null,
