@@ -74,6 +74,47 @@ const orderBody = (sku: string, i: number) => ({
   shippingAddress: { name: `ลูกค้า ${i}`, phone: '0812345678', address: '99 ถนนสุขุมวิท กรุงเทพฯ', postcode: '10110' },
 });
 
+/**
+ * The bare-INSERT baseline, then the checkout storm (500 buyers at once for 20 units) and API order
+ * intake (2,000 orders with Idempotency-Keys) against it, on the same pool.
+ */
+async function orderPhases(database: Database, base: string, baselineBase: string, concurrency: number, warmUp: number, rss: { phase(name: string): void }) {
+  say('phase: baseline (bare INSERT route)');
+  // From a fresh checkpoint on a server (superusers only; the embedded database has none to wait for).
+  if (serverUrl) await database.pool.query('checkpoint').catch(() => undefined);
+  rss.phase('baseline');
+  // Each measured run follows a short warm-up of the same kind, so neither side is timed while the JIT is still compiling it.
+  await runLoad({ requests: warmUp, concurrency, send: (i) => post(`${baselineBase}/insert`, orderBody('X', i)) });
+  const baselineRun = await runLoad({
+    requests: 2000,
+    concurrency,
+    send: (i) => post(`${baselineBase}/insert`, orderBody('X', i)),
+  });
+
+  // Checkout storm: 500 buyers at once for a SKU with 20 units.
+  say('phase: checkout storm');
+  rss.phase('storm');
+  await post(`${base}/api/v1/products`, { sku: 'STORM-1', name: 'ของหายาก', price: { amount: 9900, currency: 'THB' }, stock: { onHand: 20 } });
+  const storm = await runLoad({ requests: 500, concurrency: 500, send: (i) => post(`${base}/api/v1/orders`, orderBody('STORM-1', i)) });
+  const stock = await database.pool.query<{ on_hand: number; reserved: number }>(
+    `select sum(on_hand)::int as on_hand, sum(reserved)::int as reserved from stock_levels sl
+       join product_variants v on v.id = sl.variant_id where v.sku = 'STORM-1'`,
+  );
+  const stormOrders = storm.statuses[201] ?? 0;
+  const oversold = Math.max(0, stock.rows[0]!.reserved - stock.rows[0]!.on_hand) + Math.max(0, stormOrders - 20);
+
+  // Sustained order intake through the API with plenty of stock.
+  say('phase: API order intake');
+  rss.phase('orders');
+  await post(`${base}/api/v1/products`, { sku: 'BULK-1', name: 'ของทั่วไป', price: { amount: 4500, currency: 'THB' }, stock: { onHand: 1_000_000 } });
+  const orders = await runLoad({
+    requests: 2000,
+    concurrency,
+    send: (i) => post(`${base}/api/v1/orders`, orderBody('BULK-1', i), { 'idempotency-key': `bench-order-${i}` }),
+  });
+  return { baselineRun, storm, stormOrders, oversold, orders };
+}
+
 async function main() {
   const benchStarted = performance.now();
   // First, alone on the machine's share: the app as `npm start` runs it, at rest and under load, on this
@@ -108,39 +149,7 @@ async function main() {
   await new Promise((r) => setTimeout(r, 300));
   const inProcessIdleRssMb = Math.round((process.memoryUsage.rss() / 2 ** 20) * 10) / 10;
 
-  say('phase: baseline (bare INSERT route)');
-  // From a fresh checkpoint on a server (superusers only; the embedded database has none to wait for).
-  if (serverUrl) await database.pool.query('checkpoint').catch(() => undefined);
-  rss.phase('baseline');
-  // Each measured run follows a short warm-up of the same kind, so neither side is timed while the JIT is still compiling it.
-  await runLoad({ requests: warmUp, concurrency, send: (i) => post(`${baseline.base}/insert`, orderBody('X', i)) });
-  const baselineRun = await runLoad({
-    requests: 2000,
-    concurrency,
-    send: (i) => post(`${baseline.base}/insert`, orderBody('X', i)),
-  });
-
-  // Checkout storm: 500 buyers at once for a SKU with 20 units.
-  say('phase: checkout storm');
-  rss.phase('storm');
-  await post(`${base}/api/v1/products`, { sku: 'STORM-1', name: 'ของหายาก', price: { amount: 9900, currency: 'THB' }, stock: { onHand: 20 } });
-  const storm = await runLoad({ requests: 500, concurrency: 500, send: (i) => post(`${base}/api/v1/orders`, orderBody('STORM-1', i)) });
-  const stock = await database.pool.query<{ on_hand: number; reserved: number }>(
-    `select sum(on_hand)::int as on_hand, sum(reserved)::int as reserved from stock_levels sl
-       join product_variants v on v.id = sl.variant_id where v.sku = 'STORM-1'`,
-  );
-  const stormOrders = storm.statuses[201] ?? 0;
-  const oversold = Math.max(0, stock.rows[0]!.reserved - stock.rows[0]!.on_hand) + Math.max(0, stormOrders - 20);
-
-  // Sustained order intake through the API with plenty of stock.
-  say('phase: API order intake');
-  rss.phase('orders');
-  await post(`${base}/api/v1/products`, { sku: 'BULK-1', name: 'ของทั่วไป', price: { amount: 4500, currency: 'THB' }, stock: { onHand: 1_000_000 } });
-  const orders = await runLoad({
-    requests: 2000,
-    concurrency,
-    send: (i) => post(`${base}/api/v1/orders`, orderBody('BULK-1', i), { 'idempotency-key': `bench-order-${i}` }),
-  });
+  const { baselineRun, storm, stormOrders, oversold, orders } = await orderPhases(database, base, baseline.base, concurrency, warmUp, rss);
 
   // Chat intake: signed LINE webhooks, each a text adding to a cart, from 200 people.
   say('phase: chat intake');
@@ -459,7 +468,28 @@ async function productionOnly() {
   }
 }
 
+/** `npm run bench -- --only=orders`: the baseline, the checkout storm and API order intake, printed (results files untouched). */
+async function ordersOnly() {
+  const { database, label } = await benchDatabase();
+  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'warn', API_TOKEN: token, SEED_DEMO: 'false', DATA_DIR: path.join(os.tmpdir(), 'talad-bench') });
+  await bootstrap(database.db, config, logger);
+  const app = await buildApp(config, { database, logger, skipBootstrap: true, scheduler: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const baseline = await baselineServer(database);
+  const { baselineRun, storm, stormOrders, oversold, orders } = await orderPhases(database, base, baseline.base, 50, 300, { phase: () => undefined });
+  await baseline.app.close();
+  await app.close();
+  await database.close();
+  const f = (n: number) => n.toFixed(1);
+  process.stdout.write(
+    `Node ${process.version}, ${os.cpus().length} cores; ${label}: baseline ${f(baselineRun.perSec)} req/s; ` +
+      `storm ${f(storm.perSec)} req/s (${(storm.perSec / baselineRun.perSec).toFixed(2)}), ${stormOrders} orders, ${oversold} oversold; ` +
+      `API orders ${f(orders.perSec)}/s (${(orders.perSec / baselineRun.perSec).toFixed(2)}), p50 ${f(orders.p50Ms)} ms, p99 ${f(orders.p99Ms)} ms, statuses ${JSON.stringify(orders.statuses)}.\n`,
+  );
+}
+
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined);
-const only: Record<string, () => Promise<void>> = { inbox: inboxOnly, production: productionOnly };
+const only: Record<string, () => Promise<void>> = { inbox: inboxOnly, orders: ordersOnly, production: productionOnly };
 if (onlyArg !== undefined && !only[onlyArg]) throw new Error(`--only knows these phases: ${Object.keys(only).join(', ')} (got ${onlyArg})`);
 await (onlyArg ? only[onlyArg]!() : main());

@@ -131,7 +131,7 @@ export const printRoutes: FastifyPluginAsync = async (app) => {
                 tracking: parcels
                   .map((s) => [s.carrier ? carriers.registry().describe(s.carrier).name : '', s.trackingNumber ?? ''].filter(Boolean).join(' '))
                   .join(' · '),
-                barcode: code128Svg(booked?.trackingNumber ?? p.order.number, { height: 14 }),
+                barcode: await code128Svg(booked?.trackingNumber ?? p.order.number, { height: 14 }),
                 carrierNumber: booked?.trackingNumber ?? undefined,
                 sortCode: booked ? [booked.sortCode, booked.sortingLineCode].filter(Boolean).join(' ') : '',
                 qr: await qrSvg(p.order.number),

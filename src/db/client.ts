@@ -2,9 +2,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
@@ -64,6 +61,12 @@ async function createEmbeddedDatabase(opts: DatabaseOptions): Promise<Database> 
     dataDir = path.join(opts.dataDir ?? './data', 'pglite');
     await mkdir(dataDir, { recursive: true });
   }
+  // Loaded here, not at start: a shop on a PostgreSQL server never needs PGlite's code in memory.
+  const [{ PGlite }, { pg_trgm }, { PGLiteSocketServer }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+    import('@electric-sql/pglite-socket'),
+  ]);
   // pg_trgm backs the back office's search by part of a name or order number (migration 0002).
   // 16 MB of shared buffers instead of PostgreSQL's 128 MB: the WASM heap never gives memory back, and at
   // 128 MB the embedded database alone held about 230 MB of the app's RSS. A shop's hot pages fit, and

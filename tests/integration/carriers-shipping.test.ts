@@ -71,8 +71,8 @@ describe('booking with Flash', () => {
     const owner = await signIn(bed.t.app, (await makeUser(db(), 'owner')).email);
     const label = await owner.get(`/admin/print/labels?order=${order.number}`);
     expect(label.statusCode).toBe(200);
-    expect(label.body).toContain(code128Svg(parcel.pno, { height: 14 }));
-    expect(label.body).not.toContain(code128Svg(order.number, { height: 14 }));
+    expect(label.body).toContain(await code128Svg(parcel.pno, { height: 14 }));
+    expect(label.body).not.toContain(await code128Svg(order.number, { height: 14 }));
     expect(label.body).toContain(parcel.sortCode);
   });
 

@@ -1,8 +1,11 @@
-import bwipjs from 'bwip-js';
 import QRCode from 'qrcode';
 
-/** A Code 128 barcode as inline SVG (bars and the human-readable text are paths: no font needed). */
-export function code128Svg(text: string, opts: { height?: number; includeText?: boolean } = {}): string {
+/**
+ * A Code 128 barcode as inline SVG (bars and the human-readable text are paths: no font needed).
+ * bwip-js (2 MB of source, more compiled) is loaded on the first label, not at start.
+ */
+export async function code128Svg(text: string, opts: { height?: number; includeText?: boolean } = {}): Promise<string> {
+  const { default: bwipjs } = await import('bwip-js');
   return bwipjs.toSVG({ bcid: 'code128', text, height: opts.height ?? 14, includetext: opts.includeText ?? true, textxalign: 'center', paddingwidth: 4 });
 }
 
