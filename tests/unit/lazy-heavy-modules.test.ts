@@ -10,7 +10,18 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const HEAVY = ['sharp', 'exceljs', 'playwright-core', 'tesseract.js'];
+const HEAVY = [
+  'sharp',
+  'exceljs',
+  'playwright-core',
+  'tesseract.js',
+  // The label barcode: 2 MB of source, for the first label printed.
+  'bwip-js',
+  // The embedded database's code: a shop on a PostgreSQL server never needs it.
+  '@electric-sql/pglite',
+  '@electric-sql/pglite/contrib/pg_trgm',
+  '@electric-sql/pglite-socket',
+];
 /** Files that run outside the main thread's start: the image thread is its own worker. */
 const ALLOWED = new Set(['src/modules/payments/slips/image-thread.ts']);
 
