@@ -4,7 +4,7 @@ import { createProductInput, listSellables } from '#src/modules/catalog/index.ts
 import { availableByVariant, listStock, stockAdjustmentInput } from '#src/modules/inventory/index.ts';
 import { createOrderInput, listOrders, listOrdersQuery, transitionInput } from '#src/modules/orders/index.ts';
 import { importOrder } from '#src/workflows/orders/import-order.ts';
-import { orderDetails, orderSummaries } from '#src/workflows/orders/order-details.ts';
+import { orderDetails, orderSummaries, placedOrderDetails } from '#src/workflows/orders/order-details.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { shipOrder } from '#src/workflows/orders/ship-order.ts';
 import { bookParcel } from '#src/workflows/shipping/book-parcel.ts';
@@ -148,15 +148,18 @@ export const apiPlugin: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
-      const { order, created } = await importOrder(db, request.body, {
+      const imported = await importOrder(db, request.body, {
         // Scoped to the caller: another client's key never replays (or reveals) this one's order.
         idempotencyKey: key === undefined ? undefined : `${request.apiActor}\n${key}`,
         actor: request.apiActor,
         currency: config.shop.currency,
         shipping: config.shop.shipping,
       });
-      if (!created) reply.header('idempotent-replayed', 'true');
-      return reply.status(201).send(await orderDetails(db, order.number));
+      if (!imported.created) {
+        reply.header('idempotent-replayed', 'true');
+        return reply.status(201).send(await orderDetails(db, imported.order.number));
+      }
+      return reply.status(201).send(placedOrderDetails(imported));
     },
   );
 

@@ -121,6 +121,10 @@ describe('orders', () => {
       payments: [],
       shipments: [],
     });
+    // The created order is shown from what its placement wrote, without reading it back: exactly what
+    // reading it gives, as the replay and GET show it.
+    expect(first.json()).toEqual(second.json());
+    expect(first.json()).toEqual((await inject({ method: 'GET', url: `/api/v1/orders/${first.json().number}` })).json());
     const stock = await inject({ method: 'GET', url: `/api/v1/stock?sku=${sku}` });
     expect(stock.json().items[0].reserved).toBe(2);
   });

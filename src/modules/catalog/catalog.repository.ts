@@ -15,7 +15,7 @@ import { likePattern } from '../../lib/like-pattern.ts';
 
 /** A variant with its product's names; active only when both the product and the variant are. */
 export type Sellable = { variantId: ProductVariant['id']; productId: Product['id'] } & Pick<Product, 'nameTh' | 'nameEn'> &
-  Pick<ProductVariant, 'sku' | 'options' | 'price' | 'currency' | 'active'>;
+  Pick<ProductVariant, 'sku' | 'options' | 'price' | 'currency' | 'active' | 'weightGrams'>;
 
 /** The display name of a variant: the product's name plus its option values, e.g. "เสื้อยืด (L, แดง)". */
 export function variantName(p: { nameTh: string; nameEn: string; options: Record<string, string> }, lang: 'th' | 'en' = 'th') {
@@ -34,6 +34,7 @@ const sellableColumns = {
   price: productVariants.price,
   currency: productVariants.currency,
   active: sql<boolean>`${products.active} and ${productVariants.active}`,
+  weightGrams: productVariants.weightGrams,
 };
 
 /** Variants by SKU, case-insensitively; the map is keyed by the lower-cased SKU. */

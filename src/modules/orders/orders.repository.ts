@@ -9,6 +9,7 @@ import {
   type Order,
   type OrderChannel,
   type OrderEvent,
+  type OrderHistoryRow,
   type OrderLine,
   type OrderStatus,
   type PaymentMethod,
@@ -44,7 +45,7 @@ export interface NewOrder {
  * Inserts the order, its lines and its first history row. Totals are computed here, never trusted from
  * input. The order's number is provisional until `numberOrder` gives it its real one, last.
  */
-export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Order; lines: OrderLine[] }> {
+export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Order; lines: OrderLine[]; history: OrderHistoryRow[] }> {
   if (input.lines.length === 0) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
   const subtotal = input.lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0);
   const discount = Math.min(input.discount, subtotal + input.shippingFee);
@@ -72,14 +73,17 @@ export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Ord
     .insert(orderLines)
     .values(input.lines.map((l) => ({ ...l, orderId: order!.id, lineTotal: l.unitPrice * l.qty })))
     .returning();
-  await tx.insert(orderHistory).values({
-    orderId: order!.id,
-    fromStatus: null,
-    toStatus: order!.status,
-    actor: input.actor,
-    event: { kind: 'order.placed', params: { channel: input.channel } },
-  });
-  return { order: order!, lines };
+  const history = await tx
+    .insert(orderHistory)
+    .values({
+      orderId: order!.id,
+      fromStatus: null,
+      toStatus: order!.status,
+      actor: input.actor,
+      event: { kind: 'order.placed', params: { channel: input.channel } },
+    })
+    .returning();
+  return { order: order!, lines, history };
 }
 
 /**

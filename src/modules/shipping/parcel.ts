@@ -4,10 +4,14 @@ import { productVariants } from '../../db/schema/index.ts';
 import { findSellablesBySku } from '../catalog/index.ts';
 import { shippingFeeFor, type Parcel, type ShippingRules } from './fees.ts';
 
+/** A line of a parcel; its unit weight when the caller read it already (null: the variant has none). */
+export type ParcelLine = { variantId: number; qty: number; unitPrice: number; weightGrams?: number | null | undefined };
+
 /** A cart or order as a parcel: its subtotal, its weight (unit weight × qty; no weight = 0 g) and its item count. */
-export async function parcelOf(db: DbOrTx, lines: readonly { variantId: number; qty: number; unitPrice: number }[]): Promise<Parcel> {
-  const ids = [...new Set(lines.map((l) => l.variantId))];
+export async function parcelOf(db: DbOrTx, lines: readonly ParcelLine[]): Promise<Parcel> {
   const weights = new Map<number, number>();
+  for (const l of lines) if (l.weightGrams !== undefined) weights.set(l.variantId, l.weightGrams ?? 0);
+  const ids = [...new Set(lines.map((l) => l.variantId))].filter((id) => !weights.has(id));
   if (ids.length > 0) {
     const rows = await db.select({ id: productVariants.id, weightGrams: productVariants.weightGrams }).from(productVariants).where(inArray(productVariants.id, ids));
     for (const r of rows) weights.set(r.id, r.weightGrams ?? 0);
@@ -20,7 +24,7 @@ export async function parcelOf(db: DbOrTx, lines: readonly { variantId: number; 
 }
 
 /** The shop's shipping fee for these lines under its rules. */
-export async function shippingFeeOf(db: DbOrTx, lines: readonly { variantId: number; qty: number; unitPrice: number }[], rules: ShippingRules): Promise<number> {
+export async function shippingFeeOf(db: DbOrTx, lines: readonly ParcelLine[], rules: ShippingRules): Promise<number> {
   return shippingFeeFor(await parcelOf(db, lines), rules);
 }
 
@@ -33,7 +37,7 @@ export async function shippingFeeForSkus(db: DbOrTx, lines: readonly { sku: stri
   const found = await findSellablesBySku(db, lines.map((l) => l.sku));
   const priced = lines.flatMap((l) => {
     const s = found.get(l.sku.toLowerCase());
-    return s ? [{ variantId: s.variantId, qty: l.qty, unitPrice: s.price }] : [];
+    return s ? [{ variantId: s.variantId, qty: l.qty, unitPrice: s.price, weightGrams: s.weightGrams }] : [];
   });
   if (priced.length === 0) return 0;
   return shippingFeeOf(db, priced, rules);

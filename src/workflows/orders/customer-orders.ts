@@ -29,7 +29,7 @@ export interface Delivery {
 
 /** The shop's shipping rule (live from the settings) over a cart's subtotal, weight and item count. */
 export function cartShippingFee(tx: Tx, lines: readonly CartLine[], config: Pick<Config, 'shop'>): Promise<number> {
-  return shippingFeeOf(tx, lines.map((l) => ({ variantId: l.item.variantId, qty: l.qty, unitPrice: l.item.price })), config.shop.shipping);
+  return shippingFeeOf(tx, lines.map((l) => ({ variantId: l.item.variantId, qty: l.qty, unitPrice: l.item.price, weightGrams: l.item.weightGrams })), config.shop.shipping);
 }
 
 export type CheckoutResult =

@@ -11,9 +11,9 @@ import {
   findOrderById,
   type CreateOrderInput,
 } from '#src/modules/orders/index.ts';
-import { shippingFeeForSkus, type ShippingRules } from '#src/modules/shipping/index.ts';
+import type { ShippingRules } from '#src/modules/shipping/index.ts';
 import { createBudget } from '#src/lib/budget.ts';
-import { placeOrderInTx } from './place-order.ts';
+import { placeOrderInTx, type PlacedOrder } from './place-order.ts';
 
 export interface ImportOrderOptions {
   idempotencyKey?: string | undefined;
@@ -39,7 +39,7 @@ export async function importOrder(
   db: Db,
   input: CreateOrderInput,
   opts: ImportOrderOptions,
-): Promise<{ order: Order; created: boolean }> {
+): Promise<{ order: Order; created: false } | (PlacedOrder & { created: true })> {
   const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
   try {
     return await placing.run(() =>
@@ -52,7 +52,7 @@ export async function importOrder(
             }
             const order = claim.orderId === null ? undefined : await findOrderById(tx, claim.orderId);
             if (!order) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key belongs to a request that failed');
-            return { order, created: false };
+            return { order, created: false as const };
           }
         }
         if (input.externalId) {
@@ -61,7 +61,7 @@ export async function importOrder(
         }
         const customer = await findOrCreateCustomerByPhone(tx, input.customer);
         const phone = normalizeThaiPhone(input.shippingAddress.phone) ?? input.shippingAddress.phone;
-        const { order } = await placeOrderInTx(tx, {
+        const placed = await placeOrderInTx(tx, {
           channel: input.channel,
           externalId: input.externalId,
           customer: { id: customer.id, name: input.customer.name, phone: customer.phone ?? undefined },
@@ -69,7 +69,7 @@ export async function importOrder(
           shippingAddress: { ...input.shippingAddress, phone },
           paymentMethod: input.paymentMethod,
           currency: opts.currency,
-          shippingFee: input.shippingFee?.amount ?? (opts.shipping ? await shippingFeeForSkus(tx, input.lines, opts.shipping) : 0),
+          shippingFee: input.shippingFee?.amount ?? (opts.shipping ? { rules: opts.shipping } : 0),
           discount: input.discount?.amount ?? 0,
           note: input.note,
           actor: opts.actor,
@@ -77,7 +77,7 @@ export async function importOrder(
           await saveAddress(tx, customer.id, { ...input.shippingAddress, phone });
           if (opts.idempotencyKey) await bindIdempotencyKey(tx, opts.idempotencyKey, placed.order.id);
         });
-        return { order, created: true };
+        return { ...placed, created: true as const };
       }),
     );
   } catch (err) {

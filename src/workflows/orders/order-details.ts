@@ -1,9 +1,8 @@
 import type { DbOrTx } from '#src/db/client.ts';
-import type { Order } from '#src/db/schema/index.ts';
+import type { Order, OrderHistoryRow, OrderLine, Payment, PaymentSlip, Refund, Shipment } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { findOrderByNumber, historyOf, linesOf, linesOfOrders } from '#src/modules/orders/index.ts';
 import { paymentsOf, refundsOf, slipsOf } from '#src/modules/payments/index.ts';
-import type { PaymentSlip } from '#src/db/schema/index.ts';
 import { shipmentsOf } from '#src/modules/shipping/index.ts';
 
 export interface Money {
@@ -25,6 +24,27 @@ export async function orderDetails(db: DbOrTx, number: string) {
     refundsOf(db, order.id),
     slipsOf(db, [order.id]),
   ]);
+  return orderView(order, { lines, payments, shipments, history, refunds, slips });
+}
+
+/**
+ * An order placed a moment ago, shown from what its placement wrote (no reading back): it has its
+ * lines and its history, and no payment, slip, refund or shipment yet.
+ */
+export function placedOrderDetails(placed: { order: Order; lines: OrderLine[]; history: OrderHistoryRow[] }) {
+  return orderView(placed.order, { lines: placed.lines, history: placed.history, payments: [], shipments: [], refunds: [], slips: [] });
+}
+
+interface OrderParts {
+  lines: OrderLine[];
+  payments: Payment[];
+  shipments: Shipment[];
+  history: OrderHistoryRow[];
+  refunds: Refund[];
+  slips: PaymentSlip[];
+}
+
+function orderView(order: Order, { lines, payments, shipments, history, refunds, slips }: OrderParts) {
   const c = order.currency;
   const slipOf = (s: PaymentSlip) => ({
     bank: s.bank,
@@ -78,7 +98,7 @@ export async function orderDetails(db: DbOrTx, number: string) {
 
 export type OrderDetails = Awaited<ReturnType<typeof orderDetails>>;
 
-function orderSummary(order: Order, lines: Awaited<ReturnType<typeof linesOf>>) {
+function orderSummary(order: Order, lines: OrderLine[]) {
   const c = order.currency;
   return {
     number: order.number,

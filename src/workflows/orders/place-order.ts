@@ -1,10 +1,11 @@
 import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
-import type { Order, OrderChannel, OrderLine, PaymentMethod, ShippingAddress } from '#src/db/schema/index.ts';
+import type { Order, OrderChannel, OrderHistoryRow, OrderLine, PaymentMethod, ShippingAddress } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
 import { reserveOrderLines } from '#src/modules/inventory/index.ts';
 import { insertOrder, numberOrder } from '#src/modules/orders/index.ts';
+import { shippingFeeOf, type ShippingRules } from '#src/modules/shipping/index.ts';
 
 export interface PlaceOrderInput {
   channel: OrderChannel;
@@ -15,7 +16,8 @@ export interface PlaceOrderInput {
   shippingAddress: ShippingAddress;
   paymentMethod: PaymentMethod;
   currency: string;
-  shippingFee?: number;
+  /** A fee, or the shop's shipping rules to work it out from the lines at catalog prices (from the same catalog read). */
+  shippingFee?: number | { rules: ShippingRules };
   discount?: number;
   note?: string | undefined;
   actor: string;
@@ -27,6 +29,8 @@ export interface PlaceOrderInput {
 export interface PlacedOrder {
   order: Order;
   lines: OrderLine[];
+  /** Its history so far: the one "placed" row (a caller's `within` may add more). */
+  history: OrderHistoryRow[];
 }
 
 /**
@@ -66,6 +70,11 @@ export async function placeOrderInTx(
     throw new AppError('INACTIVE_PRODUCT', `No longer sold: ${inactive.join(', ')}`, { skus: inactive });
   }
 
+  const shippingFee =
+    typeof input.shippingFee === 'object'
+      ? await shippingFeeOf(tx, resolved.map((l) => ({ variantId: l.item.variantId, qty: l.qty, unitPrice: l.item.price, weightGrams: l.item.weightGrams })), input.shippingFee.rules)
+      : (input.shippingFee ?? 0);
+
   // Then change. The stock rows are locked late and the order number (the next of a gap-free counter)
   // is taken last: placements queue on both until commit, so nothing slow happens after reserving, and a
   // placement refused for stock never takes a number.
@@ -77,7 +86,7 @@ export async function placeOrderInTx(
     customerPhone: input.customer.phone,
     paymentMethod: input.paymentMethod,
     currency: input.currency,
-    shippingFee: input.shippingFee ?? 0,
+    shippingFee,
     discount: input.discount ?? 0,
     shippingAddress: input.shippingAddress,
     note: input.note,
