@@ -98,6 +98,43 @@ describe(`placing orders (${onRealPostgres ? 'PostgreSQL server' : 'embedded PGl
     });
   });
 
+  // Two connections: one holds the stock rows while the placement runs on another.
+  it.skipIf(!onRealPostgres)('refuses a sold-out product at once, without queueing for its locked stock rows or writing anything', async () => {
+    const { sku, variant } = await makeProduct(database.db, { stock: { BKK: 1 } });
+    const customer = await makeCustomer(database.db);
+    await placeOrder(database.db, orderInput(customer, [{ sku, qty: 1 }]));
+    const ordersBefore = (await database.db.select().from(orders)).length;
+    // A checkout of the last units elsewhere: it holds the product's stock rows until it commits.
+    const holder = await database.pool.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select * from stock_levels where variant_id = $1 for update', [variant.id]);
+      let settled = false;
+      const placement = placeOrder(database.db, orderInput(customer, [{ sku, qty: 1 }])).then(
+        () => 'placed',
+        (err: unknown) => err,
+      ).finally(() => (settled = true));
+      // Whichever comes first: the placement's answer, or a backend of this database waiting for a lock.
+      const queued = (async () => {
+        while (!settled) {
+          const { rows } = await holder.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+          );
+          if (rows[0]!.n > 0) return 'queued for the locked stock rows';
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      expect(await Promise.race([placement, queued])).toMatchObject({
+        code: 'INSUFFICIENT_STOCK',
+        details: { shortages: [{ sku, requested: 1, available: 0 }] },
+      });
+      expect((await database.db.select().from(orders)).length).toBe(ordersBefore);
+    } finally {
+      await holder.query('rollback');
+      holder.release();
+    }
+  });
+
   it('never deadlocks or oversells when orders for overlapping SKUs race in opposite order', async () => {
     const x = await makeProduct(database.db, { stock: { BKK: 30 } });
     const y = await makeProduct(database.db, { stock: { BKK: 30 } });

@@ -6,7 +6,7 @@ import type { DbOrTx, Tx } from '../../db/client.ts';
 import { stockReservations, type OrderLine } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
 import { allocate, type Allocation } from './allocation.ts';
-import { changeStock, lockAvailableStock } from './inventory.repository.ts';
+import { availableByVariant, changeStock, lockAvailableStock } from './inventory.repository.ts';
 
 export async function reserveForOrder(
   tx: Tx,
@@ -95,15 +95,33 @@ export async function orderReservations(db: DbOrTx, orderId: number) {
 export async function reserveOrderLines(tx: Tx, orderId: number, lines: readonly Pick<OrderLine, 'id' | 'variantId' | 'sku' | 'qty'>[], actor: string): Promise<void> {
   const stock = await lockAvailableStock(tx, [...new Set(lines.map((l) => l.variantId))]);
   const plan = allocate(lines.map((l) => ({ lineKey: l.id, variantId: l.variantId, qty: l.qty })), stock);
-  if (!plan.ok) {
-    const shortages = plan.shortages.map((s) => ({ sku: lines.find((l) => l.variantId === s.variantId)!.sku, requested: s.requested, available: s.available }));
-    throw new AppError(
-      'INSUFFICIENT_STOCK',
-      `Not enough stock: ${shortages.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join('; ')}`,
-      { shortages },
-    );
-  }
+  if (!plan.ok) throw insufficientStock(lines, plan.shortages);
   await reserveForOrder(tx, orderId, plan.allocations.map((a) => ({ ...a, orderLineId: a.lineKey })), actor);
+}
+
+/**
+ * Refuses lines that cannot be had, before an order writes anything or locks a stock row: one unlocked
+ * read of what is available now. It only refuses early (a sold-out product under a burst of buyers
+ * costs one read, not a placement rolled back); reserveOrderLines, on locked rows, still decides.
+ */
+export async function refuseUnavailableLines(tx: Tx, lines: readonly Pick<OrderLine, 'variantId' | 'sku' | 'qty'>[]): Promise<void> {
+  const needed = new Map<number, number>();
+  for (const l of lines) needed.set(l.variantId, (needed.get(l.variantId) ?? 0) + l.qty);
+  const available = await availableByVariant(tx, [...needed.keys()]);
+  const shortages = [...needed]
+    .map(([variantId, requested]) => ({ variantId, requested, available: Math.max(0, available.get(variantId) ?? 0) }))
+    .filter((s) => s.available < s.requested);
+  if (shortages.length > 0) throw insufficientStock(lines, shortages);
+}
+
+/** INSUFFICIENT_STOCK naming each short SKU with what was asked and what is available. */
+function insufficientStock(lines: readonly Pick<OrderLine, 'variantId' | 'sku'>[], short: readonly { variantId: number; requested: number; available: number }[]) {
+  const shortages = short.map((s) => ({ sku: lines.find((l) => l.variantId === s.variantId)!.sku, requested: s.requested, available: s.available }));
+  return new AppError(
+    'INSUFFICIENT_STOCK',
+    `Not enough stock: ${shortages.map((s) => `${s.sku} (requested ${s.requested}, available ${s.available})`).join('; ')}`,
+    { shortages },
+  );
 }
 
 /** The stock held for one order line now belongs to another line (of another order): nothing is released and taken again. */

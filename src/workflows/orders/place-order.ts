@@ -3,7 +3,7 @@ import { withTransaction } from '#src/db/client.ts';
 import type { Order, OrderChannel, OrderHistoryRow, OrderLine, PaymentMethod, ShippingAddress } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
-import { reserveOrderLines } from '#src/modules/inventory/index.ts';
+import { refuseUnavailableLines, reserveOrderLines } from '#src/modules/inventory/index.ts';
 import { insertOrder, numberOrder } from '#src/modules/orders/index.ts';
 import { shippingFeeOf, type ShippingRules } from '#src/modules/shipping/index.ts';
 
@@ -70,6 +70,7 @@ export async function placeOrderInTx(
     throw new AppError('INACTIVE_PRODUCT', `No longer sold: ${inactive.join(', ')}`, { skus: inactive });
   }
 
+  await refuseUnavailableLines(tx, resolved.map((l) => ({ variantId: l.item.variantId, sku: l.item.sku, qty: l.qty })));
   const shippingFee =
     typeof input.shippingFee === 'object'
       ? await shippingFeeOf(tx, resolved.map((l) => ({ variantId: l.item.variantId, qty: l.qty, unitPrice: l.item.price, weightGrams: l.item.weightGrams })), input.shippingFee.rules)
