@@ -13,7 +13,7 @@ import {
 } from '#src/modules/orders/index.ts';
 import type { ShippingRules } from '#src/modules/shipping/index.ts';
 import { createBudget } from '#src/lib/budget.ts';
-import { placeOrderInTx, type PlacedOrder } from './place-order.ts';
+import { checkOrderLines, placeOrderInTx, type PlacedOrder } from './place-order.ts';
 
 export interface ImportOrderOptions {
   idempotencyKey?: string | undefined;
@@ -59,13 +59,15 @@ export async function importOrder(
           const existing = await findOrderByExternalId(tx, input.channel, input.externalId);
           if (existing) throw duplicateExternalId(input, existing.number);
         }
+        // The lines before the customer: a sold-out product is refused before anything is written.
+        const lines = await checkOrderLines(tx, input.lines);
         const customer = await findOrCreateCustomerByPhone(tx, input.customer);
         const phone = normalizeThaiPhone(input.shippingAddress.phone) ?? input.shippingAddress.phone;
         const placed = await placeOrderInTx(tx, {
           channel: input.channel,
           externalId: input.externalId,
           customer: { id: customer.id, name: input.customer.name, phone: customer.phone ?? undefined },
-          lines: input.lines,
+          lines,
           shippingAddress: { ...input.shippingAddress, phone },
           paymentMethod: input.paymentMethod,
           currency: opts.currency,

@@ -2,7 +2,7 @@ import type { Db, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { Order, OrderChannel, OrderHistoryRow, OrderLine, PaymentMethod, ShippingAddress } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
-import { findSellablesBySku, variantName } from '#src/modules/catalog/index.ts';
+import { findSellablesBySku, variantName, type Sellable } from '#src/modules/catalog/index.ts';
 import { refuseUnavailableLines, reserveOrderLines } from '#src/modules/inventory/index.ts';
 import { insertOrder, numberOrder } from '#src/modules/orders/index.ts';
 import { shippingFeeOf, type ShippingRules } from '#src/modules/shipping/index.ts';
@@ -11,8 +11,11 @@ export interface PlaceOrderInput {
   channel: OrderChannel;
   externalId?: string | undefined;
   customer: { id: number; name: string; phone?: string | undefined };
-  /** unitPrice overrides the catalog price (a marketplace order keeps the price the buyer paid there). */
-  lines: { sku: string; qty: number; unitPrice?: number | undefined }[];
+  /**
+   * unitPrice overrides the catalog price (a marketplace order keeps the price the buyer paid there).
+   * Lines a caller checked already in this transaction (checkOrderLines) are not read again.
+   */
+  lines: LineInput[] | CheckedLines;
   shippingAddress: ShippingAddress;
   paymentMethod: PaymentMethod;
   currency: string;
@@ -24,6 +27,13 @@ export interface PlaceOrderInput {
   language?: 'th' | 'en';
   /** When the order was placed, if not now: a marketplace order keeps the marketplace's order time. */
   placedAt?: Date | undefined;
+}
+
+type LineInput = { sku: string; qty: number; unitPrice?: number | undefined };
+
+/** Lines checked against the catalog and what is available now, by checkOrderLines. */
+export interface CheckedLines {
+  readonly resolved: (LineInput & { item: Sellable })[];
 }
 
 export interface PlacedOrder {
@@ -52,25 +62,7 @@ export async function placeOrderInTx(
   input: PlaceOrderInput,
   within?: (tx: Tx, placed: PlacedOrder) => Promise<void>,
 ): Promise<PlacedOrder> {
-  const merged = mergeLines(input.lines);
-  if (merged.length === 0) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
-
-  // Check first, without side effects.
-  const sellables = await findSellablesBySku(
-    tx,
-    merged.map((l) => l.sku),
-  );
-  const unknown = merged.filter((l) => !sellables.has(l.sku.toLowerCase())).map((l) => l.sku);
-  if (unknown.length > 0) {
-    throw new AppError('UNKNOWN_SKU', `Unknown SKU: ${unknown.join(', ')}`, { skus: unknown });
-  }
-  const resolved = merged.map((l) => ({ ...l, item: sellables.get(l.sku.toLowerCase())! }));
-  const inactive = resolved.filter((l) => !l.item.active).map((l) => l.item.sku);
-  if (inactive.length > 0) {
-    throw new AppError('INACTIVE_PRODUCT', `No longer sold: ${inactive.join(', ')}`, { skus: inactive });
-  }
-
-  await refuseUnavailableLines(tx, resolved.map((l) => ({ variantId: l.item.variantId, sku: l.item.sku, qty: l.qty })));
+  const { resolved } = Array.isArray(input.lines) ? await checkOrderLines(tx, input.lines) : input.lines;
   const shippingFee =
     typeof input.shippingFee === 'object'
       ? await shippingFeeOf(tx, resolved.map((l) => ({ variantId: l.item.variantId, qty: l.qty, unitPrice: l.item.price, weightGrams: l.item.weightGrams })), input.shippingFee.rules)
@@ -105,6 +97,33 @@ export async function placeOrderInTx(
 
   await reserveOrderLines(tx, placed.order.id, placed.lines, input.actor);
   return { ...placed, order: await numberOrder(tx, placed.order) };
+}
+
+/**
+ * Checks an order's lines without side effects: known SKUs, still sold, and available now (an unlocked
+ * read: a sold-out product is refused before anything is written or locked; the locked allocation
+ * still decides). A caller may check first, before its own writes, and hand the result to placement.
+ */
+export async function checkOrderLines(tx: Tx, lines: LineInput[]): Promise<CheckedLines> {
+  const merged = mergeLines(lines);
+  if (merged.length === 0) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
+
+  const sellables = await findSellablesBySku(
+    tx,
+    merged.map((l) => l.sku),
+  );
+  const unknown = merged.filter((l) => !sellables.has(l.sku.toLowerCase())).map((l) => l.sku);
+  if (unknown.length > 0) {
+    throw new AppError('UNKNOWN_SKU', `Unknown SKU: ${unknown.join(', ')}`, { skus: unknown });
+  }
+  const resolved = merged.map((l) => ({ ...l, item: sellables.get(l.sku.toLowerCase())! }));
+  const inactive = resolved.filter((l) => !l.item.active).map((l) => l.item.sku);
+  if (inactive.length > 0) {
+    throw new AppError('INACTIVE_PRODUCT', `No longer sold: ${inactive.join(', ')}`, { skus: inactive });
+  }
+
+  await refuseUnavailableLines(tx, resolved.map((l) => ({ variantId: l.item.variantId, sku: l.item.sku, qty: l.qty })));
+  return { resolved };
 }
 
 /** Two lines of the same SKU become one, so the customer sees "x3" rather than "x1" and "x2". */
