@@ -1,11 +1,19 @@
 import { inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { productVariants } from '../../db/schema/index.ts';
-import { findSellablesBySku } from '../catalog/index.ts';
+import { findSellablesBySku, type Sellable } from '../catalog/index.ts';
 import { shippingFeeFor, type Parcel, type ShippingRules } from './fees.ts';
 
 /** A line of a parcel; its unit weight when the caller read it already (null: the variant has none). */
 export type ParcelLine = { variantId: number; qty: number; unitPrice: number; weightGrams?: number | null | undefined };
+
+/** A catalog variant as a parcel line at its catalog price, with the weight read beside it. */
+export const parcelLineOf = (item: Pick<Sellable, 'variantId' | 'price' | 'weightGrams'>, qty: number): ParcelLine => ({
+  variantId: item.variantId,
+  qty,
+  unitPrice: item.price,
+  weightGrams: item.weightGrams,
+});
 
 /** A cart or order as a parcel: its subtotal, its weight (unit weight × qty; no weight = 0 g) and its item count. */
 export async function parcelOf(db: DbOrTx, lines: readonly ParcelLine[]): Promise<Parcel> {
@@ -30,14 +38,14 @@ export async function shippingFeeOf(db: DbOrTx, lines: readonly ParcelLine[], ru
 
 /**
  * The shop's shipping fee for lines given by SKU, at catalog prices: what staff are offered for a
- * typed-in order and what an imported order without a fee of its own pays. Unknown SKUs count for
- * nothing (placing the order refuses them); with none known the fee is 0.
+ * typed-in order (placement works out an imported order's fee the same way, from its own catalog
+ * read). Unknown SKUs count for nothing (placing the order refuses them); with none known the fee is 0.
  */
 export async function shippingFeeForSkus(db: DbOrTx, lines: readonly { sku: string; qty: number }[], rules: ShippingRules): Promise<number> {
   const found = await findSellablesBySku(db, lines.map((l) => l.sku));
   const priced = lines.flatMap((l) => {
     const s = found.get(l.sku.toLowerCase());
-    return s ? [{ variantId: s.variantId, qty: l.qty, unitPrice: s.price, weightGrams: s.weightGrams }] : [];
+    return s ? [parcelLineOf(s, l.qty)] : [];
   });
   if (priced.length === 0) return 0;
   return shippingFeeOf(db, priced, rules);

@@ -11,7 +11,7 @@ import { findSellablesByVariantId, variantName, type Sellable } from '#src/modul
 import { saveAddress, updateCustomerContact } from '#src/modules/customers/index.ts';
 import { notifyMerchant } from '#src/modules/notify/index.ts';
 import { customerMayCancel, linesOf, lockOrder, ordersOfCustomer, unpaidHoldings } from '#src/modules/orders/index.ts';
-import { shippingFeeOf } from '#src/modules/shipping/index.ts';
+import { parcelLineOf, shippingFeeOf } from '#src/modules/shipping/index.ts';
 import { placeOrderInTx } from './place-order.ts';
 import { transitionLockedOrder } from './transition-order.ts';
 
@@ -29,7 +29,7 @@ export interface Delivery {
 
 /** The shop's shipping rule (live from the settings) over a cart's subtotal, weight and item count. */
 export function cartShippingFee(tx: Tx, lines: readonly CartLine[], config: Pick<Config, 'shop'>): Promise<number> {
-  return shippingFeeOf(tx, lines.map((l) => ({ variantId: l.item.variantId, qty: l.qty, unitPrice: l.item.price, weightGrams: l.item.weightGrams })), config.shop.shipping);
+  return shippingFeeOf(tx, lines.map((l) => parcelLineOf(l.item, l.qty)), config.shop.shipping);
 }
 
 export type CheckoutResult =

@@ -5,7 +5,7 @@ import { AppError } from '#src/errors.ts';
 import { findSellablesBySku, variantName, type Sellable } from '#src/modules/catalog/index.ts';
 import { refuseUnavailableLines, reserveOrderLines } from '#src/modules/inventory/index.ts';
 import { insertOrder, numberOrder } from '#src/modules/orders/index.ts';
-import { shippingFeeOf, type ShippingRules } from '#src/modules/shipping/index.ts';
+import { parcelLineOf, shippingFeeOf, type ShippingRules } from '#src/modules/shipping/index.ts';
 
 export interface PlaceOrderInput {
   channel: OrderChannel;
@@ -65,7 +65,7 @@ export async function placeOrderInTx(
   const { resolved } = Array.isArray(input.lines) ? await checkOrderLines(tx, input.lines) : input.lines;
   const shippingFee =
     typeof input.shippingFee === 'object'
-      ? await shippingFeeOf(tx, resolved.map((l) => ({ variantId: l.item.variantId, qty: l.qty, unitPrice: l.item.price, weightGrams: l.item.weightGrams })), input.shippingFee.rules)
+      ? await shippingFeeOf(tx, resolved.map((l) => parcelLineOf(l.item, l.qty)), input.shippingFee.rules)
       : (input.shippingFee ?? 0);
 
   // Then change. The stock rows are locked late and the order number (the next of a gap-free counter)
@@ -127,8 +127,8 @@ export async function checkOrderLines(tx: Tx, lines: LineInput[]): Promise<Check
 }
 
 /** Two lines of the same SKU become one, so the customer sees "x3" rather than "x1" and "x2". */
-function mergeLines(lines: { sku: string; qty: number; unitPrice?: number | undefined }[]) {
-  const bySku = new Map<string, { sku: string; qty: number; unitPrice?: number | undefined }>();
+function mergeLines(lines: LineInput[]): LineInput[] {
+  const bySku = new Map<string, LineInput>();
   for (const l of lines) {
     const key = l.sku.toLowerCase();
     const prev = bySku.get(key);

@@ -166,6 +166,7 @@ export function createOcrPool(opts: { size: number; budget: Budget; logger: OcrL
   let busy = 0;
   let idleTimer: NodeJS.Timeout | null = null;
   let closed = false;
+  const idleMs = opts.idleMs ?? defaultOcrIdleMs();
 
   async function make(langPath: string, langs: string[], params: Record<string, string>): Promise<Worker> {
     // Loaded here, not at the top: the app pays for tesseract.js only once a slip arrives.
@@ -219,7 +220,7 @@ export function createOcrPool(opts: { size: number; budget: Budget; logger: OcrL
     idleTimer = setTimeout(() => {
       idleTimer = null;
       if (busy === 0) void stop();
-    }, opts.idleMs ?? defaultOcrIdleMs()).unref();
+    }, idleMs).unref();
   }
 
   async function stop(): Promise<void> {
