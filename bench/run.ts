@@ -13,7 +13,7 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -42,6 +42,26 @@ async function benchDatabase(): Promise<{ database: Database; label: string }> {
   return { database, label: serverUrl ? `PostgreSQL ${new URL(serverUrl).host}` : 'embedded PGlite (one connection)' };
 }
 
+/** The app on the bench's database, bootstrapped, not yet listening (hooks such as recordServerTimes go on first). */
+async function benchApp(database: Database, env: Record<string, string> = {}) {
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    API_TOKEN: token,
+    SEED_DEMO: 'false',
+    ...env,
+    DATA_DIR: path.join(os.tmpdir(), 'talad-bench'),
+  });
+  await bootstrap(database.db, config, logger);
+  return buildApp(config, { database, logger, skipBootstrap: true, scheduler: false });
+}
+
+/** Listens on a free local port; the base URL to reach it. */
+async function listenLocally(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+}
+
 /** The baselines: a bare Fastify app on the same pool, one INSERT per POST, one primary-key read per GET. */
 async function baselineServer(database: Database) {
   await database.pool.query('create table if not exists bench_baseline (id bigserial primary key, body jsonb not null)');
@@ -52,9 +72,7 @@ async function baselineServer(database: Database) {
   });
   addBaselineRoute(app, database);
   const times = recordServerTimes(app, '/order/');
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as { port: number };
-  return { app, times, base: `http://127.0.0.1:${port}` };
+  return { app, times, base: await listenLocally(app) };
 }
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -127,21 +145,11 @@ async function main() {
   rss.phase('startup');
   const { database, label } = await benchDatabase();
   const line = await startFakeLineApi({ unknownProfiles: 'generate' });
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    API_TOKEN: token,
-    SEED_DEMO: 'false',
-    ...lineEnv(line),
-    DATA_DIR: path.join(os.tmpdir(), 'talad-bench'),
-  });
-  await bootstrap(database.db, config, logger);
-  const app = await buildApp(config, { database, logger, skipBootstrap: true, scheduler: false });
+  const app = await benchApp(database, lineEnv(line));
   // Server time of the back-office list requests, as Fastify measures it (reply.elapsedTime).
   const listTimes = recordServerTimes(app, '/admin/orders');
   const inboxTimes = recordServerTimes(app, '/admin/inbox');
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const base = await listenLocally(app);
   const baseline = await baselineServer(database);
   const concurrency = 50;
   const warmUp = 300;
@@ -444,12 +452,9 @@ function fractions(correct: Record<string, number>, n: number): Record<string, n
 /** `npm run bench -- --only=inbox`: that one phase, on its own database, written to bench/results-inbox.md. */
 async function inboxOnly() {
   const { database, label } = await benchDatabase();
-  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'warn', API_TOKEN: token, SEED_DEMO: 'false', DATA_DIR: path.join(os.tmpdir(), 'talad-bench') });
-  await bootstrap(database.db, config, logger);
-  const app = await buildApp(config, { database, logger, skipBootstrap: true, scheduler: false });
+  const app = await benchApp(database);
   const inboxTimes = recordServerTimes(app, '/admin/inbox');
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const base = await listenLocally(app);
   say(`phase: chat inbox only (${label})`);
   const inbox = await runInboxPhase({ database, base, appTimes: inboxTimes, conversations: 10_000, messagesEach: 50, requests: 100, log: say });
   await app.close();
@@ -471,11 +476,8 @@ async function productionOnly() {
 /** `npm run bench -- --only=orders`: the baseline, the checkout storm and API order intake, printed (results files untouched). */
 async function ordersOnly() {
   const { database, label } = await benchDatabase();
-  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'warn', API_TOKEN: token, SEED_DEMO: 'false', DATA_DIR: path.join(os.tmpdir(), 'talad-bench') });
-  await bootstrap(database.db, config, logger);
-  const app = await buildApp(config, { database, logger, skipBootstrap: true, scheduler: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const app = await benchApp(database);
+  const base = await listenLocally(app);
   const baseline = await baselineServer(database);
   const { baselineRun, storm, stormOrders, oversold, orders } = await orderPhases(database, base, baseline.base, 50, 300, { phase: () => undefined });
   await baseline.app.close();
