@@ -113,6 +113,8 @@ async function orderPhases(database: Database, base: string, baselineBase: strin
   say('phase: checkout storm');
   rss.phase('storm');
   await post(`${base}/api/v1/products`, { sku: 'STORM-1', name: 'ของหายาก', price: { amount: 9900, currency: 'THB' }, stock: { onHand: 20 } });
+  await post(`${base}/api/v1/products`, { sku: 'STORM-0', name: 'ของหายาก (รอบอุ่นเครื่อง)', price: { amount: 9900, currency: 'THB' }, stock: { onHand: 20 } });
+  await runLoad({ requests: 500, concurrency: 500, send: (i) => post(`${base}/api/v1/orders`, orderBody('STORM-0', i)) });
   const storm = await runLoad({ requests: 500, concurrency: 500, send: (i) => post(`${base}/api/v1/orders`, orderBody('STORM-1', i)) });
   const stock = await database.pool.query<{ on_hand: number; reserved: number }>(
     `select sum(on_hand)::int as on_hand, sum(reserved)::int as reserved from stock_levels sl

@@ -10,22 +10,37 @@ import { documentCounters } from './schema/index.ts';
  * `first` is the series' first value when the row does not exist yet.
  */
 export async function nextInSeries(tx: Tx, series: string, first = 1): Promise<number> {
-  const take = () =>
+  return takeInSeries(tx, series, first, async (taken) => {
+    const [counter] = await tx.with(taken).select().from(taken);
+    return counter && Number(counter.value);
+  });
+}
+
+/**
+ * nextInSeries for a statement that uses the number at once: `use` builds it on the `taken` CTE (its
+ * `value` column) and returns undefined when the CTE took nothing. One statement once the series
+ * exists: placements queue on the counter row until commit, so every round trip saved here is saved
+ * for all of them. The first taker makes the row (a concurrent first taker waits on its insert, then
+ * takes the next value).
+ */
+export async function takeInSeries<T>(tx: Tx, series: string, first: number, use: (taken: ReturnType<typeof takenCte>) => Promise<T | undefined>): Promise<T> {
+  const taken = takenCte(tx, series);
+  let result = await use(taken);
+  if (result === undefined) {
+    await tx.insert(documentCounters).values({ series, nextValue: first }).onConflictDoNothing();
+    result = await use(taken);
+  }
+  return result!;
+}
+
+const takenCte = (tx: Tx, series: string) =>
+  tx.$with('taken').as(
     tx
       .update(documentCounters)
       .set({ nextValue: sql`${documentCounters.nextValue} + 1` })
       .where(eq(documentCounters.series, series))
-      .returning({ value: sql<number>`(${documentCounters.nextValue} - 1)::bigint` });
-  // One statement once the series exists: placements queue on this row until commit, so every round
-  // trip saved here is saved for all of them. The first taker makes the row (a concurrent first taker
-  // waits on its insert, then takes the next value).
-  let [counter] = await take();
-  if (!counter) {
-    await tx.insert(documentCounters).values({ series, nextValue: first }).onConflictDoNothing();
-    [counter] = await take();
-  }
-  return Number(counter!.value);
-}
+      .returning({ value: sql<number>`(${documentCounters.nextValue} - 1)::bigint`.as('value') }),
+  );
 
 /** Runs `fn` in the caller's transaction, or in a new one when given the pool's handle. */
 export function inTransaction<T>(db: DbOrTx, fn: (tx: Tx) => Promise<T>): Promise<T> {

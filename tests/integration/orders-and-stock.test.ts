@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '#src/db/client.ts';
 import { orders, stockLedger, stockReservations } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
@@ -9,11 +10,14 @@ import { historyOf } from '#src/modules/orders/index.ts';
 import { refundsOf } from '#src/modules/payments/index.ts';
 import { transitionOrder } from '#src/workflows/orders/transition-order.ts';
 import { placeOrder } from '#src/workflows/orders/place-order.ts';
+import { importOrder } from '#src/workflows/orders/import-order.ts';
+import type { CreateOrderInput } from '#src/modules/orders/index.ts';
 import { shipOrder } from '#src/workflows/orders/ship-order.ts';
 import { createTestDatabase, onRealPostgres } from '../helpers/db.ts';
 import { makeCustomer, makeProduct, makeWarehouse, orderInput } from '../helpers/factories.ts';
 
 let database: Database;
+const originalQuery = pg.Client.prototype.query;
 /** The shop's billing settings as an app without back-office settings has them. */
 const billing = { vatRegistered: false, timeZone: 'Asia/Bangkok' };
 beforeAll(async () => {
@@ -133,6 +137,41 @@ describe(`placing orders (${onRealPostgres ? 'PostgreSQL server' : 'embedded PGl
       await holder.query('rollback');
       holder.release();
     }
+  });
+
+  it('refuses a sold-out API order with one read and no transaction; a retry with its Idempotency-Key still gets its order', async () => {
+    const { sku } = await makeProduct(database.db, { stock: { BKK: 1 } });
+    const input = (i: number): CreateOrderInput => ({
+      channel: 'api',
+      customer: { name: `ลูกค้า ${i}`, phone: `08100000${10 + i}` },
+      lines: [{ sku, qty: 1 }],
+      shippingAddress: { name: `ลูกค้า ${i}`, phone: `08100000${10 + i}`, address: '12/3 ถนนนิมมานเหมินท์ เชียงใหม่', postcode: '50200' },
+      paymentMethod: 'promptpay',
+    });
+    const placed = await importOrder(database.db, input(1), { idempotencyKey: 'shop-web-0001', actor: 'api', currency: 'THB' });
+    expect(placed.created).toBe(true);
+
+    // What the database is sent for the next buyer: the product is sold out by now.
+    const sent: string[] = [];
+    const query = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as string | { text: string };
+      sent.push(typeof q === 'string' ? q : q.text);
+      return originalQuery.apply(this, args as never) as never;
+    });
+    try {
+      await expect(importOrder(database.db, input(2), { actor: 'api', currency: 'THB' })).rejects.toMatchObject({
+        code: 'INSUFFICIENT_STOCK',
+        details: { shortages: [{ sku, requested: 1, available: 0 }] },
+      });
+    } finally {
+      query.mockRestore();
+    }
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^select /);
+
+    // The first buyer's retry (its network dropped the answer) gets the order, though nothing is left.
+    const again = await importOrder(database.db, input(1), { idempotencyKey: 'shop-web-0001', actor: 'api', currency: 'THB' });
+    expect(again).toMatchObject({ created: false, order: { id: placed.order.id, number: placed.order.number } });
   });
 
   it('never deadlocks or oversells when orders for overlapping SKUs race in opposite order', async () => {

@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import {
   categories,
@@ -37,15 +37,22 @@ const sellableColumns = {
   weightGrams: productVariants.weightGrams,
 };
 
-/** Variants by SKU, case-insensitively; the map is keyed by the lower-cased SKU. */
-export async function findSellablesBySku(db: DbOrTx, skus: string[]): Promise<Map<string, Sellable>> {
+/**
+ * Variants by SKU, case-insensitively; the map is keyed by the lower-cased SKU. `columns` adds a
+ * caller's columns of each variant (product_variants) to the same read (another module's figure, such as its stock).
+ */
+export async function findSellablesBySku<X extends Record<string, SQL> = Record<never, SQL>>(
+  db: DbOrTx,
+  skus: string[],
+  columns?: X,
+): Promise<Map<string, Sellable & { [K in keyof X]: X[K] extends SQL<infer T> ? T : never }>> {
   if (skus.length === 0) return new Map();
   const lowered = [...new Set(skus.map((s) => s.toLowerCase()))];
-  const rows = await db
-    .select(sellableColumns)
+  const rows = (await db
+    .select({ ...sellableColumns, ...columns })
     .from(productVariants)
     .innerJoin(products, eq(products.id, productVariants.productId))
-    .where(inArray(sql`lower(${productVariants.sku})`, lowered));
+    .where(inArray(sql`lower(${productVariants.sku})`, lowered))) as (Sellable & { [K in keyof X]: X[K] extends SQL<infer T> ? T : never })[];
   return new Map(rows.map((r) => [r.sku.toLowerCase(), r]));
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
   lowStockThresholds,
@@ -32,52 +32,54 @@ export interface StockChange {
 export async function changeStock(tx: Tx, change: StockChange): Promise<{ onHand: number; reserved: number }> {
   const dOn = change.onHandDelta ?? 0;
   const dRes = change.reservedDelta ?? 0;
-  const updated = await tx
-    .update(stockLevels)
-    .set({ onHand: sql`${stockLevels.onHand} + ${dOn}`, reserved: sql`${stockLevels.reserved} + ${dRes}` })
-    .where(
-      and(
-        eq(stockLevels.warehouseId, change.warehouseId),
-        eq(stockLevels.variantId, change.variantId),
-        sql`${stockLevels.onHand} + ${dOn} >= 0`,
-        sql`${stockLevels.reserved} + ${dRes} >= 0`,
-        sql`${stockLevels.reserved} + ${dRes} <= ${stockLevels.onHand} + ${dOn}`,
-      ),
-    )
-    .returning({ onHand: stockLevels.onHand, reserved: stockLevels.reserved });
-  let after = updated[0];
-  if (!after) {
-    const [existing] = await tx
-      .select()
-      .from(stockLevels)
-      .where(and(eq(stockLevels.warehouseId, change.warehouseId), eq(stockLevels.variantId, change.variantId)));
-    if (existing || dOn < 0 || dRes < 0 || dRes > dOn) {
-      throw new AppError('INSUFFICIENT_STOCK', 'Not enough stock for this change', {
-        variantId: change.variantId,
-        warehouseId: change.warehouseId,
-        onHand: existing?.onHand ?? 0,
-        reserved: existing?.reserved ?? 0,
-      });
-    }
-    [after] = await tx
-      .insert(stockLevels)
-      .values({ warehouseId: change.warehouseId, variantId: change.variantId, onHand: dOn, reserved: dRes })
-      .returning({ onHand: stockLevels.onHand, reserved: stockLevels.reserved });
-  }
-  await tx.insert(stockLedger).values({
+  const ledgerRow = (after: { onHand: number; reserved: number }) => ({
     warehouseId: change.warehouseId,
     variantId: change.variantId,
     reason: change.reason,
     onHandDelta: dOn,
     reservedDelta: dRes,
-    onHandAfter: after!.onHand,
-    reservedAfter: after!.reserved,
+    onHandAfter: after.onHand,
+    reservedAfter: after.reserved,
     refType: change.refType,
     refId: change.refId,
     actor: change.actor,
     note: change.note,
   });
-  return after!;
+  // The change and its ledger row in one statement: the ledger row takes the values the update returns.
+  const { rows } = await tx.execute<{ onHand: number; reserved: number }>(sql`
+    with after as (
+      update ${stockLevels} set on_hand = on_hand + ${dOn}, reserved = reserved + ${dRes}, updated_at = now()
+      where warehouse_id = ${change.warehouseId} and variant_id = ${change.variantId}
+        and on_hand + ${dOn} >= 0 and reserved + ${dRes} >= 0 and reserved + ${dRes} <= on_hand + ${dOn}
+      returning on_hand, reserved
+    )
+    insert into ${stockLedger} (warehouse_id, variant_id, reason, on_hand_delta, reserved_delta, on_hand_after, reserved_after, ref_type, ref_id, actor, note)
+    select ${change.warehouseId}::int, ${change.variantId}::int, ${change.reason}::stock_reason, ${dOn}::int, ${dRes}::int, on_hand, reserved,
+      ${change.refType ?? null}::text, ${change.refId ?? null}::text, ${change.actor}::text, ${change.note ?? null}::text
+    from after
+    returning on_hand_after as "onHand", reserved_after as "reserved"`);
+  const changed = rows[0];
+  if (changed) return changed;
+
+  // No row changed: a new stock level (a first receipt), or a change that would oversell.
+  const [existing] = await tx
+    .select()
+    .from(stockLevels)
+    .where(and(eq(stockLevels.warehouseId, change.warehouseId), eq(stockLevels.variantId, change.variantId)));
+  if (existing || dOn < 0 || dRes < 0 || dRes > dOn) {
+    throw new AppError('INSUFFICIENT_STOCK', 'Not enough stock for this change', {
+      variantId: change.variantId,
+      warehouseId: change.warehouseId,
+      onHand: existing?.onHand ?? 0,
+      reserved: existing?.reserved ?? 0,
+    });
+  }
+  const [created] = await tx
+    .insert(stockLevels)
+    .values({ warehouseId: change.warehouseId, variantId: change.variantId, onHand: dOn, reserved: dRes })
+    .returning({ onHand: stockLevels.onHand, reserved: stockLevels.reserved });
+  await tx.insert(stockLedger).values(ledgerRow(created!));
+  return created!;
 }
 
 /**
@@ -166,18 +168,23 @@ export async function listStock(db: DbOrTx, filter: { sku?: string | undefined }
   return rows.map((r) => ({ ...r, available: r.onHand - r.reserved }));
 }
 
-/** Available units per variant over all active, sellable warehouses: what an order could take. */
+/**
+ * Available units of a variant over all active, sellable warehouses (what an order could take), as a
+ * column of a query over product_variants (the variant of each row).
+ */
+export function availableUnits(): SQL<number> {
+  return sql<number>`(select coalesce(sum(sl.on_hand - sl.reserved), 0)::int
+    from ${stockLevels} sl join ${warehouses} w on w.id = sl.warehouse_id
+    where sl.variant_id = ${productVariants}.id and w.active and w.sellable)`;
+}
+
+/** Available units per variant (availableUnits). */
 export async function availableByVariant(db: DbOrTx, variantIds: number[]): Promise<Map<number, number>> {
   if (variantIds.length === 0) return new Map();
   const rows = await db
-    .select({
-      variantId: stockLevels.variantId,
-      available: sql<number>`coalesce(sum(${stockLevels.onHand} - ${stockLevels.reserved}), 0)::int`,
-    })
-    .from(stockLevels)
-    .innerJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
-    .where(and(inArray(stockLevels.variantId, variantIds), eq(warehouses.active, true), eq(warehouses.sellable, true)))
-    .groupBy(stockLevels.variantId);
+    .select({ variantId: productVariants.id, available: availableUnits() })
+    .from(productVariants)
+    .where(inArray(productVariants.id, variantIds));
   return new Map(rows.map((r) => [r.variantId, r.available]));
 }
 

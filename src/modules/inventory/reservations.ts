@@ -104,10 +104,14 @@ export async function reserveOrderLines(tx: Tx, orderId: number, lines: readonly
  * read of what is available now. It only refuses early (a sold-out product under a burst of buyers
  * costs one read, not a placement rolled back); reserveOrderLines, on locked rows, still decides.
  */
-export async function refuseUnavailableLines(tx: Tx, lines: readonly Pick<OrderLine, 'variantId' | 'sku' | 'qty'>[]): Promise<void> {
+export async function refuseUnavailableLines(db: DbOrTx, lines: readonly Pick<OrderLine, 'variantId' | 'sku' | 'qty'>[]): Promise<void> {
+  refuseShortLines(lines, await availableByVariant(db, [...new Set(lines.map((l) => l.variantId))]));
+}
+
+/** refuseUnavailableLines on what a caller read already (availableUnits in its own query). */
+export function refuseShortLines(lines: readonly Pick<OrderLine, 'variantId' | 'sku' | 'qty'>[], available: ReadonlyMap<number, number>): void {
   const needed = new Map<number, number>();
   for (const l of lines) needed.set(l.variantId, (needed.get(l.variantId) ?? 0) + l.qty);
-  const available = await availableByVariant(tx, [...needed.keys()]);
   const shortages = [...needed]
     .map(([variantId, requested]) => ({ variantId, requested, available: Math.max(0, available.get(variantId) ?? 0) }))
     .filter((s) => s.available < s.requested);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, ilike, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, ilike, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
   idempotencyKeys,
@@ -17,10 +17,10 @@ import {
 } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
 import { normalizeThaiPhone } from '../../lib/phone.ts';
-import { FIRST_ORDER_NUMBER, formatOrderNumber, parseOrderNumber } from './order-number.ts';
+import { FIRST_ORDER_NUMBER, orderNumberSql, parseOrderNumber } from './order-number.ts';
 import { isMergeable, unpaidStatuses } from './policy.ts';
 import { assertTransition } from './transitions.ts';
-import { nextInSeries, series } from '../../db/series.ts';
+import { series, takeInSeries } from '../../db/series.ts';
 import { likePattern } from '../../lib/like-pattern.ts';
 
 export interface NewOrder {
@@ -92,9 +92,16 @@ export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Ord
  * rollback (stock short) gives the number back.
  */
 export async function numberOrder(tx: Tx, order: Order): Promise<Order> {
-  const seq = await nextInSeries(tx, series.order, FIRST_ORDER_NUMBER);
-  const [numbered] = await tx.update(orders).set({ number: formatOrderNumber(seq) }).where(eq(orders.id, order.id)).returning();
-  return numbered!;
+  return takeInSeries(tx, series.order, FIRST_ORDER_NUMBER, async (taken) => {
+    const [numbered] = await tx
+      .with(taken)
+      .update(orders)
+      .set({ number: orderNumberSql(taken.value) })
+      .from(taken)
+      .where(eq(orders.id, order.id))
+      .returning(getTableColumns(orders));
+    return numbered;
+  });
 }
 
 export async function findOrderByNumber(db: DbOrTx, number: string): Promise<Order | undefined> {

@@ -42,8 +42,18 @@ export async function importOrder(
 ): Promise<{ order: Order; created: false } | (PlacedOrder & { created: true })> {
   const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
   try {
-    return await placing.run(() =>
-      withTransaction(db, async (tx) => {
+    return await placing.run(async () => {
+      // The lines first, before a transaction opens: under a burst of buyers for the last units each
+      // refused one costs one read (a read outside the transaction sees what one inside would, at read
+      // committed). It runs in the placement's turn, after the placements before it, so it sees the
+      // units they took. A refusal is final only when nothing could answer before it: with an
+      // Idempotency-Key or an external id the request goes on, so a replay still gets its order and a
+      // duplicate its error.
+      const checked = await checkOrderLines(db, input.lines).catch((err: unknown) => {
+        if (err instanceof AppError && (opts.idempotencyKey || input.externalId)) return undefined;
+        throw err;
+      });
+      return withTransaction(db, async (tx) => {
         if (opts.idempotencyKey) {
           const claim = await claimIdempotencyKey(tx, opts.idempotencyKey, requestHash);
           if (!claim.claimed) {
@@ -60,7 +70,7 @@ export async function importOrder(
           if (existing) throw duplicateExternalId(input, existing.number);
         }
         // The lines before the customer: a sold-out product is refused before anything is written.
-        const lines = await checkOrderLines(tx, input.lines);
+        const lines = checked ?? (await checkOrderLines(tx, input.lines));
         const customer = await findOrCreateCustomerByPhone(tx, input.customer);
         const phone = normalizeThaiPhone(input.shippingAddress.phone) ?? input.shippingAddress.phone;
         const placed = await placeOrderInTx(tx, {
@@ -80,8 +90,8 @@ export async function importOrder(
           if (opts.idempotencyKey) await bindIdempotencyKey(tx, opts.idempotencyKey, placed.order.id);
         });
         return { ...placed, created: true as const };
-      }),
-    );
+      });
+    });
   } catch (err) {
     // Two requests with the same external id raced past the check; the unique index stopped the second.
     if (pgErrorCode(err) === '23505' && input.externalId) {

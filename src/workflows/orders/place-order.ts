@@ -1,9 +1,9 @@
-import type { Db, Tx } from '#src/db/client.ts';
+import type { Db, DbOrTx, Tx } from '#src/db/client.ts';
 import { withTransaction } from '#src/db/client.ts';
 import type { Order, OrderChannel, OrderHistoryRow, OrderLine, PaymentMethod, ShippingAddress } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { findSellablesBySku, variantName, type Sellable } from '#src/modules/catalog/index.ts';
-import { refuseUnavailableLines, reserveOrderLines } from '#src/modules/inventory/index.ts';
+import { availableUnits, refuseShortLines, refuseUnavailableLines, reserveOrderLines } from '#src/modules/inventory/index.ts';
 import { insertOrder, numberOrder } from '#src/modules/orders/index.ts';
 import { parcelLineOf, shippingFeeOf, type ShippingRules } from '#src/modules/shipping/index.ts';
 
@@ -104,13 +104,15 @@ export async function placeOrderInTx(
  * read: a sold-out product is refused before anything is written or locked; the locked allocation
  * still decides). A caller may check first, before its own writes, and hand the result to placement.
  */
-export async function checkOrderLines(tx: Tx, lines: LineInput[]): Promise<CheckedLines> {
+export async function checkOrderLines(db: DbOrTx, lines: LineInput[]): Promise<CheckedLines> {
   const merged = mergeLines(lines);
   if (merged.length === 0) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
 
+  // One read: the catalog and what is available of each variant.
   const sellables = await findSellablesBySku(
-    tx,
+    db,
     merged.map((l) => l.sku),
+    { available: availableUnits() },
   );
   const unknown = merged.filter((l) => !sellables.has(l.sku.toLowerCase())).map((l) => l.sku);
   if (unknown.length > 0) {
@@ -121,10 +123,11 @@ export async function checkOrderLines(tx: Tx, lines: LineInput[]): Promise<Check
   if (inactive.length > 0) {
     throw new AppError('INACTIVE_PRODUCT', `No longer sold: ${inactive.join(', ')}`, { skus: inactive });
   }
-
-  await refuseUnavailableLines(tx, resolved.map((l) => ({ variantId: l.item.variantId, sku: l.item.sku, qty: l.qty })));
+  refuseShortLines(stockLinesOf(resolved), new Map(resolved.map((l) => [l.item.variantId, l.item.available])));
   return { resolved };
 }
+
+const stockLinesOf = (resolved: CheckedLines['resolved']) => resolved.map((l) => ({ variantId: l.item.variantId, sku: l.item.sku, qty: l.qty }));
 
 /** Two lines of the same SKU become one, so the customer sees "x3" rather than "x1" and "x2". */
 function mergeLines(lines: LineInput[]): LineInput[] {
