@@ -25,7 +25,7 @@ import { createChatEngine, type ChatEngineDeps } from './engine/engine.ts';
 import { createInboxProcessor, type InboundDecoder } from './inbox-processor.ts';
 import { createLineDecoder } from './line/line.inbound.ts';
 import { createLineClients, createLineSender } from './line/line.sender.ts';
-import { createTelegramBot, createTelegramDecoder, createTelegramSender, rememberApiRoot, userKeyOf } from './telegram/telegram.bot.ts';
+import { userKeyOf } from './telegram/telegram.update.ts';
 import { createWebchatDecoder, createWebchatSender } from './webchat/webchat.plugin.ts';
 import { createFacebookDecoder } from './facebook/facebook.inbound.ts';
 import { createFacebookMedia, type FacebookMedia } from './facebook/facebook.media.ts';
@@ -42,7 +42,7 @@ export interface ChatRuntimeOptions {
   slipReader?: () => SlipReader;
 }
 
-export function createChatRuntime({ config, database, logger, secret, engine: engineOpts, slipReader }: ChatRuntimeOptions) {
+export async function createChatRuntime({ config, database, logger, secret, engine: engineOpts, slipReader }: ChatRuntimeOptions) {
   const db = database.db;
   const decoders: Partial<Record<string, InboundDecoder>> = { webchat: createWebchatDecoder() };
   const senders: Partial<Record<string, ChannelSender>> = { webchat: createWebchatSender(db) };
@@ -102,6 +102,8 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
 
   let telegramBot: Bot | undefined;
   if (config.telegram) {
+    // grammY (some 15 MB) only for a shop that connected Telegram.
+    const { createTelegramBot, createTelegramDecoder, createTelegramSender, rememberApiRoot } = await import('./telegram/telegram.bot.ts');
     telegramBot = createTelegramBot({
       botToken: config.telegram.botToken,
       apiRoot: config.telegram.apiRoot,
@@ -157,4 +159,4 @@ export function createChatRuntime({ config, database, logger, secret, engine: en
   };
 }
 
-export type ChatRuntime = ReturnType<typeof createChatRuntime>;
+export type ChatRuntime = Awaited<ReturnType<typeof createChatRuntime>>;

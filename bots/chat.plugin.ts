@@ -5,12 +5,11 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { webhookCallback } from 'grammy';
 import { nestedDeeperThan } from '#src/http/error-handler.ts';
 import { safeEqual } from '#src/modules/accounts/index.ts';
 import type { InboundRecord } from '#src/modules/conversations/index.ts';
 import { createForgeryGuard } from '#src/http/forgery-guard.ts';
-import { telegramUpdate } from './telegram/telegram.bot.ts';
+import { telegramUpdate } from './telegram/telegram.update.ts';
 import { createChatRuntime, type ChatRuntime, type ChatRuntimeOptions } from './chat-runtime.ts';
 import { lineWebhookPlugin } from './line/line.plugin.ts';
 import { facebookWebhookPlugin } from './facebook/facebook.plugin.ts';
@@ -30,7 +29,7 @@ export interface ChatPluginOptions {
 
 const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
   const { config, logger, database, secret } = app.deps;
-  const chat = createChatRuntime({ config, database, logger, secret, engine: opts.engine });
+  const chat = await createChatRuntime({ config, database, logger, secret, engine: opts.engine });
   // A web-only instance stores events and leaves them to the worker processes.
   const receive = (records: InboundRecord[]) => chat.receive(records, { process: opts.workers !== false });
   app.decorate('chat', chat);
@@ -47,6 +46,7 @@ const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, opts) => {
       // Only forgeries are limited, per client address, and only after the secret was found wrong:
       // Telegram's own deliveries are never refused, whoever else shares their address.
       const forgeries = createForgeryGuard();
+      const { webhookCallback } = await import('grammy');
       const handle = webhookCallback(bot, 'fastify', { secretToken });
       scope.post('/webhooks/telegram', { schema: { hide: true } }, async (request, reply) => {
         // grammY checks the secret too, but only after reading the update: refuse forgeries and

@@ -18,7 +18,7 @@ if (!config.databaseUrl) {
 // Migrated here too; the owner account and first-run data are the web app's to create.
 const core = await createCore(config, { firstRun: false });
 const { database, logger, secret } = core;
-const chat = createChatRuntime({ config, database, logger, secret });
+const chat = await createChatRuntime({ config, database, logger, secret });
 const scheduler = createScheduler({ database, config, logger, carriers: core.carriers, onQueued: () => void chat.dispatcher.kick() });
 chat.start();
 await scheduler.start();

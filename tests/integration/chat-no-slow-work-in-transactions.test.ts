@@ -128,7 +128,7 @@ beforeAll(async () => {
     SLIP_VERIFIER_API_KEY: bank.apiKey,
     DATA_DIR: '/tmp/talad-test-no-slow-work',
   });
-  runtime = createChatRuntime({ config, database, logger: testLogger, secret: 'no-slow-work-secret-0123456789abcdef', slipReader: () => spyReader });
+  runtime = await createChatRuntime({ config, database, logger: testLogger, secret: 'no-slow-work-secret-0123456789abcdef', slipReader: () => spyReader });
   unwatch = watchOutgoingCalls();
   // Customers made first, so chat customers' ids differ from their orders' ids.
   for (let i = 0; i < 3; i++) await makeCustomer(database.db);
