@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { withTransaction } from '#src/db/client.ts';
-import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem, safeEqual, verifyPassword } from '#src/modules/accounts/index.ts';
+import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordNeedsRehash, passwordProblem, rehashPassword, safeEqual, verifyPassword } from '#src/modules/accounts/index.ts';
 import { setUserLanguage, setUserPassword } from '#src/modules/accounts/index.ts';
 import { writeAudit } from '../audit.ts';
 import { formValues, parseForm, text } from '../forms.ts';
@@ -108,6 +108,7 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
       return showLogin(request, reply, { next, email, error: t('login.failed') }, 401);
     }
     await markSucceeded(db, attempt);
+    if (passwordNeedsRehash(user.passwordHash)) await rehashPassword(db, user, parsed.data.password);
     const { token } = await withTransaction(db, async (tx) => {
       const created = await createSession(tx, user.id);
       await writeAudit(tx, user, { action: 'session.login', target: `user:${user.id}`, details: { ip: request.ip } });

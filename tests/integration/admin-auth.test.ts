@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '#src/app.ts';
-import { adminAuditLog, adminLoginAttempts, adminSessions, apiKeys } from '#src/db/schema/index.ts';
+import argon2 from 'argon2';
+import { adminAuditLog, adminLoginAttempts, adminSessions, apiKeys, users } from '#src/db/schema/index.ts';
 import { createApiKey } from '#src/modules/accounts/index.ts';
 import { buildTestApp, testConfig, type TestApp } from '../helpers/app.ts';
 import { testLogger } from '../helpers/db.ts';
@@ -38,6 +39,23 @@ describe('signing in', () => {
     expect(rows.length).toBeGreaterThan(0);
     const audit = await t.database.db.select().from(adminAuditLog).where(eq(adminAuditLog.action, 'session.login'));
     expect(audit[0]).toMatchObject({ actor: 'owner@example.com', target: expect.stringMatching(/^user:\d+$/) });
+  });
+
+  it('hashes passwords at 19 MiB, and re-hashes an older 64 MiB hash at its next sign-in', async () => {
+    const user = await makeUser(t.database.db, 'staff');
+    expect(user.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    // An account from before: hashed with the library's default settings (64 MiB, 4 lanes).
+    const older = await argon2.hash(TEST_PASSWORD, { type: argon2.argon2id });
+    expect(older).toMatch(/\$m=65536,p=4,t=3\$/);
+    await t.database.db.update(users).set({ passwordHash: older }).where(eq(users.id, user.id));
+
+    const res = await attemptLogin(t.app, user.email, TEST_PASSWORD, { ip: '10.9.0.1' });
+    expect(res.statusCode).toBe(303);
+    const [after] = await t.database.db.select().from(users).where(eq(users.id, user.id));
+    expect(after!.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(await argon2.verify(after!.passwordHash, TEST_PASSWORD)).toBe(true);
+    // And signs in again with it.
+    expect((await attemptLogin(t.app, user.email, TEST_PASSWORD, { ip: '10.9.0.1' })).statusCode).toBe(303);
   });
 
   it('never sends the user to another site after signing in', async () => {

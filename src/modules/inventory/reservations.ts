@@ -6,7 +6,7 @@ import type { DbOrTx, Tx } from '../../db/client.ts';
 import { stockReservations, type OrderLine } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
 import { allocate, type Allocation } from './allocation.ts';
-import { availableByVariant, changeStock, lockAvailableStock } from './inventory.repository.ts';
+import { changeStock, lockAvailableStock } from './inventory.repository.ts';
 
 export async function reserveForOrder(
   tx: Tx,
@@ -100,15 +100,11 @@ export async function reserveOrderLines(tx: Tx, orderId: number, lines: readonly
 }
 
 /**
- * Refuses lines that cannot be had, before an order writes anything or locks a stock row: one unlocked
- * read of what is available now. It only refuses early (a sold-out product under a burst of buyers
- * costs one read, not a placement rolled back); reserveOrderLines, on locked rows, still decides.
+ * Refuses lines that cannot be had, before an order writes anything or locks a stock row, on what the
+ * caller read of what is available now (availableUnits, an unlocked read in its own query). It only
+ * refuses early (a sold-out product under a burst of buyers costs one read, not a placement rolled
+ * back); reserveOrderLines, on locked rows, still decides.
  */
-export async function refuseUnavailableLines(db: DbOrTx, lines: readonly Pick<OrderLine, 'variantId' | 'sku' | 'qty'>[]): Promise<void> {
-  refuseShortLines(lines, await availableByVariant(db, [...new Set(lines.map((l) => l.variantId))]));
-}
-
-/** refuseUnavailableLines on what a caller read already (availableUnits in its own query). */
 export function refuseShortLines(lines: readonly Pick<OrderLine, 'variantId' | 'sku' | 'qty'>[], available: ReadonlyMap<number, number>): void {
   const needed = new Map<number, number>();
   for (const l of lines) needed.set(l.variantId, (needed.get(l.variantId) ?? 0) + l.qty);

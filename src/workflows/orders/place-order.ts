@@ -3,7 +3,7 @@ import { withTransaction } from '#src/db/client.ts';
 import type { Order, OrderChannel, OrderHistoryRow, OrderLine, PaymentMethod, ShippingAddress } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { findSellablesBySku, variantName, type Sellable } from '#src/modules/catalog/index.ts';
-import { availableUnits, refuseShortLines, refuseUnavailableLines, reserveOrderLines } from '#src/modules/inventory/index.ts';
+import { availableUnits, refuseShortLines, reserveOrderLines } from '#src/modules/inventory/index.ts';
 import { insertOrder, numberOrder } from '#src/modules/orders/index.ts';
 import { parcelLineOf, shippingFeeOf, type ShippingRules } from '#src/modules/shipping/index.ts';
 
@@ -13,7 +13,7 @@ export interface PlaceOrderInput {
   customer: { id: number; name: string; phone?: string | undefined };
   /**
    * unitPrice overrides the catalog price (a marketplace order keeps the price the buyer paid there).
-   * Lines a caller checked already in this transaction (checkOrderLines) are not read again.
+   * Lines a caller checked already (checkOrderLines, in this transaction or just before it) are not read again.
    */
   lines: LineInput[] | CheckedLines;
   shippingAddress: ShippingAddress;
@@ -123,11 +123,12 @@ export async function checkOrderLines(db: DbOrTx, lines: LineInput[]): Promise<C
   if (inactive.length > 0) {
     throw new AppError('INACTIVE_PRODUCT', `No longer sold: ${inactive.join(', ')}`, { skus: inactive });
   }
-  refuseShortLines(stockLinesOf(resolved), new Map(resolved.map((l) => [l.item.variantId, l.item.available])));
+  refuseShortLines(
+    resolved.map((l) => ({ variantId: l.item.variantId, sku: l.item.sku, qty: l.qty })),
+    new Map(resolved.map((l) => [l.item.variantId, l.item.available])),
+  );
   return { resolved };
 }
-
-const stockLinesOf = (resolved: CheckedLines['resolved']) => resolved.map((l) => ({ variantId: l.item.variantId, sku: l.item.sku, qty: l.qty }));
 
 /** Two lines of the same SKU become one, so the customer sees "x3" rather than "x1" and "x2". */
 function mergeLines(lines: LineInput[]): LineInput[] {
