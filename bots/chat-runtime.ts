@@ -102,7 +102,7 @@ export async function createChatRuntime({ config, database, logger, secret, engi
 
   let telegramBot: Bot | undefined;
   if (config.telegram) {
-    // grammY (some 15 MB) only for a shop that connected Telegram.
+    // grammY (about 19 MB on its own) only for a shop that connected Telegram.
     const { createTelegramBot, createTelegramDecoder, createTelegramSender, rememberApiRoot } = await import('./telegram/telegram.bot.ts');
     telegramBot = createTelegramBot({
       botToken: config.telegram.botToken,

@@ -172,6 +172,12 @@ describe(`placing orders (${onRealPostgres ? 'PostgreSQL server' : 'embedded PGl
     // The first buyer's retry (its network dropped the answer) gets the order, though nothing is left.
     const again = await importOrder(database.db, input(1), { idempotencyKey: 'shop-web-0001', actor: 'api', currency: 'THB' });
     expect(again).toMatchObject({ created: false, order: { id: placed.order.id, number: placed.order.number } });
+    // A new key is refused all the same, and its claim does not stay behind.
+    await expect(importOrder(database.db, input(3), { idempotencyKey: 'shop-web-0003', actor: 'api', currency: 'THB' })).rejects.toMatchObject({
+      code: 'INSUFFICIENT_STOCK',
+    });
+    const retried = importOrder(database.db, input(3), { idempotencyKey: 'shop-web-0003', actor: 'api', currency: 'THB' });
+    await expect(retried).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK' });
   });
 
   it('never deadlocks or oversells when orders for overlapping SKUs race in opposite order', async () => {

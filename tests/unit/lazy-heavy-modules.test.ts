@@ -21,7 +21,7 @@ const HEAVY = [
   '@electric-sql/pglite',
   '@electric-sql/pglite/contrib/pg_trgm',
   '@electric-sql/pglite-socket',
-  // The Telegram bot's library: some 15 MB, for the shops that connect Telegram.
+  // The Telegram bot's library: about 19 MB on its own, for the shops that connect Telegram.
   'grammy',
   '@grammyjs/auto-retry',
 ];

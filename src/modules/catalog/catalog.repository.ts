@@ -37,6 +37,9 @@ const sellableColumns = {
   weightGrams: productVariants.weightGrams,
 };
 
+/** What each of a query's extra SQL columns reads as. */
+type ValuesOf<X extends Record<string, SQL>> = { [K in keyof X]: X[K] extends SQL<infer T> ? T : never };
+
 /**
  * Variants by SKU, case-insensitively; the map is keyed by the lower-cased SKU. `columns` adds a
  * caller's columns of each variant (product_variants) to the same read (another module's figure, such as its stock).
@@ -45,14 +48,14 @@ export async function findSellablesBySku<X extends Record<string, SQL> = Record<
   db: DbOrTx,
   skus: string[],
   columns?: X,
-): Promise<Map<string, Sellable & { [K in keyof X]: X[K] extends SQL<infer T> ? T : never }>> {
+): Promise<Map<string, Sellable & ValuesOf<X>>> {
   if (skus.length === 0) return new Map();
   const lowered = [...new Set(skus.map((s) => s.toLowerCase()))];
   const rows = (await db
     .select({ ...sellableColumns, ...columns })
     .from(productVariants)
     .innerJoin(products, eq(products.id, productVariants.productId))
-    .where(inArray(sql`lower(${productVariants.sku})`, lowered))) as (Sellable & { [K in keyof X]: X[K] extends SQL<infer T> ? T : never })[];
+    .where(inArray(sql`lower(${productVariants.sku})`, lowered))) as (Sellable & ValuesOf<X>)[];
   return new Map(rows.map((r) => [r.sku.toLowerCase(), r]));
 }
 

@@ -32,33 +32,23 @@ export interface StockChange {
 export async function changeStock(tx: Tx, change: StockChange): Promise<{ onHand: number; reserved: number }> {
   const dOn = change.onHandDelta ?? 0;
   const dRes = change.reservedDelta ?? 0;
-  const ledgerRow = (after: { onHand: number; reserved: number }) => ({
-    warehouseId: change.warehouseId,
-    variantId: change.variantId,
-    reason: change.reason,
-    onHandDelta: dOn,
-    reservedDelta: dRes,
-    onHandAfter: after.onHand,
-    reservedAfter: after.reserved,
-    refType: change.refType,
-    refId: change.refId,
-    actor: change.actor,
-    note: change.note,
-  });
   // The change and its ledger row in one statement: the ledger row takes the values the update returns.
-  const { rows } = await tx.execute<{ onHand: number; reserved: number }>(sql`
-    with after as (
-      update ${stockLevels} set on_hand = on_hand + ${dOn}, reserved = reserved + ${dRes}, updated_at = now()
-      where warehouse_id = ${change.warehouseId} and variant_id = ${change.variantId}
-        and on_hand + ${dOn} >= 0 and reserved + ${dRes} >= 0 and reserved + ${dRes} <= on_hand + ${dOn}
-      returning on_hand, reserved
-    )
-    insert into ${stockLedger} (warehouse_id, variant_id, reason, on_hand_delta, reserved_delta, on_hand_after, reserved_after, ref_type, ref_id, actor, note)
-    select ${change.warehouseId}::int, ${change.variantId}::int, ${change.reason}::stock_reason, ${dOn}::int, ${dRes}::int, on_hand, reserved,
-      ${change.refType ?? null}::text, ${change.refId ?? null}::text, ${change.actor}::text, ${change.note ?? null}::text
-    from after
-    returning on_hand_after as "onHand", reserved_after as "reserved"`);
-  const changed = rows[0];
+  const apply = async () => {
+    const { rows } = await tx.execute<{ onHand: number; reserved: number }>(sql`
+      with after as (
+        update ${stockLevels} set on_hand = on_hand + ${dOn}, reserved = reserved + ${dRes}, updated_at = now()
+        where warehouse_id = ${change.warehouseId} and variant_id = ${change.variantId}
+          and on_hand + ${dOn} >= 0 and reserved + ${dRes} >= 0 and reserved + ${dRes} <= on_hand + ${dOn}
+        returning on_hand, reserved
+      )
+      insert into ${stockLedger} (warehouse_id, variant_id, reason, on_hand_delta, reserved_delta, on_hand_after, reserved_after, ref_type, ref_id, actor, note)
+      select ${change.warehouseId}::int, ${change.variantId}::int, ${change.reason}::stock_reason, ${dOn}::int, ${dRes}::int, on_hand, reserved,
+        ${change.refType ?? null}::text, ${change.refId ?? null}::text, ${change.actor}::text, ${change.note ?? null}::text
+      from after
+      returning on_hand_after as "onHand", reserved_after as "reserved"`);
+    return rows[0];
+  };
+  const changed = await apply();
   if (changed) return changed;
 
   // No row changed: a new stock level (a first receipt), or a change that would oversell.
@@ -74,12 +64,9 @@ export async function changeStock(tx: Tx, change: StockChange): Promise<{ onHand
       reserved: existing?.reserved ?? 0,
     });
   }
-  const [created] = await tx
-    .insert(stockLevels)
-    .values({ warehouseId: change.warehouseId, variantId: change.variantId, onHand: dOn, reserved: dRes })
-    .returning({ onHand: stockLevels.onHand, reserved: stockLevels.reserved });
-  await tx.insert(stockLedger).values(ledgerRow(created!));
-  return created!;
+  // A first receipt: the stock level starts empty, and the same change (and ledger row) applies to it.
+  await tx.insert(stockLevels).values({ warehouseId: change.warehouseId, variantId: change.variantId, onHand: 0, reserved: 0 }).onConflictDoNothing();
+  return (await apply())!;
 }
 
 /**

@@ -46,13 +46,15 @@ export async function importOrder(
       // The lines first, before a transaction opens: under a burst of buyers for the last units each
       // refused one costs one read (a read outside the transaction sees what one inside would, at read
       // committed). It runs in the placement's turn, after the placements before it, so it sees the
-      // units they took. A refusal is final only when nothing could answer before it: with an
-      // Idempotency-Key or an external id the request goes on, so a replay still gets its order and a
-      // duplicate its error.
-      const checked = await checkOrderLines(db, input.lines).catch((err: unknown) => {
-        if (err instanceof AppError && (opts.idempotencyKey || input.externalId)) return undefined;
-        throw err;
-      });
+      // units they took. With an Idempotency-Key or an external id a refusal waits for their checks,
+      // so a replay still gets its order and a duplicate its error.
+      const checked = await checkOrderLines(db, input.lines).then(
+        (lines) => ({ lines }),
+        (err: unknown) => {
+          if (err instanceof AppError && (opts.idempotencyKey || input.externalId)) return { refused: err };
+          throw err;
+        },
+      );
       return withTransaction(db, async (tx) => {
         if (opts.idempotencyKey) {
           const claim = await claimIdempotencyKey(tx, opts.idempotencyKey, requestHash);
@@ -69,8 +71,9 @@ export async function importOrder(
           const existing = await findOrderByExternalId(tx, input.channel, input.externalId);
           if (existing) throw duplicateExternalId(input, existing.number);
         }
-        // The lines before the customer: a sold-out product is refused before anything is written.
-        const lines = checked ?? (await checkOrderLines(tx, input.lines));
+        // The lines' refusal before the customer: a sold-out product is refused before anything is written.
+        if ('refused' in checked) throw checked.refused;
+        const { lines } = checked;
         const customer = await findOrCreateCustomerByPhone(tx, input.customer);
         const phone = normalizeThaiPhone(input.shippingAddress.phone) ?? input.shippingAddress.phone;
         const placed = await placeOrderInTx(tx, {
