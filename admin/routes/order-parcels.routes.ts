@@ -115,11 +115,14 @@ export const orderParcelsRoutes: FastifyPluginAsync = async (app) => {
     const h = helpers(request);
     const run = runs.get(String((request.params as { id: string }).id));
     if (!run) return render(request, reply, 'error', { title: h.t('error.notFound.title'), message: h.t('bulk.bookGone') }, 404);
+    // Read whether the run has ended before its results, and hand both to the page: the page renders
+    // later (asynchronously), and a run that ends meanwhile must not show "done" beside waiting rows.
+    const done = run.done;
     const results = run.numbers.map((n) => run.results.get(n) ?? { number: n, ok: false, waiting: true });
     const reasonOf = (r: { code?: string | undefined; reason?: string | undefined }) => {
       const key = `bulk.reason.${r.code}` as MessageKey;
       return h.has(key) ? h.t(key, { reason: r.reason ?? '' }) : h.t('bulk.reason.other', { reason: r.reason ?? '' });
     };
-    return render(request, reply, 'orders/bulk-book', { run, results, reasonOf, error: undefined });
+    return render(request, reply, 'orders/bulk-book', { run, done, results, reasonOf, error: undefined });
   });
 };
