@@ -224,16 +224,19 @@ export async function runProductionPhase(opts: {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = appEnv(line, { DATA_DIR: dataDir, ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}) });
-  // The node flags of package.json's start script (the young generation's size), then its script.
+  // package.json's start script as it is: its environment (the allocator's arenas), then node's flags
+  // (the young generation's size) and the script.
   const startScript = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const [, ...args] = startScript.split(/\s+/);
+  const words = startScript.split(/\s+/);
+  const scriptEnv = Object.fromEntries(words.filter((w, i) => i < words.indexOf('node') && w.includes('=')).map((w) => w.split('=', 2) as [string, string]));
+  const args = words.slice(words.indexOf('node') + 1);
   const logFile = path.join(dataDir, 'app.log');
   const log = openSync(logFile, 'a');
   // In a cgroup, a shell moves itself into it and then becomes the app: Node reads its memory limit at start.
   const command = cgroup ? ['/bin/sh', ['-c', `echo $$ > ${cgroup.procs} && exec "$0" "$@"`, process.execPath, ...args]] as const : [process.execPath, args] as const;
   const child = spawn(command[0], command[1], {
     cwd: root,
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: { PATH: process.env.PATH, ...scriptEnv, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', log, log],
   });
   closeSync(log);
