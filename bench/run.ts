@@ -495,7 +495,16 @@ async function ordersOnly() {
   );
 }
 
+/** `npm run bench -- --only=mixed`: chat on the embedded database while slips are read, printed (results files untouched). */
+async function mixedOnly() {
+  const m = await runMixedPhase({ log: say });
+  process.stdout.write(
+    `Node ${process.version}, ${os.cpus().length} cores; mixed (embedded): webhook ack p50 ${m.ackP50Ms.toFixed(1)} ms, p99 ${m.ackP99Ms.toFixed(1)} ms over ${m.chatEvents} events (${m.webhookNon200} not 200); ` +
+      `/healthz ${m.healthzNon200} of ${m.healthzChecks} not 200, slowest ${m.healthzMaxMs.toFixed(0)} ms; ${m.slipsRead} of ${m.slipsSent} slips read in ${m.durationSec.toFixed(1)} s.\n`,
+  );
+}
+
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined);
-const only: Record<string, () => Promise<void>> = { inbox: inboxOnly, orders: ordersOnly, production: productionOnly };
+const only: Record<string, () => Promise<void>> = { inbox: inboxOnly, orders: ordersOnly, production: productionOnly, mixed: mixedOnly };
 if (onlyArg !== undefined && !only[onlyArg]) throw new Error(`--only knows these phases: ${Object.keys(only).join(', ')} (got ${onlyArg})`);
 await (onlyArg ? only[onlyArg]!() : main());

@@ -89,11 +89,13 @@ describe('OCR workers and the shared budget', () => {
     expect(defaultOcrIdleMs(8 * GB)).toBe(10 * 60_000);
   });
 
-  it('keeps one OCR worker on a small machine and up to two on a bigger one', () => {
+  it('keeps one OCR worker on a small machine or two cores, and two on a bigger one', () => {
     expect(defaultOcrWorkers(1 * GB, 2)).toBe(1);
     expect(defaultOcrWorkers(2 * GB, 4)).toBe(1);
     expect(defaultOcrWorkers(8 * GB, 1)).toBe(1);
-    expect(defaultOcrWorkers(8 * GB, 2)).toBe(2);
+    expect(defaultOcrWorkers(24 * GB, 2)).toBe(1);
+    expect(defaultOcrWorkers(8 * GB, 3)).toBe(1);
+    expect(defaultOcrWorkers(8 * GB, 4)).toBe(2);
     expect(defaultOcrWorkers(24 * GB, 16)).toBe(2);
   });
 

@@ -35,7 +35,7 @@ describe('reading threads yield the cores to requests and the database', () => {
     expect(BACKGROUND_NICE).toBeGreaterThan(0);
     const before = lowered();
     const png = await sharp({ create: { width: 200, height: 300, channels: 3, background: '#ffffff' } }).png().toBuffer();
-    await images.run({ kind: 'prepare', bytes: new Uint8Array(png), pieces: 1 });
+    await images.run({ kind: 'prepare', bytes: new Uint8Array(png) });
     const afterImages = lowered();
     expect(afterImages).toBeGreaterThan(before);
     await ocr.ready();

@@ -9,8 +9,6 @@ export type ImageTask =
   | {
       kind: 'prepare';
       bytes: Uint8Array;
-      /** How many horizontal pieces to cut for OCR (one per OCR worker, at most 2). */
-      pieces: number;
       /** Degrees to turn beyond what the image itself suggests (90, 180, 270): a retry. */
       turn?: number;
       /** Skip the QR search (a retry of an image already searched). */

@@ -23,12 +23,13 @@ export type OcrLogger = { info(obj: unknown, msg?: string): void; error(obj: unk
 const SMALL_SERVER_BYTES = 3 * 2 ** 30;
 
 /**
- * How many Thai + English workers to keep by default: one on a small server, else one per core up to
- * two. OCR_WORKERS overrides it.
+ * How many Thai + English workers to keep by default: one on a small server or on two cores or fewer
+ * (a second would take the last core from the requests and the database, and another ~100 MB, for a
+ * slip read in 0.5 s instead of 0.75), else two. OCR_WORKERS overrides it.
  */
 export function defaultOcrWorkers(memoryBytes = usableMemory(), cores = availableParallelism()): number {
   if (memoryBytes < SMALL_SERVER_BYTES) return 1;
-  return Math.max(1, Math.min(2, cores));
+  return Math.max(1, Math.min(2, Math.floor(cores / 2)));
 }
 
 /**

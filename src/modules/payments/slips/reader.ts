@@ -136,7 +136,7 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
   }
 
   async function prepare(bytes: Buffer, turn?: number): Promise<PrepareResult> {
-    const result = await images.run({ kind: 'prepare', bytes, pieces: Math.min(2, workers), turn, skipQr: turn !== undefined });
+    const result = await images.run({ kind: 'prepare', bytes, turn, skipQr: turn !== undefined });
     if (result.kind !== 'prepare') throw new Error('image thread answered the wrong task');
     return result;
   }
