@@ -132,7 +132,7 @@ export const envSchema = z
     TZ_SHOP: timeZone.default('Asia/Bangkok'),
     CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as THB').default('THB'),
     LOCALE: z.enum(['th', 'en']).default('th'),
-    /** The Chromium that renders printed documents to PDF (playwright-core never downloads one). */
+    /** The Chromium that renders printed documents to PDF (driven over a pipe; nothing downloads one). */
     CHROMIUM_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
     SEED_DEMO: z
       .enum(['auto', 'true', 'false'])

@@ -1,7 +1,7 @@
 /**
  * Heavy libraries loaded on first use instead of at start (issue 20): libvips (sharp) and exceljs each
  * cost megabytes of resident memory the idle app never needs. Node caches the module after the first call.
- * (playwright-core and tesseract.js are loaded the same way where they are used.)
+ * (tesseract.js is loaded the same way where it is used; Chromium, for PDFs, is a process of its own.)
  */
 export const loadSharp = async () => (await import('sharp')).default;
 

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +19,7 @@ const run = promisify(execFile);
 const NAME = 'สมหญิง ใจดี';
 const ADDRESS = '99/1 ถนนสุขุมวิท แขวงคลองเตย เขตคลองเตย กรุงเทพฯ 10110';
 
-/** Chromium processes this test process launched itself (playwright starts the browser as a direct child). */
+/** Chromium processes this test process launched itself (the renderer starts the browser as a direct child). */
 function chromiumChildren(): Set<number> {
   const pids = new Set<number>();
   for (const entry of readdirSync('/proc')) {
@@ -150,6 +152,58 @@ describe('printed documents as PDF, rendered by Chromium and read back with popp
     } finally {
       await renderer.close();
     }
+  });
+
+  it('renders offline and without JavaScript: the document asks the network for nothing and its scripts do not run', async () => {
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.end('body { color: red }');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const renderer = createPdfRenderer({ executablePath: t.config.chromiumPath });
+    try {
+      const html =
+        `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="${origin}/style.css"></head>` +
+        `<body><p id="p">ใบเสร็จ ไม่มีสคริปต์</p><img src="${origin}/leak.png?name=somying"><iframe src="${origin}/frame"></iframe>` +
+        `<script>document.getElementById('p').textContent = 'SCRIPT RAN'; fetch('${origin}/fetch');</script></body></html>`;
+      const file = path.join(dir, 'offline.pdf');
+      await writeFile(file, await renderer.render(html));
+      const text = await pdfText(file);
+      expect(text).toContain('ใบเสร็จ ไม่มีสคริปต์');
+      expect(text).not.toContain('SCRIPT RAN');
+      expect(asked).toEqual([]);
+    } finally {
+      await renderer.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('starts a new browser for the next document when its Chromium is killed, and says so once', async () => {
+    const warnings: unknown[] = [];
+    const renderer = createPdfRenderer({ executablePath: t.config.chromiumPath, logger: { warn: (obj) => warnings.push(obj) } });
+    const html = (n: number) => `<!doctype html><html><head><meta charset="utf-8"></head><body>ใบปะหน้า ${n}</body></html>`;
+    const before = chromiumChildren();
+    try {
+      expect((await renderer.render(html(1))).subarray(0, 5).toString()).toBe('%PDF-');
+      const ours = [...chromiumChildren()].filter((pid) => !before.has(pid));
+      expect(ours).toHaveLength(1);
+      process.kill(ours[0]!, 'SIGKILL');
+      await expect.poll(() => warnings.length, { timeout: 180_000, interval: 50 }).toBe(1);
+      const file = path.join(dir, 'after-kill.pdf');
+      await writeFile(file, await renderer.render(html(2)));
+      expect(await pdfText(file)).toContain('ใบปะหน้า 2');
+      expect(warnings).toHaveLength(1);
+    } finally {
+      await renderer.close();
+    }
+  });
+
+  it('fails at once, saying why, when Chromium cannot start', async () => {
+    const renderer = createPdfRenderer({ executablePath: path.join(dir, 'no-such-chromium') });
+    await expect(renderer.render('<p>x</p>')).rejects.toThrow(/Chromium/);
+    expect(renderer.running()).toBe(false);
   });
 
   it('closes Chromium after a while without documents, quietly, and launches it again for the next one', async () => {

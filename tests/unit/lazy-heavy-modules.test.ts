@@ -13,7 +13,6 @@ const root = path.resolve(import.meta.dirname, '../..');
 const HEAVY = [
   'sharp',
   'exceljs',
-  'playwright-core',
   'tesseract.js',
   // The label barcode: 2 MB of source, for the first label printed.
   'bwip-js',
@@ -68,6 +67,20 @@ describe('heavy libraries', () => {
           .map((spec) => `${file}: ${spec}`),
       );
     expect(reached).toEqual([]);
+  });
+
+  it('never needs a development dependency: the image keeps only the dependencies (PDFs are printed over a pipe to Chromium, without playwright-core)', () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    const dev = new Set(Object.keys(pkg.devDependencies));
+    const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+    const offenders = ['src', 'bots', 'admin', 'templates']
+      .flatMap(tsFiles)
+      .flatMap((file) => {
+        const dynamic = [...readFileSync(path.join(root, file), 'utf8').matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!);
+        return [...staticValueImports(file), ...dynamic].filter((spec) => dev.has(packageOf(spec))).map((spec) => `${file}: ${spec}`);
+      });
+    expect(dev.has('playwright-core')).toBe(true);
+    expect(offenders).toEqual([]);
   });
 
   it('notices a static import when there is one (the scan itself works)', () => {

@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core';
+import { launchChromium, type Chromium } from './chromium.ts';
 
 export interface PdfRenderer {
   /** The PDF of a self-contained HTML document; its CSS @page decides the paper size. */
@@ -23,23 +23,27 @@ export interface PdfRendererOptions {
   logger?: { warn(obj: unknown, msg?: string): void };
 }
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--hide-scrollbars', '--mute-audio'];
+
+/** The address the document is served at inside the browser (answered from memory, never fetched). */
+const DOCUMENT_URL = 'http://document.talad.invalid/';
 
 /**
  * One Chromium shared by every request, launched on the first document (and again if it died or was
  * closed for being idle).
- * Documents are rendered offline: every request the page makes is refused, so a stray external
- * URL can neither leak data nor hang the render.
+ * Documents are rendered offline, without JavaScript, each in a browser context of its own: the page
+ * is answered from memory and every other request it makes is refused, so a stray external URL can
+ * neither leak data nor hang the render.
  */
 export function createPdfRenderer(opts: PdfRendererOptions): PdfRenderer {
   const limit = Math.max(1, opts.concurrency ?? 2);
   const timeout = opts.timeoutMs ?? 30_000;
   const idleMs = opts.idleMs ?? 60_000;
-  let launching: Promise<Browser> | undefined;
+  let launching: Promise<Chromium> | undefined;
   let active = 0;
   const queue: (() => void)[] = [];
   /** Browsers closed on purpose (close(), or idle): their going away is no news. */
-  const retired = new WeakSet<Browser>();
+  const retired = new WeakSet<Chromium>();
   let idleTimer: NodeJS.Timeout | undefined;
 
   /** Closes the browser on purpose (no "went away" warning); a later render launches a new one. */
@@ -62,19 +66,18 @@ export function createPdfRenderer(opts: PdfRendererOptions): PdfRenderer {
     }, idleMs).unref();
   }
 
-  async function browser(): Promise<Browser> {
+  async function browser(): Promise<Chromium> {
     if (launching) {
       const current = await launching.catch(() => undefined);
       if (current?.isConnected()) return current;
       launching = undefined;
     }
-    const { chromium } = await import('playwright-core');
-    launching = chromium.launch({ executablePath: opts.executablePath, headless: true, args: ARGS, timeout });
+    launching = launchChromium({ executablePath: opts.executablePath, args: ARGS, timeoutMs: timeout });
     const launched = await launching.catch((err: unknown) => {
       launching = undefined;
       throw err;
     });
-    launched.on('disconnected', () => {
+    launched.onExit(() => {
       if (!retired.has(launched)) opts.logger?.warn({}, 'the PDF browser went away; the next document starts a new one');
     });
     return launched;
@@ -93,15 +96,53 @@ export function createPdfRenderer(opts: PdfRendererOptions): PdfRenderer {
   }
 
   async function renderOnce(html: string): Promise<Buffer> {
-    const context = await (await browser()).newContext({ javaScriptEnabled: false, offline: true });
+    const b = await browser();
+    const { browserContextId } = await b.send<{ browserContextId: string }>('Target.createBrowserContext', { disposeOnDetach: true });
+    const stops: Array<() => void> = [];
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const page = await context.newPage();
-      page.setDefaultTimeout(timeout);
-      await page.route('**/*', (route) => route.abort());
-      await page.setContent(html, { waitUntil: 'load' });
-      return await page.pdf({ preferCSSPageSize: true, printBackground: true });
+      const { targetId } = await b.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank', browserContextId });
+      const { sessionId } = await b.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
+      const page = <T = Record<string, unknown>>(method: string, params?: Record<string, unknown>) => b.send<T>(method, params, sessionId);
+      // The document from memory; anything else it asks for (an image URL, a font, a link) is refused.
+      stops.push(
+        b.on('Fetch.requestPaused', sessionId, (event) => {
+          const { requestId, request } = event as { requestId: string; request: { url: string } };
+          const answer =
+            request.url === DOCUMENT_URL
+              ? page('Fetch.fulfillRequest', { requestId, responseCode: 200, responseHeaders: [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }], body: Buffer.from(html).toString('base64') })
+              : page('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' });
+          answer.catch(() => undefined);
+        }),
+      );
+      const loaded = new Promise<void>((resolve) => stops.push(b.on('Page.loadEventFired', sessionId, () => resolve())));
+      await Promise.all([page('Page.enable'), page('Emulation.setScriptExecutionDisabled', { value: true }), page('Fetch.enable', { patterns: [{ urlPattern: '*' }] })]);
+      const printed = (async () => {
+        const { errorText } = await page<{ errorText?: string }>('Page.navigate', { url: DOCUMENT_URL });
+        if (errorText) throw new Error(`the document did not load: ${errorText}`);
+        await loaded;
+        const { stream } = await page<{ stream: string }>('Page.printToPDF', { preferCSSPageSize: true, printBackground: true, transferMode: 'ReturnAsStream' });
+        const parts: Buffer[] = [];
+        for (;;) {
+          const { data, base64Encoded, eof } = await page<{ data: string; base64Encoded?: boolean; eof: boolean }>('IO.read', { handle: stream, size: 1 << 20 });
+          parts.push(Buffer.from(data, base64Encoded ? 'base64' : 'utf8'));
+          if (eof) break;
+        }
+        await page('IO.close', { handle: stream });
+        return Buffer.concat(parts);
+      })();
+      // Past the time allowed, the context goes (below) and what the print was waiting for fails unheard.
+      printed.catch(() => undefined);
+      return await Promise.race([
+        printed,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`the document was not printed in ${timeout} ms`)), timeout);
+        }),
+      ]);
     } finally {
-      await context.close().catch(() => undefined);
+      clearTimeout(timer);
+      for (const stop of stops) stop();
+      await b.send('Target.disposeBrowserContext', { browserContextId }).catch(() => undefined);
     }
   }
 
