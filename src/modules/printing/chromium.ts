@@ -63,9 +63,15 @@ export async function launchChromium(opts: { executablePath: string; args: reado
     let start = 0;
     for (let end = chunk.indexOf(0); end !== -1; end = chunk.indexOf(0, start)) {
       buffered.push(chunk.subarray(start, end));
-      const message = JSON.parse(Buffer.concat(buffered).toString('utf8')) as Message;
+      const text = Buffer.concat(buffered).toString('utf8');
       buffered = [];
       start = end + 1;
+      let message: Message;
+      try {
+        message = JSON.parse(text) as Message;
+      } catch {
+        continue; // Not a protocol message: nothing waits for it.
+      }
       if (message.id !== undefined) {
         const call = pending.get(message.id);
         pending.delete(message.id);
