@@ -101,23 +101,24 @@ export function createPdfRenderer(opts: PdfRendererOptions): PdfRenderer {
     const stops: Array<() => void> = [];
     let timer: NodeJS.Timeout | undefined;
     try {
-      const { targetId } = await b.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank', browserContextId });
-      const { sessionId } = await b.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
-      const page = <T = Record<string, unknown>>(method: string, params?: Record<string, unknown>) => b.send<T>(method, params, sessionId);
-      // The document from memory; anything else it asks for (an image URL, a font, a link) is refused.
-      stops.push(
-        b.on('Fetch.requestPaused', sessionId, (event) => {
-          const { requestId, request } = event as { requestId: string; request: { url: string } };
-          const answer =
-            request.url === DOCUMENT_URL
-              ? page('Fetch.fulfillRequest', { requestId, responseCode: 200, responseHeaders: [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }], body: Buffer.from(html).toString('base64') })
-              : page('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' });
-          answer.catch(() => undefined);
-        }),
-      );
-      const loaded = new Promise<void>((resolve) => stops.push(b.on('Page.loadEventFired', sessionId, () => resolve())));
-      await Promise.all([page('Page.enable'), page('Emulation.setScriptExecutionDisabled', { value: true }), page('Fetch.enable', { patterns: [{ urlPattern: '*' }] })]);
+      // Everything from the page's making to the last byte of the PDF, within the time allowed.
       const printed = (async () => {
+        const { targetId } = await b.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank', browserContextId });
+        const { sessionId } = await b.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
+        const page = <T = Record<string, unknown>>(method: string, params?: Record<string, unknown>) => b.send<T>(method, params, sessionId);
+        // The document from memory; anything else it asks for (an image URL, a font, a link) is refused.
+        stops.push(
+          b.on('Fetch.requestPaused', sessionId, (event) => {
+            const { requestId, request } = event as { requestId: string; request: { url: string } };
+            const answer =
+              request.url === DOCUMENT_URL
+                ? page('Fetch.fulfillRequest', { requestId, responseCode: 200, responseHeaders: [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }], body: Buffer.from(html).toString('base64') })
+                : page('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' });
+            answer.catch(() => undefined);
+          }),
+        );
+        const loaded = new Promise<void>((resolve) => stops.push(b.on('Page.loadEventFired', sessionId, () => resolve())));
+        await Promise.all([page('Page.enable'), page('Emulation.setScriptExecutionDisabled', { value: true }), page('Fetch.enable', { patterns: [{ urlPattern: '*' }] })]);
         const { errorText } = await page<{ errorText?: string }>('Page.navigate', { url: DOCUMENT_URL });
         if (errorText) throw new Error(`the document did not load: ${errorText}`);
         await loaded;
