@@ -4,7 +4,8 @@
 // This is all the printing needs of a browser; playwright-core's client cost the app 63 MB of memory
 // (measured: RSS after import, Node 24) for the same few commands, and kept it until the app stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -48,9 +49,11 @@ export async function launchChromium(opts: { executablePath: string; args: reado
       connected = false;
       for (const { reject, method } of pending.values()) reject(new ChromiumError(`Chromium ended before answering ${method}: ${stderr.trim().split('\n').pop() ?? ''}`));
       pending.clear();
-      rmSync(profile, { recursive: true, force: true });
       for (const listener of exitListeners) listener();
       resolve();
+      // Its helper processes may still be writing into the profile for a moment after a kill: retried, and
+      // a profile that cannot go is left in the temporary folder rather than stopping the app.
+      rm(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }).catch(() => undefined);
     };
     child.once('exit', gone);
     child.once('error', gone);
