@@ -58,8 +58,9 @@ export async function launchChromium(opts: { executablePath: string; args: reado
     child.once('exit', gone);
     child.once('error', gone);
   });
-  // A browser that never started (a wrong path) ends the pipe's writes with EPIPE: the exit says why.
-  input.on('error', () => undefined);
+  // A browser that never started (a wrong path) or was killed fails the pipes' reads and writes (EPIPE):
+  // the exit says why, and a stream error must not stop the app.
+  for (const stream of [input, output, child.stderr]) stream?.on('error', () => undefined);
 
   let buffered: Buffer[] = [];
   output.on('data', (chunk: Buffer) => {
