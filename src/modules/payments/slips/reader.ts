@@ -48,7 +48,7 @@ export type SlipReaderLogger = {
 };
 
 export type SlipReaderOptions = {
-  /** Thai + English OCR workers; default by memory (defaultOcrWorkers: one on a small machine). */
+  /** Thai + English OCR workers; default by memory and cores (defaultOcrWorkers: one on a small machine or two cores). */
   workers?: number;
   logger?: SlipReaderLogger;
   /** Stop idle OCR workers and image threads after this long (default 10 min / 30 s). */
