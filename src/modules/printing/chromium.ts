@@ -9,6 +9,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { withTimeout } from '../../lib/timeout.ts';
 
 type Message = { id?: number; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { message: string }; sessionId?: string };
 
@@ -121,20 +122,12 @@ export async function launchChromium(opts: { executablePath: string; args: reado
   };
 
   // Started when it answers; a browser that does not in the time allowed is stopped.
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      browser.send('Browser.getVersion'),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new ChromiumError(`Chromium did not start in ${opts.timeoutMs} ms`)), opts.timeoutMs);
-      }),
-    ]);
+    await withTimeout(browser.send('Browser.getVersion'), opts.timeoutMs, () => new ChromiumError(`Chromium did not start in ${opts.timeoutMs} ms`));
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
     throw err;
-  } finally {
-    clearTimeout(timer);
   }
   return browser;
 }

@@ -1,3 +1,4 @@
+import { withTimeout } from '../../lib/timeout.ts';
 import { launchChromium, type Chromium } from './chromium.ts';
 
 export interface PdfRenderer {
@@ -99,7 +100,6 @@ export function createPdfRenderer(opts: PdfRendererOptions): PdfRenderer {
     const b = await browser();
     const { browserContextId } = await b.send<{ browserContextId: string }>('Target.createBrowserContext', { disposeOnDetach: true });
     const stops: Array<() => void> = [];
-    let timer: NodeJS.Timeout | undefined;
     try {
       // Everything from the page's making to the last byte of the PDF, within the time allowed.
       const printed = (async () => {
@@ -133,15 +133,8 @@ export function createPdfRenderer(opts: PdfRendererOptions): PdfRenderer {
         return Buffer.concat(parts);
       })();
       // Past the time allowed, the context goes (below) and what the print was waiting for fails unheard.
-      printed.catch(() => undefined);
-      return await Promise.race([
-        printed,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`the document was not printed in ${timeout} ms`)), timeout);
-        }),
-      ]);
+      return await withTimeout(printed, timeout, () => new Error(`the document was not printed in ${timeout} ms`));
     } finally {
-      clearTimeout(timer);
       for (const stop of stops) stop();
       await b.send('Target.disposeBrowserContext', { browserContextId }).catch(() => undefined);
     }
