@@ -20,6 +20,7 @@ import { safeEqual } from '#src/modules/accounts/index.ts';
 import { appendWebchat, createUploadQuota, webchatAfter, webchatUploadsDir, type InboundRecord } from '#src/modules/conversations/index.ts';
 import { chatIdentityLanguage } from '#src/modules/customers/index.ts';
 import { inspectImage } from '#src/lib/image-guard.ts';
+import { createFairQueue } from '#src/lib/fair-queue.ts';
 import type { ChannelSender } from '#src/ports/channel.ts';
 import { messages } from '#templates/messages/index.ts';
 import { createForgeryGuard as createWindowCounter } from '#src/http/forgery-guard.ts';
@@ -31,6 +32,14 @@ const COOKIE = 'talad_chat';
 const LONG_POLL_MS = 25_000;
 
 /** Wakes the visitor's open long-poll when the bot writes to their transcript (same process). */
+/**
+ * Web-chat photos received at once; the others wait with their bytes unread (their connections hold
+ * them). A burst of large uploads would otherwise fill the main thread with their parsing and hashing,
+ * and the cores with their decoding, while signed webhooks wait to be acknowledged (the abuse drill:
+ * ack p99 340-500 ms with every upload at once, 70-100 ms with two).
+ */
+const UPLOADS_AT_ONCE = 2;
+
 export const webchatEvents = new EventEmitter().setMaxListeners(0);
 
 export function createWebchatSender(db: Db): ChannelSender {
@@ -82,6 +91,7 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
   app.addHook('onRequest', app.rateLimit({ max: 300, timeWindow: '1 minute', keyGenerator: (req) => `ip:${req.ip}` }));
   const mints = createWindowCounter({ limit: 100, windowMs: 10 * 60_000 });
   const quota = createUploadQuota(opts.dataDir, { perVisitor: config.webchatUploads.perVisitorBytes, total: config.webchatUploads.totalBytes });
+  const receiving = createFairQueue(UPLOADS_AT_ONCE);
   // Framed only by the shop's own sites (WEBCHAT_FRAME_ORIGINS); nothing served here is content-sniffed.
   const frameAncestors = ["'self'", ...config.webchatFrameOrigins].join(' ');
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -179,6 +189,11 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
   app.post('/chat/api/images', { schema: { hide: true } }, async (request, reply) => {
     const visitorId = requireVisitor(request, reply, true);
     if (!visitorId) return reply;
+    // Turns by the client's address: an address sending many photos waits behind itself, not in front of others.
+    return receiving.run(request.ip, () => receiveImage(request, reply, visitorId));
+  });
+
+  async function receiveImage(request: FastifyRequest, reply: FastifyReply, visitorId: string) {
     const lang = await conversationLang(request, visitorId);
     let id: string | undefined;
     let bytes: Buffer | undefined;
@@ -217,7 +232,7 @@ export const webchatPlugin: FastifyPluginAsync<WebchatOptions> = async (app, opt
     await opts.receive([record]);
     webchatEvents.emit(visitorId);
     return reply.status(202).send({ ok: true });
-  });
+  }
 
   app.get('/chat/api/uploads/:file', { schema: { hide: true } }, async (request, reply) => {
     const visitorId = requireVisitor(request, reply, false);
