@@ -137,40 +137,17 @@ async function orderPhases(database: Database, base: string, baselineBase: strin
   return { baselineRun, storm, stormOrders, oversold, orders, placed };
 }
 
-async function main() {
-  const benchStarted = performance.now();
-  // First, alone on the machine's share: the app as `npm start` runs it, at rest and under load, on this
-  // machine and as a 1 GB server. Their throw-away databases are dropped at the end: a drop makes the
-  // server write a checkpoint, which would slow the baseline measured next.
-  const drops: (() => Promise<void>)[] = [];
-  const production = (await productionPhase({ drops }))!;
-  const smallServer = await productionPhase({ memoryLimitBytes: 2 ** 30, drops });
-  const rss = startRssSampler(100);
-  rss.phase('startup');
-  const { database, label } = await benchDatabase();
-  const line = await startFakeLineApi({ unknownProfiles: 'generate' });
-  const app = await benchApp(database, lineEnv(line));
-  // Server time of the back-office list requests, as Fastify measures it (reply.elapsedTime).
-  const listTimes = recordServerTimes(app, '/admin/orders');
-  const inboxTimes = recordServerTimes(app, '/admin/inbox');
-  const base = await listenLocally(app);
-  const baseline = await baselineServer(database);
-  const concurrency = 50;
-  const warmUp = 300;
-  // What the app holds at rest, before any load: the baseline for the peaks.
-  await new Promise((r) => setTimeout(r, 300));
-  const inProcessIdleRssMb = Math.round((process.memoryUsage.rss() / 2 ** 20) * 10) / 10;
-
-  const { baselineRun, storm, stormOrders, oversold, orders, placed } = await orderPhases(database, base, baseline.base, concurrency, warmUp, rss);
-
-  // Chat intake: signed LINE webhooks, each a text adding to a cart, from 200 people.
-  say('phase: chat intake');
-  rss.phase('intake');
+/**
+ * Chat intake: signed LINE webhooks from 200 people, each a text adding a coffee to a cart, after a
+ * warm-up by other people. Acknowledged is what the webhook answered; processed, every event turned into
+ * a cart change and a queued reply.
+ */
+async function chatIntakePhase(database: Database, base: string, channelSecret: string, concurrency: number, warmUp: number) {
   await post(`${base}/api/v1/products`, { sku: 'CHAT-1', name: 'กาแฟ', price: { amount: 5000, currency: 'THB' }, stock: { onHand: 1_000_000 } });
   const chatLoad = async (people: string, events: number) => {
     const users = Array.from({ length: 200 }, (_, i) => lineUserId(`${people}-${i}`));
     const bodies = Array.from({ length: events }, (_, i) =>
-      lineWebhookRequest([lineTextEvent({ userId: users[i % users.length]!, text: 'CHAT-1 x1' })], line.channelSecret),
+      lineWebhookRequest([lineTextEvent({ userId: users[i % users.length]!, text: 'CHAT-1 x1' })], channelSecret),
     );
     const started = performance.now();
     const load = await runLoad({
@@ -201,6 +178,39 @@ async function main() {
     const st = await database.pool.query(`select status, count(*)::int, min(last_error) as err from chat_inbox group by status`);
     say(JSON.stringify(st.rows));
   }
+  return { intake, processedPerSec, cartUnits, intakeEvents };
+}
+
+async function main() {
+  const benchStarted = performance.now();
+  // First, alone on the machine's share: the app as `npm start` runs it, at rest and under load, on this
+  // machine and as a 1 GB server. Their throw-away databases are dropped at the end: a drop makes the
+  // server write a checkpoint, which would slow the baseline measured next.
+  const drops: (() => Promise<void>)[] = [];
+  const production = (await productionPhase({ drops }))!;
+  const smallServer = await productionPhase({ memoryLimitBytes: 2 ** 30, drops });
+  const rss = startRssSampler(100);
+  rss.phase('startup');
+  const { database, label } = await benchDatabase();
+  const line = await startFakeLineApi({ unknownProfiles: 'generate' });
+  const app = await benchApp(database, lineEnv(line));
+  // Server time of the back-office list requests, as Fastify measures it (reply.elapsedTime).
+  const listTimes = recordServerTimes(app, '/admin/orders');
+  const inboxTimes = recordServerTimes(app, '/admin/inbox');
+  const base = await listenLocally(app);
+  const baseline = await baselineServer(database);
+  const concurrency = 50;
+  const warmUp = 300;
+  // What the app holds at rest, before any load: the baseline for the peaks.
+  await new Promise((r) => setTimeout(r, 300));
+  const inProcessIdleRssMb = Math.round((process.memoryUsage.rss() / 2 ** 20) * 10) / 10;
+
+  const { baselineRun, storm, stormOrders, oversold, orders, placed } = await orderPhases(database, base, baseline.base, concurrency, warmUp, rss);
+
+  // Chat intake: signed LINE webhooks, each a text adding to a cart, from 200 people.
+  say('phase: chat intake');
+  rss.phase('intake');
+  const { intake, processedPerSec, cartUnits, intakeEvents } = await chatIntakePhase(database, base, line.channelSecret, concurrency, warmUp);
 
   // The back office's order list on a shop with 100,000 orders.
   say('phase: back-office order list (seeding 100,000 orders)');
@@ -434,7 +444,7 @@ function productionLine(p: ProductionResult): string {
     `${w.slipsAnswered} of ${w.slipsSent} slip photos answered, ${w.backOfficePages} back-office pages${failed.length ? ` (not 200: ${failed.join(', ')})` : ', all 200'}; ` +
     `peaks per phase ${p.exactPeaks ? '(VmHWM, reset per phase)' : '(VmRSS sampled every 100 ms)'}: ${Object.entries(p.peakRssMbByPhase).map(([k, v]) => `${k} ${v}`).join(', ')} MB; ` +
     `its child processes (Chromium printing) at most ${p.childrenPeakRssMb} MB besides (PSS), ${p.childrenGoneSec === null ? 'still running 3 minutes after the last document' : `all gone ${p.childrenGoneSec.toFixed(0)} s after the last document`}; ` +
-    `the app then held ${p.afterWorkRssMb} MB.`
+    `the app then held ${p.afterWorkRssMb} MB. Back-office requests alone, peak over the RSS before each (MB): ${Object.entries(w.backOfficePeakByPageMb).map(([k, v]) => `${k} +${v}`).join(', ')}.`
   );
 }
 
@@ -495,6 +505,27 @@ async function ordersOnly() {
   );
 }
 
+/** `npm run bench -- --only=chat`: the baseline and chat intake, printed (results files untouched). */
+async function chatOnly() {
+  const { database, label } = await benchDatabase();
+  const line = await startFakeLineApi({ unknownProfiles: 'generate' });
+  const app = await benchApp(database, lineEnv(line));
+  const base = await listenLocally(app);
+  const baseline = await baselineServer(database);
+  await runLoad({ requests: 300, concurrency: 50, send: (i) => post(`${baseline.base}/insert`, orderBody('X', i)) });
+  const baselineRun = await runLoad({ requests: 2000, concurrency: 50, send: (i) => post(`${baseline.base}/insert`, orderBody('X', i)) });
+  const { intake, processedPerSec, cartUnits } = await chatIntakePhase(database, base, line.channelSecret, 50, 300);
+  await baseline.app.close();
+  await app.close();
+  await line.close();
+  await database.close();
+  const f = (n: number) => n.toFixed(1);
+  process.stdout.write(
+    `Node ${process.version}, ${os.cpus().length} cores; ${label}: baseline ${f(baselineRun.perSec)} req/s; chat processed ${f(processedPerSec)}/s (${(processedPerSec / baselineRun.perSec).toFixed(2)}), ` +
+      `acknowledged ${f(intake.perSec)}/s (${(intake.perSec / baselineRun.perSec).toFixed(2)}), ack p50 ${f(intake.p50Ms)} ms, p99 ${f(intake.p99Ms)} ms; ${cartUnits.rows[0]!.n} units in carts, statuses ${JSON.stringify(intake.statuses)}.\n`,
+  );
+}
+
 /** `npm run bench -- --only=mixed`: chat on the embedded database while slips are read, printed (results files untouched). */
 async function mixedOnly() {
   const m = await runMixedPhase({ log: say });
@@ -505,6 +536,6 @@ async function mixedOnly() {
 }
 
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined);
-const only: Record<string, () => Promise<void>> = { inbox: inboxOnly, orders: ordersOnly, production: productionOnly, mixed: mixedOnly };
+const only: Record<string, () => Promise<void>> = { inbox: inboxOnly, orders: ordersOnly, chat: chatOnly, production: productionOnly, mixed: mixedOnly };
 if (onlyArg !== undefined && !only[onlyArg]) throw new Error(`--only knows these phases: ${Object.keys(only).join(', ')} (got ${onlyArg})`);
 await (onlyArg ? only[onlyArg]!() : main());

@@ -186,6 +186,8 @@ export interface ProductionResult {
     slipsAnswered: number;
     backOfficePages: number;
     backOfficeNon200: Record<string, number>;
+    /** What each back-office request, alone, raised the app's peak RSS by (MB, VmHWM over the RSS before it). */
+    backOfficePeakByPageMb: Record<string, number>;
   };
 }
 
@@ -341,9 +343,20 @@ export async function runProductionPhase(opts: {
       `/admin/print/labels?orders=${numbers}`,
       `/admin/print/packing?orders=${numbers}`,
     ];
+    const backOfficeNon200: Record<string, number> = {};
+    // First each page alone, the peak reset before it: which request raises the app's memory.
+    const peakByPageMb: Record<string, number> = {};
+    for (const url of [...pages, '/admin/finance/export.xlsx', '/admin/finance/export.csv', `/admin/print/labels?orders=${numbers}&format=pdf`]) {
+      const before = memoryOf(child.pid!)?.rssKb ?? NaN;
+      const exact = resetPeak(child.pid!);
+      const status = await getStatus(base, url, cookie);
+      if (status !== 200) backOfficeNon200[`${url} ${status}`] = (backOfficeNon200[`${url} ${status}`] ?? 0) + 1;
+      const after = memoryOf(child.pid!);
+      const label = url.replace(/orders=[^&]*/, 'orders=…');
+      if (after && exact) peakByPageMb[label] = Math.round((after.hwmKb - before) / 1024);
+    }
     const rounds = short ? 3 : 10;
     const visits = Array.from({ length: rounds }, () => pages).flat();
-    const backOfficeNon200: Record<string, number> = {};
     await runLoad({
       requests: visits.length,
       concurrency: 4,
@@ -386,8 +399,9 @@ export async function runProductionPhase(opts: {
         chatAnswered,
         slipsSent: slips.length,
         slipsAnswered,
-        backOfficePages: visits.length + 3,
+        backOfficePages: visits.length + pages.length + 6,
         backOfficeNon200,
+        backOfficePeakByPageMb: peakByPageMb,
       },
     };
   } finally {
