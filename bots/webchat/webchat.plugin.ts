@@ -31,15 +31,15 @@ const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 const COOKIE = 'talad_chat';
 const LONG_POLL_MS = 25_000;
 
-/** Wakes the visitor's open long-poll when the bot writes to their transcript (same process). */
 /**
  * Web-chat photos received at once; the others wait with their bytes unread (their connections hold
  * them). A burst of large uploads would otherwise fill the main thread with their parsing and hashing,
- * and the cores with their decoding, while signed webhooks wait to be acknowledged (the abuse drill:
- * ack p99 340-500 ms with every upload at once, 70-100 ms with two).
+ * and the cores with their decoding, while signed webhooks wait to be acknowledged (the abuse drill on
+ * PostgreSQL: ack p99 340-500 ms with every upload at once, 50-100 ms with two).
  */
 const UPLOADS_AT_ONCE = 2;
 
+/** Wakes the visitor's open long-poll when the bot writes to their transcript (same process). */
 export const webchatEvents = new EventEmitter().setMaxListeners(0);
 
 export function createWebchatSender(db: Db): ChannelSender {
