@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { decodeEntities, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
+import { decodeEntities, makeApiOrder, makeUser, signIn, type AdminClient } from '../helpers/admin.ts';
 import { lineEnv, sendLine, sendTelegram, settle, telegramEnv } from '../helpers/chat.ts';
 import { makeProduct } from '../helpers/factories.ts';
 import { lineTextEvent, lineUserId, startFakeLineApi, type FakeLineApi } from '../fakes/line-api.ts';
@@ -210,6 +210,24 @@ describe('the chat inbox', () => {
     const served = await t.app.inject({ method: 'GET', url: new URL(url!).pathname });
     expect(served.statusCode).toBe(200);
     expect(served.rawPayload.equals(photo)).toBe(true);
+  });
+
+  it('says a slip photo\'s verdict in the reader\'s language, not as its code', async () => {
+    const userId = lineUserId('inbox-slip-verdict');
+    await lineSays(userId, 'โอนแล้วนะคะ');
+    const id = await conversationId('line', userId);
+    await makeProduct(t.database.db, { sku: 'INBOX-SLIP', nameTh: 'ขนมเปี๊ยะไส้ถั่ว', nameEn: 'Mung bean pastry', price: 18_000, stock: { MAIN: 10 } });
+    const number = await makeApiOrder(t.app, 'INBOX-SLIP', { customer: { name: 'วารี ทองดี', phone: '0894445566' } });
+    const { rows } = await t.database.db.execute<{ id: number }>(sql`
+      insert into payment_slips (order_id, image_path, image_sha256, bank, amount, verdict)
+      select id, 'chat/inbox-slip-verdict.jpeg', ${'f'.repeat(64)}, 'BBL', 18000, 'review' from orders where number = ${number}
+      returning id`);
+    await t.database.db.execute(sql`
+      insert into chat_messages (conversation_id, direction, sender, channel, kind, media_path, slip_id)
+      values (${id}, 'in', 'customer', 'line', 'image', 'chat/inbox-slip-verdict.jpeg', ${rows[0]!.id})`);
+    const page = decodeEntities((await staff.get(`/admin/inbox/${id}`)).body);
+    expect(page).toContain('สลิป: รอตรวจ · ฿180.00 BBL');
+    expect(page).not.toContain('สลิป: review');
   });
 
   it('a packer gets 403 on the inbox and sees no inbox in the menu', async () => {
