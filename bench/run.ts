@@ -92,6 +92,12 @@ const orderBody = (sku: string, i: number) => ({
   shippingAddress: { name: `ลูกค้า ${i}`, phone: '0812345678', address: '99 ถนนสุขุมวิท กรุงเทพฯ', postcode: '10110' },
 });
 
+/** The bare-INSERT route under load. Each measured run follows a short warm-up of the same kind, so neither side is timed while the JIT is still compiling it. */
+async function baselineLoad(baselineBase: string, concurrency: number, warmUp: number): Promise<LoadResult> {
+  await runLoad({ requests: warmUp, concurrency, send: (i) => post(`${baselineBase}/insert`, orderBody('X', i)) });
+  return runLoad({ requests: 2000, concurrency, send: (i) => post(`${baselineBase}/insert`, orderBody('X', i)) });
+}
+
 /**
  * The bare-INSERT baseline, then the checkout storm (500 buyers at once for 20 units) and API order
  * intake (2,000 orders with Idempotency-Keys) against it, on the same pool.
@@ -101,13 +107,7 @@ async function orderPhases(database: Database, base: string, baselineBase: strin
   // From a fresh checkpoint on a server (superusers only; the embedded database has none to wait for).
   if (serverUrl) await database.pool.query('checkpoint').catch(() => undefined);
   rss.phase('baseline');
-  // Each measured run follows a short warm-up of the same kind, so neither side is timed while the JIT is still compiling it.
-  await runLoad({ requests: warmUp, concurrency, send: (i) => post(`${baselineBase}/insert`, orderBody('X', i)) });
-  const baselineRun = await runLoad({
-    requests: 2000,
-    concurrency,
-    send: (i) => post(`${baselineBase}/insert`, orderBody('X', i)),
-  });
+  const baselineRun = await baselineLoad(baselineBase, concurrency, warmUp);
 
   // Checkout storm: 500 buyers at once for a SKU with 20 units.
   say('phase: checkout storm');
@@ -512,8 +512,7 @@ async function chatOnly() {
   const app = await benchApp(database, lineEnv(line));
   const base = await listenLocally(app);
   const baseline = await baselineServer(database);
-  await runLoad({ requests: 300, concurrency: 50, send: (i) => post(`${baseline.base}/insert`, orderBody('X', i)) });
-  const baselineRun = await runLoad({ requests: 2000, concurrency: 50, send: (i) => post(`${baseline.base}/insert`, orderBody('X', i)) });
+  const baselineRun = await baselineLoad(baseline.base, 50, 300);
   const { intake, processedPerSec, cartUnits } = await chatIntakePhase(database, base, line.channelSecret, 50, 300);
   await baseline.app.close();
   await app.close();
