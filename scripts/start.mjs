@@ -15,7 +15,16 @@ function prepareDatabase(nodeArgs, script) {
   // A server database (configuration is the environment) has nothing to prepare: no process to start.
   if (process.env.DATABASE_URL) return;
   const { status, signal } = spawnSync(process.execPath, [...process.execArgv, ...nodeArgs, script], { stdio: 'inherit' });
-  if (status !== 0) process.exit(status ?? (signal ? 1 : 0));
+  if (status === 0) return;
+  // Killed, it says nothing itself: the out-of-memory killer's SIGKILL on a small server would end the start without a word.
+  if (signal) {
+    const memory = signal === 'SIGKILL';
+    process.stderr.write(
+      `การเตรียมฐานข้อมูลในเครื่องถูกหยุดด้วย ${signal}${memory ? ' — หน่วยความจำอาจไม่พอ: การเริ่มครั้งแรกและหลังอัปเดตต้องใช้ประมาณ 1 GB หนึ่งครั้ง' : ''}\n` +
+        `preparing the embedded database was stopped by ${signal}${memory ? ' — most likely out of memory: the first start, and the first after an upgrade, need about 1 GB once' : ''}\n`,
+    );
+  }
+  process.exit(status ?? 1);
 }
 
 async function run() {

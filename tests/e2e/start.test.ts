@@ -125,6 +125,37 @@ describe('npm start', () => {
     expect(await stop(second)).toBe(0);
   });
 
+  it('says why when the embedded database\'s preparation is killed (as the out-of-memory killer would), instead of stopping without a word', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'talad-e2e-killed-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    let out = '';
+    const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
+      cwd: root,
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(await freePort()), HOST: '127.0.0.1', API_TOKEN: token, DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    cleanups.push(async () => child.exitCode === null && child.kill('SIGKILL'));
+    // The preparation is start.mjs's child process (after a build, when dist/ is not current).
+    const preparation = () =>
+      readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')
+        .split(/\s+/)
+        .filter(Boolean)
+        .find((pid) => existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('prepare'));
+    let pid: string | undefined;
+    for (const deadline = Date.now() + WAIT_MS; !pid && Date.now() < deadline && child.exitCode === null; ) {
+      pid = preparation();
+      if (!pid) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(pid, out).toBeDefined();
+    process.kill(Number(pid), 'SIGKILL');
+    expect(await exited).toBe(1);
+    expect(out).toContain('การเตรียมฐานข้อมูลในเครื่องถูกหยุดด้วย SIGKILL — หน่วยความจำอาจไม่พอ');
+    expect(out).toContain('preparing the embedded database was stopped by SIGKILL — most likely out of memory');
+  });
+
   it.runIf(process.env.TEST_DATABASE_URL)('migrates an empty PostgreSQL database named by DATABASE_URL', async () => {
     const serverUrl = process.env.TEST_DATABASE_URL!;
     const name = `talad_e2e_${randomBytes(4).toString('hex')}`;
