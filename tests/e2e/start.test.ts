@@ -27,8 +27,8 @@ interface Running {
   output: () => string;
 }
 
-/** Starts Talad the way `npm start` does (scripts/start.mjs: compiled JavaScript in dist/), and waits for /healthz. */
-async function start(env: Record<string, string>): Promise<Running> {
+/** Runs `npm start` (scripts/start.mjs: compiled JavaScript in dist/) on a free port, collecting its output. */
+async function spawnStart(env: Record<string, string>): Promise<Running> {
   const port = await freePort();
   let out = '';
   const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
@@ -38,16 +38,22 @@ async function start(env: Record<string, string>): Promise<Running> {
   });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const base = `http://127.0.0.1:${port}`;
+  return { child, base: `http://127.0.0.1:${port}`, output: () => out };
+}
+
+/** Starts Talad the way `npm start` does, and waits for /healthz. */
+async function start(env: Record<string, string>): Promise<Running> {
+  const running = await spawnStart(env);
+  const { child, base, output } = running;
   const deadline = Date.now() + WAIT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Talad exited with ${child.exitCode}:\n${out}`);
+    if (child.exitCode !== null) throw new Error(`Talad exited with ${child.exitCode}:\n${output()}`);
     const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return { child, base, output: () => out };
+    if (ok) return running;
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill('SIGKILL');
-  throw new Error(`Talad did not answer /healthz within ${WAIT_MS / 1000} s:\n${out}`);
+  throw new Error(`Talad did not answer /healthz within ${WAIT_MS / 1000} s:\n${output()}`);
 }
 
 /** The app's resident memory (the process `npm start` runs it in). */
@@ -128,14 +134,7 @@ describe('npm start', () => {
   it('says why when the embedded database\'s preparation is killed (as the out-of-memory killer would), instead of stopping without a word', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'talad-e2e-killed-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    let out = '';
-    const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
-      cwd: root,
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(await freePort()), HOST: '127.0.0.1', API_TOKEN: token, DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
+    const { child, output } = await spawnStart({ DATA_DIR: dataDir });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     cleanups.push(async () => child.exitCode === null && child.kill('SIGKILL'));
     // The preparation is start.mjs's child process (after a build, when dist/ is not current).
@@ -149,11 +148,11 @@ describe('npm start', () => {
       pid = preparation();
       if (!pid) await new Promise((r) => setTimeout(r, 20));
     }
-    expect(pid, out).toBeDefined();
+    expect(pid, output()).toBeDefined();
     process.kill(Number(pid), 'SIGKILL');
     expect(await exited).toBe(1);
-    expect(out).toContain('การเตรียมฐานข้อมูลในเครื่องถูกหยุดด้วย SIGKILL — หน่วยความจำอาจไม่พอ');
-    expect(out).toContain('preparing the embedded database was stopped by SIGKILL — most likely out of memory');
+    expect(output()).toContain('การเตรียมฐานข้อมูลในเครื่องถูกหยุดด้วย SIGKILL — หน่วยความจำอาจไม่พอ');
+    expect(output()).toContain('preparing the embedded database was stopped by SIGKILL — most likely out of memory');
   });
 
   it.runIf(process.env.TEST_DATABASE_URL)('migrates an empty PostgreSQL database named by DATABASE_URL', async () => {
