@@ -42,6 +42,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD node -e "fetch('h
 # MALLOC_ARENA_MAX=2, as `npm start`: glibc otherwise gives each thread that allocates (the OCR and
 # image threads, libvips) arenas of its own, up to 8 per core, and keeps their freed memory: reading ten
 # slips peaked at 363 MB with it unset and 312 MB with 2 (1 GB server), with no slower orders or slips.
-# The embedded database (no DATABASE_URL) is first created and migrated in a process of its own, as
-# `npm start` does (src/db/prepare.ts); with DATABASE_URL that step exits at once.
-CMD ["sh", "-c", "node dist/src/db/prepare.js && exec node --max-semi-space-size=4 dist/src/main.js"]
+# scripts/start.mjs, as `npm start`: with the embedded database (no DATABASE_URL) it first creates and
+# migrates it in a process of its own (src/db/prepare.ts), both with V8's baseline WebAssembly compiler
+# only (see start.mjs); it runs dist/ as it is (no sources here to rebuild from).
+CMD ["node", "--max-semi-space-size=4", "scripts/start.mjs"]
