@@ -4,6 +4,7 @@
 // dist/), it falls back to running the sources through tsx, and says so.
 // An embedded database is first prepared (created, migrated) in a child process: see src/db/prepare.ts.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, distDir, distIsCurrent, root, TypeScriptMissingError } from './build.mjs';
@@ -18,9 +19,10 @@ const entry = process.argv[2] === 'worker' ? 'worker' : 'main';
  * more at rest. With the baseline compiler (Liftoff) alone: 560, 140 and 145 MB; the app idles at about
  * 190 MB instead of 245 and peaks 70 MB lower, its orders and chat no slower (npm run bench). The cost:
  * the slip reader's OCR, WebAssembly too and in this process, takes about 2.2 s a slip instead of 1.1.
- * With a server database (DATABASE_URL) no PGlite runs here, and nothing changes.
+ * With a server database (DATABASE_URL) no PGlite runs here, and nothing changes. The flags are in
+ * node-flags.json, which the drills read too: they run the app as npm start does.
  */
-const EMBEDDED_DATABASE_FLAGS = ['--liftoff-only'];
+const EMBEDDED_DATABASE_FLAGS = JSON.parse(readFileSync(path.join(root, 'scripts', 'node-flags.json'), 'utf8')).embeddedDatabase;
 const embedded = !process.env.DATABASE_URL;
 /** `args` with the embedded database's flags in front, those it lacks. */
 const withDatabaseFlags = (args) => (embedded ? [...EMBEDDED_DATABASE_FLAGS.filter((f) => !args.includes(f)), ...args] : args);
