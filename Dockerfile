@@ -35,14 +35,11 @@ USER node
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# 4 MB semi-spaces, as `npm start`: Node 24 sizes the young generation by the machine (up to 64 MB
-# each), which left ~100 MB more RSS at rest than Node 20 for no gain in a chat shop's load. At 8 MB
-# the young generation stayed at its full 16 MB at rest; at 4 MB it shrinks, and the app idles at
-# about 141 MB instead of 150-158 (npm run bench), placing orders up to 15% slower at peak.
 # MALLOC_ARENA_MAX=2, as `npm start`: glibc otherwise gives each thread that allocates (the OCR and
 # image threads, libvips) arenas of its own, up to 8 per core, and keeps their freed memory: reading ten
 # slips peaked at 363 MB with it unset and 312 MB with 2 (1 GB server), with no slower orders or slips.
-# scripts/start.mjs, as `npm start`: with the embedded database (no DATABASE_URL) it first creates and
-# migrates it in a process of its own (src/db/prepare.ts), both with V8's baseline WebAssembly compiler
-# only (see start.mjs); it runs dist/ as it is (no sources here to rebuild from).
-CMD ["node", "--max-semi-space-size=4", "scripts/start.mjs"]
+# scripts/start.mjs, as `npm start`: it gives the app V8's flags (scripts/node-flags.json: a small young
+# generation, V8's optimise-for-size mode, and with the embedded database its baseline WebAssembly
+# compiler only); with the embedded database (no DATABASE_URL) it first creates and migrates it in a
+# process of its own (src/db/prepare.ts). It runs dist/ as it is (no sources here to rebuild from).
+CMD ["node", "scripts/start.mjs"]

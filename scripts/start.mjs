@@ -12,33 +12,38 @@ import { build, distDir, distIsCurrent, root, TypeScriptMissingError } from './b
 const entry = process.argv[2] === 'worker' ? 'worker' : 'main';
 
 /**
- * V8's flags for a process that runs the embedded database (PGlite: PostgreSQL compiled to WebAssembly).
- * V8's optimising WebAssembly compiler (TurboFan), compiling PGlite's largest functions once they ran
- * often, took hundreds of MB for moments: creating the database peaked at 1.1 GB of RSS (killed on a
- * 1 GB server), opening it at 230 MB and its checkpoint at close at 620 MB, and the app kept about 50 MB
- * more at rest. With the baseline compiler (Liftoff) alone: 560, 140 and 145 MB; the app idles at about
- * 190 MB instead of 245 and peaks 70 MB lower, its orders and chat no slower (npm run bench). The cost:
- * the slip reader's OCR, WebAssembly too and in this process, takes about 2.2 s a slip instead of 1.1.
- * With a server database (DATABASE_URL) no PGlite runs here, and nothing changes. The flags are in
- * node-flags.json, which the drills read too: they run the app as npm start does.
+ * V8's flags for the app, in node-flags.json (the drills read it too: they run the app as npm start does).
+ * - `app`, always. 4 MB semi-spaces: Node 24 sizes the young generation by the machine (up to 64 MB
+ *   each), which left ~100 MB more RSS at rest than Node 20 for no gain in a chat shop's load.
+ *   --optimize-for-size (V8's mode for small devices: the heap grows and code is kept more sparingly):
+ *   on PostgreSQL the app idled at 122 MB instead of 151 and peaked at 344 MB instead of 415 (slips
+ *   267 instead of 364), placing API orders about 15% slower (100 a second instead of 119; npm run
+ *   bench -- --only=production --short); slips are read as fast.
+ * - `embeddedDatabase`, when the app runs PGlite (PostgreSQL compiled to WebAssembly) in its process.
+ *   V8's optimising WebAssembly compiler (TurboFan), compiling PGlite's largest functions once they ran
+ *   often, took hundreds of MB for moments: creating the database peaked at 1.1 GB of RSS (killed on a
+ *   1 GB server), opening it at 230 MB and closing it (its checkpoint) at 620 MB, and the app kept about
+ *   50 MB more at rest. With the baseline compiler (Liftoff) alone: 560, 140 and 145 MB; the app idled at
+ *   190 MB instead of 245 and peaked 70 MB lower, its orders and chat no slower. The cost: the slip
+ *   reader's OCR, WebAssembly too and in this process, takes about 2.2 s a slip instead of 1.1.
  */
-const EMBEDDED_DATABASE_FLAGS = JSON.parse(readFileSync(path.join(root, 'scripts', 'node-flags.json'), 'utf8')).embeddedDatabase;
-const embedded = !process.env.DATABASE_URL;
-/** `args` with the embedded database's flags in front, those it lacks. */
-const withDatabaseFlags = (args) => (embedded ? [...EMBEDDED_DATABASE_FLAGS.filter((f) => !args.includes(f)), ...args] : args);
+const NODE_FLAGS = JSON.parse(readFileSync(path.join(root, 'scripts', 'node-flags.json'), 'utf8'));
+const wanted = [...NODE_FLAGS.app, ...(process.env.DATABASE_URL ? [] : NODE_FLAGS.embeddedDatabase)];
+/** `args` with the flags it lacks in front (a flag given on the command line comes later and wins). */
+const withFlags = (args) => [...wanted.filter((f) => !args.includes(f)), ...args];
 
 // V8's flags are fixed when the process starts: this process becomes itself again with them (same
 // process id, so npm, systemd or Docker see no difference). process.execve came with Node 22.15; on an
 // older Node the app runs without them and only the preparation below gets them.
-if (withDatabaseFlags(process.execArgv).length !== process.execArgv.length && typeof process.execve === 'function') {
-  process.execve(process.execPath, [process.execPath, ...withDatabaseFlags(process.execArgv), ...process.argv.slice(1)]);
+if (withFlags(process.execArgv).length !== process.execArgv.length && typeof process.execve === 'function') {
+  process.execve(process.execPath, [process.execPath, ...withFlags(process.execArgv), ...process.argv.slice(1)]);
 }
 
 /** Runs src/db/prepare in a process of its own (its memory goes when it exits); stops here if it fails. */
 function prepareDatabase(nodeArgs, script) {
   // A server database (configuration is the environment) has nothing to prepare: no process to start.
   if (process.env.DATABASE_URL) return;
-  const { status, signal } = spawnSync(process.execPath, [...withDatabaseFlags(process.execArgv), ...nodeArgs, script], { stdio: 'inherit' });
+  const { status, signal } = spawnSync(process.execPath, [...withFlags(process.execArgv), ...nodeArgs, script], { stdio: 'inherit' });
   if (status === 0) return;
   // Killed, it says nothing itself: the out-of-memory killer's SIGKILL on a small server would end the start without a word.
   if (signal) {

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { sleep } from './common.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const embeddedDatabaseFlags = (JSON.parse(readFileSync(path.join(root, 'scripts/node-flags.json'), 'utf8')) as { embeddedDatabase: string[] }).embeddedDatabase;
+/** V8's flags as npm start gives them to the app (scripts/start.mjs). */
+const nodeFlags = JSON.parse(readFileSync(path.join(root, 'scripts/node-flags.json'), 'utf8')) as { app: string[]; embeddedDatabase: string[] };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,9 +42,9 @@ export async function startApp(env: Record<string, string>, port?: number, opts:
   const log = opts.logFile ? openSync(opts.logFile, 'a') : undefined;
   let out = '';
   // tsx as a loader in this one process (not the tsx CLI, which runs the app in a grandchild): SIGKILL
-  // must hit the app itself, or the app would live on as an orphan holding the port. On the embedded
-  // database, with V8's flags for it as npm start sets them (scripts/start.mjs).
-  const flags = env.DATABASE_URL ? [] : embeddedDatabaseFlags;
+  // must hit the app itself, or the app would live on as an orphan holding the port. With V8's flags as
+  // npm start gives them.
+  const flags = [...nodeFlags.app, ...(env.DATABASE_URL ? [] : nodeFlags.embeddedDatabase)];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: {

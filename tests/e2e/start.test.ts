@@ -62,6 +62,9 @@ function peakRssMb(r: Running): number {
   return Number(kb) / 1024;
 }
 
+/** The app's command line now (start.mjs may have re-executed itself with other flags). */
+const commandLine = (r: Running): string[] => readFileSync(`/proc/${r.child.pid}/cmdline`, 'utf8').split('\0');
+
 async function stop(r: Running): Promise<number | null> {
   if (r.child.exitCode !== null) return r.child.exitCode;
   const exited = new Promise<number | null>((resolve) => r.child.once('exit', (code) => resolve(code)));
@@ -105,6 +108,8 @@ describe('npm start', () => {
     expect(preparedPeak).toBeGreaterThan(0);
     expect(preparedPeak).toBeLessThan(800);
     expect(peakRssMb(first)).toBeLessThan(400);
+    // start.mjs re-executed itself with V8's flags (scripts/node-flags.json); the process is still the one spawned.
+    expect(commandLine(first)).toEqual(expect.arrayContaining(['--optimize-for-size', '--max-semi-space-size=4', '--liftoff-only']));
     const sku = products.items[0]!.sku;
     const created = await api(first, '/orders', {
       method: 'POST',
@@ -172,6 +177,9 @@ describe('npm start', () => {
 
     const running = await start({ DATABASE_URL: url.toString(), DATA_DIR: os.tmpdir() });
     cleanups.push(() => stop(running));
+    // No PGlite in the process: the optimising WebAssembly compiler stays for the slip reader's OCR.
+    expect(commandLine(running)).toContain('--optimize-for-size');
+    expect(commandLine(running)).not.toContain('--liftoff-only');
     const products = await api(running, '/products');
     expect(products.status).toBe(200);
     // No demo data in a real shop's database unless SEED_DEMO=true.

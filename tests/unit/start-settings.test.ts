@@ -7,14 +7,19 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(import.meta.dirname, '../..');
 const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+const nodeFlags = JSON.parse(readFileSync(path.join(root, 'scripts/node-flags.json'), 'utf8')) as { app: string[]; embeddedDatabase: string[] };
 
 describe('the memory settings the app runs with', () => {
-  it('gives glibc two arenas and Node 4 MB semi-spaces in npm start, the worker, the bench and the image', () => {
-    for (const name of ['start', 'worker', 'bench']) {
-      expect(scripts[name], name).toMatch(/^MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 /);
-    }
+  it('gives glibc two arenas in npm start, the worker, the bench and the image, which all run scripts/start.mjs (V8\'s flags)', () => {
+    for (const name of ['start', 'worker']) expect(scripts[name], name).toMatch(/^MALLOC_ARENA_MAX=2 node scripts\/start\.mjs\b/);
+    expect(scripts.bench).toMatch(/^MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 /);
     const runStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     expect(runStage).toMatch(/^ENV[^\n]*(?:\\\n[^\n]*)*MALLOC_ARENA_MAX=2/m);
-    expect(runStage).toMatch(/exec node --max-semi-space-size=4 dist\/src\/main\.js/);
+    expect(runStage).toMatch(/^CMD \["node", "scripts\/start\.mjs"\]$/m);
+  });
+
+  it('has start.mjs give the app 4 MB semi-spaces and V8\'s optimise-for-size mode, and Liftoff only with the embedded database', () => {
+    expect(nodeFlags.app).toEqual(expect.arrayContaining(['--max-semi-space-size=4', '--optimize-for-size']));
+    expect(nodeFlags.embeddedDatabase).toEqual(['--liftoff-only']);
   });
 });
