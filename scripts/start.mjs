@@ -18,7 +18,8 @@ const entry = process.argv[2] === 'worker' ? 'worker' : 'main';
  *   --optimize-for-size (V8's mode for small devices: the heap grows and code is kept more sparingly):
  *   on PostgreSQL the app idled at 122 MB instead of 151 and peaked at 344 MB instead of 415 (slips
  *   267 instead of 364), placing API orders about 15% slower (100 a second instead of 119; npm run
- *   bench -- --only=production --short); slips are read as fast.
+ *   bench -- --only=production --short, the same hour); slips are read as fast. With both flags the
+ *   full form peaked at 338 MB (470 without --optimize-for-size, the day before).
  * - `embeddedDatabase`, when the app runs PGlite (PostgreSQL compiled to WebAssembly) in its process.
  *   V8's optimising WebAssembly compiler (TurboFan), compiling PGlite's largest functions once they ran
  *   often, took hundreds of MB for moments: creating the database peaked at 1.1 GB of RSS (killed on a
