@@ -227,7 +227,7 @@ export async function runProductionPhase(opts: {
   const base = `http://127.0.0.1:${port}`;
   const env = appEnv(line, { DATA_DIR: dataDir, ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}) });
   // package.json's start script as it is: its environment (the allocator's arenas), then node's flags
-  // (the young generation's size) and the script.
+  // and the script (which re-executes itself with V8's flags from scripts/node-flags.json).
   const startScript = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
   const words = startScript.split(/\s+/);
   const scriptEnv = Object.fromEntries(words.filter((w, i) => i < words.indexOf('node') && w.includes('=')).map((w) => w.split('=', 2) as [string, string]));
