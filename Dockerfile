@@ -39,7 +39,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD node -e "fetch('h
 # image threads, libvips) arenas of its own, up to 8 per core, and keeps their freed memory: reading ten
 # slips peaked at 363 MB with it unset and 312 MB with 2 (1 GB server), with no slower orders or slips.
 # scripts/start.mjs, as `npm start`: it gives the app V8's flags (scripts/node-flags.json: a small young
-# generation, V8's optimise-for-size mode, and with the embedded database its baseline WebAssembly
-# compiler only); with the embedded database (no DATABASE_URL) it first creates and migrates it in a
+# generation, and V8's optimise-for-size mode with DATABASE_URL or its baseline WebAssembly compiler only
+# without); with the embedded database (no DATABASE_URL) it first creates and migrates it in a
 # process of its own (src/db/prepare.ts). It runs dist/ as it is (no sources here to rebuild from).
 CMD ["node", "scripts/start.mjs"]

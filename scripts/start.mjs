@@ -15,11 +15,13 @@ const entry = process.argv[2] === 'worker' ? 'worker' : 'main';
  * V8's flags for the app, in node-flags.json (the drills read it too: they run the app as npm start does).
  * - `app`, always. 4 MB semi-spaces: Node 24 sizes the young generation by the machine (up to 64 MB
  *   each), which left ~100 MB more RSS at rest than Node 20 for no gain in a chat shop's load.
- *   --optimize-for-size (V8's mode for small devices: the heap grows and code is kept more sparingly):
- *   on PostgreSQL the app idled at 122 MB instead of 151 and peaked at 344 MB instead of 415 (slips
- *   267 instead of 364), placing API orders about 15% slower (100 a second instead of 119; npm run
- *   bench -- --only=production --short, the same hour); slips are read as fast. With both flags the
- *   full form peaked at 338 MB (470 without --optimize-for-size, the day before).
+ * - `serverDatabase`, with DATABASE_URL: --optimize-for-size (V8's mode for small devices: the heap
+ *   grows and code is kept more sparingly). The app idled at 122 MB instead of 151 and peaked at 344 MB
+ *   instead of 415 (slips 267 instead of 364), placing API orders about 15% slower (100 a second instead
+ *   of 119; npm run bench -- --only=production --short, the same hour); slips are read as fast. The
+ *   full form peaked at 338 MB (470 the day before). Not with the embedded database: PGlite's queries
+ *   run on the app's main thread, and with it the abuse drill's webhook acknowledgement p99 went from
+ *   129-163 ms to 142 and 244 ms (target 200).
  * - `embeddedDatabase`, when the app runs PGlite (PostgreSQL compiled to WebAssembly) in its process.
  *   V8's optimising WebAssembly compiler (TurboFan), compiling PGlite's largest functions once they ran
  *   often, took hundreds of MB for moments: creating the database peaked at 1.1 GB of RSS (killed on a
@@ -29,7 +31,7 @@ const entry = process.argv[2] === 'worker' ? 'worker' : 'main';
  *   reader's OCR, WebAssembly too and in this process, takes about 2.2 s a slip instead of 1.1.
  */
 const NODE_FLAGS = JSON.parse(readFileSync(path.join(root, 'scripts', 'node-flags.json'), 'utf8'));
-const wanted = [...NODE_FLAGS.app, ...(process.env.DATABASE_URL ? [] : NODE_FLAGS.embeddedDatabase)];
+const wanted = [...NODE_FLAGS.app, ...(process.env.DATABASE_URL ? NODE_FLAGS.serverDatabase : NODE_FLAGS.embeddedDatabase)];
 /** `args` with the flags it lacks in front (a flag given on the command line comes later and wins). */
 const withFlags = (args) => [...wanted.filter((f) => !args.includes(f)), ...args];
 

@@ -7,7 +7,7 @@ import { sleep } from './common.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 /** V8's flags as npm start gives them to the app (scripts/start.mjs). */
-const nodeFlags = JSON.parse(readFileSync(path.join(root, 'scripts/node-flags.json'), 'utf8')) as { app: string[]; embeddedDatabase: string[] };
+const nodeFlags = JSON.parse(readFileSync(path.join(root, 'scripts/node-flags.json'), 'utf8')) as { app: string[]; serverDatabase: string[]; embeddedDatabase: string[] };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -44,7 +44,7 @@ export async function startApp(env: Record<string, string>, port?: number, opts:
   // tsx as a loader in this one process (not the tsx CLI, which runs the app in a grandchild): SIGKILL
   // must hit the app itself, or the app would live on as an orphan holding the port. With V8's flags as
   // npm start gives them.
-  const flags = [...nodeFlags.app, ...(env.DATABASE_URL ? [] : nodeFlags.embeddedDatabase)];
+  const flags = [...nodeFlags.app, ...(env.DATABASE_URL ? nodeFlags.serverDatabase : nodeFlags.embeddedDatabase)];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: {
