@@ -21,10 +21,16 @@ export async function nextInSeries(tx: Tx, series: string, first = 1): Promise<n
  * `value` column) and returns undefined when the CTE took nothing. One statement once the series
  * exists: placements queue on the counter row until commit, so every round trip saved here is saved
  * for all of them. The first taker makes the row (a concurrent first taker waits on its insert, then
- * takes the next value).
+ * takes the next value). With `count` it takes that many consecutive values; `value` is the first of them.
  */
-export async function takeInSeries<T>(tx: Tx, series: string, first: number, use: (taken: ReturnType<typeof takenCte>) => Promise<T | undefined>): Promise<T> {
-  const taken = takenCte(tx, series);
+export async function takeInSeries<T>(
+  tx: Tx,
+  series: string,
+  first: number,
+  use: (taken: ReturnType<typeof takenCte>) => Promise<T | undefined>,
+  count = 1,
+): Promise<T> {
+  const taken = takenCte(tx, series, count);
   let result = await use(taken);
   if (result === undefined) {
     await tx.insert(documentCounters).values({ series, nextValue: first }).onConflictDoNothing();
@@ -33,13 +39,13 @@ export async function takeInSeries<T>(tx: Tx, series: string, first: number, use
   return result!;
 }
 
-const takenCte = (tx: Tx, series: string) =>
+const takenCte = (tx: Tx, series: string, count = 1) =>
   tx.$with('taken').as(
     tx
       .update(documentCounters)
-      .set({ nextValue: sql`${documentCounters.nextValue} + 1` })
+      .set({ nextValue: sql`${documentCounters.nextValue} + ${count}::int` })
       .where(eq(documentCounters.series, series))
-      .returning({ value: sql<number>`(${documentCounters.nextValue} - 1)::bigint`.as('value') }),
+      .returning({ value: sql<number>`(${documentCounters.nextValue} - ${count}::int)::bigint`.as('value') }),
   );
 
 /** Runs `fn` in the caller's transaction, or in a new one when given the pool's handle. */

@@ -1,6 +1,5 @@
 /**
- * At most `size` tasks at once, the rest waiting in order: the slip readers' CPU budget, the API's
- * order placements.
+ * At most `size` tasks at once, the rest waiting in order: the slip readers' CPU budget.
  */
 export type Budget = {
   readonly size: number;

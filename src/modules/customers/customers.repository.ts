@@ -26,21 +26,41 @@ export async function findOrCreateCustomerByPhone(
   tx: Tx,
   input: { name: string; phone: string; language?: Language | undefined },
 ): Promise<Customer> {
-  const phone = normalizeThaiPhone(input.phone) ?? input.phone.trim();
-  // A record merged into another (the same person) still has its phone: follow it to the kept one.
-  const [existing] = await tx
+  const [customer] = await findOrCreateCustomersByPhone(tx, [input]);
+  return customer!;
+}
+
+/**
+ * findOrCreateCustomerByPhone for several people at once (a group of orders placed together), in one
+ * read and at most one insert: the customers found are row-locked in id order (two groups never lock
+ * each other's rows crosswise), and people with the same phone are one customer. Returns one per input.
+ */
+export async function findOrCreateCustomersByPhone(
+  tx: Tx,
+  inputs: readonly { name: string; phone: string; language?: Language | undefined }[],
+): Promise<Customer[]> {
+  const phones = inputs.map((i) => normalizeThaiPhone(i.phone) ?? i.phone.trim());
+  const found = await tx
     .select()
     .from(customers)
-    .where(eq(customers.phone, phone))
-    .orderBy(sql`${customers.mergedIntoId} is not null`, customers.id)
-    .limit(1)
+    .where(inArray(customers.phone, [...new Set(phones)]))
+    .orderBy(customers.id)
     .for('update');
-  if (existing) return existing.mergedIntoId === null ? existing : ((await keptCustomer(tx, existing)) ?? existing);
-  const [created] = await tx
-    .insert(customers)
-    .values({ name: input.name, phone, language: input.language })
-    .returning();
-  return created!;
+  const byPhone = new Map<string, Customer>();
+  // A record merged into another (the same person) still has its phone: the one not merged comes first,
+  // else the merged one is followed to the kept record.
+  for (const c of [...found].sort((a, b) => Number(a.mergedIntoId !== null) - Number(b.mergedIntoId !== null) || a.id - b.id)) {
+    if (!byPhone.has(c.phone!)) byPhone.set(c.phone!, c.mergedIntoId === null ? c : ((await keptCustomer(tx, c)) ?? c));
+  }
+  const missing = new Map<string, { name: string; phone: string; language?: Language | undefined }>();
+  inputs.forEach((input, i) => {
+    const phone = phones[i]!;
+    if (!byPhone.has(phone) && !missing.has(phone)) missing.set(phone, { name: input.name, phone, language: input.language });
+  });
+  if (missing.size > 0) {
+    for (const created of await tx.insert(customers).values([...missing.values()]).returning()) byPhone.set(created.phone!, created);
+  }
+  return phones.map((phone) => byPhone.get(phone)!);
 }
 
 /** The customer behind a chat identity (LINE user, Telegram chat, web-chat visitor), created on first contact. */
@@ -119,24 +139,36 @@ export async function saveAddress(
   db: DbOrTx,
   customerId: number,
   address: { name: string; phone: string; address: string; postcode?: string | undefined },
-): Promise<CustomerAddress> {
-  const [same] = await db
-    .select()
-    .from(customerAddresses)
-    .where(
-      and(
-        eq(customerAddresses.customerId, customerId),
-        eq(customerAddresses.name, address.name),
-        eq(customerAddresses.phone, address.phone),
-        eq(customerAddresses.address, address.address),
-      ),
-    );
-  if (same) return same;
-  const [row] = await db
-    .insert(customerAddresses)
-    .values({ customerId, ...address })
-    .returning();
-  return row!;
+): Promise<void> {
+  await saveAddresses(db, [{ customerId, ...address }]);
+}
+
+/**
+ * Keeps each address in its customer's book, in one statement: an address the customer already has
+ * (same name, phone and address) is not saved again, nor one given twice.
+ */
+export async function saveAddresses(
+  db: DbOrTx,
+  addresses: readonly { customerId: number; name: string; phone: string; address: string; postcode?: string | undefined }[],
+): Promise<void> {
+  const seen = new Set<string>();
+  const distinct = addresses.filter((a) => {
+    const key = JSON.stringify([a.customerId, a.name, a.phone, a.address]);
+    return !seen.has(key) && seen.add(key);
+  });
+  if (distinct.length === 0) return;
+  const rows = sql.join(
+    distinct.map((a) => sql`(${a.customerId}::int, ${a.name}::text, ${a.phone}::text, ${a.address}::text, ${a.postcode ?? null}::text)`),
+    sql`, `,
+  );
+  await db.execute(sql`
+    insert into ${customerAddresses} (customer_id, name, phone, address, postcode)
+    select v.customer_id, v.name, v.phone, v.address, v.postcode
+    from (values ${rows}) as v (customer_id, name, phone, address, postcode)
+    where not exists (
+      select 1 from ${customerAddresses} a
+      where a.customer_id = v.customer_id and a.name = v.name and a.phone = v.phone and a.address = v.address
+    )`);
 }
 
 export async function lastAddress(db: DbOrTx, customerId: number): Promise<CustomerAddress | undefined> {

@@ -30,25 +30,7 @@ export interface StockChange {
  * concurrent transactions can oversell, even without the caller's row locks.
  */
 export async function changeStock(tx: Tx, change: StockChange): Promise<{ onHand: number; reserved: number }> {
-  const dOn = change.onHandDelta ?? 0;
-  const dRes = change.reservedDelta ?? 0;
-  // The change and its ledger row in one statement: the ledger row takes the values the update returns.
-  const apply = async () => {
-    const { rows } = await tx.execute<{ onHand: number; reserved: number }>(sql`
-      with after as (
-        update ${stockLevels} set on_hand = on_hand + ${dOn}, reserved = reserved + ${dRes}, updated_at = now()
-        where warehouse_id = ${change.warehouseId} and variant_id = ${change.variantId}
-          and on_hand + ${dOn} >= 0 and reserved + ${dRes} >= 0 and reserved + ${dRes} <= on_hand + ${dOn}
-        returning on_hand, reserved
-      )
-      insert into ${stockLedger} (warehouse_id, variant_id, reason, on_hand_delta, reserved_delta, on_hand_after, reserved_after, ref_type, ref_id, actor, note)
-      select ${change.warehouseId}::int, ${change.variantId}::int, ${change.reason}::stock_reason, ${dOn}::int, ${dRes}::int, on_hand, reserved,
-        ${change.refType ?? null}::text, ${change.refId ?? null}::text, ${change.actor}::text, ${change.note ?? null}::text
-      from after
-      returning on_hand_after as "onHand", reserved_after as "reserved"`);
-    return rows[0];
-  };
-  const changed = await apply();
+  const [changed] = await applyStockChanges(tx, [change]);
   if (changed) return changed;
 
   // No row changed: a new stock level (a first receipt), or a change that would oversell.
@@ -56,6 +38,8 @@ export async function changeStock(tx: Tx, change: StockChange): Promise<{ onHand
     .select()
     .from(stockLevels)
     .where(and(eq(stockLevels.warehouseId, change.warehouseId), eq(stockLevels.variantId, change.variantId)));
+  const dOn = change.onHandDelta ?? 0;
+  const dRes = change.reservedDelta ?? 0;
   if (existing || dOn < 0 || dRes < 0 || dRes > dOn) {
     throw new AppError('INSUFFICIENT_STOCK', 'Not enough stock for this change', {
       variantId: change.variantId,
@@ -66,7 +50,55 @@ export async function changeStock(tx: Tx, change: StockChange): Promise<{ onHand
   }
   // A first receipt: the stock level starts empty, and the same change (and ledger row) applies to it.
   await tx.insert(stockLevels).values({ warehouseId: change.warehouseId, variantId: change.variantId, onHand: 0, reserved: 0 }).onConflictDoNothing();
-  return (await apply())!;
+  return (await applyStockChanges(tx, [change]))[0]!;
+}
+
+/**
+ * changeStock for changes made together (the orders of a group), on stock levels that exist: all of
+ * them or none (INSUFFICIENT_STOCK, and the caller's transaction rolls back what did move).
+ */
+export async function changeStocks(tx: Tx, changes: readonly StockChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const levels = new Set(changes.map((c) => `${c.warehouseId}:${c.variantId}`));
+  const moved = new Set((await applyStockChanges(tx, changes)).map((c) => `${c.warehouseId}:${c.variantId}`));
+  const stuck = [...levels].filter((l) => !moved.has(l));
+  if (stuck.length > 0) throw new AppError('INSUFFICIENT_STOCK', 'Not enough stock for this change', { levels: stuck });
+}
+
+/**
+ * The changes and their ledger rows in one statement. Each stock level moves once, by the sum of its
+ * changes, and only while the result stays valid; each change gets its ledger row, the balances after
+ * it running in the order given. A level that did not move (missing, or the result invalid) has no rows.
+ */
+async function applyStockChanges(tx: Tx, changes: readonly StockChange[]) {
+  const values = sql.join(
+    changes.map(
+      (c, i) => sql`(${i}::int, ${c.warehouseId}::int, ${c.variantId}::int, ${c.reason}::stock_reason, ${c.onHandDelta ?? 0}::int,
+        ${c.reservedDelta ?? 0}::int, ${c.refType ?? null}::text, ${c.refId ?? null}::text, ${c.actor}::text, ${c.note ?? null}::text)`,
+    ),
+    sql`, `,
+  );
+  const { rows } = await tx.execute<{ warehouseId: number; variantId: number; onHand: number; reserved: number }>(sql`
+    with changes (ord, warehouse_id, variant_id, reason, d_on, d_res, ref_type, ref_id, actor, note) as (values ${values}),
+    totals as (
+      select warehouse_id, variant_id, sum(d_on)::int as d_on, sum(d_res)::int as d_res from changes group by warehouse_id, variant_id
+    ),
+    after as (
+      update ${stockLevels} s set on_hand = s.on_hand + t.d_on, reserved = s.reserved + t.d_res, updated_at = now()
+      from totals t
+      where s.warehouse_id = t.warehouse_id and s.variant_id = t.variant_id
+        and s.on_hand + t.d_on >= 0 and s.reserved + t.d_res >= 0 and s.reserved + t.d_res <= s.on_hand + t.d_on
+      returning s.warehouse_id, s.variant_id, s.on_hand - t.d_on as on_hand_before, s.reserved - t.d_res as reserved_before
+    )
+    insert into ${stockLedger} (warehouse_id, variant_id, reason, on_hand_delta, reserved_delta, on_hand_after, reserved_after, ref_type, ref_id, actor, note)
+    select c.warehouse_id, c.variant_id, c.reason, c.d_on, c.d_res,
+      (a.on_hand_before + sum(c.d_on) over w)::int, (a.reserved_before + sum(c.d_res) over w)::int,
+      c.ref_type, c.ref_id, c.actor, c.note
+    from changes c join after a on a.warehouse_id = c.warehouse_id and a.variant_id = c.variant_id
+    window w as (partition by c.warehouse_id, c.variant_id order by c.ord)
+    order by c.ord
+    returning warehouse_id as "warehouseId", variant_id as "variantId", on_hand_after as "onHand", reserved_after as "reserved"`);
+  return rows;
 }
 
 /**

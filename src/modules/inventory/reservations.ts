@@ -1,41 +1,35 @@
 // Stock held for orders: reserved when an order is placed or edited, moved when orders merge, released
 // when one is cancelled, and consumed (deducted) when it ships, whole or parcel by parcel. Every stock
-// change goes through changeStock, so each step has its ledger row.
+// change goes through changeStock (changeStocks for a group of orders), so each step has its ledger row.
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import { stockReservations, type OrderLine } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
 import { allocate, type Allocation } from './allocation.ts';
-import { changeStock, lockAvailableStock } from './inventory.repository.ts';
+import { changeStock, changeStocks, lockAvailableStock } from './inventory.repository.ts';
 
-export async function reserveForOrder(
+/** Holds the allocated stock of orders placed together: every stock level's change and ledger rows in one statement, the reservations in one more. */
+async function reserveForOrders(
   tx: Tx,
-  orderId: number,
-  allocations: (Allocation & { orderLineId: number })[],
-  actor: string,
+  held: readonly { orderId: number; actor: string; allocations: readonly (Allocation & { orderLineId: number })[] }[],
 ): Promise<void> {
-  for (const a of allocations) {
-    await changeStock(tx, {
+  const rows = held.flatMap(({ orderId, actor, allocations }) => allocations.map((a) => ({ orderId, actor, ...a })));
+  if (rows.length === 0) return;
+  await changeStocks(
+    tx,
+    rows.map((a) => ({
       warehouseId: a.warehouseId,
       variantId: a.variantId,
       reservedDelta: a.qty,
-      reason: 'reserve',
+      reason: 'reserve' as const,
       refType: 'order',
-      refId: String(orderId),
-      actor,
-    });
-  }
-  if (allocations.length > 0) {
-    await tx.insert(stockReservations).values(
-      allocations.map((a) => ({
-        orderId,
-        orderLineId: a.orderLineId,
-        warehouseId: a.warehouseId,
-        variantId: a.variantId,
-        qty: a.qty,
-      })),
-    );
-  }
+      refId: String(a.orderId),
+      actor: a.actor,
+    })),
+  );
+  await tx.insert(stockReservations).values(
+    rows.map((a) => ({ orderId: a.orderId, orderLineId: a.orderLineId, warehouseId: a.warehouseId, variantId: a.variantId, qty: a.qty })),
+  );
 }
 
 async function settleReservations(
@@ -93,10 +87,26 @@ export async function orderReservations(db: DbOrTx, orderId: number) {
  * line refuses the whole with INSUFFICIENT_STOCK, naming each SKU with what is available.
  */
 export async function reserveOrderLines(tx: Tx, orderId: number, lines: readonly Pick<OrderLine, 'id' | 'variantId' | 'sku' | 'qty'>[], actor: string): Promise<void> {
-  const stock = await lockAvailableStock(tx, [...new Set(lines.map((l) => l.variantId))]);
-  const plan = allocate(lines.map((l) => ({ lineKey: l.id, variantId: l.variantId, qty: l.qty })), stock);
-  if (!plan.ok) throw insufficientStock(lines, plan.shortages);
-  await reserveForOrder(tx, orderId, plan.allocations.map((a) => ({ ...a, orderLineId: a.lineKey })), actor);
+  await reserveOrdersLines(tx, [{ orderId, lines, actor }]);
+}
+
+/**
+ * reserveOrderLines for orders placed together: their stock rows locked once, each order allocated in
+ * turn from what the ones before it left, and all held in two statements. A shortage in any order
+ * refuses them all (its INSUFFICIENT_STOCK names that order's short SKUs).
+ */
+export async function reserveOrdersLines(
+  tx: Tx,
+  orders: readonly { orderId: number; lines: readonly Pick<OrderLine, 'id' | 'variantId' | 'sku' | 'qty'>[]; actor: string }[],
+): Promise<void> {
+  const stock = await lockAvailableStock(tx, [...new Set(orders.flatMap((o) => o.lines.map((l) => l.variantId)))]);
+  const held = orders.map(({ orderId, lines, actor }) => {
+    const plan = allocate(lines.map((l) => ({ lineKey: l.id, variantId: l.variantId, qty: l.qty })), stock);
+    if (!plan.ok) throw insufficientStock(lines, plan.shortages);
+    for (const a of plan.allocations) stock.find((s) => s.warehouseId === a.warehouseId && s.variantId === a.variantId)!.available -= a.qty;
+    return { orderId, actor, allocations: plan.allocations.map((a) => ({ ...a, orderLineId: a.lineKey })) };
+  });
+  await reserveForOrders(tx, held);
 }
 
 /**

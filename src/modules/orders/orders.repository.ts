@@ -41,49 +41,72 @@ export interface NewOrder {
   actor: string;
 }
 
+export interface InsertedOrder {
+  order: Order;
+  lines: OrderLine[];
+  history: OrderHistoryRow[];
+}
+
 /**
  * Inserts the order, its lines and its first history row. Totals are computed here, never trusted from
  * input. The order's number is provisional until `numberOrder` gives it its real one, last.
  */
-export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Order; lines: OrderLine[]; history: OrderHistoryRow[] }> {
-  if (input.lines.length === 0) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
-  const subtotal = input.lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0);
-  const discount = Math.min(input.discount, subtotal + input.shippingFee);
-  const [order] = await tx
+export async function insertOrder(tx: Tx, input: NewOrder): Promise<InsertedOrder> {
+  const [inserted] = await insertOrders(tx, [input]);
+  return inserted!;
+}
+
+/** insertOrder for orders placed together: one statement per table for all of them, returned in the inputs' order. */
+export async function insertOrders(tx: Tx, inputs: readonly NewOrder[]): Promise<InsertedOrder[]> {
+  if (inputs.some((i) => i.lines.length === 0)) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
+  const provisional = inputs.map(() => `pending-${randomUUID()}`);
+  const rows = await tx
     .insert(orders)
-    .values({
-      number: `pending-${randomUUID()}`,
-      channel: input.channel,
-      externalId: input.externalId,
-      customerId: input.customerId,
-      customerName: input.customerName,
-      customerPhone: input.customerPhone,
-      paymentMethod: input.paymentMethod,
-      currency: input.currency,
-      subtotal,
-      shippingFee: input.shippingFee,
-      discount,
-      total: subtotal + input.shippingFee - discount,
-      shippingAddress: input.shippingAddress,
-      note: input.note,
-      ...(input.placedAt ? { createdAt: input.placedAt } : {}),
-    })
+    .values(
+      inputs.map((input, i) => {
+        const subtotal = input.lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0);
+        const discount = Math.min(input.discount, subtotal + input.shippingFee);
+        return {
+          number: provisional[i]!,
+          channel: input.channel,
+          externalId: input.externalId,
+          customerId: input.customerId,
+          customerName: input.customerName,
+          customerPhone: input.customerPhone,
+          paymentMethod: input.paymentMethod,
+          currency: input.currency,
+          subtotal,
+          shippingFee: input.shippingFee,
+          discount,
+          total: subtotal + input.shippingFee - discount,
+          shippingAddress: input.shippingAddress,
+          note: input.note,
+          ...(input.placedAt ? { createdAt: input.placedAt } : {}),
+        };
+      }),
+    )
     .returning();
+  // Matched by their provisional numbers: RETURNING promises no order.
+  const byNumber = new Map(rows.map((o) => [o.number, o]));
+  const placed = provisional.map((n) => byNumber.get(n)!);
   const lines = await tx
     .insert(orderLines)
-    .values(input.lines.map((l) => ({ ...l, orderId: order!.id, lineTotal: l.unitPrice * l.qty })))
+    .values(inputs.flatMap((input, i) => input.lines.map((l) => ({ ...l, orderId: placed[i]!.id, lineTotal: l.unitPrice * l.qty }))))
     .returning();
   const history = await tx
     .insert(orderHistory)
-    .values({
-      orderId: order!.id,
-      fromStatus: null,
-      toStatus: order!.status,
-      actor: input.actor,
-      event: { kind: 'order.placed', params: { channel: input.channel } },
-    })
+    .values(
+      inputs.map((input, i) => ({
+        orderId: placed[i]!.id,
+        fromStatus: null,
+        toStatus: placed[i]!.status,
+        actor: input.actor,
+        event: { kind: 'order.placed' as const, params: { channel: input.channel } },
+      })),
+    )
     .returning();
-  return { order: order!, lines, history };
+  const byOrder = <R extends { orderId: number; id: number }>(list: R[], id: number) => list.filter((r) => r.orderId === id).sort((x, y) => x.id - y.id);
+  return placed.map((order) => ({ order, lines: byOrder(lines, order.id), history: byOrder(history, order.id) }));
 }
 
 /**
@@ -92,16 +115,32 @@ export async function insertOrder(tx: Tx, input: NewOrder): Promise<{ order: Ord
  * rollback (stock short) gives the number back.
  */
 export async function numberOrder(tx: Tx, order: Order): Promise<Order> {
-  return takeInSeries(tx, series.order, FIRST_ORDER_NUMBER, async (taken) => {
-    const [numbered] = await tx
-      .with(taken)
-      .update(orders)
-      .set({ number: orderNumberSql(taken.value) })
-      .from(taken)
-      .where(eq(orders.id, order.id))
-      .returning(getTableColumns(orders));
-    return numbered;
-  });
+  const [numbered] = await numberOrders(tx, [order]);
+  return numbered!;
+}
+
+/** numberOrder for orders placed together: consecutive numbers, in the given order, taken and written in one statement. */
+export async function numberOrders(tx: Tx, list: readonly Order[]): Promise<Order[]> {
+  const ids = list.map((o) => o.id);
+  const position = sql`array_position(array[${sql.join(ids.map((id) => sql`${id}::int`), sql`, `)}], ${orders.id})`;
+  const numbered = await takeInSeries(
+    tx,
+    series.order,
+    FIRST_ORDER_NUMBER,
+    async (taken) => {
+      const rows = await tx
+        .with(taken)
+        .update(orders)
+        .set({ number: orderNumberSql(sql`${taken.value} + ${position} - 1`) })
+        .from(taken)
+        .where(inArray(orders.id, ids))
+        .returning(getTableColumns(orders));
+      return rows.length > 0 ? rows : undefined;
+    },
+    list.length,
+  );
+  const byId = new Map(numbered.map((o) => [o.id, o]));
+  return ids.map((id) => byId.get(id)!);
 }
 
 export async function findOrderByNumber(db: DbOrTx, number: string): Promise<Order | undefined> {
@@ -249,23 +288,53 @@ export async function linesOfOrders(db: DbOrTx, orderIds: number[]): Promise<Map
   return map;
 }
 
+export type IdempotencyClaim = { claimed: true } | { claimed: false; orderId: number | null; requestHash: string };
+
 /**
  * Claims an Idempotency-Key inside the order's transaction. A concurrent request with the same key
  * blocks on the unique index until this one commits, then finds the key taken and returns its order.
  */
-export async function claimIdempotencyKey(
-  tx: Tx,
-  key: string,
-  requestHash: string,
-): Promise<{ claimed: true } | { claimed: false; orderId: number | null; requestHash: string }> {
-  const inserted = await tx.insert(idempotencyKeys).values({ key, requestHash }).onConflictDoNothing().returning();
-  if (inserted.length > 0) return { claimed: true };
-  const [existing] = await tx.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key));
-  return { claimed: false, orderId: existing!.orderId, requestHash: existing!.requestHash };
+export async function claimIdempotencyKey(tx: Tx, key: string, requestHash: string): Promise<IdempotencyClaim> {
+  return (await claimIdempotencyKeys(tx, [{ key, requestHash }])).get(key)!;
+}
+
+/**
+ * claimIdempotencyKey for orders placed together (their keys distinct), by key: one insert, and one
+ * read of the keys that were taken already. Keys are inserted in sorted order, so two groups waiting
+ * on each other's keys cannot deadlock.
+ */
+export async function claimIdempotencyKeys(tx: Tx, claims: readonly { key: string; requestHash: string }[]): Promise<Map<string, IdempotencyClaim>> {
+  const result = new Map<string, IdempotencyClaim>();
+  if (claims.length === 0) return result;
+  const sorted = [...claims].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const inserted = await tx.insert(idempotencyKeys).values(sorted).onConflictDoNothing().returning({ key: idempotencyKeys.key });
+  for (const { key } of inserted) result.set(key, { claimed: true });
+  const taken = claims.filter((c) => !result.has(c.key)).map((c) => c.key);
+  if (taken.length > 0) {
+    for (const existing of await tx.select().from(idempotencyKeys).where(inArray(idempotencyKeys.key, taken))) {
+      result.set(existing.key, { claimed: false, orderId: existing.orderId, requestHash: existing.requestHash });
+    }
+  }
+  return result;
 }
 
 export async function bindIdempotencyKey(tx: Tx, key: string, orderId: number) {
-  await tx.update(idempotencyKeys).set({ orderId }).where(eq(idempotencyKeys.key, key));
+  await bindIdempotencyKeys(tx, [{ key, orderId }]);
+}
+
+/** Ties claimed keys to the orders they made, in one statement. */
+export async function bindIdempotencyKeys(tx: Tx, bindings: readonly { key: string; orderId: number }[]): Promise<void> {
+  if (bindings.length === 0) return;
+  const rows = sql.join(bindings.map((b) => sql`(${b.key}::text, ${b.orderId}::int)`), sql`, `);
+  await tx.execute(sql`
+    update ${idempotencyKeys} k set order_id = v.order_id
+    from (values ${rows}) as v (key, order_id)
+    where k.key = v.key`);
+}
+
+/** Keys claimed in this transaction by requests that then failed: given back, so a retry can try again. */
+export async function releaseIdempotencyKeys(tx: Tx, keys: readonly string[]): Promise<void> {
+  if (keys.length > 0) await tx.delete(idempotencyKeys).where(inArray(idempotencyKeys.key, [...keys]));
 }
 
 /** Orders by id or by number, for matching a file's rows (missing ones are left out). */

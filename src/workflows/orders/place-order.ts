@@ -3,8 +3,8 @@ import { withTransaction } from '#src/db/client.ts';
 import type { Order, OrderChannel, OrderHistoryRow, OrderLine, PaymentMethod, ShippingAddress } from '#src/db/schema/index.ts';
 import { AppError } from '#src/errors.ts';
 import { findSellablesBySku, variantName, type Sellable } from '#src/modules/catalog/index.ts';
-import { availableUnits, refuseShortLines, reserveOrderLines } from '#src/modules/inventory/index.ts';
-import { insertOrder, numberOrder } from '#src/modules/orders/index.ts';
+import { availableUnits, refuseShortLines, reserveOrdersLines } from '#src/modules/inventory/index.ts';
+import { insertOrders, numberOrders } from '#src/modules/orders/index.ts';
 import { parcelLineOf, shippingFeeOf, type ShippingRules } from '#src/modules/shipping/index.ts';
 
 export interface PlaceOrderInput {
@@ -62,41 +62,65 @@ export async function placeOrderInTx(
   input: PlaceOrderInput,
   within?: (tx: Tx, placed: PlacedOrder) => Promise<void>,
 ): Promise<PlacedOrder> {
-  const { resolved } = Array.isArray(input.lines) ? await checkOrderLines(tx, input.lines) : input.lines;
-  const shippingFee =
-    typeof input.shippingFee === 'object'
-      ? await shippingFeeOf(tx, resolved.map((l) => parcelLineOf(l.item, l.qty)), input.shippingFee.rules)
-      : (input.shippingFee ?? 0);
+  const [placed] = await placeOrdersInTx(tx, [input], within && ((tx, [one]) => within(tx, one!)));
+  return placed!;
+}
 
-  // Then change. The stock rows are locked late and the order number (the next of a gap-free counter)
-  // is taken last: placements queue on both until commit, so nothing slow happens after reserving, and a
-  // placement refused for stock never takes a number.
-  const placed = await insertOrder(tx, {
-    channel: input.channel,
-    externalId: input.externalId,
-    customerId: input.customer.id,
-    customerName: input.customer.name,
-    customerPhone: input.customer.phone,
-    paymentMethod: input.paymentMethod,
-    currency: input.currency,
-    shippingFee,
-    discount: input.discount ?? 0,
-    shippingAddress: input.shippingAddress,
-    note: input.note,
-    actor: input.actor,
-    placedAt: input.placedAt,
-    lines: resolved.map((l) => ({
-      variantId: l.item.variantId,
-      sku: l.item.sku,
-      name: variantName(l.item, input.language ?? 'th'),
-      unitPrice: l.unitPrice ?? l.item.price,
-      qty: l.qty,
+/**
+ * placeOrderInTx for orders placed together (a group of API orders): the same steps, each one
+ * statement for all of them. Either every order is placed or none (the first refusal is thrown).
+ * `within` gets them in the inputs' order.
+ */
+export async function placeOrdersInTx(
+  tx: Tx,
+  inputs: readonly PlaceOrderInput[],
+  within?: (tx: Tx, placed: PlacedOrder[]) => Promise<void>,
+): Promise<PlacedOrder[]> {
+  const resolvedLines: CheckedLines['resolved'][] = [];
+  const shippingFees: number[] = [];
+  for (const input of inputs) {
+    const { resolved } = Array.isArray(input.lines) ? await checkOrderLines(tx, input.lines) : input.lines;
+    resolvedLines.push(resolved);
+    shippingFees.push(
+      typeof input.shippingFee === 'object'
+        ? await shippingFeeOf(tx, resolved.map((l) => parcelLineOf(l.item, l.qty)), input.shippingFee.rules)
+        : (input.shippingFee ?? 0),
+    );
+  }
+
+  // Then change. The stock rows are locked late and the order numbers (the next of a gap-free counter)
+  // are taken last: placements queue on both until commit, so nothing slow happens after reserving, and
+  // a placement refused for stock never takes a number.
+  const placed = await insertOrders(
+    tx,
+    inputs.map((input, i) => ({
+      channel: input.channel,
+      externalId: input.externalId,
+      customerId: input.customer.id,
+      customerName: input.customer.name,
+      customerPhone: input.customer.phone,
+      paymentMethod: input.paymentMethod,
+      currency: input.currency,
+      shippingFee: shippingFees[i]!,
+      discount: input.discount ?? 0,
+      shippingAddress: input.shippingAddress,
+      note: input.note,
+      actor: input.actor,
+      placedAt: input.placedAt,
+      lines: resolvedLines[i]!.map((l) => ({
+        variantId: l.item.variantId,
+        sku: l.item.sku,
+        name: variantName(l.item, input.language ?? 'th'),
+        unitPrice: l.unitPrice ?? l.item.price,
+        qty: l.qty,
+      })),
     })),
-  });
+  );
   if (within) await within(tx, placed);
 
-  await reserveOrderLines(tx, placed.order.id, placed.lines, input.actor);
-  return { ...placed, order: await numberOrder(tx, placed.order) };
+  await reserveOrdersLines(tx, placed.map((p, i) => ({ orderId: p.order.id, lines: p.lines, actor: inputs[i]!.actor })));
+  const numbered = await numberOrders(tx, placed.map((p) => p.order));
+  return placed.map((p, i) => ({ ...p, order: numbered[i]! }));
 }
 
 /**
@@ -105,15 +129,38 @@ export async function placeOrderInTx(
  * still decides). A caller may check first, before its own writes, and hand the result to placement.
  */
 export async function checkOrderLines(db: DbOrTx, lines: LineInput[]): Promise<CheckedLines> {
-  const merged = mergeLines(lines);
-  if (merged.length === 0) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
+  const [checked] = await checkOrdersLines(db, [lines]);
+  if (checked instanceof Error) throw checked;
+  return checked!;
+}
 
+/**
+ * checkOrderLines for orders checked together, in one read: each order's lines, or the error that
+ * refuses them. What the orders before one take counts against it, as if they had been placed first.
+ */
+export async function checkOrdersLines(db: DbOrTx, orders: readonly LineInput[][]): Promise<(CheckedLines | AppError)[]> {
+  const merged = orders.map(mergeLines);
   // One read: the catalog and what is available of each variant.
   const sellables = await findSellablesBySku(
     db,
-    merged.map((l) => l.sku),
+    merged.flatMap((lines) => lines.map((l) => l.sku)),
     { available: availableUnits() },
   );
+  const taken = new Map<number, number>();
+  return merged.map((lines) => {
+    try {
+      const checked = resolveLines(lines, sellables, taken);
+      for (const l of checked.resolved) taken.set(l.item.variantId, (taken.get(l.item.variantId) ?? 0) + l.qty);
+      return checked;
+    } catch (err) {
+      if (err instanceof AppError) return err;
+      throw err;
+    }
+  });
+}
+
+function resolveLines(merged: LineInput[], sellables: ReadonlyMap<string, Sellable & { available: number }>, taken: ReadonlyMap<number, number>): CheckedLines {
+  if (merged.length === 0) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
   const unknown = merged.filter((l) => !sellables.has(l.sku.toLowerCase())).map((l) => l.sku);
   if (unknown.length > 0) {
     throw new AppError('UNKNOWN_SKU', `Unknown SKU: ${unknown.join(', ')}`, { skus: unknown });
@@ -125,7 +172,7 @@ export async function checkOrderLines(db: DbOrTx, lines: LineInput[]): Promise<C
   }
   refuseShortLines(
     resolved.map((l) => ({ variantId: l.item.variantId, sku: l.item.sku, qty: l.qty })),
-    new Map(resolved.map((l) => [l.item.variantId, l.item.available])),
+    new Map(resolved.map((l) => [l.item.variantId, l.item.available - (taken.get(l.item.variantId) ?? 0)])),
   );
   return { resolved };
 }
