@@ -24,7 +24,9 @@ export function createGrouper<I, O>(opts: {
   const busy = new Set<string>();
 
   const start = (): void => {
-    while (running < opts.concurrency && queue.length > 0) {
+    // A second group starts beside a running one only once half a group is waiting: a few calls more
+    // wait for the running group and join the next, rather than each costing a group of its own.
+    while (queue.length > 0 && (running === 0 || (running < opts.concurrency && queue.length >= opts.maxSize / 2))) {
       const group: Call[] = [];
       const later: Call[] = [];
       const held: string[] = [];

@@ -12,6 +12,7 @@ import {
 } from '../../db/schema/index.ts';
 import { normalizeThaiPhone } from '../../lib/phone.ts';
 import { likePattern } from '../../lib/like-pattern.ts';
+import { insertRows, jsonRows } from '../../db/json-rows.ts';
 
 export async function findCustomer(db: DbOrTx, id: number): Promise<Customer | undefined> {
   const [c] = await db.select().from(customers).where(eq(customers.id, id));
@@ -58,7 +59,7 @@ export async function findOrCreateCustomersByPhone(
     if (!byPhone.has(phone) && !missing.has(phone)) missing.set(phone, { name: input.name, phone, language: input.language });
   });
   if (missing.size > 0) {
-    for (const created of await tx.insert(customers).values([...missing.values()]).returning()) byPhone.set(created.phone!, created);
+    for (const created of await insertRows(tx, customers, [...missing.values()])) byPhone.set(created.phone!, created);
   }
   return phones.map((phone) => byPhone.get(phone)!);
 }
@@ -157,14 +158,11 @@ export async function saveAddresses(
     return !seen.has(key) && seen.add(key);
   });
   if (distinct.length === 0) return;
-  const rows = sql.join(
-    distinct.map((a) => sql`(${a.customerId}::int, ${a.name}::text, ${a.phone}::text, ${a.address}::text, ${a.postcode ?? null}::text)`),
-    sql`, `,
-  );
+  const rows = distinct.map((a) => ({ customer_id: a.customerId, name: a.name, phone: a.phone, address: a.address, postcode: a.postcode ?? null }));
   await db.execute(sql`
     insert into ${customerAddresses} (customer_id, name, phone, address, postcode)
     select v.customer_id, v.name, v.phone, v.address, v.postcode
-    from (values ${rows}) as v (customer_id, name, phone, address, postcode)
+    from ${jsonRows('v', { customer_id: 'int', name: 'text', phone: 'text', address: 'text', postcode: 'text' }, rows)}
     where not exists (
       select 1 from ${customerAddresses} a
       where a.customer_id = v.customer_id and a.name = v.name and a.phone = v.phone and a.address = v.address

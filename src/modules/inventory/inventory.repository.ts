@@ -11,6 +11,7 @@ import {
 } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
 import type { AvailableStock } from './allocation.ts';
+import { jsonRows } from '../../db/json-rows.ts';
 
 export interface StockChange {
   warehouseId: number;
@@ -31,7 +32,7 @@ export interface StockChange {
  */
 export async function changeStock(tx: Tx, change: StockChange): Promise<{ onHand: number; reserved: number }> {
   const [changed] = await applyStockChanges(tx, [change]);
-  if (changed) return changed;
+  if (changed) return { onHand: changed.onHand, reserved: changed.reserved };
 
   // No row changed: a new stock level (a first receipt), or a change that would oversell.
   const [existing] = await tx
@@ -50,7 +51,8 @@ export async function changeStock(tx: Tx, change: StockChange): Promise<{ onHand
   }
   // A first receipt: the stock level starts empty, and the same change (and ledger row) applies to it.
   await tx.insert(stockLevels).values({ warehouseId: change.warehouseId, variantId: change.variantId, onHand: 0, reserved: 0 }).onConflictDoNothing();
-  return (await applyStockChanges(tx, [change]))[0]!;
+  const [received] = await applyStockChanges(tx, [change]);
+  return { onHand: received!.onHand, reserved: received!.reserved };
 }
 
 /**
@@ -71,15 +73,32 @@ export async function changeStocks(tx: Tx, changes: readonly StockChange[]): Pro
  * it running in the order given. A level that did not move (missing, or the result invalid) has no rows.
  */
 async function applyStockChanges(tx: Tx, changes: readonly StockChange[]) {
-  const values = sql.join(
-    changes.map(
-      (c, i) => sql`(${i}::int, ${c.warehouseId}::int, ${c.variantId}::int, ${c.reason}::stock_reason, ${c.onHandDelta ?? 0}::int,
-        ${c.reservedDelta ?? 0}::int, ${c.refType ?? null}::text, ${c.refId ?? null}::text, ${c.actor}::text, ${c.note ?? null}::text)`,
-    ),
-    sql`, `,
-  );
+  const changed = changes.map((c, i) => ({
+    ord: i,
+    warehouse_id: c.warehouseId,
+    variant_id: c.variantId,
+    reason: c.reason,
+    d_on: c.onHandDelta ?? 0,
+    d_res: c.reservedDelta ?? 0,
+    ref_type: c.refType ?? null,
+    ref_id: c.refId ?? null,
+    actor: c.actor,
+    note: c.note ?? null,
+  }));
+  const columns = {
+    ord: 'int',
+    warehouse_id: 'int',
+    variant_id: 'int',
+    reason: 'stock_reason',
+    d_on: 'int',
+    d_res: 'int',
+    ref_type: 'text',
+    ref_id: 'text',
+    actor: 'text',
+    note: 'text',
+  };
   const { rows } = await tx.execute<{ warehouseId: number; variantId: number; onHand: number; reserved: number }>(sql`
-    with changes (ord, warehouse_id, variant_id, reason, d_on, d_res, ref_type, ref_id, actor, note) as (values ${values}),
+    with changes as (select * from ${jsonRows('c', columns, changed)}),
     totals as (
       select warehouse_id, variant_id, sum(d_on)::int as d_on, sum(d_res)::int as d_res from changes group by warehouse_id, variant_id
     ),

@@ -5,6 +5,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import { stockReservations, type OrderLine } from '../../db/schema/index.ts';
 import { AppError } from '../../errors.ts';
+import { insertRows } from '../../db/json-rows.ts';
 import { allocate, type Allocation } from './allocation.ts';
 import { changeStock, changeStocks, lockAvailableStock } from './inventory.repository.ts';
 
@@ -27,7 +28,9 @@ async function reserveForOrders(
       actor: a.actor,
     })),
   );
-  await tx.insert(stockReservations).values(
+  await insertRows(
+    tx,
+    stockReservations,
     rows.map((a) => ({ orderId: a.orderId, orderLineId: a.orderLineId, warehouseId: a.warehouseId, variantId: a.variantId, qty: a.qty })),
   );
 }

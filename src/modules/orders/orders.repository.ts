@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, getTableColumns, ilike, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
@@ -21,6 +21,7 @@ import { FIRST_ORDER_NUMBER, orderNumberSql, parseOrderNumber } from './order-nu
 import { isMergeable, unpaidStatuses } from './policy.ts';
 import { assertTransition } from './transitions.ts';
 import { series, takeInSeries } from '../../db/series.ts';
+import { insertRows, jsonRows } from '../../db/json-rows.ts';
 import { likePattern } from '../../lib/like-pattern.ts';
 
 export interface NewOrder {
@@ -59,52 +60,53 @@ export async function insertOrder(tx: Tx, input: NewOrder): Promise<InsertedOrde
 /** insertOrder for orders placed together: one statement per table for all of them, returned in the inputs' order. */
 export async function insertOrders(tx: Tx, inputs: readonly NewOrder[]): Promise<InsertedOrder[]> {
   if (inputs.some((i) => i.lines.length === 0)) throw new AppError('EMPTY_ORDER', 'An order needs at least one line');
-  const provisional = inputs.map(() => `pending-${randomUUID()}`);
-  const rows = await tx
-    .insert(orders)
-    .values(
-      inputs.map((input, i) => {
-        const subtotal = input.lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0);
-        const discount = Math.min(input.discount, subtotal + input.shippingFee);
-        return {
-          number: provisional[i]!,
-          channel: input.channel,
-          externalId: input.externalId,
-          customerId: input.customerId,
-          customerName: input.customerName,
-          customerPhone: input.customerPhone,
-          paymentMethod: input.paymentMethod,
-          currency: input.currency,
-          subtotal,
-          shippingFee: input.shippingFee,
-          discount,
-          total: subtotal + input.shippingFee - discount,
-          shippingAddress: input.shippingAddress,
-          note: input.note,
-          ...(input.placedAt ? { createdAt: input.placedAt } : {}),
-        };
-      }),
-    )
-    .returning();
+  // Unique while pending (the number column is unique) and short: the number's trigram index takes
+  // every provisional number too, and a UUID is forty trigrams.
+  const provisional = inputs.map(() => `~${randomBytes(9).toString('base64url')}`);
+  const rows = await insertRows(
+    tx,
+    orders,
+    inputs.map((input, i) => {
+      const subtotal = input.lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0);
+      const discount = Math.min(input.discount, subtotal + input.shippingFee);
+      return {
+        number: provisional[i]!,
+        channel: input.channel,
+        externalId: input.externalId,
+        customerId: input.customerId,
+        customerName: input.customerName,
+        customerPhone: input.customerPhone,
+        paymentMethod: input.paymentMethod,
+        currency: input.currency,
+        subtotal,
+        shippingFee: input.shippingFee,
+        discount,
+        total: subtotal + input.shippingFee - discount,
+        shippingAddress: input.shippingAddress,
+        note: input.note,
+        ...(input.placedAt ? { createdAt: input.placedAt } : {}),
+      };
+    }),
+  );
   // Matched by their provisional numbers: RETURNING promises no order.
   const byNumber = new Map(rows.map((o) => [o.number, o]));
   const placed = provisional.map((n) => byNumber.get(n)!);
-  const lines = await tx
-    .insert(orderLines)
-    .values(inputs.flatMap((input, i) => input.lines.map((l) => ({ ...l, orderId: placed[i]!.id, lineTotal: l.unitPrice * l.qty }))))
-    .returning();
-  const history = await tx
-    .insert(orderHistory)
-    .values(
-      inputs.map((input, i) => ({
-        orderId: placed[i]!.id,
-        fromStatus: null,
-        toStatus: placed[i]!.status,
-        actor: input.actor,
-        event: { kind: 'order.placed' as const, params: { channel: input.channel } },
-      })),
-    )
-    .returning();
+  const lines = await insertRows(
+    tx,
+    orderLines,
+    inputs.flatMap((input, i) => input.lines.map((l) => ({ ...l, orderId: placed[i]!.id, lineTotal: l.unitPrice * l.qty }))),
+  );
+  const history = await insertRows(
+    tx,
+    orderHistory,
+    inputs.map((input, i) => ({
+      orderId: placed[i]!.id,
+      fromStatus: null,
+      toStatus: placed[i]!.status,
+      actor: input.actor,
+      event: { kind: 'order.placed' as const, params: { channel: input.channel } },
+    })),
+  );
   const byOrder = <R extends { orderId: number; id: number }>(list: R[], id: number) => list.filter((r) => r.orderId === id).sort((x, y) => x.id - y.id);
   return placed.map((order) => ({ order, lines: byOrder(lines, order.id), history: byOrder(history, order.id) }));
 }
@@ -122,7 +124,9 @@ export async function numberOrder(tx: Tx, order: Order): Promise<Order> {
 /** numberOrder for orders placed together: consecutive numbers, in the given order, taken and written in one statement. */
 export async function numberOrders(tx: Tx, list: readonly Order[]): Promise<Order[]> {
   const ids = list.map((o) => o.id);
-  const position = sql`array_position(array[${sql.join(ids.map((id) => sql`${id}::int`), sql`, `)}], ${orders.id})`;
+  // The ids as one parameter (a group's fifty would be fifty).
+  const idArray = sql`string_to_array(${ids.join(',')}, ',')::int[]`;
+  const position = sql`array_position(${idArray}, ${orders.id})`;
   const numbered = await takeInSeries(
     tx,
     series.order,
@@ -133,7 +137,7 @@ export async function numberOrders(tx: Tx, list: readonly Order[]): Promise<Orde
         .update(orders)
         .set({ number: orderNumberSql(sql`${taken.value} + ${position} - 1`) })
         .from(taken)
-        .where(inArray(orders.id, ids))
+        .where(sql`${orders.id} = any(${idArray})`)
         .returning(getTableColumns(orders));
       return rows.length > 0 ? rows : undefined;
     },
@@ -307,7 +311,7 @@ export async function claimIdempotencyKeys(tx: Tx, claims: readonly { key: strin
   const result = new Map<string, IdempotencyClaim>();
   if (claims.length === 0) return result;
   const sorted = [...claims].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const inserted = await tx.insert(idempotencyKeys).values(sorted).onConflictDoNothing().returning({ key: idempotencyKeys.key });
+  const inserted = await insertRows(tx, idempotencyKeys, sorted, { onConflictDoNothing: true });
   for (const { key } of inserted) result.set(key, { claimed: true });
   const taken = claims.filter((c) => !result.has(c.key)).map((c) => c.key);
   if (taken.length > 0) {
@@ -325,10 +329,9 @@ export async function bindIdempotencyKey(tx: Tx, key: string, orderId: number) {
 /** Ties claimed keys to the orders they made, in one statement. */
 export async function bindIdempotencyKeys(tx: Tx, bindings: readonly { key: string; orderId: number }[]): Promise<void> {
   if (bindings.length === 0) return;
-  const rows = sql.join(bindings.map((b) => sql`(${b.key}::text, ${b.orderId}::int)`), sql`, `);
   await tx.execute(sql`
     update ${idempotencyKeys} k set order_id = v.order_id
-    from (values ${rows}) as v (key, order_id)
+    from ${jsonRows('v', { key: 'text', order_id: 'int' }, bindings.map((b) => ({ key: b.key, order_id: b.orderId })))}
     where k.key = v.key`);
 }
 

@@ -27,20 +27,21 @@ export interface ImportOrderOptions {
 
 export type ImportedOrder = { order: Order; created: false } | (PlacedOrder & { created: true });
 
-interface Request {
+export interface ImportRequest {
   input: CreateOrderInput;
   opts: ImportOrderOptions;
   requestHash: string;
 }
 
 /**
- * API orders are placed in groups (one per database). Placements of the same products queue on their
- * stock rows and the order counter until commit, so one at a time they are as slow as a round trip
- * of ~15 statements and a commit each. A group does the same steps once for all its orders: one read
- * to check the lines, one transaction of about fifteen statements, one commit. Two groups run at once
- * (one gathers while the other commits); a lone order is a group of one and waits for nothing.
+ * API orders are placed in groups, per database. Placements of the same products queue on their stock
+ * rows and the order counter until commit, so one at a time each costs a round trip of ~15 statements
+ * and a commit. A group does the same steps once for all its orders: one read to check the lines, one
+ * transaction of about fifteen statements, one commit. Two groups run at once (one gathers and checks
+ * while the other places); a lone order is a group of one and waits for nothing. `holding` is what the
+ * running groups' orders are taking, by variant: a group's check counts it as gone.
  */
-const groups = new WeakMap<Db, Grouper<Request, ImportedOrder>>();
+const lanes = new WeakMap<Db, { grouper: Grouper<ImportRequest, ImportedOrder>; holding: Map<number, number> }>();
 const GROUP_SIZE = 50;
 
 /**
@@ -49,9 +50,10 @@ const GROUP_SIZE = 50;
  * a retried request returns the order the first one created, even when both arrive at once.
  */
 export async function importOrder(db: Db, input: CreateOrderInput, opts: ImportOrderOptions): Promise<ImportedOrder> {
-  let grouper = groups.get(db);
-  if (!grouper) {
-    grouper = createGrouper({
+  let lane = lanes.get(db);
+  if (!lane) {
+    const holding = new Map<number, number>();
+    const grouper = createGrouper({
       maxSize: GROUP_SIZE,
       concurrency: 2,
       // The same key or external id is never in two groups at once: the later one sees what the first did.
@@ -59,23 +61,36 @@ export async function importOrder(db: Db, input: CreateOrderInput, opts: ImportO
         ...(opts.idempotencyKey ? [`key\n${opts.idempotencyKey}`] : []),
         ...(input.externalId ? [`external\n${input.channel}\n${input.externalId}`] : []),
       ],
-      run: (requests) => placeGroup(db, requests),
+      run: (requests: ImportRequest[]) => placeGroup(db, requests, holding),
     });
-    groups.set(db, grouper);
+    lane = { grouper, holding };
+    lanes.set(db, lane);
   }
-  return grouper.submit({ input, opts, requestHash: createHash('sha256').update(JSON.stringify(input)).digest('hex') });
+  return lane.grouper.submit(importRequest(input, opts));
+}
+
+/** A request as a group holds it: with the hash that tells a retry from another request under the same key. */
+export function importRequest(input: CreateOrderInput, opts: ImportOrderOptions): ImportRequest {
+  return { input, opts, requestHash: createHash('sha256').update(JSON.stringify(input)).digest('hex') };
 }
 
 /**
  * A group's lines are checked in one read before a transaction opens: under a burst of buyers for the
- * last units each refused one costs no transaction, and each order's check counts what the orders
- * before it in the group take. It runs in the group's turn, after the groups before it, so it sees the
- * units they took. With an Idempotency-Key or an external id a refusal waits for their checks, so a
- * replay still gets its order and a duplicate its error. If the group's transaction fails as a whole
- * (a race for the last units, a duplicate external id from elsewhere), each order is placed alone.
+ * last units each refused one costs no transaction. Each order's check counts as gone what the orders
+ * before it in the group take and what the other running group is taking (`holding`, which this group
+ * joins until its last statement: just before its commit, so a check never counts units twice, at worst
+ * once too few, and then the locked allocation decides). With an Idempotency-Key or an external id a
+ * refusal waits for their checks, so a replay still gets its order and a duplicate its error. If the
+ * group's transaction fails as a whole (a race for the last units, a duplicate external id from
+ * elsewhere), each order is placed alone. importOrder's groups call it; tests call it to hold a group
+ * at a chosen point.
  */
-async function placeGroup(db: Db, requests: Request[]): Promise<PromiseSettledResult<ImportedOrder>[]> {
-  const checks = await checkOrdersLines(db, requests.map((r) => r.input.lines));
+export async function placeGroup(
+  db: Db,
+  requests: ImportRequest[],
+  holding = new Map<number, number>(),
+): Promise<PromiseSettledResult<ImportedOrder>[]> {
+  const checks = await checkOrdersLines(db, requests.map((r) => r.input.lines), holding);
   const outcomes: PromiseSettledResult<ImportedOrder>[] = [];
   const entries: Entry[] = [];
   requests.forEach((request, i) => {
@@ -83,27 +98,54 @@ async function placeGroup(db: Db, requests: Request[]): Promise<PromiseSettledRe
     if (checked instanceof AppError && !(request.opts.idempotencyKey || request.input.externalId)) outcomes[i] = refused(checked);
     else entries.push({ request, checked, index: i });
   });
+
+  const taking = new Map<number, number>();
+  for (const { checked } of entries) if (!(checked instanceof AppError)) for (const l of checked.resolved) addTo(taking, l.item.variantId, l.qty);
+  for (const [variantId, qty] of taking) addTo(holding, variantId, qty);
+  let held = true;
+  const letGo = () => {
+    if (held) for (const [variantId, qty] of taking) addTo(holding, variantId, -qty);
+    held = false;
+  };
+  const place = (list: Entry[]) =>
+    withTransaction(db, async (tx) => {
+      try {
+        return await placeInTx(tx, list);
+      } finally {
+        letGo();
+      }
+    });
   const settleAlone = async (entry: Entry) => {
     try {
-      outcomes[entry.index] = (await withTransaction(db, (tx) => placeInTx(tx, [entry])))[0]!;
+      outcomes[entry.index] = (await place([entry]))[0]!;
     } catch (err) {
       outcomes[entry.index] = refused(await explained(db, entry.request.input, err));
     }
   };
-  if (entries.length === 1) await settleAlone(entries[0]!);
-  else if (entries.length > 1) {
-    try {
-      const settled = await withTransaction(db, (tx) => placeInTx(tx, entries));
-      entries.forEach((entry, i) => (outcomes[entry.index] = settled[i]!));
-    } catch {
-      for (const entry of entries) await settleAlone(entry);
+  try {
+    if (entries.length === 1) await settleAlone(entries[0]!);
+    else if (entries.length > 1) {
+      try {
+        const settled = await place(entries);
+        entries.forEach((entry, i) => (outcomes[entry.index] = settled[i]!));
+      } catch {
+        for (const entry of entries) await settleAlone(entry);
+      }
     }
+  } finally {
+    letGo();
   }
   return outcomes;
 }
 
+function addTo(map: Map<number, number>, key: number, qty: number) {
+  const total = (map.get(key) ?? 0) + qty;
+  if (total === 0) map.delete(key);
+  else map.set(key, total);
+}
+
 interface Entry {
-  request: Request;
+  request: ImportRequest;
   checked: CheckedLines | AppError;
   index: number;
 }

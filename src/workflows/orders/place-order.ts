@@ -136,9 +136,11 @@ export async function checkOrderLines(db: DbOrTx, lines: LineInput[]): Promise<C
 
 /**
  * checkOrderLines for orders checked together, in one read: each order's lines, or the error that
- * refuses them. What the orders before one take counts against it, as if they had been placed first.
+ * refuses them. What the orders before one take counts against it, as if they had been placed first,
+ * and so does `held` (units by variant that placements still in progress are taking), as it is when the
+ * read returns.
  */
-export async function checkOrdersLines(db: DbOrTx, orders: readonly LineInput[][]): Promise<(CheckedLines | AppError)[]> {
+export async function checkOrdersLines(db: DbOrTx, orders: readonly LineInput[][], held?: ReadonlyMap<number, number>): Promise<(CheckedLines | AppError)[]> {
   const merged = orders.map(mergeLines);
   // One read: the catalog and what is available of each variant.
   const sellables = await findSellablesBySku(
@@ -146,7 +148,7 @@ export async function checkOrdersLines(db: DbOrTx, orders: readonly LineInput[][
     merged.flatMap((lines) => lines.map((l) => l.sku)),
     { available: availableUnits() },
   );
-  const taken = new Map<number, number>();
+  const taken = new Map(held);
   return merged.map((lines) => {
     try {
       const checked = resolveLines(lines, sellables, taken);

@@ -1,0 +1,81 @@
+import { getTableColumns, is, SQL, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { DbOrTx } from './client.ts';
+
+/**
+ * Many rows as one statement parameter: the rows travel as a JSON array and `jsonb_to_recordset`
+ * spreads them into typed columns. A group of 50 orders is over a thousand values; as one parameter
+ * neither drizzle (which builds and checks a placeholder per value) nor the server (which parses and
+ * binds each) pays per value. `columns` names each field and its SQL type, in the rows' own names.
+ */
+export function jsonRows(alias: string, columns: Record<string, string>, rows: readonly Record<string, unknown>[]): SQL {
+  const definitions = Object.entries(columns).map(([name, type]) => `${quoteIdentifier(name)} ${type}`);
+  return sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as ${sql.raw(`${quoteIdentifier(alias)}(${definitions.join(', ')})`)}`;
+}
+
+/**
+ * Inserts rows in one statement with one parameter (jsonRows) and returns them as drizzle's own insert
+ * would, in no promised order. Only columns some row gives are written; a row that leaves one out gets
+ * the column's default, as in a multi-row insert.
+ */
+export async function insertRows<T extends PgTable>(
+  db: DbOrTx,
+  table: T,
+  rows: readonly T['$inferInsert'][],
+  opts: { onConflictDoNothing?: boolean } = {},
+): Promise<T['$inferSelect'][]> {
+  if (rows.length === 0) return [];
+  const columns = Object.entries(getTableColumns(table)) as [string, PgColumn][];
+  // What drizzle's insert would send: the row's value, else the column's JavaScript default.
+  const filled = rows.map((row) =>
+    Object.fromEntries(
+      columns.map(([key, column]) => {
+        let value = (row as Record<string, unknown>)[key];
+        if (value === undefined && column.defaultFn) value = column.defaultFn();
+        else if (value === undefined && column.default === undefined && column.onUpdateFn) value = column.onUpdateFn();
+        if (is(value, SQL)) throw new Error(`insertRows: ${column.name} has an SQL default made in JavaScript`);
+        return [key, value];
+      }),
+    ),
+  );
+  const given = columns.filter(([key]) => filled.some((r) => r[key] !== undefined));
+  const payload = filled.map((row) =>
+    Object.fromEntries(
+      given.map(([key, column]) => {
+        const value = row[key];
+        // jsonb travels inside the JSON as itself; anything else as the driver would send it.
+        return [column.name, value === undefined || value === null ? null : isJson(column) ? value : column.mapToDriverValue(value)];
+      }),
+    ),
+  );
+  const names = sql.raw(given.map(([, c]) => quoteIdentifier(c.name)).join(', '));
+  const values = sql.join(
+    given.map(([key, column]) => {
+      const field = sql.raw(`r.${quoteIdentifier(column.name)}`);
+      const missing = filled.some((r) => r[key] === undefined);
+      return missing && column.hasDefault ? sql`coalesce(${field}, ${defaultOf(column)})` : field;
+    }),
+    sql`, `,
+  );
+  const types = Object.fromEntries(given.map(([, c]) => [c.name, c.getSQLType()]));
+  const returning = sql.raw(columns.map(([, c]) => quoteIdentifier(c.name)).join(', '));
+  const conflict = opts.onConflictDoNothing ? sql` on conflict do nothing` : sql``;
+  const { rows: inserted } = await db.execute<Record<string, unknown>>(
+    sql`insert into ${table} (${names}) select ${values} from ${jsonRows('r', types, payload)}${conflict} returning ${returning}`,
+  );
+  return inserted.map(
+    (row) => Object.fromEntries(columns.map(([key, c]) => [key, row[c.name] === null ? null : c.mapFromDriverValue(row[c.name])])) as T['$inferSelect'],
+  );
+}
+
+const isJson = (column: PgColumn) => column.columnType === 'PgJsonb' || column.columnType === 'PgJson';
+
+function defaultOf(column: PgColumn): SQL {
+  const value: unknown = column.default ?? column.defaultFn?.();
+  if (is(value, SQL)) return value;
+  return sql`${isJson(column) ? JSON.stringify(value) : column.mapToDriverValue(value)}::${sql.raw(column.getSQLType())}`;
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
