@@ -16,6 +16,7 @@ import { createPhotoIntake } from './photo-intake.ts';
 import type { Config } from '#src/config.ts';
 import type { Database } from '#src/db/client.ts';
 import { urgently } from '#src/db/priority.ts';
+import { createGrouper } from '#src/lib/grouper.ts';
 import { createOutboxDispatcher } from '#src/jobs/outbox-dispatcher.ts';
 import type { Logger } from '#src/logger.ts';
 import { recordInbound, type InboundRecord } from '#src/modules/conversations/index.ts';
@@ -123,11 +124,34 @@ export async function createChatRuntime({ config, database, logger, secret, engi
    * (photos are fetched and read then, before each event's transaction). Resolves to how many were new.
    */
   async function receive(records: InboundRecord[], opts: { process?: boolean } = {}): Promise<number> {
-    // The channel waits for this answer: its one statement goes ahead of background work.
-    const stored = await urgently(() => recordInbound(db, records));
+    const stored = await receipts.submit(records);
     if (stored > 0 && opts.process !== false) processor.kick();
     return stored;
   }
+
+  /**
+   * Webhooks that arrive together are stored together: one statement and one commit (one flush of the
+   * write-ahead log) for all of them, each answered once its events are durable. The channel waits for
+   * this answer, so the statement goes ahead of background work. A lone webhook waits for nothing.
+   */
+  const receipts = createGrouper<InboundRecord[], number>({
+    maxSize: 64,
+    concurrency: 2,
+    run: async (calls) => {
+      const store = async (group: InboundRecord[][]) => {
+        const fresh = new Set((await urgently(() => recordInbound(db, group.flat()))).map((r) => `${r.channel}\n${r.eventId}`));
+        // A record counts as new for the first call that brought it.
+        return group.map((records) => records.filter((r) => fresh.delete(`${r.channel}\n${r.eventId}`)).length);
+      };
+      try {
+        return (await store(calls)).map((value) => ({ status: 'fulfilled' as const, value }));
+      } catch (err) {
+        if (calls.length === 1) throw err;
+        // One webhook's records that cannot be stored fail that webhook alone.
+        return Promise.allSettled(calls.map(async (records) => (await store([records]))[0]!));
+      }
+    },
+  });
 
   let polling = false;
   return {

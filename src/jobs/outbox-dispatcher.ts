@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import type { OutboxRow } from '../db/schema/index.ts';
 import type { Logger } from '../logger.ts';
+import { createGrouper } from '../lib/grouper.ts';
 import { lastChatInbound } from '../modules/customers/index.ts';
 import { noticeOf, purposeOf, type RenderNotice } from '../modules/notify/index.ts';
 import { SendError, type ChannelSender, type DeliveryPurpose, type SkipReason } from '../ports/channel.ts';
@@ -66,27 +67,20 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
 
   /**
    * Records the outcome of this claim only (attempts = the claim's count: a slow sender whose lease ran
-   * out does not overwrite the newer attempt's outcome). Deliveries that finish in the same moment
-   * are recorded by one statement; each caller still waits for its own row to be written. A delivered
-   * message whose "sent" could not be written would be sent again, so that write is retried while
-   * the database comes back.
+   * out does not overwrite the newer attempt's outcome). Deliveries that finish while a record is being
+   * written are recorded together by the next statement (one commit for all); each caller still waits
+   * for its own row to be written. A delivered message whose "sent" could not be written would be sent
+   * again, so that write is retried while the database comes back.
    */
-  let unrecorded: { row: OutboxRow; done: (err?: unknown) => void }[] = [];
-  function markSent(row: OutboxRow): Promise<void> {
-    return new Promise((resolve, reject) => {
-      unrecorded.push({ row, done: (err) => (err ? reject(err) : resolve()) });
-      if (unrecorded.length === 1) {
-        setImmediate(() => {
-          const group = unrecorded;
-          unrecorded = [];
-          recordSent(group.map((g) => g.row)).then(
-            () => group.forEach((g) => g.done()),
-            (err: unknown) => group.forEach((g) => g.done(err)),
-          );
-        });
-      }
-    });
-  }
+  const sentRecords = createGrouper<OutboxRow, void>({
+    maxSize: 200,
+    concurrency: 2,
+    run: async (rows) => {
+      await recordSent(rows);
+      return rows.map(() => ({ status: 'fulfilled' as const, value: undefined }));
+    },
+  });
+  const markSent = (row: OutboxRow) => sentRecords.submit(row);
 
   async function recordSent(rows: OutboxRow[]) {
     if (rows.length === 0) return;

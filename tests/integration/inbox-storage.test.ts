@@ -89,4 +89,38 @@ describe('the inbox transcript', () => {
     expect(after.unread).toBe(2);
     expect((await transcript(c.id)).at(-1)).toMatchObject({ direction: 'in', text: 'เมนู' });
   });
+
+  it('stores webhooks that arrive together in one commit, each event once, and a record that cannot be stored fails only its own webhook', async () => {
+    const people = Array.from({ length: 12 }, (_, i) => lineUserId(`inbox-burst-${i}`));
+    const events = people.map((userId, i) => lineTextEvent({ userId, text: `สวัสดีค่ะ ขอดูสบู่หน่อย (${i + 1})` }));
+    // Each event and its redelivery at once, as LINE does after a timeout.
+    const answers = await Promise.all(events.flatMap((e) => [sendLine(t.app, line.channelSecret, [e]), sendLine(t.app, line.channelSecret, [asLineRedelivery(e)])]));
+    expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 200));
+    const { rows } = await t.database.db.execute<{ user_key: string; received_at: string }>(sql`
+      select user_key, received_at::text from chat_inbox where user_key = any(${`{${people.map((p) => `line:${p}`).join(',')}}`}::text[])`);
+    expect(rows.map((r) => r.user_key).sort()).toEqual(people.map((p) => `line:${p}`).sort());
+    // Stored in fewer commits than webhooks: rows of one insert share its transaction's time.
+    expect(new Set(rows.map((r) => r.received_at)).size).toBeLessThan(12);
+    await settle(t.app);
+    for (const userId of people) {
+      const c = (await conversationOf(userId))!;
+      expect((await transcript(c.id)).filter((r) => r.direction === 'in')).toHaveLength(1);
+    }
+
+    // A record the database refuses (jsonb cannot hold U+0000) stored beside good ones: only its webhook fails.
+    const record = (userId: string, text: string) => ({ channel: 'line', eventId: `burst-${userId}`, userKey: `line:${userId}`, payload: lineTextEvent({ userId, text }) as unknown as Record<string, unknown> });
+    const [a, b, c] = [lineUserId('inbox-burst-a'), lineUserId('inbox-burst-b'), lineUserId('inbox-burst-c')];
+    const first = t.app.chat.receive([record(a, 'ขอบคุณค่ะ')]);
+    const gathered = Promise.allSettled([
+      t.app.chat.receive([record(b, 'พัง\u0000ข้อความ')]),
+      t.app.chat.receive([record(c, 'รับสบู่ 1 ก้อนค่ะ')]),
+    ]);
+    expect(await first).toBe(1);
+    const [bad, good] = await gathered;
+    expect(bad.status).toBe('rejected');
+    expect(good).toEqual({ status: 'fulfilled', value: 1 });
+    const { rows: stored } = await t.database.db.execute<{ event_id: string }>(sql`select event_id from chat_inbox where event_id like 'burst-%' order by event_id`);
+    expect(stored.map((r) => r.event_id).sort()).toEqual([`burst-${a}`, `burst-${c}`].sort());
+    await settle(t.app);
+  });
 });

@@ -21,15 +21,14 @@ export interface InboundRecord {
   payload: Record<string, unknown>;
 }
 
-/** Stores events once each; returns how many were new (a redelivery adds nothing). */
-export async function recordInbound(db: DbOrTx, events: InboundRecord[]): Promise<number> {
-  if (events.length === 0) return 0;
-  const inserted = await db
+/** Stores events once each; returns those that were new (a redelivery adds nothing). */
+export async function recordInbound(db: DbOrTx, events: InboundRecord[]): Promise<{ channel: string; eventId: string }[]> {
+  if (events.length === 0) return [];
+  return db
     .insert(chatInbox)
     .values(events)
     .onConflictDoNothing({ target: [chatInbox.channel, chatInbox.eventId] })
-    .returning({ id: chatInbox.id });
-  return inserted.length;
+    .returning({ channel: chatInbox.channel, eventId: chatInbox.eventId });
 }
 
 /** The oldest pending event of each person whose event is due: the only candidates to take next. */
