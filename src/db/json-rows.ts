@@ -16,13 +16,14 @@ export function jsonRows(alias: string, columns: Record<string, string>, rows: r
 /**
  * Inserts rows in one statement with one parameter (jsonRows) and returns them as drizzle's own insert
  * would, in no promised order. Only columns some row gives are written; a row that leaves one out gets
- * the column's default, as in a multi-row insert.
+ * the column's default, as in a multi-row insert. `onConflict` is what follows ON CONFLICT, e.g.
+ * sql`do nothing` or sql`(identity_id) do update set state = excluded.state`.
  */
 export async function insertRows<T extends PgTable>(
   db: DbOrTx,
   table: T,
   rows: readonly T['$inferInsert'][],
-  opts: { onConflictDoNothing?: boolean } = {},
+  opts: { onConflict?: SQL } = {},
 ): Promise<T['$inferSelect'][]> {
   if (rows.length === 0) return [];
   const columns = Object.entries(getTableColumns(table)) as [string, PgColumn][];
@@ -59,7 +60,7 @@ export async function insertRows<T extends PgTable>(
   );
   const types = Object.fromEntries(given.map(([, c]) => [c.name, c.getSQLType()]));
   const returning = sql.raw(columns.map(([, c]) => quoteIdentifier(c.name)).join(', '));
-  const conflict = opts.onConflictDoNothing ? sql` on conflict do nothing` : sql``;
+  const conflict = opts.onConflict ? sql` on conflict ${opts.onConflict}` : sql``;
   const { rows: inserted } = await db.execute<Record<string, unknown>>(
     sql`insert into ${table} (${names}) select ${values} from ${jsonRows('r', types, payload)}${conflict} returning ${returning}`,
   );

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
+import { insertRows } from '../../db/json-rows.ts';
 import {
   cartItems,
   chatInbox,
@@ -193,10 +194,7 @@ export async function conversationOf(db: DbOrTx, channel: string, externalId: st
 /** Conversation states of many identities in one statement. */
 export async function saveSessionStates(tx: Tx, states: { identityId: number; state: Record<string, unknown> }[]) {
   if (states.length === 0) return;
-  await tx
-    .insert(chatSessions)
-    .values(states)
-    .onConflictDoUpdate({ target: chatSessions.identityId, set: { state: sql`excluded.state`, updatedAt: new Date() } });
+  await insertRows(tx, chatSessions, states, { onConflict: sql`(identity_id) do update set state = excluded.state, updated_at = now()` });
 }
 
 // ---- carts --------------------------------------------------------------------------------------
@@ -213,10 +211,7 @@ export async function saveCartChanges(tx: Tx, changes: CartChange[]) {
   const kept = changes.filter((c) => c.qty > 0);
   const removed = changes.filter((c) => c.qty <= 0);
   if (kept.length > 0) {
-    await tx
-      .insert(cartItems)
-      .values(kept)
-      .onConflictDoUpdate({ target: [cartItems.identityId, cartItems.variantId], set: { qty: sql`excluded.qty` } });
+    await insertRows(tx, cartItems, kept, { onConflict: sql`(identity_id, variant_id) do update set qty = excluded.qty` });
   }
   if (removed.length > 0) {
     await tx

@@ -4,8 +4,9 @@
  * when their outbox row is queued (keyed by the outbox row) — in set-based statements that also keep
  * the conversation's last activity and unread count, so the list reads one row per conversation.
  */
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
+import { jsonRows } from '../../db/json-rows.ts';
 import { conversations, type Conversation, type MessageSender } from '../../db/schema/index.ts';
 import { nextHandover, type HandoverEvent, type HandoverState } from './handover.ts';
 
@@ -20,8 +21,6 @@ export interface InboundMessage {
   sticker?: string | undefined;
 }
 
-const values = (rows: SQL[]) => sql.join(rows, sql`, `);
-
 /**
  * The customer's messages of one batch, in one statement: their conversations are made when new,
  * each message stored once (a retried event adds nothing), and the conversations' last activity and
@@ -29,14 +28,24 @@ const values = (rows: SQL[]) => sql.join(rows, sql`, `);
  */
 export async function recordInboundMessages(tx: Tx, msgs: InboundMessage[]): Promise<void> {
   if (msgs.length === 0) return;
-  const rows = msgs.map(
-    (m) => sql`(${m.inboxId}::bigint, ${m.eventId}::text, ${m.channel}::text, ${m.identityId}::int, ${m.kind}::text, ${m.text ?? null}::text,
-      ${m.mediaPath ?? null}::text, ${m.sticker ?? null}::text)`,
+  const input = jsonRows(
+    'i',
+    { inbox_id: 'bigint', event_id: 'text', channel: 'text', identity_id: 'int', kind: 'text', text: 'text', media_path: 'text', sticker: 'text' },
+    msgs.map((m) => ({
+      inbox_id: m.inboxId,
+      event_id: m.eventId,
+      channel: m.channel,
+      identity_id: m.identityId,
+      kind: m.kind,
+      text: m.text ?? null,
+      media_path: m.mediaPath ?? null,
+      sticker: m.sticker ?? null,
+    })),
   );
   await openConversations(tx, [...new Map(msgs.map((m) => [m.identityId, m.channel]))]);
   // Two statements: an UPDATE cannot see rows another part of its own statement inserted.
   await tx.execute(sql`
-    with input(inbox_id, event_id, channel, identity_id, kind, text, media_path, sticker) as (values ${values(rows)}),
+    with input as (select * from ${input}),
     conv as (select id, identity_id from conversations where identity_id in (select identity_id from input)),
     ins as (
       insert into chat_messages (conversation_id, direction, sender, channel, event_id, inbox_id, kind, text, media_path, sticker)
@@ -108,15 +117,25 @@ export async function recordOutboundMessages(tx: Tx, msgs: OutboundRecord[]): Pr
   await tx.execute(sql`
     insert into conversations (identity_id, channel)
     select distinct ci.id, ci.channel::text from customer_identities ci
-    join (values ${values(toCustomers.map((m) => sql`(${m.channel}::text, ${m.recipient}::text)`))}) v(channel, recipient)
+    join ${jsonRows('v', { channel: 'text', recipient: 'text' }, toCustomers.map((m) => ({ channel: m.channel, recipient: m.recipient })))}
       on ci.channel::text = v.channel and ci.external_id = v.recipient
     on conflict (identity_id) do nothing`);
-  const rows = toCustomers.map(
-    (m) => sql`(${m.outboxId}::bigint, ${m.channel}::text, ${m.recipient}::text, ${m.sender}::text, ${m.staffUserId ?? null}::int,
-      ${m.kind}::text, ${m.text ?? null}::text, ${m.mediaPath ?? null}::text)`,
+  const input = jsonRows(
+    'i',
+    { outbox_id: 'bigint', channel: 'text', recipient: 'text', sender: 'text', staff_user_id: 'int', kind: 'text', text: 'text', media_path: 'text' },
+    toCustomers.map((m) => ({
+      outbox_id: m.outboxId,
+      channel: m.channel,
+      recipient: m.recipient,
+      sender: m.sender,
+      staff_user_id: m.staffUserId ?? null,
+      kind: m.kind,
+      text: m.text ?? null,
+      media_path: m.mediaPath ?? null,
+    })),
   );
   await tx.execute(sql`
-    with input(outbox_id, channel, recipient, sender, staff_user_id, kind, text, media_path) as (values ${values(rows)}),
+    with input as (select * from ${input}),
     who as (
       select i.outbox_id, ci.id as identity_id
       from input i join customer_identities ci on ci.channel::text = i.channel and ci.external_id = i.recipient),

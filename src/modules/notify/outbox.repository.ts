@@ -1,5 +1,6 @@
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
+import { insertRows } from '../../db/json-rows.ts';
 import { outbox, type MessageSender, type OutboxPayload, type OutboxRow } from '../../db/schema/index.ts';
 import { recordOutboundMessages, type OutboundRecord } from '../conversations/index.ts';
 import type { OutMessage } from '../../ports/messages.ts';
@@ -40,20 +41,19 @@ function transcriptOf(msg: OutboundMessage, outboxId: number): OutboundRecord {
  */
 export async function enqueueMessages(tx: Tx, msgs: OutboundMessage[]): Promise<number> {
   if (msgs.length === 0) return 0;
-  const inserted = await tx
-    .insert(outbox)
-    .values(
-      msgs.map((msg) => ({
-        channel: msg.channel,
-        recipient: msg.recipient,
-        payload: msg.payload,
-        dedupeKey: msg.dedupeKey,
-        replyToken: msg.replyToken,
-        replyTokenExpiresAt: msg.replyTokenExpiresAt,
-      })),
-    )
-    .onConflictDoNothing({ target: outbox.dedupeKey })
-    .returning({ id: outbox.id, dedupeKey: outbox.dedupeKey });
+  const inserted = await insertRows(
+    tx,
+    outbox,
+    msgs.map((msg) => ({
+      channel: msg.channel,
+      recipient: msg.recipient,
+      payload: msg.payload,
+      dedupeKey: msg.dedupeKey,
+      replyToken: msg.replyToken,
+      replyTokenExpiresAt: msg.replyTokenExpiresAt,
+    })),
+    { onConflict: sql`(dedupe_key) do nothing` },
+  );
   // Each message queued for a customer joins their conversation's transcript, once (as the outbox row is).
   const byKey = new Map(msgs.map((m) => [m.dedupeKey, m]));
   await recordOutboundMessages(

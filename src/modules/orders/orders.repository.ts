@@ -311,7 +311,7 @@ export async function claimIdempotencyKeys(tx: Tx, claims: readonly { key: strin
   const result = new Map<string, IdempotencyClaim>();
   if (claims.length === 0) return result;
   const sorted = [...claims].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const inserted = await insertRows(tx, idempotencyKeys, sorted, { onConflictDoNothing: true });
+  const inserted = await insertRows(tx, idempotencyKeys, sorted, { onConflict: sql`do nothing` });
   for (const { key } of inserted) result.set(key, { claimed: true });
   const taken = claims.filter((c) => !result.has(c.key)).map((c) => c.key);
   if (taken.length > 0) {
