@@ -77,9 +77,10 @@ export function importRequest(input: CreateOrderInput, opts: ImportOrderOptions)
 /**
  * A group's lines are checked in one read before a transaction opens: under a burst of buyers for the
  * last units each refused one costs no transaction. Each order's check counts as gone what the orders
- * before it in the group take and what the other running group is taking (`holding`, which this group
- * joins until its last statement: just before its commit, so a check never counts units twice, at worst
- * once too few, and then the locked allocation decides). With an Idempotency-Key or an external id a
+ * before it in the group take and what the other running group is taking (`holding`: this group's
+ * checked lines from its check until its last statement, just before its commit, so a committed take is
+ * never counted twice; a retry in a running group counts as taking until that group ends). Whatever a
+ * check counts, the locked allocation decides. With an Idempotency-Key or an external id a
  * refusal waits for their checks, so a replay still gets its order and a duplicate its error. If the
  * group's transaction fails as a whole (a race for the last units, a duplicate external id from
  * elsewhere), each order is placed alone. importOrder's groups call it; tests call it to hold a group
