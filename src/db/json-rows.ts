@@ -16,7 +16,8 @@ export function jsonRows(alias: string, columns: Record<string, string>, rows: r
 /**
  * Inserts rows in one statement with one parameter (jsonRows) and returns them as drizzle's own insert
  * would, in no promised order. Only columns some row gives are written; a row that leaves one out gets
- * the column's default, as in a multi-row insert. `onConflict` is what follows ON CONFLICT, e.g.
+ * the column's default, as in a multi-row insert (and so, in that statement, does a row that gives null
+ * for a column with a default). `onConflict` is what follows ON CONFLICT, e.g.
  * sql`do nothing` or sql`(identity_id) do update set state = excluded.state`.
  */
 export async function insertRows<T extends PgTable>(
