@@ -14,8 +14,9 @@ export function jsonRows(alias: string, columns: Record<string, string>, rows: r
 }
 
 /**
- * Inserts rows in one statement with one parameter (jsonRows) and returns them as drizzle's own insert
- * would, in no promised order. Only columns some row gives are written; a row that leaves one out gets
+ * Inserts rows in one statement with one parameter (jsonRows), in the order given (serial ids follow
+ * it: a customer's messages are sent in id order), and returns them as drizzle's own insert would, in no
+ * promised order. Only columns some row gives are written; a row that leaves one out gets
  * the column's default, as in a multi-row insert (and so, in that statement, does a row that gives null
  * for a column with a default). `onConflict` is what follows ON CONFLICT, e.g.
  * sql`do nothing` or sql`(identity_id) do update set state = excluded.state`.
@@ -41,15 +42,16 @@ export async function insertRows<T extends PgTable>(
     ),
   );
   const given = columns.filter(([key]) => filled.some((r) => r[key] !== undefined));
-  const payload = filled.map((row) =>
-    Object.fromEntries(
+  const payload = filled.map((row, i) => ({
+    ...Object.fromEntries(
       given.map(([key, column]) => {
         const value = row[key];
         // jsonb travels inside the JSON as itself; anything else as the driver would send it.
         return [column.name, value === undefined || value === null ? null : isJson(column) ? value : column.mapToDriverValue(value)];
       }),
     ),
-  );
+    [ORDINAL]: i,
+  }));
   const names = sql.raw(given.map(([, c]) => quoteIdentifier(c.name)).join(', '));
   const values = sql.join(
     given.map(([key, column]) => {
@@ -59,16 +61,19 @@ export async function insertRows<T extends PgTable>(
     }),
     sql`, `,
   );
-  const types = Object.fromEntries(given.map(([, c]) => [c.name, c.getSQLType()]));
+  const types = { ...Object.fromEntries(given.map(([, c]) => [c.name, c.getSQLType()])), [ORDINAL]: 'int' };
   const returning = sql.raw(columns.map(([, c]) => quoteIdentifier(c.name)).join(', '));
   const conflict = opts.onConflict ? sql` on conflict ${opts.onConflict}` : sql``;
   const { rows: inserted } = await db.execute<Record<string, unknown>>(
-    sql`insert into ${table} (${names}) select ${values} from ${jsonRows('r', types, payload)}${conflict} returning ${returning}`,
+    sql`insert into ${table} (${names}) select ${values} from ${jsonRows('r', types, payload)} order by ${sql.raw(`r.${quoteIdentifier(ORDINAL)}`)}${conflict} returning ${returning}`,
   );
   return inserted.map(
     (row) => Object.fromEntries(columns.map(([key, c]) => [key, row[c.name] === null ? null : c.mapFromDriverValue(row[c.name])])) as T['$inferSelect'],
   );
 }
+
+/** Each row's place in the input, carried beside its columns. */
+const ORDINAL = '#';
 
 const isJson = (column: PgColumn) => column.columnType === 'PgJsonb' || column.columnType === 'PgJson';
 
