@@ -6,12 +6,18 @@ import type { DbOrTx } from './client.ts';
  * Many rows as one statement parameter: the rows travel as a JSON array and `jsonb_to_recordset`
  * spreads them into typed columns. A group of 50 orders is over a thousand values; as one parameter
  * neither drizzle (which builds and checks a placeholder per value) nor the server (which parses and
- * binds each) pays per value. `columns` names each field and its SQL type, in the rows' own names.
+ * binds each) pays per value. `columns` names each SQL column and its type; a column takes the row's
+ * field of the same name in camelCase (`inbox_id` from `inboxId`), null when the row has none.
  */
-export function jsonRows(alias: string, columns: Record<string, string>, rows: readonly Record<string, unknown>[]): SQL {
+export function jsonRows(alias: string, columns: Record<string, string>, rows: readonly object[]): SQL {
+  const names = Object.keys(columns);
+  const fields = names.map(camelCase);
+  const json = rows.map((row) => Object.fromEntries(names.map((name, i) => [name, (row as Record<string, unknown>)[fields[i]!] ?? null])));
   const definitions = Object.entries(columns).map(([name, type]) => `${quoteIdentifier(name)} ${type}`);
-  return sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as ${sql.raw(`${quoteIdentifier(alias)}(${definitions.join(', ')})`)}`;
+  return sql`jsonb_to_recordset(${JSON.stringify(json)}::jsonb) as ${sql.raw(`${quoteIdentifier(alias)}(${definitions.join(', ')})`)}`;
 }
+
+const camelCase = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /**
  * Inserts rows in one statement with one parameter (jsonRows), in the order given (serial ids follow
@@ -42,12 +48,13 @@ export async function insertRows<T extends PgTable>(
     ),
   );
   const given = columns.filter(([key]) => filled.some((r) => r[key] !== undefined));
+  // Keyed as jsonRows reads them: by the camelCase of each column's name (a table's key may differ).
   const payload = filled.map((row, i) => ({
     ...Object.fromEntries(
       given.map(([key, column]) => {
         const value = row[key];
         // jsonb travels inside the JSON as itself; anything else as the driver would send it.
-        return [column.name, value === undefined || value === null ? null : isJson(column) ? value : column.mapToDriverValue(value)];
+        return [camelCase(column.name), value === undefined || value === null ? null : isJson(column) ? value : column.mapToDriverValue(value)];
       }),
     ),
     [ORDINAL]: i,

@@ -31,16 +31,7 @@ export async function recordInboundMessages(tx: Tx, msgs: InboundMessage[]): Pro
   const input = jsonRows(
     'i',
     { inbox_id: 'bigint', event_id: 'text', channel: 'text', identity_id: 'int', kind: 'text', text: 'text', media_path: 'text', sticker: 'text' },
-    msgs.map((m) => ({
-      inbox_id: m.inboxId,
-      event_id: m.eventId,
-      channel: m.channel,
-      identity_id: m.identityId,
-      kind: m.kind,
-      text: m.text ?? null,
-      media_path: m.mediaPath ?? null,
-      sticker: m.sticker ?? null,
-    })),
+    msgs,
   );
   await openConversations(tx, [...new Map(msgs.map((m) => [m.identityId, m.channel]))]);
   // Two statements: an UPDATE cannot see rows another part of its own statement inserted.
@@ -117,22 +108,13 @@ export async function recordOutboundMessages(tx: Tx, msgs: OutboundRecord[]): Pr
   await tx.execute(sql`
     insert into conversations (identity_id, channel)
     select distinct ci.id, ci.channel::text from customer_identities ci
-    join ${jsonRows('v', { channel: 'text', recipient: 'text' }, toCustomers.map((m) => ({ channel: m.channel, recipient: m.recipient })))}
+    join ${jsonRows('v', { channel: 'text', recipient: 'text' }, toCustomers)}
       on ci.channel::text = v.channel and ci.external_id = v.recipient
     on conflict (identity_id) do nothing`);
   const input = jsonRows(
     'i',
     { outbox_id: 'bigint', channel: 'text', recipient: 'text', sender: 'text', staff_user_id: 'int', kind: 'text', text: 'text', media_path: 'text' },
-    toCustomers.map((m) => ({
-      outbox_id: m.outboxId,
-      channel: m.channel,
-      recipient: m.recipient,
-      sender: m.sender,
-      staff_user_id: m.staffUserId ?? null,
-      kind: m.kind,
-      text: m.text ?? null,
-      media_path: m.mediaPath ?? null,
-    })),
+    toCustomers,
   );
   await tx.execute(sql`
     with input as (select * from ${input}),

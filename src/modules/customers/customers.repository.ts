@@ -158,11 +158,10 @@ export async function saveAddresses(
     return !seen.has(key) && seen.add(key);
   });
   if (distinct.length === 0) return;
-  const rows = distinct.map((a) => ({ customer_id: a.customerId, name: a.name, phone: a.phone, address: a.address, postcode: a.postcode ?? null }));
   await db.execute(sql`
     insert into ${customerAddresses} (customer_id, name, phone, address, postcode)
     select v.customer_id, v.name, v.phone, v.address, v.postcode
-    from ${jsonRows('v', { customer_id: 'int', name: 'text', phone: 'text', address: 'text', postcode: 'text' }, rows)}
+    from ${jsonRows('v', { customer_id: 'int', name: 'text', phone: 'text', address: 'text', postcode: 'text' }, distinct)}
     where not exists (
       select 1 from ${customerAddresses} a
       where a.customer_id = v.customer_id and a.name = v.name and a.phone = v.phone and a.address = v.address

@@ -73,32 +73,22 @@ export async function changeStocks(tx: Tx, changes: readonly StockChange[]): Pro
  * it running in the order given. A level that did not move (missing, or the result invalid) has no rows.
  */
 async function applyStockChanges(tx: Tx, changes: readonly StockChange[]) {
-  const changed = changes.map((c, i) => ({
-    ord: i,
-    warehouse_id: c.warehouseId,
-    variant_id: c.variantId,
-    reason: c.reason,
-    d_on: c.onHandDelta ?? 0,
-    d_res: c.reservedDelta ?? 0,
-    ref_type: c.refType ?? null,
-    ref_id: c.refId ?? null,
-    actor: c.actor,
-    note: c.note ?? null,
-  }));
   const columns = {
     ord: 'int',
     warehouse_id: 'int',
     variant_id: 'int',
     reason: 'stock_reason',
-    d_on: 'int',
-    d_res: 'int',
+    on_hand_delta: 'int',
+    reserved_delta: 'int',
     ref_type: 'text',
     ref_id: 'text',
     actor: 'text',
     note: 'text',
   };
   const { rows } = await tx.execute<{ warehouseId: number; variantId: number; onHand: number; reserved: number }>(sql`
-    with changes as (select * from ${jsonRows('c', columns, changed)}),
+    with changes as (
+      select ord, warehouse_id, variant_id, reason, coalesce(on_hand_delta, 0) as d_on, coalesce(reserved_delta, 0) as d_res, ref_type, ref_id, actor, note
+      from ${jsonRows('c', columns, changes.map((c, ord) => ({ ...c, ord })))}),
     totals as (
       select warehouse_id, variant_id, sum(d_on)::int as d_on, sum(d_res)::int as d_res from changes group by warehouse_id, variant_id
     ),

@@ -2,6 +2,7 @@
 // Status changes go through setOrderStatus, which enforces the transition table in transitions.ts;
 // policy.ts says what every status allows (edit, ship, cancel, receipt ...).
 export * from './amendments.ts';
+export * from './idempotency.ts';
 export * from './order-number.ts';
 export * from './orders.repository.ts';
 export * from './orders.schemas.ts';

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, getTableColumns, ilike, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
 import {
-  idempotencyKeys,
   orderHistory,
   orderLines,
   orders,
@@ -21,7 +20,7 @@ import { FIRST_ORDER_NUMBER, orderNumberSql, parseOrderNumber } from './order-nu
 import { isMergeable, unpaidStatuses } from './policy.ts';
 import { assertTransition } from './transitions.ts';
 import { series, takeInSeries } from '../../db/series.ts';
-import { insertRows, jsonRows } from '../../db/json-rows.ts';
+import { insertRows } from '../../db/json-rows.ts';
 import { likePattern } from '../../lib/like-pattern.ts';
 
 export interface NewOrder {
@@ -290,54 +289,6 @@ export async function linesOfOrders(db: DbOrTx, orderIds: number[]): Promise<Map
   const rows = await db.select().from(orderLines).where(inArray(orderLines.orderId, orderIds)).orderBy(asc(orderLines.id));
   for (const r of rows) map.set(r.orderId, [...(map.get(r.orderId) ?? []), r]);
   return map;
-}
-
-export type IdempotencyClaim = { claimed: true } | { claimed: false; orderId: number | null; requestHash: string };
-
-/**
- * Claims an Idempotency-Key inside the order's transaction. A concurrent request with the same key
- * blocks on the unique index until this one commits, then finds the key taken and returns its order.
- */
-export async function claimIdempotencyKey(tx: Tx, key: string, requestHash: string): Promise<IdempotencyClaim> {
-  return (await claimIdempotencyKeys(tx, [{ key, requestHash }])).get(key)!;
-}
-
-/**
- * claimIdempotencyKey for orders placed together (their keys distinct), by key: one insert, and one
- * read of the keys that were taken already. Keys are inserted in sorted order, so two groups waiting
- * on each other's keys cannot deadlock.
- */
-export async function claimIdempotencyKeys(tx: Tx, claims: readonly { key: string; requestHash: string }[]): Promise<Map<string, IdempotencyClaim>> {
-  const result = new Map<string, IdempotencyClaim>();
-  if (claims.length === 0) return result;
-  const sorted = [...claims].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const inserted = await insertRows(tx, idempotencyKeys, sorted, { onConflict: sql`do nothing` });
-  for (const { key } of inserted) result.set(key, { claimed: true });
-  const taken = claims.filter((c) => !result.has(c.key)).map((c) => c.key);
-  if (taken.length > 0) {
-    for (const existing of await tx.select().from(idempotencyKeys).where(inArray(idempotencyKeys.key, taken))) {
-      result.set(existing.key, { claimed: false, orderId: existing.orderId, requestHash: existing.requestHash });
-    }
-  }
-  return result;
-}
-
-export async function bindIdempotencyKey(tx: Tx, key: string, orderId: number) {
-  await bindIdempotencyKeys(tx, [{ key, orderId }]);
-}
-
-/** Ties claimed keys to the orders they made, in one statement. */
-export async function bindIdempotencyKeys(tx: Tx, bindings: readonly { key: string; orderId: number }[]): Promise<void> {
-  if (bindings.length === 0) return;
-  await tx.execute(sql`
-    update ${idempotencyKeys} k set order_id = v.order_id
-    from ${jsonRows('v', { key: 'text', order_id: 'int' }, bindings.map((b) => ({ key: b.key, order_id: b.orderId })))}
-    where k.key = v.key`);
-}
-
-/** Keys claimed in this transaction by requests that then failed: given back, so a retry can try again. */
-export async function releaseIdempotencyKeys(tx: Tx, keys: readonly string[]): Promise<void> {
-  if (keys.length > 0) await tx.delete(idempotencyKeys).where(inArray(idempotencyKeys.key, [...keys]));
 }
 
 /** Orders by id or by number, for matching a file's rows (missing ones are left out). */
