@@ -3,7 +3,7 @@
  * package (7,498 sub-district rows shipped inside it; nothing is fetched). Loaded once when this
  * module is first imported, then looked up synchronously.
  */
-import { getDatabase, getProvinces, searchAddressByPostalCode, setEngMode } from 'thai-address-universal';
+import { getDatabase, searchAddressByPostalCode, setEngMode } from 'thai-address-universal';
 
 export interface PlaceRow {
   province: string;
@@ -43,10 +43,16 @@ async function load(): Promise<{ rows: PlaceRow[]; provinces: Province[] }> {
   for (const r of rows) {
     (r as PlaceRow).plain = { district: withoutTones(r.district), subdistrict: withoutTones(r.subdistrict), districtEn: r.districtEn.toLowerCase() };
   }
-  const provinces = (await getProvinces()).map((p) => {
-    const extra = p.nameTh === BANGKOK ? ['กทม', 'กทม.', 'กรุงเทพ', 'กรุงเทพฯ', 'กรุงเทพ ฯ', 'bkk', 'krungthep', 'bangkok'] : [];
-    const spellings = [p.nameTh, p.nameEn.toLowerCase(), ...extra].sort((a, b) => b.length - a.length);
-    return { th: p.nameTh, en: p.nameEn, spellings };
+  // The provinces from the two tables, not from the package's getProvinces(): that loads and keeps a third
+  // copy of every row joined with geocodes (2.7 MB of heap for the rest of the process) to list 77 names.
+  const provinceNames = new Map<string, string>();
+  th.forEach((r, i) => {
+    if (!provinceNames.has(r.province)) provinceNames.set(r.province, en[i]?.province ?? '');
+  });
+  const provinces = [...provinceNames].map(([nameTh, nameEn]) => {
+    const extra = nameTh === BANGKOK ? ['กทม', 'กทม.', 'กรุงเทพ', 'กรุงเทพฯ', 'กรุงเทพ ฯ', 'bkk', 'krungthep', 'bangkok'] : [];
+    const spellings = [nameTh, nameEn.toLowerCase(), ...extra].sort((a, b) => b.length - a.length);
+    return { th: nameTh, en: nameEn, spellings };
   });
   return { rows: rows as PlaceRow[], provinces };
 }
