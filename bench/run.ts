@@ -21,7 +21,7 @@ import type { Database } from '../src/db/client.ts';
 import { createTestDatabase } from '../tests/helpers/db.ts';
 import { bootstrap } from '../src/bootstrap.ts';
 import { percentile, runLoad, type LoadResult } from './load.ts';
-import { lineTextEvent, lineUserId, lineWebhookRequest, startFakeLineApi } from '../tests/fakes/line-api.ts';
+import { lineTextEvent, lineUserId, lineWebhookRequest } from '../tests/fakes/line-api.ts';
 import { addBaselineRoute, recordServerTimes, runAdminListPhase, type AdminListResult, type Explained } from './phases/admin-list.ts';
 import { runProductionPhase, type ProductionResult } from './phases/production.ts';
 import { startRssSampler } from './phases/memory.ts';
@@ -29,6 +29,7 @@ import { runMixedPhase, type MixedResult } from './phases/mixed.ts';
 import { inboxMarkdown, runInboxPhase } from './phases/inbox.ts';
 import { defaultSlipDir, runSlipBench, type SlipBenchResult } from './slips.ts';
 import { lineEnv } from '../tests/helpers/chat.ts';
+import { startLineApiThread } from './line-thread.ts';
 import { createServerDatabase } from '../drill/lib/common.ts';
 
 const logger = pino({ level: 'warn' });
@@ -192,7 +193,7 @@ async function main() {
   const rss = startRssSampler(100);
   rss.phase('startup');
   const { database, label } = await benchDatabase();
-  const line = await startFakeLineApi({ unknownProfiles: 'generate' });
+  const line = await startLineApiThread({ unknownProfiles: 'generate' });
   const app = await benchApp(database, lineEnv(line));
   // Server time of the back-office list requests, as Fastify measures it (reply.elapsedTime).
   const listTimes = recordServerTimes(app, '/admin/orders');
@@ -508,7 +509,7 @@ async function ordersOnly() {
 /** `npm run bench -- --only=chat`: the baseline and chat intake, printed (results files untouched). */
 async function chatOnly() {
   const { database, label } = await benchDatabase();
-  const line = await startFakeLineApi({ unknownProfiles: 'generate' });
+  const line = await startLineApiThread({ unknownProfiles: 'generate' });
   const app = await benchApp(database, lineEnv(line));
   const base = await listenLocally(app);
   const baseline = await baselineServer(database);

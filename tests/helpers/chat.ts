@@ -6,7 +6,7 @@ import { tgTextUpdate, type FakeTelegramApi } from '../fakes/telegram-api.ts';
 import type { FakeGraphApi, SignedWebhook } from '../fakes/graph-api.ts';
 
 /** The environment that points Talad's LINE channel at a fake LINE API. */
-export function lineEnv(fake: FakeLineApi): Record<string, string> {
+export function lineEnv(fake: Pick<FakeLineApi, 'channelSecret' | 'channelAccessToken' | 'baseUrl' | 'dataBaseUrl'>): Record<string, string> {
   return {
     LINE_CHANNEL_SECRET: fake.channelSecret,
     LINE_CHANNEL_ACCESS_TOKEN: fake.channelAccessToken,
