@@ -236,8 +236,9 @@ export function createSlipReader(options: SlipReaderOptions = {}): SlipReader {
     }
 
     // Without a QR the printed reference is all there is: read it again,
-    // alone and in English, where tesseract gets mixed-case ids right. It
-    // replaces the first reading only when it is better by the same checks.
+    // alone and as letters and digits only, where tesseract gets mixed-case
+    // ids right. It replaces the first reading only when it is better by the
+    // same checks.
     let refFromLine: { text: string; confidence: number } | null = null;
     let refBox: ReturnType<typeof findRefBox> = null;
     if (!qr && pass.settled.amount.value !== null) {
