@@ -17,21 +17,6 @@ export async function waitingCounts(db: DbOrTx): Promise<Partial<Record<OrderSta
   return counts;
 }
 
-/** Default threshold when a SKU has none set: below five units a merchant wants to know. */
-export const DEFAULT_LOW_STOCK = 5;
-
-/** Stock rows (SKU in a warehouse) whose available quantity is below the SKU's threshold. */
-export async function lowStockCount(db: DbOrTx): Promise<number> {
-  const { rows } = await db.execute<{ n: number }>(sql`
-    select count(*)::int as n
-    from stock_levels s
-    join product_variants v on v.id = s.variant_id and v.active
-    join warehouses w on w.id = s.warehouse_id and w.active
-    left join low_stock_thresholds t on t.variant_id = s.variant_id
-    where s.on_hand - s.reserved < coalesce(t.threshold, ${DEFAULT_LOW_STOCK})`);
-  return Number(rows[0]?.n ?? 0);
-}
-
 export interface DailySeries {
   days: string[];
   channels: OrderChannel[];

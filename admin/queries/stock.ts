@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '#src/db/client.ts';
 import type { StockReason } from '#src/db/schema/index.ts';
 import { likePattern } from '#src/lib/like-pattern.ts';
+import { availableUnits, isLowStock } from '#src/modules/inventory/index.ts';
 
 async function rows<T>(db: DbOrTx, query: SQL): Promise<T[]> {
   return (await db.execute<T & Record<string, unknown>>(query)).rows as T[];
@@ -81,11 +82,13 @@ export interface StockListRow {
   threshold: number | null;
   /** Available over every active, sellable warehouse: what the low-stock threshold is compared with. */
   sellableAvailable: number;
+  /** The SKU is low on stock (isLowStock). */
+  low: boolean;
 }
 
 /** Available per variant over active, sellable warehouses. */
-const sellableAvailable = sql`(select coalesce(sum(s2.on_hand - s2.reserved), 0)::int from stock_levels s2
-  join warehouses w2 on w2.id = s2.warehouse_id where s2.variant_id = v.id and w2.active and w2.sellable)`;
+const sellableAvailable = availableUnits(sql`v.id`);
+const lowStock = isLowStock({ onSale: sql`(v.active and p.active)`, available: sellableAvailable, threshold: sql`t.threshold` });
 
 export interface StockFilter {
   q?: string | undefined;
@@ -104,7 +107,7 @@ export async function listStockRows(db: DbOrTx, filter: StockFilter): Promise<{ 
       sql`true`,
       q ? sql`(v.sku ilike ${like} or v.barcode = ${q} or p.name_th ilike ${like} or p.name_en ilike ${like})` : sql`true`,
       filter.warehouseId ? sql`s.warehouse_id = ${filter.warehouseId}` : sql`true`,
-      filter.lowOnly ? sql`t.threshold is not null and ${sellableAvailable} <= t.threshold` : sql`true`,
+      filter.lowOnly ? lowStock : sql`true`,
     ],
     sql` and `,
   );
@@ -116,7 +119,7 @@ export async function listStockRows(db: DbOrTx, filter: StockFilter): Promise<{ 
     sql`select v.id as "variantId", v.sku, v.barcode, p.name_th as "nameTh", p.name_en as "nameEn",
                w.id as "warehouseId", w.code as "warehouseCode", w.name as "warehouseName", w.sellable,
                s.on_hand as "onHand", s.reserved, (s.on_hand - s.reserved) as available, s.bin,
-               t.threshold, ${sellableAvailable} as "sellableAvailable"
+               t.threshold, ${sellableAvailable} as "sellableAvailable", ${lowStock} as low
         ${from} where ${where}
         order by lower(v.sku), w.priority desc, w.id
         limit ${filter.perPage} offset ${(filter.page - 1) * filter.perPage}`,
@@ -146,29 +149,6 @@ export function stockOfVariant(db: DbOrTx, variantId: number): Promise<Warehouse
         from warehouses w left join stock_levels s on s.warehouse_id = w.id and s.variant_id = ${variantId}
         where w.active or s.on_hand > 0
         order by w.priority desc, w.id`,
-  );
-}
-
-export interface LowStockRow {
-  variantId: number;
-  sku: string;
-  nameTh: string;
-  nameEn: string;
-  threshold: number;
-  available: number;
-}
-
-/** SKUs with a threshold whose available stock over the sellable warehouses is at or below it. */
-export function lowStockRows(db: DbOrTx): Promise<LowStockRow[]> {
-  return rows<LowStockRow>(
-    db,
-    sql`select * from (
-          select v.id as "variantId", v.sku, p.name_th as "nameTh", p.name_en as "nameEn", t.threshold,
-                 ${sellableAvailable} as available
-          from low_stock_thresholds t join product_variants v on v.id = t.variant_id join products p on p.id = v.product_id
-          where v.active and p.active) x
-        where available <= threshold
-        order by available - threshold, lower(sku)`,
   );
 }
 

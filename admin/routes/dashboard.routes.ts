@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { allowed, can } from '../auth/roles.ts';
 import { localDate, shopDays } from '#src/lib/shop-time.ts';
+import { lowStockItems } from '#src/modules/inventory/index.ts';
 import { moneyFigures, netSalesByDay } from '#src/modules/reports/index.ts';
-import { dailyOrdersByChannel, lowStockCount, waitingCounts } from '../queries/dashboard.ts';
+import { dailyOrdersByChannel, waitingCounts } from '../queries/dashboard.ts';
 import { merchantTargets } from '#src/modules/notify/index.ts';
 import { setupChecklist } from '../queries/setup.ts';
 import { helpers, render } from '../view.ts';
@@ -19,7 +20,7 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
     const [today, waiting, lowStock, series] = await Promise.all([
       moneyFigures(db, shopDays(day, day, tz)),
       waitingCounts(db),
-      lowStockCount(db),
+      lowStockItems(db).then((items) => items.length),
       dailyOrdersByChannel(db, tz, 30),
     ]);
     // Net sales per day and channel, from the same module as the figures above.

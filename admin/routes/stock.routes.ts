@@ -3,7 +3,16 @@ import { z } from 'zod';
 import { pgErrorCode, withTransaction, type DbOrTx } from '#src/db/client.ts';
 import { stockReason } from '#src/db/schema/index.ts';
 import { isAppError } from '#src/errors.ts';
-import { clearLowStockThreshold, createWarehouse, findWarehouse, listWarehouses, setLowStockThreshold, updateWarehouse, warehouseCodeTaken } from '#src/modules/inventory/index.ts';
+import {
+  clearLowStockThreshold,
+  createWarehouse,
+  findWarehouse,
+  listWarehouses,
+  lowStockItems,
+  setLowStockThreshold,
+  updateWarehouse,
+  warehouseCodeTaken,
+} from '#src/modules/inventory/index.ts';
 import { assignBin } from '#src/workflows/stock/assign-bin.ts';
 import { countStock } from '#src/workflows/stock/count-stock.ts';
 import { receiveStock } from '#src/workflows/stock/receive-stock.ts';
@@ -16,7 +25,6 @@ import {
   findStockItem,
   ledgerOfVariant,
   listStockRows,
-  lowStockRows,
   operationRows,
   resolveStockCode,
   stockItemsNamed,
@@ -119,7 +127,7 @@ export const stockRoutes: FastifyPluginAsync = async (app) => {
       pageUrl,
       warehouses: await listWarehouses(db),
       value,
-      lowCount: (await lowStockRows(db)).length,
+      lowCount: (await lowStockItems(db)).length,
       currency: config.shop.currency,
     });
   });
@@ -136,7 +144,7 @@ export const stockRoutes: FastifyPluginAsync = async (app) => {
     return render(request, reply, 'stock/lookup', { item, typed, levels, fragment: isHtmx(request) });
   });
 
-  app.get('/stock/low', { config: stock }, async (request, reply) => render(request, reply, 'stock/low', { rows: await lowStockRows(db) }));
+  app.get('/stock/low', { config: stock }, async (request, reply) => render(request, reply, 'stock/low', { rows: await lowStockItems(db) }));
 
   app.get('/stock/value', { config: { roles: allowed('finance.view') } }, async (request, reply) =>
     render(request, reply, 'stock/value', { value: await stockValue(db), currency: config.shop.currency }),

@@ -1,39 +1,27 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, inArray, isNull, sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { withTransaction } from '../db/client.ts';
-import { lowStockAlerts, lowStockThresholds, productVariants, products, stockLevels, warehouses } from '../db/schema/index.ts';
+import { lowStockAlerts } from '../db/schema/index.ts';
+import { lowStockItems } from '../modules/inventory/index.ts';
 import { notifyMerchant } from '../modules/notify/index.ts';
 
 /**
- * Tells the merchant when a SKU falls below its low-stock threshold, once per crossing: an alert stays
- * open until the SKU is back above it, and only a new crossing alerts again.
+ * Tells the merchant when a SKU becomes low on stock (lowStockItems: the rule the back office shows),
+ * once per crossing: an alert stays open until the SKU is back above its threshold, and only a new
+ * crossing alerts again.
  */
 export async function alertLowStock(db: Db, config: Config, now: Date): Promise<string[]> {
   return withTransaction(db, async (tx) => {
     // One run at a time across workers, so a crossing cannot be announced twice.
     await tx.execute(sql`select pg_advisory_xact_lock(7146001)`);
-    const levels = await tx
-      .select({
-        variantId: lowStockThresholds.variantId,
-        threshold: lowStockThresholds.threshold,
-        sku: productVariants.sku,
-        nameTh: products.nameTh,
-        nameEn: products.nameEn,
-        available: sql<number>`coalesce(sum(${stockLevels.onHand} - ${stockLevels.reserved}) filter (where ${warehouses.active}), 0)::int`,
-      })
-      .from(lowStockThresholds)
-      .innerJoin(productVariants, eq(productVariants.id, lowStockThresholds.variantId))
-      .innerJoin(products, eq(products.id, productVariants.productId))
-      .leftJoin(stockLevels, eq(stockLevels.variantId, lowStockThresholds.variantId))
-      .leftJoin(warehouses, eq(warehouses.id, stockLevels.warehouseId))
-      .where(and(eq(products.active, true), eq(productVariants.active, true)))
-      .groupBy(lowStockThresholds.variantId, lowStockThresholds.threshold, productVariants.sku, products.nameTh, products.nameEn);
+    const low = await lowStockItems(tx);
     const open = new Set(
       (await tx.select({ variantId: lowStockAlerts.variantId }).from(lowStockAlerts).where(isNull(lowStockAlerts.clearedAt))).map((r) => r.variantId),
     );
-    const low = levels.filter((l) => l.available < l.threshold);
-    const recovered = levels.filter((l) => l.available >= l.threshold && open.has(l.variantId)).map((l) => l.variantId);
+    // Back above its threshold (or no longer watched, or no longer sold): the next crossing alerts again.
+    const lowIds = new Set(low.map((l) => l.variantId));
+    const recovered = [...open].filter((variantId) => !lowIds.has(variantId));
     if (recovered.length) {
       await tx.update(lowStockAlerts).set({ clearedAt: now }).where(and(inArray(lowStockAlerts.variantId, recovered), isNull(lowStockAlerts.clearedAt)));
     }

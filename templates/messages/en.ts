@@ -215,7 +215,7 @@ export const en: Messages = {
       `Order ${n} is still waiting for payment of ${total}.${id ? `\nPay by PromptPay to ${id}.` : accounts.length > 0 ? `\nTransfer to\n${accountLines(accounts, 'en')}` : ''}\nSend the slip here, or type "cancel ${n}" if you no longer want it.`,
     expired: (n) => `Order ${n} was cancelled because it was not paid in time. Type "reorder" to order it again.`,
     reorderReminder: (product, days) => `Running low on ${product}? It has been about ${days} days. Order more with one tap 🛒\nType "stop" to turn reminders off.`,
-    merchantLowStock: (items) => `⚠️ Low stock\n${items.map((i) => `• ${i.name} (${i.sku}): ${i.available} left (threshold ${i.threshold})`).join('\n')}`,
+    merchantLowStock: (items) => `⚠️ Low stock\n${items.map((i) => `• ${i.name} (${i.sku}): ${i.available} left (warning point ${i.threshold})`).join('\n')}`,
     merchantDailySummary: (p) =>
       `📊 Daily summary ${p.date}\n${p.orders} orders, net sales ${p.revenue} (received less refunds)` +
       (p.awaiting ? `\nAwaiting payment ${p.awaiting} • COD to collect ${p.cod ?? '-'}` : '') +

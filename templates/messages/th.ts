@@ -219,7 +219,7 @@ export const th: Messages = {
       `คำสั่งซื้อ ${n} ยังรอชำระเงิน ${total} ค่ะ${id ? `\nชำระผ่านพร้อมเพย์ ${id}` : accounts.length > 0 ? `\nโอนเข้าบัญชี\n${accountLines(accounts, 'th')}` : ''}\nส่งรูปสลิปในแชทนี้ได้เลย หากไม่ต้องการแล้ว พิมพ์ "ยกเลิก ${n}" ค่ะ`,
     expired: (n) => `คำสั่งซื้อ ${n} ถูกยกเลิกอัตโนมัติ เนื่องจากไม่ได้ชำระเงินภายในเวลาที่กำหนดค่ะ หากยังต้องการ พิมพ์ "สั่งซ้ำ" ได้เลย`,
     reorderReminder: (product, days) => `${product} ที่สั่งไปน่าจะใกล้หมดแล้ว (ประมาณ ${days} วัน) สั่งเพิ่มได้เลยค่ะ 🛒\nพิมพ์ "หยุด" หากไม่ต้องการการแจ้งเตือน`,
-    merchantLowStock: (items) => `⚠️ สินค้าใกล้หมด\n${items.map((i) => `• ${i.name} (${i.sku}) เหลือ ${i.available} (ขั้นต่ำ ${i.threshold})`).join('\n')}`,
+    merchantLowStock: (items) => `⚠️ สินค้าใกล้หมด\n${items.map((i) => `• ${i.name} (${i.sku}) เหลือ ${i.available} (จุดเตือน ${i.threshold})`).join('\n')}`,
     merchantDailySummary: (p) =>
       `📊 สรุปประจำวัน ${p.date}\nคำสั่งซื้อ ${p.orders} รายการ ยอดขายสุทธิ ${p.revenue} (รับจริง หักคืนเงิน)` +
       (p.awaiting ? `\nรอชำระ ${p.awaiting} • ปลายทางรอเก็บ ${p.cod ?? '-'}` : '') +

@@ -287,11 +287,18 @@ describe('the order list', () => {
 describe('the dashboard', () => {
   it('counts today, the work waiting per action and low stock', async () => {
     const before = (await owner.get('/admin')).body;
+    // Low: at its warning point (3 of 3) and under it (50 of 60). Not low: no warning point set, even
+    // out of stock ("leave empty for no warning"), or above it.
     const lowA = await makeProduct(t.database.db, { sku: 'LOW-A', stock: { MAIN: 3 } });
+    await setLowStockThreshold(t.database.db, lowA.variant.id, 3);
     const lowB = await makeProduct(t.database.db, { sku: 'LOW-B', stock: { MAIN: 50 } });
     await setLowStockThreshold(t.database.db, lowB.variant.id, 60);
     await makeProduct(t.database.db, { sku: 'LOW-C', stock: { MAIN: 50 } });
-    expect(lowA.sku).toBe('LOW-A');
+    await makeProduct(t.database.db, { sku: 'LOW-D', stock: { MAIN: 0 } });
+    await makeProduct(t.database.db, { sku: 'LOW-F', stock: { MAIN: 1 } });
+    await makeProduct(t.database.db, { sku: 'LOW-G', stock: { MAIN: 2, SUB: 1 } });
+    const lowE = await makeProduct(t.database.db, { sku: 'LOW-E', stock: { MAIN: 4 } });
+    await setLowStockThreshold(t.database.db, lowE.variant.id, 3);
     await makeApiOrder(t.app, 'DESK-1', { status: 'payment_review' });
     await makeApiOrder(t.app, 'DESK-1', { status: 'paid', qty: 2 });
     const after = (await owner.get('/admin')).body;
@@ -299,6 +306,14 @@ describe('the dashboard', () => {
     expect(Number(stat(after, 'payment_review'))).toBe(Number(stat(before, 'payment_review')) + 1);
     expect(Number(stat(after, 'paid'))).toBe(Number(stat(before, 'paid')) + 1);
     expect(Number(stat(after, 'low-stock'))).toBe(Number(stat(before, 'low-stock')) + 2);
+    // The dashboard's number is the stock page's, and counts the SKUs its list shows.
+    expect(stat((await owner.get('/admin/stock')).body, 'low-stock')).toBe(stat(after, 'low-stock'));
+    const lowList = (await owner.get('/admin/stock/low')).body;
+    expect([...lowList.matchAll(/data-sku="([^"]+)"/g)].length).toBe(Number(stat(after, 'low-stock')));
+    expect(lowList).toContain('data-sku="LOW-A"');
+    expect(lowList).toContain('data-sku="LOW-B"');
+    expect(lowList).not.toContain('data-sku="LOW-D"');
+    expect(lowList).not.toContain('data-sku="LOW-E"');
     const revenue = (html: string) => Number(stat(html, 'today-netSales').replace(/[^\d.]/g, ''));
     // Net sales: the paid order's ฿300; the order whose slip is under review has brought no money yet.
     expect(revenue(after) - revenue(before)).toBeCloseTo(300, 2);

@@ -3,6 +3,7 @@
 export * from './allocation.ts';
 export * from './inventory.repository.ts';
 export * from './inventory.schemas.ts';
+export * from './low-stock.ts';
 export * from './operations.ts';
 export * from './reservations.ts';
 export * from './stock-levels.ts';

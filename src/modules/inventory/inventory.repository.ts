@@ -198,12 +198,13 @@ export async function listStock(db: DbOrTx, filter: { sku?: string | undefined }
 
 /**
  * Available units of a variant over all active, sellable warehouses (what an order could take), as a
- * column of a query over product_variants (the variant of each row).
+ * column of a query over product_variants: of each row's variant, or of `variantId` where the query
+ * names the table otherwise (an alias).
  */
-export function availableUnits(): SQL<number> {
+export function availableUnits(variantId: SQL = sql`${productVariants}.id`): SQL<number> {
   return sql<number>`(select coalesce(sum(sl.on_hand - sl.reserved), 0)::int
     from ${stockLevels} sl join ${warehouses} w on w.id = sl.warehouse_id
-    where sl.variant_id = ${productVariants}.id and w.active and w.sellable)`;
+    where sl.variant_id = ${variantId} and w.active and w.sellable)`;
 }
 
 /** Available units per variant (availableUnits). */
