@@ -121,6 +121,14 @@ describe('the accounting export as .xlsx', () => {
       }
     }
 
+    // Headers bold and kept in view, money shown with two decimals (its cells, and the total's).
+    const payments = book.getWorksheet('การชำระเงิน')!;
+    expect(payments.getRow(1).font?.bold).toBe(true);
+    expect(payments.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    expect(payments.getRow(2).getCell(6).numFmt).toBe('#,##0.00');
+    expect(payments.getRow(payments.rowCount).getCell(6).numFmt).toBe('#,##0.00');
+    expect(payments.getRow(payments.rowCount).font?.bold).toBe(true);
+
     // The customer's formula is text, never a formula, in the sheet as in the CSV.
     const orderSheet = book.getWorksheet('ออเดอร์')!;
     const cells: ExcelJS.Cell[] = [];
