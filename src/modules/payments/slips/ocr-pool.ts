@@ -173,10 +173,11 @@ export function createOcrPool(opts: { size: number; budget: Budget; logger: OcrL
   let closed = false;
   const idleMs = opts.idleMs ?? defaultOcrIdleMs();
 
-  async function make(langPath: string, langs: string[], params: Record<string, string>): Promise<Worker> {
+  /** A Thai + English worker: the pool's only kind (pages, lines and reference lines). */
+  async function make(langPath: string, params: Record<string, string>): Promise<Worker> {
     // Loaded here, not at the top: the app pays for tesseract.js only once a slip arrives.
     const { default: Tesseract } = await import('tesseract.js');
-    const worker = await Tesseract.createWorker(langs, Tesseract.OEM.LSTM_ONLY, {
+    const worker = await Tesseract.createWorker(['tha', 'eng'], Tesseract.OEM.LSTM_ONLY, {
       langPath,
       workerPath: OCR_THREAD,
       gzip: true,
@@ -195,7 +196,7 @@ export function createOcrPool(opts: { size: number; budget: Budget; logger: OcrL
       const { default: Tesseract } = await import('tesseract.js');
       const page = await Promise.all(
         Array.from({ length: opts.size }, () =>
-          make(langPath, ['tha', 'eng'], {
+          make(langPath, {
             // One uniform block keeps a label and its value on one line
             // ("จำนวนเงิน   1,250.00 บาท"); automatic layout splits them apart.
             tessedit_pageseg_mode: Tesseract.PSM.SINGLE_BLOCK,
