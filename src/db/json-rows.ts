@@ -12,7 +12,11 @@ import type { DbOrTx } from './client.ts';
 export function jsonRows(alias: string, columns: Record<string, string>, rows: readonly object[]): SQL {
   const names = Object.keys(columns);
   const fields = names.map(camelCase);
-  const json = rows.map((row) => Object.fromEntries(names.map((name, i) => [name, (row as Record<string, unknown>)[fields[i]!] ?? null])));
+  return recordset(alias, columns, rows.map((row) => Object.fromEntries(names.map((name, i) => [name, (row as Record<string, unknown>)[fields[i]!] ?? null]))));
+}
+
+/** jsonRows of rows already keyed by SQL column name. */
+function recordset(alias: string, columns: Record<string, string>, json: readonly Record<string, unknown>[]): SQL {
   const definitions = Object.entries(columns).map(([name, type]) => `${quoteIdentifier(name)} ${type}`);
   return sql`jsonb_to_recordset(${JSON.stringify(json)}::jsonb) as ${sql.raw(`${quoteIdentifier(alias)}(${definitions.join(', ')})`)}`;
 }
@@ -48,13 +52,12 @@ export async function insertRows<T extends PgTable>(
     ),
   );
   const given = columns.filter(([key]) => filled.some((r) => r[key] !== undefined));
-  // Keyed as jsonRows reads them: by the camelCase of each column's name (a table's key may differ).
   const payload = filled.map((row, i) => ({
     ...Object.fromEntries(
       given.map(([key, column]) => {
         const value = row[key];
         // jsonb travels inside the JSON as itself; anything else as the driver would send it.
-        return [camelCase(column.name), value === undefined || value === null ? null : isJson(column) ? value : column.mapToDriverValue(value)];
+        return [column.name, value === undefined || value === null ? null : isJson(column) ? value : column.mapToDriverValue(value)];
       }),
     ),
     [ORDINAL]: i,
@@ -72,7 +75,7 @@ export async function insertRows<T extends PgTable>(
   const returning = sql.raw(columns.map(([, c]) => quoteIdentifier(c.name)).join(', '));
   const conflict = opts.onConflict ? sql` on conflict ${opts.onConflict}` : sql``;
   const { rows: inserted } = await db.execute<Record<string, unknown>>(
-    sql`insert into ${table} (${names}) select ${values} from ${jsonRows('r', types, payload)} order by ${sql.raw(`r.${quoteIdentifier(ORDINAL)}`)}${conflict} returning ${returning}`,
+    sql`insert into ${table} (${names}) select ${values} from ${recordset('r', types, payload)} order by ${sql.raw(`r.${quoteIdentifier(ORDINAL)}`)}${conflict} returning ${returning}`,
   );
   return inserted.map(
     (row) => Object.fromEntries(columns.map(([key, c]) => [key, row[c.name] === null ? null : c.mapFromDriverValue(row[c.name])])) as T['$inferSelect'],
