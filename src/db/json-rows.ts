@@ -1,4 +1,4 @@
-import { getTableColumns, is, SQL, sql } from 'drizzle-orm';
+import { getTableColumns, is, SQL, sql, type SQLWrapper } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from './client.ts';
 
@@ -13,6 +13,15 @@ export function jsonRows(alias: string, columns: Record<string, string>, rows: r
   const names = Object.keys(columns);
   const fields = names.map(camelCase);
   return recordset(alias, columns, rows.map((row) => Object.fromEntries(names.map((name, i) => [name, (row as Record<string, unknown>)[fields[i]!] ?? null]))));
+}
+
+/**
+ * `column in (values)` with the values as one parameter (a JSON array), as jsonRows does for rows:
+ * drizzle's inArray builds and binds a placeholder per value, a cost paid on every chat batch. `type`
+ * is the column's SQL type; the planner still uses the column's index (= ANY of an array).
+ */
+export function inList(column: SQLWrapper, values: readonly (string | number)[], type: 'bigint' | 'int' | 'text'): SQL {
+  return sql`${column} = any(array(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))::${sql.raw(type)}[])`;
 }
 
 /** jsonRows of rows already keyed by SQL column name. */

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { jsonRows } from '../db/json-rows.ts';
 import type { OutboxRow } from '../db/schema/index.ts';
 import type { Logger } from '../logger.ts';
-import { createGrouper } from '../lib/grouper.ts';
 import { lastChatInbound } from '../modules/customers/index.ts';
 import { noticeOf, purposeOf, type RenderNotice } from '../modules/notify/index.ts';
 import { SendError, type ChannelSender, type DeliveryPurpose, type SkipReason } from '../ports/channel.ts';
@@ -66,29 +66,18 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
   }
 
   /**
-   * Records the outcome of this claim only (attempts = the claim's count: a slow sender whose lease ran
-   * out does not overwrite the newer attempt's outcome). Deliveries that finish while a record is being
-   * written are recorded together by the next statement (one commit for all); each caller still waits
-   * for its own row to be written. A delivered message whose "sent" could not be written would be sent
-   * again, so that write is retried while the database comes back.
+   * Records rows sent, for this claim only (attempts = the claim's count: a slow sender whose lease ran
+   * out does not overwrite the newer attempt's outcome), in one statement for a whole claimed batch. A
+   * delivered message whose "sent" could not be written would be sent again, so that write is retried
+   * while the database comes back.
    */
-  const sentRecords = createGrouper<OutboxRow, void>({
-    maxSize: 200,
-    concurrency: 2,
-    run: async (rows) => {
-      await recordSent(rows);
-      return rows.map(() => ({ status: 'fulfilled' as const, value: undefined }));
-    },
-  });
-  const markSent = (row: OutboxRow) => sentRecords.submit(row);
-
   async function recordSent(rows: OutboxRow[]) {
     if (rows.length === 0) return;
     for (let attempt = 1; ; attempt++) {
       try {
         await db.execute(sql`
           update outbox set status = 'sent', sent_at = now(), locked_until = null, last_error = null, updated_at = now()
-          from unnest(${intArray(rows.map((r) => r.id))}, ${intArray(rows.map((r) => r.attempts))}) as done(id, attempts)
+          from ${jsonRows('done', { id: 'bigint', attempts: 'int' }, rows)}
           where outbox.id = done.id and outbox.attempts = done.attempts`);
         return;
       } catch (err) {
@@ -99,10 +88,10 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
     }
   }
 
-  type Outcome = { sent: true } | { sent: false; error: string; retryInMs?: number; dead?: boolean } | { skipped: SkipReason; error: string };
+  type Failure = { error: string; retryInMs?: number; dead?: boolean } | { skipped: SkipReason; error: string };
 
-  async function finish(row: OutboxRow, outcome: Outcome): Promise<void> {
-    if ('sent' in outcome && outcome.sent) return markSent(row);
+  /** Records an attempt that did not deliver: skipped for good, retried later, or dead. */
+  async function finish(row: OutboxRow, outcome: Failure): Promise<void> {
     if ('skipped' in outcome) {
       // The channel's rules forbid this message now: kept with the reason for the back office, never retried.
       await db.execute(sql`
@@ -120,10 +109,15 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
     (dead ? logger.error : logger.warn).call(logger, { outboxId: row.id, channel: row.channel, attempts: row.attempts, err: outcome.error }, dead ? 'message dead after retries' : 'message will be retried');
   }
 
-  /** `lastInboundAt`: when the recipient last wrote on this channel, if known (the 24-hour rule's start). */
-  async function deliver(row: OutboxRow, lastInboundAt: Date | undefined): Promise<void> {
+  /**
+   * Sends a row; true when it was delivered (its batch records it sent), false when the attempt's
+   * outcome was recorded here. `lastInboundAt`: when the recipient last wrote on this channel, if known
+   * (the 24-hour rule's start).
+   */
+  async function deliver(row: OutboxRow, lastInboundAt: Date | undefined): Promise<boolean> {
+    const notDelivered = (outcome: Failure) => finish(row, outcome).then(() => false);
     const sender = opts.senders[row.channel];
-    if (!sender) return finish(row, { sent: false, error: `channel ${row.channel} is not configured`, dead: true });
+    if (!sender) return notDelivered({ error: `channel ${row.channel} is not configured`, dead: true });
     let messages: OutMessage[];
     let purpose: DeliveryPurpose;
     try {
@@ -131,7 +125,7 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
       messages = opts.render(notice, locale);
       purpose = purposeOf(notice);
     } catch (err) {
-      return finish(row, { sent: false, error: (err as Error).message, dead: true });
+      return notDelivered({ error: (err as Error).message, dead: true });
     }
     const replyValid = row.replyToken && row.replyTokenExpiresAt && row.replyTokenExpiresAt.getTime() > Date.now() + 2_000;
     try {
@@ -149,26 +143,47 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
       });
     } catch (err) {
       if (err instanceof SendError) {
-        if (err.opts.alreadySent) return finish(row, { sent: true });
-        if (err.opts.skipped) return finish(row, { skipped: err.opts.skipped, error: err.message });
-        return finish(row, { sent: false, error: err.message, retryInMs: err.opts.retryAfterMs, dead: !err.opts.retryable });
+        if (err.opts.alreadySent) return true;
+        if (err.opts.skipped) return notDelivered({ skipped: err.opts.skipped, error: err.message });
+        return notDelivered({ error: err.message, retryInMs: err.opts.retryAfterMs, dead: !err.opts.retryable });
       }
-      return finish(row, { sent: false, error: err instanceof Error ? err.message : String(err) });
+      return notDelivered({ error: err instanceof Error ? err.message : String(err) });
     }
-    // Outside the try: a failure to record the delivery must not be taken for a failed delivery.
-    await finish(row, { sent: true });
+    return true;
   }
 
-  /** Messages to one person go out in order; different people are served in parallel. */
+  /**
+   * Messages to one person go out in order; different people are served in parallel. What was
+   * delivered is recorded sent together: in one statement when the batch ends within a second (nearly
+   * always), else every second while it runs, so a slow send (up to its timeout) never keeps another
+   * row's delivery unrecorded past its lease, when another dispatcher would take it and send it again.
+   * Errors (recording a failure or a delivery) are thrown once everything delivered is recorded.
+   */
   async function deliverBatch(rows: OutboxRow[]) {
     const lastInbound = await lastChatInbound(db, rows.map((r) => ({ channel: r.channel, externalId: r.recipient })));
     const byRecipient = new Map<string, OutboxRow[]>();
     for (const r of rows) byRecipient.set(`${r.channel}:${r.recipient}`, [...(byRecipient.get(`${r.channel}:${r.recipient}`) ?? []), r]);
-    await Promise.all(
-      [...byRecipient.values()].map(async (queue) => {
-        for (const row of queue) await deliver(row, lastInbound.get(`${row.channel}:${row.recipient}`));
-      }),
-    );
+    const delivered: OutboxRow[] = [];
+    const errors: unknown[] = [];
+    let recorded = Promise.resolve();
+    const record = () => {
+      const now = delivered.splice(0);
+      recorded = recorded.then(() => recordSent(now)).catch((err: unknown) => void errors.push(err));
+      return recorded;
+    };
+    const meanwhile = setInterval(record, SENT_RECORD_INTERVAL_MS).unref();
+    try {
+      const outcomes = await Promise.allSettled(
+        [...byRecipient.values()].map(async (queue) => {
+          for (const row of queue) if (await deliver(row, lastInbound.get(`${row.channel}:${row.recipient}`))) delivered.push(row);
+        }),
+      );
+      for (const o of outcomes) if (o.status === 'rejected') errors.push(o.reason);
+    } finally {
+      clearInterval(meanwhile);
+    }
+    await record();
+    if (errors.length > 0) throw errors[0];
   }
 
   async function drain() {
@@ -222,7 +237,8 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
 
 export type OutboxDispatcher = ReturnType<typeof createOutboxDispatcher>;
 
-const intArray = (values: number[]) => sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::int[]`;
+/** How long at most a delivered row waits to be recorded sent while the rest of its batch is sent (deliverBatch). */
+const SENT_RECORD_INTERVAL_MS = 1000;
 
 /** Raw rows from `db.execute` use column names; give them the schema's shape. */
 function toRow(r: Record<string, unknown>): OutboxRow {

@@ -409,4 +409,31 @@ describe('delivery machinery', () => {
     expect(texts).toHaveLength(10);
     expect(new Set(texts).size).toBe(10);
   });
+
+  it('records the deliveries of a batch while one send in it hangs: their leases running out sends nothing twice', async () => {
+    await queue(20, 'hang');
+    const stuck = lineUserId('hang-0');
+    const real = createLineSender(createLineClients({ ...t.config.line! }));
+    // One person's send never returns (until its timeout, in life); the other 19 people's go out at once.
+    const first = createOutboxDispatcher({
+      db: db(),
+      logger: t.app.log as never,
+      render: renderNotice,
+      senders: { line: { send: (delivery) => (delivery.recipient === stuck ? new Promise(() => undefined) : real.send(delivery)) } },
+      leaseMs: 2000,
+    });
+    void first.kick();
+    const sentRows = async () =>
+      (await db().execute<{ n: number }>(sql`select count(*)::int as n from outbox where dedupe_key like 'hang:%' and status = 'sent'`)).rows[0]!.n;
+    // Recorded sent while the hanging send is still out, not when the batch ends.
+    await expect.poll(sentRows, { timeout: WAIT_MS, interval: 100 }).toBe(19);
+    // Every lease of the batch has run out: another dispatcher takes over what is left, the hanging one.
+    await new Promise((r) => setTimeout(r, 2100));
+    const second = createOutboxDispatcher({ db: db(), logger: t.app.log as never, render: renderNotice, senders: { line: real } });
+    await second.flush();
+    expect(await pending('hang')).toBe(0);
+    const texts = line.sentTexts().filter((x) => x.startsWith('hang message'));
+    expect(texts).toHaveLength(20);
+    expect(new Set(texts).size).toBe(20);
+  });
 });

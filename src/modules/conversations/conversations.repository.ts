@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
-import { insertRows } from '../../db/json-rows.ts';
+import { inList, insertRows, jsonRows } from '../../db/json-rows.ts';
 import {
   cartItems,
   chatInbox,
@@ -22,14 +22,20 @@ export interface InboundRecord {
   payload: Record<string, unknown>;
 }
 
-/** Stores events once each; returns those that were new (a redelivery adds nothing). */
+/**
+ * Stores events once each, in the order given (ids follow it: a person's events are handled in id
+ * order); returns those that were new (a redelivery adds nothing). The events travel as one parameter
+ * (jsonRows): a receipt group is dozens of events, each with its payload.
+ */
 export async function recordInbound(db: DbOrTx, events: InboundRecord[]): Promise<{ channel: string; eventId: string }[]> {
   if (events.length === 0) return [];
-  return db
-    .insert(chatInbox)
-    .values(events)
-    .onConflictDoNothing({ target: [chatInbox.channel, chatInbox.eventId] })
-    .returning({ channel: chatInbox.channel, eventId: chatInbox.eventId });
+  const input = jsonRows('r', { ordinal: 'int', channel: 'text', event_id: 'text', user_key: 'text', payload: 'jsonb' }, events.map((e, ordinal) => ({ ordinal, ...e })));
+  const { rows } = await db.execute<{ channel: string; event_id: string }>(sql`
+    insert into ${chatInbox} (channel, event_id, user_key, payload)
+    select r.channel, r.event_id, r.user_key, r.payload from ${input} order by r.ordinal
+    on conflict (channel, event_id) do nothing
+    returning channel, event_id`);
+  return rows.map((r) => ({ channel: r.channel, eventId: r.event_id }));
 }
 
 /** The oldest pending event of each person whose event is due: the only candidates to take next. */
@@ -69,7 +75,7 @@ export async function leaseInbound(db: DbOrTx, opts: { limit: number; leaseMs: n
   return db
     .select()
     .from(chatInbox)
-    .where(inArray(chatInbox.id, rows.map((r) => Number(r.id))))
+    .where(inList(chatInbox.id, rows.map((r) => Number(r.id)), 'bigint'))
     .orderBy(asc(chatInbox.id));
 }
 
@@ -86,7 +92,7 @@ export async function claimInbound(tx: Tx, ids: number[]): Promise<ChatInboxRow[
   return tx
     .select()
     .from(chatInbox)
-    .where(and(inArray(chatInbox.id, ids), eq(chatInbox.status, 'pending')))
+    .where(and(inList(chatInbox.id, ids, 'bigint'), eq(chatInbox.status, 'pending')))
     .orderBy(asc(chatInbox.id))
     .for('update');
 }
@@ -97,7 +103,7 @@ export async function markInboundDone(tx: Tx, ids: number[]) {
   await tx
     .update(chatInbox)
     .set({ status: 'done', processedAt: new Date(), attempts: sql`${chatInbox.attempts} + 1`, lastError: null })
-    .where(inArray(chatInbox.id, ids));
+    .where(inList(chatInbox.id, ids, 'bigint'));
 }
 
 export async function markInbound(
@@ -165,7 +171,7 @@ export async function findConversations<T extends Record<string, unknown>>(
     .where(
       and(
         inArray(customerIdentities.channel, [...new Set(people.map((p) => p.channel))]),
-        inArray(customerIdentities.externalId, [...new Set(people.map((p) => p.externalId))]),
+        inList(customerIdentities.externalId, [...new Set(people.map((p) => p.externalId))], 'text'),
       ),
     );
   for (const row of rows) {

@@ -6,7 +6,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
-import { jsonRows } from '../../db/json-rows.ts';
+import { inList, jsonRows } from '../../db/json-rows.ts';
 import { conversations, type Conversation, type MessageSender } from '../../db/schema/index.ts';
 import { nextHandover, type HandoverEvent, type HandoverState } from './handover.ts';
 
@@ -69,10 +69,10 @@ export async function keepReplyTokens(tx: Tx, tokens: { identityId: number; toke
 /** Makes the conversations of chat identities that have none yet. */
 async function openConversations(tx: Tx, identities: [number, string][]): Promise<void> {
   if (identities.length === 0) return;
-  await tx
-    .insert(conversations)
-    .values(identities.map(([identityId, channel]) => ({ identityId, channel })))
-    .onConflictDoNothing({ target: conversations.identityId });
+  await tx.execute(sql`
+    insert into conversations (identity_id, channel)
+    select v.identity_id, v.channel from ${jsonRows('v', { identity_id: 'int', channel: 'text' }, identities.map(([identityId, channel]) => ({ identityId, channel })))}
+    on conflict (identity_id) do nothing`);
 }
 
 /** Slip photos are stored before the engine reads them as slips: links each to the slip it became. */
@@ -155,7 +155,7 @@ export async function handoverOf(db: DbOrTx, identityIds: number[]): Promise<Map
   const rows = await db
     .select({ identityId: conversations.identityId, state: conversations.state, handoverUntil: conversations.handoverUntil, assignedUserId: conversations.assignedUserId })
     .from(conversations)
-    .where(sql`${conversations.identityId} in (${sql.join(identityIds.map((id) => sql`${id}`), sql`, `)})`);
+    .where(inList(conversations.identityId, identityIds, 'int'));
   return new Map(rows.map((r) => [r.identityId, { state: r.state, handoverUntil: r.handoverUntil, assignedUserId: r.assignedUserId }]));
 }
 

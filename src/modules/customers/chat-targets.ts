@@ -1,5 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.ts';
+import { jsonRows } from '../../db/json-rows.ts';
 import { customerIdentities, customers, type OrderChannel } from '../../db/schema/index.ts';
 
 export interface ChatTarget {
@@ -51,8 +52,7 @@ export async function noteChatInbound(tx: Tx, events: ChatInbound[]): Promise<vo
   const rows = [...latest.values()];
   await tx.execute(sql`
     update customer_identities ci set last_inbound_at = greatest(ci.last_inbound_at, e.at)
-    from unnest(${textArray(rows.map((r) => r.channel))}, ${textArray(rows.map((r) => r.externalId))}, ${textArray(rows.map((r) => r.at.toISOString()))}::timestamptz[])
-      as e(channel, external_id, at)
+    from ${jsonRows('e', { channel: 'text', external_id: 'text', at: 'timestamptz' }, rows)}
     where ci.channel::text = e.channel and ci.external_id = e.external_id`);
 }
 
@@ -61,13 +61,11 @@ export async function lastChatInbound(db: DbOrTx, chats: { channel: string; exte
   if (chats.length === 0) return new Map();
   const result = await db.execute<{ channel: string; external_id: string; last_inbound_at: string | Date }>(sql`
     select ci.channel::text as channel, ci.external_id, ci.last_inbound_at from customer_identities ci
-    join unnest(${textArray(chats.map((c) => c.channel))}, ${textArray(chats.map((c) => c.externalId))}) as c(channel, external_id)
+    join ${jsonRows('c', { channel: 'text', external_id: 'text' }, chats)}
       on ci.channel::text = c.channel and ci.external_id = c.external_id
     where ci.last_inbound_at is not null`);
   return new Map(result.rows.map((r) => [`${r.channel}:${r.external_id}`, r.last_inbound_at instanceof Date ? r.last_inbound_at : new Date(r.last_inbound_at)]));
 }
-
-const textArray = (values: string[]) => sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
 
 /** The language a chat identity's customer is answered in, when one is known (chosen or first seen). */
 export async function chatIdentityLanguage(db: DbOrTx, channel: ChatTarget['channel'], externalId: string): Promise<'th' | 'en' | undefined> {
