@@ -10,11 +10,12 @@ const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 const nodeFlags = JSON.parse(readFileSync(path.join(root, 'scripts/node-flags.json'), 'utf8')) as { app: string[]; serverDatabase: string[]; embeddedDatabase: string[] };
 
 describe('the memory settings the app runs with', () => {
-  it('gives glibc two arenas in npm start, the worker, the bench and the image, whose app starts through scripts/start.mjs (V8\'s flags)', () => {
-    for (const name of ['start', 'worker']) expect(scripts[name], name).toMatch(/^MALLOC_ARENA_MAX=2 node scripts\/start\.mjs\b/);
-    expect(scripts.bench).toMatch(/^MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 /);
+  it('gives glibc two arenas and a fixed mmap threshold in npm start, the worker, the bench and the image, whose app starts through scripts/start.mjs (V8\'s flags)', () => {
+    for (const name of ['start', 'worker']) expect(scripts[name], name).toMatch(/^MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node scripts\/start\.mjs\b/);
+    expect(scripts.bench).toMatch(/^MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=4 /);
     const runStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     expect(runStage).toMatch(/^ENV[^\n]*(?:\\\n[^\n]*)*MALLOC_ARENA_MAX=2/m);
+    expect(runStage).toMatch(/^ENV[^\n]*(?:\\\n[^\n]*)*MALLOC_MMAP_THRESHOLD_=131072/m);
     expect(runStage).toMatch(/^CMD \["node", "scripts\/start\.mjs"\]$/m);
   });
 
