@@ -67,9 +67,9 @@ export function createOutboxDispatcher(opts: DispatcherOptions) {
 
   /**
    * Records rows sent, for this claim only (attempts = the claim's count: a slow sender whose lease ran
-   * out does not overwrite the newer attempt's outcome), in one statement for a whole claimed batch. A
-   * delivered message whose "sent" could not be written would be sent again, so that write is retried
-   * while the database comes back.
+   * out does not overwrite the newer attempt's outcome), in one statement for the deliveries of a batch
+   * (see deliverBatch). A delivered message whose "sent" could not be written would be sent again, so
+   * that write is retried while the database comes back.
    */
   async function recordSent(rows: OutboxRow[]) {
     if (rows.length === 0) return;
