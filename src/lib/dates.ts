@@ -12,8 +12,24 @@ const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** A calendar day ("2026-12-06") as the instant its formatter reads, with no time zone shift. */
 const calendar = (day: string) => new Date(`${day}T00:00:00Z`);
 
-/** Formatters for one language and time zone; instants are shown in the zone, calendar days as they are. */
-export function dateFormats(lang: DateLang, timeZone: string) {
+/**
+ * Formatters for one language and time zone; instants are shown in the zone, calendar days as they are.
+ * Made once per language and zone (a shop has one zone): an Intl formatter is costly to make, in time
+ * and in ICU's memory, and every back-office page asks for these.
+ */
+export function dateFormats(lang: DateLang, timeZone: string): DateFormats {
+  const key = `${lang} ${timeZone}`;
+  let formats = made.get(key);
+  if (!formats) {
+    formats = makeDateFormats(lang, timeZone);
+    made.set(key, formats);
+  }
+  return formats;
+}
+
+const made = new Map<string, DateFormats>();
+
+function makeDateFormats(lang: DateLang, timeZone: string) {
   const locale = locales[lang];
   const make = (o: Intl.DateTimeFormatOptions, zone = timeZone) => new Intl.DateTimeFormat(locale, { timeZone: zone, ...o });
   const date = make({ day: 'numeric', month: 'short', year: 'numeric' });
@@ -46,7 +62,7 @@ export function dateFormats(lang: DateLang, timeZone: string) {
   };
 }
 
-export type DateFormats = ReturnType<typeof dateFormats>;
+export type DateFormats = ReturnType<typeof makeDateFormats>;
 
 const thaiDigits = '๐๑๒๓๔๕๖๗๘๙';
 

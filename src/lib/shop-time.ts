@@ -1,16 +1,23 @@
 /** Times as the shop lives them: stored in UTC, reasoned about in the shop's time zone. */
 
+/** One formatter per time zone (a shop has one), made once: an Intl formatter is costly to make. */
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
 function parts(now: Date, timeZone: string) {
-  const f = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  });
+  let f = zoneFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    zoneFormats.set(timeZone, f);
+  }
   const p = Object.fromEntries(f.formatToParts(now).map((x) => [x.type, x.value]));
   return { y: Number(p.year), m: Number(p.month), d: Number(p.day), h: Number(p.hour), min: Number(p.minute), s: Number(p.second) };
 }
@@ -19,10 +26,18 @@ export function localHour(now: Date, timeZone: string): number {
   return parts(now, timeZone).h;
 }
 
+const two = (n: number) => String(n).padStart(2, '0');
+
 /** "2026-11-22" in the shop's calendar. */
 export function localDate(now: Date, timeZone: string): string {
   const p = parts(now, timeZone);
-  return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
+  return `${p.y}-${two(p.m)}-${two(p.d)}`;
+}
+
+/** A moment as the shop's local time, machine-readable: "2026-12-06 14:22:05". */
+export function localDateTime(now: Date, timeZone: string): string {
+  const p = parts(now, timeZone);
+  return `${p.y}-${two(p.m)}-${two(p.d)} ${two(p.h)}:${two(p.min)}:${two(p.s)}`;
 }
 
 /** The instant the shop's day containing `now` began. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dateFormats, parseDay } from '#src/lib/dates.ts';
+import { localDateTime } from '#src/lib/shop-time.ts';
 
 const now = new Date('2026-12-06T03:00:00Z');
 
@@ -20,6 +21,21 @@ describe('dates people read', () => {
     expect(en.date(new Date('2026-12-05T23:30:00Z'))).toBe('6 Dec 2026');
     expect(en.day('2026-11-07')).toBe('7 Nov 2026');
     expect(en.month('2026-12-01')).toBe('Dec 2026');
+  });
+
+  it('are made once per language and zone, and keep each zone apart', () => {
+    expect(dateFormats('th', 'Asia/Bangkok')).toBe(dateFormats('th', 'Asia/Bangkok'));
+    expect(dateFormats('en', 'Asia/Bangkok')).not.toBe(dateFormats('th', 'Asia/Bangkok'));
+    expect(dateFormats('th', 'Asia/Tokyo').dateTime(new Date('2026-12-05T23:30:00Z'))).toBe('6 ธ.ค. 2569 08:30');
+    expect(dateFormats('th', 'Asia/Bangkok').dateTime(new Date('2026-12-05T23:30:00Z'))).toBe('6 ธ.ค. 2569 06:30');
+  });
+});
+
+describe('times machines read (the accountant\'s files)', () => {
+  it('are the shop\'s local time as "2026-12-06 14:22:05", midnight as 00', () => {
+    expect(localDateTime(new Date('2026-12-06T07:22:05Z'), 'Asia/Bangkok')).toBe('2026-12-06 14:22:05');
+    expect(localDateTime(new Date('2026-12-05T17:00:00Z'), 'Asia/Bangkok')).toBe('2026-12-06 00:00:00');
+    expect(localDateTime(new Date('2026-12-05T17:00:00Z'), 'UTC')).toBe('2026-12-05 17:00:00');
   });
 });
 

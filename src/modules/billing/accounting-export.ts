@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { sheetCell, writeCsv } from '../../lib/csv.ts';
 import { loadExcel } from '../../lib/lazy.ts';
-import { shopDays } from '../../lib/shop-time.ts';
+import { localDateTime, shopDays } from '../../lib/shop-time.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import { moneyFigureNames, moneyFigures } from '../reports/money.ts';
 import {
@@ -13,7 +13,6 @@ import {
   accountingRefunds,
   accountingVat,
   decimal,
-  localStamp,
   type AccountingKind,
   type AccountingRange,
 } from './accounting.ts';
@@ -110,7 +109,7 @@ export async function accountingCsv(db: DbOrTx, r: AccountingRange, kind: Accoun
     if (all) rows.push([`# ${s.name}`]);
     rows.push(s.columns.map((c) => c.name));
     for (const row of s.rows) {
-      rows.push(row.map((v, i) => (s.columns[i]!.type === 'money' ? decimal(v as number) : s.columns[i]!.type === 'date' ? localStamp(v as Date, r.timeZone) : v)));
+      rows.push(row.map((v, i) => (s.columns[i]!.type === 'money' ? decimal(v as number) : s.columns[i]!.type === 'date' ? localDateTime(v as Date, r.timeZone) : v)));
     }
     if (all) rows.push([]);
   }
@@ -173,7 +172,7 @@ export async function accountingXlsx(db: DbOrTx, r: AccountingRange, opts: { vat
         if (c.type === 'money') {
           totals.set(cells.length, totals.get(cells.length)! + (v as number));
           cells.push((v as number) / 100);
-        } else if (c.type === 'date') cells.push(humanDate(v as Date), localStamp(v as Date, r.timeZone));
+        } else if (c.type === 'date') cells.push(humanDate(v as Date), localDateTime(v as Date, r.timeZone));
         else if (c.type === 'code') cells.push(describe(c.name, String(v)));
         else cells.push(v);
       });

@@ -149,11 +149,6 @@ export function decimal(satang: number): string {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-/** A moment as the shop's local time, machine-readable: 2026-12-06 14:22:05. */
-export function localStamp(d: Date, tz: string): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(d);
-}
-
 /**
  * The output VAT register of the range: receipts issued in it (of any order, a cancelled one too: its
  * credit note is listed beside it), then credit notes (negative) and debit notes, each with its net and
