@@ -36,7 +36,8 @@ export type MessengerMessage =
   | { attachment: { type: 'image'; payload: { url: string; is_reusable: true } }; quick_replies?: MessengerQuickReply[] }
   | { attachment: { type: 'template'; payload: { template_type: 'generic'; elements: MessengerTemplateElement[] } }; quick_replies?: MessengerQuickReply[] };
 
-const graphemes = (s: string): string[] => [...new Intl.Segmenter('th', { granularity: 'grapheme' }).segment(s)].map((g) => g.segment);
+const graphemeSegmenter = new Intl.Segmenter('th', { granularity: 'grapheme' });
+const graphemes = (s: string): string[] => [...graphemeSegmenter.segment(s)].map((g) => g.segment);
 
 /**
  * At most `max` UTF-16 units (what String#length counts, the stricter of the ways to count), cut

@@ -1,4 +1,5 @@
 /** The customer's orders: their status, cancelling an unpaid one, and ordering the last one again. */
+import { dateFormats } from '#src/lib/dates.ts';
 import { customerMayCancel, openStatuses, ordersOfCustomer, unpaidStatuses } from '#src/modules/orders/index.ts';
 import { cancelByCustomer, reorderLast } from '#src/workflows/orders/customer-orders.ts';
 import type { OutMessage } from '../messages.ts';
@@ -6,19 +7,16 @@ import { payHow } from './checkout.ts';
 import { cartButtons, menuButton, nameOf, text, type CommandHandlers, type Ctx, type FeatureDeps } from '../context.ts';
 
 export function createOrders({ config }: FeatureDeps) {
-  const dateFormat = (locale: 'th' | 'en') =>
-    new Intl.DateTimeFormat(locale === 'th' ? 'th-TH' : 'en-GB', { timeZone: config.shop.timeZone, day: 'numeric', month: 'short' });
-
   async function showStatus(ctx: Ctx): Promise<OutMessage[]> {
     const { m } = ctx;
     const orders = await ordersOfCustomer(ctx.tx, ctx.customer.id, { statuses: openStatuses, limit: 10 });
     if (orders.length === 0) return [text(m.noOrders, [menuButton(m), { label: m.button.reorder, command: 'reorder' }])];
-    const fmt = dateFormat(ctx.locale);
+    const { dayMonth } = dateFormats(ctx.locale, config.shop.timeZone);
     const buttons = orders
       .filter(customerMayCancel)
       .slice(0, 3)
       .map((o) => ({ label: m.button.cancelOrder(o.number), command: `cancel ${o.number}` }));
-    const list = m.orders(orders.map((o) => ({ number: o.number, status: o.status, total: ctx.money(o.total), date: fmt.format(o.createdAt) })));
+    const list = m.orders(orders.map((o) => ({ number: o.number, status: o.status, total: ctx.money(o.total), date: dayMonth(o.createdAt) })));
     // An order still to pay: where to pay it, every time the customer looks.
     const unpaid = orders.find((o) => (unpaidStatuses as readonly string[]).includes(o.status));
     return [text(unpaid ? `${list}\n\n${payHow(ctx, config, ctx.money(unpaid.total))}` : list, [...buttons, menuButton(m)])];
