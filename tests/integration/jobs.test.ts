@@ -269,6 +269,19 @@ describe('delivery machinery', () => {
     return rows.rows[0]!.n;
   }
 
+  /** Rows of a tag in one status. */
+  async function inStatus(tag: string, status: string) {
+    const rows = await db().execute<{ n: number }>(sql`select count(*)::int as n from outbox where dedupe_key like ${`${tag}:%`} and status = ${status}`);
+    return rows.rows[0]!.n;
+  }
+
+  /** Every one of the tag's `n` messages reached LINE, each once. */
+  function expectEachSentOnce(tag: string, n: number) {
+    const texts = line.sentTexts().filter((x) => x.startsWith(`${tag} message`));
+    expect(texts).toHaveLength(n);
+    expect(new Set(texts).size).toBe(n);
+  }
+
   it('delivers 200 messages exactly once while LINE fails 30% of calls', async () => {
     await queue(200, 'flaky');
     line.setFailureRate(0.3, [500, 429, 'timeout', 'lost-response'], 42, { hangMs: 300, retryAfterSeconds: 0 });
@@ -281,9 +294,7 @@ describe('delivery machinery', () => {
     }
     line.setFailureRate(0, []);
     expect(await pending('flaky')).toBe(0);
-    const texts = line.sentTexts().filter((x) => x.startsWith('flaky message'));
-    expect(texts).toHaveLength(200);
-    expect(new Set(texts).size).toBe(200);
+    expectEachSentOnce('flaky', 200);
   });
 
   it('spreads a burst of 1,000 Telegram messages within the rate limits and drops none', async () => {
@@ -397,17 +408,13 @@ describe('delivery machinery', () => {
       leaseMs: 300,
     });
     void crashed.kick();
-    const claimed = async () =>
-      (await db().execute<{ n: number }>(sql`select count(*)::int as n from outbox where dedupe_key like 'crash:%' and status = 'sending'`)).rows[0]!.n;
-    await expect.poll(claimed).toBeGreaterThan(0);
+    await expect.poll(() => inStatus('crash', 'sending')).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 400));
     const sender = createLineSender(createLineClients({ ...t.config.line! }));
     const restarted = createOutboxDispatcher({ db: db(), logger: t.app.log as never, render: renderNotice, senders: { line: sender } });
     await restarted.flush();
     expect(await pending('crash')).toBe(0);
-    const texts = line.sentTexts().filter((x) => x.startsWith('crash message'));
-    expect(texts).toHaveLength(10);
-    expect(new Set(texts).size).toBe(10);
+    expectEachSentOnce('crash', 10);
   });
 
   it('records the deliveries of a batch while one send in it hangs: their leases running out sends nothing twice', async () => {
@@ -423,17 +430,13 @@ describe('delivery machinery', () => {
       leaseMs: 2000,
     });
     void first.kick();
-    const sentRows = async () =>
-      (await db().execute<{ n: number }>(sql`select count(*)::int as n from outbox where dedupe_key like 'hang:%' and status = 'sent'`)).rows[0]!.n;
     // Recorded sent while the hanging send is still out, not when the batch ends.
-    await expect.poll(sentRows, { timeout: WAIT_MS, interval: 100 }).toBe(19);
+    await expect.poll(() => inStatus('hang', 'sent'), { timeout: WAIT_MS, interval: 100 }).toBe(19);
     // Every lease of the batch has run out: another dispatcher takes over what is left, the hanging one.
     await new Promise((r) => setTimeout(r, 2100));
     const second = createOutboxDispatcher({ db: db(), logger: t.app.log as never, render: renderNotice, senders: { line: real } });
     await second.flush();
     expect(await pending('hang')).toBe(0);
-    const texts = line.sentTexts().filter((x) => x.startsWith('hang message'));
-    expect(texts).toHaveLength(20);
-    expect(new Set(texts).size).toBe(20);
+    expectEachSentOnce('hang', 20);
   });
 });
